@@ -1,0 +1,139 @@
+"""The application factory: nothing Telegram-shaped exists at import time."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import CONTEXT_TYPES, BotApplication, BotContext, Services
+from bot.delivery import OutboxSender, flush_outbox
+from bot.handlers import fallback, intake, menu
+from bot.i18n import Translations
+from bot.services.reference import ReferenceData, load_reference_data
+from bot.services.routing import PlaceRouter
+from bot.storage import migrate
+from bot.storage.db import SessionMaker, create_engine, create_session_maker
+from bot.storage.persistence import DatabasePersistence
+from bot.update_processor import ChatOrderedUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("neu", "New concern"),
+    ("meine", "My concerns"),
+    ("sprache", "Language"),
+    ("hilfe", "Help"),
+    ("abbrechen", "Cancel"),
+)
+
+
+async def open_storage(settings: Settings) -> tuple[AsyncEngine, SessionMaker]:
+    """Create the engine (and the SQLite folder) and bring the schema up to date."""
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url)
+    await migrate.upgrade(engine)
+    return engine, create_session_maker(engine)
+
+
+async def prepare_schema(settings: Settings) -> None:
+    """Migrate with a short-lived engine (for callers that run the bot in another loop)."""
+    engine, _ = await open_storage(settings)
+    await engine.dispose()
+
+
+def make_services(
+    settings: Settings,
+    session_maker: SessionMaker,
+    *,
+    clock: Clock | None = None,
+    reference: ReferenceData | None = None,
+) -> Services:
+    reference = reference or load_reference_data(settings.data_dir)
+    router = PlaceRouter(
+        reference,
+        street_csv=settings.street_directory_csv,
+        geojson=settings.boundaries_geojson,
+        name_property=settings.boundaries_name_property,
+    )
+    return Services(
+        settings=settings,
+        session_maker=session_maker,
+        translations=Translations(settings.default_language),
+        reference=reference,
+        router=router,
+        clock=clock or SystemClock(),
+    )
+
+
+def build_application(
+    settings: Settings,
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> BotApplication:
+    """Build the bot; `request` replaces the network (the offline stand-in in tests and demo)."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or "0:offline")
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(ChatOrderedUpdateProcessor(settings.max_concurrent_updates))
+        .persistence(
+            DatabasePersistence(
+                services.session_maker, update_interval=settings.persistence_interval_seconds
+            )
+        )
+        .post_init(_post_init)
+    )
+    if settings.telegram_api_base_url:
+        base = settings.telegram_api_base_url.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app: BotApplication = builder.build()  # type: ignore[assignment]
+    app.bot_data.services = services
+    app.bot_data.outbox = OutboxSender(services.session_maker, services.clock)  # type: ignore[attr-defined]
+    register_all(app, services)
+    return app
+
+
+def register_all(app: BotApplication, services: Services) -> None:
+    """All handlers in one place. Order matters within group 0: the first match wins."""
+    fallback.register_guard(app)  # group -10: groups and channels stop here
+    # The intake conversation comes before the menu so that its states see text first.
+    intake.register(app, menu_labels=menu.menu_labels(services.translations, menu.MENU_NEW))
+    menu.register(app, services.translations)
+    fallback.register(app)  # last: unknown commands, old buttons, anything else
+
+
+async def _post_init(app: BotApplication) -> None:
+    services = app.bot_data.services
+    assert services is not None
+    for language in ("de", "en"):
+        t = services.translations.get(language)
+        commands = [BotCommand(name, t(description)) for name, description in COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=language)
+    t = services.translations.get(services.settings.default_language)
+    await app.bot.set_my_commands([BotCommand(n, t(d)) for n, d in COMMANDS])
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _outbox_job,
+            interval=timedelta(seconds=services.settings.outbox_interval_seconds),
+            first=timedelta(seconds=1),
+            name="outbox",
+        )
+
+
+async def _outbox_job(context: BotContext) -> None:
+    await flush_outbox(context.application)  # type: ignore[arg-type]

@@ -1,0 +1,77 @@
+"""Configuration from the environment and `.env`, read once in `main()` and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_LANGUAGES = ("de", "en")
+PLACEHOLDER_TOKENS = {"", "changeme", "your-token-here", "123456:ABC-DEF"}
+
+
+class Settings(BaseSettings):
+    """All settings of Bezirksbot; every field is documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./data/bezirksbot.sqlite3"
+    admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    timezone: str = "Europe/Berlin"
+    default_language: str = "de"
+    data_dir: Path | None = None  # reference data; None means the files shipped in bot/data
+    street_directory_csv: Path | None = None
+    boundaries_geojson: Path | None = None
+    boundaries_name_property: str | None = None
+    max_text_length: int = 2000
+    max_photos: int = 3
+    max_concurrent_updates: int = 64
+    persistence_interval_seconds: float = 2.0
+    outbox_interval_seconds: float = 5.0
+    invitation_days: int = 7
+    referral_followup_working_days: int = 3
+    reopen_days: int = 14
+    log_json: bool = False
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"DEFAULT_LANGUAGE must be one of {SUPPORTED_LANGUAGES}")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str | None:
+        """The bot token, or None when it is missing or an obvious placeholder."""
+        if self.telegram_bot_token is None:
+            return None
+        value = self.telegram_bot_token.get_secret_value().strip()
+        return None if value in PLACEHOLDER_TOKENS else value
+
+    def sqlite_path(self) -> Path | None:
+        """The database file for SQLite URLs (to create its folder), else None."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            rest = self.database_url[len(prefix):]
+            return None if rest in ("", ":memory:") else Path(rest)
+        return None

@@ -1,0 +1,118 @@
+"""Deliver the outbox: Bot API calls for stored payloads, with retries as Telegram asks.
+
+Sends happen outside any transaction; each result is recorded in its own short one, so a
+crash can at worst repeat the one message that was in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import Bot, InputMediaPhoto, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.clock import Clock
+from bot.keyboards import from_payload
+from bot.services import cases, outbox
+from bot.storage.db import SessionMaker, session_scope
+from bot.storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+class OutboxSender:
+    def __init__(self, session_maker: SessionMaker, clock: Clock) -> None:
+        self._maker = session_maker
+        self._clock = clock
+        self._lock = asyncio.Lock()  # one drain at a time in this process
+
+    async def flush(self, bot: Bot) -> int:
+        """Send everything that is due; returns how many were sent."""
+        sent = 0
+        async with self._lock:
+            while True:
+                async with session_scope(self._maker) as session:
+                    batch = await outbox.due_messages(session, now=self._clock.now())
+                if not batch:
+                    return sent
+                for message in batch:
+                    sent += await self._deliver(bot, message)
+                if len(batch) < 50:
+                    return sent
+
+    async def _deliver(self, bot: Bot, message: OutboxMessage) -> int:
+        try:
+            result = await send_payload(bot, message.chat_id, message.payload)
+        except RetryAfter as exc:
+            await self._retry(message, f"RetryAfter {exc.retry_after}", _seconds(exc.retry_after))
+            return 0
+        except Forbidden as exc:
+            await self._give_up(message, f"Forbidden: {exc.message}")
+            return 0
+        except (TimedOut, NetworkError) as exc:  # NetworkError covers 5xx answers too
+            await self._retry(message, f"{type(exc).__name__}: {exc.message}", None)
+            return 0
+        except BadRequest as exc:
+            await self._give_up(message, f"BadRequest: {exc.message}")
+            return 0
+        async with session_scope(self._maker) as session:
+            await outbox.mark_sent(
+                session, message_id=message.id, now=self._clock.now(), telegram_message_id=result.message_id
+            )
+            if message.case_id is not None:
+                await cases.link_message(
+                    session, case_id=message.case_id, chat_id=message.chat_id, message_id=result.message_id
+                )
+        return 1
+
+    async def _retry(self, message: OutboxMessage, error: str, wait: float | None) -> None:
+        log.warning("outbox %s: %s, will retry", message.id, error)
+        async with session_scope(self._maker) as session:
+            await outbox.mark_retry(
+                session, message_id=message.id, now=self._clock.now(), error=error, wait_seconds=wait
+            )
+
+    async def _give_up(self, message: OutboxMessage, error: str) -> None:
+        log.warning("outbox %s: %s, not retried", message.id, error)
+        async with session_scope(self._maker) as session:
+            await outbox.mark_failed(session, message_id=message.id, now=self._clock.now(), error=error)
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
+    """Photos and the pin go first; the text with its buttons last, so it is the message
+    a manager replies to and presses."""
+    photos = data.get("photos") or []
+    if len(photos) == 1:
+        await bot.send_photo(chat_id, photos[0])
+    elif photos:
+        await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
+    if data.get("location"):
+        latitude, longitude = data["location"]
+        await bot.send_location(chat_id, latitude=latitude, longitude=longitude)
+    document = data.get("document")
+    if document:
+        return await bot.send_document(
+            chat_id,
+            document=document["content"].encode() if isinstance(document["content"], str) else document["content"],
+            filename=document["filename"],
+            caption=data.get("text") or None,
+        )
+    return await bot.send_message(
+        chat_id,
+        data["text"],
+        parse_mode=ParseMode.HTML if data.get("html", True) else None,
+        reply_markup=from_payload(data.get("buttons")),
+    )
+
+
+async def flush_outbox(app: Any) -> int:
+    """Deliver what is due now (after a handler's commit, and periodically)."""
+    sender: OutboxSender = app.bot_data.outbox
+    return await sender.flush(app.bot)

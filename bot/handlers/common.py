@@ -1,0 +1,75 @@
+"""Small helpers every handler module shares: language, person, replies."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from bot.keyboards import ButtonRows, inline
+from bot.services import people
+from bot.storage.db import session_scope
+from bot.storage.models import Person
+
+
+def translator(update: Update, context: BotContext) -> Translator:
+    """Stored preference first, then Telegram's language_code, then the default."""
+    stored = context.user_data.get("lang") if context.user_data is not None else None
+    user = update.effective_user
+    code = user.language_code if user else None
+    return context.services.translations.get(context.services.translations.pick(stored, code))
+
+
+async def ensure_person(update: Update, context: BotContext) -> Person:
+    """The sender as a Person row (created on first contact), in its own short transaction."""
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    async with session_scope(services.session_maker) as session:
+        person = await people.get_or_create_person(
+            session,
+            telegram_id=user.id,
+            first_name=user.first_name,
+            language=user.language_code,
+            now=services.clock.now(),
+        )
+    if person.language and context.user_data is not None:
+        context.user_data["lang"] = person.language
+    return person
+
+
+async def send(
+    update: Update,
+    text: str,
+    *,
+    buttons: ButtonRows | None = None,
+    html: bool = False,
+    reply_markup: object | None = None,
+) -> None:
+    """Answer in the chat the update came from (editing nothing)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    markup = inline(buttons) if buttons else reply_markup
+    await chat.send_message(
+        text,
+        reply_markup=markup,  # type: ignore[arg-type]
+        parse_mode=ParseMode.HTML if html else None,
+    )
+
+
+async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=alert)
+
+
+async def drop_buttons(update: Update) -> None:
+    """Remove the pressed message's keyboard so it cannot be pressed twice."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest:  # an old message may no longer be editable
+            pass

@@ -1,0 +1,174 @@
+"""Cases: submission with a reference number, the resident's list, and the history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Case, CaseEvent, CaseMessage, CasePhoto, Person, ReferenceCounter
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"  # a question to the resident is open
+    REFERRED = "referred"
+    RESOLVED = "resolved"
+    MERGED = "merged"
+
+
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_PROGRESS, CaseStatus.WAITING)
+ACTOR_PRIORITY = {"council": 2, "club": 1, "initiative": 1, "other": 1}
+
+
+@dataclass
+class Draft:
+    """What the resident has told us so far; kept in conversation data between steps."""
+
+    district_number: str | None = None
+    quarter: str | None = None
+    address_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    topic: str | None = None
+    description: str | None = None
+    photos: list[str] = field(default_factory=list)
+    contact: str | None = None
+    actor_kind: str | None = None
+    actor_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Draft:
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def missing(self) -> list[str]:
+        required = ("district_number", "topic", "description")
+        return [name for name in required if not getattr(self, name)]
+
+
+class IncompleteDraft(ValueError):
+    pass
+
+
+async def next_reference(session: AsyncSession, *, district_number: str, year: int) -> str:
+    """Atomically take the next number of a district and year: `10-2026-0042`."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(ReferenceCounter)
+        .values(district_number=district_number, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["district_number", "year"],
+            set_={"last_value": ReferenceCounter.last_value + 1},
+        )
+        .returning(ReferenceCounter.last_value)
+    )
+    value = (await session.execute(statement)).scalar_one()
+    return f"{district_number}-{year}-{value:04d}"
+
+
+async def add_event(
+    session: AsyncSession,
+    case: Case,
+    kind: str,
+    *,
+    now: datetime,
+    actor: Person | None = None,
+    actor_role: str | None = None,
+    text: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Append to the history; every change of a case goes through here."""
+    event = CaseEvent(
+        case_id=case.id,
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        actor_role=actor_role,
+        text=text,
+        data=data,
+        created_at=now,
+    )
+    session.add(event)
+    case.updated_at = now
+    return event
+
+
+async def submit_case(
+    session: AsyncSession, *, draft: Draft, resident: Person, language: str, now: datetime, tz: Any
+) -> Case:
+    """Turn a confirmed draft into a case with a reference number and its first event."""
+    if draft.missing():
+        raise IncompleteDraft(", ".join(draft.missing()))
+    assert draft.district_number is not None and draft.topic is not None
+    reference = await next_reference(
+        session, district_number=draft.district_number, year=now.astimezone(tz).year
+    )
+    case = Case(
+        reference=reference,
+        district_number=draft.district_number,
+        quarter=draft.quarter,
+        address_text=draft.address_text,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        topic=draft.topic,
+        description=draft.description,
+        contact=draft.contact,
+        actor_kind=draft.actor_kind,
+        actor_name=draft.actor_name,
+        language=language,
+        resident_id=resident.id,
+        status=CaseStatus.NEW,
+        priority=ACTOR_PRIORITY.get(draft.actor_kind or "", 0),
+        created_at=now,
+        updated_at=now,
+    )
+    case.photos = [CasePhoto(file_id=file_id, created_at=now) for file_id in draft.photos]
+    session.add(case)
+    await session.flush()
+    await add_event(session, case, "submitted", now=now, actor=resident, actor_role="resident")
+    return case
+
+
+async def cases_of_resident(session: AsyncSession, *, resident: Person, limit: int = 20) -> list[Case]:
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.resident_id == resident.id)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def get_case(session: AsyncSession, *, reference: str) -> Case | None:
+    return await session.scalar(select(Case).where(Case.reference == reference.strip()))
+
+
+async def history(session: AsyncSession, *, case: Case) -> list[CaseEvent]:
+    rows = await session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    )
+    return list(rows)
+
+
+async def link_message(session: AsyncSession, *, case_id: int, chat_id: int, message_id: int) -> None:
+    """Remember that a message in a chat belongs to a case (for replies)."""
+    session.add(CaseMessage(case_id=case_id, chat_id=chat_id, message_id=message_id))
+
+
+async def case_for_message(session: AsyncSession, *, chat_id: int, message_id: int) -> Case | None:
+    return await session.scalar(
+        select(Case)
+        .join(CaseMessage, CaseMessage.case_id == Case.id)
+        .where(CaseMessage.chat_id == chat_id, CaseMessage.message_id == message_id)
+    )

@@ -1,0 +1,93 @@
+"""From a place match to the next question; from a confirmed draft to a routed case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translations
+from bot.services import cases, outbox, people
+from bot.services.cases import Draft
+from bot.services.reference import ReferenceData
+from bot.services.roles import district_recipients
+from bot.services.routing import PlaceMatch
+from bot.storage.models import Case, Person
+from bot.views import case_notification
+
+
+@dataclass(frozen=True)
+class PlaceDecision:
+    """What the conversation does with a match: confirm, ask the quarter, or ask the district."""
+
+    kind: str  # confirm | choose_quarter | choose_district | unknown
+    district: str | None = None
+    quarter: str | None = None
+    districts: tuple[str, ...] = ()
+    reason: str | None = None
+
+    def label(self, ref: ReferenceData) -> str:
+        name = ref.district(self.district).name if self.district else ""
+        return f"{self.quarter} ({name})" if self.quarter else name
+
+
+def place_decision(match: PlaceMatch) -> PlaceDecision:
+    if match.kind == "quarter" and match.quarter is not None:
+        return PlaceDecision("confirm", match.quarter.district_number, match.quarter.name)
+    if match.kind == "district" and match.district is not None:
+        return PlaceDecision("choose_quarter", match.district.number)
+    if match.kind == "choices" and match.choices:
+        numbers = tuple(d.number for d in match.choices)
+        if len(numbers) == 1:
+            return PlaceDecision("choose_quarter", numbers[0])
+        return PlaceDecision("choose_district", districts=numbers)
+    return PlaceDecision("unknown", reason=match.reason)
+
+
+@dataclass(frozen=True)
+class IntakeEnv:
+    """What confirming needs besides the session; plain values, no Telegram."""
+
+    reference: ReferenceData
+    translations: Translations
+    tz: ZoneInfo
+    admin_ids: Iterable[int]
+
+
+async def confirm_draft(
+    session: AsyncSession,
+    env: IntakeEnv,
+    *,
+    draft: Draft,
+    resident: Person,
+    language: str,
+    now: datetime,
+) -> tuple[Case, str]:
+    """Create the case and put the district's notifications into the outbox, in one transaction.
+
+    Returns the case and who was notified (manager, deputy or coordinator).
+    """
+    case = await cases.submit_case(
+        session, draft=draft, resident=resident, language=language, now=now, tz=env.tz
+    )
+    chat_ids, routed_as = await district_recipients(
+        session, district_number=case.district_number, now=now, admin_ids=env.admin_ids
+    )
+    for chat_id in chat_ids:
+        reader = await people.get_person(session, telegram_id=chat_id)
+        t = env.translations.get(reader.language if reader else None)
+        text = case_notification(env.reference, t, case, tz=env.tz, routed_as=routed_as)
+        location = (
+            (case.latitude, case.longitude)
+            if case.latitude is not None and case.longitude is not None
+            else None
+        )
+        data = outbox.payload(text, photos=list(draft.photos), location=location)
+        outbox.enqueue(session, chat_id=chat_id, data=data, now=now, kind="new_case", case_id=case.id)
+    await cases.add_event(
+        session, case, "routed", now=now, data={"to": routed_as, "recipients": len(chat_ids)}
+    )
+    return case, routed_as

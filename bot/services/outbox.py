@@ -1,0 +1,120 @@
+"""The outbox: messages that must reach someone, written in the transaction that causes them.
+
+The payload is plain data (text, buttons, photos, location); `bot.delivery` turns it into
+Bot API calls, so this module stays free of Telegram.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import OutboxMessage
+
+Button = dict[str, str]  # {"text": ..., "data": ...} or {"text": ..., "url": ...}
+MAX_ATTEMPTS = 12
+
+
+def payload(
+    text: str,
+    *,
+    buttons: list[list[Button]] | None = None,
+    photos: list[str] | None = None,
+    location: tuple[float, float] | None = None,
+    document: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"text": text}
+    if buttons:
+        data["buttons"] = buttons
+    if photos:
+        data["photos"] = list(photos)
+    if location:
+        data["location"] = list(location)
+    if document:
+        data["document"] = document
+    return data
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    data: dict[str, Any],
+    now: datetime,
+    kind: str = "message",
+    case_id: int | None = None,
+    person_id: int | None = None,
+) -> OutboxMessage:
+    message = OutboxMessage(
+        chat_id=chat_id,
+        person_id=person_id,
+        kind=kind,
+        payload=data,
+        case_id=case_id,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    return message
+
+
+async def due_messages(session: AsyncSession, *, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def mark_sent(
+    session: AsyncSession, *, message_id: int, now: datetime, telegram_message_id: int | None
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(sent_at=now, sent_message_id=telegram_message_id)
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, *, message_id: int, now: datetime, error: str, wait_seconds: float | None
+) -> None:
+    """Back off exponentially, or wait as long as Telegram told us to."""
+    message = await session.get(OutboxMessage, message_id)
+    if message is None:
+        return
+    message.attempts += 1
+    message.last_error = error[:256]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.failed_at = now
+        return
+    delay = wait_seconds if wait_seconds is not None else min(2**message.attempts, 900)
+    message.next_attempt_at = now + timedelta(seconds=delay)
+
+
+async def mark_failed(session: AsyncSession, *, message_id: int, now: datetime, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(failed_at=now, last_error=error[:256])
+    )
+
+
+async def pending_count(session: AsyncSession) -> int:
+    from sqlalchemy import func
+
+    count = await session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+        )
+    )
+    return int(count or 0)

@@ -1,0 +1,161 @@
+"""Who holds which role; every authorisation decision reads these rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Absence, Person, RoleAssignment
+
+
+class Role(StrEnum):
+    MANAGER = "manager"
+    DEPUTY = "deputy"
+    REP = "rep"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+STAFF_ROLES = (Role.MANAGER, Role.DEPUTY, Role.COORDINATOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The active roles of one person, plus configured admins."""
+
+    person_id: int | None
+    assignments: tuple[RoleAssignment, ...]
+    is_admin: bool = False
+
+    def districts(self, *roles: Role) -> set[str]:
+        wanted = set(roles or (Role.MANAGER, Role.DEPUTY))
+        return {
+            a.district_number
+            for a in self.assignments
+            if a.role in wanted and a.district_number is not None
+        }
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_admin or any(a.role == Role.COORDINATOR for a in self.assignments)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_coordinator or any(a.role in STAFF_ROLES for a in self.assignments)
+
+    def can_manage_district(self, district_number: str) -> bool:
+        """Managers and deputies of the district, and coordinators for every district."""
+        return self.is_coordinator or district_number in self.districts()
+
+    def departments(self) -> set[str]:
+        return {
+            a.department_number
+            for a in self.assignments
+            if a.role == Role.REP and a.department_number is not None
+        }
+
+
+async def load_roles(
+    session: AsyncSession, *, person: Person | None, admin_ids: Iterable[int]
+) -> Roles:
+    is_admin = person is not None and person.telegram_id in set(admin_ids)
+    if person is None:
+        return Roles(None, (), is_admin)
+    rows = await session.scalars(
+        select(RoleAssignment).where(
+            RoleAssignment.person_id == person.id, RoleAssignment.ended_at.is_(None)
+        )
+    )
+    return Roles(person.id, tuple(rows), is_admin)
+
+
+async def assign_role(
+    session: AsyncSession,
+    *,
+    person: Person,
+    role: Role,
+    now: datetime,
+    district_number: str | None = None,
+    department_number: str | None = None,
+    invitation_id: int | None = None,
+) -> RoleAssignment:
+    """Give a role; a new manager of a district replaces the previous one (history stays)."""
+    if role == Role.MANAGER and district_number is not None:
+        previous = await session.scalars(
+            select(RoleAssignment).where(
+                RoleAssignment.role == Role.MANAGER,
+                RoleAssignment.district_number == district_number,
+                RoleAssignment.ended_at.is_(None),
+            )
+        )
+        for row in previous:
+            row.ended_at = now
+    assignment = RoleAssignment(
+        person_id=person.id,
+        role=role,
+        district_number=district_number,
+        department_number=department_number,
+        invitation_id=invitation_id,
+        created_at=now,
+    )
+    session.add(assignment)
+    await session.flush()
+    return assignment
+
+
+async def _holders(
+    session: AsyncSession, role: Role, district_number: str | None = None
+) -> list[Person]:
+    query = (
+        select(Person)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.role == role, RoleAssignment.ended_at.is_(None))
+        .order_by(RoleAssignment.id)
+    )
+    if district_number is not None:
+        query = query.where(RoleAssignment.district_number == district_number)
+    return list((await session.scalars(query)).unique())
+
+
+async def coordinator_chat_ids(session: AsyncSession, *, admin_ids: Iterable[int]) -> list[int]:
+    """Coordinators bound by invitation plus the configured admins, without duplicates."""
+    ids = [p.telegram_id for p in await _holders(session, Role.COORDINATOR) if p.telegram_id]
+    for admin in admin_ids:
+        if admin not in ids:
+            ids.append(admin)
+    return ids
+
+
+async def is_absent(session: AsyncSession, *, person_id: int, now: datetime) -> bool:
+    found = await session.scalar(
+        select(Absence.id).where(
+            Absence.person_id == person_id, Absence.starts_at <= now, Absence.ends_at > now
+        )
+    )
+    return found is not None
+
+
+async def district_recipients(
+    session: AsyncSession, *, district_number: str, now: datetime, admin_ids: Iterable[int]
+) -> tuple[list[int], str]:
+    """Chat ids that receive a district's new cases, and who they are.
+
+    The manager, unless absent; then the deputies; with nobody bound, the coordinators.
+    """
+    managers = [
+        m
+        for m in await _holders(session, Role.MANAGER, district_number)
+        if m.telegram_id and not await is_absent(session, person_id=m.id, now=now)
+    ]
+    if managers:
+        return [m.telegram_id for m in managers if m.telegram_id], "manager"
+    deputies = [d for d in await _holders(session, Role.DEPUTY, district_number) if d.telegram_id]
+    if deputies:
+        return [d.telegram_id for d in deputies if d.telegram_id], "deputy"
+    return await coordinator_chat_ids(session, admin_ids=admin_ids), "coordinator"
+

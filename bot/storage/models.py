@@ -1,0 +1,240 @@
+"""The database schema. Every timestamp is UTC; districts are referenced by their number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.storage.types import UTCDateTime
+
+# A naming convention keeps Alembic's batch operations on SQLite deterministic.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Person(Base):
+    """Anyone who wrote to the bot; roles are separate rows."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(128))
+    language: Mapped[str | None] = mapped_column(String(8))
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    consent_at: Mapped[datetime | None]
+    unreachable_since: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class RoleAssignment(Base):
+    """A role held by a person; ended rows stay for the history."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (Index("ix_role_assignments_lookup", "role", "district_number", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    district_number: Mapped[str | None] = mapped_column(String(2))
+    department_number: Mapped[str | None] = mapped_column(String(8))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class Invitation(Base):
+    """A one-time deep-link invitation; only the token's hash is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    district_numbers: Mapped[str | None] = mapped_column(String(64))  # comma-separated
+    department_number: Mapped[str | None] = mapped_column(String(8))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    revoked_at: Mapped[datetime | None]
+
+
+class Absence(Base):
+    """A manager away until a date; new cases go to the deputy meanwhile."""
+
+    __tablename__ = "absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class ReferenceCounter(Base):
+    """Sequence per district and year for typeable reference numbers (10-2026-0042)."""
+
+    __tablename__ = "reference_counters"
+
+    district_number: Mapped[str] = mapped_column(String(2), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Base):
+    """A resident's concern. Its current state is derived data; `case_events` is the history."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_district_status", "district_number", "status", "created_at"),
+        Index("ix_cases_resident", "resident_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    district_number: Mapped[str] = mapped_column(String(2))
+    quarter: Mapped[str | None] = mapped_column(String(64))
+    address_text: Mapped[str | None] = mapped_column(String(256))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    topic: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(256))
+    actor_kind: Mapped[str | None] = mapped_column(String(16))  # club/initiative/council/other
+    actor_name: Mapped[str | None] = mapped_column(String(128))
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    mode: Mapped[str | None] = mapped_column(String(16))  # lotse / kuemmerer
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    referral_key: Mapped[str | None] = mapped_column(String(64))
+    next_step: Mapped[str | None] = mapped_column(Text)
+    next_step_due: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    referral_helped: Mapped[bool | None]
+    settled: Mapped[bool | None]
+
+    photos: Mapped[list[CasePhoto]] = relationship(
+        back_populates="case", order_by="CasePhoto.id", cascade="all, delete-orphan"
+    )
+
+
+class CasePhoto(Base):
+    __tablename__ = "case_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime]
+
+    case: Mapped[Case] = relationship(back_populates="photos")
+
+
+class CaseEvent(Base):
+    """Append-only history of a case: who did what when."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+
+
+class CaseMessage(Base):
+    """Which Telegram message belongs to which case, so a manager's reply finds its case."""
+
+    __tablename__ = "case_messages"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class SavedReply(Base):
+    __tablename__ = "saved_replies"
+    __table_args__ = (UniqueConstraint("person_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    name: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """A message the bot must deliver, written in the transaction that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(String(32), default="message")
+    payload: Mapped[dict[str, Any]]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(256))
+
+
+class PersistenceEntry(Base):
+    """python-telegram-bot persistence (conversation states, user data) kept in our database."""
+
+    __tablename__ = "ptb_persistence"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    data: Mapped[dict[str, Any] | None]
+    updated_at: Mapped[datetime]
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled, so a redelivered update does nothing twice."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    processed_at: Mapped[datetime]

@@ -1,0 +1,123 @@
+"""python-telegram-bot persistence kept in the bot's own database (not a pickle beside it).
+
+Conversation states and per-user data are stored as JSON rows in `ptb_persistence`, so an
+intake survives a restart and two instances share it. Only JSON-friendly values may be put
+into `user_data`; the intake keeps its draft as a plain dict for that reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from bot.storage.db import SessionMaker, session_scope
+from bot.storage.models import PersistenceEntry
+
+UserData = dict[Any, Any]
+
+
+class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
+    def __init__(self, session_maker: SessionMaker, *, update_interval: float = 2.0) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self._maker = session_maker
+        self._written: dict[tuple[str, str], str] = {}
+
+    async def _load(self, kind: str) -> dict[str, Any]:
+        async with session_scope(self._maker) as session:
+            rows = await session.scalars(
+                select(PersistenceEntry).where(PersistenceEntry.kind == kind)
+            )
+            result = {row.key: row.data for row in rows}
+        for key, data in result.items():
+            self._written[(kind, key)] = json.dumps(data, sort_keys=True)
+        return result
+
+    async def _store(self, kind: str, key: str, data: Any) -> None:
+        encoded = json.dumps(data, sort_keys=True, default=str)
+        if self._written.get((kind, key)) == encoded:
+            return  # unchanged since the last write: skip the round trip
+        async with session_scope(self._maker) as session:
+            await session.merge(
+                PersistenceEntry(
+                    kind=kind, key=key, data=json.loads(encoded), updated_at=datetime.now(UTC)
+                )
+            )
+        self._written[(kind, key)] = encoded
+
+    async def _drop(self, kind: str, key: str) -> None:
+        async with session_scope(self._maker) as session:
+            await session.execute(
+                delete(PersistenceEntry).where(
+                    PersistenceEntry.kind == kind, PersistenceEntry.key == key
+                )
+            )
+        self._written.pop((kind, key), None)
+
+    # user data -------------------------------------------------------------------------
+    async def get_user_data(self) -> dict[int, UserData]:
+        return {int(key): dict(value or {}) for key, value in (await self._load("user")).items()}
+
+    async def update_user_data(self, user_id: int, data: UserData) -> None:
+        await self._store("user", str(user_id), data)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._drop("user", str(user_id))
+
+    async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
+        return None
+
+    # conversations ---------------------------------------------------------------------
+    async def get_conversations(self, name: str) -> ConversationDict:
+        stored = await self._load(f"conv:{name}")
+        return {tuple(json.loads(key)): value for key, value in stored.items()}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        encoded_key = json.dumps(list(key))
+        if new_state is None:
+            await self._drop(f"conv:{name}", encoded_key)
+        else:
+            await self._store(f"conv:{name}", encoded_key, new_state)
+
+    # not stored: chat data, bot data and arbitrary callback data ------------------------
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return defaultdict(dict)
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

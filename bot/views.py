@@ -1,0 +1,95 @@
+"""Texts built from cases and drafts, in the reader's language. No Telegram here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.i18n import N_, Translator
+from bot.services.cases import Draft
+from bot.services.reference import ReferenceData
+from bot.storage.models import Case
+
+STATUS_LABELS = {
+    "new": N_("received"),
+    "in_progress": N_("in progress"),
+    "waiting": N_("waiting for your answer"),
+    "referred": N_("referred to a contact"),
+    "resolved": N_("resolved"),
+    "merged": N_("merged with another concern"),
+}
+ACTOR_LABELS = {
+    "club": N_("Club or association"),
+    "initiative": N_("Initiative"),
+    "council": N_("District council"),
+    "other": N_("Other organisation"),
+}
+EMERGENCY = N_(
+    "⚠️ This bot is not an emergency service. In acute danger call 110 (police) "
+    "or 112 (fire brigade and ambulance)."
+)
+
+
+def local(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+
+def place_label(ref: ReferenceData, t: Translator, district: str | None, quarter: str | None) -> str:
+    if not district:
+        return t("not given")
+    name = ref.district(district).name
+    if quarter:
+        return t("{quarter}, district {district}", quarter=quarter, district=name)
+    return t("district {district}", district=name)
+
+
+def draft_summary(ref: ReferenceData, t: Translator, draft: Draft) -> str:
+    """The review step's summary, HTML-escaped for parse_mode HTML."""
+    lines = [
+        "<b>" + escape(t("Your concern")) + "</b>",
+        escape(t("Where: {place}", place=place_label(ref, t, draft.district_number, draft.quarter))),
+    ]
+    if draft.address_text:
+        lines.append(escape(t("Address: {address}", address=draft.address_text)))
+    if draft.latitude is not None:
+        lines.append(escape(t("Location shared on the map")))
+    if draft.topic:
+        lines.append(escape(t("Topic: {topic}", topic=ref.topic(draft.topic).label(t.language))))
+    lines.append(escape(t("Description: {text}", text=draft.description or "–")))
+    lines.append(escape(t("Photos: {count}", count=len(draft.photos))))
+    lines.append(escape(t("Contact: {contact}", contact=draft.contact or t("none"))))
+    if draft.actor_kind:
+        org = t(ACTOR_LABELS.get(draft.actor_kind, ACTOR_LABELS["other"]))
+        name = f" – {draft.actor_name}" if draft.actor_name else ""
+        lines.append(escape(t("On behalf of: {org}", org=org + name)))
+    lines.append("")
+    lines.append(escape(t(EMERGENCY)))
+    return "\n".join(lines)
+
+
+def case_notification(
+    ref: ReferenceData, t: Translator, case: Case, *, tz: ZoneInfo, routed_as: str
+) -> str:
+    """What a manager (or the coordinators) see of a new case."""
+    header = t("New concern {reference}", reference=case.reference)
+    lines = ["<b>" + escape(header) + "</b>"]
+    if routed_as != "manager":
+        lines.append(escape(t("(You receive this because no manager of this district is available.)")))
+    lines.append(escape(t("Where: {place}", place=place_label(ref, t, case.district_number, case.quarter))))
+    if case.address_text:
+        lines.append(escape(t("Address: {address}", address=case.address_text)))
+    lines.append(escape(t("Topic: {topic}", topic=ref.topic(case.topic).label(t.language))))
+    if case.actor_kind:
+        org = t(ACTOR_LABELS.get(case.actor_kind, ACTOR_LABELS["other"]))
+        name = f" – {case.actor_name}" if case.actor_name else ""
+        lines.append(escape(t("From: {org}", org=org + name)))
+    lines.append(escape(t("Received: {when}", when=local(case.created_at, tz))))
+    lines.append(escape(t("Contact: {contact}", contact=case.contact or t("none"))))
+    lines.append("")
+    lines.append(escape(case.description or ""))
+    return "\n".join(lines)
+
+
+def status_label(t: Translator, status: str) -> str:
+    return t(STATUS_LABELS.get(status, status))
