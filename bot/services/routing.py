@@ -1,0 +1,374 @@
+"""Route typed places, postcodes, addresses and map pins to a quarter or a district.
+
+Pure service without Telegram or a database; the optional street directory (CSV) and boundary
+file (GeoJSON) are read once at construction. A postcode spanning several districts, or a tie
+between names, yields ``choices``: the router never guesses silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+from rapidfuzz import fuzz, process
+from shapely.errors import ShapelyError
+from shapely.geometry import Point, shape
+
+from bot.services.reference import District, Quarter, ReferenceData, ReferenceDataError, fold
+
+log = logging.getLogger(__name__)
+
+MIN_NAME_SCORE = 85.0  # rapidfuzz ratio (0–100) for a fuzzy quarter or district name
+PARTIAL_SCORE = 90.0  # leading/trailing word of a multi-word name: "Linden", "Misburg"
+TIE_MARGIN = 3.0  # fuzzy hits this close to the best one count as a tie
+MIN_STREET_SCORE = 90.0  # rapidfuzz ratio for a street of the street directory
+MAX_WINDOW, MAX_TOKENS = 4, 40
+_FILLER = frozenset({"hannover", "stadtteil", "stadtbezirk", "bezirk"})
+# Words never matched on their own: too generic, or a place outside the city (Isernhagen).
+_NO_PARTIAL = frozenset({"nord", "sud", "mitte", "hafen", "neustadt", "gross", "isernhagen"})
+_POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
+_HOUSE_NUMBER = re.compile(r"\d+[a-z]?")
+_QUARTER_KEYS = ("stadtteil", "stadtteilname", "stadtteil_name", "quarter", "stt_name")
+_DISTRICT_KEYS = (
+    "stadtbezirk", "stadtbezirksname", "stadtbezirk_name", "bezirk", "district",
+    "stadtbezirksnummer", "stadtbezirk_nr", "stbz_nr", "bezirk_nr", "district_number",
+)
+_GENERIC_KEYS = ("name", "bezeichnung", "label")
+_NUMBER_KEYS = ("nummer", "number", "nr")
+
+
+class MatchKind(StrEnum):
+    QUARTER = "quarter"
+    DISTRICT = "district"
+    CHOICES = "choices"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """The outcome of routing.
+
+    ``quarter``: one quarter (+ its district) to confirm. ``district``: the district is clear,
+    the quarter is not (``quarter_hints`` lists likely ones; the bot still offers all).
+    ``choices``: several candidate districts. ``none``: ``reason`` is one of empty, no_match,
+    unknown_postcode, outside, no_boundaries, invalid_point.
+    """
+
+    kind: MatchKind
+    district: District | None = None
+    quarter: Quarter | None = None
+    choices: tuple[District, ...] = ()
+    quarter_hints: tuple[Quarter, ...] = ()
+    score: float = 0.0
+    source: str | None = None  # name | postcode | street | point
+    reason: str | None = None
+    postcode: str | None = None
+
+    @property
+    def matched(self) -> bool:
+        return self.kind != MatchKind.NONE
+
+
+@dataclass(frozen=True)
+class _Hit:
+    score: float
+    quarters: tuple[Quarter, ...]
+    district: District | None = None  # set when a district itself was named
+    start: int = 0
+    end: int = 1
+
+
+def _none(reason: str, source: str, postcode: str | None = None) -> PlaceMatch:
+    return PlaceMatch(MatchKind.NONE, reason=reason, source=source, postcode=postcode)
+
+
+def street_key(name: str) -> str:
+    """'Limmerstraße', 'Limmer Str.' and 'limmerstrasse' all give 'limmerstr'."""
+    return re.sub(r"strasse\b", "str", fold(name)).replace(" ", "")
+
+
+class PlaceRouter:
+    """Matches text and points against the reference data (and optional city files)."""
+
+    def __init__(
+        self,
+        reference: ReferenceData,
+        *,
+        street_csv: Path | str | None = None,
+        geojson: Path | str | None = None,
+        name_property: str | None = None,
+        geojson_crs: str | None = None,
+    ) -> None:
+        self.reference = reference
+        self._names: dict[str, list[_Hit]] = {}
+        self._partials: dict[str, list[_Hit]] = {}
+        for q in reference.quarters:
+            self._names.setdefault(fold(q.name), []).append(_Hit(100.0, (q,)))
+        for alias in reference.aliases:
+            self._names.setdefault(fold(alias), []).append(_Hit(100.0, reference.alias(alias)))
+        for d in reference.districts:
+            self._names.setdefault(fold(d.name), []).append(_Hit(100.0, (), d))
+        for key, hits in list(self._names.items()):
+            words = key.split()
+            for part in {" ".join(words[:i]) for i in range(1, len(words))} | {
+                " ".join(words[i:]) for i in range(1, len(words))
+            }:
+                if part not in self._names and part not in _NO_PARTIAL and len(part) >= 4:
+                    self._partials.setdefault(part, []).extend(hits)
+        self._keys = list(self._names)
+        self._streets = _load_streets(Path(street_csv), reference) if street_csv else {}
+        self._boundaries = (
+            _Boundaries(Path(geojson), reference, name_property, geojson_crs) if geojson else None
+        )
+
+    @property
+    def has_boundaries(self) -> bool:
+        return self._boundaries is not None
+
+    # --- text -------------------------------------------------------------------------------
+    def match_text(self, text: str) -> PlaceMatch:
+        """A quarter or district name (fuzzy), a postcode, or an address."""
+        folded = fold(text)
+        if not folded:
+            return _none("empty", "name")
+        codes = _POSTCODE.findall(text)
+        words = [w for w in folded.split() if w not in _FILLER][:MAX_TOKENS]
+        names = None
+        if not codes:
+            names = self._resolve(self._name_hits(words), "name")
+            if names.score >= 100.0:
+                return names
+        if self._streets and (street := self._match_street(text, codes[0] if codes else None)):
+            return street
+        if codes:
+            rest = [w for w in words if not _HOUSE_NUMBER.fullmatch(w)]
+            return self._match_postcode(codes[0], rest)
+        return names if names is not None else _none("no_match", "name")
+
+    def _name_hits(self, words: Sequence[str], exact: bool = False) -> list[_Hit]:
+        hits: list[_Hit] = []
+        for size in range(1, min(MAX_WINDOW, len(words)) + 1):
+            for start in range(len(words) - size + 1):
+                window = " ".join(words[start : start + size])
+                found = process.extract(window, self._keys, scorer=fuzz.ratio, limit=None,
+                                        score_cutoff=100.0 if exact else MIN_NAME_SCORE)
+                for key, score, _ in found:
+                    hits += [replace(h, score=score, start=start, end=start + size)
+                             for h in self._names[key]]
+                if not exact:
+                    hits += [replace(h, score=PARTIAL_SCORE, start=start, end=start + size)
+                             for h in self._partials.get(window, ())]
+        return hits
+
+    def _resolve(self, hits: Iterable[_Hit], source: str) -> PlaceMatch:
+        hits = list(hits)
+        if not hits:
+            return _none("no_match", source)
+        hits = [h for h in hits if not any(_inside(h, other) for other in hits)]
+        best = max(h.score for h in hits)
+        top = [h for h in hits if h.score >= (best if best >= 100.0 else best - TIE_MARGIN)]
+        top.sort(key=lambda h: -h.score)
+        quarters = tuple(dict.fromkeys(q for h in top for q in h.quarters))
+        districts = tuple(dict.fromkeys(
+            d for h in top
+            for d in ([h.district] if h.district else
+                      [self.reference.district(q.district_number) for q in h.quarters])
+        ))
+        if len(districts) > 1:
+            return PlaceMatch(MatchKind.CHOICES, choices=districts, quarter_hints=quarters,
+                              score=best, source=source, reason="ambiguous")
+        quarter_score = max((h.score for h in top if h.quarters), default=-1.0)
+        district_score = max((h.score for h in top if h.district), default=-1.0)
+        if len(quarters) == 1 and quarter_score >= district_score:
+            return PlaceMatch(MatchKind.QUARTER, districts[0], quarters[0], score=quarter_score,
+                              source=source)
+        return PlaceMatch(MatchKind.DISTRICT, districts[0], quarter_hints=quarters, score=best,
+                          source=source)
+
+    def _match_postcode(self, code: str, rest: Sequence[str]) -> PlaceMatch:
+        postcode = self.reference.postcode(code)
+        if postcode is None:
+            return _none("unknown_postcode", "postcode", code)
+        districts = tuple(self.reference.district(n) for n in postcode.district_numbers)
+        hints = tuple(q for q in map(self.reference.quarter, postcode.quarter_hints) if q)
+        named = self._resolve(self._name_hits(rest, exact=True), "postcode")
+        if named.kind in (MatchKind.QUARTER, MatchKind.DISTRICT):
+            if named.district in districts:  # "30453 Davenstedt": the name narrows the postcode
+                return replace(named, postcode=code)
+            districts = (*districts, named.district)  # contradiction: let the resident choose
+            return PlaceMatch(MatchKind.CHOICES, choices=districts, score=100.0,
+                              source="postcode", reason="conflict", postcode=code)
+        if len(districts) == 1:
+            return PlaceMatch(MatchKind.DISTRICT, districts[0], quarter_hints=hints, score=100.0,
+                              source="postcode", postcode=code)
+        return PlaceMatch(MatchKind.CHOICES, choices=districts, quarter_hints=hints, score=100.0,
+                          source="postcode", reason="postcode", postcode=code)
+
+    def _match_street(self, text: str, code: str | None) -> PlaceMatch | None:
+        for segment in [*re.split(r"[,;\n]", text), text]:
+            words = [w for w in fold(segment).split()
+                     if w not in _FILLER and not _HOUSE_NUMBER.fullmatch(w)]
+            key = street_key(" ".join(words))
+            if len(key) < 4:
+                continue
+            found = process.extractOne(key, list(self._streets), scorer=fuzz.ratio,
+                                       score_cutoff=MIN_STREET_SCORE)
+            if found:
+                rows = self._streets[found[0]]
+                rows = [r for r in rows if code and r[1] == code] or rows
+                match = self._resolve((_Hit(found[1], (q,)) for q, _ in rows), "street")
+                return replace(match, postcode=code)
+        return None
+
+    # --- points -----------------------------------------------------------------------------
+    def locate(self, lat: float, lon: float) -> PlaceMatch:
+        """The quarter (or district) whose boundary contains the WGS84 point."""
+        if self._boundaries is None:
+            return _none("no_boundaries", "point")
+        if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+            return _none("invalid_point", "point")
+        hits = self._boundaries.hits(lat, lon)
+        return self._resolve(hits, "point") if hits else _none("outside", "point")
+
+
+def _inside(hit: _Hit, other: _Hit) -> bool:
+    """The hit's words lie strictly within the other's ('Mitte' inside 'Linden-Mitte')."""
+    return (other.start <= hit.start and hit.end <= other.end
+            and other.end - other.start > hit.end - hit.start)
+
+
+def _load_streets(path: Path, ref: ReferenceData) -> dict[str, list[tuple[Quarter, str | None]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ReferenceDataError(path, "file is missing") from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
+    fields = {(f or "").strip().lower() for f in reader.fieldnames or ()}
+    if not {"street", "quarter"} <= fields:
+        raise ReferenceDataError(path, "needs the columns 'street,quarter' (optional 'postcode')")
+    streets: dict[str, list[tuple[Quarter, str | None]]] = {}
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        quarter = ref.quarter(row["quarter"])
+        if quarter is None or not street_key(row["street"]):
+            raise ReferenceDataError(path, f"line {line}: unknown quarter or empty street")
+        streets.setdefault(street_key(row["street"]), []).append(
+            (quarter, row.get("postcode") or None))
+    return streets
+
+
+class _Boundaries:
+    """Polygons of quarters or districts in an STRtree, queried with a transformed point."""
+
+    def __init__(self, path: Path, ref: ReferenceData, prop: str | None, crs: str | None) -> None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ReferenceDataError(path, f"cannot read GeoJSON: {exc}") from None
+        if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+            raise ReferenceDataError(path, "expected a GeoJSON FeatureCollection")
+        features = [f for f in data.get("features") or [] if isinstance(f, dict)]
+        target = _parse_crs(crs or data.get("crs"), path)
+        wgs84 = target is None or target.equals(CRS.from_epsg(4326), ignore_axis_order=True)
+        self._transformer = None if wgs84 else Transformer.from_crs(
+            CRS.from_epsg(4326), target, always_xy=True)
+        self._ref = ref
+        generic = "district" if self._generic_names_are_districts(features) else "any"
+        geometries, self._hits, skipped = [], [], []
+        for index, feature in enumerate(features):
+            props = feature.get("properties") or {}
+            hit = self._target(props, prop, generic)
+            if hit is None or not feature.get("geometry"):
+                skipped.append(props)
+                continue
+            try:
+                geometry = shape(feature["geometry"])
+            except (ShapelyError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                problem = f"feature #{index + 1}: bad geometry: {exc}"
+                raise ReferenceDataError(path, problem) from None
+            geometries.append(geometry if geometry.is_valid else shapely.make_valid(geometry))
+            self._hits.append(hit)
+        if not geometries:
+            keys = prop or ", ".join(_QUARTER_KEYS + _GENERIC_KEYS + _DISTRICT_KEYS + _NUMBER_KEYS)
+            raise ReferenceDataError(
+                path, f"no feature names a known quarter or district (properties: {keys})"
+            )
+        if skipped:
+            log.warning("%s: skipped %d feature(s) without a known quarter or district, e.g. %s",
+                        path, len(skipped), skipped[:3])
+        self._tree = shapely.STRtree(geometries)
+
+    def hits(self, lat: float, lon: float) -> list[_Hit]:
+        x, y = self._transformer.transform(lon, lat) if self._transformer else (lon, lat)
+        found = self._tree.query(Point(x, y), predicate="intersects")
+        return [self._hits[i] for i in sorted(found)]
+
+    def _value_hit(self, value: Any, mode: str) -> _Hit | None:
+        """Resolve a property value; mode: quarter (names), district (names, numbers), any."""
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            return None
+        if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+            number = str(int(value)).zfill(2)
+            known = mode != "quarter" and self._ref.has_district(number)
+            return _Hit(100.0, (), self._ref.district(number)) if known else None
+        if not isinstance(value, str):
+            return None
+        if mode != "district":
+            quarter = self._ref.quarter(value)
+            quarters = (quarter,) if quarter else self._ref.alias(value)
+            if quarters:
+                return _Hit(100.0, quarters)
+        district = self._ref.district_by_name(value) if mode != "quarter" else None
+        return _Hit(100.0, (), district) if district else None
+
+    def _target(self, props: dict[str, Any], prop: str | None, generic: str) -> _Hit | None:
+        lower = {str(k).lower(): v for k, v in props.items()}
+        if prop:
+            return self._value_hit(props.get(prop, lower.get(prop.lower())), "any")
+        groups = ((_QUARTER_KEYS, "quarter"), (_GENERIC_KEYS, generic),
+                  (_DISTRICT_KEYS, "district"), (_NUMBER_KEYS, "district"))
+        for keys, mode in groups:
+            for key in keys:
+                if key in lower and (hit := self._value_hit(lower[key], mode)):
+                    return hit
+        return None
+
+    def _generic_names_are_districts(self, features: list[dict[str, Any]]) -> bool:
+        """A layer whose 'name' holds e.g. 'Linden-Limmer' is a district layer throughout."""
+        quarter_only = district_only = 0
+        for feature in features:
+            props = {str(k).lower(): v for k, v in (feature.get("properties") or {}).items()}
+            value = next((props[k] for k in _GENERIC_KEYS if isinstance(props.get(k), str)), None)
+            if value is None:
+                continue
+            is_quarter = bool(self._ref.quarter(value) or self._ref.alias(value))
+            is_district = self._ref.district_by_name(value) is not None
+            quarter_only += is_quarter and not is_district
+            district_only += is_district and not is_quarter
+        return district_only > 0 and quarter_only == 0
+
+
+def _parse_crs(value: Any, path: Path) -> CRS | None:
+    """The GeoJSON 'crs' member ({"type": "name", ...} or EPSG code) or a user string."""
+    if isinstance(value, dict):
+        props = value.get("properties") or {}
+        value = props.get("name") or (f"EPSG:{props['code']}" if "code" in props else None)
+    if value is None:
+        return None
+    try:
+        return CRS.from_user_input(value)
+    except CRSError as exc:
+        raise ReferenceDataError(path, f"unknown coordinate system {value!r}: {exc}") from None

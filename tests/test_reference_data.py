@@ -1,0 +1,251 @@
+"""The shipped reference data loads, is consistent, and broken edits fail with clear errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.services.reference import (
+    DATA_DIR,
+    ReferenceData,
+    ReferenceDataError,
+    fold,
+    load_reference_data,
+)
+
+SHARED = Path("/work/shared/data/districts.json")
+CONFERENCE_DEPARTMENTS = {"15", "18", "19", "23", "32", "42", "43", "50", "51", "52", "57",
+                          "61", "66", "67"}
+TOPIC_CODES = {"integration", "civic_engagement", "family", "seniors", "public_space",
+               "health_environment", "education", "culture_leisure", "local_economy", "permits",
+               "other"}
+
+
+@pytest.fixture(scope="module")
+def ref() -> ReferenceData:
+    return load_reference_data()
+
+
+def test_data_files_ship_inside_the_package() -> None:
+    assert DATA_DIR == Path(__file__).resolve().parent.parent / "bot" / "data"
+    for name in ("districts.json", "postcodes.csv", "departments.json", "topics.json",
+                 "referrals.json"):
+        assert (DATA_DIR / name).is_file(), name
+    pyproject = tomllib.loads((DATA_DIR.parent.parent / "pyproject.toml").read_text("utf-8"))
+    assert "data/*" in pyproject["tool"]["setuptools"]["package-data"]["bot"]
+
+
+def test_districts_and_quarters(ref: ReferenceData) -> None:
+    assert [d.number for d in ref.districts] == [f"{n:02d}" for n in range(1, 14)]
+    assert len(ref.quarters) == 51
+    assert len({q.name for q in ref.quarters}) == 51
+    assert ref.district("10").name == "Linden-Limmer"
+    assert ref.district(6).name == "Kirchrode-Bemerode-Wülferode"
+    assert ref.district("1").quarters == ("Mitte", "Calenberger Neustadt", "Oststadt", "Zoo")
+    assert ref.has_district("13") and not ref.has_district("14")
+    with pytest.raises(KeyError):
+        ref.district("14")
+    assert ref.district_by_name("linden limmer") == ref.district("10")
+    assert ref.district_by_name("Atlantis") is None
+    assert ref.quarter("Gross-Buchholz").district_number == "04"  # type: ignore[union-attr]
+    assert ref.quarter("doehren").name == "Döhren"  # type: ignore[union-attr]
+    assert ref.quarter("Roderbruch") is None
+    assert [q.name for q in ref.alias("roderbruch")] == ["Groß-Buchholz"]
+    assert [q.name for q in ref.alias("Kronsrode")] == ["Bemerode"]
+    assert [q.name for q in ref.alias("Ledeburg/Nordhafen")] == ["Ledeburg", "Nordhafen"]
+    assert [q.name for q in ref.quarters_of("07")] == ["Südstadt", "Bult"]
+
+
+def test_each_quarter_in_exactly_one_district(ref: ReferenceData) -> None:
+    owners: dict[str, list[str]] = {}
+    for district in ref.districts:
+        for quarter in district.quarters:
+            owners.setdefault(quarter, []).append(district.number)
+    assert all(len(numbers) == 1 for numbers in owners.values())
+    assert {q.name: q.district_number for q in ref.quarters} == {
+        name: numbers[0] for name, numbers in owners.items()
+    }
+
+
+def test_districts_match_the_shared_source(ref: ReferenceData) -> None:
+    if not SHARED.is_file():
+        pytest.skip(f"{SHARED} not available")
+    shared = json.loads(SHARED.read_text(encoding="utf-8"))
+    assert [(d.number, d.name, d.quarters) for d in ref.districts] == [
+        (d["number"], d["name"], tuple(d["quarters"])) for d in shared["districts"]
+    ]
+    assert ref.aliases == {k: tuple(v) for k, v in shared["aliases"].items()}
+    assert all(d.confidence for d in ref.districts)
+
+
+def test_postcodes(ref: ReferenceData) -> None:
+    assert len(ref.postcodes) == 28
+    assert ref.postcode("30453").district_numbers == ("10", "11", "09")  # type: ignore[union-attr]
+    assert ref.postcode("30449").district_numbers == ("10",)  # type: ignore[union-attr]
+    assert ref.postcode("30159").quarter_hints == ("Mitte",)  # type: ignore[union-attr]
+    assert ref.postcode("10115") is None
+    assert all(p.confidence for p in ref.postcodes)
+
+
+def test_departments(ref: ReferenceData) -> None:
+    assert {d.number for d in ref.departments} == CONFERENCE_DEPARTMENTS
+    assert {d.number for d in ref.departments if d.verified} == {"18", "61"}
+    assert all(d.invited_to_conferences for d in ref.departments)
+    assert ref.department("61").name_de == "Planen und Stadtentwicklung"
+    assert ref.department(18).name_de == "Personal und Organisation"
+    assert all(d.name_de is None for d in ref.departments if not d.verified)
+    assert ref.department("32").label("de") == "Fachbereich 32"
+    assert ref.department("61").label("en") == "Department 61 – Planen und Stadtentwicklung"
+    assert ref.has_department("15") and not ref.has_department("99")
+
+
+def test_topics(ref: ReferenceData) -> None:
+    assert {t.code for t in ref.topics} == TOPIC_CODES
+    assert ref.topic("local_economy").label("de") == "Lokale Ökonomie und Image"
+    assert ref.topic("civic_engagement").label("de") == "Bürgerschaftliches Engagement"
+    assert ref.topic("health_environment").label("en") == "Health and environment"
+    assert ref.topic("other").label("en-GB") == "Other"
+    assert ref.has_topic("permits") and not ref.has_topic("weather")
+
+
+def test_referrals_are_consistent_and_invent_no_contacts(ref: ReferenceData) -> None:
+    keys = {r.key for r in ref.referrals}
+    assert {"easter_fire", "green_space_use", "large_event", "street_special_use",
+            "street_damage", "street_lighting", "green_spaces", "waste_cleaning", "schools",
+            "youth_family", "seniors", "general_115"} <= keys
+    for referral in ref.referrals:
+        assert set(referral.topics) <= TOPIC_CODES
+        assert referral.department is None or ref.has_department(referral.department)
+        assert referral.keywords_de and referral.confidence
+        assert referral.email is None and referral.web is None and referral.opening_hours is None
+    assert {r.key: r.phone for r in ref.referrals if r.phone} == {"general_115": "115"}
+    assert {r.key: r.address for r in ref.referrals if r.address} == {
+        "district_management": "Theodor-Lessing-Platz 1, 30159 Hannover"
+    }
+    assert ref.referral("street_lighting").responsible.startswith("enercity")
+    assert ref.referral("waste_cleaning").responsible.startswith("aha")
+    assert ref.referral("large_event").name("en") == "Large events"
+    assert "SOG-VO" in ref.referral("easter_fire").description("de")
+
+
+def test_referrals_for_topic(ref: ReferenceData) -> None:
+    permits = [r.key for r in ref.referrals_for_topic("permits")]
+    assert permits[:2] == ["easter_fire", "green_space_use"]
+    assert "large_event" in permits and "street_special_use" in permits
+    assert [r.key for r in ref.referrals_for_topic("seniors")] == ["seniors"]
+    assert ref.referrals_for_topic("weather") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("Osterfeuer", "easter_fire"),
+        ("Wir möchten ein Brauchtumsfeuer anmelden", "easter_fire"),
+        ("Osterfeuergenehmigung", "easter_fire"),
+        ("Schlagloch vor dem Haus", "street_damage"),
+        ("Schlaglöcher", "street_damage"),
+        ("there is a pothole", "street_damage"),
+        ("Die Straßenlaterne ist kaputt", "street_lighting"),
+        ("Sperrmüll auf dem Gehweg", "waste_cleaning"),
+        ("Spielplatz", "green_spaces"),
+        ("Großveranstaltung", "large_event"),
+        ("Außengastronomie", "street_special_use"),
+        ("Behördennummer", "general_115"),
+    ],
+)
+def test_search_referrals(ref: ReferenceData, text: str, key: str) -> None:
+    hits = ref.search_referrals(text)
+    assert hits and hits[0][0].key == key
+    assert hits[0][1] >= 82
+
+
+def test_search_referrals_finds_nothing_for_junk(ref: ReferenceData) -> None:
+    assert ref.search_referrals("asdf qwertz") == []
+    assert ref.search_referrals("") == []
+    assert ref.search_referrals("Parkplatz") == []  # not "Park"
+
+
+def test_fold() -> None:
+    assert fold("Groß-Buchholz") == fold("gross buchholz") == "gross buchholz"
+    assert fold("Linden-Süd") == fold("linden sued") == fold("LINDEN SUD") == "linden sud"
+    assert fold("Döhren") == fold("Doehren") == "dohren"
+
+
+# --- validation -----------------------------------------------------------------------------
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(DATA_DIR, folder)
+    return folder
+
+
+def _edit(folder: Path, name: str, change: Callable[[dict[str, Any]], None]) -> None:
+    path = folder / name
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_copy_of_the_data_loads(data_copy: Path) -> None:
+    assert len(load_reference_data(data_copy).quarters) == 51
+
+
+def test_quarter_in_two_districts_is_rejected(data_copy: Path) -> None:
+    _edit(data_copy, "districts.json", lambda d: d["districts"][10]["quarters"].append("Limmer"))
+    with pytest.raises(ReferenceDataError, match=r"districts\.json.*'Limmer'.*10.*11") as info:
+        load_reference_data(data_copy)
+    assert info.value.file.name == "districts.json"
+
+
+def test_duplicate_district_number_is_rejected(data_copy: Path) -> None:
+    _edit(data_copy, "districts.json", lambda d: d["districts"][1].update(number="01"))
+    with pytest.raises(ReferenceDataError, match=r"districts\.json: number 01"):
+        load_reference_data(data_copy)
+
+
+def test_alias_to_unknown_quarter_is_rejected(data_copy: Path) -> None:
+    _edit(data_copy, "districts.json", lambda d: d["aliases"].update(Expo=["Expo-Park"]))
+    with pytest.raises(ReferenceDataError, match=r"districts\.json: alias 'Expo'.*Expo-Park"):
+        load_reference_data(data_copy)
+
+
+def test_referral_with_unknown_topic_is_rejected(data_copy: Path) -> None:
+    _edit(data_copy, "referrals.json", lambda d: d["referrals"][0].update(topics=["weather"]))
+    with pytest.raises(ReferenceDataError, match=r"referrals\.json: referral 'easter_fire'.*"
+                       r"weather"):
+        load_reference_data(data_copy)
+
+
+def test_referral_with_unknown_department_is_rejected(data_copy: Path) -> None:
+    _edit(data_copy, "referrals.json", lambda d: d["referrals"][0].update(department="99"))
+    with pytest.raises(ReferenceDataError, match=r"referrals\.json: .*unknown department '99'"):
+        load_reference_data(data_copy)
+
+
+def test_verified_department_needs_a_name(data_copy: Path) -> None:
+    _edit(data_copy, "departments.json", lambda d: d["departments"][0].update(verified=True))
+    with pytest.raises(ReferenceDataError, match=r"departments\.json: department 15: verified"):
+        load_reference_data(data_copy)
+
+
+def test_postcode_with_unknown_district_is_rejected(data_copy: Path) -> None:
+    path = data_copy / "postcodes.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("30449,10,", "30449,14,"),
+                    encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=r"postcodes\.csv: line \d+: .*'14'"):
+        load_reference_data(data_copy)
+
+
+def test_broken_json_and_missing_file_are_reported(data_copy: Path) -> None:
+    (data_copy / "topics.json").write_text('{"topics": [', encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=r"topics\.json: invalid JSON at line 1"):
+        load_reference_data(data_copy)
+    (data_copy / "topics.json").unlink()
+    with pytest.raises(ReferenceDataError, match=r"topics\.json: file is missing"):
+        load_reference_data(data_copy)
