@@ -10,6 +10,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.keyboards import ButtonRows, inline
 from bot.services import people
+from bot.services.roles import Roles, load_roles
 from bot.storage.db import session_scope
 from bot.storage.models import Person
 
@@ -73,3 +74,25 @@ async def drop_buttons(update: Update) -> None:
             await query.edit_message_reply_markup(reply_markup=None)
         except BadRequest:  # an old message may no longer be editable
             pass
+
+
+async def actor_roles(update: Update, context: BotContext) -> tuple[Person, Roles]:
+    """The sender and their roles, read from the database on every call (never cached):
+    authorisation must not trust buttons, callback data or earlier answers."""
+    person = await ensure_person(update, context)
+    services = context.services
+    async with session_scope(services.session_maker) as session:
+        roles = await load_roles(
+            session, person=person, admin_ids=services.settings.admin_telegram_ids
+        )
+    return person, roles
+
+
+async def refuse(update: Update, context: BotContext) -> None:
+    """The one answer for anything a user is not entitled to; it reveals nothing."""
+    t = translator(update, context)
+    text = t("Sorry, you are not allowed to do that.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await send(update, text)

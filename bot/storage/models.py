@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -218,6 +219,35 @@ class OutboxMessage(Base):
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(256))
+
+
+class Reminder(Base):
+    """A message due at a moment, sent once by the periodic sweep (survives restarts).
+
+    `key` is unique per (subject, kind, slot), so scheduling twice never sends twice.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        # shaped for the sweep: pending rows by due moment, nothing else in the index
+        Index(
+            "ix_reminders_pending_due",
+            "due_at",
+            sqlite_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    data: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
 
 
 class PersistenceEntry(Base):

@@ -1,0 +1,87 @@
+"""Reminders: rows with a due moment and a unique key, sent once by a periodic sweep.
+
+A renderer per kind turns a due reminder into outbox messages in the same transaction that
+marks it sent, so a restart between sweeps neither loses nor repeats one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Reminder
+
+# A renderer writes the outbox messages for one due reminder (it may write none, e.g. when
+# the case moved on); it gets the session, the reminder and the sweep's moment.
+Renderer = Callable[[AsyncSession, Reminder, datetime], Awaitable[None]]
+
+
+async def schedule(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    case_id: int | None = None,
+    person_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Create a reminder unless one with this key exists; returns whether it was created."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Reminder)
+        .values(
+            key=key, kind=kind, due_at=due_at, case_id=case_id, person_id=person_id,
+            data=data, created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)
+
+
+async def cancel(session: AsyncSession, *, key_prefix: str, now: datetime) -> None:
+    """Cancel pending reminders whose key starts with the prefix (e.g. a closed case)."""
+    await session.execute(
+        update(Reminder)
+        .where(
+            Reminder.key.startswith(key_prefix, autoescape=True),
+            Reminder.sent_at.is_(None),
+            Reminder.cancelled_at.is_(None),
+        )
+        .values(cancelled_at=now)
+    )
+
+
+def due_query(now: datetime, limit: int) -> Any:
+    """Pending reminders due by `now`, oldest first (served by ix_reminders_pending_due)."""
+    return (
+        select(Reminder)
+        .where(Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None), Reminder.due_at <= now)
+        .order_by(Reminder.due_at)
+        .limit(limit)
+    )
+
+
+async def sweep(
+    session: AsyncSession, *, now: datetime, renderers: dict[str, Renderer], limit: int = 200
+) -> int:
+    """Render every due reminder into the outbox and mark it sent; returns how many."""
+    query = due_query(now, limit)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # two instances never take the same row
+    due = list(await session.scalars(query))
+    for reminder in due:
+        renderer = renderers.get(reminder.kind)
+        if renderer is not None:
+            await renderer(session, reminder, now)
+        reminder.sent_at = now
+    return len(due)
