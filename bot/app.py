@@ -14,8 +14,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotApplication, BotContext, Services
 from bot.delivery import OutboxSender, flush_outbox
-from bot.handlers import fallback, intake, menu
+from bot.handlers import desk, fallback, intake, invitations, menu, relay, triage
 from bot.i18n import Translations
+from bot.jobs import sweep_job
 from bot.services.reference import ReferenceData, load_reference_data
 from bot.services.routing import PlaceRouter
 from bot.storage import migrate
@@ -111,9 +112,13 @@ def build_application(
 def register_all(app: BotApplication, services: Services) -> None:
     """All handlers in one place. Order matters within group 0: the first match wins."""
     fallback.register_guard(app)  # group -10: groups and channels stop here
+    invitations.register(app)  # an invitation's /start must win over intake and menu
     # The intake conversation comes before the menu so that its states see text first.
     intake.register(app, menu_labels=menu.menu_labels(services.translations, menu.MENU_NEW))
     menu.register(app, services.translations)
+    triage.register(app)
+    relay.register(app)  # free text: staff inputs, replies on cases
+    desk.register(app)
     fallback.register(app)  # last: unknown commands, old buttons, anything else
 
 
@@ -132,6 +137,9 @@ async def _post_init(app: BotApplication) -> None:
             interval=timedelta(seconds=services.settings.outbox_interval_seconds),
             first=timedelta(seconds=1),
             name="outbox",
+        )
+        app.job_queue.run_repeating(
+            sweep_job, interval=timedelta(seconds=30), first=timedelta(seconds=2), name="reminders"
         )
 
 

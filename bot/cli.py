@@ -1,4 +1,4 @@
-"""The `bezirksbot` command: run, demo, migrate, start (run with a token, else the demo)."""
+"""The `bezirksbot` command: run, demo, migrate, invite, start (run with a token, else demo)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bot.config import Settings
 
@@ -50,6 +51,100 @@ def cmd_migrate(settings: Settings) -> int:
     return 0
 
 
+INVITE_ERRORS = {
+    "one_district": "manager and deputy invitations need exactly one --district",
+    "no_department": "manager and deputy invitations take no --department",
+    "unknown_district": "unknown district {value!r} (give its number 01-13 or its exact name)",
+    "department_required": "rep invitations need --department and at least one --district",
+    "district_required": "rep invitations need --department and at least one --district",
+    "unknown_department": "unknown department {value!r}",
+    "no_scope": "coordinator and admin invitations take no --district or --department",
+    "days": "--days must be at least 1",
+}
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_invite(settings, args))
+
+
+async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import open_storage
+    from bot.handlers.invitations import describe
+    from bot.i18n import Translations
+    from bot.services import invitations
+    from bot.services.dates import format_date
+    from bot.services.reference import load_reference_data
+    from bot.storage.db import session_scope
+
+    role = invitations.parse_role(args.role) if args.role else None
+    if not (args.list or args.revoke is not None or role is not None):
+        print("Give a role (manager, deputy, rep, coordinator, admin), --list or --revoke ID.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    engine, maker = await open_storage(settings)  # migrates, as `bezirksbot migrate` does
+    try:
+        reference = load_reference_data(settings.data_dir)
+        t = Translations("en").get("en")
+        now = datetime.now(UTC)
+        async with session_scope(maker) as session:
+            if args.list:
+                rows = await invitations.list_open(session, now)
+                for row in rows:
+                    until = format_date(row.expires_at.astimezone(settings.tz), lang="en")
+                    print(f"{row.id}: {describe(t, reference, row)}, valid until {until}")
+                print(f"{len(rows)} open invitation(s).")
+                return 0
+            if args.revoke is not None:
+                done = await invitations.revoke(session, invitation_id=args.revoke, now=now)
+                print(f"Invitation {args.revoke} revoked." if done
+                      else f"No open invitation {args.revoke}.")  # fmt: skip
+                return 0 if done else 1
+            assert role is not None
+            try:
+                invitation, token = await invitations.create_invitation(
+                    session, reference=reference, role=role, now=now,
+                    days=args.days or settings.invitation_days, districts=args.district,
+                    department=args.department,
+                )  # fmt: skip
+            except invitations.InvitationError as error:
+                text = INVITE_ERRORS.get(error.code, error.code).format(value=error.value)
+                print(f"Cannot create the invitation: {text}", file=sys.stderr)
+                return 2
+    finally:
+        await engine.dispose()
+    until = format_date(invitation.expires_at.astimezone(settings.tz), lang="en")
+    print(f"Invitation {invitation.id}: {describe(t, reference, invitation)}, "
+          f"valid once until {until}.")  # fmt: skip
+    username = await _bot_username(settings)
+    if username:
+        link = invitations.deep_link(username, token)
+        print(f"Send this link only to the person concerned:\n{link}")
+    else:
+        print("The bot's username is unknown (set BOT_USERNAME or TELEGRAM_BOT_TOKEN), so there "
+              "is no link. The person can instead send this to the bot in a private chat:\n"
+              f"/start {invitations.payload_for(token)}")  # fmt: skip
+    print(f"Revoke it with: bezirksbot invite --revoke {invitation.id}")
+    return 0
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """BOT_USERNAME, else Telegram's getMe with the token, else None."""
+    if settings.bot_username:
+        return settings.bot_username.strip().lstrip("@")
+    if not settings.token:
+        return None
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    base = (settings.telegram_api_base_url or "https://api.telegram.org").rstrip("/")
+    try:
+        async with Bot(settings.token, base_url=f"{base}/bot") as bot:  # initialize calls getMe
+            return bot.username
+    except TelegramError as error:
+        print(f"Could not ask Telegram for the bot's username: {error}", file=sys.stderr)
+        return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bezirksbot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -59,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--database", default="./data/demo.sqlite3", help="SQLite file for the demo")
     demo.add_argument("--script", default=None, help="read demo input lines from this file")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    invite = sub.add_parser("invite", help="create a one-time invitation link for a staff role")
+    invite.add_argument("role", nargs="?", help="manager, deputy, rep, coordinator or admin")
+    invite.add_argument("--district", action="append", default=[],
+                        help="district number or exact name (repeat for reps)")  # fmt: skip
+    invite.add_argument("--department", help="department number (reps only)")
+    invite.add_argument("--days", type=int, help="days the link stays valid (INVITATION_DAYS)")
+    invite.add_argument("--revoke", type=int, metavar="ID", help="revoke an open invitation")
+    invite.add_argument("--list", action="store_true", help="list the open invitations")
     return parser
 
 
@@ -79,5 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_demo(settings, args)
     if command == "migrate":
         return cmd_migrate(settings)
+    if command == "invite":
+        return cmd_invite(settings, args)
     build_parser().print_help()
     return 1

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = None
+    bot_username: str | None = None  # for invitation links; else asked via getMe
     database_url: str = "sqlite+aiosqlite:///./data/bezirksbot.sqlite3"
     admin_telegram_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     timezone: str = "Europe/Berlin"

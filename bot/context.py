@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.i18n import Translations
+    from bot.services.env import ServiceEnv
     from bot.services.reference import ReferenceData
     from bot.services.routing import PlaceRouter
     from bot.storage.db import SessionMaker
@@ -25,6 +26,25 @@ class Services:
     reference: ReferenceData
     router: PlaceRouter
     clock: Clock
+
+    @property
+    def env(self) -> ServiceEnv:
+        """The plain values services need (built on first use, then reused)."""
+        cached = self.__dict__.get("_env")
+        if cached is None:
+            from bot.services.env import ServiceEnv
+
+            s = self.settings
+            cached = ServiceEnv(
+                self.reference,
+                self.translations,
+                s.tz,
+                tuple(s.admin_telegram_ids),
+                s.referral_followup_working_days,
+                s.reopen_days,
+            )
+            self.__dict__["_env"] = cached
+        return cached
 
 
 class BotData(dict[str, Any]):

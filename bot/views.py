@@ -93,3 +93,57 @@ def case_notification(
 
 def status_label(t: Translator, status: str) -> str:
     return t(STATUS_LABELS.get(status, status))
+
+
+def triage_buttons(t: Translator, case: Case, similar: list[Case]) -> list[list[dict[str, str]]]:
+    """The buttons on a new case: the manager's first decision."""
+    rows = [
+        [
+            {"text": t("🧭 Lotse (refer)"), "data": f"tr:lotse:{case.id}"},
+            {"text": t("🤝 Kümmerer (take on)"), "data": f"tr:kue:{case.id}"},
+        ],
+        [
+            {"text": t("❓ Ask the resident"), "data": f"tr:ask:{case.id}"},
+            {"text": t("↪️ Other district"), "data": f"tr:hand:{case.id}"},
+        ],
+    ]
+    for other in similar:
+        label = t("🔗 Merge into {reference}", reference=other.reference)
+        rows.append([{"text": label, "data": f"tr:merge:{case.id}:{other.id}"}])
+    return rows
+
+
+def caretaker_buttons(t: Translator, case: Case) -> list[list[dict[str, str]]]:
+    """What a Kümmerer can do with a case in progress."""
+    return [
+        [
+            {"text": t("📝 Note"), "data": f"tr:note:{case.id}"},
+            {"text": t("📅 Next step"), "data": f"tr:step:{case.id}"},
+        ],
+        [
+            {"text": t("🏛 Involve department"), "data": f"tr:dep:{case.id}"},
+            {"text": t("💬 Message resident"), "data": f"tr:msg:{case.id}"},
+        ],
+        [
+            {"text": t("🧭 Refer instead"), "data": f"tr:lotse:{case.id}"},
+            {"text": t("✅ Resolve"), "data": f"tr:resolve:{case.id}"},
+        ],
+    ]
+
+
+def notification_payload(
+    ref: ReferenceData, t: Translator, case: Case, *, tz: ZoneInfo, routed_as: str,
+    similar: list[Case], note: str | None = None, photos: list[str] | None = None,
+) -> dict[str, object]:
+    text = case_notification(ref, t, case, tz=tz, routed_as=routed_as)
+    if note:
+        text += "\n\n" + escape(t("Note from the handover: {note}", note=note))
+    if similar:
+        refs = ", ".join(c.reference for c in similar)
+        text += "\n\n" + escape(t("Similar open concerns: {references}", references=refs))
+    data: dict[str, object] = {"text": text, "buttons": triage_buttons(t, case, similar)}
+    if photos:
+        data["photos"] = photos
+    if case.latitude is not None and case.longitude is not None:
+        data["location"] = [case.latitude, case.longitude]
+    return data

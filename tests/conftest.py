@@ -65,7 +65,7 @@ class BotEnv:
         sim = await self.start()
         if old is not None:
             sim._users = old._users  # the same people keep talking
-            sim._update_ids = old._update_ids
+            sim._update_ids, sim._query_ids = old._update_ids, old._query_ids
             for user in sim._users.values():
                 user.sim = sim
         return sim

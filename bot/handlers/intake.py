@@ -11,7 +11,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext, Services
+from bot.context import BotContext
 from bot.delivery import flush_outbox
 from bot.handlers.common import answer_query, drop_buttons, ensure_person, send, translator
 from bot.handlers.menu import main_menu
@@ -391,11 +391,6 @@ async def on_actor_name(update: Update, context: BotContext) -> str:
 
 
 # --- review ---------------------------------------------------------------------------------
-def intake_env(services: Services) -> intake.IntakeEnv:
-    s = services.settings
-    return intake.IntakeEnv(services.reference, services.translations, s.tz, s.admin_telegram_ids)
-
-
 async def on_confirm(update: Update, context: BotContext) -> str | int:
     """Store the case and notify the district; only now is anything written."""
     await answer_query(update)
@@ -410,7 +405,7 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
     async with session_scope(services.session_maker) as session:
         person = await session.merge(person)
         case, _ = await intake.confirm_draft(
-            session, intake_env(services), draft=draft, resident=person, language=t.language,
+            session, services.env, draft=draft, resident=person, language=t.language,
             now=services.clock.now(),
         )
     context.user_data.pop("draft", None)

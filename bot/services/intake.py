@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translations
 from bot.services import cases, outbox, people
 from bot.services.cases import Draft
+from bot.services.env import ServiceEnv
 from bot.services.reference import ReferenceData
 from bot.services.roles import district_recipients
 from bot.services.routing import PlaceMatch
 from bot.storage.models import Case, Person
-from bot.views import case_notification
+from bot.services.triage import similar_open_cases
+from bot.views import notification_payload
 
 
 @dataclass(frozen=True)
@@ -47,19 +46,9 @@ def place_decision(match: PlaceMatch) -> PlaceDecision:
     return PlaceDecision("unknown", reason=match.reason)
 
 
-@dataclass(frozen=True)
-class IntakeEnv:
-    """What confirming needs besides the session; plain values, no Telegram."""
-
-    reference: ReferenceData
-    translations: Translations
-    tz: ZoneInfo
-    admin_ids: Iterable[int]
-
-
 async def confirm_draft(
     session: AsyncSession,
-    env: IntakeEnv,
+    env: ServiceEnv,
     *,
     draft: Draft,
     resident: Person,
@@ -76,16 +65,14 @@ async def confirm_draft(
     chat_ids, routed_as = await district_recipients(
         session, district_number=case.district_number, now=now, admin_ids=env.admin_ids
     )
+    similar = await similar_open_cases(session, case)
     for chat_id in chat_ids:
         reader = await people.get_person(session, telegram_id=chat_id)
         t = env.translations.get(reader.language if reader else None)
-        text = case_notification(env.reference, t, case, tz=env.tz, routed_as=routed_as)
-        location = (
-            (case.latitude, case.longitude)
-            if case.latitude is not None and case.longitude is not None
-            else None
+        data = notification_payload(
+            env.reference, t, case, tz=env.tz, routed_as=routed_as, similar=similar,
+            photos=list(draft.photos),
         )
-        data = outbox.payload(text, photos=list(draft.photos), location=location)
         outbox.enqueue(session, chat_id=chat_id, data=data, now=now, kind="new_case", case_id=case.id)
     await cases.add_event(
         session, case, "routed", now=now, data={"to": routed_as, "recipients": len(chat_ids)}

@@ -1,0 +1,846 @@
+"""Many simulated residents doing complete intakes at once, beside a bare echo bot.
+
+    .venv/bin/python bench/intake_bench.py [--quick] [--profile DIR] [--phases a,b]
+
+Prints figures, asserts nothing. Every phase runs in a fresh child process (its own event
+loop, temporary SQLite file and peak-RSS counter); the parent prints the tables.
+
+What is measured
+- "0 ms" phases: the offline stand-in (FakeBotAPI) answers every Bot API call at once, so
+  the figures are the CPU cost of handling an update. Residents are closed loop: each sends
+  its next step as soon as the previous one has been processed (no think time).
+  * seq-*: one resident, one update at a time; CPU (time.process_time, all threads, so the
+    aiosqlite worker counts) and wall time per update, grouped by step.
+  * load0-*: 50 residents at once; total CPU and wall time / updates.
+  The fake API's own work (JSON round trip, storing messages) is inside the figures, for
+  the echo as for the bot; it stands in for the HTTP client a real deployment pays for.
+- "50 ms" phases: every call is answered after 50 ms, like a real round trip. 50 residents
+  offer about 25 updates/s together for a fixed time, open loop: each resident's steps are
+  scheduled in advance (think time uniform 1–3 s, mean 2 s) and sent whether or not the bot
+  has answered the previous one; a button press carries the newest message with buttons the
+  resident can see at that moment (with a slow bot that is an older one, which the bot must
+  cope with).
+- Latency of an update ("answer") = from just before it is put into app.update_queue
+  (Update.de_json of the arriving JSON included) until the first message to the resident's
+  chat (sendMessage/editMessageText) made while handling that update has been answered by the
+  fake API, i.e. the moment Telegram holds the answer; an update that sends no message (a
+  stale button's toast) counts its first call. "done" = until the update processor finished
+  the update (all its calls, the outbox flush after "Send" included). Calls are matched to
+  updates by a context variable set around Application.process_update (patched here only).
+- Lost = started but never answered, or never processed once the queue was drained; "still
+  queued" = dropped from the queue at the end because the bot could not keep up (their
+  latency counts as at least the time they had waited, percentiles then read "≥").
+  Out of order = an update answered before an earlier step of the same chat.
+  Wrong state = the bot answered "use the buttons"/"button no longer valid"/an error.
+- Peak memory = the child's VmHWM (reset through /proc/self/clear_refs when the measurement
+  starts) and its growth over the RSS at that moment. The fake API keeps only recent messages
+  so that its own store does not count as the bot's memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import contextvars
+import cProfile
+import json
+import logging
+import math
+import os
+import platform
+import pstats
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    MessageHandler,
+    SimpleUpdateProcessor,
+    filters,
+)
+from telegram.request import RequestData
+
+import bot.app as bot_app
+from bot.app import build_application, make_services, open_storage
+from bot.config import Settings
+from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
+from bot.offline.simulator import Simulator, SimUser, running
+from bot.update_processor import ChatOrderedUpdateProcessor
+
+RESIDENTS = 50
+FIRST_USER_ID = 100_001
+ADMIN_ID = 900_001  # the coordinator who receives every concern (no manager is bound)
+THINK_MIN, THINK_MAX = 1.0, 3.0  # seconds between a resident's steps at 50 ms: mean 2 s
+ROUND_TRIP = 0.050
+TARGET_INTAKE_RATIO, TARGET_NO_WRITE_RATIO, TARGET_P99 = 5.0, 1.5, 0.300
+
+NO_DB, READS, WRITES, ECHO = "no DB", "reads DB", "writes DB", "echo"
+# Texts of the bot (English) that mean an update met the conversation in the wrong state.
+WRONG_STATE_MARKERS = (
+    "To stop, send /abbrechen",
+    "To send a concern, press",
+    "I do not know that command",
+    "You are in the middle of a concern",
+    "Something is still missing",
+    "This button is no longer valid",
+    "Sorry, something went wrong",
+    "Please accept the privacy notice",
+)
+COMPLETED_MARKER = "Your concern has the number"
+ANSWER_METHODS = frozenset({"sendMessage", "editMessageText"})
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: str
+    kind: str
+    text: str | None = None
+    data: str | None = None  # callback data of the pressed button
+
+
+INTAKE: tuple[Step, ...] = (  # the steps of tests/helpers.py::file_concern
+    Step("/neu", READS, text="/neu"),
+    Step("place (text)", NO_DB, text="linden sued"),
+    Step("Yes", NO_DB, data="in:ok"),
+    Step("topic", NO_DB, data="in:t:public_space"),
+    Step("description (text)", NO_DB,
+         text="The square at the corner is full of rubbish every weekend."),
+    Step("Continue (photos)", NO_DB, data="in:photos_done"),
+    Step("Skip (contact)", NO_DB, data="in:skip_contact"),
+    Step("No, privately", NO_DB, data="in:a:none"),
+    Step("Send", WRITES, data="in:confirm"),
+)
+ECHO_STEP = Step("echo (text)", ECHO, text="Hello, is anybody there?")
+
+
+# --- tracing: which update is being handled, when was it answered --------------------------
+@dataclass(slots=True)
+class Record:
+    chat_id: int
+    step: Step
+    seq: int  # position among this chat's updates
+    sent: float
+    started: float | None = None
+    first_call: float | None = None
+    answered: float | None = None
+    done: float | None = None
+    calls: int = 0
+    wrong_state: bool = False
+    completed: bool = False  # the bot announced a reference number
+    waiter: asyncio.Event | None = None
+
+    @property
+    def answer_time(self) -> float | None:
+        return self.answered if self.answered is not None else self.first_call
+
+
+CURRENT: contextvars.ContextVar[Record | None] = contextvars.ContextVar("bench", default=None)
+RECORDS: dict[int, Record] = {}  # update_id -> record; one application per child process
+_process_update = Application.process_update
+
+
+async def traced_process_update(self: Application, update: object) -> None:  # type: ignore[type-arg]
+    """Application.process_update, with the handled update visible to the fake API."""
+    record = RECORDS.get(update.update_id) if isinstance(update, Update) else None
+    if record is None:
+        await _process_update(self, update)
+        return
+    record.started = time.perf_counter()
+    token = CURRENT.set(record)
+    try:
+        await _process_update(self, update)
+    finally:
+        CURRENT.reset(token)
+        record.done = time.perf_counter()
+        if record.waiter is not None:
+            record.waiter.set()
+
+
+class TimedFakeBotAPI(FakeBotAPI):
+    """FakeBotAPI that notes, per update, when its calls were answered; keeps little history."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        result = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        self.calls.clear()  # only used for album ids; would grow for the whole run
+        if len(self.callback_answers) > 2000:
+            self.callback_answers.clear()
+        record = CURRENT.get()
+        if record is None:
+            return result
+        now = time.perf_counter()
+        record.calls += 1
+        if record.first_call is None:
+            record.first_call = now
+        params: JSONDict = request_data.parameters if request_data else {}
+        name = url.rsplit("/", 1)[-1]
+        if (
+            record.answered is None
+            and name in ANSWER_METHODS
+            and str(params.get("chat_id")) == str(record.chat_id)
+        ):
+            record.answered = now
+        text = params.get("text")
+        if isinstance(text, str):
+            if any(marker in text for marker in WRONG_STATE_MARKERS):
+                record.wrong_state = True
+            if COMPLETED_MARKER in text:
+                record.completed = True
+        return result
+
+
+class Resident:
+    """A simulated resident who builds its steps as Telegram would deliver them."""
+
+    def __init__(self, sim: Simulator, user: SimUser) -> None:
+        self.sim, self.user = sim, user
+        self.seq = 0
+        self.own_ids: list[int] = []
+
+    def send(self, step: Step, *, wait: bool = False) -> Record:
+        """Hand one step to the application; nothing is awaited."""
+        user = self.user
+        if step.data is None:
+            content: JSONDict = {"text": step.text}
+            if step.text and step.text.startswith("/"):
+                length = len(step.text.split()[0])
+                content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+            message = user.build_message(user.user, **content)
+            self.own_ids.append(message["message_id"])
+            payload: JSONDict = {"message": message}
+        else:
+            target = self._visible_button_message()
+            query: JSONDict = {
+                "id": self.sim.next_query_id(), "from": user.user,
+                "chat_instance": str(user.chat_id), "data": step.data,
+                "message": target.to_dict() if target else None,
+            }
+            payload = {"callback_query": {k: v for k, v in query.items() if v is not None}}
+        self._trim()
+        self.seq += 1
+        sent = time.perf_counter()
+        update = self.sim.enqueue(payload)
+        record = Record(user.chat_id, step, self.seq, sent)
+        if wait:
+            record.waiter = asyncio.Event()
+        RECORDS[update.update_id] = record
+        return record
+
+    def _visible_button_message(self) -> SentMessage | None:
+        sent = self.sim.api.sent.get(self.user.chat_id, [])
+        for message in reversed(sent):
+            if message.inline_buttons and not message.deleted:
+                return message
+        return sent[-1] if sent else None
+
+    def _trim(self) -> None:
+        """Forget old messages of this chat in the fake API (recent ones stay editable)."""
+        sent = self.sim.api.sent.get(self.user.chat_id)
+        if sent is not None and len(sent) > 40:
+            del sent[:-20]
+        if len(self.own_ids) > 20:
+            for message_id in self.own_ids[:-10]:
+                self.sim.api.user_messages.pop((self.user.chat_id, message_id), None)
+            del self.own_ids[:-10]
+
+
+# --- building the two bots ----------------------------------------------------------------
+def bench_settings(folder: Path) -> Settings:
+    """Like tests/conftest.py::make_settings; the outbox job never fires during a run."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}",
+        admin_telegram_ids=[ADMIN_ID],
+        telegram_bot_token=None,
+        outbox_interval_seconds=3600,
+    )
+
+
+def one_at_a_time(_max_concurrent_updates: int) -> BaseUpdateProcessor:
+    """What ApplicationBuilder.concurrent_updates(False), PTB's default, builds."""
+    return SimpleUpdateProcessor(1)
+
+
+async def build_bot(
+    folder: Path, api: FakeBotAPI, *, default_processing: bool
+) -> tuple[Application, AsyncEngine]:  # type: ignore[type-arg]
+    settings = bench_settings(folder)
+    engine, maker = await open_storage(settings)
+    services = make_services(settings, maker)
+    if default_processing:
+        # build_application always wires ChatOrderedUpdateProcessor; for PTB's default
+        # processing the name is swapped for this one build only (bench-only monkeypatch).
+        with mock.patch.object(bot_app, "ChatOrderedUpdateProcessor", one_at_a_time):
+            app = build_application(settings, services, request=api, rate_limit=False)
+    else:
+        app = build_application(settings, services, request=api, rate_limit=False)
+    return app, engine
+
+
+async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.message is not None
+    await update.message.reply_text(update.message.text or "")
+
+
+def build_echo(api: FakeBotAPI) -> Application:  # type: ignore[type-arg]
+    """A bare python-telegram-bot echo bot with the bot's update processor."""
+    app = (
+        ApplicationBuilder()
+        .token("0:offline")
+        .request(api)
+        .get_updates_request(api)
+        .concurrent_updates(ChatOrderedUpdateProcessor(64))
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    return app
+
+
+# --- memory -------------------------------------------------------------------------------
+def _status_kb(field_name: str) -> int | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def reset_peak_rss() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
+    except OSError:
+        return False
+    return True
+
+
+def rss_kb() -> int:
+    return _status_kb("VmRSS") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def peak_rss_kb() -> int:
+    return _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+# --- the phases (each in its own child process) --------------------------------------------
+@dataclass
+class Scenario:
+    bot: str  # "intake" | "echo"
+    delay: float
+    default_processing: bool = False
+
+
+@dataclass
+class Stand:
+    bot: str
+    app: Application  # type: ignore[type-arg]
+    api: TimedFakeBotAPI
+    sim: Simulator
+    residents: list[Resident] = field(default_factory=list)
+
+
+async def with_stand(
+    scenario: Scenario, count: int, body: Callable[[Stand], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Start the bot (consented residents, outside the measurement) and run `body`."""
+    api = TimedFakeBotAPI(delay=0.0)
+    with tempfile.TemporaryDirectory(prefix="intake-bench-") as folder:
+        engine: AsyncEngine | None = None
+        if scenario.bot == "intake":
+            app, engine = await build_bot(
+                Path(folder), api, default_processing=scenario.default_processing
+            )
+        else:
+            app = build_echo(api)
+        try:
+            async with running(app):
+                sim = Simulator(app, api, settle_timeout=120)
+                stand = Stand(scenario.bot, app, api, sim)
+                users = [
+                    sim.user(FIRST_USER_ID + i, first_name=f"Resident {i}", language_code="en")
+                    for i in range(count)
+                ]
+                if scenario.bot == "intake":
+                    await asyncio.gather(*(consent(user) for user in users))
+                stand.residents = [Resident(sim, user) for user in users]
+                await sim.settle()
+                api.delay = scenario.delay
+                result = await body(stand)
+                await drain_queue(app)
+        finally:
+            if engine is not None:
+                await engine.dispose()
+    return result
+
+
+async def consent(user: SimUser) -> None:
+    await user.send("/start")
+    await user.press("I agree")
+
+
+async def drain_queue(app: Application) -> int:  # type: ignore[type-arg]
+    """Drop updates still queued so that stopping does not process a long backlog."""
+    dropped = 0
+    while not app.update_queue.empty():
+        app.update_queue.get_nowait()
+        app.update_queue.task_done()
+        dropped += 1
+    return dropped
+
+
+def cycle_steps(bot: str) -> Iterator[Step]:
+    while True:
+        yield from (INTAKE if bot == "intake" else (ECHO_STEP,))
+
+
+async def sequential(stand: Stand, steps: int) -> dict[str, Any]:
+    """One resident, one update at a time: CPU and wall time of each update."""
+    resident = stand.residents[0]
+    samples: list[dict[str, Any]] = []
+    reset_peak_rss()
+    rss0 = rss_kb()
+    for step in _take(cycle_steps(stand.bot), steps):
+        cpu0 = time.process_time()
+        record = resident.send(step, wait=True)
+        assert record.waiter is not None
+        await record.waiter.wait()
+        cpu = time.process_time() - cpu0
+        samples.append({
+            "step": step.name, "kind": step.kind, "cpu": cpu,
+            "wall": (record.done or 0) - record.sent, "calls": record.calls,
+            "wrong": record.wrong_state,
+        })
+    return {"samples": samples, "rss0_kb": rss0, "peak_kb": peak_rss_kb()}
+
+
+def _take(source: Iterator[Step], count: int) -> Iterator[Step]:
+    for _ in range(count):
+        yield next(source)
+
+
+async def closed_loop(stand: Stand, steps_each: int) -> dict[str, Any]:
+    """All residents at once, each sending its next step when the previous one is done."""
+    async def resident_loop(resident: Resident) -> None:
+        for step in _take(cycle_steps(stand.bot), steps_each):
+            record = resident.send(step, wait=True)
+            assert record.waiter is not None
+            await record.waiter.wait()
+
+    reset_peak_rss()
+    rss0 = rss_kb()
+    RECORDS.clear()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(resident_loop(r) for r in stand.residents))
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    records = list(RECORDS.values())
+    latencies = [r.done - r.sent for r in records if r.done is not None]
+    return {
+        "updates": len(records), "cpu": cpu, "wall": wall,
+        "calls": sum(r.calls for r in records),
+        "wrong": sum(r.wrong_state for r in records),
+        "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
+        "rss0_kb": rss0, "peak_kb": peak_rss_kb(),
+    }
+
+
+async def open_loop(stand: Stand, duration: float, drain: float, seed: int) -> dict[str, Any]:
+    """Residents offer ~25 updates/s together for `duration` s, whatever the bot does."""
+    rng = random.Random(seed)
+    RECORDS.clear()
+    reset_peak_rss()
+    rss0 = rss_kb()
+    cpu0 = time.process_time()
+    start = time.perf_counter()
+    end = start + duration
+
+    async def resident_loop(resident: Resident, offset: float, thinks: list[float]) -> None:
+        due = start + offset
+        steps = cycle_steps(stand.bot)
+        for think in thinks:
+            if due >= end:
+                return
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            resident.send(next(steps))
+            due += think
+
+    plans = []
+    for resident in stand.residents:
+        offset = rng.uniform(0.0, THINK_MAX)
+        thinks = [rng.uniform(THINK_MIN, THINK_MAX) for _ in range(int(duration) + 2)]
+        plans.append(resident_loop(resident, offset, thinks))
+    await asyncio.gather(*plans)
+    offered_until = time.perf_counter()
+    processed_in_window = sum(
+        1 for r in RECORDS.values() if r.done is not None and r.done <= offered_until
+    )
+    cpu_window = time.process_time() - cpu0
+    # Let what is under way finish, but do not wait out a backlog of minutes: after `drain`
+    # seconds drop what is still queued, then wait for the updates already started.
+    queue = stand.app.update_queue
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(queue.join(), drain)
+    dropped = await drain_queue(stand.app)
+    await asyncio.wait_for(queue.join(), 60)
+    stopped = time.perf_counter()
+    return summarise_open_loop(
+        list(RECORDS.values()), duration=offered_until - start, stopped=stopped,
+        processed_in_window=processed_in_window, dropped=dropped, cpu=cpu_window,
+        rss0=rss0,
+    )
+
+
+def summarise_open_loop(
+    records: list[Record], *, duration: float, stopped: float, processed_in_window: int,
+    dropped: int, cpu: float, rss0: int,
+) -> dict[str, Any]:
+    peak = peak_rss_kb()
+    answered = [r for r in records if r.answer_time is not None]
+    never_started = [r for r in records if r.started is None]
+    lost = [r for r in records if r.answer_time is None and r.started is not None]
+    if dropped < len(never_started):  # not in the queue, never processed: lost as well
+        lost += never_started[: len(never_started) - dropped]
+    answer = [r.answer_time - r.sent for r in answered]  # type: ignore[operator]
+    done = [r.done - r.sent for r in records if r.done is not None]
+    # Updates still queued at the end waited at least until then: count them censored.
+    censored = [stopped - r.sent for r in records if r.answer_time is None]
+    by_chat: dict[int, list[Record]] = defaultdict(list)
+    for record in records:
+        by_chat[record.chat_id].append(record)
+    out_of_order = 0
+    for chat_records in by_chat.values():
+        latest = -math.inf
+        for record in sorted(chat_records, key=lambda r: r.seq):
+            moment = record.answer_time
+            if moment is None:
+                continue
+            if moment < latest:
+                out_of_order += 1
+            latest = max(latest, moment)
+    sends = [r for r in records if r.step.name == "Send"]
+    return {
+        "updates": len(records), "duration": duration, "offered_per_s": len(records) / duration,
+        "processed_per_s": processed_in_window / duration, "cpu": cpu,
+        "answered": len(answered), "lost": len(lost), "still_queued": dropped,
+        "out_of_order": out_of_order, "wrong": sum(r.wrong_state for r in records),
+        "intakes_sent": len(sends), "intakes_done": sum(r.completed for r in records),
+        "p50": percentile(answer + censored, 50), "p99": percentile(answer + censored, 99),
+        "max": max(answer + censored, default=math.nan),
+        "done_p99": percentile(done + censored, 99), "censored": bool(censored),
+        "calls": sum(r.calls for r in records),
+        "rss0_kb": rss0, "peak_kb": peak,
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    title: str
+    scenario: Scenario
+    residents: int
+    run: Callable[[Stand, argparse.Namespace], Awaitable[dict[str, Any]]]
+
+
+def sizes(quick: bool) -> dict[str, float]:
+    if quick:
+        return {"seq_intakes": 20, "seq_echo": 300, "load0_intakes": 2, "duration": 15,
+                "echo_duration": 10, "drain": 5}
+    return {"seq_intakes": 60, "seq_echo": 1000, "load0_intakes": 5, "duration": 60,
+            "echo_duration": 30, "drain": 10}
+
+
+def phases() -> list[Phase]:
+    def n(args: argparse.Namespace, key: str) -> float:
+        return sizes(args.quick)[key]
+
+    steps = len(INTAKE)
+    return [
+        Phase("seq-echo", "echo, one update at a time", Scenario("echo", 0.0), 1,
+              lambda s, a: sequential(s, int(n(a, "seq_echo")))),
+        Phase("seq-intake", "intake, one update at a time", Scenario("intake", 0.0), 1,
+              lambda s, a: sequential(s, int(n(a, "seq_intakes")) * steps)),
+        Phase("load0-echo", "echo, 50 residents at once", Scenario("echo", 0.0), RESIDENTS,
+              lambda s, a: closed_loop(s, int(n(a, "load0_intakes")) * steps)),
+        Phase("load0-intake", "intake, 50 residents at once", Scenario("intake", 0.0),
+              RESIDENTS, lambda s, a: closed_loop(s, int(n(a, "load0_intakes")) * steps)),
+        Phase("load50-echo", "echo, per-chat ordered", Scenario("echo", ROUND_TRIP), RESIDENTS,
+              lambda s, a: open_loop(s, n(a, "echo_duration"), n(a, "drain"), a.seed)),
+        Phase("load50-ordered", "intake, per-chat ordered (the bot)",
+              Scenario("intake", ROUND_TRIP), RESIDENTS,
+              lambda s, a: open_loop(s, n(a, "duration"), n(a, "drain"), a.seed)),
+        Phase("load50-default", "intake, PTB default (one at a time)",
+              Scenario("intake", ROUND_TRIP, default_processing=True), RESIDENTS,
+              lambda s, a: open_loop(s, n(a, "duration"), n(a, "drain"), a.seed)),
+    ]
+
+
+def run_child(args: argparse.Namespace) -> None:
+    phase = next(p for p in phases() if p.name == args.phase)
+    logging.basicConfig(level=logging.WARNING)
+    warnings.filterwarnings("ignore")  # PTBUserWarning about per_message, deprecations
+
+    async def main() -> dict[str, Any]:
+        return await with_stand(phase.scenario, phase.residents, lambda s: phase.run(s, args))
+
+    profiler = cProfile.Profile() if args.profile else None
+    with mock.patch.object(Application, "process_update", traced_process_update):
+        if profiler is not None:
+            profiler.enable()
+        result = asyncio.run(main())
+        if profiler is not None:
+            profiler.disable()
+            out = Path(args.profile) / f"{phase.name}.prof"
+            profiler.dump_stats(out)
+            stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime")
+            stats.print_stats(25)
+    print(json.dumps(result))
+
+
+# --- the parent: run the phases, print the tables -----------------------------------------
+def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__).resolve()), "--phase", name,
+               "--seed", str(args.seed)]
+    if args.quick:
+        command.append("--quick")
+    if args.profile:
+        command += ["--profile", str(args.profile)]
+    started = time.perf_counter()
+    print(f"  {name} …", end="", file=sys.stderr, flush=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    print(f" {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"phase {name} failed with exit code {done.returncode}")
+    if args.profile:
+        sys.stderr.write(done.stderr)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def ms(seconds: float, censored: bool = False) -> str:
+    if math.isnan(seconds):
+        return "–"
+    prefix = "≥" if censored else ""
+    if seconds >= 10:
+        return f"{prefix}{seconds:.1f} s"
+    if seconds >= 1:
+        return f"{prefix}{seconds:.2f} s"
+    digits = 0 if seconds >= 0.1 else 2
+    return f"{prefix}{seconds * 1000:.{digits}f} ms"
+
+
+def mb(result: dict[str, Any]) -> str:
+    """Peak RSS of the phase and its growth since the measurement started."""
+    growth = (result["peak_kb"] - result["rss0_kb"]) / 1024
+    return f"{result['peak_kb'] / 1024:.0f} MB (+{growth:.0f})"
+
+
+def verdict(value: float, limit: float) -> str:
+    return "meets" if value <= limit else "MISSES"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in info if line.startswith("model name")),
+                cpu,
+            )
+    except OSError:
+        pass
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in ("python-telegram-bot", "SQLAlchemy", "aiosqlite")
+    )
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, {versions}"
+    )
+
+
+def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    size = sizes(args.quick)
+    print()
+    print(f"Bezirksbot intake bench ({'quick' if args.quick else 'full'} run, seed {args.seed})")
+    print(f"machine: {machine()}")
+    if args.profile:
+        print("!! profiled run: every figure is inflated by cProfile")
+    if "seq-echo" in results and "seq-intake" in results:
+        print_sequential(results["seq-echo"], results["seq-intake"])
+    if "load0-echo" in results and "load0-intake" in results:
+        print_load0(results["load0-echo"], results["load0-intake"],
+                    results.get("seq-echo"), results.get("seq-intake"))
+    loads = [(name, title) for name, title in (
+        ("load50-echo", "echo, per-chat ordered"),
+        ("load50-ordered", "intake, per-chat ordered (bot)"),
+        ("load50-default", "intake, PTB default, 1 at a time"),
+    ) if name in results]
+    if loads:
+        print_load50([(title, results[name]) for name, title in loads], size)
+
+
+def _group(samples: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for sample in samples:
+        groups[sample[key]].append(sample)
+    return groups
+
+
+def print_sequential(echo_result: dict[str, Any], intake_result: dict[str, Any]) -> None:
+    echo_samples, samples = echo_result["samples"], intake_result["samples"]
+    echo_cpu = statistics.fmean(s["cpu"] for s in echo_samples)
+    print()
+    print("A. Cost per update at 0 ms, one resident, one update at a time "
+          "(CPU = process_time incl. threads)")
+    header = (f"{'':28} {'updates':>7} {'calls/upd':>9} {'CPU mean':>9} {'CPU p50':>9} "
+              f"{'wall p50':>9} {'wall p99':>9} {'× echo':>7}  target")
+    print(header)
+    print("-" * len(header))
+
+    def row(label: str, group: list[dict[str, Any]], target: float | None = None) -> None:
+        cpus = [s["cpu"] for s in group]
+        walls = [s["wall"] for s in group]
+        mean = statistics.fmean(cpus)
+        ratio = mean / echo_cpu
+        goal = f"≤{target:g}× {verdict(ratio, target)}" if target else ""
+        print(f"{label:34} {len(group):>7} {statistics.fmean(s['calls'] for s in group):>9.1f} "
+              f"{ms(mean):>9} {ms(percentile(cpus, 50)):>9} {ms(percentile(walls, 50)):>9} "
+              f"{ms(percentile(walls, 99)):>9} {ratio:>6.1f}×  {goal}")
+
+    row("echo (bare PTB)", echo_samples)
+    by_kind = _group(samples, "kind")
+    row("intake, every step", samples, TARGET_INTAKE_RATIO)
+    row(f"intake, steps with {NO_DB}", by_kind[NO_DB], TARGET_NO_WRITE_RATIO)
+    row(f"intake, steps that {READS.replace('reads', 'read')}", by_kind[READS])
+    row(f"intake, steps that {WRITES.replace('writes', 'write')}", by_kind[WRITES])
+    print("  by step:")
+    by_step = _group(samples, "step")
+    for step in INTAKE:
+        row(f"    {step.name} [{step.kind}]", by_step[step.name])
+    wrong = sum(s["wrong"] for s in samples)
+    if wrong:
+        print(f"  !! {wrong} intake steps met the wrong state")
+
+
+def print_load0(
+    echo_result: dict[str, Any], intake_result: dict[str, Any],
+    seq_echo: dict[str, Any] | None, seq_intake: dict[str, Any] | None,
+) -> None:
+    print()
+    print(f"B. Throughput at 0 ms, {RESIDENTS} residents at once, each sending its next step "
+          "when the last is done")
+    header = (f"{'':22} {'updates':>7} {'updates/s':>9} {'calls/upd':>9} {'CPU/upd':>9} "
+              f"{'wall/upd':>9} {'p50':>9} {'p99':>9} {'peak RSS':>15} {'× echo':>7}  target")
+    print(header)
+    print("-" * len(header))
+    echo_cpu = echo_result["cpu"] / echo_result["updates"]
+    for label, result, target in (("echo (bare PTB)", echo_result, None),
+                                  ("intake (bot)", intake_result, TARGET_INTAKE_RATIO)):
+        n = result["updates"]
+        cpu = result["cpu"] / n
+        ratio = cpu / echo_cpu
+        goal = f"≤{target:g}× {verdict(ratio, target)}" if target else ""
+        memory = mb(result)
+        print(f"{label:22} {n:>7} {n / result['wall']:>9.0f} {result['calls'] / n:>9.1f} "
+              f"{ms(cpu):>9} {ms(result['wall'] / n):>9} {ms(result['p50']):>9} "
+              f"{ms(result['p99']):>9} {memory:>15} {ratio:>6.1f}×  {goal}")
+    if intake_result["wrong"]:
+        print(f"  !! {intake_result['wrong']} intake steps met the wrong state")
+    del seq_echo, seq_intake
+
+
+def print_load50(rows: list[tuple[str, dict[str, Any]]], size: dict[str, float]) -> None:
+    print()
+    print(f"C. {ROUND_TRIP * 1000:.0f} ms per Bot API call, {RESIDENTS} residents offering "
+          f"~{RESIDENTS / ((THINK_MIN + THINK_MAX) / 2):.0f} updates/s for "
+          f"{size['duration']:g} s (echo: {size['echo_duration']:g} s), open loop")
+    header = (f"{'':32} {'offered':>7} {'answ./s':>7} {'p50':>8} {'p99':>8} {'max':>8} "
+              f"{'p99 done':>8} {'lost':>5} {'queued':>6} {'order':>5} {'wrong':>5} "
+              f"{'intakes':>9} {'peak RSS':>14}")
+    print(header)
+    print(f"{'':32} {'upd/s':>7} {'':>7} {'answer':>8} {'answer':>8} {'answer':>8} {'':>8} "
+          f"{'':>5} {'at end':>6} {'wrong':>5} {'state':>5} {'done/sent':>9}")
+    print("-" * len(header))
+    for title, r in rows:
+        c = r["censored"]
+        intakes = f"{r['intakes_done']}/{r['intakes_sent']}" if r["intakes_sent"] else "–"
+        memory = mb(r)
+        print(f"{title:32} {r['offered_per_s']:>7.1f} {r['processed_per_s']:>7.1f} "
+              f"{ms(r['p50'], c):>8} {ms(r['p99'], c):>8} {ms(r['max'], c):>8} "
+              f"{ms(r['done_p99'], c):>8} {r['lost']:>5} {r['still_queued']:>6} "
+              f"{r['out_of_order']:>5} {r['wrong']:>5} {intakes:>9} {memory:>14}")
+    for title, r in rows:
+        if not title.startswith("intake, per-chat"):
+            continue
+        ok = r["p99"] <= TARGET_P99 and not (r["lost"] or r["out_of_order"] or r["still_queued"])
+        print(f"  target for the bot: p99 ≤ {TARGET_P99 * 1000:.0f} ms, nothing lost or out of "
+              f"order -> {'meets' if ok else 'MISSES'} (p99 {ms(r['p99'], r['censored'])}, "
+              f"lost {r['lost']}, out of order {r['out_of_order']})")
+    print("  answer = until the first message to the resident is answered by the fake API; "
+          "done = until the processor finished the update (outbox flush included)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs (~1 minute)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", metavar="DIR", help="cProfile every phase into DIR/*.prof")
+    parser.add_argument("--phases", help="comma-separated subset, e.g. seq-echo,seq-intake")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)  # internal: run one phase here
+    args = parser.parse_args()
+    if args.phase:
+        run_child(args)
+        return
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+    wanted = [p.name for p in phases()]
+    if args.phases:
+        wanted = [name for name in wanted if name in args.phases.split(",")]
+    print(f"running {len(wanted)} phases, each in a child process:", file=sys.stderr)
+    started = time.perf_counter()
+    results = {name: run_phase(name, args) for name in wanted}
+    print_report(results, args)
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

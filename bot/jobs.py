@@ -1,0 +1,37 @@
+"""Periodic work: the reminder sweep (JobQueue), which tests call directly with a moved clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery import flush_outbox
+from bot.services import reminders, triage
+from bot.services.env import ServiceEnv
+from bot.storage.db import session_scope
+from bot.storage.models import Reminder
+
+
+def reminder_renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:
+    """Each reminder kind and the function that writes its messages."""
+
+    async def referral_followup(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
+        await triage.render_referral_followup(session, env, reminder, now)
+
+    return {"referral_followup": referral_followup}
+
+
+async def run_sweep(app: Any) -> int:
+    """Turn due reminders into outbox messages and deliver them."""
+    services = app.bot_data.services
+    renderers = reminder_renderers(services.env)
+    async with session_scope(services.session_maker) as session:
+        count = await reminders.sweep(session, now=services.clock.now(), renderers=renderers)
+    await flush_outbox(app)
+    return count
+
+
+async def sweep_job(context: Any) -> None:
+    await run_sweep(context.application)

@@ -1,0 +1,432 @@
+"""The offline demo: the real bot with its real handlers and a local SQLite file, in a terminal.
+
+The newcomer plays residents, the district manager of Linden-Limmer and the coordination unit
+18.6 through the Telegram stand-in (FakeBotAPI + Simulator): no token, no network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import re
+import shutil
+import sys
+import textwrap
+import threading
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from sqlalchemy import func, select
+from telegram.warnings import PTBUserWarning
+
+from bot.app import build_application, make_services, open_storage
+from bot.config import Settings
+from bot.context import BotApplication, Services
+from bot.delivery import flush_outbox
+from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
+from bot.offline.simulator import Simulator, SimUser, running
+from bot.services import people
+from bot.services.roles import Role, assign_role
+from bot.storage.db import session_scope
+from bot.storage.models import CaseMessage, Person, ProcessedUpdate, RoleAssignment
+
+DISTRICT = "10"  # Linden-Limmer
+DEFAULT_SPOT = (52.3667, 9.7236)  # Linden-Süd, for `:ort` without numbers
+
+
+@dataclass(frozen=True)
+class Persona:
+    key: str
+    label: str
+    user_id: int
+    first_name: str
+    aliases: tuple[str, ...] = ()
+
+
+ERIKA = Persona("erika", "Erika (Einwohnerin)", 100_001, "Erika", ("einwohnerin",))
+JONAS = Persona("jonas", "Jonas (Einwohner)", 100_002, "Jonas", ("einwohner",))
+MANAGER = Persona("manager", "Stadtbezirksmanager Linden-Limmer", 700_010, "Stefan", ("sbm",))
+COORDINATION = Persona("koordination", "Koordination 18.6", 900_186, "Kim", ("admin",))
+PERSONAS = (ERIKA, JONAS, MANAGER, COORDINATION)
+
+INTRO = f"""\
+Hier läuft der echte Bot mit einer lokalen Datenbank ({{database}}) – ohne Telegram, ohne Netz.
+Sie sind {ERIKA.label} und möchten ein Anliegen aus Linden-Süd melden. Danach sehen Sie mit
+:als manager, wie es beim {MANAGER.label} ankommt.
+"""
+HELP = """\
+  Text, /start, /neu …   geht als Nachricht an den Bot, als die aktuelle Person
+  #1, #2 …               drückt einen Knopf der neuesten Nachricht mit Knöpfen
+  !Beschriftung          drückt einen Knopf nach seiner Beschriftung (auch ⌨️-Tastatur)
+  :ort 52.37 9.73        teilt einen Standort (ohne Zahlen: Linden-Süd)
+  :foto                  sendet ein Foto
+  :als manager           wechselt die Person (:als erika, :als jonas, :als koordination)
+  :personen              zeigt alle Personen
+  :verlauf               zeigt den ganzen Chat der aktuellen Person
+  :lang en               stellt die Telegram-Sprache der Person um (de/en)
+  :hilfe · :ende         diese Hilfe · beenden (auch Strg+D)"""
+
+
+class Screen:
+    """Printing, with ANSI colours only when stdout is a terminal."""
+
+    STYLES: ClassVar[dict[str, str]] = {
+        "title": "1", "bot": "36", "button": "33", "notice": "35", "error": "31", "dim": "2",
+        "me": "32",
+    }
+
+    def __init__(self) -> None:
+        self.colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        self.width = max(40, min(shutil.get_terminal_size((100, 24)).columns, 100) - 1)
+
+    def paint(self, text: str, style: str) -> str:
+        return f"\033[{self.STYLES[style]}m{text}\033[0m" if self.colour and text else text
+
+    def say(self, text: str = "", style: str | None = None) -> None:
+        print(self.paint(text, style) if style else text, flush=True)
+
+    def block(self, head: str, text: str, style: str) -> None:
+        """Wrapped text; the first line starts with `head`, the others are indented."""
+        lines: list[str] = []
+        for paragraph in text.splitlines() or [""]:
+            lines += textwrap.wrap(paragraph, self.width - 3) or [""]
+        for index, line in enumerate(lines):
+            self.say((head if index == 0 else "   ") + self.paint(line, style))
+
+
+def _reply_keys(markup: JSONDict | None) -> list[tuple[str, bool]]:
+    """The reply-keyboard buttons of a markup as (label, asks for the location)."""
+    rows = (markup or {}).get("keyboard") or []
+    return [
+        (b, False) if isinstance(b, str) else (b["text"], bool(b.get("request_location")))
+        for row in rows for b in row
+    ]
+
+
+class Demo:
+    def __init__(self, app: BotApplication, api: FakeBotAPI, sim: Simulator, screen: Screen):
+        self.app, self.api, self.screen = app, api, screen
+        self.users = {p.key: sim.user(p.user_id, first_name=p.first_name) for p in PERSONAS}
+        self.persona = ERIKA
+        self.seen: dict[int, int] = defaultdict(int)  # bot messages shown, per chat
+        self.announced: dict[int, int] = defaultdict(int)  # messages a notice covered
+        self.keyboard_explained = False
+
+    @property
+    def user(self) -> SimUser:
+        return self.users[self.persona.key]
+
+    def prompt(self) -> str:
+        return self.screen.paint(f"{self.persona.label} › ", "me")
+
+    async def step(self, line: str) -> bool:
+        """Carry out one input line and show what came back; False ends the demo."""
+        try:
+            if line.startswith(":") or line.split()[0] == "/lang":
+                if not await self.command(line.lstrip(":/").split()):
+                    return False
+            elif re.fullmatch(r"#\d+", line):
+                await self.press_number(int(line[1:]))
+            elif line.startswith("!") and len(line) > 1:
+                await self.press_label(line[1:].strip())
+            else:
+                await self.user.send(line)
+            await flush_outbox(self.app)
+        except Exception as exc:  # a typo or a failing handler must not end the demo
+            self.screen.block("⚠️  ", f"Das hat nicht geklappt: {exc}", "error")
+        self.show_new()
+        return True
+
+    async def command(self, words: list[str]) -> bool:
+        name, args = (words[0].lower(), words[1:]) if words else ("hilfe", [])
+        if name in ("ende", "exit", "quit"):
+            return False
+        if name == "als":
+            self.switch(" ".join(args).strip().casefold())
+        elif name in ("personen", "wer"):
+            self.list_personas()
+        elif name == "verlauf":
+            self.history()
+        elif name == "ort":
+            await self.user.send_location(*_coordinates(args))
+        elif name == "foto":
+            await self.user.send_photo(caption=" ".join(args) or None)
+        elif name in ("lang", "sprache") and args and args[0].lower() in ("de", "en"):
+            self.user.user["language_code"] = args[0].lower()
+            self.screen.say(f"{self.persona.label} nutzt Telegram jetzt auf „{args[0].lower()}“ "
+                            "(eine im Bot mit /sprache gewählte Sprache hat Vorrang).", "dim")
+        else:
+            if name != "hilfe":
+                self.screen.say(f"Unbekannter Demo-Befehl „{' '.join(words)}“. So geht es:",
+                                "error")
+            self.screen.say(HELP, "dim")
+        return True
+
+    def switch(self, wanted: str) -> None:
+        names = {p: (p.key, p.first_name.casefold(), *p.aliases) for p in PERSONAS}
+        found = [p for p, n in names.items() if wanted in n] or [
+            p for p, n in names.items() if wanted and any(x.startswith(wanted) for x in n)
+        ]
+        if len(found) != 1:
+            self.list_personas()
+            return
+        self.persona = found[0]
+        self.screen.say(f"\n── Sie sind jetzt: {self.persona.label} ──", "notice")
+        if self.seen[self.persona.user_id] == len(self.api.sent.get(self.persona.user_id, [])):
+            self.screen.say("(keine neuen Nachrichten)", "dim")
+
+    def list_personas(self) -> None:
+        self.screen.say("Personen in dieser Demo – wechseln mit :als <name>:")
+        for persona in PERSONAS:
+            new = len(self.api.sent.get(persona.user_id, [])) - self.seen[persona.user_id]
+            mark = "→" if persona is self.persona else " "
+            extra = self.screen.paint(f"  ({new} neu)", "notice") if new else ""
+            self.screen.say(f"  {mark} {persona.key:<13} {persona.label}{extra}")
+
+    # -- the chats --------------------------------------------------------------------------
+    def show_new(self) -> None:
+        """Print the current persona's new messages, and a notice for everyone else's."""
+        chat = self.persona.user_id
+        messages = self.api.sent.get(chat, [])
+        for message in messages[self.seen[chat]:]:
+            if not message.deleted:
+                self.render(message)
+        self.seen[chat] = len(messages)
+        for persona in PERSONAS:
+            count = len(self.api.sent.get(persona.user_id, []))
+            new = count - max(self.seen[persona.user_id], self.announced[persona.user_id])
+            if persona is not self.persona and new > 0:
+                self.announced[persona.user_id] = count
+                what = "Neue Nachricht" if new == 1 else f"{new} neue Nachrichten"
+                self.screen.say(
+                    f"🔔 {what} für {persona.label} – :als {persona.key} zum Ansehen", "notice"
+                )
+
+    def render(self, message: SentMessage) -> None:
+        parts = []
+        if message.photo:
+            parts.append("🖼️  [Foto]")
+        if message.document:
+            parts.append(f"📄 [Dokument: {message.document.file_name or 'Datei'}]")
+        if message.location:
+            where = message.location
+            parts.append(f"📍 [Standort {where['latitude']}, {where['longitude']}]")
+        if message.plain_text.strip():
+            parts.append(message.plain_text.strip())
+        self.screen.block("🤖 ", "\n".join(parts) or f"[{message.method}]", "bot")
+        number = itertools.count(1)
+        for row in (message.reply_markup or {}).get("inline_keyboard") or []:
+            labels = [
+                f"[#{next(number)}] {b['text']}" + (f" → {b['url']}" if "url" in b else "")
+                for b in row
+            ]
+            self.screen.say("   " + self.screen.paint("   ".join(labels), "button"))
+        keys = _reply_keys(message.reply_markup)
+        if keys:
+            labels = [f"[{text}{' → :ort' if location else ''}]" for text, location in keys]
+            self.screen.say("   ⌨️  " + self.screen.paint("  ".join(labels), "button"))
+            if not self.keyboard_explained:
+                self.keyboard_explained = True
+                example = re.sub(r"[^\w .,'-]", "", keys[0][0]).strip()
+                self.screen.say(f"      (Tastatur unten im Chat; drücken mit !{example})", "dim")
+        if (message.reply_markup or {}).get("remove_keyboard"):
+            self.screen.say("   ⌨️  (Tastatur ausgeblendet)", "dim")
+
+    def history(self) -> None:
+        """The whole chat of the current persona, its own messages included."""
+        chat = self.persona.user_id
+        own = {mid: m for (cid, mid), m in self.api.user_messages.items() if cid == chat}
+        bot = {m.message_id: m for m in self.api.messages(chat)}
+        self.screen.say(f"── Verlauf von {self.persona.label} ──", "notice")
+        if not own and not bot:
+            self.screen.say("(noch keine Nachrichten)", "dim")
+        for message_id in sorted(own.keys() | bot.keys()):  # both sides share the counter
+            if message_id in bot:
+                self.render(bot[message_id])
+                continue
+            sent = own[message_id]
+            marker = "🖼️  [Foto] " if "photo" in sent else ""
+            marker = "📍 [Standort] " if "location" in sent else marker
+            self.screen.block("👤 ", marker + (sent.get("text") or sent.get("caption") or ""),
+                              "me")
+        self.seen[chat] = len(self.api.sent.get(chat, []))
+
+    # -- buttons ----------------------------------------------------------------------------
+    def with_buttons(self) -> list[SentMessage]:
+        return [m for m in reversed(self.user.messages) if m.inline_buttons]
+
+    async def press_number(self, number: int) -> None:
+        newest = self.with_buttons()
+        if not newest:
+            raise ValueError("hier gibt es gerade keine Knöpfe zum Drücken")
+        buttons = newest[0].inline_buttons
+        if not 1 <= number <= len(buttons):
+            raise ValueError(f"Knopf #{number} gibt es nicht – wählen Sie #1 bis #{len(buttons)}")
+        await self.press(newest[0], buttons[number - 1])
+
+    async def press_label(self, label: str) -> None:
+        wanted = label.casefold()
+        newest = self.with_buttons()
+        exact, part = (lambda t: t.casefold() == wanted), (lambda t: wanted in t.casefold())
+        for fits in (exact, part):
+            for message in newest:
+                hits = [b for b in message.inline_buttons if fits(b["text"])]
+                if len(hits) > 1:
+                    names = ", ".join(b["text"] for b in hits)
+                    raise ValueError(f"„{label}“ passt auf mehrere Knöpfe: {names}")
+                if hits:
+                    return await self.press(message, hits[0])
+        keyboard = next((m.reply_markup for m in reversed(self.user.messages)
+                         if m.reply_markup and ("keyboard" in m.reply_markup
+                                                or "remove_keyboard" in m.reply_markup)), None)
+        keys = [(text, loc) for text, loc in _reply_keys(keyboard) if wanted in text.casefold()]
+        if len(keys) == 1:
+            self.screen.say(f"   (gedrückt: {keys[0][0]})", "dim")
+            if keys[0][1]:  # a "share location" button sends the location, not its label
+                await self.user.send_location(*DEFAULT_SPOT)
+            else:
+                await self.user.send(keys[0][0])
+            return None
+        offered = [f"#{n} {b['text']}" for n, b in enumerate(newest[0].inline_buttons, 1)] \
+            if newest else []
+        choice = f"; zur Wahl: {', '.join(offered)}" if offered else ""
+        raise ValueError(f"keinen Knopf „{label}“ gefunden{choice}")
+
+    async def press(self, message: SentMessage, button: JSONDict) -> None:
+        if "callback_data" not in button:
+            self.screen.say(f"🔗 Dieser Knopf öffnet nur einen Link: {button.get('url')}", "dim")
+            return
+        self.screen.say(f"   (gedrückt: {button['text']})", "dim")
+        answer = await self.user.press(button["text"], message=message)
+        if answer is not None and answer.text:
+            self.screen.say(f"   💬 {answer.text}", "notice")
+
+
+def _coordinates(args: list[str]) -> tuple[float, float]:
+    """`52.37 9.73`, `52.37,9.73` or `52,37 9,73`; nothing means Linden-Süd."""
+    parts = args[0].split(",") if len(args) == 1 else [a.rstrip(",;") for a in args]
+    if not parts:
+        return DEFAULT_SPOT
+    if len(parts) != 2:
+        raise ValueError("bitte Breite und Länge angeben, z. B. :ort 52.37 9.73")
+    latitude, longitude = (float(part.replace(",", ".")) for part in parts)
+    return latitude, longitude
+
+
+async def _read_line(prompt: str) -> str:
+    """input() in a daemon thread: Ctrl-C must not wait for a blocked read at exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(result: str, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def worker() -> None:
+        try:
+            loop.call_soon_threadsafe(settle, input(prompt), None)
+        except BaseException as exc:  # EOFError, KeyboardInterrupt: handed to the loop
+            loop.call_soon_threadsafe(settle, "", exc)
+
+    threading.Thread(target=worker, name="demo-input", daemon=True).start()
+    return await future
+
+
+async def _prepare(services: Services) -> tuple[int, int]:
+    """Bind the demo manager once; return the highest message and update ids already used."""
+    now = services.clock.now()
+    async with session_scope(services.session_maker) as session:
+        bound = await session.scalar(
+            select(RoleAssignment.id)
+            .join(Person, Person.id == RoleAssignment.person_id)
+            .where(Person.telegram_id == MANAGER.user_id, RoleAssignment.role == Role.MANAGER,
+                   RoleAssignment.district_number == DISTRICT, RoleAssignment.ended_at.is_(None))
+        )
+        if bound is None:
+            person = await people.get_or_create_person(
+                session, telegram_id=MANAGER.user_id, first_name=MANAGER.first_name,
+                language=None, now=now,
+            )
+            await assign_role(session, person=person, role=Role.MANAGER, now=now,
+                              district_number=DISTRICT)
+        message_id = await session.scalar(select(func.max(CaseMessage.message_id)))
+        update_id = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
+    return int(message_id or 0), int(update_id or 0)
+
+
+async def _converse(demo: Demo, screen: Screen, script: list[str] | None) -> None:
+    """Read lines (from the terminal, a pipe or the script) until the end."""
+    echo = script is not None or not sys.stdin.isatty()
+    while script is None or script:
+        if script is not None:
+            line = script.pop(0).strip()
+        else:
+            line = (await _read_line("" if echo else demo.prompt())).strip()
+        if echo:
+            screen.say(demo.prompt() + line)
+        if line and not await demo.step(line):
+            return
+
+
+async def run_demo(settings: Settings, *, database: str, script: str | None) -> int:
+    """Run the demo in the terminal (or the lines of `script`); returns the exit code."""
+    quiet = [logging.getLogger(name) for name in ("telegram", "apscheduler", "httpx", "alembic")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:  # library chatter would drown the chat
+        logger.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():  # per_message=False is deliberate
+            warnings.simplefilter("ignore", PTBUserWarning)
+            return await _run(settings, database=database, script=script)
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
+
+
+async def _run(settings: Settings, *, database: str, script: str | None) -> int:
+    admins = [i for i in settings.admin_telegram_ids if i != COORDINATION.user_id]
+    settings = settings.model_copy(update={
+        "database_url": f"sqlite+aiosqlite:///{database}",
+        "admin_telegram_ids": [*admins, COORDINATION.user_id],
+    })
+    lines = None
+    if script is not None:
+        text = await asyncio.to_thread(Path(script).read_text, encoding="utf-8")
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("# ")]
+    screen = Screen()
+    engine, maker = await open_storage(settings)
+    try:
+        services = make_services(settings, maker)
+        last_message_id, last_update_id = await _prepare(services)
+        api = FakeBotAPI()
+        # Go on numbering after earlier runs: the database links message ids to cases.
+        api._message_ids = defaultdict(lambda: last_message_id)
+        app = build_application(settings, services, request=api, rate_limit=False)
+        async with running(app):
+            sim = Simulator(app, api)
+            sim._update_ids = itertools.count(last_update_id + 1)
+            demo = Demo(app, api, sim, screen)
+            screen.say("Bezirksbot – Offline-Demo", "title")
+            screen.say(INTRO.format(database=database))
+            screen.say(HELP + "\n", "dim")
+            screen.say("Erster Schritt: Tippen Sie " + screen.paint("/start", "title") + "\n")
+            try:
+                await _converse(demo, screen, lines)
+            except (EOFError, KeyboardInterrupt, asyncio.CancelledError):
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    task.uncancel()  # Ctrl-C under asyncio.run: we end normally instead
+                screen.say()
+            screen.say(f"Auf Wiedersehen! Die Daten bleiben in {database}.", "dim")
+    finally:
+        await engine.dispose()
+    return 0

@@ -1,0 +1,159 @@
+"""The manager's desk end to end: Lotse and Kümmerer, relay both ways, reopen, history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.jobs import run_sweep
+from bot.services.roles import Role
+from bot.storage.db import session_scope
+from bot.storage.models import Case, CaseEvent
+from tests.conftest import BotEnv
+from tests.helpers import bind_role, consent, file_concern
+
+MANAGER, DEPUTY = 700_010, 700_011
+
+
+async def _case(env: BotEnv, reference: str) -> Case:
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case).where(Case.reference == reference))
+        assert case is not None
+        return case
+
+
+async def _events(env: BotEnv, reference: str) -> list[CaseEvent]:
+    case = await _case(env, reference)
+    async with session_scope(env.services.session_maker) as session:
+        rows = await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+        return list(rows)
+
+
+async def test_lotse_hands_over_a_contact_and_closes_as_referred(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    sim = env.sim
+    erika, manager = sim.user(1101, language_code="en"), sim.user(MANAGER, language_code="en")
+    await consent(erika)
+    reference = await file_concern(erika, topic="Permits", text="May our club hold an Easter fire?")
+    await manager.press("Lotse")
+    assert "Which contact" in manager.last.plain_text
+    await manager.press("Search the directory")
+    await manager.send("Osterfeuer")
+    contact_button = manager.buttons()[0]
+    await manager.press(contact_button)
+    await manager.send("Please apply at least four weeks ahead.")
+    card = erika.last.plain_text
+    assert contact_button in card and "four weeks ahead" in card and reference in card
+    case = await _case(env, reference)
+    assert case.status == "referred" and case.mode == "lotse" and case.closed_at is not None
+
+    # three working days later (Wed -> Mon) the sweep asks whether the contact helped
+    env.clock.advance(days=4)
+    assert await run_sweep(env.app) == 0  # Sunday: not yet
+    env.clock.advance(days=1, hours=2)
+    assert await run_sweep(env.app) == 1
+    assert "Did it help?" in erika.last.plain_text
+    await erika.press("No")
+    assert (await _case(env, reference)).status == "new"
+    assert "reopened" in manager.last.plain_text
+    assert await run_sweep(env.app) == 0  # sent once only
+
+    kinds = [e.kind for e in await _events(env, reference)]
+    assert kinds == ["submitted", "routed", "referred", "referral_feedback", "reopened"]
+
+
+async def test_kuemmerer_relays_both_ways_resolves_and_resident_reopens(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    sim = env.sim
+    erika, manager = sim.user(1102, language_code="en"), sim.user(MANAGER, language_code="en")
+    await consent(erika)
+    reference = await file_concern(erika, text="The square at Küchengarten is a drug hotspot.")
+    notification = manager.last
+    await manager.press("Kümmerer")
+    assert "in progress" in erika.last.plain_text
+
+    # manager -> resident by replying to the notification
+    await manager.reply_to(notification, "Since when have you noticed this?")
+    assert "Since when" in erika.last.plain_text and reference in erika.last.plain_text
+    # resident -> manager by replying, with text and with a photo
+    await erika.reply_to(erika.last, "For about three weeks, mostly evenings.")
+    assert "three weeks" in manager.last.plain_text
+    await erika.reply_photo_to(erika.messages[-2], caption="This is the corner.")
+    manager_calls = env.api.sent[MANAGER]
+    assert any(m.method == "sendPhoto" for m in manager_calls[-2:])
+    # manager by command
+    await manager.send(f"/antwort {reference} We have asked the police for more patrols.")
+    assert "more patrols" in erika.last.plain_text
+
+    # note, next step with a German date, department
+    case_id = (await _case(env, reference)).id
+    stale = await manager.press_data(f"tr:kue:{case_id}", message=notification)
+    assert stale is not None and "no longer valid" in (stale.text or "")  # already taken on
+    await manager.press_data(f"tr:note:{case_id}")
+    await manager.send("Spoke with FB 32 on the phone.")
+    await manager.press_data(f"tr:step:{case_id}")
+    await manager.send("Site visit with FB 67")
+    await manager.send("bis Freitag")
+    assert "Fri, 13 Mar 2026" in manager.last.plain_text
+    await manager.press("Yes")
+    await manager.press_data(f"tr:dep:{case_id}")
+    await manager.press("Department 32")
+    await manager.press_data(f"tr:resolve:{case_id}")
+    await manager.send("Lighting installed and patrols increased.")
+    assert "Is your concern settled?" in erika.last.plain_text
+    await erika.press("No")
+    case = await _case(env, reference)
+    assert case.status == "in_progress" and case.closed_at is None
+    await manager.press_data(f"tr:resolve:{case_id}")
+    await manager.send("Second visit: the corner is calm now.")
+    await erika.press("Yes, settled")
+    case = await _case(env, reference)
+    assert case.status == "resolved" and case.settled is True
+
+    events = await _events(env, reference)
+    kinds = [e.kind for e in events]
+    assert kinds == [
+        "submitted", "routed", "taken_on", "message_to_resident", "message_from_resident",
+        "message_from_resident", "message_to_resident", "note", "next_step",
+        "department_involved", "resolved", "settled_feedback", "reopened", "resolved",
+        "settled_feedback",
+    ]
+    assert all(e.created_at is not None for e in events)
+    assert all(e.actor_id is not None for e in events if e.kind != "routed")
+
+
+async def test_reopen_only_within_fourteen_days(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    erika, manager = env.sim.user(1103, language_code="en"), env.sim.user(MANAGER, language_code="en")
+    await consent(erika)
+    reference = await file_concern(erika)
+    await manager.press("Kümmerer")
+    case_id = (await _case(env, reference)).id
+    await manager.press_data(f"tr:resolve:{case_id}")
+    await manager.send("Cleaned up.")
+    env.clock.advance(timedelta(days=15))
+    await erika.press("No")
+    assert "closed too long ago" in erika.last.plain_text
+    assert (await _case(env, reference)).status == "resolved"
+
+
+async def test_handover_to_another_district_and_merge(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await bind_role(env, DEPUTY, Role.MANAGER, district="09")
+    erika, manager = env.sim.user(1104, language_code="en"), env.sim.user(MANAGER, language_code="en")
+    other = env.sim.user(DEPUTY, language_code="en")
+    await consent(erika)
+    first = await file_concern(erika, text="Rubbish at the square, first report.")
+    second = await file_concern(erika, text="Rubbish at the square again.")
+    assert f"Similar open concerns: {first}" in manager.last.plain_text
+    await manager.press(f"Merge into {first}")
+    assert (await _case(env, second)).status == "merged"
+    assert f"same matter as {first}" in erika.last.plain_text
+
+    await manager.press_data(f"tr:hand:{(await _case(env, first)).id}")
+    await manager.press("Ricklingen")
+    await manager.send("This is actually at the Ricklinger Masch.")
+    moved = await _case(env, first)
+    assert moved.district_number == "09" and moved.status == "new"
+    assert first in other.last.plain_text and "Ricklinger Masch" in other.last.plain_text
