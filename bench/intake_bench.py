@@ -466,7 +466,15 @@ async def closed_loop(stand: Stand, steps_each: int) -> dict[str, Any]:
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     records = list(RECORDS.values())
     latencies = [r.done - r.sent for r in records if r.done is not None]
+    by_step: dict[str, list[float]] = defaultdict(list)
+    for record in records:
+        if record.done is not None:
+            by_step[record.step.name].append(record.done - record.sent)
     return {
+        "by_step": {
+            name: [percentile(values, 50), percentile(values, 99), max(values)]
+            for name, values in by_step.items()
+        },
         "updates": len(records), "cpu": cpu, "wall": wall,
         "calls": sum(r.calls for r in records),
         "wrong": sum(r.wrong_state for r in records),

@@ -78,8 +78,9 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
 
     role = invitations.parse_role(args.role) if args.role else None
     if not (args.list or args.revoke is not None or role is not None):
-        print("Give a role (manager, deputy, rep, coordinator, admin), --list or --revoke ID.",
-              file=sys.stderr)  # fmt: skip
+        unknown = f"Unknown role {args.role!r}. " if args.role else ""
+        print(f"{unknown}Give a role (manager, deputy, rep, coordinator, admin), --list or "
+              "--revoke ID.", file=sys.stderr)  # fmt: skip
         return 2
     engine, maker = await open_storage(settings)  # migrates, as `bezirksbot migrate` does
     try:

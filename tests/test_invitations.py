@@ -7,7 +7,7 @@ import base64
 import re
 import secrets
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,20 +48,30 @@ async def _person(maker: SessionMaker, telegram_id: int) -> Person:
 
 
 async def _invite(
-    maker: SessionMaker, role: Role, *, now: object = START, days: int = 7,
-    districts: tuple[str, ...] = (), department: str | None = None,
+    maker: SessionMaker,
+    role: Role,
+    *,
+    now: datetime = START,
+    days: int = 7,
+    districts: tuple[str, ...] = (),
+    department: str | None = None,
     reference: ReferenceData = REFERENCE,
 ) -> tuple[Invitation, str]:
     async with session_scope(maker) as session:
         return await invitations.create_invitation(
-            session, reference=reference, role=role, now=now, days=days,  # type: ignore[arg-type]
-            districts=districts, department=department,
-        )  # fmt: skip
+            session,
+            reference=reference,
+            role=role,
+            now=now,
+            days=days,
+            districts=districts,
+            department=department,
+        )
 
 
-async def _redeem(maker: SessionMaker, token: str, person: Person, now: object = START) -> str:
+async def _redeem(maker: SessionMaker, token: str, person: Person, now: datetime = START) -> str:
     async with session_scope(maker) as session:
-        result = await invitations.redeem(session, token=token, person=person, now=now)  # type: ignore[arg-type]
+        result = await invitations.redeem(session, token=token, person=person, now=now)
         return result.status
 
 
@@ -228,11 +238,17 @@ async def test_days_must_be_positive(db: SessionMaker) -> None:
 
 @pytest.mark.parametrize(
     ("name", "role"),
-    [("manager", Role.MANAGER), ("Stadtbezirksmanager", Role.MANAGER),
-     ("vertretung", Role.DEPUTY), ("Fachbereich", Role.REP), ("rep", Role.REP),
-     ("Koordination", Role.COORDINATOR), ("coordinator", Role.COORDINATOR),
-     ("einwohner", None)],
-)  # fmt: skip
+    [
+        ("manager", Role.MANAGER),
+        ("Stadtbezirksmanager", Role.MANAGER),
+        ("vertretung", Role.DEPUTY),
+        ("Fachbereich", Role.REP),
+        ("rep", Role.REP),
+        ("Koordination", Role.COORDINATOR),
+        ("coordinator", Role.COORDINATOR),
+        ("einwohner", None),
+    ],
+)
 def test_role_names_in_german_and_english(name: str, role: Role | None) -> None:
     assert invitations.parse_role(name) == role
 

@@ -71,8 +71,11 @@ def describe(t: Translator, reference: ReferenceData, invitation: Invitation) ->
         return t("deputy for {district}", district=districts)
     if role == Role.REP:
         department = reference.department(invitation.department_number or "").label(t.language)
-        return t("representative of {department} for {districts}",
-                 department=department, districts=districts)  # fmt: skip
+        return t(
+            "representative of {department} for {districts}",
+            department=department,
+            districts=districts,
+        )
     if role == Role.COORDINATOR:
         return t("coordination unit 18.6")
     return t("administrator")
@@ -95,8 +98,11 @@ def _welcome(t: Translator, reference: ReferenceData, invitation: Invitation) ->
         )
     if role == Role.REP:
         department = reference.department(invitation.department_number or "").label(t.language)
-        return t("You are now the representative of {department} for {districts}.",
-                 department=department, districts=districts)  # fmt: skip
+        return t(
+            "You are now the representative of {department} for {districts}.",
+            department=department,
+            districts=districts,
+        )
     if role == Role.COORDINATOR:
         return t(
             "You are now a member of the coordination unit 18.6: you see all districts and "
@@ -115,9 +121,8 @@ def _may_invite(roles: Roles) -> bool:
 
 async def redeem_link(update: Update, context: BotContext) -> None:
     """Bind the sender to the role of the invitation in the start payload, if it is open."""
-    t = translator(update, context)
     person = await ensure_person(update, context)
-    t = translator(update, context)  # ensure_person may have loaded a stored language
+    t = translator(update, context)  # after ensure_person, which loads a stored language
     services = context.services
     token = invitations.token_from_payload(context.args[0]) if context.args else None
     if token is None:
@@ -238,9 +243,13 @@ async def list_open(update: Update, context: BotContext) -> None:
     for row in rows:
         until = format_date(row.expires_at.astimezone(tz), lang=t.language, with_time=True)
         lines.append(
-            t("{id}: {role}, valid until {expires}",
-              id=row.id, role=describe(t, services.reference, row), expires=until)
-        )  # fmt: skip
+            t(
+                "{id}: {role}, valid until {expires}",
+                id=row.id,
+                role=describe(t, services.reference, row),
+                expires=until,
+            )
+        )
     lines.append(t("Revoke one with /widerrufen <number>."))
     await send(update, "\n".join(lines))
 

@@ -156,16 +156,21 @@ class Demo:
             await self.user.send_location(*_coordinates(args))
         elif name == "foto":
             await self.user.send_photo(caption=" ".join(args) or None)
-        elif name in ("lang", "sprache") and args and args[0].lower() in ("de", "en"):
-            self.user.user["language_code"] = args[0].lower()
-            self.screen.say(f"{self.persona.label} nutzt Telegram jetzt auf „{args[0].lower()}“ "
-                            "(eine im Bot mit /sprache gewählte Sprache hat Vorrang).", "dim")
+        elif name in ("lang", "sprache"):
+            self.set_language(args[0].lower() if args else "")
         else:
             if name != "hilfe":
                 self.screen.say(f"Unbekannter Demo-Befehl „{' '.join(words)}“. So geht es:",
                                 "error")
             self.screen.say(HELP, "dim")
         return True
+
+    def set_language(self, code: str) -> None:
+        if code not in ("de", "en"):
+            raise ValueError("bitte :lang de oder :lang en")
+        self.user.user["language_code"] = code  # Telegram's language_code of later updates
+        self.screen.say(f"{self.persona.label} nutzt Telegram jetzt auf „{code}“ (eine im Bot "
+                        "mit /sprache gewählte Sprache hat Vorrang).", "dim")
 
     def switch(self, wanted: str) -> None:
         names = {p: (p.key, p.first_name.casefold(), *p.aliases) for p in PERSONAS}
@@ -280,22 +285,28 @@ class Demo:
                     names = ", ".join(b["text"] for b in hits)
                     raise ValueError(f"„{label}“ passt auf mehrere Knöpfe: {names}")
                 if hits:
-                    return await self.press(message, hits[0])
-        keyboard = next((m.reply_markup for m in reversed(self.user.messages)
-                         if m.reply_markup and ("keyboard" in m.reply_markup
-                                                or "remove_keyboard" in m.reply_markup)), None)
-        keys = [(text, loc) for text, loc in _reply_keys(keyboard) if wanted in text.casefold()]
+                    await self.press(message, hits[0])
+                    return
+        keys = [(text, loc) for text, loc in self.reply_keys() if wanted in text.casefold()]
         if len(keys) == 1:
-            self.screen.say(f"   (gedrückt: {keys[0][0]})", "dim")
-            if keys[0][1]:  # a "share location" button sends the location, not its label
+            text, asks_location = keys[0]
+            self.screen.say(f"   (gedrückt: {text})", "dim")
+            if asks_location:  # Telegram sends the location, not the label
                 await self.user.send_location(*DEFAULT_SPOT)
             else:
-                await self.user.send(keys[0][0])
-            return None
-        offered = [f"#{n} {b['text']}" for n, b in enumerate(newest[0].inline_buttons, 1)] \
-            if newest else []
-        choice = f"; zur Wahl: {', '.join(offered)}" if offered else ""
-        raise ValueError(f"keinen Knopf „{label}“ gefunden{choice}")
+                await self.user.send(text)
+            return
+        buttons = newest[0].inline_buttons if newest else []
+        offered = ", ".join(f"#{n} {b['text']}" for n, b in enumerate(buttons, 1))
+        raise ValueError(f"keinen Knopf „{label}“ gefunden" + (f"; zur Wahl: {offered}"
+                                                                if offered else ""))
+
+    def reply_keys(self) -> list[tuple[str, bool]]:
+        """The reply keyboard shown now: that of the newest message that set or removed one."""
+        for message in reversed(self.user.messages):
+            if {"keyboard", "remove_keyboard"} & (message.reply_markup or {}).keys():
+                return _reply_keys(message.reply_markup)
+        return []
 
     async def press(self, message: SentMessage, button: JSONDict) -> None:
         if "callback_data" not in button:

@@ -212,10 +212,17 @@ async def redeem(
     role = Role(invitation.role)
     scopes: list[str | None] = list(districts_of(invitation)) or [None]
     assignments = [
-        await _assign_once(session, person=person, role=role, now=now, district=district,
-                           department=invitation.department_number, invitation_id=invitation.id)
+        await _assign_once(
+            session,
+            person=person,
+            role=role,
+            now=now,
+            district=district,
+            department=invitation.department_number,
+            invitation_id=invitation.id,
+        )
         for district in scopes
-    ]  # fmt: skip
+    ]
     return RedeemResult("bound", invitation, tuple(assignments))
 
 
@@ -244,9 +251,14 @@ async def _assign_once(
         if held is not None:
             return held
     return await assign_role(
-        session, person=person, role=role, now=now, district_number=district,
-        department_number=department, invitation_id=invitation_id,
-    )  # fmt: skip
+        session,
+        person=person,
+        role=role,
+        now=now,
+        district_number=district,
+        department_number=department,
+        invitation_id=invitation_id,
+    )
 
 
 def _equals(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:

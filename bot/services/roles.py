@@ -42,7 +42,9 @@ class Roles:
 
     @property
     def is_coordinator(self) -> bool:
-        return self.is_admin or any(a.role == Role.COORDINATOR for a in self.assignments)
+        return self.is_admin or any(
+            a.role in (Role.COORDINATOR, Role.ADMIN) for a in self.assignments
+        )
 
     @property
     def is_staff(self) -> bool:
