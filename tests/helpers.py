@@ -64,3 +64,14 @@ def reference_in(text: str) -> str:
 async def count_cases(env: BotEnv) -> int:
     async with session_scope(env.services.session_maker) as session:
         return int(await session.scalar(select(func.count(Case.id))) or 0)
+
+
+async def invite_and_bind(coordinator: SimUser, invitee: SimUser, args: str) -> str:
+    """A coordinator creates an invitation in chat; the invitee opens the deep link."""
+    import re
+
+    await coordinator.send(f"/einladen {args}")
+    match = re.search(r"\?start=(inv-[A-Za-z0-9_-]+)", coordinator.last.plain_text)
+    assert match, coordinator.last.plain_text
+    await invitee.send(f"/start {match.group(1)}")
+    return invitee.last.plain_text

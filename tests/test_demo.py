@@ -98,7 +98,7 @@ async def test_mistakes_do_not_end_the_demo(
     code = await run_demo(settings, database=str(tmp_path / "d.sqlite3"), script=str(script))
     out = capsys.readouterr().out
     assert code == 0
-    assert "keine Knöpfe" in out and "keinen Knopf „nothing“" in out
+    assert "keine nummerierten Knöpfe" in out and "keinen Knopf „nothing“" in out
     assert "Breite und Länge" in out and "Unbekannter Demo-Befehl" in out
     assert "Personen in dieser Demo" in out  # an unknown persona lists the known ones
     assert "Knopf #9 gibt es nicht" in out

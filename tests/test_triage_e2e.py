@@ -157,3 +157,56 @@ async def test_handover_to_another_district_and_merge(env: BotEnv) -> None:
     moved = await _case(env, first)
     assert moved.district_number == "09" and moved.status == "new"
     assert first in other.last.plain_text and "Ricklinger Masch" in other.last.plain_text
+
+
+async def test_four_people_from_invitation_to_absence_cover(env: BotEnv) -> None:
+    """Resident, manager, deputy and coordinator in separate chats, roles by invitation."""
+    from tests.conftest import ADMIN_ID
+    from tests.helpers import invite_and_bind
+
+    sim = env.sim
+    coordinator = sim.user(ADMIN_ID, language_code="en")
+    manager, deputy = sim.user(MANAGER, language_code="en"), sim.user(DEPUTY, language_code="en")
+    erika = sim.user(1105, language_code="en")
+    assert "manager" in (await invite_and_bind(coordinator, manager, "manager Linden-Limmer")).lower()
+    assert "deputy" in (await invite_and_bind(coordinator, deputy, "deputy 10")).lower()
+    await consent(erika)
+    first = await file_concern(erika, text="Streetlight broken at Lindener Marktplatz.")
+    assert first in manager.last.plain_text
+    assert not any(first in m.plain_text for m in deputy.messages)
+
+    await manager.send("/abwesend bis Freitag")
+    await manager.press("Yes")
+    second = await file_concern(erika, text="Benches missing at the Fössebad stop.")
+    assert second in deputy.last.plain_text  # the deputy covers the absence
+    await deputy.press("Kümmerer")
+    assert "in progress" in erika.last.plain_text
+
+    env.clock.advance(days=3)  # Saturday: the absence ended with Friday
+    third = await file_concern(erika, text="Graffiti at the Ihme bridge.")
+    assert third in manager.last.plain_text
+    kinds = [e.kind for e in await _events(env, second)]
+    assert kinds[:3] == ["submitted", "routed", "taken_on"]
+
+
+async def test_next_step_date_past_and_nonsense_and_saved_reply(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    erika, manager = env.sim.user(1106, language_code="en"), env.sim.user(MANAGER, language_code="en")
+    await consent(erika)
+    reference = await file_concern(erika)
+    await manager.press("Kümmerer")
+    case_id = (await _case(env, reference)).id
+    await manager.press_data(f"tr:step:{case_id}")
+    await manager.send("Call FB 66")
+    await manager.send("gestern")
+    assert "in the past" in manager.last.plain_text
+    await manager.send("irgendwann")
+    assert "did not understand" in manager.last.plain_text and "bis Freitag" in manager.last.plain_text
+    await manager.send("in zwei Wochen")
+    assert "Wed, 25 Mar 2026" in manager.last.plain_text
+    await manager.press("No")  # not confirmed: asked again, nothing stored
+    assert (await _case(env, reference)).next_step is None
+
+    await manager.send("/vorlage danke Thank you, we are on it ({reference}).")
+    await manager.send(f"/antwort {reference} #danke")
+    assert f"Thank you, we are on it ({reference})." in erika.last.plain_text

@@ -24,7 +24,6 @@ from typing import ClassVar
 from sqlalchemy import func, select
 from telegram.warnings import PTBUserWarning
 
-from bot.app import build_application, make_services, open_storage
 from bot.config import Settings
 from bot.context import BotApplication, Services
 from bot.delivery import flush_outbox
@@ -237,7 +236,7 @@ class Demo:
             self.screen.say("   ⌨️  " + self.screen.paint("  ".join(labels), "button"))
             if not self.keyboard_explained:
                 self.keyboard_explained = True
-                example = re.sub(r"[^\w .,'-]", "", keys[0][0]).strip()
+                example = _typable(keys[0][0])
                 self.screen.say(f"      (Tastatur unten im Chat; drücken mit !{example})", "dim")
         if (message.reply_markup or {}).get("remove_keyboard"):
             self.screen.say("   ⌨️  (Tastatur ausgeblendet)", "dim")
@@ -268,7 +267,9 @@ class Demo:
     async def press_number(self, number: int) -> None:
         newest = self.with_buttons()
         if not newest:
-            raise ValueError("hier gibt es gerade keine Knöpfe zum Drücken")
+            keys = [f"!{_typable(text)}" for text, _ in self.reply_keys()]
+            raise ValueError("hier gibt es gerade keine nummerierten Knöpfe" + (
+                f"; Tastatur-Knöpfe drücken Sie mit {', '.join(keys)}" if keys else ""))
         buttons = newest[0].inline_buttons
         if not 1 <= number <= len(buttons):
             raise ValueError(f"Knopf #{number} gibt es nicht – wählen Sie #1 bis #{len(buttons)}")
@@ -297,7 +298,9 @@ class Demo:
                 await self.user.send(text)
             return
         buttons = newest[0].inline_buttons if newest else []
-        offered = ", ".join(f"#{n} {b['text']}" for n, b in enumerate(buttons, 1))
+        offered = ", ".join(f"#{n} {b['text']}" for n, b in enumerate(buttons, 1)) or ", ".join(
+            f"!{_typable(text)}" for text, _ in self.reply_keys()
+        )
         raise ValueError(f"keinen Knopf „{label}“ gefunden" + (f"; zur Wahl: {offered}"
                                                                 if offered else ""))
 
@@ -316,6 +319,11 @@ class Demo:
         answer = await self.user.press(button["text"], message=message)
         if answer is not None and answer.text:
             self.screen.say(f"   💬 {answer.text}", "notice")
+
+
+def _typable(label: str) -> str:
+    """A button label without its emoji, as one would type it after `!`."""
+    return re.sub(r"[^\w .,'-]", "", label).strip()
 
 
 def _coordinates(args: list[str]) -> tuple[float, float]:
@@ -404,6 +412,9 @@ async def run_demo(settings: Settings, *, database: str, script: str | None) -> 
 
 
 async def _run(settings: Settings, *, database: str, script: str | None) -> int:
+    # Imported here, once the loggers are quiet: importing Alembic already logs.
+    from bot.app import build_application, make_services, open_storage
+
     admins = [i for i in settings.admin_telegram_ids if i != COORDINATION.user_id]
     settings = settings.model_copy(update={
         "database_url": f"sqlite+aiosqlite:///{database}",
