@@ -221,14 +221,15 @@ class TimedFakeBotAPI(FakeBotAPI):
 class Resident:
     """A simulated resident who builds its steps as Telegram would deliver them."""
 
-    def __init__(self, sim: Simulator, user: SimUser) -> None:
+    def __init__(self, sim: Simulator, user: SimUser, bot: str) -> None:
         self.sim, self.user = sim, user
+        self.steps = cycle_steps(bot)  # intake after intake, or echo after echo
         self.seq = 0
         self.own_ids: list[int] = []
 
-    def send(self, step: Step, *, wait: bool = False) -> Record:
-        """Hand one step to the application; nothing is awaited."""
-        user = self.user
+    def send(self, *, wait: bool = False) -> Record:
+        """Hand this resident's next step to the application; nothing is awaited."""
+        user, step = self.user, next(self.steps)
         if step.data is None:
             content: JSONDict = {"text": step.text}
             if step.text and step.text.startswith("/"):
@@ -254,6 +255,17 @@ class Resident:
             record.waiter = asyncio.Event()
         RECORDS[update.update_id] = record
         return record
+
+    async def step(self) -> Record:
+        """Send the next step and wait until the bot has processed it."""
+        record = self.send(wait=True)
+        assert record.waiter is not None
+        await record.waiter.wait()
+        return record
+
+    async def walk(self, steps: int) -> None:
+        for _ in range(steps):
+            await self.step()
 
     def _visible_button_message(self) -> SentMessage | None:
         sent = self.sim.api.sent.get(self.user.chat_id, [])
@@ -394,7 +406,7 @@ async def with_stand(
                 ]
                 if scenario.bot == "intake":
                     await asyncio.gather(*(consent(user) for user in users))
-                stand.residents = [Resident(sim, user) for user in users]
+                stand.residents = [Resident(sim, user, scenario.bot) for user in users]
                 await sim.settle()
                 api.delay = scenario.delay
                 result = await body(stand)
@@ -431,12 +443,11 @@ async def sequential(stand: Stand, steps: int) -> dict[str, Any]:
     samples: list[dict[str, Any]] = []
     reset_peak_rss()
     rss0 = rss_kb()
-    for step in _take(cycle_steps(stand.bot), steps):
+    for _ in range(steps):
         cpu0 = time.process_time()
-        record = resident.send(step, wait=True)
-        assert record.waiter is not None
-        await record.waiter.wait()
+        record = await resident.step()
         cpu = time.process_time() - cpu0
+        step = record.step
         samples.append({
             "step": step.name, "kind": step.kind, "cpu": cpu,
             "wall": (record.done or 0) - record.sent, "calls": record.calls,
@@ -445,18 +456,11 @@ async def sequential(stand: Stand, steps: int) -> dict[str, Any]:
     return {"samples": samples, "rss0_kb": rss0, "peak_kb": peak_rss_kb()}
 
 
-def _take(source: Iterator[Step], count: int) -> Iterator[Step]:
-    for _ in range(count):
-        yield next(source)
-
-
 async def closed_loop(stand: Stand, steps_each: int) -> dict[str, Any]:
     """All residents at once, each sending its next step when the previous one is done."""
     async def resident_loop(resident: Resident) -> None:
-        for step in _take(cycle_steps(stand.bot), steps_each):
-            record = resident.send(step, wait=True)
-            assert record.waiter is not None
-            await record.waiter.wait()
+        for _ in range(steps_each):
+            await resident.step()
 
     reset_peak_rss()
     rss0 = rss_kb()
@@ -486,6 +490,14 @@ async def closed_loop(stand: Stand, steps_each: int) -> dict[str, Any]:
 async def open_loop(stand: Stand, duration: float, drain: float, seed: int) -> dict[str, Any]:
     """Residents offer ~25 updates/s together for `duration` s, whatever the bot does."""
     rng = random.Random(seed)
+    if stand.bot == "intake":
+        # Outside the measurement and at 0 ms: each resident gets to a random point of an
+        # intake, so that every step (the writing "Send" too) is in the mix from the start.
+        delay, stand.api.delay = stand.api.delay, 0.0
+        await asyncio.gather(*(
+            resident.walk(rng.randrange(len(INTAKE))) for resident in stand.residents
+        ))
+        stand.api.delay = delay
     RECORDS.clear()
     reset_peak_rss()
     rss0 = rss_kb()
@@ -495,17 +507,16 @@ async def open_loop(stand: Stand, duration: float, drain: float, seed: int) -> d
 
     async def resident_loop(resident: Resident, offset: float, thinks: list[float]) -> None:
         due = start + offset
-        steps = cycle_steps(stand.bot)
         for think in thinks:
             if due >= end:
                 return
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            resident.send(next(steps))
+            resident.send()
             due += think
 
     plans = []
     for resident in stand.residents:
-        offset = rng.uniform(0.0, THINK_MAX)
+        offset = rng.uniform(0.0, (THINK_MIN + THINK_MAX) / 2)
         thinks = [rng.uniform(THINK_MIN, THINK_MAX) for _ in range(int(duration) + 2)]
         plans.append(resident_loop(resident, offset, thinks))
     await asyncio.gather(*plans)
@@ -715,8 +726,7 @@ def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -
     if "seq-echo" in results and "seq-intake" in results:
         print_sequential(results["seq-echo"], results["seq-intake"])
     if "load0-echo" in results and "load0-intake" in results:
-        print_load0(results["load0-echo"], results["load0-intake"],
-                    results.get("seq-echo"), results.get("seq-intake"))
+        print_load0(results["load0-echo"], results["load0-intake"])
     loads = [(name, title) for name, title in (
         ("load50-echo", "echo, per-chat ordered"),
         ("load50-ordered", "intake, per-chat ordered (bot)"),
@@ -769,10 +779,7 @@ def print_sequential(echo_result: dict[str, Any], intake_result: dict[str, Any])
         print(f"  !! {wrong} intake steps met the wrong state")
 
 
-def print_load0(
-    echo_result: dict[str, Any], intake_result: dict[str, Any],
-    seq_echo: dict[str, Any] | None, seq_intake: dict[str, Any] | None,
-) -> None:
+def print_load0(echo_result: dict[str, Any], intake_result: dict[str, Any]) -> None:
     print()
     print(f"B. Throughput at 0 ms, {RESIDENTS} residents at once, each sending its next step "
           "when the last is done")
@@ -791,9 +798,19 @@ def print_load0(
         print(f"{label:22} {n:>7} {n / result['wall']:>9.0f} {result['calls'] / n:>9.1f} "
               f"{ms(cpu):>9} {ms(result['wall'] / n):>9} {ms(result['p50']):>9} "
               f"{ms(result['p99']):>9} {memory:>15} {ratio:>6.1f}×  {goal}")
+    by_step = intake_result["by_step"]
+    print("  intake, from arrival until done, p50 / p99 by step:")
+    line = "   "
+    for step in INTAKE:
+        p50, p99, _ = by_step.get(step.name, [math.nan] * 3)
+        item = f" {step.name} {ms(p50)} / {ms(p99)};"
+        if len(line) + len(item) > 99:
+            print(line)
+            line = "   "
+        line += item
+    print(line.rstrip(";"))
     if intake_result["wrong"]:
         print(f"  !! {intake_result['wrong']} intake steps met the wrong state")
-    del seq_echo, seq_intake
 
 
 def print_load50(rows: list[tuple[str, dict[str, Any]]], size: dict[str, float]) -> None:

@@ -422,7 +422,11 @@ async def _run(settings: Settings, *, database: str, script: str | None) -> int:
     })
     lines = None
     if script is not None:
-        text = await asyncio.to_thread(Path(script).read_text, encoding="utf-8")
+        try:
+            text = await asyncio.to_thread(Path(script).read_text, encoding="utf-8")
+        except OSError as exc:
+            print(f"Das Demo-Skript lässt sich nicht lesen: {exc}", file=sys.stderr)
+            return 2
         lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("# ")]
     screen = Screen()
     engine, maker = await open_storage(settings)
