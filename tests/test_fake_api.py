@@ -332,7 +332,8 @@ async def test_group_and_direct_delivery(app: Application, api: FakeBotAPI, log:
         await group.send(ole, "Moin")
         await group.press(ole, "Ja")
     assert [entry[0] for entry in log] == ["start", "text", "vote"]
-    assert group.texts()[0] == "Du schreibst: Moin" or group.messages[0].text.startswith("Danke")
+    assert group.texts() == ["Danke: vote:yes", "Du schreibst: Moin"]
+    assert group.messages[0].reply_to_message_id == 1  # replies quote in groups (PTB default)
     assert api.chats[-100123]["type"] == "group" and erika.messages == []
 
 

@@ -109,15 +109,17 @@ async def test_other_chat_proceeds_while_a_chat_waits():
         await anna.send_nowait("slow")
         await anna.send_nowait("second")
         await bert.send_nowait("quick")
-        for _ in range(200):
-            if "end 2:quick" in events:
-                break
-            await asyncio.sleep(0.005)
-        # Bert finished while Anna's first update still runs and her second still waits.
-        assert events == ["start 1:slow", "start 2:quick", "end 2:quick"]
-        assert processor.in_flight == 2 and processor.active_chats == 1
-        assert processor.current_concurrent_updates == 1  # the waiting update holds no slot
-        release.set()
+        try:
+            for _ in range(200):
+                if "end 2:quick" in events:
+                    break
+                await asyncio.sleep(0.005)
+            # Bert finished while Anna's first update still runs and her second still waits.
+            assert events == ["start 1:slow", "start 2:quick", "end 2:quick"]
+            assert processor.in_flight == 2 and processor.active_chats == 1
+            assert processor.current_concurrent_updates == 1  # the waiting one holds no slot
+        finally:
+            release.set()  # a failed assert must not leave app.stop() waiting forever
         await sim.settle()
         assert processor.in_flight == 0 and processor.active_chats == 0
 

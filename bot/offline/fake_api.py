@@ -128,11 +128,12 @@ class SentMessage:
             ]
         if self.document:
             doc = self.document
-            data["document"] = {
+            document = {
                 "file_id": doc.file_id, "file_unique_id": doc.file_unique_id,
                 "file_name": doc.file_name, "mime_type": doc.mime_type,
                 "file_size": len(doc.content or b"") or None,
             }
+            data["document"] = {key: value for key, value in document.items() if value}
         # Telegram only echoes inline keyboards; reply keyboards are not part of a Message.
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
             data["reply_markup"] = self.reply_markup
@@ -541,7 +542,7 @@ class FakeBotAPI(BaseRequest):
         })
         for key, value in changes.items():
             setattr(message, key, value)
-        if "reply_markup" not in changes or len(changes) > 1:
+        if len(changes) > 1:  # a text or caption edit brings its own parse_mode
             message.parse_mode = params.get("parse_mode")
         message.edit_date = int(self.clock())
         return message.to_dict()
