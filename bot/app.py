@@ -14,7 +14,19 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotApplication, BotContext, Services
 from bot.delivery import OutboxSender, flush_outbox
-from bot.handlers import desk, fallback, intake, invitations, menu, relay, triage
+from bot.handlers import (
+    agreement_form,
+    agreements,
+    conferences,
+    desk,
+    fallback,
+    intake,
+    invitations,
+    menu,
+    privacy,
+    relay,
+    triage,
+)
 from bot.i18n import Translations
 from bot.jobs import sweep_job
 from bot.services.reference import ReferenceData, load_reference_data
@@ -104,7 +116,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.services = services
-    app.bot_data.outbox = OutboxSender(services.session_maker, services.clock)  # type: ignore[attr-defined]
+    app.bot_data.outbox = OutboxSender(services.session_maker, services.clock, env=services.env)  # type: ignore[attr-defined]
     register_all(app, services)
     return app
 
@@ -116,6 +128,10 @@ def register_all(app: BotApplication, services: Services) -> None:
     # The intake conversation comes before the menu so that its states see text first.
     intake.register(app, menu_labels=menu.menu_labels(services.translations, menu.MENU_NEW))
     menu.register(app, services.translations)
+    conferences.register(app)  # its typed steps must see text before relay's free text
+    privacy.register(app)  # /meine_daten, /loeschen and its buttons; the retention job
+    agreement_form.register(app)  # a conversation: its text steps come before relay
+    agreements.register(app)
     triage.register(app)
     relay.register(app)  # free text: staff inputs, replies on cases
     desk.register(app)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LANGUAGES = ("de", "en")
@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     invitation_days: int = 7
     referral_followup_working_days: int = 3
     reopen_days: int = 14
+    retention_months: int = Field(default=12, ge=1)  # closed cases keep personal data this long
+    nudge_days_before: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 1])
+    nudge_overdue_every_working_days: int = 3
+    escalate_manager_after_working_days: int = 5
+    escalate_coordinator_after_working_days: int = 10
+    working_hours_start: int = 8
+    working_hours_end: int = 18
     log_json: bool = False
 
     @field_validator("admin_telegram_ids", mode="before")
@@ -48,6 +55,23 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("nudge_days_before", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("working_hours_end")
+    @classmethod
+    def _hours_in_order(cls, value: int, info: ValidationInfo) -> int:
+        start = info.data.get("working_hours_start", 8)
+        if not 0 <= start < value <= 23:
+            raise ValueError("WORKING_HOURS_START must be before WORKING_HOURS_END (0-23)")
         return value
 
     @field_validator("default_language")

@@ -32,9 +32,20 @@ class Services:
         """The plain values services need (built on first use, then reused)."""
         cached = self.__dict__.get("_env")
         if cached is None:
+            from datetime import time
+
+            from bot.services.agreement_reminders import NudgePolicy
             from bot.services.env import ServiceEnv
 
             s = self.settings
+            policy = NudgePolicy(
+                days_before=tuple(s.nudge_days_before),
+                overdue_every_working_days=s.nudge_overdue_every_working_days,
+                escalate_manager_after=s.escalate_manager_after_working_days,
+                escalate_coordinator_after=s.escalate_coordinator_after_working_days,
+                work_start=time(s.working_hours_start),
+                work_end=time(s.working_hours_end),
+            )
             cached = ServiceEnv(
                 self.reference,
                 self.translations,
@@ -42,6 +53,7 @@ class Services:
                 tuple(s.admin_telegram_ids),
                 s.referral_followup_working_days,
                 s.reopen_days,
+                policy=policy,
             )
             self.__dict__["_env"] = cached
         return cached

@@ -16,7 +16,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.clock import Clock
 from bot.keyboards import from_payload
-from bot.services import cases, outbox
+from bot.services import cases, outbox, unreachable
+from bot.services.env import ServiceEnv
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import OutboxMessage
 
@@ -24,10 +25,14 @@ log = logging.getLogger(__name__)
 
 
 class OutboxSender:
-    def __init__(self, session_maker: SessionMaker, clock: Clock) -> None:
+    def __init__(
+        self, session_maker: SessionMaker, clock: Clock, env: ServiceEnv | None = None
+    ) -> None:
         self._maker = session_maker
         self._clock = clock
+        self._env = env  # without it, a blocked chat is only marked failed
         self._lock = asyncio.Lock()  # one drain at a time in this process
+        self._queued_more = False  # a delivery queued a follow-up (e.g. "rep unreachable")
 
     async def flush(self, bot: Bot) -> int:
         """Send everything that is due; returns how many were sent."""
@@ -38,9 +43,10 @@ class OutboxSender:
                     batch = await outbox.due_messages(session, now=self._clock.now())
                 if not batch:
                     return sent
+                self._queued_more = False
                 for message in batch:
                     sent += await self._deliver(bot, message)
-                if len(batch) < 50:
+                if len(batch) < 50 and not self._queued_more:
                     return sent
 
     async def _deliver(self, bot: Bot, message: OutboxMessage) -> int:
@@ -51,6 +57,7 @@ class OutboxSender:
             return 0
         except Forbidden as exc:
             await self._give_up(message, f"Forbidden: {exc.message}")
+            await self._unreachable(message)
             return 0
         except (TimedOut, NetworkError) as exc:  # NetworkError covers 5xx answers too
             await self._retry(message, f"{type(exc).__name__}: {exc.message}", None)
@@ -74,6 +81,17 @@ class OutboxSender:
             await outbox.mark_retry(
                 session, message_id=message.id, now=self._clock.now(), error=error, wait_seconds=wait
             )
+
+    async def _unreachable(self, message: OutboxMessage) -> None:
+        """The chat blocked the bot: whoever relies on it hears so, once."""
+        if self._env is None:
+            return
+        async with session_scope(self._maker) as session:
+            queued = await unreachable.handle_unreachable(
+                session, self._env, chat_id=message.chat_id, message=message,
+                now=self._clock.now(),
+            )
+        self._queued_more = self._queued_more or queued
 
     async def _give_up(self, message: OutboxMessage, error: str) -> None:
         log.warning("outbox %s: %s, not retried", message.id, error)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import flush_outbox
-from bot.services import reminders, triage
+from bot.services import agreement_reminders, conferences, reminders, triage
 from bot.services.env import ServiceEnv
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder
@@ -20,7 +20,15 @@ def reminder_renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:
     async def referral_followup(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
         await triage.render_referral_followup(session, env, reminder, now)
 
-    return {"referral_followup": referral_followup}
+    async def conference_reminder(session: AsyncSession, reminder: Reminder, now: datetime
+                                  ) -> None:
+        await conferences.render_conference_reminder(session, env, reminder, now)
+
+    return {
+        "referral_followup": referral_followup,
+        "conference_reminder": conference_reminder,
+        **agreement_reminders.renderers(env),
+    }
 
 
 async def run_sweep(app: Any) -> int:

@@ -125,6 +125,9 @@ def caretaker_buttons(t: Translator, case: Case) -> list[list[dict[str, str]]]:
             {"text": t("💬 Message resident"), "data": f"tr:msg:{case.id}"},
         ],
         [
+            {"text": t("📜 Agreement with a department"), "data": f"agf:case:{case.id}"},
+        ],
+        [
             {"text": t("🧭 Refer instead"), "data": f"tr:lotse:{case.id}"},
             {"text": t("✅ Resolve"), "data": f"tr:resolve:{case.id}"},
         ],

@@ -328,11 +328,12 @@ async def test_untriaged_nudge_skips_lower_saxony_holidays(env: BotEnv) -> None:
 async def test_untriaged_nudge_follows_the_absence(env: BotEnv) -> None:
     anna = await staff(env, MANAGER, Role.MANAGER, "10")
     deputy = await staff(env, DEPUTY, Role.DEPUTY, "10")
+    admin = env.sim.user(ADMIN_ID, language_code="en")  # type: ignore[union-attr]
+    await admin.send("/start")  # known to the bot, in English, like a real coordinator
     await make_case(env, at=berlin(2026, 3, 2, 10))
     await make_case(env, at=berlin(2026, 3, 2, 11), district="06", quarter="Kirchrode")
     await anna.send("/abwesend bis Freitag")
     await anna.press("Yes")
     assert await nudge_at(env, berlin(2026, 3, 12) + timedelta(hours=1)) == 2
     assert len(nudges(deputy)) == 1 and nudges(anna) == []
-    admin = env.sim.user(ADMIN_ID, language_code="en")  # type: ignore[union-attr]
     assert "06-2026-0001" in nudges(admin)[-1]  # district 06 has nobody: coordinators

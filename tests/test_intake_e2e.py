@@ -28,11 +28,13 @@ async def test_concern_reaches_the_manager_of_the_district(env: BotEnv) -> None:
 
 
 async def test_district_without_manager_goes_to_coordinators(env: BotEnv) -> None:
+    admin = env.sim.user(ADMIN_ID, language_code="en")
+    await admin.send("/sprache")
+    await admin.press("English")  # stored: messages the bot sends on its own use it
     erika = env.sim.user(1002, language_code="en")
     await consent(erika)
     reference = await file_concern(erika, place="Kirchrode")
     assert reference.startswith("06-")
-    admin = env.sim.user(ADMIN_ID, language_code="en")
     assert reference in admin.last.plain_text
     assert "no manager of this district" in admin.last.plain_text
 

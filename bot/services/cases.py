@@ -162,8 +162,18 @@ async def history(session: AsyncSession, *, case: Case) -> list[CaseEvent]:
 
 
 async def link_message(session: AsyncSession, *, case_id: int, chat_id: int, message_id: int) -> None:
-    """Remember that a message in a chat belongs to a case (for replies)."""
-    session.add(CaseMessage(case_id=case_id, chat_id=chat_id, message_id=message_id))
+    """Remember that a message in a chat belongs to a case (for replies).
+
+    A conflict (the same chat and message id seen before) must not fail the transaction that
+    records a delivery, or the message would be sent again.
+    """
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(CaseMessage)
+        .values(case_id=case_id, chat_id=chat_id, message_id=message_id)
+        .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+    )
 
 
 async def case_for_message(session: AsyncSession, *, chat_id: int, message_id: int) -> Case | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translations, Translator
+from bot.services.agreement_reminders import NudgePolicy
 from bot.services.reference import ReferenceData
 
 
@@ -18,6 +19,7 @@ class ServiceEnv:
     admin_ids: Sequence[int] = ()
     referral_followup_working_days: int = 3
     reopen_days: int = 14
+    policy: NudgePolicy = field(default_factory=NudgePolicy)  # agreement nudges, working hours
 
     def translator(self, language: str | None) -> Translator:
         return self.translations.get(language)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import SUPPORTED_LANGUAGES
 from bot.storage.models import Person
 
 CONSENT_VERSION = "2026-11-v1"
@@ -30,7 +31,9 @@ async def get_or_create_person(
         person = Person(
             telegram_id=telegram_id,
             first_name=(first_name or "")[:128] or None,
-            language=None,  # stays unset until chosen, so Telegram's language_code applies
+            # Telegram's language until the person chooses one: messages the bot sends on its
+            # own (notifications, nudges) need a language too.
+            language=_supported(language),
             created_at=now,
         )
         session.add(person)
@@ -38,6 +41,11 @@ async def get_or_create_person(
     elif person.unreachable_since is not None:
         person.unreachable_since = None  # they wrote to us, so they can be reached again
     return person
+
+
+def _supported(language: str | None) -> str | None:
+    code = (language or "").split("-")[0].lower()
+    return code if code in SUPPORTED_LANGUAGES else None
 
 
 async def record_consent(session: AsyncSession, person: Person, *, now: datetime) -> None:

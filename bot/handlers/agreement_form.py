@@ -1,0 +1,310 @@
+"""Recording agreements: after a conference, in a working meeting, or from a Kümmerer case.
+
+Department, measure, due date (German, confirmed with weekday), topic, action plan, review.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.delivery import flush_outbox
+from bot.handlers.common import actor_roles, answer_query, drop_buttons, refuse, send, translator
+from bot.handlers.triage import date_problem
+from bot.keyboards import chunk
+from bot.services import action_plans, agreements
+from bot.services.dates import DateParseError, format_date, parse_german_date
+from bot.services.roles import load_roles
+from bot.storage.db import session_scope
+from bot.storage.models import Case, Conference
+
+DEPARTMENT, MEASURE, DUE, TOPIC, PLAN, PLAN_TITLE, REVIEW = (
+    "agf_department", "agf_measure", "agf_due", "agf_topic", "agf_plan", "agf_plan_title",
+    "agf_review",
+)
+PRIVATE = filters.ChatType.PRIVATE
+KEY = "agreement_form"
+
+
+def _form(context: BotContext) -> dict[str, object]:
+    return context.user_data.setdefault(KEY, {})
+
+
+async def _district_allowed(update: Update, context: BotContext, district: str) -> bool:
+    _person, roles = await actor_roles(update, context)
+    return roles.can_manage_district(district)
+
+
+# --- entry ----------------------------------------------------------------------------------
+async def start(update: Update, context: BotContext) -> str | int:
+    """Begin from a conference (`agf:start:<id>`), a case (`agf:case:<id>`) or /vereinbarung."""
+    await answer_query(update)
+    t = translator(update, context)
+    services = context.services
+    form: dict[str, object] = {}
+    if update.callback_query is not None:
+        kind, ident = context.match.group(1), int(context.match.group(2))
+        async with session_scope(services.session_maker) as session:
+            row = await session.get(Conference if kind == "start" else Case, ident)
+        if row is None:
+            await refuse(update, context)
+            return ConversationHandler.END
+        form["district"] = row.district_number
+        form["conference" if kind == "start" else "case"] = ident
+        if isinstance(row, Case):
+            form["topic"] = row.topic
+    else:
+        _person, roles = await actor_roles(update, context)
+        args = context.args or []
+        districts = sorted(roles.districts())
+        district = args[0].zfill(2) if args else (districts[0] if len(districts) == 1 else None)
+        if district is None:
+            if roles.is_staff:
+                await send(update, t("Please name the district: /vereinbarung <number>, e.g. /vereinbarung 10"))
+            else:
+                await refuse(update, context)
+            return ConversationHandler.END
+        form["district"] = district
+    if not services.reference.has_district(str(form["district"])) or not await _district_allowed(
+        update, context, str(form["district"])
+    ):
+        await refuse(update, context)
+        return ConversationHandler.END
+    context.user_data[KEY] = form
+    return await ask_department(update, context)
+
+
+async def ask_department(update: Update, context: BotContext) -> str:
+    t = translator(update, context)
+    deps = [d for d in context.services.reference.departments if d.invited_to_conferences]
+    items = [(d.label(t.language), f"agf:dep:{d.number}") for d in deps]
+    await send(update, t("Agreement: which department takes on the measure?"), buttons=chunk(items, 2))
+    return DEPARTMENT
+
+
+async def on_department(update: Update, context: BotContext) -> str:
+    await answer_query(update)
+    number = context.match.group(1)
+    if not context.services.reference.has_department(number):
+        return await ask_department(update, context)
+    await drop_buttons(update)
+    _form(context)["department"] = number
+    t = translator(update, context)
+    await send(update, t("What exactly will the department do? Describe the measure in one or two sentences."))
+    return MEASURE
+
+
+async def on_measure(update: Update, context: BotContext) -> str:
+    t = translator(update, context)
+    text = (update.effective_message.text or "").strip()
+    if not text or len(text) > context.services.settings.max_text_length:
+        await send(update, t("Please describe the measure in words (at most {limit} characters).",
+                             limit=context.services.settings.max_text_length))
+        return MEASURE
+    _form(context)["measure"] = text
+    await send(update, t("By when? Type a date, e.g. 'bis Ende März', 'in sechs Wochen', '30.6.'"))
+    return DUE
+
+
+async def on_due(update: Update, context: BotContext) -> str:
+    t = translator(update, context)
+    services = context.services
+    try:
+        parsed = parse_german_date(update.effective_message.text or "", now=services.clock.now(),
+                                   tz=services.settings.tz)
+    except DateParseError as error:
+        await send(update, date_problem(t, error))
+        return DUE
+    _form(context)["due_pending"] = parsed.value.isoformat()
+    await send(update, t("Due on {date} – is that right?", date=format_date(parsed.value, lang=t.language)),
+               buttons=[[(t("Yes"), "agf:due:yes"), (t("No"), "agf:due:no")]])
+    return DUE
+
+
+async def on_due_confirm(update: Update, context: BotContext) -> str:
+    await answer_query(update)
+    await drop_buttons(update)
+    t = translator(update, context)
+    form = _form(context)
+    pending = form.pop("due_pending", None)
+    if context.match.group(1) == "no" or not pending:
+        await send(update, t("Please type the due date again."))
+        return DUE
+    form["due"] = pending
+    if form.get("topic"):
+        return await ask_plan(update, context)
+    topics = context.services.reference.topics
+    items = [(topic.label(t.language), f"agf:topic:{topic.code}") for topic in topics]
+    await send(update, t("Which field of action?"), buttons=chunk(items, 2) + [[(t("Skip"), "agf:topic:-")]])
+    return TOPIC
+
+
+async def on_topic(update: Update, context: BotContext) -> str:
+    await answer_query(update)
+    code = context.match.group(1)
+    if code != "-" and not context.services.reference.has_topic(code):
+        return TOPIC
+    await drop_buttons(update)
+    _form(context)["topic"] = None if code == "-" else code
+    return await ask_plan(update, context)
+
+
+async def ask_plan(update: Update, context: BotContext) -> str:
+    t = translator(update, context)
+    form = _form(context)
+    async with session_scope(context.services.session_maker) as session:
+        plans = await action_plans.action_plans_of(session, district=str(form["district"]))
+    rows = [[(p.title, f"agf:plan:{p.id}")] for p in plans]
+    rows += [[(t("➕ New action plan"), "agf:plan:new"), (t("No action plan"), "agf:plan:-")]]
+    await send(update, t("Does it belong to an action plan?"), buttons=rows)
+    return PLAN
+
+
+async def on_plan(update: Update, context: BotContext) -> str:
+    await answer_query(update)
+    await drop_buttons(update)
+    choice = context.match.group(1)
+    form = _form(context)
+    if choice == "new":
+        await send(update, translator(update, context)("Title of the new action plan:"))
+        return PLAN_TITLE
+    form["plan"] = None if choice == "-" else int(choice)
+    return await show_review(update, context)
+
+
+async def on_plan_title(update: Update, context: BotContext) -> str:
+    text = (update.effective_message.text or "").strip()
+    if not text or len(text) > 200:
+        await send(update, translator(update, context)("Please type a title of at most 200 characters."))
+        return PLAN_TITLE
+    _form(context)["plan_title"] = text
+    return await show_review(update, context)
+
+
+async def show_review(update: Update, context: BotContext) -> str:
+    t = translator(update, context)
+    form = _form(context)
+    ref = context.services.reference
+    due = datetime.fromisoformat(str(form["due"]))
+    lines = [
+        "<b>" + escape(t("New agreement")) + "</b>",
+        escape(t("District: {district}", district=ref.district(str(form["district"])).name)),
+        escape(t("Department: {department}", department=ref.department(str(form["department"])).label(t.language))),
+        escape(t("Measure: {measure}", measure=form["measure"])),
+        escape(t("Due: {date}", date=format_date(due, lang=t.language))),
+    ]
+    if form.get("plan_title"):
+        lines.append(escape(t("Action plan: {title}", title=form["plan_title"])))
+    rows = [[(t("✅ Save"), "agf:save"), (t("✖️ Cancel"), "agf:cancel")]]
+    await send(update, "\n".join(lines), buttons=rows, html=True)
+    return REVIEW
+
+
+async def on_save(update: Update, context: BotContext) -> str | int:
+    """Store the agreement; the rep is told and nudged from now on."""
+    await answer_query(update)
+    await drop_buttons(update)
+    t = translator(update, context)
+    services = context.services
+    form = _form(context)
+    person, _roles = await actor_roles(update, context)
+    now = services.clock.now()
+    async with session_scope(services.session_maker) as session:
+        roles = await load_roles(session, person=person, admin_ids=services.settings.admin_telegram_ids)
+        if not roles.can_manage_district(str(form["district"])):
+            saved = None
+        else:
+            plan_id = form.get("plan")
+            if form.get("plan_title"):
+                plan = await action_plans.create_action_plan(
+                    session, district=str(form["district"]), title=str(form["plan_title"]),
+                    topic=form.get("topic"), now=now, conference_id=form.get("conference"),
+                )
+                plan_id = plan.id
+            saved = await agreements.create_agreement(
+                session, services.env, district=str(form["district"]),
+                department=str(form["department"]), measure=str(form["measure"]),
+                due=datetime.fromisoformat(str(form["due"])), now=now, created_by=person,
+                topic=form.get("topic"), case_id=form.get("case"), action_plan_id=plan_id,
+                conference_id=form.get("conference"),
+            )
+    if saved is None:
+        await refuse(update, context)
+        return ConversationHandler.END
+    await flush_outbox(context.application)
+    keep = {k: form[k] for k in ("district", "conference", "case") if form.get(k)}
+    context.user_data[KEY] = keep
+    await send(update, t("Agreement saved. The department is informed and will be reminded."),
+               buttons=[[(t("➕ Another agreement"), "agf:again"), (t("Done"), "agf:done")]])
+    return REVIEW
+
+
+async def on_again(update: Update, context: BotContext) -> str:
+    await answer_query(update)
+    await drop_buttons(update)
+    return await ask_department(update, context)
+
+
+async def finish(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    await drop_buttons(update)
+    context.user_data.pop(KEY, None)
+    await send(update, translator(update, context)("Done."))
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    await answer_query(update)
+    await drop_buttons(update)
+    context.user_data.pop(KEY, None)
+    await send(update, translator(update, context)("Cancelled. Nothing was saved."))
+    return ConversationHandler.END
+
+
+async def expected_text(update: Update, context: BotContext) -> None:
+    await send(update, translator(update, context)("Please answer the question above, or /abbrechen."))
+
+
+def build_conversation() -> ConversationHandler:
+    text = filters.TEXT & ~filters.COMMAND & PRIVATE
+    return ConversationHandler(
+        entry_points=[
+            CallbackQueryHandler(start, pattern=r"^agf:(start|case):(\d{1,12})$"),
+            CommandHandler(["vereinbarung", "agreement"], start, filters=PRIVATE),
+        ],
+        states={
+            DEPARTMENT: [CallbackQueryHandler(on_department, pattern=r"^agf:dep:(\d{1,4})$")],
+            MEASURE: [MessageHandler(text, on_measure)],
+            DUE: [MessageHandler(text, on_due), CallbackQueryHandler(on_due_confirm, pattern=r"^agf:due:(yes|no)$")],
+            TOPIC: [CallbackQueryHandler(on_topic, pattern=r"^agf:topic:([a-z_]{1,32}|-)$")],
+            PLAN: [CallbackQueryHandler(on_plan, pattern=r"^agf:plan:(\d{1,12}|new|-)$")],
+            PLAN_TITLE: [MessageHandler(text, on_plan_title)],
+            REVIEW: [
+                CallbackQueryHandler(on_save, pattern=r"^agf:save$"),
+                CallbackQueryHandler(cancel, pattern=r"^agf:cancel$"),
+                CallbackQueryHandler(on_again, pattern=r"^agf:again$"),
+                CallbackQueryHandler(finish, pattern=r"^agf:done$"),
+            ],
+        },
+        fallbacks=[
+            CommandHandler(["abbrechen", "cancel"], cancel),
+            MessageHandler(PRIVATE & ~filters.COMMAND, expected_text),
+        ],
+        name="agreement_form",
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+def register(app: object) -> None:
+    app.add_handler(build_conversation())  # type: ignore[attr-defined]

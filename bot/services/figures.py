@@ -1,0 +1,283 @@
+"""The district information figures for a period, aggregated in the database.
+
+Every count is a ``GROUP BY district`` query (plus topic, month, quarter or department), so
+the database returns a few hundred rows however many cases there are. Cohort convention:
+case figures cover the concerns *received* in the period; agreement figures the agreements
+*due* in it; conferences and projects every calendar year the period touches.
+
+Durations are in working days of Lower Saxony, the convention of
+:func:`bot.services.workdays.working_days_between` on local (Europe/Berlin) dates: the day
+of receipt does not count, the day of the answer does. An answer on the same day is 0,
+Thursday 2 April 2026 → Tuesday 7 April 2026 is 1 (Good Friday and Easter Monday are
+holidays). SQL cannot count holidays portably (SQLite has no time zones, no calendar
+table exists), so the one query that needs them fetches only the timestamp columns of the
+period (never whole rows) and Python counts with a per-date cache of "working days so far":
+days(a, b) = W(b) - W(a). Same for the open backlog's age and for "kept on time" (done on
+or before the local due *day*). Median is the usual median; the 90th percentile is the
+nearest-rank value (the smallest duration at least 90 % of the cases do not exceed).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.services.periods import Period, local_midnight
+from bot.services.workdays import working_days_between
+from bot.storage.models import Agreement, Case, CaseEvent, Conference, Project
+
+OPEN_CASES = ("new", "in_progress", "waiting")
+CLOSED_CASES = ("resolved", "referred")  # merged cases are not "resolved" by anyone
+DONE_AGREEMENTS = ("done", "done_reported")  # done_reported: the rep's word, not confirmed yet
+ACTIVE_AGREEMENTS = ("open", "extension_requested", "problem")
+CONFERENCES_PER_YEAR = 2
+PROJECTS_PER_YEAR = 1
+SENDERS = ("resident", "actor", "council")
+_EPOCH = date(1970, 1, 1)
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def median(values: Sequence[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def p90(values: Sequence[int]) -> int | None:
+    """Nearest-rank 90th percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+class WorkdayCalendar:
+    """Working days between local dates, cached per date (see the module docstring)."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._years: dict[int, int] = {}
+        self._dates: dict[date, int] = {}
+
+    def index(self, day: date) -> int:
+        """W(day): working days after 1 January 1970 up to and including ``day``."""
+        found = self._dates.get(day)
+        if found is None:
+            base = self._years.get(day.year)
+            if base is None:
+                base = working_days_between(_EPOCH, date(day.year - 1, 12, 31))
+                self._years[day.year] = base
+            found = base + working_days_between(date(day.year - 1, 12, 31), day)
+            self._dates[day] = found
+        return found
+
+    def local(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
+
+    def between(self, start: datetime | date, end: datetime | date) -> int:
+        a = self.local(start) if isinstance(start, datetime) else start
+        b = self.local(end) if isinstance(end, datetime) else end
+        return max(0, self.index(b) - self.index(a))
+
+
+@dataclass
+class DistrictFigures:
+    """All figures of one district (or of several, merged)."""
+
+    received: int = 0
+    by_sender: Counter[str] = field(default_factory=Counter)
+    by_topic: Counter[str] = field(default_factory=Counter)
+    by_quarter: Counter[str] = field(default_factory=Counter)
+    by_month_topic: Counter[tuple[str, str]] = field(default_factory=Counter)
+    lotse: int = 0
+    kuemmerer: int = 0
+    helped_yes: int = 0
+    helped_no: int = 0
+    settled_yes: int = 0
+    settled_no: int = 0
+    settled_unanswered: int = 0
+    reopened: int = 0
+    first_response: list[int] = field(default_factory=list)
+    resolution: list[int] = field(default_factory=list)
+    backlog_ages: list[int] = field(default_factory=list)
+    agreements: dict[str, Counter[str]] = field(default_factory=dict)  # department → counts
+    conferences: Counter[int] = field(default_factory=Counter)  # year → held
+    projects: Counter[int] = field(default_factory=Counter)  # year → projects
+
+    def merge(self, other: DistrictFigures) -> None:
+        for name, value in other.__dict__.items():
+            mine = getattr(self, name)
+            if isinstance(value, int):
+                setattr(self, name, mine + value)
+            elif isinstance(value, list):
+                mine.extend(value)
+            elif isinstance(value, Counter):
+                mine.update(value)
+            else:
+                for key, counts in value.items():
+                    mine.setdefault(key, Counter()).update(counts)
+
+    def agreement_totals(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for counts in self.agreements.values():
+            total.update(counts)
+        return total
+
+
+@dataclass
+class Figures:
+    period: Period
+    districts: tuple[str, ...]
+    now: datetime
+    per_district: dict[str, DistrictFigures]
+    total: DistrictFigures
+
+    def months(self) -> list[str]:
+        return [f"{m:%Y-%m}" for m in self.period.months()]
+
+
+def _buckets(column: Any, bounds: Iterable[tuple[datetime, Any]]) -> ColumnElement[Any]:
+    """CASE mapping a timestamp to the label of the first bound it lies before."""
+    return case(*[(column < bound, label) for bound, label in bounds], else_=None)
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def compute(
+    session: AsyncSession, *, districts: Iterable[str], period: Period, now: datetime
+) -> Figures:
+    """All figures of ``districts`` for ``period``; ``now`` dates the backlog and overdue."""
+    scope = tuple(sorted(districts))
+    per = {d: DistrictFigures() for d in scope}
+    cal = WorkdayCalendar(period.tz)
+    received = and_(Case.district_number.in_(scope), Case.created_at >= period.start_utc,
+                    Case.created_at < period.end_utc)  # fmt: skip
+    month = _buckets(Case.created_at, [(local_midnight(_next_month(m), period.tz), f"{m:%Y-%m}")
+                                       for m in period.months()]).label("month")
+    sender = case((Case.actor_kind.is_(None), "resident"), (Case.actor_kind == "council",
+                  "council"), else_="actor").label("sender")  # fmt: skip
+    lotse = Case.mode == "lotse"
+    rows = await session.execute(
+        select(Case.district_number, func.count(), _count(lotse), _count(Case.mode == "kuemmerer"),
+               _count(and_(lotse, Case.referral_helped.is_(True))),
+               _count(and_(lotse, Case.referral_helped.is_(False))),
+               _count(Case.settled.is_(True)), _count(Case.settled.is_(False)),
+               _count(and_(Case.status == "resolved", Case.settled.is_(None))),
+               _count(exists().where(CaseEvent.case_id == Case.id,
+                                     CaseEvent.kind == "reopened")))
+        .where(received).group_by(Case.district_number))  # fmt: skip
+    for d, n, lo, ku, hy, hn, sy, sn, su, ro in rows:
+        f = per[d]
+        f.received, f.lotse, f.kuemmerer, f.helped_yes, f.helped_no = n, lo, ku, hy, hn
+        f.settled_yes, f.settled_no, f.settled_unanswered, f.reopened = sy, sn, su, ro
+    quarter = func.coalesce(Case.quarter, "").label("quarter")
+    for column, target in ((sender, "by_sender"), (Case.topic, "by_topic"),
+                           (quarter, "by_quarter")):  # fmt: skip
+        for d, key, n in await session.execute(
+            select(Case.district_number, column, func.count()).where(received)
+            .group_by(Case.district_number, column)
+        ):
+            getattr(per[d], target)[key] = n
+    for d, label, topic, n in await session.execute(
+        select(Case.district_number, month, Case.topic, func.count()).where(received)
+        .group_by(Case.district_number, month, Case.topic)
+    ):
+        per[d].by_month_topic[(label, topic)] = n
+    closed = case((Case.status.in_(CLOSED_CASES), Case.closed_at), else_=None)
+    for d, created, answered, done in await session.execute(
+        select(Case.district_number, Case.created_at, Case.first_response_at, closed)
+        .where(received, (Case.first_response_at.is_not(None)) | (Case.closed_at.is_not(None)))
+    ):
+        if answered is not None:
+            per[d].first_response.append(cal.between(created, answered))
+        if done is not None:
+            per[d].resolution.append(cal.between(created, done))
+    today = cal.local(now)
+    for d, created in await session.execute(
+        select(Case.district_number, Case.created_at).where(
+            Case.district_number.in_(scope), Case.status.in_(OPEN_CASES),
+            Case.created_at < period.end_utc)
+    ):
+        per[d].backlog_ages.append(cal.between(cal.local(created), today))
+    await _agreements(session, scope, period, now, cal, per)
+    await _conferences_and_projects(session, scope, period, per)
+    total = DistrictFigures()
+    for f in per.values():
+        total.merge(f)
+    return Figures(period, scope, now.astimezone(UTC), per, total)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+async def _agreements(
+    session: AsyncSession, scope: tuple[str, ...], period: Period, now: datetime,
+    cal: WorkdayCalendar, per: dict[str, DistrictFigures],
+) -> None:
+    """Due in the period: kept on time, late, open (overdue), escalated, cancelled."""
+    due = and_(Agreement.district_number.in_(scope), Agreement.due_at >= period.start_utc,
+               Agreement.due_at < period.end_utc)  # fmt: skip
+    status, today = Agreement.status, local_midnight(cal.local(now), cal.tz)
+    active = status.in_(ACTIVE_AGREEMENTS)
+    for d, dep, n, act, overdue, esc, cancelled in await session.execute(
+        select(Agreement.district_number, Agreement.department_number, func.count(),
+               _count(active), _count(and_(active, Agreement.due_at < today)),
+               _count(and_(Agreement.escalation_level > 0, status != "cancelled")),
+               _count(status == "cancelled"))
+        .where(due).group_by(Agreement.district_number, Agreement.department_number)
+    ):  # fmt: skip
+        per[d].agreements[dep] = Counter(due=n - cancelled, open=act, overdue=overdue,
+                                         escalated=esc, cancelled=cancelled, on_time=0, late=0)
+    finished = func.coalesce(Agreement.done_at, Agreement.confirmed_at, Agreement.due_at)
+    for d, dep, due_at, done_at in await session.execute(
+        select(Agreement.district_number, Agreement.department_number, Agreement.due_at,
+               finished).where(due, status.in_(DONE_AGREEMENTS))
+    ):
+        on_time = cal.local(done_at) <= cal.local(due_at)
+        per[d].agreements[dep]["on_time" if on_time else "late"] += 1
+
+
+async def _conferences_and_projects(
+    session: AsyncSession, scope: tuple[str, ...], period: Period,
+    per: dict[str, DistrictFigures],
+) -> None:
+    years = period.years()
+    tz = period.tz
+    year = _buckets(Conference.starts_at,
+                    [(local_midnight(date(y + 1, 1, 1), tz), y) for y in years]).label("year")
+    for d, y, n in await session.execute(
+        select(Conference.district_number, year, func.count())
+        .where(Conference.district_number.in_(scope), Conference.kind == "conference",
+               Conference.status == "held",
+               Conference.starts_at >= local_midnight(date(years[0], 1, 1), tz),
+               Conference.starts_at < local_midnight(date(years[-1] + 1, 1, 1), tz))
+        .group_by(Conference.district_number, year)
+    ):  # fmt: skip
+        per[d].conferences[int(y)] = n
+    for d, y, n in await session.execute(
+        select(Project.district_number, Project.year, func.count())
+        .where(Project.district_number.in_(scope), Project.year.in_(years))
+        .group_by(Project.district_number, Project.year)
+    ):
+        per[d].projects[int(y)] = n
+
+
+def conference_rule(held: int, year: int, now: datetime, tz: ZoneInfo) -> str:
+    """met (at least twice), open (the year still runs) or missed."""
+    if held >= CONFERENCES_PER_YEAR:
+        return "met"
+    return "open" if now.astimezone(tz).year <= year else "missed"
