@@ -20,6 +20,7 @@ from bot.handlers import (
     conferences,
     desk,
     fallback,
+    guard,
     intake,
     invitations,
     menu,
@@ -123,6 +124,7 @@ def build_application(
 
 def register_all(app: BotApplication, services: Services) -> None:
     """All handlers in one place. Order matters within group 0: the first match wins."""
+    guard.register(app)  # groups -20/-15: malformed and repeated updates, flood, file size
     fallback.register_guard(app)  # group -10: groups and channels stop here
     invitations.register(app)  # an invitation's /start must win over intake and menu
     # The intake conversation comes before the menu so that its states see text first.

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     boundaries_name_property: str | None = None
     max_text_length: int = 2000
     max_photos: int = 3
+    max_upload_bytes: int = 10 * 1024 * 1024  # a larger photo or file is refused
+    flood_messages_per_minute: int = 30  # per user; 0 switches flood control off
     max_concurrent_updates: int = 64
     persistence_interval_seconds: float = 2.0
     outbox_interval_seconds: float = 5.0

@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.delivery import flush_outbox
+from bot.jobs import run_sweep
 from bot.handlers.common import actor_roles, answer_query, drop_buttons, refuse, send, translator
 from bot.handlers.triage import date_problem
 from bot.keyboards import chunk
@@ -241,7 +241,7 @@ async def on_save(update: Update, context: BotContext) -> str | int:
     if saved is None:
         await refuse(update, context)
         return ConversationHandler.END
-    await flush_outbox(context.application)
+    await run_sweep(context.application)  # the "agreement made" nudge is due now: send it
     keep = {k: form[k] for k in ("district", "conference", "case") if form.get(k)}
     context.user_data[KEY] = keep
     await send(update, t("Agreement saved. The department is informed and will be reminded."),

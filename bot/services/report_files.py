@@ -41,6 +41,7 @@ NOTE = ("Pseudonymisiert: ohne Namen, Kontaktdaten, Telegram-Kennungen und Freit
         "Einwohnerinnen und Einwohnern. Dauern in Arbeitstagen (Niedersachsen), der Tag des "
         "Eingangs zählt nicht. 90 %: Rang-Perzentil.")  # fmt: skip
 Value = int | float | str | None
+LINE_SPACING = 1.3
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Table:
     name: str  # sheet name (at most 31 characters)
     headers: list[str]
     rows: list[list[Value]]
+    keys: int = 1  # leading columns that name the row (district, topic, month, ...)
     percent: frozenset[str] = frozenset()  # columns holding shares (0..1)
 
 
@@ -110,28 +112,28 @@ def tables(figures: Figures, reference: ReferenceData) -> list[Table]:
             agreements.append([label(d), charts.department_label(reference, dep),
                                *(c[key] for _, key in AGREEMENT_COLUMNS), _kept(c)])
     return [
-        Table("Übersicht", ["Stadtbezirk", *(name for name, _, _ in METRICS)], overview,
+        Table("Übersicht", ["Stadtbezirk", *(name for name, _, _ in METRICS)], overview, 1,
               frozenset(name for name, _, is_share in METRICS if is_share)),
         Table("Handlungsfelder", ["Stadtbezirk", "Handlungsfeld", "Anliegen"],
               [[label(d), topic(t), n] for d in figures.districts
-               for t, n in sorted(per[d].by_topic.items())]),
+               for t, n in sorted(per[d].by_topic.items())], 2),
         Table("Monate", ["Stadtbezirk", "Monat", "Handlungsfeld", "Anliegen"],
               [[label(d), m, topic(t), n] for d in figures.districts
-               for (m, t), n in sorted(per[d].by_month_topic.items())]),
+               for (m, t), n in sorted(per[d].by_month_topic.items())], 3),
         Table("Stadtteile", ["Stadtbezirk", "Stadtteil", "Anliegen"],
               [[label(d), q or "(ohne Angabe)", n] for d in figures.districts
-               for q, n in sorted(per[d].by_quarter.items())]),
+               for q, n in sorted(per[d].by_quarter.items())], 2),
         Table("Vereinbarungen", ["Stadtbezirk", "Fachbereich",
                                  *(name for name, _ in AGREEMENT_COLUMNS), "Quote pünktlich"],
-              agreements, frozenset({"Quote pünktlich"})),
+              agreements, 2, frozenset({"Quote pünktlich"})),
         Table("Konferenzen", ["Stadtbezirk", "Jahr", "Durchgeführt", "Soll", "Bewertung"],
               [[label(d), y, per[d].conferences[y], CONFERENCES_PER_YEAR,
                 RULE[conference_rule(per[d].conferences[y], y, now, tz)]]
-               for d in figures.districts for y in years]),
+               for d in figures.districts for y in years], 2),
         Table("Projekte", ["Stadtbezirk", "Jahr", "Projekte", "Soll", "Bewertung"],
               [[label(d), y, per[d].projects[y], PROJECTS_PER_YEAR,
                 "erfüllt" if per[d].projects[y] >= PROJECTS_PER_YEAR else "nicht erfüllt"]
-               for d in figures.districts for y in years]),
+               for d in figures.districts for y in years], 2),
     ]  # fmt: skip
 
 
@@ -175,12 +177,10 @@ def to_csv(figures: Figures, reference: ReferenceData) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Tabelle", "Stadtbezirk", "Gruppe", "Merkmal", "Wert"])
     for table in tables(figures, reference):
-        keys = 1 if table.name == "Übersicht" else len(table.headers) - len(
-            [h for h in table.headers if h not in ("Stadtbezirk", "Handlungsfeld", "Monat",
-                                                   "Stadtteil", "Fachbereich", "Jahr")])
+        k = table.keys
         for row in table.rows:
-            group = " / ".join(str(v) for v in row[1:keys])
-            for name, value in zip(table.headers[keys:], row[keys:], strict=True):
+            group = " / ".join(str(v) for v in row[1:k])
+            for name, value in zip(table.headers[k:], row[k:], strict=True):
                 writer.writerow([table.name, row[0], group, name, _csv_value(value)])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -193,21 +193,98 @@ def _csv_value(value: Value) -> str:
     return str(value)
 
 
-def render(fmt: str, figures: Figures, reference: ReferenceData) -> tuple[str, bytes]:
-    """(file name, content) of the report in ``fmt`` (pdf, xlsx or csv)."""
-    if fmt == "xlsx":
-        return filename(figures, fmt), to_xlsx(figures, reference)
-    if fmt == "csv":
-        return filename(figures, fmt), to_csv(figures, reference)
-    if fmt == "pdf":
-        from bot.services.report_pdf import to_pdf
+def _fmt(value: Value, is_share: bool = False) -> str:
+    if value is None:
+        return "–"
+    if is_share and isinstance(value, float):
+        return f"{value * 100:.1f} %".replace(".", ",")
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
 
-        return filename(figures, fmt), to_pdf(figures, reference)
-    raise ValueError(f"unknown format {fmt!r}")
+
+def _page(title: str, subtitle: str) -> Figure:
+    page = Figure(figsize=charts.A4_LANDSCAPE, dpi=charts.DPI)
+    page.text(0.05, 0.93, title, fontsize=20, fontweight="bold")
+    page.text(0.05, 0.895, subtitle, fontsize=11, color="#444444")
+    page.text(0.05, 0.03, NOTE, fontsize=7.5, color="#666666", wrap=True)
+    return page
+
+
+def _columns(page: Figure, x: float, y: float, rows: list[list[str]], widths: list[float],
+             *, size: float = 9.5) -> float:
+    """A table: bold header row, then one multi-line text per column (numbers right-aligned).
+
+    One text per column instead of one per cell: text layout is most of a PDF's drawing
+    time. Equal font sizes keep the lines of all columns level. Returns the y below it.
+    """
+    pitch = size * LINE_SPACING * 1.17 / (page.get_figheight() * 72)  # DejaVu "lp" height
+    left = x
+    for col, width in enumerate(widths):
+        right = col > 0
+        anchor = {"x": left + width if right else left, "ha": "right" if right else "left",
+                  "va": "top", "fontsize": size}  # fmt: skip
+        page.text(s=rows[0][col], y=y, fontweight="bold", **anchor)
+        if len(rows) > 1:
+            page.text(s="\n".join(row[col] for row in rows[1:]), y=y - pitch,
+                      linespacing=LINE_SPACING, multialignment=anchor["ha"], **anchor)
+        left += width
+    return y - pitch * len(rows)
+
+
+def _metric_rows(f: DistrictFigures) -> list[list[str]]:
+    return [["Kennzahl", "Wert"]] + [[name, _fmt(m(f), s)] for name, m, s in METRICS]
 
 
 def pdf_pages(figures: Figures, reference: ReferenceData) -> list[Figure]:
-    raise NotImplementedError
+    """Summary, the charts (A4 landscape), then one table page per district."""
+    period = figures.period
+    when = f"{period.label('de')} ({period.first:%d.%m.%Y}–{period.last:%d.%m.%Y})"
+    stand = figures.now.astimezone(period.tz).strftime("%d.%m.%Y %H:%M")
+    scope = ", ".join(charts.district_label(reference, d) for d in figures.districts) \
+        if len(figures.districts) <= 2 else f"{len(figures.districts)} Stadtbezirke"  # fmt: skip
+    title = _page("Bezirksbericht Stadtbezirksmanagement", f"{when} · {scope} · Stand {stand}")
+    rows = _metric_rows(figures.total)
+    half = (len(rows) + 1) // 2
+    _columns(title, 0.05, 0.82, rows[:half], [0.3, 0.1])
+    _columns(title, 0.52, 0.82, [rows[0], *rows[half:]], [0.3, 0.1])
+    pages = [title]
+    pages += [c.figure for c in charts.report_charts(figures, reference, charts.A4_LANDSCAPE)]
+    for d in figures.districts:
+        f, name = figures.per_district[d], charts.district_label(reference, d)
+        page = _page(f"Stadtbezirk {name}", f"{when} · Stand {stand}")
+        _columns(page, 0.05, 0.84, _metric_rows(f), [0.3, 0.1])
+        head = [["Fachbereich", "Fällig", "Pünktl.", "Verspät.", "Offen", "Überf.", "Eskal."]]
+        body = [[charts.department_label(reference, dep),
+                 *(str(f.agreements[dep][k]) for k in ("due", "on_time", "late", "open",
+                                                       "overdue", "escalated"))]
+                for dep in sorted(f.agreements, key=lambda x: x.zfill(4))]  # fmt: skip
+        y = _columns(page, 0.52, 0.84, head + body, [0.12] + [0.055] * 6, size=9)
+        years = [["Jahr", "Konferenzen", "Soll", "Bewertung", "Projekte"]] + [
+            [str(y_), str(f.conferences[y_]), str(CONFERENCES_PER_YEAR),
+             RULE[conference_rule(f.conferences[y_], y_, figures.now, period.tz)],
+             str(f.projects[y_])] for y_ in period.years()]  # fmt: skip
+        y = _columns(page, 0.52, y - 0.03, years, [0.06, 0.1, 0.05, 0.1, 0.08], size=9)
+        quarters = [["Stadtteil", "Anliegen"]] + [[q or "(ohne Angabe)", str(n)]
+                                                  for q, n in f.by_quarter.most_common(8)]
+        _columns(page, 0.52, y - 0.03, quarters, [0.3, 0.1], size=9)
+        pages.append(page)
+    return pages
 
 
-__all__ = ["FORMATS", "MIME", "PdfPages", "Table", "filename", "render", "tables"]
+def to_pdf(figures: Figures, reference: ReferenceData) -> bytes:
+    buffer = io.BytesIO()
+    metadata = {"Title": "Bezirksbericht " + figures.period.label("de"),
+                "Creator": "Bezirksbot", "Producer": "Bezirksbot (matplotlib)"}  # fmt: skip
+    with PdfPages(buffer, metadata=metadata) as pdf:
+        for page in pdf_pages(figures, reference):
+            pdf.savefig(page)
+    return buffer.getvalue()
+
+
+def render(fmt: str, figures: Figures, reference: ReferenceData) -> tuple[str, bytes]:
+    """(file name, content) of the report in ``fmt`` (pdf, xlsx or csv)."""
+    make = {"pdf": to_pdf, "xlsx": to_xlsx, "csv": to_csv}.get(fmt)
+    if make is None:
+        raise ValueError(f"unknown format {fmt!r}")
+    return filename(figures, fmt), make(figures, reference)

@@ -1,0 +1,321 @@
+"""Before every other handler: each update once, sound updates only, a fair share per user,
+no oversized files.
+
+Group -20 drops updates whose fields have the wrong types (only a broken or forged sender
+produces them) and updates already processed (the same `update_id` again, e.g. after a crash
+before Telegram saw the new offset). Group -15 applies flood control per user and the upload
+size limit. The group guard for non-private chats follows at -10 (fallback.py).
+
+Processing is at most once: the id is recorded before the handlers run, so an update whose
+handling failed half-way is not repeated when Telegram delivers it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import types
+import typing
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal, Union, get_args, get_origin
+
+import telegram
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from telegram import Message, TelegramObject, Update
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.clock import Clock
+from bot.context import BotContext
+from bot.handlers.common import translator
+from bot.storage.db import SessionMaker, session_scope
+from bot.storage.models import ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+GROUP_ONCE, GROUP_LIMITS = -20, -15
+GUARD_KEY = "guard"  # bot_data: the Guard, so tests and jobs reach its state
+RECENT_IDS = 4096  # in-memory ids in front of the table: a redelivery is usually recent
+KEEP_PROCESSED = timedelta(days=3)  # Telegram keeps undelivered updates for 24 hours
+PRUNE_EVERY = timedelta(hours=6)
+WINDOW_SECONDS = 60.0
+MAX_INT = 2**63  # BIGINT: larger ids cannot be stored and never come from Telegram
+MAX_DEPTH = 8
+MEGABYTE = 1024 * 1024
+ATTACHMENTS = ("document", "video", "audio", "voice", "video_note", "animation", "sticker")
+
+
+# --- well-formed updates ------------------------------------------------------------------
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The constructor's type hints of a Telegram class (resolved once per class)."""
+    if cls not in _HINTS:
+        try:
+            hints = typing.get_type_hints(cls.__init__, globalns=vars(telegram))  # type: ignore[misc]
+        except Exception:  # a class whose hints do not resolve is not checked, not refused
+            hints = {}
+        hints.pop("return", None)
+        hints.pop("api_kwargs", None)
+        _HINTS[cls] = hints
+    return _HINTS[cls]
+
+
+def _fits(value: object, hint: Any, depth: int) -> bool:
+    origin = get_origin(hint)
+    if hint is Any or hint is object:
+        return True
+    if origin in (Union, types.UnionType):
+        return any(_fits(value, arg, depth) for arg in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is Literal:
+        return value in get_args(hint)
+    if origin in (Sequence, list, tuple) or hint in (list, tuple):
+        args = [a for a in get_args(hint) if a is not Ellipsis]
+        return isinstance(value, list | tuple) and all(
+            _fits(item, args[0], depth) for item in value
+        ) if args else isinstance(value, list | tuple)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return type(value) is int and -MAX_INT <= value < MAX_INT
+    if hint is float:
+        return type(value) in (int, float)
+    if hint is str:
+        return isinstance(value, str) and _encodable(value)
+    if isinstance(hint, type) and issubclass(hint, TelegramObject):
+        return isinstance(value, hint) and problem(value, depth + 1) is None
+    return True  # dates, enums and the like: python-telegram-bot has converted them
+
+
+def _encodable(text: str) -> bool:
+    """False for lone surrogates (valid JSON escapes, but neither UTF-8 nor storable)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def problem(obj: TelegramObject, depth: int = 0) -> str | None:
+    """The first field whose value does not have the type the Bot API promises, else None."""
+    if depth > MAX_DEPTH:
+        return "nesting"
+    for name, hint in _hints(type(obj)).items():
+        value = getattr(obj, name, None)
+        if value is None:
+            continue  # a required field that is missing is checked where it matters
+        if not _fits(value, hint, depth):
+            return f"{type(obj).__name__}.{name}"
+    return None
+
+
+def malformed(update: Update) -> str | None:
+    """Why an update cannot have come from Telegram, or None if it is sound."""
+    if not isinstance(update.update_id, int) or not 0 <= update.update_id < MAX_INT:
+        return "update_id"
+    found = problem(update)
+    if found is not None:
+        return found
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None and chat.type == "private":
+        # In a private chat the chat id is the user's id; handlers rely on both.
+        if user is None or user.id != chat.id:
+            return "private chat without its user"
+    if update.callback_query is not None and update.callback_query.from_user is None:
+        return "callback without sender"
+    return None
+
+
+# --- each update once -----------------------------------------------------------------------
+class UpdateLedger:
+    """Remember processed update ids: a small LRU in memory, the table behind it."""
+
+    def __init__(self, session_maker: SessionMaker, clock: Clock, *, recent: int = RECENT_IDS
+                 ) -> None:
+        self._maker, self._clock, self._size = session_maker, clock, recent
+        self._recent: OrderedDict[int, None] = OrderedDict()
+
+    async def first_time(self, update_id: int) -> bool:
+        """Record `update_id`; False if it was recorded before (by this or an earlier run)."""
+        if update_id in self._recent:
+            self._recent.move_to_end(update_id)
+            return False
+        # Claimed before the first await: a copy arriving meanwhile stops at the LRU.
+        self._recent[update_id] = None
+        if len(self._recent) > self._size:
+            self._recent.popitem(last=False)
+        async with session_scope(self._maker) as session:
+            return await _insert_once(session, update_id, self._clock.now())
+
+    async def prune(self, *, older_than: timedelta = KEEP_PROCESSED) -> int:
+        """Delete rows older than `older_than`; Telegram never redelivers that late."""
+        cutoff = self._clock.now() - older_than
+        async with session_scope(self._maker) as session:
+            result = await session.execute(
+                delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
+            )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def _insert_once(session: Any, update_id: int, now: datetime) -> bool:
+    """One INSERT … ON CONFLICT DO NOTHING; True if the row is new."""
+    values = {"update_id": update_id, "processed_at": now}
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        statement = insert(ProcessedUpdate).values(**values).on_conflict_do_nothing(
+            index_elements=["update_id"]
+        )
+        result = await session.execute(statement)
+        return int(result.rowcount or 0) == 1
+    try:  # other databases: a savepoint keeps the transaction usable after a duplicate
+        async with session.begin_nested():
+            session.add(ProcessedUpdate(**values))
+        return True
+    except IntegrityError:
+        return False
+
+
+# --- flood control --------------------------------------------------------------------------
+Verdict = Literal["ok", "warn", "drop"]
+
+
+class FloodControl:
+    """A sliding window per user: at most `limit` updates in `window` seconds.
+
+    Over the limit the first update of the window gets a polite answer ("warn"), the rest are
+    dropped silently; only accepted updates count, so memory per user stays at `limit` stamps.
+    """
+
+    def __init__(self, limit: int, *, window: float = WINDOW_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._stamps: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+        self._checks = 0
+
+    def check(self, user_id: int) -> Verdict:
+        if self.limit <= 0:
+            return "ok"
+        now = self.clock()
+        self._checks += 1
+        if self._checks % 1024 == 0:
+            self._forget_idle(now)
+        stamps = self._stamps.get(user_id)
+        if stamps is None:
+            stamps = self._stamps[user_id] = deque(maxlen=self.limit)
+        while stamps and stamps[0] <= now - self.window:
+            stamps.popleft()
+        if len(stamps) < self.limit:
+            stamps.append(now)
+            return "ok"
+        warned = self._warned.get(user_id)
+        if warned is None or warned <= now - self.window:
+            self._warned[user_id] = now
+            return "warn"
+        return "drop"
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [u for u, s in self._stamps.items() if not s or s[-1] <= now - self.window]
+        for user_id in idle:
+            del self._stamps[user_id]
+        for user_id in [u for u, w in self._warned.items() if w <= now - self.window]:
+            del self._warned[user_id]
+
+
+# --- upload size ----------------------------------------------------------------------------
+def upload_size(message: Message) -> int:
+    """The size Telegram reports for the message's file (the largest photo size), else 0."""
+    sizes = [p.file_size for p in message.photo or () if p.file_size]
+    for name in ATTACHMENTS:
+        attachment = getattr(message, name, None)
+        if attachment is not None and attachment.file_size:
+            sizes.append(attachment.file_size)
+    return max(sizes, default=0)
+
+
+# --- the handlers ---------------------------------------------------------------------------
+class Guard:
+    def __init__(self, ledger: UpdateLedger, flood: FloodControl, *, max_upload_bytes: int
+                 ) -> None:
+        self.ledger, self.flood, self.max_upload_bytes = ledger, flood, max_upload_bytes
+
+    async def once(self, update: Update, context: BotContext) -> None:
+        """Drop malformed updates and updates already processed."""
+        reason = malformed(update)
+        if reason is not None:
+            update_id = update.update_id if isinstance(update.update_id, int) else None
+            log.warning("update %s dropped: malformed (%s)", update_id, reason)
+            raise ApplicationHandlerStop
+        if not await self.ledger.first_time(update.update_id):
+            log.info("update %s was already processed; skipped", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def limits(self, update: Update, context: BotContext) -> None:
+        """Flood control per user, then the upload size limit (private chats)."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None:
+            return
+        verdict = self.flood.check(user.id)
+        if verdict != "ok":
+            if verdict == "warn":
+                log.info("update %s dropped: flood control, user told once", update.update_id)
+                if chat is not None and chat.type == "private":
+                    t = translator(update, context)
+                    await _tell(update, t("You are sending messages very quickly. Please slow "
+                                          "down a little; I will answer again in a minute."))
+            raise ApplicationHandlerStop
+        message = update.effective_message
+        if chat is None or chat.type != "private" or message is None:
+            return
+        size = upload_size(message)
+        if size > self.max_upload_bytes > 0:
+            t = translator(update, context)
+            limit = max(1, self.max_upload_bytes // MEGABYTE)
+            log.info("update %s dropped: upload of %s bytes too large", update.update_id, size)
+            await _tell(update, t("This file is too large. Please send files of at most "
+                                  "{limit} MB, for example a photo instead of the original "
+                                  "file.", limit=limit))
+            raise ApplicationHandlerStop
+
+    async def prune_job(self, context: BotContext) -> None:
+        removed = await self.ledger.prune()
+        if removed:
+            log.info("forgot %s processed update ids", removed)
+
+
+async def _tell(update: Update, text: str) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_chat is not None:
+        await update.effective_chat.send_message(text)
+
+
+def guard_of(app: Application) -> Guard:  # type: ignore[type-arg]
+    guard: Guard = app.bot_data[GUARD_KEY]
+    return guard
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """First of all handlers: groups -20 and -15, before the group guard at -10."""
+    services = app.bot_data.services  # type: ignore[attr-defined]
+    settings = services.settings
+    guard = Guard(
+        UpdateLedger(services.session_maker, services.clock),
+        FloodControl(settings.flood_messages_per_minute),
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.bot_data[GUARD_KEY] = guard
+    app.add_handler(TypeHandler(Update, guard.once), group=GROUP_ONCE)
+    app.add_handler(TypeHandler(Update, guard.limits), group=GROUP_LIMITS)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            guard.prune_job, interval=PRUNE_EVERY, first=timedelta(minutes=10),
+            name="processed_updates_prune",
+        )
