@@ -3,15 +3,20 @@
     .venv/bin/python bench/intake_bench.py [--quick] [--profile DIR] [--phases a,b]
 
 Prints figures, asserts nothing. Every phase runs in a fresh child process (its own event
-loop, temporary SQLite file and peak-RSS counter); the parent prints the tables.
+loop, temporary SQLite file and peak-RSS counter); the parent prints the tables. The bot is
+the real one (build_application over SQLite, persistence, jobs, rate limiter off); the echo
+is a bare python-telegram-bot Application with one MessageHandler and the same
+ChatOrderedUpdateProcessor. Residents are English ("en") and consent before measuring.
 
 What is measured
 - "0 ms" phases: the offline stand-in (FakeBotAPI) answers every Bot API call at once, so
-  the figures are the CPU cost of handling an update. Residents are closed loop: each sends
-  its next step as soon as the previous one has been processed (no think time).
-  * seq-*: one resident, one update at a time; CPU (time.process_time, all threads, so the
-    aiosqlite worker counts) and wall time per update, grouped by step.
-  * load0-*: 50 residents at once; total CPU and wall time / updates.
+  the figures are the cost of handling an update. Residents are closed loop: each sends
+  its next step as soon as the previous one has been processed (no think time). Both bots
+  run in the same child and take turns (an intake, then as many echo updates), because this
+  kind of VM drifts by ±30 % within seconds; warm-up rounds are not counted.
+  * seq: one resident per bot, one update at a time; CPU (time.process_time, all threads,
+    so the aiosqlite worker counts) and wall time of each update, grouped by step.
+  * load0: 50 residents per bot at once; total CPU and wall time / updates.
   The fake API's own work (JSON round trip, storing messages) is inside the figures, for
   the echo as for the bot; it stands in for the HTTP client a real deployment pays for.
 - "50 ms" phases: every call is answered after 50 ms, like a real round trip. 50 residents
@@ -629,7 +634,7 @@ class Phase:
 
 def sizes(quick: bool) -> dict[str, float]:
     if quick:
-        return {"seq_rounds": 20, "load0_rounds": 2, "duration": 15, "echo_duration": 10,
+        return {"seq_rounds": 20, "load0_rounds": 2, "duration": 15, "echo_duration": 8,
                 "drain": 5}
     return {"seq_rounds": 80, "load0_rounds": 5, "duration": 60, "echo_duration": 30,
             "drain": 10}
@@ -729,7 +734,7 @@ def machine() -> str:
         for name in ("python-telegram-bot", "SQLAlchemy", "aiosqlite")
     )
     return (
-        f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
+        f"nproc {len(os.sched_getaffinity(0))} ({cpu}), {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, {versions}"
     )
 

@@ -91,9 +91,9 @@ class Synth:
         events = [{"kind": "submitted", "created_at": created, "actor_role": "resident"}]
         delay = rng.choices([0, 1, 2, 3, 4, 6, 9], [40, 25, 14, 8, 6, 4, 3])[0]
         answered = self.later(created, delay)
+        if answered > self.until:
+            return row, events  # not triaged yet
         roll = rng.random()
-        if answered > self.until or roll < 0.05:
-            return row, events  # untriaged
         row["first_response_at"], row["updated_at"] = answered, answered
         if roll < 0.07:
             row.update(status="merged", closed_at=answered)

@@ -26,6 +26,7 @@ from bot.handlers import (
     menu,
     privacy,
     relay,
+    reports,
     triage,
 )
 from bot.i18n import Translations
@@ -134,6 +135,7 @@ def register_all(app: BotApplication, services: Services) -> None:
     privacy.register(app)  # /meine_daten, /loeschen and its buttons; the retention job
     agreement_form.register(app)  # a conversation: its text steps come before relay
     agreements.register(app)
+    reports.register(app)  # /bericht and its rp: buttons; the Monday digest job
     triage.register(app)
     relay.register(app)  # free text: staff inputs, replies on cases
     desk.register(app)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.config import Settings
+from bot.logging_setup import configure_logging
 
 NO_TOKEN = """\
 No Telegram bot token is configured.
@@ -146,6 +146,50 @@ async def _bot_username(settings: Settings) -> str | None:
         return None
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the report file (pseudonymised figures) and print its path."""
+    from pathlib import Path
+
+    result = asyncio.run(_report(settings, args))
+    if isinstance(result, str):
+        print(result, file=sys.stderr)
+        return 2
+    name, content = result
+    path = Path(args.output) if args.output else Path.cwd() / name
+    if path.is_dir():
+        path = path / name
+    path.write_bytes(content)
+    print(path)
+    return 0
+
+
+async def _report(settings: Settings, args: argparse.Namespace) -> tuple[str, bytes] | str:
+    from bot.app import open_storage
+    from bot.services import figures, report_files
+    from bot.services.periods import PeriodError, parse_period
+    from bot.services.reference import load_reference_data
+    from bot.storage.db import session_scope
+
+    reference = load_reference_data(settings.data_dir)
+    now = datetime.now(UTC)
+    try:
+        period = parse_period(args.period, now=now, tz=settings.tz)
+    except PeriodError:
+        return (f"Unknown period {args.period!r}; for example 2026-H1, 2026-Q3, 2026-03, 2026, "
+                "letztes Quartal, 1.1.2026 - 31.3.2026.")  # fmt: skip
+    if args.district is not None and not reference.has_district(args.district):
+        return f"Unknown district {args.district!r} (give its number 01-13)."
+    districts = ([reference.district(args.district).number] if args.district is not None
+                 else [d.number for d in reference.districts])  # fmt: skip
+    engine, maker = await open_storage(settings)  # migrates, as `bezirksbot migrate` does
+    try:
+        async with session_scope(maker) as session:
+            result = await figures.compute(session, districts=districts, period=period, now=now)
+    finally:
+        await engine.dispose()
+    return report_files.render(args.format, result, reference)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bezirksbot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -163,13 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, help="days the link stays valid (INVITATION_DAYS)")
     invite.add_argument("--revoke", type=int, metavar="ID", help="revoke an open invitation")
     invite.add_argument("--list", action="store_true", help="list the open invitations")
+    report = sub.add_parser("report", help="write the figures of a period as PDF, XLSX or CSV")
+    report.add_argument("--period", required=True, help="2026-H1, 2026-Q3, 2026-03, 2026, ...")
+    report.add_argument("--district", help="one district (01-13); default: all districts")
+    report.add_argument("--format", choices=("pdf", "xlsx", "csv"), default="pdf")
+    report.add_argument("--output", help="file or folder to write to (default: this folder)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings()
+    configure_logging(settings)  # plain or JSON lines (LOG_JSON), contact details redacted
     command = args.command or "start"
     if command == "start":
         if settings.token:
@@ -185,5 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_migrate(settings)
     if command == "invite":
         return cmd_invite(settings, args)
+    if command == "report":
+        return cmd_report(settings, args)
     build_parser().print_help()
     return 1

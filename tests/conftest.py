@@ -28,6 +28,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "admin_telegram_ids": [ADMIN_ID],
         "telegram_bot_token": None,
         "outbox_interval_seconds": 3600,  # tests flush explicitly; no timer races
+        # scripted users type faster than people; flood control has its own tests
+        "flood_messages_per_minute": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

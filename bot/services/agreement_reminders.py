@@ -165,7 +165,16 @@ async def _schedule(
         await session.execute(
             update(Reminder).where(Reminder.key == key).values(agreement_id=agreement.id)
         )
-    return created
+        return True
+    # The due date went back to an earlier one (A → B → A): its cancelled, never sent
+    # slots come back. A sent one stays sent, so nothing is sent twice.
+    revived = await session.execute(
+        update(Reminder)
+        .where(Reminder.key == key, Reminder.sent_at.is_(None),
+               Reminder.cancelled_at.is_not(None))
+        .values(cancelled_at=None, due_at=moment)
+    )
+    return bool(revived.rowcount)  # type: ignore[attr-defined]
 
 
 async def schedule_nudges(

@@ -11,6 +11,7 @@ the numbers it plotted (`Chart.data`), so tests check what is drawn, not only th
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -39,6 +40,11 @@ AGREEMENT_SERIES = {
 }
 
 
+# matplotlib's settings are process-wide and the PDF changes its fonts while it draws; one
+# drawing at a time keeps a chart rendered in a worker thread from picking them up.
+RENDER_LOCK = threading.RLock()
+
+
 @dataclass(frozen=True)
 class Chart:
     name: str
@@ -50,8 +56,8 @@ class Chart:
     def png(self) -> bytes:
         buffer = io.BytesIO()
         FigureCanvasAgg(self.figure)
-        # zlib level 1: a fraction of the encoding time, the file about a fifth larger
-        self.figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
+        with RENDER_LOCK:  # zlib level 1: a fraction of the encoding time, a slightly larger file
+            self.figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
 
 

@@ -152,7 +152,7 @@ def _buckets(column: Any, bounds: Iterable[tuple[datetime, Any]]) -> ColumnEleme
     return case(*[(column < bound, label) for bound, label in bounds], else_=None)
 
 
-def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -171,12 +171,13 @@ async def compute(
                   "council"), else_="actor").label("sender")  # fmt: skip
     lotse = Case.mode == "lotse"
     rows = await session.execute(
-        select(Case.district_number, func.count(), _count(lotse), _count(Case.mode == "kuemmerer"),
-               _count(and_(lotse, Case.referral_helped.is_(True))),
-               _count(and_(lotse, Case.referral_helped.is_(False))),
-               _count(Case.settled.is_(True)), _count(Case.settled.is_(False)),
-               _count(and_(Case.status == "resolved", Case.settled.is_(None))),
-               _count(exists().where(CaseEvent.case_id == Case.id,
+        select(Case.district_number, func.count(), count_where(lotse),
+               count_where(Case.mode == "kuemmerer"),
+               count_where(and_(lotse, Case.referral_helped.is_(True))),
+               count_where(and_(lotse, Case.referral_helped.is_(False))),
+               count_where(Case.settled.is_(True)), count_where(Case.settled.is_(False)),
+               count_where(and_(Case.status == "resolved", Case.settled.is_(None))),
+               count_where(exists().where(CaseEvent.case_id == Case.id,
                                      CaseEvent.kind == "reopened")))
         .where(received).group_by(Case.district_number))  # fmt: skip
     for d, n, lo, ku, hy, hn, sy, sn, su, ro in rows:
@@ -235,9 +236,9 @@ async def _agreements(
     active = status.in_(ACTIVE_AGREEMENTS)
     for d, dep, n, act, overdue, esc, cancelled in await session.execute(
         select(Agreement.district_number, Agreement.department_number, func.count(),
-               _count(active), _count(and_(active, Agreement.due_at < today)),
-               _count(and_(Agreement.escalation_level > 0, status != "cancelled")),
-               _count(status == "cancelled"))
+               count_where(active), count_where(and_(active, Agreement.due_at < today)),
+               count_where(and_(Agreement.escalation_level > 0, status != "cancelled")),
+               count_where(status == "cancelled"))
         .where(due).group_by(Agreement.district_number, Agreement.department_number)
     ):  # fmt: skip
         per[d].agreements[dep] = Counter(due=n - cancelled, open=act, overdue=overdue,

@@ -115,8 +115,10 @@ async def export_person(
 
     Every event of the person's cases is included, internal notes of the district
     management too: they are information about the person's concern, and Art. 15 covers
-    all of it. Other people appear only by their role, never by name or id. `user_data`
-    (the live conversation data) replaces the stored row, which may lag a few seconds.
+    all of it. Other people appear only by their role, never by name or id. On other cases
+    only what the person wrote as a resident is included (answers on the case theirs was
+    merged into). `user_data` (the live conversation data) replaces the stored row, which
+    may lag a few seconds behind.
     """
     cases = await _cases_of(session, person)
     case_ids = [case.id for case in cases]

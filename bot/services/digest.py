@@ -1,0 +1,212 @@
+"""The weekly digest: Monday morning, each manager gets the new, open and overdue concerns
+and agreements of their district(s); the coordinators get the overview of all districts.
+
+Only on a Monday that is a working day. On a holiday Monday (Easter Monday, Whit Monday)
+nothing is sent that week, not even on Tuesday: a digest on an unexpected day would be
+missed more easily than one that skips. Nothing gets lost, because "new" counts since the
+previous digest Monday: the digest after Easter covers two weeks.
+
+Counts are GROUP BY district queries. Overdue concerns: open with a next step past due,
+or still untriaged after more than two working days (the desk's nudge rule); overdue
+agreements: active and past their due day. Idempotent per chat and ISO week through the
+reminder key ``digest:<chat>:<year>-W<week>`` (marked sent at once), so a restart or a
+second instance sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translations, Translator
+from bot.services import outbox, people, reminders
+from bot.services.dates import format_date
+from bot.services.desk import UNTRIAGED_AFTER_WORKING_DAYS
+from bot.services.figures import ACTIVE_AGREEMENTS, OPEN_CASES, count_where
+from bot.services.periods import local_midnight
+from bot.services.reference import ReferenceData
+from bot.services.roles import Role, coordinator_chat_ids
+from bot.services.workdays import add_working_days, is_working_day
+from bot.storage.models import Agreement, Case, Person, Reminder, RoleAssignment
+
+MAX_LISTED = 10
+AGREEMENT_OPEN = (*ACTIVE_AGREEMENTS, "done_reported")  # done_reported awaits the manager
+
+
+@dataclass
+class DistrictWeek:
+    new_cases: int = 0
+    open_cases: int = 0
+    overdue_cases: int = 0
+    new_agreements: int = 0
+    open_agreements: int = 0
+    overdue_agreements: int = 0
+    overdue_references: list[str] = field(default_factory=list)
+    late_agreements: list[tuple[str, datetime, str]] = field(default_factory=list)
+
+
+def is_digest_day(day: date) -> bool:
+    return day.weekday() == 0 and is_working_day(day)
+
+
+def previous_digest_day(day: date) -> date:
+    """The last Monday before ``day`` on which a digest went out (holidays skipped)."""
+    previous = day - timedelta(weeks=1)
+    while not is_working_day(previous):
+        previous -= timedelta(weeks=1)
+    return previous
+
+
+async def district_weeks(
+    session: AsyncSession, *, now: datetime, tz: ZoneInfo, since: datetime
+) -> dict[str, DistrictWeek]:
+    today = now.astimezone(tz).date()
+    untriaged_before = local_midnight(add_working_days(today, -UNTRIAGED_AFTER_WORKING_DAYS), tz)
+    overdue_case = and_(Case.status.in_(OPEN_CASES), or_(
+        Case.next_step_due < now, and_(Case.status == "new", Case.created_at < untriaged_before)))
+    overdue_agreement = and_(Agreement.status.in_(ACTIVE_AGREEMENTS),
+                             Agreement.due_at < local_midnight(today, tz))  # fmt: skip
+    weeks: dict[str, DistrictWeek] = defaultdict(DistrictWeek)
+    until = local_midnight(today, tz)  # "new": from the previous digest day to this morning
+    new_case = and_(Case.created_at >= since, Case.created_at < until)
+    new_agreement = and_(Agreement.created_at >= since, Agreement.created_at < until)
+    for d, new, open_, overdue in await session.execute(
+        select(Case.district_number, count_where(new_case),
+               count_where(Case.status.in_(OPEN_CASES)), count_where(overdue_case))
+        .group_by(Case.district_number)
+    ):  # fmt: skip
+        w = weeks[d]
+        w.new_cases, w.open_cases, w.overdue_cases = new, open_, overdue
+    for d, new, open_, overdue in await session.execute(
+        select(Agreement.district_number, count_where(new_agreement),
+               count_where(Agreement.status.in_(AGREEMENT_OPEN)), count_where(overdue_agreement))
+        .group_by(Agreement.district_number)
+    ):  # fmt: skip
+        w = weeks[d]
+        w.new_agreements, w.open_agreements, w.overdue_agreements = new, open_, overdue
+    for d, reference in await session.execute(
+        select(Case.district_number, Case.reference).where(overdue_case)
+        .order_by(Case.created_at, Case.id)
+    ):
+        weeks[d].overdue_references.append(reference)
+    for d, department, due, measure in await session.execute(
+        select(Agreement.district_number, Agreement.department_number, Agreement.due_at,
+               Agreement.measure).where(overdue_agreement).order_by(Agreement.due_at)
+    ):  # fmt: skip
+        weeks[d].late_agreements.append((department, due, measure))
+    return weeks
+
+
+async def _recipients(
+    session: AsyncSession, admin_ids: Iterable[int]
+) -> dict[int, tuple[str | None, list[str], bool]]:
+    """chat id → (language, districts managed, is coordinator)."""
+    found: dict[int, tuple[str | None, list[str], bool]] = {}
+    for chat, language, district in await session.execute(
+        select(Person.telegram_id, Person.language, RoleAssignment.district_number)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.role == Role.MANAGER, RoleAssignment.ended_at.is_(None),
+               RoleAssignment.district_number.is_not(None), Person.telegram_id.is_not(None))
+        .order_by(RoleAssignment.district_number)
+    ):  # fmt: skip
+        found.setdefault(chat, (language, [], False))[1].append(district)
+    for chat in await coordinator_chat_ids(session, admin_ids=admin_ids):
+        if chat in found:
+            found[chat] = (found[chat][0], found[chat][1], True)
+        else:
+            person = await people.get_person(session, telegram_id=chat)
+            found[chat] = (person.language if person else None, [], True)
+    return found
+
+
+def district_text(
+    t: Translator, reference: ReferenceData, district: str, w: DistrictWeek, *, since: date,
+    tz: ZoneInfo,
+) -> str:
+    name = reference.district(district).name if reference.has_district(district) else district
+    lines = [
+        "<b>" + escape(t("Weekly overview {district}", district=name)) + "</b>",
+        escape(t("Concerns: {new} new since {since}, {open} open, {overdue} overdue",
+                 new=w.new_cases, since=format_date(since, lang=t.language), open=w.open_cases,
+                 overdue=w.overdue_cases)),
+        escape(t("Agreements: {new} new, {open} open, {overdue} overdue",
+                 new=w.new_agreements, open=w.open_agreements, overdue=w.overdue_agreements)),
+    ]  # fmt: skip
+    if w.overdue_references:
+        shown = ", ".join(w.overdue_references[:MAX_LISTED])
+        more = len(w.overdue_references) - MAX_LISTED
+        if more > 0:
+            shown += " " + t("and {count} more", count=more)
+        lines.append(escape(t("Overdue concerns: {references}", references=shown)))
+    if w.late_agreements:
+        lines.append(escape(t("Overdue agreements:")))
+        for department, due, measure in w.late_agreements[:MAX_LISTED]:
+            short = measure if len(measure) <= 60 else measure[:59] + "…"
+            lines.append(escape(t("• Department {department}, due {date}: {measure}",
+                                  department=department, measure=short,
+                                  date=format_date(due.astimezone(tz).date(), lang=t.language))))
+        if len(w.late_agreements) > MAX_LISTED:
+            lines.append(escape(t("and {count} more", count=len(w.late_agreements) - MAX_LISTED)))
+    return "\n".join(lines)
+
+
+def overview_text(
+    t: Translator, reference: ReferenceData, weeks: dict[str, DistrictWeek], *, since: date
+) -> str:
+    lines = [
+        "<b>" + escape(t("Weekly overview of all districts")) + "</b>",
+        escape(t("Since {since}. Concerns new / open / overdue · agreements new / open / "
+                 "overdue:", since=format_date(since, lang=t.language))),
+    ]  # fmt: skip
+    total = DistrictWeek()
+    for district in reference.districts:
+        w = weeks.get(district.number, DistrictWeek())
+        for name in ("new_cases", "open_cases", "overdue_cases", "new_agreements",
+                     "open_agreements", "overdue_agreements"):  # fmt: skip
+            setattr(total, name, getattr(total, name) + getattr(w, name))
+        lines.append(escape(_counts(f"{district.number} {district.name}", w)))
+    lines.append("<b>" + escape(_counts(t("Total"), total)) + "</b>")
+    return "\n".join(lines)
+
+
+def _counts(label: str, w: DistrictWeek) -> str:
+    return (f"{label}: {w.new_cases} / {w.open_cases} / {w.overdue_cases} · "
+            f"{w.new_agreements} / {w.open_agreements} / {w.overdue_agreements}")  # fmt: skip
+
+
+async def write_weekly_digests(
+    session: AsyncSession, *, now: datetime, tz: ZoneInfo, translations: Translations,
+    reference: ReferenceData, admin_ids: Iterable[int],
+) -> int:
+    """On a working Monday, one outbox message per recipient; returns how many were written."""
+    today = now.astimezone(tz).date()
+    if not is_digest_day(today):
+        return 0
+    since = previous_digest_day(today)
+    weeks = await district_weeks(session, now=now, tz=tz, since=local_midnight(since, tz))
+    year, week, _ = today.isocalendar()
+    written = 0
+    recipients = await _recipients(session, admin_ids)
+    for chat, (language, districts, coordinator) in recipients.items():
+        key = f"digest:{chat}:{year}-W{week:02d}"
+        if not await reminders.schedule(session, key=key, kind="weekly_digest", due_at=now,
+                                        now=now, data={"districts": districts}):  # fmt: skip
+            continue
+        # marked sent at once, so the reminder sweep never renders this row a second time
+        await session.execute(update(Reminder).where(Reminder.key == key).values(sent_at=now))
+        t = translations.get(language)
+        parts = [district_text(t, reference, d, weeks.get(d, DistrictWeek()), since=since, tz=tz)
+                 for d in districts]  # fmt: skip
+        if coordinator:
+            parts.append(overview_text(t, reference, weeks, since=since))
+        outbox.enqueue(session, chat_id=chat, data=outbox.payload("\n\n".join(parts)), now=now,
+                       kind="weekly_digest")  # fmt: skip
+        written += 1
+    return written
