@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.context import BotApplication, Services
 from bot.offline.fake_api import FakeBotAPI
 from bot.offline.simulator import Simulator, running
+from tests import pg
 
 ADMIN_ID = 900_001
 START = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Hannover
@@ -24,7 +25,8 @@ START = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Hannove
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}",
+        "database_url": (pg.database_url(tmp_path) if pg.enabled()  # TEST_DATABASE_URL
+                         else f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"),
         "admin_telegram_ids": [ADMIN_ID],
         "telegram_bot_token": None,
         "outbox_interval_seconds": 3600,  # tests flush explicitly; no timer races

@@ -174,7 +174,7 @@ async def _schedule(
                Reminder.cancelled_at.is_not(None))
         .values(cancelled_at=None, due_at=moment)
     )
-    return bool(revived.rowcount)  # type: ignore[attr-defined]
+    return bool(revived.rowcount)
 
 
 async def schedule_nudges(
