@@ -105,7 +105,7 @@ class Synth:
             row.update(status="in_progress", mode="kuemmerer")
             effort = rng.choices([1, 3, 5, 10, 20, 40], [15, 25, 25, 20, 10, 5])[0]
             done = self.later(answered, effort)
-            if done <= self.until:
+            if done <= self.until and rng.random() > 0.01:  # 1 % get stuck for good
                 row.update(status="resolved", closed_at=done, updated_at=done)
                 if rng.random() < 0.5:
                     row["settled"] = rng.random() < 0.85

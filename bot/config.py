@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -11,6 +12,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_LANGUAGES = ("de", "en")
 PLACEHOLDER_TOKENS = {"", "changeme", "your-token-here", "123456:ABC-DEF"}
+PLACEHOLDER_SECRETS = {
+    "changeme", "change-me", "change_me", "secret", "your-secret-here", "your_secret_here",
+    "your-webhook-secret", "webhook-secret", "replace-me", "xxx",
+}
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
+MIN_WEBHOOK_SECRET_LENGTH = 16
+RESERVED_PATHS = ("/healthz", "/metrics", "/open311")  # served beside the webhook
 
 
 class Settings(BaseSettings):
@@ -49,6 +57,14 @@ class Settings(BaseSettings):
     working_hours_start: int = 8
     working_hours_end: int = 18
     log_json: bool = False
+    # `bezirksbot serve`: the webhook server (also health, metrics and Open311)
+    webhook_url: str | None = None  # public base URL Telegram posts to, e.g. https://bot.example
+    webhook_secret: SecretStr | None = None  # Telegram sends it in X-Telegram-Bot-Api-Secret-Token
+    webhook_path: str = "/telegram"
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(default=8080, ge=1, le=65535)
+    health_max_outbox_backlog: int = Field(default=500, ge=0)
+    health_max_reminder_backlog: int = Field(default=500, ge=0)
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
@@ -94,6 +110,41 @@ class Settings(BaseSettings):
             return None
         value = self.telegram_bot_token.get_secret_value().strip()
         return None if value in PLACEHOLDER_TOKENS else value
+
+    @property
+    def webhook_secret_value(self) -> str | None:
+        """The webhook secret, or None when it is missing or an obvious placeholder."""
+        if self.webhook_secret is None:
+            return None
+        value = self.webhook_secret.get_secret_value().strip()
+        return None if value.lower() in PLACEHOLDER_SECRETS or not value else value
+
+    def webhook_full_url(self) -> str:
+        """The URL given to setWebhook: the public base URL and the webhook path."""
+        return (self.webhook_url or "").rstrip("/") + self.webhook_path
+
+    def webhook_problems(self) -> list[str]:
+        """Why `bezirksbot serve` cannot start with these settings (empty when it can)."""
+        problems = []
+        url = (self.webhook_url or "").strip()
+        if not url.startswith(("https://", "http://")):
+            problems.append("WEBHOOK_URL must be the public base URL, e.g. https://bot.example.org")
+        secret = self.webhook_secret_value
+        if secret is None:
+            problems.append("WEBHOOK_SECRET is missing or a placeholder")
+        elif not WEBHOOK_SECRET.fullmatch(secret):
+            problems.append("WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (1-256)")
+        elif len(secret) < MIN_WEBHOOK_SECRET_LENGTH:
+            problems.append(
+                f"WEBHOOK_SECRET is too short (at least {MIN_WEBHOOK_SECRET_LENGTH} characters)"
+            )
+        path = self.webhook_path
+        if not path.startswith("/") or path == "/" or any(ch.isspace() for ch in path):
+            problems.append("WEBHOOK_PATH must start with / and name a path, e.g. /telegram")
+        elif any(path == r or path.startswith(r + "/") or path.startswith(r + ".")
+                 for r in RESERVED_PATHS):
+            problems.append(f"WEBHOOK_PATH must not be one of {', '.join(RESERVED_PATHS)}")
+        return problems
 
     def sqlite_path(self) -> Path | None:
         """The database file for SQLite URLs (to create its folder), else None."""

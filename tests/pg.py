@@ -62,6 +62,10 @@ def _run(factory: Callable[[], Awaitable[T]]) -> T:
     async def main() -> T:
         return await factory()
 
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop in this thread (a sync test, or the end of the run)
+        return asyncio.run(main())
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, main()).result()
 

@@ -132,13 +132,10 @@ def _buttons(t: Translator, roles: Roles, key: str, scope: str) -> list[list[tup
 
 
 async def _report(
-    update: Update, context: BotContext, roles: Roles, key: str, scope: str
+    update: Update, context: BotContext, roles: Roles, key: str, scope: str,
+    districts: list[str],
 ) -> None:
     t = translator(update, context)
-    districts = _districts(context, roles, scope)
-    if districts is None:
-        await refuse(update, context)
-        return
     fig = await _figures(context, districts, key)
     if fig is None:
         await send(update, t("I do not know this period. Examples: {examples}", examples=EXAMPLES))
@@ -166,10 +163,14 @@ async def report_command(update: Update, context: BotContext) -> None:
     scope = "*"
     if words and re.fullmatch(r"\d{1,2}", words[-1]):
         scope = words.pop().zfill(2)
+    districts = _districts(context, roles, scope)
+    if districts is None:
+        await refuse(update, context)
+        return
     if not words:
         await _period_menu(update, context, scope)
         return
-    await _report(update, context, roles, " ".join(words), scope)
+    await _report(update, context, roles, " ".join(words), scope, districts)
 
 
 async def _period_menu(update: Update, context: BotContext, scope: str) -> None:
@@ -187,8 +188,13 @@ async def on_report(update: Update, context: BotContext) -> None:
     roles = await _entitled(update, context)
     if roles is None:
         return
+    key, scope = context.match.group(1), context.match.group(2)
+    districts = _districts(context, roles, scope)
+    if districts is None:
+        await refuse(update, context)
+        return
     await answer_query(update)
-    await _report(update, context, roles, context.match.group(1), context.match.group(2))
+    await _report(update, context, roles, key, scope, districts)
 
 
 async def on_menu(update: Update, context: BotContext) -> None:
@@ -229,11 +235,11 @@ async def on_file(update: Update, context: BotContext) -> None:
     if districts is None:
         await refuse(update, context)
         return
-    await answer_query(update)
     fig = await _figures(context, districts, key)
     if fig is None:
         await refuse(update, context)  # only a forged button carries an unknown period
         return
+    await answer_query(update)
     reference = context.services.reference
     name, content = await asyncio.to_thread(report_files.render, fmt, fig, reference)
     chat = update.effective_chat

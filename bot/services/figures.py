@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import String, and_, case, exists, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -69,6 +69,7 @@ class WorkdayCalendar:
         self.tz = tz
         self._years: dict[int, int] = {}
         self._dates: dict[date, int] = {}
+        self._stamps: dict[str | datetime, int] = {}
 
     def index(self, day: date) -> int:
         """W(day): working days after 1 January 1970 up to and including ``day``."""
@@ -84,6 +85,22 @@ class WorkdayCalendar:
 
     def local(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
+
+    def stamp(self, value: str | datetime) -> int:
+        """W of the local date of a stored UTC timestamp: SQLite text or a datetime.
+
+        Berlin is a whole number of hours off UTC, so the UTC date and hour decide the local
+        date: one cache entry per hour instead of parsing every value.
+        """
+        key: str | datetime = value[:13] if isinstance(value, str) else value.replace(
+            minute=0, second=0, microsecond=0)  # fmt: skip
+        found = self._stamps.get(key)
+        if found is None:
+            moment = datetime.fromisoformat(key + ":00") if isinstance(key, str) else key
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            found = self._stamps[key] = self.index(self.local(moment))
+        return found
 
     def between(self, start: datetime | date, end: datetime | date) -> int:
         a = self.local(start) if isinstance(start, datetime) else start
@@ -170,55 +187,61 @@ async def compute(
     sender = case((Case.actor_kind.is_(None), "resident"), (Case.actor_kind == "council",
                   "council"), else_="actor").label("sender")  # fmt: skip
     lotse = Case.mode == "lotse"
-    rows = await session.execute(
-        select(Case.district_number, func.count(), count_where(lotse),
+    # One scan for everything countable by month, topic and sender (a few thousand groups).
+    for d, label, topic, who, n, lo, ku, hy, hn, sy, sn, su, ro in await session.execute(
+        select(Case.district_number, month, Case.topic, sender, func.count(), count_where(lotse),
                count_where(Case.mode == "kuemmerer"),
                count_where(and_(lotse, Case.referral_helped.is_(True))),
                count_where(and_(lotse, Case.referral_helped.is_(False))),
                count_where(Case.settled.is_(True)), count_where(Case.settled.is_(False)),
                count_where(and_(Case.status == "resolved", Case.settled.is_(None))),
                count_where(exists().where(CaseEvent.case_id == Case.id,
-                                     CaseEvent.kind == "reopened")))
-        .where(received).group_by(Case.district_number))  # fmt: skip
-    for d, n, lo, ku, hy, hn, sy, sn, su, ro in rows:
+                                          CaseEvent.kind == "reopened")))
+        .where(received).group_by(Case.district_number, month, Case.topic, sender)
+    ):  # fmt: skip
         f = per[d]
-        f.received, f.lotse, f.kuemmerer, f.helped_yes, f.helped_no = n, lo, ku, hy, hn
-        f.settled_yes, f.settled_no, f.settled_unanswered, f.reopened = sy, sn, su, ro
+        f.by_month_topic[(label, topic)] += n
+        f.by_topic[topic] += n
+        f.by_sender[who] += n
+        f.received, f.lotse, f.kuemmerer = f.received + n, f.lotse + lo, f.kuemmerer + ku
+        f.helped_yes, f.helped_no = f.helped_yes + hy, f.helped_no + hn
+        f.settled_yes, f.settled_no = f.settled_yes + sy, f.settled_no + sn
+        f.settled_unanswered, f.reopened = f.settled_unanswered + su, f.reopened + ro
     quarter = func.coalesce(Case.quarter, "").label("quarter")
-    for column, target in ((sender, "by_sender"), (Case.topic, "by_topic"),
-                           (quarter, "by_quarter")):  # fmt: skip
-        for d, key, n in await session.execute(
-            select(Case.district_number, column, func.count()).where(received)
-            .group_by(Case.district_number, column)
-        ):
-            getattr(per[d], target)[key] = n
-    for d, label, topic, n in await session.execute(
-        select(Case.district_number, month, Case.topic, func.count()).where(received)
-        .group_by(Case.district_number, month, Case.topic)
+    for d, key, n in await session.execute(
+        select(Case.district_number, quarter, func.count()).where(received)
+        .group_by(Case.district_number, quarter)
     ):
-        per[d].by_month_topic[(label, topic)] = n
+        per[d].by_quarter[key] = n
     closed = case((Case.status.in_(CLOSED_CASES), Case.closed_at), else_=None)
     for d, created, answered, done in await session.execute(
-        select(Case.district_number, Case.created_at, Case.first_response_at, closed)
+        select(Case.district_number, raw(Case.created_at), raw(Case.first_response_at),
+               raw(closed))
         .where(received, (Case.first_response_at.is_not(None)) | (Case.closed_at.is_not(None)))
-    ):
+    ):  # fmt: skip
+        start = cal.stamp(created)
         if answered is not None:
-            per[d].first_response.append(cal.between(created, answered))
+            per[d].first_response.append(max(0, cal.stamp(answered) - start))
         if done is not None:
-            per[d].resolution.append(cal.between(created, done))
-    today = cal.local(now)
+            per[d].resolution.append(max(0, cal.stamp(done) - start))
+    today = cal.index(cal.local(now))
     for d, created in await session.execute(
-        select(Case.district_number, Case.created_at).where(
+        select(Case.district_number, raw(Case.created_at)).where(
             Case.district_number.in_(scope), Case.status.in_(OPEN_CASES),
             Case.created_at < period.end_utc)
     ):
-        per[d].backlog_ages.append(cal.between(cal.local(created), today))
+        per[d].backlog_ages.append(max(0, today - cal.stamp(created)))
     await _agreements(session, scope, period, now, cal, per)
     await _conferences_and_projects(session, scope, period, per)
     total = DistrictFigures()
     for f in per.values():
         total.merge(f)
     return Figures(period, scope, now.astimezone(UTC), per, total)
+
+
+def raw(column: Any) -> ColumnElement[Any]:
+    """A timestamp column without the datetime conversion (SQLite then hands back its text)."""
+    return type_coerce(column, String)
 
 
 def _next_month(day: date) -> date:

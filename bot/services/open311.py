@@ -1,0 +1,284 @@
+"""Open311 GeoReport v2, read side: the services (topics) and the public view of cases.
+
+Only what the city may publish leaves this module: topic, status, district management or the
+referral contact's responsible body, the quarter and district, and the dates. Never the
+resident (name, Telegram id, contact, organisation), the typed address, the pin, photos or
+the case history. The resident's own text would be published only with their consent to
+publication; cases carry no such consent yet, so `description` is always empty.
+
+Plain data in, plain data out: no web framework, no Telegram. `bot.web.open311` renders JSON
+and XML. The standard: https://wiki.open311.org/GeoReport_v2/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.cases import OPEN_STATUSES, CaseStatus
+from bot.services.reference import ReferenceData
+from bot.storage.models import Case
+
+MAX_REQUESTS = 1000  # the standard's default cap on one answer
+DEFAULT_WINDOW = timedelta(days=90)  # the standard: the most recent 90 days by default
+MAX_WINDOW = timedelta(days=90)  # ... and a range "may not span more than 90 days"
+MAX_IDS = 1000
+
+STATUS_OPEN, STATUS_CLOSED = "open", "closed"
+CLOSED_STATUSES = (CaseStatus.REFERRED, CaseStatus.RESOLVED, CaseStatus.MERGED)
+STATUS_NOTES: dict[str, str] = {  # generic per status: never a manager's or resident's words
+    CaseStatus.REFERRED.value: "An die zuständige Stelle verwiesen.",
+    CaseStatus.RESOLVED.value: "Erledigt.",
+    CaseStatus.MERGED.value: "Mit einem gleichartigen Anliegen zusammengeführt.",
+}
+GROUP_FIELDS, GROUP_OTHER = "Handlungsfelder", "Weitere Anliegen"
+CITY = "Hannover"
+
+# Every field of a service request, in the standard's order.
+REQUEST_FIELDS = (
+    "service_request_id", "status", "status_notes", "service_name", "service_code",
+    "description", "agency_responsible", "service_notice", "requested_datetime",
+    "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long",
+    "media_url",
+)
+SERVICE_FIELDS = (
+    "service_code", "service_name", "description", "metadata", "type", "keywords", "group",
+)
+
+
+class Open311Error(Exception):
+    """An answer in the standard's error format: HTTP status code and a description."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code, self.description = code, description
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    """The columns of a case the public view may read; personal columns are never loaded."""
+
+    reference: str
+    district_number: str
+    quarter: str | None
+    topic: str
+    status: str
+    referral_key: str | None
+    created_at: datetime
+    updated_at: datetime
+    next_step_due: datetime | None
+
+
+_COLUMNS = (
+    Case.reference, Case.district_number, Case.quarter, Case.topic, Case.status,
+    Case.referral_key, Case.created_at, Case.updated_at, Case.next_step_due,
+)
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    """The filters of GET requests, validated; `ids` overrides all other filters."""
+
+    ids: tuple[str, ...] = ()
+    service_codes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()  # "open", "closed"
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = MAX_REQUESTS
+
+
+# --- services --------------------------------------------------------------------------------
+def services(reference: ReferenceData) -> list[dict[str, Any]]:
+    """One service per topic: the code residents' cases are stored under."""
+    result = []
+    for topic in reference.topics:
+        if topic.field_of_action:
+            description = (f"Anliegen im Handlungsfeld „{topic.label_de}“ an das "
+                           "Stadtbezirksmanagement der Stadt Hannover.")
+        else:
+            description = (f"Anliegen „{topic.label_de}“ an das Stadtbezirksmanagement der "
+                           "Stadt Hannover.")
+        keywords = list(dict.fromkeys([topic.label_de, topic.label_en]))
+        result.append({
+            "service_code": topic.code,
+            "service_name": topic.label_de,
+            "description": description,
+            "metadata": False,  # no extra attributes: GET service definition is not offered
+            "type": "realtime",
+            "keywords": ", ".join(keywords),
+            "group": GROUP_FIELDS if topic.field_of_action else GROUP_OTHER,
+        })
+    return result
+
+
+# --- query parameters ------------------------------------------------------------------------
+def _split(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+
+
+def parse_datetime(value: str, name: str, *, tz: tzinfo, end: bool = False) -> datetime:
+    """A W3C/ISO 8601 moment with a zone ("2026-03-01T00:00:00Z", "...+01:00") or a date.
+
+    A date alone means the local day (Europe/Berlin): its start, or for the end of a range
+    the start of the next day, so `end_date=2026-03-31` includes the 31st.
+    """
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=tz)
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Open311Error(
+            400, f"{name} must be an ISO 8601 date-time such as 2026-03-01T00:00:00+01:00"
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise Open311Error(400, f"{name} needs a time zone offset, e.g. Z or +01:00")
+    return moment
+
+
+def parse_query(
+    params: Mapping[str, str], *, now: datetime, tz: tzinfo, limit: int = MAX_REQUESTS
+) -> RequestQuery:
+    """Validate the filters; the date range defaults to the last 90 days and spans at most 90."""
+    ids = _split(params.get("service_request_id"))
+    if len(ids) > MAX_IDS:
+        raise Open311Error(400, f"at most {MAX_IDS} service_request_id values at once")
+    if ids:  # the standard: service_request_id overrides all other arguments
+        return RequestQuery(ids=ids, limit=limit)
+    statuses = tuple(s.lower() for s in _split(params.get("status")))
+    unknown = [s for s in statuses if s not in (STATUS_OPEN, STATUS_CLOSED)]
+    if unknown:
+        raise Open311Error(400, "status must be open or closed (comma-separated)")
+    codes = _split(params.get("service_code"))
+    raw_start, raw_end = params.get("start_date"), params.get("end_date")
+    start = parse_datetime(raw_start, "start_date", tz=tz) if raw_start else None
+    end = parse_datetime(raw_end, "end_date", tz=tz, end=True) if raw_end else None
+    if start is None and end is None:
+        end = now
+        start = now - DEFAULT_WINDOW
+    elif start is None:
+        assert end is not None
+        start = end - DEFAULT_WINDOW
+    elif end is None:
+        end = start + DEFAULT_WINDOW
+    if end < start:
+        raise Open311Error(400, "end_date must not be before start_date")
+    if end - start > MAX_WINDOW:
+        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+    return RequestQuery(service_codes=codes, statuses=statuses, start=start, end=end, limit=limit)
+
+
+# --- requests --------------------------------------------------------------------------------
+def _iso(moment: datetime | None, tz: tzinfo) -> str | None:
+    """ISO 8601 in local time with its offset, to the second: 2026-03-11T10:00:00+01:00."""
+    if moment is None:
+        return None
+    return moment.astimezone(tz).replace(microsecond=0).isoformat()
+
+
+def public_description(case: PublicCase) -> str | None:
+    """The resident's text only where they agreed to its publication.
+
+    Cases have no consent to publication yet, so nothing is published. When a consent column
+    exists, return the text here for consenting cases (and still mind contact details a
+    resident may have typed into it).
+    """
+    return None
+
+
+def _agency(case: PublicCase, reference: ReferenceData) -> tuple[str, str | None]:
+    """(agency_responsible, service_notice): the referral contact for a Lotse hand-over."""
+    district = (reference.district(case.district_number).name
+                if reference.has_district(case.district_number) else case.district_number)
+    agency = f"Stadtbezirksmanagement {district}"
+    if case.referral_key and case.status == CaseStatus.REFERRED:
+        try:
+            contact = reference.referral(case.referral_key)
+        except KeyError:  # the city removed the entry since: the district still answers
+            return agency, None
+        return contact.responsible, contact.name_de
+    return agency, None
+
+
+def _address(case: PublicCase, reference: ReferenceData) -> str:
+    """Quarter and district only: the typed address and the pin can point at a home."""
+    parts = []
+    if case.quarter:
+        parts.append(case.quarter)
+    if reference.has_district(case.district_number):
+        parts.append(f"Stadtbezirk {reference.district(case.district_number).name}")
+    parts.append(CITY)
+    return ", ".join(parts)
+
+
+def public_status(case: PublicCase) -> str:
+    return STATUS_OPEN if case.status in OPEN_STATUSES else STATUS_CLOSED
+
+
+def to_record(case: PublicCase, reference: ReferenceData, tz: tzinfo) -> dict[str, Any]:
+    """The public view of a case with every field of the standard (None where empty)."""
+    topic = reference.topic(case.topic) if reference.has_topic(case.topic) else None
+    agency, notice = _agency(case, reference)
+    record: dict[str, Any] = {
+        "service_request_id": case.reference,
+        "status": public_status(case),
+        "status_notes": STATUS_NOTES.get(case.status),
+        "service_name": topic.label_de if topic else case.topic,
+        "service_code": case.topic,
+        "description": public_description(case),
+        "agency_responsible": agency,
+        "service_notice": notice,
+        "requested_datetime": _iso(case.created_at, tz),
+        "updated_datetime": _iso(case.updated_at, tz),
+        "expected_datetime": _iso(case.next_step_due, tz) if public_status(case) == STATUS_OPEN
+        else None,
+        "address": _address(case, reference),
+        "address_id": None,
+        "zipcode": None,
+        "lat": None,  # a resident's pin is personal data; the quarter is the location
+        "long": None,
+        "media_url": None,  # photos stay internal (a Telegram file URL carries the bot token)
+    }
+    assert tuple(record) == REQUEST_FIELDS
+    return record
+
+
+async def find_requests(
+    session: AsyncSession, query: RequestQuery, *, reference: ReferenceData, tz: tzinfo
+) -> list[dict[str, Any]]:
+    """Cases matching the query, newest first, at most `query.limit`."""
+    statement = select(*_COLUMNS)
+    if query.ids:
+        statement = statement.where(Case.reference.in_(query.ids))
+    else:
+        assert query.start is not None and query.end is not None
+        statement = statement.where(Case.created_at >= query.start, Case.created_at <= query.end)
+        if query.service_codes:
+            statement = statement.where(Case.topic.in_(query.service_codes))
+        if query.statuses and set(query.statuses) != {STATUS_OPEN, STATUS_CLOSED}:
+            wanted = OPEN_STATUSES if query.statuses[0] == STATUS_OPEN else CLOSED_STATUSES
+            statement = statement.where(Case.status.in_([str(s) for s in wanted]))
+    statement = statement.order_by(Case.created_at.desc(), Case.id.desc()).limit(query.limit)
+    rows = (await session.execute(statement)).all()
+    return [to_record(PublicCase(*row), reference, tz) for row in rows]
+
+
+async def get_request(
+    session: AsyncSession, request_id: str, *, reference: ReferenceData, tz: tzinfo
+) -> dict[str, Any]:
+    """One case by its reference number; Open311Error 404 when there is none."""
+    found = await find_requests(
+        session, RequestQuery(ids=(request_id.strip(),), limit=1), reference=reference, tz=tz
+    )
+    if not found:
+        raise Open311Error(404, f"no service request {request_id.strip()!r}")
+    return found[0]

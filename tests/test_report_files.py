@@ -1,0 +1,228 @@
+"""Charts, PDF, XLSX and CSV of the hand-made dataset; and no personal data in any of them."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+import struct
+import zipfile
+import zlib
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot import cli
+from bot.app import open_storage
+from bot.services import charts, report_files
+from bot.services.figures import Figures
+from bot.services.reference import ReferenceData
+from bot.storage.db import session_scope
+from bot.storage.models import Case, CaseEvent, Person
+from tests.conftest import BotEnv, make_settings
+from tests.test_figures import TZ, at, compute, seed
+
+PERSONAL = ["Zacharias", "Quxwell", "987654321", "0511 4242 999", "zq.quxwell@example.org",
+            "Quxwellweg 17", "Hundegebell", "10-2026-0099"]  # fmt: skip
+
+
+async def figures_of(env: BotEnv, *, plant: bool = False) -> tuple[Figures, ReferenceData]:
+    async with session_scope(env.services.session_maker) as session:
+        await seed(session)
+        if plant:
+            await plant_resident(session)
+    return await compute(env), env.services.reference
+
+
+async def plant_resident(session: object) -> None:
+    """A resident with everything personal the bot may store, and their concern."""
+    person = Person(telegram_id=987654321, first_name="Zacharias", language="de",
+                    created_at=at(2026, 4, 20, 9))  # fmt: skip
+    session.add(person)  # type: ignore[attr-defined]
+    await session.flush()  # type: ignore[attr-defined]
+    case = Case(reference="10-2026-0099", district_number="10", quarter="Linden-Mitte",
+                topic="public_space", resident_id=person.id, actor_kind="club",
+                actor_name="Freunde von Zacharias Quxwell",
+                description="Zacharias Quxwell: Hundegebell jede Nacht im Hof.",
+                contact="0511 4242 999, zq.quxwell@example.org", address_text="Quxwellweg 17",
+                created_at=at(2026, 4, 20, 9), updated_at=at(2026, 4, 20, 9))  # fmt: skip
+    session.add(case)  # type: ignore[attr-defined]
+    await session.flush()  # type: ignore[attr-defined]
+    session.add(CaseEvent(case_id=case.id, kind="message", actor_id=person.id,  # type: ignore[attr-defined]
+                          actor_role="resident", text="Ich bin Zacharias Quxwell.",
+                          created_at=at(2026, 4, 21, 9)))  # fmt: skip
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def pdf_text(data: bytes) -> bytes:
+    """The PDF with every compressed stream inflated (the standard fonts keep text whole)."""
+    parts = [data]
+    for match in re.finditer(rb"stream\n(.*?)endstream", data, re.DOTALL):
+        try:  # a decompressor object ignores the line break after the data
+            parts.append(zlib.decompressobj().decompress(match.group(1)))
+        except zlib.error:
+            pass
+    return b"\n".join(parts)
+
+
+def pdf_pages(data: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", data))
+
+
+def xlsx_text(data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return b"\n".join(archive.read(name) for name in archive.namelist())
+
+
+async def test_charts_are_phone_sized_pngs_of_the_figures(env: BotEnv) -> None:
+    fig, reference = await figures_of(env)
+    month, agreements, districts = charts.report_charts(fig, reference)
+    for chart in (month, agreements, districts):
+        assert png_size(chart.png()) == (1080, 720)
+    assert month.categories == ["Apr 26", "Mai 26", "Jun 26"]
+    assert month.series == {"Öffentlicher Raum": [1, 2, 2], "Senioren": [1, 0, 1],
+                            "Familie": [1, 0, 0], "Bildung": [0, 0, 1]}  # fmt: skip
+    # what is drawn: the stacked bars reach the month totals (C1 C2 D1 | C3 D2 | C4 C5 D3 D4)
+    ax = month.figure.axes[0]
+    tops = [max(bar.get_y() + bar.get_height() for bar in column)
+            for column in zip(*ax.containers, strict=True)]  # fmt: skip
+    assert tops == [3, 2, 4]
+    assert [t.get_text() for t in ax.get_xticklabels()] == month.categories
+    assert agreements.categories == ["FB 32", "FB 61", "FB 67"]
+    assert agreements.series == {"Pünktlich erledigt": [0, 1, 1], "Verspätet erledigt": [0, 1, 1],
+                                 "Offen, überfällig": [2, 0, 0],
+                                 "Offen, noch nicht fällig": [0, 0, 0]}  # fmt: skip
+    assert districts.categories == ["06 Kirchrode-Bemerode-Wülferode", "10 Linden-Limmer"]
+    assert districts.series == {"Einwohner/innen": [3, 3], "Akteure": [1, 1],
+                                "Bezirksrat": [0, 1]}  # fmt: skip
+    ax = districts.figure.axes[0]
+    widths = [max(bar.get_x() + bar.get_width() for bar in row)
+              for row in zip(*ax.containers, strict=True)]  # fmt: skip
+    assert widths == [4, 5]
+    assert {"#0072B2", "#D55E00", "#CC79A7"} <= set(charts.OKABE_ITO)
+    assert ax.get_xlabel() == "Anliegen"
+
+
+async def test_one_district_has_no_comparison_chart(env: BotEnv) -> None:
+    fig, reference = await figures_of(env)
+    fig.districts = ("10",)
+    assert [c.name for c in charts.report_charts(fig, reference)] == [
+        "anliegen_monate", "vereinbarungen_fachbereiche"]
+
+
+async def test_pdf_has_summary_charts_and_a_page_per_district(env: BotEnv) -> None:
+    fig, reference = await figures_of(env)
+    name, data = report_files.render("pdf", fig, reference)
+    assert name == "bezirksbericht_2026-Q2_alle.pdf"
+    assert data.startswith(b"%PDF-")
+    assert pdf_pages(data) == 1 + 3 + 2
+    text = pdf_text(data)
+    for expected in ("Bezirksbericht Stadtbezirksmanagement", "Stadtbezirk 06 Kirchrode",
+                     "Stadtbezirk 10 Linden-Limmer", "Anliegen pro Monat nach Handlungsfeld",
+                     "Vereinbarungen nach Fachbereich", "Anliegen je Stadtbezirk"):  # fmt: skip
+        assert expected.encode("cp1252") in text, expected
+
+
+async def test_xlsx_has_a_sheet_per_table_with_the_figures(env: BotEnv) -> None:
+    fig, reference = await figures_of(env)
+    _, data = report_files.render("xlsx", fig, reference)
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Übersicht", "Handlungsfelder", "Monate", "Stadtteile",
+                               "Vereinbarungen", "Konferenzen", "Projekte"]  # fmt: skip
+    rows = [list(r) for r in book["Übersicht"].iter_rows(values_only=True)]
+    header = rows[0]
+    assert [r[0] for r in rows[1:]] == ["06 Kirchrode-Bemerode-Wülferode", "10 Linden-Limmer",
+                                        "Gesamt"]  # fmt: skip
+    value = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert value["10 Linden-Limmer"]["Anliegen eingegangen"] == 5
+    assert value["Gesamt"]["Anliegen eingegangen"] == 9
+    assert value["Gesamt"]["Erste Reaktion, Median (AT)"] == 0.5
+    assert value["Gesamt"]["Erledigung, 90 % (AT)"] == 8
+    assert value["Gesamt"]["Offen: ältestes (AT)"] == 61
+    assert value["Gesamt"]["Anteil Lotse"] == pytest.approx(3 / 7)
+    assert value["Gesamt"]["Quote pünktlich"] == pytest.approx(1 / 3)
+    assert book["Übersicht"].cell(2, header.index("Anteil Lotse") + 1).number_format == "0.0%"
+    months = list(book["Monate"].iter_rows(values_only=True))
+    assert len(months) == 1 + 4 + 5
+    assert ("10 Linden-Limmer", "2026-04", "Familie", 1) in months
+    agreements = list(book["Vereinbarungen"].iter_rows(values_only=True))
+    assert [r[:2] for r in agreements[1:]] == [("06 Kirchrode-Bemerode-Wülferode", "FB 67"),
+                                               ("10 Linden-Limmer", "FB 32"),
+                                               ("10 Linden-Limmer", "FB 61")]  # fmt: skip
+    assert agreements[3][2:9] == (2, 1, 1, 0, 0, 0, 1)
+    conferences = list(book["Konferenzen"].iter_rows(values_only=True))
+    assert conferences[1:] == [("06 Kirchrode-Bemerode-Wülferode", 2026, 1, 2, "offen"),
+                               ("10 Linden-Limmer", 2026, 2, 2, "erfüllt")]  # fmt: skip
+    projects = list(book["Projekte"].iter_rows(values_only=True))
+    assert projects[1:] == [("06 Kirchrode-Bemerode-Wülferode", 2026, 0, 1, "nicht erfüllt"),
+                            ("10 Linden-Limmer", 2026, 2, 1, "erfüllt")]  # fmt: skip
+
+
+async def test_csv_holds_every_table_in_long_format(env: BotEnv) -> None:
+    fig, reference = await figures_of(env)
+    _, data = report_files.render("csv", fig, reference)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Tabelle", "Stadtbezirk", "Gruppe", "Merkmal", "Wert"]
+    assert ["Übersicht", "10 Linden-Limmer", "", "Anliegen eingegangen", "5"] in rows
+    assert ["Übersicht", "Gesamt", "", "Anteil Lotse", "0,4286"] in rows
+    assert ["Übersicht", "Gesamt", "", "Erste Reaktion, Median (AT)", "0,5"] in rows
+    assert ["Monate", "06 Kirchrode-Bemerode-Wülferode", "2026-06 / Senioren", "Anliegen",
+            "1"] in rows  # fmt: skip
+    assert ["Vereinbarungen", "10 Linden-Limmer", "FB 32", "davon überfällig", "2"] in rows
+    assert {r[0] for r in rows[1:]} == {"Übersicht", "Handlungsfelder", "Monate", "Stadtteile",
+                                        "Vereinbarungen", "Konferenzen", "Projekte"}  # fmt: skip
+
+
+async def test_exports_contain_no_personal_data_of_residents(env: BotEnv) -> None:
+    fig, reference = await figures_of(env, plant=True)
+    assert fig.per_district["10"].received == 6  # the planted concern is counted ...
+    streams = {
+        "pdf": pdf_text(report_files.render("pdf", fig, reference)[1]),
+        "xlsx": xlsx_text(report_files.render("xlsx", fig, reference)[1]),
+        "csv": report_files.render("csv", fig, reference)[1],
+    }
+    streams |= {c.name: c.png() for c in charts.report_charts(fig, reference)}
+    for name, data in streams.items():
+        if not name.startswith(("anliegen", "vereinbarungen", "bezirke")):
+            assert "Linden-Limmer".encode("cp1252") in data, name  # the search does see text
+        for secret in PERSONAL:  # ... but nothing personal of it leaves the database
+            for encoding in ("utf-8", "cp1252", "utf-16-le"):
+                assert secret.encode(encoding) not in data, (name, secret)
+    assert not any(secret in repr(fig) for secret in PERSONAL)
+
+
+def test_cli_writes_the_report_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(tmp_path)
+
+    async def prepare() -> None:
+        engine, maker = await open_storage(settings)
+        async with session_scope(maker) as session:
+            await seed(session)
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    monkeypatch.setattr(cli, "_settings", lambda: settings)
+    out = tmp_path / "out"
+    out.mkdir()
+    code = cli.main(["report", "--period", "2026-Q2", "--district", "10", "--format", "xlsx",
+                     "--output", str(out)])  # fmt: skip
+    assert code == 0
+    path = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert path == out / "bezirksbericht_2026-Q2_bezirk-10.xlsx"
+    book = load_workbook(path)
+    overview = list(book["Übersicht"].iter_rows(values_only=True))
+    assert [r[0] for r in overview[1:]] == ["10 Linden-Limmer", "Gesamt"]
+    assert overview[1][1] == 5
+    assert cli.main(["report", "--period", "Sommer", "--format", "csv"]) == 2
+    assert datetime.now(TZ).year >= 2026

@@ -1,0 +1,137 @@
+"""/bericht end to end: a manager sees their district, the coordination all districts and
+one it picks; residents and forged buttons get the refusal."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from bot.offline.fake_api import SentMessage
+from bot.offline.simulator import SimUser
+from bot.services.roles import Role
+from bot.storage.db import session_scope
+from tests.conftest import BotEnv
+from tests.helpers import bind_role, consent
+from tests.test_figures import seed
+from tests.test_report_files import pdf_pages, png_size
+
+MANAGER = 700_010
+COORDINATOR = 700_100
+REFUSAL = "Sorry, you are not allowed to do that."
+
+
+async def staff(env: BotEnv, telegram_id: int, role: Role, district: str | None = None) -> SimUser:
+    await bind_role(env, telegram_id, role, district=district, first_name="Anna")
+    assert env.sim is not None
+    return env.sim.user(telegram_id, first_name="Anna", language_code="en")
+
+
+async def seeded(env: BotEnv) -> None:
+    async with session_scope(env.services.session_maker) as session:
+        await seed(session)
+
+
+async def press(user: SimUser, label: str) -> list[SentMessage]:
+    """Press a button; the bot's messages in answer."""
+    before = len(user.messages)
+    await user.press(label)
+    return user.messages[before:]
+
+
+async def press_data(user: SimUser, data: str) -> list[SentMessage]:
+    before = len(user.messages)
+    await user.press_data(data)
+    return user.messages[before:]
+
+
+def photos(messages: list[SentMessage]) -> list[bytes]:
+    return [m.photo.content for m in messages if m.photo is not None and m.photo.content]
+
+
+def documents(messages: list[SentMessage]) -> list[tuple[str, bytes]]:
+    return [(m.document.file_name or "", m.document.content or b"") for m in messages
+            if m.document is not None]  # fmt: skip
+
+
+async def test_manager_gets_their_district_with_charts_and_files(env: BotEnv) -> None:
+    await seeded(env)
+    manager = await staff(env, MANAGER, Role.MANAGER, "10")
+    answer = await manager.send("/bericht 2026-Q2")
+    summary = answer[0].plain_text
+    assert summary.startswith("Report for district 10 Linden-Limmer, Q2 2026")
+    assert "Concerns received: 5 (residents 3, actors 1, district council 1)" in summary
+    assert "Triage: Lotse 2 (50 %), Kümmerer 2 (50 %); the contact helped in 50 % of the Lotse" \
+        in summary  # fmt: skip
+    assert "First response: median 0.5, 90 % within 1 working days" in summary
+    assert "Resolution: median 1, 90 % within 8 working days" in summary
+    assert "Agreements due: 4; on time 1, late 1, open 2 (overdue 0), escalated 2" in summary
+    assert "Projects: 2; district-years without a project: 0" in summary
+    pictures = photos(answer)
+    assert len(pictures) == 2  # one district: no comparison chart
+    assert all(png_size(p) == (1080, 720) for p in pictures)
+    assert [m.caption for m in answer if m.photo] == [
+        "Anliegen pro Monat nach Handlungsfeld", "Vereinbarungen nach Fachbereich"]
+    assert manager.buttons(answer[-1]) == ["PDF", "Excel (XLSX)", "CSV", "Other period"]
+
+    [(name, pdf)] = documents(await press(manager, "PDF"))
+    assert name == "bezirksbericht_2026-Q2_bezirk-10.pdf"
+    assert pdf_pages(pdf) == 1 + 2 + 1
+    [(name, xlsx)] = documents(await press(manager, "Excel (XLSX)"))
+    book = load_workbook(io.BytesIO(xlsx))
+    assert [r[0] for r in book["Übersicht"].iter_rows(values_only=True)][1:] == [
+        "10 Linden-Limmer", "Gesamt"]
+    [(name, csv)] = documents(await press(manager, "CSV"))
+    assert name.endswith(".csv") and b"Linden-Limmer" in csv
+
+    assert (await manager.send("/bericht 2026-Q2 6"))[-1].plain_text == REFUSAL
+    answer = await manager.press_data("rp:p:2026-Q2:06")  # a forged button
+    assert answer is not None and answer.text == REFUSAL and answer.show_alert
+    [(name, _)] = documents(await press_data(manager, "rp:f:pdf:2026-Q2:*"))  # * = their own
+    assert name == "bezirksbericht_2026-Q2_bezirk-10.pdf"
+    answer = await manager.press_data("rp:f:pdf:2026-Q9:*")  # no such period
+    assert answer is not None and answer.text == REFUSAL
+    answer = await manager.press_data("rp:d:2026-Q2")  # choosing districts: coordination only
+    assert answer is not None and answer.text == REFUSAL
+    assert "I do not know this period" in (await manager.send("/bericht Sommer"))[-1].plain_text
+
+
+async def test_coordinator_sees_all_districts_and_picks_one(env: BotEnv) -> None:
+    await seeded(env)
+    coordinator = await staff(env, COORDINATOR, Role.COORDINATOR)
+    menu = await coordinator.send("/bericht")
+    assert coordinator.buttons(menu[-1])[:4] == ["This month", "Last month", "This quarter",
+                                                 "Last quarter"]  # fmt: skip
+    last_quarter = await press(coordinator, "Last quarter")  # the clock stands in March 2026
+    assert last_quarter[0].plain_text.startswith("Report for 13 districts, Q4 2025")
+    answer_msgs = await coordinator.send("/bericht 2026-Q2")
+    assert answer_msgs[0].plain_text.startswith("Report for 13 districts, Q2 2026")
+    assert "Concerns received: 10 (residents" in answer_msgs[0].plain_text  # C8 in district 01
+    assert len(photos(answer_msgs)) == 3  # with the districts side by side
+    assert "Choose district" in coordinator.buttons(answer_msgs[-1])
+
+    picker = await press(coordinator, "Choose district")
+    assert coordinator.buttons(picker[-1])[:2] == ["All districts", "01 Mitte"]
+    chosen = await press(coordinator, "06 Kirchrode-Bemerode-Wülferode")
+    assert chosen[0].plain_text.startswith(
+        "Report for district 06 Kirchrode-Bemerode-Wülferode, Q2 2026")
+    assert "Concerns received: 4 (residents 3, actors 1, district council 0)" in \
+        chosen[0].plain_text  # fmt: skip
+    assert len(photos(chosen)) == 2
+    [(name, pdf)] = documents(await press(coordinator, "PDF"))
+    assert name == "bezirksbericht_2026-Q2_bezirk-06.pdf" and pdf_pages(pdf) == 4
+    [(name, pdf)] = documents(await press_data(coordinator, "rp:f:pdf:2026-Q2:*"))
+    assert name == "bezirksbericht_2026-Q2_alle.pdf" and pdf_pages(pdf) == 1 + 3 + 13
+
+
+async def test_residents_and_reps_are_refused(env: BotEnv) -> None:
+    await seeded(env)
+    assert env.sim is not None
+    resident = env.sim.user(5_001, first_name="Erika", language_code="en")
+    await consent(resident)
+    assert (await resident.send("/bericht 2026-Q2"))[-1].plain_text == REFUSAL
+    answer = await resident.press_data("rp:f:csv:2026-Q2:*")
+    assert answer is not None and answer.text == REFUSAL
+    assert not documents(resident.messages)
+    rep = await staff(env, 700_061, Role.REP, "10")
+    assert (await rep.send("/bericht"))[-1].plain_text == REFUSAL
