@@ -49,6 +49,7 @@ import asyncio
 import contextlib
 import contextvars
 import cProfile
+import gc
 import json
 import logging
 import math
@@ -548,6 +549,8 @@ async def open_loop(stand: Stand, duration: float, drain: float, seed: int) -> d
     RECORDS.clear()
     reset_peak_rss()
     rss0 = rss_kb()
+    stalls = StallWatch()
+    stalls.start()
     cpu0 = time.process_time()
     start = time.perf_counter()
     end = start + duration
@@ -568,6 +571,7 @@ async def open_loop(stand: Stand, duration: float, drain: float, seed: int) -> d
         plans.append(resident_loop(resident, offset, thinks))
     await asyncio.gather(*plans)
     offered_until = time.perf_counter()
+    await stalls.stop()
     processed_in_window = sum(
         1 for r in RECORDS.values() if r.done is not None and r.done <= offered_until
     )
@@ -580,11 +584,56 @@ async def open_loop(stand: Stand, duration: float, drain: float, seed: int) -> d
     dropped = await drain_queue(stand.app)
     await asyncio.wait_for(queue.join(), 60)
     stopped = time.perf_counter()
-    return summarise_open_loop(
+    result = summarise_open_loop(
         list(RECORDS.values()), duration=offered_until - start, stopped=stopped,
         processed_in_window=processed_in_window, dropped=dropped, cpu=cpu_window,
         rss0=rss0,
     )
+    return {**result, **stalls.figures()}
+
+
+class StallWatch:
+    """Event-loop lag (a 10 ms ticker's overshoot) and full garbage collections meanwhile."""
+
+    TICK = 0.010
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self.collections: list[float] = []
+        self._gc_started = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        gc.callbacks.append(self._on_gc)
+        self._task = asyncio.create_task(self._tick())
+
+    async def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _tick(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(self.TICK)
+            self.lags.append(time.perf_counter() - before - self.TICK)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.collections.append(time.perf_counter() - self._gc_started)
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "lag_p99": percentile(self.lags, 99), "lag_max": max(self.lags, default=math.nan),
+            "gc2_count": len(self.collections),
+            "gc2_max": max(self.collections, default=0.0),
+        }
 
 
 def summarise_open_loop(
@@ -696,6 +745,9 @@ def run_child(args: argparse.Namespace) -> None:
 
 
 # --- the parent: run the phases, print the tables -----------------------------------------
+LOADS: dict[str, tuple[float, float]] = {}  # phase -> 1-minute load average before, after
+
+
 def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--phase", name,
                "--seed", str(args.seed)]
@@ -703,10 +755,11 @@ def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
         command.append("--quick")
     if args.profile:
         command += ["--profile", str(args.profile)]
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
     print(f"  {name} …", end="", file=sys.stderr, flush=True)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     print(f" {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    LOADS[name] = (load_before, os.getloadavg()[0])
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
         raise SystemExit(f"phase {name} failed with exit code {done.returncode}")
@@ -891,6 +944,11 @@ def print_load50(rows: list[tuple[str, dict[str, Any]]], size: dict[str, float])
               f"lost {r['lost']}, out of order {r['out_of_order']})")
     print("  answer = until the first message to the resident is answered by the fake API; "
           "done = until the processor finished the update (outbox flush included)")
+    print("  event-loop stalls (10 ms ticker overshoot) and full GCs while offering:")
+    for title, r in rows:
+        print(f"    {title}: lag p99 {ms(r['lag_p99'])}, max {ms(r['lag_max'])}; "
+              f"{r['gc2_count']} full GC" + (f", longest {ms(r['gc2_max'])}" if r["gc2_count"]
+                                                else ""))
 
 
 def main() -> None:
@@ -913,7 +971,10 @@ def main() -> None:
     started = time.perf_counter()
     results = {name: run_phase(name, args) for name in wanted}
     print_report(results, args)
-    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    loads = ", ".join(f"{name} {a:.1f}→{b:.1f}" for name, (a, b) in LOADS.items())
+    print(f"\nload average (1 min) before→after each phase, {len(os.sched_getaffinity(0))} CPUs: "
+          f"{loads}; other processes on this machine compete for the CPUs")
+    print(f"(total {time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":

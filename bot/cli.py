@@ -1,4 +1,5 @@
-"""The `bezirksbot` command: run, demo, migrate, invite, start (run with a token, else demo)."""
+"""The `bezirksbot` command: run, serve, demo, migrate, invite, report, start (run with a
+token, else demo)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,27 @@ def cmd_run(settings: Settings) -> int:
         return 2
     from bot.runner import run_polling
 
-    run_polling(settings)
+    return run_polling(settings)  # 0, or 3 when the leader lock was lost (restart us)
+
+
+def cmd_serve(settings: Settings) -> int:
+    """The webhook server (with /healthz, /metrics and Open311) until SIGTERM or Ctrl-C."""
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    problems = settings.webhook_problems()
+    if problems:
+        print("Cannot start the webhook server:\n" + "".join(f"  - {p}\n" for p in problems)
+              + "Set them in .env (see .env.example).", file=sys.stderr)  # fmt: skip
+        return 2
+    from bot.web.server import serve
+
+    try:
+        asyncio.run(serve(settings))
+    except OSError as error:  # e.g. the port is taken
+        print(f"Cannot listen on {settings.listen_host}:{settings.listen_port}: {error}",
+              file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 
@@ -41,6 +62,31 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from bot.offline.demo import run_demo
 
     return asyncio.run(run_demo(settings, database=args.database, script=args.script))
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """SQLite: an online copy into a timestamped file. PostgreSQL: the pg_dump to run."""
+    from bot.storage import backup
+
+    output = args.output
+    if settings.database_url.startswith("postgresql"):
+        print("The database is PostgreSQL: back it up with pg_dump (password in PGPASSWORD or "
+              "~/.pgpass), e.g. from cron:\n  "
+              + backup.pg_dump_command(settings.database_url, output)
+              + "\nRestore with pg_restore --clean --dbname=<database> <file>. "
+              "No backup was written.")  # fmt: skip
+        return 2
+    source = settings.sqlite_path()
+    if source is None:
+        print(f"Cannot back up {settings.database_url!r}: not a SQLite file.", file=sys.stderr)
+        return 2
+    try:
+        result = backup.backup_sqlite(source, backup.target_path(source, output))
+    except backup.BackupError as error:
+        print(f"Backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"Backup written: {result.path} ({result.size} bytes)")
+    return 0
 
 
 def cmd_migrate(settings: Settings) -> int:
@@ -195,10 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("start", help="run the bot if a token is configured, otherwise the demo")
     sub.add_parser("run", help="run the bot with long polling (needs TELEGRAM_BOT_TOKEN)")
+    sub.add_parser("serve", help="run the bot behind a webhook, with /healthz, /metrics and "
+                   "Open311 (needs TELEGRAM_BOT_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET)")
     demo = sub.add_parser("demo", help="try the bot offline in the terminal, no token needed")
     demo.add_argument("--database", default="./data/demo.sqlite3", help="SQLite file for the demo")
     demo.add_argument("--script", default=None, help="read demo input lines from this file")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    backup = sub.add_parser("backup", help="copy the SQLite database while the bot runs "
+                            "(PostgreSQL: prints the pg_dump command)")
+    backup.add_argument("--output", help="file or folder for the copy (default: a "
+                        "timestamped file in backups/ beside the database)")
     invite = sub.add_parser("invite", help="create a one-time invitation link for a staff role")
     invite.add_argument("role", nargs="?", help="manager, deputy, rep, coordinator or admin")
     invite.add_argument("--district", action="append", default=[],
@@ -228,8 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_demo(settings, args)
     if command == "run":
         return cmd_run(settings)
+    if command == "serve":
+        return cmd_serve(settings)
     if command == "demo":
         return cmd_demo(settings, args)
+    if command == "backup":
+        return cmd_backup(settings, args)
     if command == "migrate":
         return cmd_migrate(settings)
     if command == "invite":

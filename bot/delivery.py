@@ -7,7 +7,10 @@ crash can at worst repeat the one message that was in flight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
+from datetime import datetime
 from typing import Any
 
 from telegram import Bot, InputMediaPhoto, Message
@@ -22,6 +25,7 @@ from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+BATCH = 50  # messages taken (and on PostgreSQL claimed) at a time
 
 
 class OutboxSender:
@@ -39,15 +43,33 @@ class OutboxSender:
         sent = 0
         async with self._lock:
             while True:
+                claimed_at = self._clock.now()
                 async with session_scope(self._maker) as session:
-                    batch = await outbox.due_messages(session, now=self._clock.now())
+                    batch = await outbox.due_messages(session, now=claimed_at, limit=BATCH)
                 if not batch:
                     return sent
                 self._queued_more = False
-                for message in batch:
-                    sent += await self._deliver(bot, message)
-                if len(batch) < 50 and not self._queued_more:
+                started, done = time.monotonic(), 0
+                try:
+                    for message in batch:
+                        if time.monotonic() - started > outbox.CLAIM_SECONDS / 2:
+                            break  # slow sending (flood waits): claim the rest afresh
+                        sent += await self._deliver(bot, message)
+                        done += 1
+                finally:
+                    if done < len(batch):  # an error or the time limit: give the rest back
+                        await self._release(batch[done:], claimed_at)
+                if len(batch) < BATCH and not self._queued_more and done == len(batch):
                     return sent
+
+    async def _release(self, messages: list[OutboxMessage], claimed_at: datetime) -> None:
+        """Unsent messages of a claimed batch are due again at once (PostgreSQL claims)."""
+        with contextlib.suppress(Exception):  # else the claim simply runs out
+            async with session_scope(self._maker) as session:
+                await outbox.release(
+                    session, message_ids=[m.id for m in messages],
+                    claimed_until=outbox.claim_until(claimed_at), now=self._clock.now(),
+                )
 
     async def _deliver(self, bot: Bot, message: OutboxMessage) -> int:
         try:
@@ -67,11 +89,13 @@ class OutboxSender:
             return 0
         async with session_scope(self._maker) as session:
             await outbox.mark_sent(
-                session, message_id=message.id, now=self._clock.now(), telegram_message_id=result.message_id
+                session, message_id=message.id, now=self._clock.now(),
+                telegram_message_id=result.message_id,
             )
             if message.case_id is not None:
                 await cases.link_message(
-                    session, case_id=message.case_id, chat_id=message.chat_id, message_id=result.message_id
+                    session, case_id=message.case_id, chat_id=message.chat_id,
+                    message_id=result.message_id,
                 )
         return 1
 
@@ -79,7 +103,8 @@ class OutboxSender:
         log.warning("outbox %s: %s, will retry", message.id, error)
         async with session_scope(self._maker) as session:
             await outbox.mark_retry(
-                session, message_id=message.id, now=self._clock.now(), error=error, wait_seconds=wait
+                session, message_id=message.id, now=self._clock.now(), error=error,
+                wait_seconds=wait,
             )
 
     async def _unreachable(self, message: OutboxMessage) -> None:
@@ -96,7 +121,9 @@ class OutboxSender:
     async def _give_up(self, message: OutboxMessage, error: str) -> None:
         log.warning("outbox %s: %s, not retried", message.id, error)
         async with session_scope(self._maker) as session:
-            await outbox.mark_failed(session, message_id=message.id, now=self._clock.now(), error=error)
+            await outbox.mark_failed(
+                session, message_id=message.id, now=self._clock.now(), error=error
+            )
 
 
 def _seconds(value: Any) -> float:
@@ -116,9 +143,10 @@ async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
         await bot.send_location(chat_id, latitude=latitude, longitude=longitude)
     document = data.get("document")
     if document:
+        content = document["content"]
         return await bot.send_document(
             chat_id,
-            document=document["content"].encode() if isinstance(document["content"], str) else document["content"],
+            document=content.encode() if isinstance(content, str) else content,
             filename=document["filename"],
             caption=data.get("text") or None,
         )

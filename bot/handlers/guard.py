@@ -2,9 +2,10 @@
 no oversized files.
 
 Group -20 drops updates whose fields have the wrong types (only a broken or forged sender
-produces them) and updates already processed (the same `update_id` again, e.g. after a crash
-before Telegram saw the new offset). Group -15 applies flood control per user and the upload
-size limit. The group guard for non-private chats follows at -10 (fallback.py).
+produces them; see SoundUpdates) and updates already processed (the same `update_id` again,
+e.g. after a crash before Telegram saw the new offset). Group -15 applies flood control per
+user and the upload size limit. The group guard for non-private chats follows at -10
+(fallback.py).
 
 Processing is at most once: the id is recorded before the handlers run, so an update whose
 handling failed half-way is not repeated when Telegram delivers it again.
@@ -12,12 +13,13 @@ handling failed half-way is not repeated when Telegram delivers it again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import types
 import typing
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -49,48 +51,57 @@ ATTACHMENTS = ("document", "video", "audio", "voice", "video_note", "animation",
 
 
 # --- well-formed updates ------------------------------------------------------------------
-_HINTS: dict[type, dict[str, Any]] = {}
+Field = tuple[str, Any, bool]  # name, type hint, whether None is allowed
+_FIELDS: dict[type, tuple[Field, ...]] = {}
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    """The constructor's type hints of a Telegram class (resolved once per class)."""
-    if cls not in _HINTS:
+def _fields(cls: type) -> tuple[Field, ...]:
+    """The constructor's typed fields of a Telegram class (resolved once per class)."""
+    if cls not in _FIELDS:
         try:
             hints = typing.get_type_hints(cls.__init__, globalns=vars(telegram))  # type: ignore[misc]
         except Exception:  # a class whose hints do not resolve is not checked, not refused
             hints = {}
         hints.pop("return", None)
         hints.pop("api_kwargs", None)
-        _HINTS[cls] = hints
-    return _HINTS[cls]
+        _FIELDS[cls] = tuple((name, hint, _misfit(None, hint, 0) is None)
+                             for name, hint in hints.items())
+    return _FIELDS[cls]
 
 
-def _fits(value: object, hint: Any, depth: int) -> bool:
+def _misfit(value: object, hint: Any, depth: int) -> str | None:
+    """None if `value` fits the type hint, else the path below it that does not ("" here)."""
     origin = get_origin(hint)
-    if hint is Any or hint is object:
-        return True
     if origin in (Union, types.UnionType):
-        return any(_fits(value, arg, depth) for arg in get_args(hint))
+        found = [_misfit(value, arg, depth) for arg in get_args(hint)]
+        return None if None in found else max(found, key=len)  # type: ignore[type-var]
     if hint is type(None):
-        return value is None
+        return None if value is None else ""
     if origin is Literal:
-        return value in get_args(hint)
+        return None if value in get_args(hint) else ""
     if origin in (Sequence, list, tuple) or hint in (list, tuple):
+        if not isinstance(value, list | tuple):
+            return ""
         args = [a for a in get_args(hint) if a is not Ellipsis]
-        return isinstance(value, list | tuple) and all(
-            _fits(item, args[0], depth) for item in value
-        ) if args else isinstance(value, list | tuple)
+        for index, item in enumerate(value if args else ()):
+            below = _misfit(item, args[0], depth)
+            if below is not None:
+                return f"[{index}]{below}"
+        return None
     if hint is bool:
-        return isinstance(value, bool)
+        return None if isinstance(value, bool) else ""
     if hint is int:
-        return type(value) is int and -MAX_INT <= value < MAX_INT
+        return None if type(value) is int and -MAX_INT <= value < MAX_INT else ""
     if hint is float:
-        return type(value) in (int, float)
+        return None if type(value) in (int, float) else ""
     if hint is str:
-        return isinstance(value, str) and _encodable(value)
+        return None if isinstance(value, str) and _encodable(value) else ""
     if isinstance(hint, type) and issubclass(hint, TelegramObject):
-        return isinstance(value, hint) and problem(value, depth + 1) is None
-    return True  # dates, enums and the like: python-telegram-bot has converted them
+        if not isinstance(value, hint):
+            return ""
+        below = problem(value, depth + 1)
+        return None if below is None else "." + below
+    return None  # dates, enums and the like: python-telegram-bot has converted them
 
 
 def _encodable(text: str) -> bool:
@@ -106,12 +117,15 @@ def problem(obj: TelegramObject, depth: int = 0) -> str | None:
     """The first field whose value does not have the type the Bot API promises, else None."""
     if depth > MAX_DEPTH:
         return "nesting"
-    for name, hint in _hints(type(obj)).items():
+    for name, hint, nullable in _fields(type(obj)):
         value = getattr(obj, name, None)
         if value is None:
-            continue  # a required field that is missing is checked where it matters
-        if not _fits(value, hint, depth):
-            return f"{type(obj).__name__}.{name}"
+            if nullable:
+                continue
+            return name  # a required field is missing
+        below = _misfit(value, hint, depth)
+        if below is not None:
+            return name + below
     return None
 
 
@@ -127,19 +141,48 @@ def malformed(update: Update) -> str | None:
         # In a private chat the chat id is the user's id; handlers rely on both.
         if user is None or user.id != chat.id:
             return "private chat without its user"
-    if update.callback_query is not None and update.callback_query.from_user is None:
-        return "callback without sender"
+    query = update.callback_query
+    if query is not None and not (query.data or query.game_short_name):
+        # Telegram always sends one of them; without either, every pattern handler matches
+        return "callback without data"
     return None
+
+
+class SoundUpdates(TypeHandler[Update, BotContext, None]):
+    """Every update, but malformed ones are dropped in `check_update`, before the application
+    builds a context: building it reads `user_data` under the sender's id, which fails for an
+    id of the wrong type before any callback could refuse the update. python-telegram-bot
+    treats ApplicationHandlerStop raised there like one raised in a callback."""
+
+    def __init__(self, callback: Callable[[Update, BotContext], Awaitable[None]]) -> None:
+        super().__init__(Update, callback)
+
+    def check_update(self, update: object) -> bool:
+        if not isinstance(update, Update):
+            return False
+        reason = malformed(update)
+        if reason is not None:
+            update_id = update.update_id if type(update.update_id) is int else None
+            log.warning("update %s dropped: malformed (%s)", update_id, reason)
+            raise ApplicationHandlerStop
+        return True
 
 
 # --- each update once -----------------------------------------------------------------------
 class UpdateLedger:
-    """Remember processed update ids: a small LRU in memory, the table behind it."""
+    """Remember processed update ids: a small LRU in memory, the table behind it.
+
+    Ids arriving while a write is under way are written together in the next transaction
+    (one INSERT … ON CONFLICT DO NOTHING each, one commit), so a burst of updates does not
+    queue up for SQLite's single writer one commit at a time.
+    """
 
     def __init__(self, session_maker: SessionMaker, clock: Clock, *, recent: int = RECENT_IDS
                  ) -> None:
         self._maker, self._clock, self._size = session_maker, clock, recent
         self._recent: OrderedDict[int, None] = OrderedDict()
+        self._waiting: dict[int, asyncio.Future[bool]] = {}
+        self._writer: asyncio.Task[None] | None = None
 
     async def first_time(self, update_id: int) -> bool:
         """Record `update_id`; False if it was recorded before (by this or an earlier run)."""
@@ -150,8 +193,28 @@ class UpdateLedger:
         self._recent[update_id] = None
         if len(self._recent) > self._size:
             self._recent.popitem(last=False)
-        async with session_scope(self._maker) as session:
-            return await _insert_once(session, update_id, self._clock.now())
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting[update_id] = future
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="update-ledger")
+        # shield: a cancelled update must not cancel the write its neighbours wait for
+        return await asyncio.shield(future)
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, {}
+            try:
+                async with session_scope(self._maker) as session:
+                    now = self._clock.now()
+                    new = {uid: await _insert_once(session, uid, now) for uid in batch}
+            except Exception as error:  # every update of the batch reports it
+                for future in batch.values():
+                    if not future.done():
+                        future.set_exception(error)
+            else:
+                for update_id, future in batch.items():
+                    if not future.done():
+                        future.set_result(new[update_id])
 
     async def prune(self, *, older_than: timedelta = KEEP_PROCESSED) -> int:
         """Delete rows older than `older_than`; Telegram never redelivers that late."""
@@ -247,12 +310,7 @@ class Guard:
         self.ledger, self.flood, self.max_upload_bytes = ledger, flood, max_upload_bytes
 
     async def once(self, update: Update, context: BotContext) -> None:
-        """Drop malformed updates and updates already processed."""
-        reason = malformed(update)
-        if reason is not None:
-            update_id = update.update_id if isinstance(update.update_id, int) else None
-            log.warning("update %s dropped: malformed (%s)", update_id, reason)
-            raise ApplicationHandlerStop
+        """Drop updates already processed."""
         if not await self.ledger.first_time(update.update_id):
             log.info("update %s was already processed; skipped", update.update_id)
             raise ApplicationHandlerStop
@@ -312,7 +370,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.bot_data[GUARD_KEY] = guard
-    app.add_handler(TypeHandler(Update, guard.once), group=GROUP_ONCE)
+    app.add_handler(SoundUpdates(guard.once), group=GROUP_ONCE)
     app.add_handler(TypeHandler(Update, guard.limits), group=GROUP_LIMITS)
     if app.job_queue is not None:
         app.job_queue.run_repeating(

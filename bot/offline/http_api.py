@@ -249,7 +249,9 @@ class BotApiServer:
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self.requests = 0
-        self.on_call: Callable[[str], None] | None = None  # told each Bot API method name
+        # Told each Bot API call (method, parameters) before it is answered: tests use it to
+        # notice a start or to act at a chosen moment.
+        self.on_call: Callable[[str, JSONDict], None] | None = None
 
     @property
     def url(self) -> str:
@@ -340,6 +342,8 @@ class BotApiServer:
                     return
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             return  # the client went away (a killed bot does that mid-request)
+        except asyncio.CancelledError:
+            return  # stop(): asyncio's stream callback would log a cancelled handler as an error
         finally:
             if task is not None:
                 self._connections.discard(task)
@@ -370,7 +374,7 @@ class BotApiServer:
             raise HttpError(405, "Method Not Allowed")
         data = request_data_from_http(request)
         if self.on_call is not None:
-            self.on_call(method)
+            self.on_call(method, data.parameters)
         try:
             status, body = await self.api.do_request(
                 f"{self.url}/bot{token}/{method}", "POST", data

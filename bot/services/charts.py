@@ -1,11 +1,11 @@
-"""Charts of the figures, drawn with matplotlib's object API (no pyplot, so no global state
-and no display: safe in a worker thread and on a headless server).
+"""Charts of the figures, drawn with matplotlib's object API and the Agg canvas (no pyplot:
+no figure registry, no display; works headless and in a worker thread).
 
 Made for a phone: 1080×720 px at 150 dpi, 11–14 pt text, horizontal bars where the labels
 are long, the Okabe–Ito palette (distinguishable with the common colour-vision
 deficiencies). Labels are German literals: the charts are documents of the city and go
 into the German PDF unchanged, whatever language the reader's chat uses. Each chart keeps
-the numbers it plotted (`Chart.data`), so tests check what is drawn, not only that it is.
+the numbers it plotted (`categories`, `series`), so tests check what is drawn.
 """
 
 from __future__ import annotations
@@ -125,6 +125,10 @@ def _stacked(
     if not any(base):
         ax.text(0.5, 0.5, "Keine Daten im Zeitraum", transform=ax.transAxes, ha="center",
                 va="center", fontsize=13, color="#555555")  # fmt: skip
+        if horizontal:  # the categories spread as if there were bars
+            ax.set_ylim(len(categories) - 0.4, -0.6)
+        else:
+            ax.set_xlim(-0.6, len(categories) - 0.4)
     columns = min(len(series), 3) or 1
     rows = -(-len(series) // columns)
     if series and any(base):  # below the bars: on a phone the width is worth more than height
@@ -200,10 +204,11 @@ def report_charts(
     figures: Figures, reference: ReferenceData, size: tuple[float, float] = PHONE_SIZE
 ) -> list[Chart]:
     """The charts of a report; the district comparison only when there is more than one."""
-    charts = [concerns_per_month(figures, reference, size),
-              agreements_per_department(figures, reference, size)]  # fmt: skip
-    if len(figures.districts) > 1:
-        charts.append(districts_side_by_side(figures, reference, size))
+    with RENDER_LOCK:  # built with the settings of the moment: not while a PDF changes them
+        charts = [concerns_per_month(figures, reference, size),
+                  agreements_per_department(figures, reference, size)]  # fmt: skip
+        if len(figures.districts) > 1:
+            charts.append(districts_side_by_side(figures, reference, size))
     return charts
 
 

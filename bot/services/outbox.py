@@ -61,18 +61,65 @@ def enqueue(
     return message
 
 
-async def due_messages(session: AsyncSession, *, now: datetime, limit: int = 50) -> list[OutboxMessage]:
-    rows = await session.scalars(
-        select(OutboxMessage)
+CLAIM_SECONDS = 120.0  # how long a taken message is reserved for the instance sending it
+
+
+async def due_messages(
+    session: AsyncSession, *, now: datetime, limit: int = 50, claim_seconds: float = CLAIM_SECONDS
+) -> list[OutboxMessage]:
+    """Take the messages due for sending, oldest first.
+
+    On PostgreSQL several instances may send at once: the rows are taken with
+    `FOR UPDATE SKIP LOCKED` and claimed by moving `next_attempt_at` to `now + claim_seconds`
+    in this (short) transaction, so no other instance takes them after the commit. Sending
+    then records sent, retry or failure, each of which replaces the claim; the messages of an
+    instance that died while sending are due again when the claim runs out. SQLite serves a
+    single instance and takes the rows without claiming them.
+    """
+    pending = (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.next_attempt_at <= now,
+    )
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        rows = await session.scalars(
+            select(OutboxMessage).where(*pending).order_by(OutboxMessage.id).limit(limit)
+        )
+        return list(rows)
+    due = (
+        select(OutboxMessage.id).where(*pending).order_by(OutboxMessage.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=claim_until(now, claim_seconds))
+        .returning(OutboxMessage),
+        execution_options={"synchronize_session": False},
+    )
+    return sorted(claimed, key=lambda message: message.id)
+
+
+def claim_until(now: datetime, claim_seconds: float = CLAIM_SECONDS) -> datetime:
+    return now + timedelta(seconds=claim_seconds)
+
+
+async def release(
+    session: AsyncSession, *, message_ids: list[int], claimed_until: datetime, now: datetime
+) -> None:
+    """Give taken but unsent messages back (still claimed by us), due at once."""
+    if not message_ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
         .where(
+            OutboxMessage.id.in_(message_ids),
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.failed_at.is_(None),
-            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.next_attempt_at == claimed_until,
         )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+        .values(next_attempt_at=now)
     )
-    return list(rows)
 
 
 async def mark_sent(
@@ -86,7 +133,8 @@ async def mark_sent(
 
 
 async def mark_retry(
-    session: AsyncSession, *, message_id: int, now: datetime, error: str, wait_seconds: float | None
+    session: AsyncSession, *, message_id: int, now: datetime, error: str,
+    wait_seconds: float | None,
 ) -> None:
     """Back off exponentially, or wait as long as Telegram told us to."""
     message = await session.get(OutboxMessage, message_id)
@@ -101,7 +149,9 @@ async def mark_retry(
     message.next_attempt_at = now + timedelta(seconds=delay)
 
 
-async def mark_failed(session: AsyncSession, *, message_id: int, now: datetime, error: str) -> None:
+async def mark_failed(
+    session: AsyncSession, *, message_id: int, now: datetime, error: str
+) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)

@@ -35,9 +35,6 @@ from bot.services.figures import (
 )
 from bot.services.reference import ReferenceData
 
-FORMATS = ("pdf", "xlsx", "csv")
-MIME = {"pdf": "application/pdf", "csv": "text/csv",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
 RULE = {"met": "erfüllt", "open": "offen", "missed": "verfehlt"}
 NOTE = ("Pseudonymisiert: ohne Namen, Kontaktdaten, Telegram-Kennungen und Freitexte von "
         "Einwohnerinnen und Einwohnern. Dauern in Arbeitstagen (Niedersachsen), der Tag des "

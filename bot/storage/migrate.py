@@ -6,9 +6,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# pg_advisory_xact_lock key: instances starting together migrate one after the other
+MIGRATION_LOCK_KEY = 0x62657A6D69677261  # "bezmigra"
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -28,6 +31,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        await _serialize(connection)
         await connection.run_sync(_upgrade)
 
 
@@ -38,4 +42,14 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
         command.downgrade(config, revision)
 
     async with engine.begin() as connection:
+        await _serialize(connection)
         await connection.run_sync(_downgrade)
+
+
+async def _serialize(connection: AsyncConnection) -> None:
+    """On PostgreSQL, hold a transaction-scoped advisory lock for the whole migration (one
+    transaction there), so a second instance waits and then finds the schema up to date."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+        )

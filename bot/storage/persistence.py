@@ -13,13 +13,45 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from telegram.ext import BasePersistence, PersistenceInput
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application, BasePersistence, PersistenceInput, TypeHandler
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import PersistenceEntry
 
 UserData = dict[Any, Any]
+PERSIST_GROUP = 10_000  # after every other handler group
+
+
+def persist_after_each_update(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Write changed conversation states and user data after each update, not only every
+    `update_interval` seconds: an instance that dies between two updates then leaves the
+    latest state for the one that takes over (python-telegram-bot writes in intervals)."""
+
+    async def write(_update: object, context: Any) -> None:
+        await context.application.update_persistence()
+
+    app.add_handler(TypeHandler(Update, write), group=PERSIST_GROUP)
+
+
+async def _upsert(session: AsyncSession, kind: str, key: str, data: Any) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE (safe when two instances write the same row)."""
+    now = datetime.now(UTC)
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    if dialect not in ("sqlite", "postgresql"):
+        await session.merge(PersistenceEntry(kind=kind, key=key, data=data, updated_at=now))
+        return
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(PersistenceEntry).values(kind=kind, key=key, data=data, updated_at=now)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["kind", "key"],
+            set_={"data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
+        )
+    )
 
 
 class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
@@ -48,11 +80,7 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
         if self._written.get((kind, key)) == encoded:
             return  # unchanged since the last write: skip the round trip
         async with session_scope(self._maker) as session:
-            await session.merge(
-                PersistenceEntry(
-                    kind=kind, key=key, data=json.loads(encoded), updated_at=datetime.now(UTC)
-                )
-            )
+            await _upsert(session, kind, key, json.loads(encoded))
         self._written[(kind, key)] = encoded
 
     async def _drop(self, kind: str, key: str) -> None:
@@ -69,10 +97,12 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
         return {int(key): dict(value or {}) for key, value in (await self._load("user")).items()}
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
-        await self._store("user", str(user_id), data)
+        if isinstance(user_id, int):  # a forged update may carry any JSON value as user id
+            await self._store("user", str(user_id), data)
 
     async def drop_user_data(self, user_id: int) -> None:
-        await self._drop("user", str(user_id))
+        if isinstance(user_id, int):
+            await self._drop("user", str(user_id))
 
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
         return None

@@ -1,0 +1,631 @@
+"""Load test of the webhook server: two instances on loopback, a steady stream of updates.
+
+    .venv/bin/python bench/webhook_load.py [--rate 150] [--seconds 30] [--warmup 3]
+                                           [--instances 2] [--api-delay 0] [--database-url URL]
+
+Prints figures and checks them against the targets (at least 100 updates/s sustained, p99
+under 100 ms server-side, no errors); the exit code is 1 when a target is missed.
+
+Set-up
+- Each instance is a child process running `bot.web.server.serve()`, the code behind
+  `bezirksbot serve`: migrations, the real Application (handlers, persistence, guard, jobs,
+  per-chat ordered update processor) and uvicorn on 127.0.0.1 at a free port. Only two
+  things differ from production: the Bot API is the in-process stand-in (FakeBotAPI, passed
+  as `request=`, answering at once or after --api-delay seconds), and the Bot API rate
+  limiter is left out (`rate_limit=False`), since the stand-in is not Telegram.
+- Database: by default one SQLite file per instance (two processes writing one SQLite file
+  would mostly measure its write lock). With --database-url postgresql+asyncpg://..., or when
+  TEST_DATABASE_URL names a PostgreSQL server (a fresh database is created and dropped),
+  both instances share one PostgreSQL database.
+- Users stick to one instance (user id modulo the number of instances): conversation state
+  lives in the process that handles a chat, so a balancer in front of several instances must
+  route by chat (see the report of this benchmark).
+
+The driver (this process) posts updates open loop at a steady rate over HTTP keep-alive
+connections with the secret header, as Telegram would: each slot (1/rate apart) goes to the
+simulated user whose next step is due, or to a new user. A user's steps are /start, "I agree",
+the help menu, a whole intake (new concern, place, "Yes", topic, text, no photos, no contact,
+privately, Send) and "My concerns"; each step is sent 1-3 s after the previous one was
+accepted (as a person types). Button presses carry the message that holds the button: its id
+and content are learnt once before the run from the same bot in-process (a calibration run),
+since a fresh chat always gets the same messages in the same order.
+
+Figures (over the measured window, after --warmup seconds of the same load)
+- throughput: updates accepted per second, and updates whose handling ended in the window
+  per second; "drained" = how long after the last request the last update was done;
+- server-side latency: from the webhook request's arrival at the server to the end of
+  handling its update (all handler groups, the Bot API calls included), per update, recorded
+  by the instance (the listener of `bezirksbot_update_latency_seconds`);
+- client-side latency: the HTTP round trip of the POST (the webhook answers after queueing);
+- errors: HTTP errors and timeouts, handler errors (`bezirksbot_errors_total`), error answers
+  of the Bot API stand-in, replies meaning "wrong state" (e.g. "use the buttons"); and the
+  concerns filed against the intakes that pressed Send.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import heapq
+import itertools
+import json
+import logging
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from telegram import Update
+from telegram.request import RequestData
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.config import Settings  # noqa: E402
+
+# per_message=False is deliberate (see pyproject.toml's pytest filter)
+warnings.filterwarnings("ignore", message="If 'per_message=False'")
+from bot.offline.fake_api import FakeBotAPI, JSONDict  # noqa: E402
+
+SECRET = "bench-webhook-secret-0123456789"
+WEBHOOK_PATH = "/telegram/bench"
+TOKEN = "123456:BENCH"
+ADMIN_ID = 900_001
+FIRST_USER = 300_001
+USER_MESSAGE_IDS = 1_000_000  # the users' own message ids: far from the bot's (1, 2, ...)
+THINK_MIN, THINK_MAX = 1.0, 3.0
+KEEP_ALIVE = 3.0  # seconds a driver connection may idle (uvicorn's limit is 5)
+TARGET_RATE, TARGET_P99_MS = 100.0, 100.0
+WRONG_STATE_MARKERS = (
+    "To stop, send /abbrechen",
+    "To send a concern, press",
+    "I do not know that command",
+    "You are in the middle of a concern",
+    "Something is still missing",
+    "This button is no longer valid",
+    "Sorry, something went wrong",
+    "Please accept the privacy notice",
+)
+COMPLETED_MARKER = "Your concern has the number"
+
+# (kind, text or button label): the steps of one user, in English
+SCRIPT: tuple[tuple[str, str], ...] = (
+    ("text", "/start"),
+    ("press", "I agree"),
+    ("text", "❓ Help"),
+    ("text", "📝 New concern"),
+    ("text", "linden sued"),
+    ("press", "Yes"),
+    ("press", "Public space"),
+    ("text", "The square at the corner is full of rubbish every weekend."),
+    ("press", "Continue without more photos"),
+    ("press", "Skip"),
+    ("press", "No, privately"),
+    ("press", "Send"),
+    ("text", "📋 My concerns"),
+)
+SEND_STEP = 11  # the index of "Send" in SCRIPT
+
+
+def bench_settings(database_url: str, port: int = 8080) -> Settings:
+    return Settings(
+        _env_file=None, database_url=database_url, telegram_bot_token=TOKEN,
+        admin_telegram_ids=[ADMIN_ID], flood_messages_per_minute=0,
+        webhook_url=f"http://127.0.0.1:{port}", webhook_secret=SECRET,
+        webhook_path=WEBHOOK_PATH, listen_host="127.0.0.1", listen_port=port,
+    )
+
+
+# --- the instance (child process) -----------------------------------------------------------
+class CountingAPI(FakeBotAPI):
+    """The stand-in, counting error answers, "wrong state" replies and filed concerns."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(delay=delay)
+        self.errors = self.wrong_state = self.completed = self.requests = 0
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None,
+        read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        self.requests += 1
+        code, body = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        self.calls.clear()  # not needed here; would grow for the whole run
+        if code != 200:
+            self.errors += 1
+        text = (request_data.parameters if request_data else {}).get("text")
+        if isinstance(text, str):
+            self.wrong_state += any(marker in text for marker in WRONG_STATE_MARKERS)
+            self.completed += COMPLETED_MARKER in text
+        return code, body
+
+
+def run_instance(args: argparse.Namespace) -> int:
+    from bot.logging_setup import configure_logging
+    from bot.web.metrics import WebMetrics
+    from bot.web.server import serve
+
+    settings = bench_settings(args.database_url, args.port)
+    configure_logging(settings, level=logging.WARNING)
+    api = CountingAPI(args.api_delay)
+    metrics = WebMetrics()
+    samples: list[tuple[float, float]] = []
+    metrics.listeners.append(lambda received, seconds: samples.append((received, seconds)))
+    cpu: list[float] = []  # CPU seconds at the first update, to leave out the start-up
+    metrics.listeners.append(lambda *_: cpu or cpu.append(time.process_time()))
+    if args.profile:
+        import cProfile
+
+        cProfile.runctx("asyncio.run(serve(settings, request=api, rate_limit=False, "
+                        "metrics=metrics))", globals(), locals(), args.profile)
+    else:
+        asyncio.run(serve(settings, request=api, rate_limit=False, metrics=metrics))
+    Path(args.report).write_text(json.dumps({
+        "samples": samples, "api_errors": api.errors, "wrong_state": api.wrong_state,
+        "completed": api.completed, "api_requests": api.requests,
+        "cpu": time.process_time() - (cpu[0] if cpu else 0.0),
+    }))
+    return 0
+
+
+# --- calibration: which message carries which button ------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "text" or "press"
+    text: str | None = None
+    data: str | None = None  # callback data of the pressed button
+    message: JSONDict | None = None  # the bot's message with the button, in a fresh chat
+
+
+def _text_message(user: JSONDict, message_id: int, text: str) -> JSONDict:
+    content: JSONDict = {"text": text}
+    if text.startswith("/"):
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    return {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": user,
+            **content}
+
+
+def payload(step: Step, user: JSONDict, position: int, update_id: int) -> JSONDict:
+    """The update a user's step arrives as, from Telegram."""
+    if step.kind == "text":
+        assert step.text is not None
+        message = _text_message(user, USER_MESSAGE_IDS + position, step.text)
+        return {"update_id": update_id, "message": message}
+    assert step.message is not None and step.data is not None
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    message = {**step.message, "chat": chat, "date": int(time.time())}
+    query = {"id": f"{user['id']}-{position}", "from": user, "chat_instance": str(user["id"]),
+             "data": step.data, "message": message}
+    return {"update_id": update_id, "callback_query": query}
+
+
+def make_user(user_id: int) -> JSONDict:
+    return {"id": user_id, "is_bot": False, "first_name": "Bench", "language_code": "en"}
+
+
+async def calibrate(folder: Path) -> list[Step]:
+    """Walk one user through SCRIPT in-process; note the message behind every button."""
+    from bot.app import build_application, make_services, open_storage
+    from bot.offline.simulator import Simulator, running
+
+    settings = bench_settings(f"sqlite+aiosqlite:///{folder / 'calibration.sqlite3'}")
+    engine, maker = await open_storage(settings)
+    api = CountingAPI(0.0)
+    app = build_application(settings, make_services(settings, maker), request=api,
+                            rate_limit=False)  # fmt: skip
+    user = make_user(FIRST_USER - 1)
+    steps: list[Step] = []
+    try:
+        async with running(app):
+            sim = Simulator(app, api)
+            for position, (kind, label) in enumerate(SCRIPT):
+                if kind == "text":
+                    step = Step("text", text=label)
+                else:
+                    step = _find_button(api, user["id"], label)
+                update = Update.de_json(payload(step, user, position, position + 1), app.bot)
+                await app.update_queue.put(update)
+                await sim.settle()
+                steps.append(step)
+    finally:
+        await engine.dispose()
+    if api.errors or api.wrong_state or api.completed != 1:
+        raise SystemExit(f"calibration failed: {api.errors} API errors, {api.wrong_state} "
+                         f"wrong-state replies, {api.completed} concerns filed (expected 1)")
+    return steps
+
+
+def _find_button(api: FakeBotAPI, chat_id: int, label: str) -> Step:
+    for message in reversed(api.messages(chat_id)):
+        for button in message.inline_buttons:
+            if label in button.get("text", "") and "callback_data" in button:
+                return Step("press", data=button["callback_data"], message=message.to_dict())
+    raise SystemExit(f"calibration: no button {label!r} in chat {chat_id}")
+
+
+# --- the driver --------------------------------------------------------------------------------
+class Connections:
+    """Minimal HTTP/1.1 keep-alive POSTs to one instance: far cheaper per request than a full
+    client library, so the driver leaves the CPU to the instances it measures."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        # (reader, writer, last use): uvicorn closes connections idle for 5 s
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+        self.head = (f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                     f"Content-Type: application/json\r\n"
+                     f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n").encode()
+
+    async def post(self, body: bytes) -> int:
+        """Send one request; returns the status code (raises OSError on a broken connection)."""
+        now = time.monotonic()
+        while self.idle and now - self.idle[-1][2] > KEEP_ALIVE:
+            self.idle.pop()[1].close()
+        if self.idle:
+            reader, writer, _ = self.idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            writer.write(self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if length:
+                await reader.readexactly(length)
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            writer.close()
+            raise OSError("broken connection") from None
+        self.idle.append((reader, writer, time.monotonic()))
+        return status
+
+    def close(self) -> None:
+        for _, writer, _ in self.idle:
+            writer.close()
+        self.idle.clear()
+
+
+@dataclass
+class SimUser:
+    user: JSONDict
+    instance: int
+    position: int = 0
+
+
+@dataclass
+class Sent:
+    instance: int
+    at: float  # time.time() when the request was sent
+    seconds: float | None = None  # round trip; None on error
+    error: str | None = None
+
+
+@dataclass
+class Run:
+    sent: list[Sent] = field(default_factory=list)
+    users: int = 0
+    pressed_send: int = 0
+    first: float = 0.0
+    last: float = 0.0
+    cpu: float = 0.0  # the driver's CPU seconds while posting
+
+
+async def drive(ports: list[int], steps: list[Step], rate: float, seconds: float,
+                seed: int = 7) -> Run:
+    """Post updates open loop at `rate` per second for `seconds` to the instances."""
+    rng = random.Random(seed)
+    run = Run()
+    clients = [Connections(port) for port in ports]
+    ready: list[tuple[float, int, SimUser]] = []  # (due, order, user)
+    counter = itertools.count()
+    update_ids = itertools.count(1)
+    user_ids = itertools.count(FIRST_USER)
+    tasks: set[asyncio.Task[None]] = set()
+    loop = asyncio.get_running_loop()
+
+    async def send(user: SimUser, body: JSONDict, record: Sent) -> None:
+        data = json.dumps(body).encode()
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(30):
+                status = await clients[user.instance].post(data)
+        except (OSError, TimeoutError) as error:
+            record.error = type(error).__name__
+            return
+        record.seconds = time.perf_counter() - started
+        if status != 200:
+            record.error = f"HTTP {status}"
+            return
+        if user.position < len(steps):
+            due = loop.time() + rng.uniform(THINK_MIN, THINK_MAX)
+            heapq.heappush(ready, (due, next(counter), user))
+
+    total = int(rate * seconds)
+    cpu = time.process_time()
+    start = loop.time() + 0.2
+    run.first = time.time() + 0.2
+    for k in range(total):
+        slot = start + k / rate
+        delay = slot - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if ready and ready[0][0] <= loop.time():
+            _, _, user = heapq.heappop(ready)
+        else:
+            user_id = next(user_ids)
+            user = SimUser(make_user(user_id), user_id % len(ports))
+            run.users += 1
+        step = steps[user.position]
+        body = payload(step, user.user, user.position, next(update_ids))
+        if user.position == SEND_STEP:
+            run.pressed_send += 1
+        user.position += 1
+        record = Sent(user.instance, time.time())
+        run.sent.append(record)
+        task = asyncio.create_task(send(user, body, record))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    run.last = time.time()
+    if tasks:
+        await asyncio.wait(tasks)
+    for client in clients:
+        client.close()
+    run.cpu = time.process_time() - cpu
+    return run
+
+
+# --- instances -----------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Instance:
+    port: int
+    process: subprocess.Popen[bytes]
+    report: Path
+    log: Path
+
+
+def start_instances(count: int, folder: Path, database_urls: list[str], api_delay: float,
+                    profile: str | None = None) -> list[Instance]:
+    environment = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+    environment["PYTHONPATH"] = str(ROOT)
+    instances = []
+    for index in range(count):
+        port = free_port()
+        report, log = folder / f"instance{index}.json", folder / f"instance{index}.log"
+        command = [sys.executable, __file__, "--instance", "--port", str(port),
+                   "--database-url", database_urls[index], "--report", str(report),
+                   "--api-delay", str(api_delay)]  # fmt: skip
+        if profile:
+            command += ["--profile", f"{profile}.{index}"]
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(command, cwd=folder, env=environment,
+                                       stdout=subprocess.DEVNULL, stderr=stderr)  # fmt: skip
+        instances.append(Instance(port, process, report, log))
+    return instances
+
+
+async def wait_healthy(instances: list[Instance], within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient(timeout=2.0) as http:
+        for instance in instances:
+            while True:
+                if instance.process.poll() is not None:
+                    raise SystemExit(f"instance on port {instance.port} ended:\n"
+                                     + instance.log.read_text()[-3000:])
+                with contextlib.suppress(httpx.HTTPError):
+                    response = await http.get(f"http://127.0.0.1:{instance.port}/healthz")
+                    if response.status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"instance on port {instance.port} did not become healthy")
+                await asyncio.sleep(0.1)
+
+
+async def scrape(port: int) -> dict[str, float]:
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+    values: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            name = sample.name + "".join(f"|{v}" for v in sample.labels.values())
+            values[name] = sample.value
+    return values
+
+
+async def wait_drained(instances: list[Instance], accepted: list[int], within: float = 60.0
+                       ) -> list[dict[str, float]]:
+    deadline = time.monotonic() + within
+    while True:
+        figures = [await scrape(instance.port) for instance in instances]
+        done = [f.get("bezirksbot_updates_processed_total", 0) for f in figures]
+        if all(d >= a for d, a in zip(done, accepted, strict=True)):
+            return figures
+        if time.monotonic() > deadline:
+            print(f"not drained within {within:.0f} s: processed {done} of {accepted}")
+            return figures
+        await asyncio.sleep(0.2)
+
+
+def stop_instances(instances: list[Instance]) -> list[int]:
+    for instance in instances:
+        if instance.process.poll() is None:
+            instance.process.send_signal(signal.SIGTERM)
+    codes = []
+    for instance in instances:
+        try:
+            codes.append(instance.process.wait(timeout=60))
+        except subprocess.TimeoutExpired:
+            instance.process.kill()
+            codes.append(instance.process.wait())
+    return codes
+
+
+@contextlib.asynccontextmanager
+async def databases(count: int, folder: Path, url: str | None) -> AsyncIterator[list[str]]:
+    """One SQLite file per instance, or one PostgreSQL database shared by all."""
+    test_url = os.environ.get("TEST_DATABASE_URL", "")
+    if url:
+        yield [url] * count
+    elif test_url.startswith("postgresql"):
+        from tests import pg
+
+        async with pg.fresh_database() as fresh:
+            yield [fresh] * count
+    else:
+        yield [f"sqlite+aiosqlite:///{folder / f'instance{i}.sqlite3'}" for i in range(count)]
+
+
+# --- report ------------------------------------------------------------------------------------
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def ms(value: float) -> str:
+    return f"{value * 1000:.1f} ms"
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    folder = Path(tempfile.mkdtemp(prefix="bezirksbot-webhook-load-"))
+    args.load_before = os.getloadavg()[0]
+    print("Calibrating the script (one user in-process) ...", flush=True)
+    steps = await calibrate(folder)
+    async with databases(args.instances, folder, args.database_url) as urls:
+        backend = "PostgreSQL, shared" if urls[0].startswith("postgresql") else (
+            "SQLite, one file per instance")
+        instances = start_instances(args.instances, folder, urls, args.api_delay,
+                                    args.profile)
+        try:
+            await wait_healthy(instances)
+            print(f"{args.instances} instances up on ports {[i.port for i in instances]} "
+                  f"({backend}); posting {args.rate:g} updates/s for {args.warmup:g} s warm-up "
+                  f"+ {args.seconds:g} s ...", flush=True)
+            run = await drive([i.port for i in instances], steps, args.rate,
+                              args.warmup + args.seconds)  # fmt: skip
+            accepted = [sum(1 for s in run.sent if s.instance == i and s.error is None)
+                        for i in range(len(instances))]  # fmt: skip
+            figures = await wait_drained(instances, accepted)
+            args.load_after = os.getloadavg()[0]
+        finally:
+            codes = stop_instances(instances)
+    reports = []
+    for instance, code in zip(instances, codes, strict=True):
+        if code != 0 or not instance.report.exists():
+            print(f"instance on port {instance.port} exited with {code}:\n"
+                  + instance.log.read_text()[-3000:])
+            reports.append({"samples": [], "api_errors": 0, "wrong_state": 0, "completed": 0})
+        else:
+            reports.append(json.loads(instance.report.read_text()))
+    return report(args, run, figures, reports, codes, backend)
+
+
+def report(args: argparse.Namespace, run: Run, figures: list[dict[str, float]],
+           reports: list[dict[str, Any]], codes: list[int], backend: str) -> int:
+    window_start = run.first + args.warmup
+    window_end = run.last
+    window = max(window_end - window_start, 1e-9)
+    measured = [s for s in run.sent if s.at >= window_start]
+    http_errors = [s for s in run.sent if s.error is not None]
+    client = [s.seconds for s in measured if s.seconds is not None]
+    samples = [(received, seconds) for r in reports for received, seconds in r["samples"]]
+    server = [seconds for received, seconds in samples if received >= window_start]
+    finished = [received + seconds for received, seconds in samples]
+    done_in_window = sum(1 for end in finished if window_start <= end <= window_end)
+    drained = (max(finished) - window_end) if finished else float("nan")
+    handler_errors = sum(f.get("bezirksbot_errors_total|update", 0)
+                         + f.get("bezirksbot_errors_total|webhook", 0) for f in figures)
+    processed = [int(f.get("bezirksbot_updates_processed_total", 0)) for f in figures]
+    api_errors = sum(r["api_errors"] for r in reports)
+    wrong_state = sum(r["wrong_state"] for r in reports)
+    completed = sum(r["completed"] for r in reports)
+    accepted_rate = len(measured) / window
+    done_rate = done_in_window / window
+    errors = len(http_errors) + int(handler_errors) + api_errors + wrong_state
+    errors += abs(run.pressed_send - completed) + sum(1 for code in codes if code != 0)
+
+    print()
+    print(f"Webhook load test: {len(figures)} instances ({backend}), Bot API stand-in "
+          f"answering after {args.api_delay * 1000:g} ms, rate limiter off")
+    print(f"  offered        {args.rate:g} updates/s for {args.seconds:g} s "
+          f"(+{args.warmup:g} s warm-up, not counted); {len(run.sent)} updates from "
+          f"{run.users} users")
+    print(f"  accepted       {len(measured)} in {window:.2f} s = {accepted_rate:.1f} updates/s")
+    print(f"  processed      {sum(processed)} in all (per instance {processed}); "
+          f"{done_rate:.1f} updates/s finished in the window; drained "
+          f"{drained * 1000:.0f} ms after the last request")
+    print(f"  server-side    p50 {ms(percentile(server, 50))}   p99 "
+          f"{ms(percentile(server, 99))}   max {ms(max(server, default=float('nan')))}   "
+          f"({len(server)} updates: webhook arrival -> handlers done)")
+    print(f"  client-side    p50 {ms(percentile(client, 50))}   p99 "
+          f"{ms(percentile(client, 99))}   max {ms(max(client, default=float('nan')))}   "
+          "(HTTP round trip of the POST)")
+    if server:
+        print(f"  server mean    {ms(statistics.fmean(server))}")
+    kinds = sorted({str(s.error) for s in http_errors})
+    print(f"  errors         HTTP {len(http_errors)}{' ' + str(kinds) if kinds else ''}, handlers {int(handler_errors)}, "
+          f"Bot API answers {api_errors}, wrong-state replies {wrong_state}; concerns filed "
+          f"{completed} of {run.pressed_send} sent; instances exited with {codes}")
+    cpu = [float(r.get("cpu", 0.0)) for r in reports]
+    per_update = sum(cpu) / max(sum(processed), 1)
+    print(f"  CPU            instances {', '.join(f'{c:.1f} s' for c in cpu)} = "
+          f"{per_update * 1000:.2f} ms per update; driver {run.cpu:.1f} s; "
+          f"{os.cpu_count()} CPUs, load average {args.load_before:.1f} before, "
+          f"{getattr(args, 'load_after', float('nan')):.1f} at the end")
+    rate_ok = min(accepted_rate, done_rate) >= TARGET_RATE and drained < 1.0
+    p99_ok = percentile(server, 99) * 1000 < TARGET_P99_MS
+    print(f"  targets        >= {TARGET_RATE:g} updates/s sustained: "
+          f"{'met' if rate_ok else 'MISSED'}; p99 < {TARGET_P99_MS:g} ms server-side: "
+          f"{'met' if p99_ok else 'MISSED'}; no errors: {'met' if errors == 0 else 'MISSED'}")
+    return 0 if rate_ok and p99_ok and errors == 0 else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=150.0, help="updates per second")
+    parser.add_argument("--seconds", type=float, default=30.0, help="measured duration")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds not counted first")
+    parser.add_argument("--instances", type=int, default=2)
+    parser.add_argument("--api-delay", type=float, default=0.0,
+                        help="seconds the Bot API stand-in takes per call")
+    parser.add_argument("--database-url", default=None,
+                        help="a PostgreSQL URL shared by the instances (default: SQLite each)")
+    parser.add_argument("--instance", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--report", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", help="instances write cProfile stats to PROFILE.<n>")
+    args = parser.parse_args()
+    if args.instance:
+        return run_instance(args)
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

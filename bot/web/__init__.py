@@ -1,0 +1,1 @@
+"""The HTTP side of Bezirksbot: webhook, health, metrics, Open311 (`bezirksbot serve`)."""

@@ -1,0 +1,338 @@
+"""Open311 GeoReport v2 (read): every field in JSON and XML, filters, defaults, errors, and
+nothing personal in any answer."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import insert
+
+from bot.services.open311 import REQUEST_FIELDS, SERVICE_FIELDS
+from bot.storage.db import session_scope
+from bot.storage.models import Case, CaseEvent, CasePhoto, Person
+from bot.web.server import build_web_app
+from tests.conftest import START, BotEnv
+
+TOKEN = "7654321:AAH-super_secret_bot_token_0123456789ab"
+DAY = timedelta(days=1)
+DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+
+# Everything personal the seeded cases carry; none of it may appear in any answer.
+PERSONAL = {
+    "first_name": "Hildegard",
+    "telegram_id": "777000111",
+    "contact": "hildegard.kowalski@example.org",
+    "phone": "0511 9876543",
+    "description": "Müll vor Hausnummer 12 bei Familie Kowalski",
+    "address_text": "Limmerstraße 12",
+    "latitude": "52.3712345",
+    "longitude": "9.7123456",
+    "actor_name": "Kleingartenverein Sonnenschein",
+    "photo": "AgACAgIAAxkBAAIBsecretPhotoFileId",
+    "photo_url": "https://api.telegram.org/file/bot",
+    "next_step": "Rückruf bei Frau Kowalski",
+    "event_text": "Frau Kowalski ist montags erreichbar",
+    "token": TOKEN,
+    "token_id": "7654321",
+}
+
+
+@pytest.fixture
+async def client(env: BotEnv) -> AsyncIterator[httpx.AsyncClient]:
+    settings = env.settings.model_copy(update={
+        "webhook_url": "https://bot.example.org", "webhook_secret": SecretStr("s" * 32),
+        "telegram_bot_token": SecretStr(TOKEN),
+    })
+    assert env.app is not None
+    transport = httpx.ASGITransport(app=build_web_app(settings, env.services, env.app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
+        yield http
+
+
+async def seed(env: BotEnv) -> dict[str, Case]:
+    """Cases of a resident with every kind of personal detail, in every status."""
+    now = START
+    async with session_scope(env.services.session_maker) as session:
+        resident = Person(telegram_id=int(PERSONAL["telegram_id"]),
+                          first_name=PERSONAL["first_name"], language="de", created_at=now)
+        session.add(resident)
+        await session.flush()
+
+        def case(reference: str, *, age: timedelta, status: str, topic: str = "public_space",
+                 **extra: Any) -> Case:
+            created = now - age
+            values: dict[str, Any] = {
+                "reference": reference, "district_number": "10", "quarter": "Linden-Süd",
+                "address_text": PERSONAL["address_text"],
+                "latitude": float(PERSONAL["latitude"]), "longitude": float(PERSONAL["longitude"]),
+                "topic": topic, "description": PERSONAL["description"],
+                "contact": f"{PERSONAL['contact']}, {PERSONAL['phone']}",
+                "actor_kind": "club", "actor_name": PERSONAL["actor_name"],
+                "resident_id": resident.id, "status": status, "next_step": PERSONAL["next_step"],
+                "created_at": created, "updated_at": created + timedelta(hours=2),
+            }
+            values.update(extra)
+            row = Case(**values)
+            row.photos = [CasePhoto(file_id=PERSONAL["photo"], created_at=created)]
+            session.add(row)
+            return row
+
+        cases = {
+            "new": case("10-2026-0001", age=DAY, status="new"),
+            "in_progress": case("10-2026-0002", age=3 * DAY, status="in_progress",
+                                mode="kuemmerer", next_step_due=now + 7 * DAY,
+                                topic="culture_leisure"),
+            "waiting": case("10-2026-0003", age=10 * DAY, status="waiting"),
+            "referred": case("10-2026-0004", age=20 * DAY, status="referred", mode="lotse",
+                             referral_key="easter_fire", closed_at=now - 19 * DAY,
+                             topic="permits"),
+            "resolved": case("10-2026-0005", age=40 * DAY, status="resolved",
+                             closed_at=now - 30 * DAY, quarter=None),
+            "merged": case("05-2026-0001", age=50 * DAY, status="merged", district_number="05",
+                           quarter="Anderten"),
+            "old": case("10-2025-0099", age=100 * DAY, status="resolved"),
+        }
+        await session.flush()
+        session.add(CaseEvent(case_id=cases["new"].id, kind="note", actor_id=resident.id,
+                              text=PERSONAL["event_text"], created_at=now))
+    return cases
+
+
+async def get(http: httpx.AsyncClient, path: str, **params: str) -> httpx.Response:
+    return await http.get("/open311/v2/" + path, params=params)
+
+
+def xml_items(response: httpx.Response, root: str, item: str) -> list[dict[str, str | None]]:
+    assert response.headers["content-type"].startswith("text/xml")
+    tree = ET.fromstring(response.content)  # raises unless well-formed
+    assert tree.tag == root
+    items = []
+    for element in tree:
+        assert element.tag == item
+        items.append({child.tag: child.text for child in element})
+    return items
+
+
+def ids(records: list[dict[str, Any]]) -> list[str]:
+    return [str(r["service_request_id"]) for r in records]
+
+
+# --- services --------------------------------------------------------------------------------
+async def test_services_json_and_xml(env: BotEnv, client: httpx.AsyncClient) -> None:
+    response = await get(client, "services.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    services = response.json()
+    topics = env.services.reference.topics
+    assert [s["service_code"] for s in services] == [t.code for t in topics]
+    for service, topic in zip(services, topics, strict=True):
+        assert tuple(service) == SERVICE_FIELDS
+        assert service["service_name"] == topic.label_de
+        assert service["metadata"] is False and service["type"] == "realtime"
+        assert service["description"] and service["group"] and service["keywords"]
+    from_xml = xml_items(await get(client, "services.xml"), "services", "service")
+    assert len(from_xml) == len(services)
+    for element, service in zip(from_xml, services, strict=True):
+        assert tuple(element) == SERVICE_FIELDS
+        assert element["metadata"] == "false" and element["type"] == "realtime"
+        assert element["service_code"] == service["service_code"]
+        assert element["service_name"] == service["service_name"]
+
+
+# --- requests: fields --------------------------------------------------------------------------
+async def test_every_field_of_a_request_in_json_and_xml(
+    env: BotEnv, client: httpx.AsyncClient
+) -> None:
+    await seed(env)
+    records = (await get(client, "requests.json")).json()
+    assert ids(records) == ["10-2026-0001", "10-2026-0002", "10-2026-0003", "10-2026-0004",
+                            "10-2026-0005", "05-2026-0001"]  # newest first, not the old one
+    elements = xml_items(await get(client, "requests.xml"), "service_requests", "request")
+    assert len(elements) == len(records)
+    for record, element in zip(records, elements, strict=True):
+        assert tuple(record) == REQUEST_FIELDS  # every field of the standard, in its order
+        assert tuple(element) == REQUEST_FIELDS
+        for key in REQUEST_FIELDS:  # the same content; None is an empty element
+            assert element[key] == (None if record[key] is None else str(record[key])), key
+        assert record["status"] in ("open", "closed")
+        assert record["service_code"] and record["service_name"]
+        assert record["agency_responsible"] and record["address"].endswith(", Hannover")
+        for key in ("requested_datetime", "updated_datetime"):
+            assert DATETIME.match(record[key]), record[key]
+        for key in ("description", "address_id", "zipcode", "lat", "long", "media_url"):
+            assert record[key] is None, key
+
+    by_id = {r["service_request_id"]: r for r in records}
+    new = by_id["10-2026-0001"]
+    assert new["status"] == "open" and new["status_notes"] is None
+    assert new["service_code"] == "public_space" and new["service_name"] == "Öffentlicher Raum"
+    assert new["agency_responsible"] == "Stadtbezirksmanagement Linden-Limmer"
+    assert new["service_notice"] is None
+    assert new["address"] == "Linden-Süd, Stadtbezirk Linden-Limmer, Hannover"
+    # 2026-03-10 09:00 UTC is 10:00 in Hannover (winter time, +01:00)
+    assert new["requested_datetime"] == "2026-03-10T10:00:00+01:00"
+    assert new["updated_datetime"] == "2026-03-10T12:00:00+01:00"
+    assert new["expected_datetime"] is None
+
+    taken_on = by_id["10-2026-0002"]
+    assert taken_on["status"] == "open" and taken_on["service_code"] == "culture_leisure"
+    assert taken_on["expected_datetime"] == "2026-03-18T10:00:00+01:00"
+
+    referred = by_id["10-2026-0004"]
+    contact = env.services.reference.referral("easter_fire")
+    assert referred["status"] == "closed"
+    assert referred["agency_responsible"] == contact.responsible
+    assert referred["service_notice"] == contact.name_de
+    assert referred["status_notes"]
+    assert by_id["10-2026-0005"]["address"] == "Stadtbezirk Linden-Limmer, Hannover"
+    merged = by_id["05-2026-0001"]
+    assert merged["status"] == "closed"
+    assert merged["address"] == "Anderten, Stadtbezirk Misburg-Anderten, Hannover"
+    assert merged["agency_responsible"] == "Stadtbezirksmanagement Misburg-Anderten"
+
+
+async def test_one_request_by_id(env: BotEnv, client: httpx.AsyncClient) -> None:
+    await seed(env)
+    response = await get(client, "requests/10-2025-0099.json")  # old: found by its id anyway
+    assert response.status_code == 200
+    [record] = response.json()
+    assert record["service_request_id"] == "10-2025-0099" and tuple(record) == REQUEST_FIELDS
+    [element] = xml_items(await get(client, "requests/10-2026-0004.xml"), "service_requests",
+                          "request")
+    assert element["service_request_id"] == "10-2026-0004" and element["status"] == "closed"
+
+
+# --- filters and defaults --------------------------------------------------------------------
+async def test_filters(env: BotEnv, client: httpx.AsyncClient) -> None:
+    await seed(env)
+
+    async def found(**params: str) -> list[str]:
+        response = await get(client, "requests.json", **params)
+        assert response.status_code == 200, response.text
+        from_xml = xml_items(await get(client, "requests.xml", **params), "service_requests",
+                             "request")
+        assert ids(from_xml) == ids(response.json())
+        return ids(response.json())
+
+    assert await found(status="open") == ["10-2026-0001", "10-2026-0002", "10-2026-0003"]
+    assert await found(status="closed") == ["10-2026-0004", "10-2026-0005", "05-2026-0001"]
+    assert len(await found(status="open,closed")) == 6
+    assert await found(service_code="permits") == ["10-2026-0004"]
+    assert await found(service_code="permits,culture_leisure") == ["10-2026-0002", "10-2026-0004"]
+    assert await found(service_code="public_space", status="closed") == [
+        "10-2026-0005", "05-2026-0001"]
+    # a range: from 15 to 45 days ago (with offsets and with Z)
+    start = (START - 45 * DAY).isoformat()
+    end = (START - 15 * DAY).astimezone(env.settings.tz).isoformat()
+    assert await found(start_date=start, end_date=end) == ["10-2026-0004", "10-2026-0005"]
+    assert await found(start_date="2026-01-30T00:00:00Z", end_date="2026-02-20T00:00:00Z") == [
+        "10-2026-0004", "10-2026-0005"]
+    # only a start: 90 days from it; only an end: 90 days up to it
+    assert await found(start_date=(START - 5 * DAY).isoformat()) == ["10-2026-0001",
+                                                                     "10-2026-0002"]
+    assert await found(end_date=(START - 30 * DAY).isoformat()) == [
+        "10-2026-0005", "05-2026-0001", "10-2025-0099"]
+    # a date alone is a whole local day
+    assert await found(start_date="2026-03-08", end_date="2026-03-08") == ["10-2026-0002"]
+    # ids override every other filter, the 90 days included; unknown ids are left out
+    assert await found(service_request_id="10-2025-0099, 10-2026-0001,99-2026-0001",
+                       status="closed", service_code="permits") == [
+        "10-2026-0001", "10-2025-0099"]
+
+
+async def test_default_is_the_last_90_days(env: BotEnv, client: httpx.AsyncClient) -> None:
+    await seed(env)
+    found = ids((await get(client, "requests.json")).json())
+    assert "10-2025-0099" not in found and len(found) == 6
+    env.clock.advance(days=55)  # the window moves with the clock
+    found = ids((await get(client, "requests.json")).json())
+    assert found == ["10-2026-0001", "10-2026-0002", "10-2026-0003", "10-2026-0004"]
+
+
+async def test_at_most_1000_requests_newest_first(env: BotEnv, client: httpx.AsyncClient) -> None:
+    rows = [{
+        "reference": f"01-2026-{i:04d}", "district_number": "01", "topic": "other",
+        "status": "new", "language": "de", "priority": 0,
+        "created_at": START - timedelta(minutes=i), "updated_at": START - timedelta(minutes=i),
+    } for i in range(1, 1002)]
+    async with session_scope(env.services.session_maker) as session:
+        await session.execute(insert(Case), rows)
+    records = (await get(client, "requests.json")).json()
+    assert len(records) == 1000
+    assert records[0]["service_request_id"] == "01-2026-0001"
+    assert records[-1]["service_request_id"] == "01-2026-1000"
+    elements = xml_items(await get(client, "requests.xml"), "service_requests", "request")
+    assert len(elements) == 1000
+
+
+# --- errors ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("params", "fragment"), [
+    ({"status": "pending"}, "status"),
+    ({"start_date": "yesterday"}, "start_date"),
+    ({"end_date": "2026-13-01T00:00:00Z"}, "end_date"),
+    ({"start_date": "2026-03-01T00:00:00"}, "time zone"),
+    ({"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-02-01T00:00:00Z"}, "before"),
+    ({"start_date": "2025-01-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "90 days"),
+])
+async def test_bad_parameters_answer_400_in_the_standard_format(
+    env: BotEnv, client: httpx.AsyncClient, params: dict[str, str], fragment: str
+) -> None:
+    response = await get(client, "requests.json", **params)
+    assert response.status_code == 400
+    [error] = response.json()
+    assert error["code"] == 400 and fragment in error["description"]
+    response = await get(client, "requests.xml", **params)
+    assert response.status_code == 400
+    [error_xml] = xml_items(response, "errors", "error")
+    assert error_xml == {"code": "400", "description": error["description"]}
+
+
+async def test_unknown_request_answers_404_in_the_standard_format(
+    env: BotEnv, client: httpx.AsyncClient
+) -> None:
+    await seed(env)
+    response = await get(client, "requests/10-2026-9999.json")
+    assert response.status_code == 404
+    [error] = response.json()
+    assert error["code"] == 404 and "10-2026-9999" in error["description"]
+    response = await get(client, "requests/10-2026-9999.xml")
+    assert response.status_code == 404
+    [error_xml] = xml_items(response, "errors", "error")
+    assert error_xml["code"] == "404"
+    response = await get(client, "requests.csv")
+    assert response.status_code == 404 and response.json()[0]["code"] == 404
+
+
+# --- privacy ---------------------------------------------------------------------------------
+async def test_nothing_personal_in_any_answer(env: BotEnv, client: httpx.AsyncClient) -> None:
+    cases = await seed(env)
+    paths = ["services.json", "services.xml", "requests.json", "requests.xml"]
+    paths += [f"requests/{c.reference}.{fmt}" for c in cases.values() for fmt in ("json", "xml")]
+    queries = [{}, {"status": "closed"}, {"service_request_id": ",".join(
+        c.reference for c in cases.values())}]
+    bodies = []
+    for path in paths:
+        for params in queries if path.startswith("requests.") else [{}]:
+            response = await get(client, path, **params)
+            assert response.status_code == 200, path
+            bodies.append(response.text)
+            if path.endswith(".json"):
+                bodies.append(json.dumps(response.json(), ensure_ascii=True))
+    assert env.app is not None
+    secrets = {**PERSONAL, "app_token": env.app.bot.token}
+    checked = 0
+    for body in bodies:
+        for name, value in secrets.items():
+            assert value not in body, f"{name} leaked"
+        assert "Kowalski" not in body and "Hildegard" not in body
+        assert "api.telegram.org" not in body and "file_id" not in body
+        checked += 1
+    assert checked >= 30
