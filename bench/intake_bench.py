@@ -37,6 +37,10 @@ What is measured
   latency counts as at least the time they had waited, percentiles then read "≥").
   Out of order = an update answered before an earlier step of the same chat.
   Wrong state = the bot answered "use the buttons"/"button no longer valid"/an error.
+- Stalls: while offering, a 10 ms ticker measures event-loop lag, and gc.callbacks time the
+  full (generation 2) collections. The load average before/after each phase is printed:
+  other processes on the machine inflate tails, the echo's tail shows by how much.
+- Flood control is off (as in tests/conftest.py): bench residents average 30 updates/min.
 - Peak memory = the child's VmHWM (reset through /proc/self/clear_refs when the measurement
   starts) and its growth over the RSS at that moment. The fake API keeps only recent messages
   so that its own store does not count as the bot's memory.
@@ -91,6 +95,7 @@ from bot.app import build_application, make_services, open_storage
 from bot.config import Settings
 from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 from bot.offline.simulator import Simulator, SimUser, running
+from bot.storage.persistence import persist_after_each_update
 from bot.update_processor import ChatOrderedUpdateProcessor
 
 RESIDENTS = 50
@@ -99,6 +104,7 @@ ADMIN_ID = 900_001  # the coordinator who receives every concern (no manager is 
 THINK_MIN, THINK_MAX = 1.0, 3.0  # seconds between a resident's steps at 50 ms: mean 2 s
 ROUND_TRIP = 0.050
 TARGET_INTAKE_RATIO, TARGET_NO_WRITE_RATIO, TARGET_P99 = 5.0, 1.5, 0.300
+PERSIST_EACH_UPDATE = True  # --interval-persistence: only python-telegram-bot's 2 s timer
 
 # What the intake's own handlers do with the database (the guard in front of every handler
 # may write more: the "SQL/upd" column counts every statement).
@@ -338,6 +344,8 @@ async def build_bot(
             app = build_application(settings, services, request=api, rate_limit=False)
     else:
         app = build_application(settings, services, request=api, rate_limit=False)
+    if PERSIST_EACH_UPDATE:
+        persist_after_each_update(app)  # as bot/runner.py::serve does in production
     return app, engine
 
 
@@ -729,6 +737,8 @@ def phases() -> list[Phase]:
 
 
 def run_child(args: argparse.Namespace) -> None:
+    global PERSIST_EACH_UPDATE
+    PERSIST_EACH_UPDATE = not args.interval_persistence
     phase = next(p for p in phases() if p.name == args.phase)
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")  # PTBUserWarning about per_message, deprecations
@@ -751,6 +761,8 @@ LOADS: dict[str, tuple[float, float]] = {}  # phase -> 1-minute load average bef
 def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--phase", name,
                "--seed", str(args.seed)]
+    if args.interval_persistence:
+        command.append("--interval-persistence")
     if args.quick:
         command.append("--quick")
     if args.profile:
@@ -815,6 +827,9 @@ def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -
     print()
     print(f"Bezirksbot intake bench ({'quick' if args.quick else 'full'} run, seed {args.seed})")
     print(f"machine: {machine()}")
+    print("bot: build_application(rate_limit=False) over SQLite, flood control off, "
+          + ("persistence every 2 s only (--interval-persistence)" if args.interval_persistence
+             else "plus persist_after_each_update as bot/runner.py does"))
     if args.profile:
         print("!! profiled run: every figure is inflated by cProfile")
     if "seq" in results:
@@ -955,8 +970,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs (~1 minute)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--interval-persistence", action="store_true",
+        help="leave out persist_after_each_update (which bot/runner.py adds in production)",
+    )
     parser.add_argument("--profile", metavar="DIR", help="cProfile every phase into DIR/*.prof")
-    parser.add_argument("--phases", help="comma-separated subset, e.g. seq-echo,seq-intake")
+    parser.add_argument(
+        "--phases", help="comma-separated subset of " + ",".join(p.name for p in phases())
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)  # internal: run one phase here
     args = parser.parse_args()
     if args.phase:

@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from telegram import Bot, InputMediaPhoto, Message
+from telegram import Bot, InputMediaPhoto, Message, ReplyKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -154,8 +154,12 @@ async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
         chat_id,
         data["text"],
         parse_mode=ParseMode.HTML if data.get("html", True) else None,
-        reply_markup=from_payload(data.get("buttons")),
+        reply_markup=from_payload(data.get("buttons")) or _reply_keyboard(data.get("keyboard")),
     )
+
+
+def _reply_keyboard(rows: list[list[str]] | None) -> ReplyKeyboardMarkup | None:
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True) if rows else None
 
 
 async def flush_outbox(app: Any) -> int:

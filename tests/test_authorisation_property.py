@@ -24,7 +24,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ConversationHandler
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+)
 
 from bot.app import make_services, open_storage
 from bot.clock import FakeClock
@@ -152,8 +157,9 @@ def changes(before: State, after: State) -> Iterable[tuple[str, tuple[Any, ...],
 
 def violations(before: State, after: State, *, telegram_id: int | set[int], prefix: str
                ) -> list[str]:
-    """Changes the sender was not entitled to: anything but their own person row, and for the
-    self-service buttons their own cases (with their history, photos and messages)."""
+    """Changes the sender was not entitled to: anything but their own person row (and saved
+    replies and absences), and for the self-service buttons and commands their own cases
+    (with their history, photos and messages)."""
     senders = telegram_id if isinstance(telegram_id, set) else {telegram_id}
     persons = [*before["persons"].values(), *after["persons"].values()]
     own_persons = {p["id"] for p in persons if p["telegram_id"] in senders}
@@ -165,6 +171,8 @@ def violations(before: State, after: State, *, telegram_id: int | set[int], pref
     for table, key, row in changes(before, after):
         if table == "persons" and row["id"] in own_persons:
             continue
+        if table in ("saved_replies", "absences") and row["person_id"] in own_persons:
+            continue  # a staff member's own templates and absences
         if prefix in SELF_SERVICE and _owned(table, row, own_cases, own_persons, senders,
                                               new_own_case):
             continue
@@ -338,6 +346,24 @@ def callback_patterns(app: Application) -> list[str]:  # type: ignore[type-arg]
     return sorted(found)
 
 
+def command_names(app: Application) -> list[str]:  # type: ignore[type-arg]
+    """Every command of every CommandHandler, inside conversations too."""
+    found: set[str] = set()
+
+    def walk(handler: object) -> None:
+        if isinstance(handler, ConversationHandler):
+            for inner in [*handler.entry_points, *handler.fallbacks,
+                          *(h for hs in handler.states.values() for h in hs)]:
+                walk(inner)
+        elif isinstance(handler, CommandHandler):
+            found.update(handler.commands)
+
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            walk(handler)
+    return sorted(found)
+
+
 def prefix_of(pattern_or_data: str) -> str:
     match = re.match(r"\^?([A-Za-z]+):", pattern_or_data)
     return match.group(1) if match else ""
@@ -409,13 +435,25 @@ def forbidden_secrets(telegram_id: int) -> list[str]:
 async def press_and_check(world: World, telegram_id: int, data: str) -> None:
     before = await snapshot(world.env)
     answer = await world.users[telegram_id].press_data(data)
-    after = await snapshot(world.env)
-    bad = violations(before, after, telegram_id=telegram_id, prefix=prefix_of(data))
-    assert not bad, f"user {telegram_id} changed {bad} with {data!r}"
-    assert not unknown(world.errors), f"{data!r} from {telegram_id}: {world.errors[-1]}"
-    shown = visible_to(world, telegram_id) + "\n" + ((answer.text or "") if answer else "")
+    await _check(world, telegram_id, data, before, prefix_of(data),
+                 (answer.text or "") if answer else "")
+
+
+async def send_and_check(world: World, telegram_id: int, text: str) -> None:
+    """A command: residents' own commands (/neu, /loeschen …) count as self-service."""
+    before = await snapshot(world.env)
+    await world.users[telegram_id].send(text)
+    await _check(world, telegram_id, text, before, "in", "")
+
+
+async def _check(world: World, telegram_id: int, sent: str, before: State, prefix: str,
+                 answer: str) -> None:
+    bad = violations(before, await snapshot(world.env), telegram_id=telegram_id, prefix=prefix)
+    assert not bad, f"user {telegram_id} changed {bad} with {sent!r}"
+    assert not unknown(world.errors), f"{sent!r} from {telegram_id}: {world.errors[-1]}"
+    shown = visible_to(world, telegram_id) + "\n" + answer
     leaked = [s for s in forbidden_secrets(telegram_id) if s in shown]
-    assert not leaked, f"user {telegram_id} was shown {leaked} after {data!r}"
+    assert not leaked, f"user {telegram_id} was shown {leaked} after {sent!r}"
 
 
 # --- tests ----------------------------------------------------------------------------------
@@ -446,6 +484,32 @@ async def test_unentitled_users_change_and_see_nothing(world: World, data: st.Da
                         label="callback data")
     for pressed in presses:
         await press_and_check(world, UNENTITLED[who], pressed)
+
+
+def commands(world: World) -> st.SearchStrategy[str]:
+    """Every command the application knows, with arguments that would mean something."""
+    assert world.env.app is not None
+    reference = world.env.services.reference
+    words = st.sampled_from(sorted(
+        {"manager", "deputy", "rep", "coordinator", "admin", "bis Freitag", "morgen", "hallo",
+         "Linden-Limmer", "Kirchrode-Bemerode-Wülferode", "10-2026-0001", "10-2026-0002",
+         "10-2026-0003", "inv-AAAA", "x" * 70, "\u202e"}
+        | {d.number for d in reference.districts} | {"66", "32"}
+        | {str(i) for i in world.real_ids}))
+    return st.builds(
+        lambda name, args: " ".join(["/" + name, *args]),
+        st.sampled_from(command_names(world.env.app)), st.lists(words, max_size=3))
+
+
+@settings(max_examples=EXAMPLES // 2, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+async def test_unentitled_users_commands_change_and_show_nothing(
+    world: World, data: st.DataObject
+) -> None:
+    who = data.draw(st.sampled_from(sorted(UNENTITLED)), label="user")
+    for text in data.draw(st.lists(commands(world), min_size=1, max_size=3), label="commands"):
+        await send_and_check(world, UNENTITLED[who], text)
 
 
 async def test_every_pattern_refuses_every_real_id_for_every_unentitled_user(

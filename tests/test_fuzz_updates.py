@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.offline.fake_api import JSONDict
 from bot.services import invitations
@@ -32,6 +31,7 @@ from tests.test_authorisation_property import (
     SECRETS,
     World,
     callback_patterns,
+    command_names,
     open_env,
     prefix_of,
     seed_world,
@@ -310,24 +310,6 @@ class Fuzzer:
                                   {"id": "x"}, "\ud800"])
 
 
-def _commands(world: World) -> list[str]:
-    found: set[str] = set()
-
-    def walk(handler: object) -> None:
-        if isinstance(handler, ConversationHandler):
-            for inner in [*handler.entry_points, *handler.fallbacks,
-                          *(h for hs in handler.states.values() for h in hs)]:
-                walk(inner)
-        elif isinstance(handler, CommandHandler):
-            found.update(handler.commands)
-
-    assert world.env.app is not None
-    for handlers in world.env.app.handlers.values():
-        for handler in handlers:
-            walk(handler)
-    return sorted(found)
-
-
 def _callback_words(world: World) -> list[str]:
     assert world.env.app is not None
     prefixes = sorted({prefix_of(p) for p in callback_patterns(world.env.app)} - {""})
@@ -349,7 +331,7 @@ async def test_random_and_malformed_updates_break_nothing(
     assert app is not None
     sim.settle_timeout = 120
     errors = world.errors
-    fuzzer = Fuzzer(rng, world, _commands(world), _callback_words(world))
+    fuzzer = Fuzzer(rng, world, command_names(app), _callback_words(world))
     before = await snapshot(world.env)
     caplog.set_level(logging.WARNING)
     started, accepted, rejected = time.monotonic(), 0, 0

@@ -247,6 +247,7 @@ async def test_metrics_count_updates_latency_and_errors(
     assert metrics[("bezirksbot_reminders_overdue", ())] == 0
     assert metrics[("bezirksbot_reminders_sent_total", ())] == 1
     assert metrics[("bezirksbot_database_up", ())] == 1
+    assert metrics[("bezirksbot_updates_in_flight", ())] == 0
     for name in ("bezirksbot_handler_latency_seconds", "bezirksbot_update_latency_seconds"):
         assert 0 < metrics[(f"{name}_sum", ())] < 10
 

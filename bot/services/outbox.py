@@ -25,10 +25,18 @@ def payload(
     photos: list[str] | None = None,
     location: tuple[float, float] | None = None,
     document: dict[str, Any] | None = None,
+    keyboard: list[list[str]] | None = None,
+    html: bool = True,
 ) -> dict[str, Any]:
+    """`buttons` are inline buttons; `keyboard` is a reply keyboard (rows of labels, e.g. the
+    main menu) for a message without inline buttons; `html` False sends the text as it is."""
     data: dict[str, Any] = {"text": text}
     if buttons:
         data["buttons"] = buttons
+    elif keyboard:
+        data["keyboard"] = [list(row) for row in keyboard]
+    if not html:
+        data["html"] = False
     if photos:
         data["photos"] = list(photos)
     if location:

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.storage.types import UTCDateTime
+from bot.storage.types import RowId, UTCDateTime
 
 # A naming convention keeps Alembic's batch operations on SQLite deterministic.
 NAMING_CONVENTION = {
@@ -34,7 +34,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime, dict[str, Any]: JSON, int: RowId,
+    }
 
 
 class Person(Base):

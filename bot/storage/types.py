@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -30,3 +30,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+class RowId(TypeDecorator[int]):
+    """INTEGER for row ids and references to them (the models' plain `Mapped[int]`).
+
+    An id from outside (a forged button, a typed number) may be larger than any row id. SQLite
+    merely finds no row; PostgreSQL's int4 refuses the value ("out of int32 range") and the
+    statement fails. Such values are bound as -1, an id no row has, so both find nothing.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if isinstance(value, int) and not INT32_MIN <= value <= INT32_MAX:
+            return -1
+        return value

@@ -121,6 +121,11 @@ class WebMetrics:
             "bezirksbot_reminders_overdue",
             "Reminders due for over two minutes and not yet sent", registry=r,
         )
+        self.in_flight = Gauge(
+            "bezirksbot_updates_in_flight",
+            "Updates received and not yet handled to the end (queued, waiting for their chat's "
+            "earlier updates, or running)", registry=r,
+        )
         self.database_up = Gauge(
             "bezirksbot_database_up", "1 if the database answered the last scrape", registry=r
         )
@@ -149,6 +154,10 @@ class WebMetrics:
         app.bot_data[INSTALLED_KEY] = self
         app.add_handler(TypeHandler(Update, self._on_update), group=GROUP_FIRST)
         app.add_error_handler(self._on_error)
+        processor = app.update_processor
+        self.in_flight.set_function(
+            lambda: app.update_queue.qsize() + int(getattr(processor, "in_flight", 0))
+        )
 
     async def _on_update(self, update: Update, _context: object) -> None:
         started = time.perf_counter()

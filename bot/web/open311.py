@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
@@ -74,18 +74,18 @@ def _format(request: Request) -> str:
     return fmt
 
 
-Endpoint = Callable[[Request, str], Any]
+Endpoint = Callable[[Request, str], Awaitable[Response]]
 
 
 def routes(services: Services) -> list[BaseRoute]:
     """The three read endpoints, over the bot's database and reference data."""
     reference, maker, tz = services.reference, services.session_maker, services.settings.tz
 
-    def guarded(endpoint: Endpoint) -> Callable[[Request], Any]:
+    def guarded(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
             fmt = str(request.path_params.get("fmt", "json")).lower()
             try:
-                return await endpoint(request, _format(request))  # type: ignore[no-any-return]
+                return await endpoint(request, _format(request))
             except Open311Error as error:
                 return error_response(fmt, error)
 

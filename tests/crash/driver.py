@@ -3,7 +3,8 @@
 The bot runs as its own process (`python -m bot run`) against the HTTP Bot API stand-in
 (`bot.offline.http_api`, in this process). Residents file concerns, managers take cases on
 ("Kümmerer"), refer them ("Lotse") and answer with `/antwort`, while a killer task sends
-SIGKILL at random moments (some just after a resident pressed "Send") and restarts the bot.
+SIGKILL at moments spread over the run (some while the bot confirms a concern or delivers a
+notification) and restarts the bot.
 
 The people behave like people, not like a replay: each looks at the newest bot message it
 understands and answers that. When the bot does not answer (it was killed while holding the
@@ -90,7 +91,8 @@ class BotProcess:
         self.log_path = workdir / "bot.log"
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
-        self.kill_times: list[float] = []
+        self.kill_times: list[float] = []  # time.monotonic()
+        self.kill_clock: list[datetime] = []  # the same moments in UTC, to compare with rows
         self._ready_since: float | None = None
         self._uptime = 0.0
         self._started_at = 0.0
@@ -152,6 +154,7 @@ class BotProcess:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.kill_times.append(time.monotonic())
+        self.kill_clock.append(datetime.now(UTC))
         self._went_down()
         await self.proc.wait()
         with self.log_path.open("ab") as log:
@@ -236,7 +239,7 @@ class Concern:
     reference: str | None = None
     confirmed_at: float | None = None
     send_presses: list[float] = field(default_factory=list)
-    restarts: int = 0
+    restarts: Counter[str] = field(default_factory=Counter)  # why the resident started over
     actions: int = 0
     abandoned: bool = False
 
@@ -370,12 +373,13 @@ class ChatPlayer:
         answer = self.api.callback_answers.get(self.last_query) if self.last_query else None
         return answer is not None and answer.text == STALE
 
-    async def wait_reply(self, mark: int, understood: Callable[[SentMessage], bool]) -> bool:
+    async def wait_reply(self, mark: int, understood: Callable[[SentMessage], bool],
+                         patience: float = 1.0) -> bool:
         """Wait until a message after `mark` that `understood` accepts arrives (then a little
         longer for the rest of the answer), or the pressed button was refused as stale.
-        False after `reply_timeout` seconds of bot uptime without either."""
+        False after `patience` x `reply_timeout` seconds of bot uptime without either."""
         bot, config = self.driver.bot, self.driver.config
-        deadline = bot.uptime() + config.reply_timeout
+        deadline = bot.uptime() + config.reply_timeout * patience
         while bot.uptime() < deadline or not bot.ready:
             if any(understood(m) for m in self.messages[mark:]):
                 await asyncio.sleep(0.3)  # prompts come in one or two messages
@@ -391,6 +395,8 @@ class ChatPlayer:
 
 # --- residents --------------------------------------------------------------------------------
 class Resident(ChatPlayer):
+    why = ""  # the reason for a restart now
+
     async def tell(self, concern: Concern) -> None:
         """One concern from /neu to the confirmation, however often the bot dies meanwhile."""
         start = len(self.messages)
@@ -405,13 +411,14 @@ class Resident(ChatPlayer):
                 return
             mark = len(self.messages)
             concern.actions += 1
-            if self.stale_answer() or silent >= 2:
-                kind = "confused"  # a refused button, or twice no answer to the same thing
+            self.why = "bot confused"
+            if self.stale_answer() or silent >= 2:  # twice no answer to the same thing
+                kind, self.why = "confused", "button refused" if silent < 2 else "no answer"
             acted = self._act(concern, kind, newest, photo_tries)
             if acted == "photo":
                 photo_tries += 1
             elif acted == "restart":
-                concern.restarts += 1
+                concern.restarts[self.why] += 1
                 photo_tries = 0
             if await self.wait_reply(mark, lambda m: classify(m) is not None):
                 silent = 0
@@ -435,24 +442,24 @@ class Resident(ChatPlayer):
             self.send("/start")
             return "start"
         if kind == "consent":
-            return "press" if self.press(m, "I agree") else self._restart()
+            return "press" if self.press(m, "I agree") else self._restart("keyboard gone")
         if kind == "where":
             if not c.typed_place and self.press(m, "Choose district from list"):
                 return "press"
             self.send(c.quarter)
             return "text"
         if kind == "guess":
-            return "press" if self.press(m, "Yes") else self._restart()
+            return "press" if self.press(m, "Yes") else self._restart("keyboard gone")
         if kind == "districts":
             if self.press(m, c.district_name) or self._press_first(m):
                 return "press"
-            return self._restart()
+            return self._restart("keyboard gone")
         if kind == "quarters":
             if self.press(m, c.quarter) or self._press_first(m):
                 return "press"
-            return self._restart()
+            return self._restart("keyboard gone")
         if kind == "topic":
-            return "press" if self.press(m, c.topic_label) else self._restart()
+            return "press" if self.press(m, c.topic_label) else self._restart("keyboard gone")
         if kind == "description":
             self.send(c.description)
             return "text"
@@ -460,15 +467,17 @@ class Resident(ChatPlayer):
             self.send_photo(f"crash-photo-{c.token}")
             return "photo"
         if kind in ("photos", "photo_saved"):
-            return "press" if self.press(m, "Continue without more photos") else self._restart()
+            if self.press(m, "Continue without more photos"):
+                return "press"
+            return self._restart("keyboard gone")
         if kind == "contact":
             if c.contact:
                 self.send(c.contact)
                 return "text"
-            return "press" if self.press(m, "Skip") else self._restart()
+            return "press" if self.press(m, "Skip") else self._restart("keyboard gone")
         if kind == "actor":
             label = c.actor[0] if c.actor else "No, privately"
-            return "press" if self.press(m, label) else self._restart()
+            return "press" if self.press(m, label) else self._restart("keyboard gone")
         if kind == "actor_name":
             self.send(c.actor[1] if c.actor else "Verein")
             return "text"
@@ -477,15 +486,16 @@ class Resident(ChatPlayer):
                 c.send_presses.append(time.monotonic())
                 self.driver.send_targets.add((self.user_id, m.message_id))
                 return "press"
-            return self._restart()
-        return self._restart()  # "confused": the bot and the screen disagree
+            return self._restart("keyboard gone")
+        return self._restart(self.why)  # "confused": the bot and the screen disagree
 
     def _press_first(self, m: SentMessage) -> bool:
         shown = buttons(m)
         return bool(shown) and self.press(m, shown[0]["text"])
 
-    def _restart(self) -> str:
+    def _restart(self, why: str) -> str:
         """Cancel and tell the concern again: what a person does when the chat makes no sense."""
+        self.why = why
         self.send("/abbrechen")
         return "restart"
 
@@ -551,7 +561,7 @@ class Manager(ChatPlayer):
         for _ in range(4):  # a retry after a lost answer may relay twice: counted apart
             mark = len(self.messages)
             self.send(f"/antwort {reference} Crash answer {token}: we will repair the benches.")
-            if await self.wait_reply(mark, lambda m: expected in text_of(m)):
+            if await self.wait_reply(mark, lambda m: expected in text_of(m), patience=2):
                 return
 
     async def lotse(self, reference: str, notification: SentMessage) -> bool:
@@ -589,6 +599,7 @@ class CrashDriver:
         self.answers: dict[str, str] = {}  # /antwort token -> reference
         self.send_targets: set[tuple[int, int]] = set()  # review messages pressed "Send" on
         self.confirming = asyncio.Event()  # the bot took a "Send" (removed the buttons)
+        self.delivering = asyncio.Event()  # the outbox sender sent a manager's notification
         bot.watch = self._watch
         self.residents_done = asyncio.Event()
         self.outbox_quiet = False
@@ -604,6 +615,8 @@ class CrashDriver:
             key = (params.get("chat_id"), params.get("message_id"))
             if key in self.send_targets:
                 self.confirming.set()
+        elif method == "sendMessage" and str(params.get("text")).startswith("<b>New concern"):
+            self.delivering.set()
 
     def diagnose(self) -> str:
         """Where the unfinished conversations stand (for a run that timed out)."""
@@ -617,7 +630,7 @@ class CrashDriver:
             chat = self.server.api.sent.get(concern.resident_id, [])
             seen = [(classify(m), text_of(m)[:40], len(buttons(m))) for m in chat[-3:]]
             lines.append(f"{concern.token} resident {concern.resident_id}: actions "
-                         f"{concern.actions}, restarts {concern.restarts}, last {seen}")
+                         f"{concern.actions}, restarts {dict(concern.restarts)}, last {seen}")
         return "\n".join(lines)
 
     def take_manager_turn(self) -> bool:
@@ -686,9 +699,10 @@ class CrashDriver:
         self.outbox_quiet = True
 
     async def killer(self) -> None:
-        """SIGKILL at random moments spread over the run; every other one within 150 ms
-        after the bot took a resident's "Send" (it removes the review's buttons, stores the
-        case, then thanks): the confirm step is where a kill hurts most."""
+        """SIGKILL at moments spread over the run, in turn: at random; within 150 ms after the
+        bot took a resident's "Send" (it removes the review's buttons, stores the case, then
+        thanks); right after the outbox sender handed a notification to the Bot API (before
+        it could record it as sent). The last two are where a kill hurts most."""
         rng, config = self.rng, self.config
         total = max(1, config.intakes)
         for index in range(config.kills):
@@ -697,16 +711,16 @@ class CrashDriver:
                 if self.residents_done.is_set():
                     return
                 await asyncio.sleep(0.05)
-            if index % 2 == 1:
-                self.confirming.clear()
+            kind = ("random", "during a confirm", "during a delivery")[index % 3]
+            if kind == "random":
+                await asyncio.sleep(rng.uniform(0.0, 1.0))
+            else:
+                moment = self.confirming if kind == "during a confirm" else self.delivering
+                moment.clear()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(10):
-                        await self.confirming.wait()
-                await asyncio.sleep(rng.uniform(0.0, 0.15))
-                kind = "during a confirm"
-            else:
-                await asyncio.sleep(rng.uniform(0.0, 1.0))
-                kind = "random"
+                        await moment.wait()
+                await asyncio.sleep(rng.uniform(0.0, 0.15 if moment is self.confirming else 0))
             if self.residents_done.is_set():
                 return
             await self.bot.kill()
@@ -773,7 +787,7 @@ class CrashReport:
     kills: int = 0
     kill_kinds: Counter[str] = field(default_factory=Counter)
     graceful_restarts: int = 0
-    resident_restarts: int = 0  # a resident cancelled and told the concern again
+    resident_restarts: Counter[str] = field(default_factory=Counter)  # started over, and why
     abandoned: int = 0
     concerns_confirmed: int = 0
     concerns_stored: int = 0
@@ -789,13 +803,17 @@ class CrashReport:
     messages_failed: int = 0  # outbox rows the bot gave up on
     photos_duplicated: int = 0
     answers_relayed_twice: int = 0  # a manager repeated /antwort after a lost confirmation
+    answers_relayed_twice_after_kill: int = 0
+    updates_redelivered: int = 0  # handed out again: the bot died before confirming them
     nudges_due: int = 0
     nudges_sent: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # which, and the kill before them
 
     def format(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.kill_kinds.items())) or "none"
+        restarts = ", ".join(f"{k}: {n}" for k, n in self.resident_restarts.most_common())
         rows = [
             ("conversations played", f"{self.conversations} ({self.intakes} intakes, "
                                      f"{self.manager_conversations} manager cases)"),
@@ -808,7 +826,7 @@ class CrashReport:
             ("  stored, never confirmed", f"{self.unconfirmed_stored} "
                                           f"(in flight at a kill: {self.unconfirmed_in_flight})"),
             ("  told again after a kill", self.stored_twice_after_kill),
-            ("  residents who started over", self.resident_restarts),
+            ("  residents who started over", f"{self.resident_restarts.total()} ({restarts})"),
             ("  residents who gave up", self.abandoned),
             ("messages expected", self.messages_expected),
             ("messages delivered", self.messages_delivered),
@@ -816,13 +834,17 @@ class CrashReport:
                               f"{self.messages_failed})"),
             ("messages duplicated", f"{self.messages_duplicated} (photos sent again: "
                                     f"{self.photos_duplicated})"),
-            ("  answers relayed twice", self.answers_relayed_twice),
+            ("  answers relayed twice", f"{self.answers_relayed_twice} (the manager typed "
+                                        f"it again; a kill between: "
+                                        f"{self.answers_relayed_twice_after_kill})"),
             ("nudges due / sent", f"{self.nudges_due} / {self.nudges_sent}"),
+            ("updates redelivered", self.updates_redelivered),
             ("duration", f"{self.seconds:.0f} s"),
         ]
         width = max(len(label) for label, _ in rows)
         lines = ["", "===== crash test ====="]
         lines += [f"{label.ljust(width)}  {value}" for label, value in rows]
+        lines += [f"duplicate: {d}" for d in self.duplicates]
         lines += [f"problem: {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -843,8 +865,11 @@ async def analyse(driver: CrashDriver) -> CrashReport:
         seconds=time.monotonic() - driver.started,
     )
     report.conversations = report.intakes + report.manager_conversations
-    report.resident_restarts = sum(c.restarts for c in driver.concerns)
+    report.resident_restarts = sum((c.restarts for c in driver.concerns), Counter())
     report.abandoned = sum(c.abandoned for c in driver.concerns)
+    report.updates_redelivered = sum(
+        n - 1 for n in driver.server.update_deliveries.values() if n > 1
+    )
     async with session_scope(driver.maker) as session:
         cases = list(await session.execute(select(Case.reference, Case.description)))
         rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
@@ -920,13 +945,33 @@ def _message_figures(driver: CrashDriver, report: CrashReport,
         report.messages_delivered += min(count, got)
         report.messages_lost += max(0, count - got)
         report.messages_duplicated += max(0, got - count)
+        if got > count:
+            report.duplicates.append(_explain_duplicate(driver, key, got))
         if got < count:
             report.problems.append(f"lost: {count - got} x to {key[0]}: {key[1][:60]!r}")
     report.photos_duplicated = sum(
         max(0, photos.get(key, 0) - count) for key, count in expected_photos.items()
     )
-    relayed = Counter(
-        token for row in rows if row.kind == "to_resident"
-        for token in re.findall(r"Crash answer (A\d{4})", str(row.payload.get("text") or ""))
-    )
-    report.answers_relayed_twice = sum(1 for n in relayed.values() if n > 1)
+    relayed: dict[str, list[datetime]] = {}
+    for row in rows:
+        for token in re.findall(r"Crash answer (A\d{4})", str(row.payload.get("text") or "")):
+            relayed.setdefault(token, []).append(row.created_at)
+    for moments in relayed.values():
+        if len(moments) > 1:
+            report.answers_relayed_twice += 1
+            if any(min(moments) <= k <= max(moments) for k in driver.bot.kill_clock):
+                report.answers_relayed_twice_after_kill += 1
+
+
+def _explain_duplicate(driver: CrashDriver, key: tuple[int, str], got: int) -> str:
+    """`got` copies of one text to one chat: when they went out, and the kill between them."""
+    chat_id, text = key
+    times = [call.time for call in driver.server.api.calls
+             if call.method in ("sendMessage", "sendDocument") and call.error is None
+             and call.params.get("chat_id") == chat_id
+             and (call.params.get("text") or call.params.get("caption") or "") == text]
+    kills = [k for k in driver.bot.kill_times if times and times[0] <= k <= times[-1]]
+    when = ", ".join(f"+{t - driver.started:.1f}s" for t in times)
+    killed = ", ".join(f"+{k - driver.started:.1f}s" for k in kills) or "none"
+    label = re.sub(r"<[^>]+>", "", text).split("\n", 1)[0][:50]
+    return f"{got}x to {chat_id} {label!r} at {when}; kills between: {killed}"
