@@ -466,19 +466,23 @@ def cycle_steps(bot: str) -> Iterator[Step]:
         yield from (INTAKE if bot == "intake" else (ECHO_STEP,))
 
 
-async def sequential(rounds: int) -> dict[str, Any]:
+async def sequential(rounds: int, budget: float) -> dict[str, Any]:
     """One resident per bot, one update at a time, the two bots taking turns.
 
     Both bots run in this process; a round is one complete intake, then as many echo
     updates, so that both see the same machine (this VM's speed drifts by ±30 % over
-    seconds). The first two rounds warm caches up and are not counted.
+    seconds). The first two rounds warm caches up and are not counted; after `budget`
+    seconds no further round starts (a busy machine would otherwise stretch the run).
     """
     samples: dict[str, list[dict[str, Any]]] = {"echo": [], "intake": []}
     async with (
         open_stand(Scenario("echo", 0.0), 1) as echo_stand,
         open_stand(Scenario("intake", 0.0), 1) as intake_stand,
     ):
+        started = time.perf_counter()
         for round_no in range(rounds + 2):
+            if round_no > 2 and time.perf_counter() - started > budget:
+                break
             for stand in (intake_stand, echo_stand):
                 for _ in range(len(INTAKE)):
                     cpu0 = time.process_time()
@@ -494,11 +498,12 @@ async def sequential(rounds: int) -> dict[str, Any]:
     return samples
 
 
-async def closed_loop(rounds: int) -> dict[str, Any]:
+async def closed_loop(rounds: int, budget: float) -> dict[str, Any]:
     """All 50 residents at once, each sending its next step when the previous one is done.
 
     As in `sequential`, both bots run here and take turns: a round is one complete intake
-    per resident, then as many echo updates per resident; one warm-up round is not counted.
+    per resident, then as many echo updates per resident; one warm-up round is not counted,
+    and after `budget` seconds no further round starts.
     """
     totals: dict[str, dict[str, Any]] = {
         bot: {"updates": 0, "cpu": 0.0, "wall": 0.0, "calls": 0, "sql": 0, "wrong": 0,
@@ -510,7 +515,10 @@ async def closed_loop(rounds: int) -> dict[str, Any]:
         open_stand(Scenario("echo", 0.0), RESIDENTS) as echo_stand,
         open_stand(Scenario("intake", 0.0), RESIDENTS) as intake_stand,
     ):
+        started = time.perf_counter()
         for round_no in range(rounds + 1):
+            if round_no > 1 and time.perf_counter() - started > budget:
+                break
             for stand in (intake_stand, echo_stand):
                 RECORDS.clear()
                 cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -709,10 +717,10 @@ class Phase:
 
 def sizes(quick: bool) -> dict[str, float]:
     if quick:
-        return {"seq_rounds": 20, "load0_rounds": 2, "duration": 15, "echo_duration": 8,
-                "drain": 5}
-    return {"seq_rounds": 80, "load0_rounds": 5, "duration": 60, "echo_duration": 30,
-            "drain": 10}
+        return {"seq_rounds": 20, "seq_budget": 4, "load0_rounds": 2, "load0_budget": 6,
+                "duration": 15, "echo_duration": 8, "drain": 5}
+    return {"seq_rounds": 80, "seq_budget": 10, "load0_rounds": 5, "load0_budget": 20,
+            "duration": 60, "echo_duration": 30, "drain": 10}
 
 
 async def load50(scenario: Scenario, duration: float, args: argparse.Namespace) -> dict[str, Any]:
@@ -725,8 +733,8 @@ def phases() -> list[Phase]:
         return sizes(args.quick)[key]
 
     return [
-        Phase("seq", lambda a: sequential(int(n(a, "seq_rounds")))),
-        Phase("load0", lambda a: closed_loop(int(n(a, "load0_rounds")))),
+        Phase("seq", lambda a: sequential(int(n(a, "seq_rounds")), n(a, "seq_budget"))),
+        Phase("load0", lambda a: closed_loop(int(n(a, "load0_rounds")), n(a, "load0_budget"))),
         Phase("load50-echo", lambda a: load50(
             Scenario("echo", ROUND_TRIP), n(a, "echo_duration"), a)),
         Phase("load50-ordered", lambda a: load50(

@@ -89,6 +89,7 @@ ADMIN_ID = 900_001
 FIRST_USER = 300_001
 USER_MESSAGE_IDS = 1_000_000  # the users' own message ids: far from the bot's (1, 2, ...)
 THINK_MIN, THINK_MAX = 1.0, 3.0
+KEEP_MESSAGES = 6  # per chat, in the stand-in
 KEEP_ALIVE = 3.0  # seconds a driver connection may idle (uvicorn's limit is 5)
 TARGET_RATE, TARGET_P99_MS = 100.0, 100.0
 WRONG_STATE_MARKERS = (
@@ -122,9 +123,11 @@ SCRIPT: tuple[tuple[str, str], ...] = (
 SEND_STEP = 11  # the index of "Send" in SCRIPT
 
 
-def bench_settings(database_url: str, port: int = 8080) -> Settings:
+def bench_settings(database_url: str, port: int = 8080, concurrent: int | None = None
+                   ) -> Settings:
+    extra = {} if concurrent is None else {"max_concurrent_updates": concurrent}
     return Settings(
-        _env_file=None, database_url=database_url, telegram_bot_token=TOKEN,
+        _env_file=None, database_url=database_url, telegram_bot_token=TOKEN, **extra,
         admin_telegram_ids=[ADMIN_ID], flood_messages_per_minute=0,
         webhook_url=f"http://127.0.0.1:{port}", webhook_secret=SECRET,
         webhook_path=WEBHOOK_PATH, listen_host="127.0.0.1", listen_port=port,
@@ -148,10 +151,18 @@ class CountingAPI(FakeBotAPI):
         code, body = await super().do_request(
             url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
         )
-        self.calls.clear()  # not needed here; would grow for the whole run
+        # Keep only what the bot can still refer to (its latest messages per chat), so that the
+        # stand-in's own store does not grow the instance's heap for the whole run.
+        self.calls.clear()
+        params = request_data.parameters if request_data else {}
+        chat = params.get("chat_id")
+        if isinstance(chat, int) and len(self.sent.get(chat, ())) > KEEP_MESSAGES:
+            del self.sent[chat][:-KEEP_MESSAGES]
+        if len(self.callback_answers) > 1000:
+            self.callback_answers.clear()
         if code != 200:
             self.errors += 1
-        text = (request_data.parameters if request_data else {}).get("text")
+        text = params.get("text")
         if isinstance(text, str):
             self.wrong_state += any(marker in text for marker in WRONG_STATE_MARKERS)
             self.completed += COMPLETED_MARKER in text
@@ -163,7 +174,7 @@ def run_instance(args: argparse.Namespace) -> int:
     from bot.web.metrics import WebMetrics
     from bot.web.server import serve
 
-    settings = bench_settings(args.database_url, args.port)
+    settings = bench_settings(args.database_url, args.port, args.max_concurrent)
     configure_logging(settings, level=logging.WARNING)
     api = CountingAPI(args.api_delay)
     metrics = WebMetrics()
@@ -439,7 +450,8 @@ class Instance:
 
 
 def start_instances(count: int, folder: Path, database_urls: list[str], api_delay: float,
-                    profile: str | None = None) -> list[Instance]:
+                    profile: str | None = None, concurrent: int | None = None
+                    ) -> list[Instance]:
     environment = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
     environment["PYTHONPATH"] = str(ROOT)
     instances = []
@@ -451,6 +463,8 @@ def start_instances(count: int, folder: Path, database_urls: list[str], api_dela
                    "--api-delay", str(api_delay)]  # fmt: skip
         if profile:
             command += ["--profile", f"{profile}.{index}"]
+        if concurrent is not None:
+            command += ["--max-concurrent", str(concurrent)]
         with log.open("wb") as stderr:
             process = subprocess.Popen(command, cwd=folder, env=environment,
                                        stdout=subprocess.DEVNULL, stderr=stderr)  # fmt: skip
@@ -551,7 +565,7 @@ async def main_async(args: argparse.Namespace) -> int:
         backend = "PostgreSQL, shared" if urls[0].startswith("postgresql") else (
             "SQLite, one file per instance")
         instances = start_instances(args.instances, folder, urls, args.api_delay,
-                                    args.profile)
+                                    args.profile, args.max_concurrent)
         try:
             await wait_healthy(instances)
             print(f"{args.instances} instances up on ports {[i.port for i in instances]} "
@@ -655,6 +669,8 @@ def main() -> int:
                         help="seconds the Bot API stand-in takes per call")
     parser.add_argument("--database-url", default=None,
                         help="a PostgreSQL URL shared by the instances (default: SQLite each)")
+    parser.add_argument("--max-concurrent", type=int, default=None,
+                        help="MAX_CONCURRENT_UPDATES of the instances (default: the setting's)")
     parser.add_argument("--instance", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--report", help=argparse.SUPPRESS)

@@ -47,6 +47,8 @@ def cmd_serve(settings: Settings) -> int:
         print("Cannot start the webhook server:\n" + "".join(f"  - {p}\n" for p in problems)
               + "Set them in .env (see .env.example).", file=sys.stderr)  # fmt: skip
         return 2
+    from telegram.error import TelegramError
+
     from bot.web.server import serve
 
     try:
@@ -54,6 +56,9 @@ def cmd_serve(settings: Settings) -> int:
     except OSError as error:  # e.g. the port is taken
         print(f"Cannot listen on {settings.listen_host}:{settings.listen_port}: {error}",
               file=sys.stderr)  # fmt: skip
+        return 1
+    except TelegramError as error:  # e.g. setWebhook refused the URL
+        print(f"Telegram answered with an error: {error.message}", file=sys.stderr)
         return 1
     return 0
 

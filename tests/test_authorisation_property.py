@@ -1,6 +1,7 @@
-"""Property: no callback changes anything its sender is not entitled to, or shows them any of
-it. Every callback pattern the application registers (found in `app.handlers`, so new ones
-are covered) is pressed with well-formed, forged and malformed data by users of every role.
+"""Property: no callback and no command changes anything its sender is not entitled to, or
+shows them any of it. Every callback pattern and every command the application registers
+(found in `app.handlers`, so new ones are covered) is used with well-formed, forged and
+malformed data by users of every role.
 
 The world: district 10 (Linden-Limmer) has a manager, a coordinator and a rep of department
 66; its cases, conferences, agreements, an action plan, a project and an open invitation each
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,11 +34,12 @@ from telegram.ext import (
 
 from bot.app import make_services, open_storage
 from bot.clock import FakeClock
+from bot.context import Services
 from bot.delivery import flush_outbox
 from bot.offline.fake_api import FakeBotAPI
 from bot.offline.simulator import Simulator, SimUser
 from bot.services import action_plans, agreements, conferences, invitations, people, projects
-from bot.services.roles import Role
+from bot.services.roles import Role, Roles, load_roles
 from bot.storage.db import session_scope
 from bot.storage.models import ActionPlan, Agreement, Base, Case, Conference, Person
 from tests.conftest import START, BotEnv, make_settings
@@ -73,7 +75,7 @@ BOOKKEEPING_COLUMNS = {
     "outbox": {"sent_at", "sent_message_id", "attempts", "failed_at", "last_error",
                "next_attempt_at"},
 }
-EXAMPLES = 300
+EXAMPLES = 200
 # Errors these tests found outside the guard, as "file:function" frames of the traceback.
 # Each has a strict xfail test that reproduces it; delete the entry once that test passes.
 KNOWN_ISSUES = {
@@ -85,7 +87,10 @@ KNOWN_ISSUES = {
     # which the persistence cannot store (e.g. a lone surrogate)
     "persistence.py:update_user_data < persistence.py:_store < persistence.py:_upsert":
         "follows from the update_processor issue",
+    "reports.py:_figures < periods.py:parse_period":
+        "a forged report period such as rp:p:0000:06 raises ValueError (year 0) in periods.py",
 }
+FORGED_PERIOD = "reports.py:_figures < periods.py:parse_period"
 
 Row = dict[str, Any]
 State = dict[str, dict[tuple[Any, ...], Row]]
@@ -127,7 +132,9 @@ def record_errors(app: Application) -> list[str]:  # type: ignore[type-arg]
 
 
 def unknown(errors: list[str]) -> list[str]:
-    return [e for e in errors if not any(e.endswith(" at " + known) for known in KNOWN_ISSUES)]
+    """The errors not explained by a known issue."""
+    return [e for e in errors if not any(known in e.rsplit(" at ", 1)[-1]
+                                         for known in KNOWN_ISSUES)]
 
 
 # --- the state ------------------------------------------------------------------------------
@@ -317,51 +324,37 @@ async def seed_world(env: BotEnv) -> World:
     return world
 
 
-async def _roles(session: Any, services: Any, person: Person) -> Any:
-    from bot.services.roles import load_roles
-
+async def _roles(session: Any, services: Services, person: Person) -> Roles:
     return await load_roles(session, person=person,
                             admin_ids=services.settings.admin_telegram_ids)
 
 
 # --- what to press --------------------------------------------------------------------------
-def callback_patterns(app: Application) -> list[str]:  # type: ignore[type-arg]
-    """The regex of every CallbackQueryHandler, inside conversations too."""
-    found: set[str] = set()
+def all_handlers(app: Application) -> Iterator[object]:  # type: ignore[type-arg]
+    """Every handler of every group, and those inside conversations."""
 
-    def walk(handler: object) -> None:
-        if isinstance(handler, ConversationHandler):
-            nested = [*handler.entry_points, *handler.fallbacks]
-            nested += [h for handlers in handler.states.values() for h in handlers]
-            for inner in nested:
-                walk(inner)
-        elif isinstance(handler, CallbackQueryHandler) and isinstance(
-            handler.pattern, re.Pattern
-        ):
-            found.add(handler.pattern.pattern)
-
-    for handlers in app.handlers.values():
-        for handler in handlers:
-            walk(handler)
-    return sorted(found)
-
-
-def command_names(app: Application) -> list[str]:  # type: ignore[type-arg]
-    """Every command of every CommandHandler, inside conversations too."""
-    found: set[str] = set()
-
-    def walk(handler: object) -> None:
+    def walk(handler: object) -> Iterator[object]:
+        yield handler
         if isinstance(handler, ConversationHandler):
             for inner in [*handler.entry_points, *handler.fallbacks,
                           *(h for hs in handler.states.values() for h in hs)]:
-                walk(inner)
-        elif isinstance(handler, CommandHandler):
-            found.update(handler.commands)
+                yield from walk(inner)
 
     for handlers in app.handlers.values():
         for handler in handlers:
-            walk(handler)
-    return sorted(found)
+            yield from walk(handler)
+
+
+def callback_patterns(app: Application) -> list[str]:  # type: ignore[type-arg]
+    """The regex of every CallbackQueryHandler."""
+    return sorted({h.pattern.pattern for h in all_handlers(app)
+                   if isinstance(h, CallbackQueryHandler) and isinstance(h.pattern, re.Pattern)})
+
+
+def command_names(app: Application) -> list[str]:  # type: ignore[type-arg]
+    """Every command of every CommandHandler."""
+    return sorted({c for h in all_handlers(app) if isinstance(h, CommandHandler)
+                   for c in h.commands})
 
 
 def prefix_of(pattern_or_data: str) -> str:
@@ -576,3 +569,9 @@ async def test_a_refused_agreement_button_is_answered_once(world: World) -> None
     answer = await world.users[RESIDENT].press_data(f"agf:start:{world.past_conference}")
     assert answer is not None and "not allowed" in (answer.text or "")
     assert not world.errors
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_ISSUES[FORGED_PERIOD])
+async def test_a_forged_report_period_is_refused_politely(world: World) -> None:
+    answer = await world.users[MANAGER_06].press_data("rp:p:0000:06")
+    assert answer is not None and not world.errors

@@ -26,6 +26,7 @@ import pytest
 
 from bot.offline.fake_api import JSONDict
 from bot.services import invitations
+from bot.web.metrics import WebMetrics
 from tests.test_authorisation_property import (
     KNOWN_ISSUES,
     SECRETS,
@@ -319,7 +320,9 @@ def _callback_words(world: World) -> list[str]:
 
 @pytest.fixture
 async def fuzz_world(tmp_path: Path) -> Any:
-    async with open_env(tmp_path) as env:  # the defaults: flood control at 30 a minute
+    async with open_env(tmp_path, flood_messages_per_minute=30) as env:  # the default
+        assert env.app is not None
+        WebMetrics().instrument(env.app)  # as the webhook server does: a handler at -100
         yield await seed_world(env)
 
 

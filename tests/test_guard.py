@@ -20,6 +20,7 @@ from bot.clock import FakeClock
 from bot.handlers.guard import (
     GROUP_LIMITS,
     GROUP_ONCE,
+    GROUP_SOUND,
     FloodControl,
     guard_of,
     malformed,
@@ -75,8 +76,8 @@ async def test_the_guard_runs_before_every_other_handler(env: BotEnv) -> None:
     app = env.app
     assert app is not None
     groups = sorted(app.handlers)
-    assert groups[:3] == [GROUP_ONCE, GROUP_LIMITS, -10]
-    assert len(app.handlers[GROUP_ONCE]) == len(app.handlers[GROUP_LIMITS]) == 1
+    assert groups[:4] == [GROUP_SOUND, GROUP_ONCE, GROUP_LIMITS, -10]
+    assert all(len(app.handlers[g]) == 1 for g in (GROUP_SOUND, GROUP_ONCE, GROUP_LIMITS))
 
 
 # --- each update once -----------------------------------------------------------------------
@@ -152,6 +153,31 @@ async def test_malformed_updates_are_dropped_silently(
     assert not [r for r in caplog.records if r.name == "bot.handlers.fallback"]
 
 
+async def test_a_forged_user_id_is_dropped_before_any_handler_builds_a_context(
+    env: BotEnv,
+) -> None:
+    """Even before the metrics' handler in group -100, which matches every update."""
+    from bot.web.metrics import WebMetrics
+
+    assert env.app is not None
+    WebMetrics().instrument(env.app)
+    errors: list[object] = []
+
+    async def record(update: object, context: Any) -> None:
+        errors.append(context.error)
+
+    env.app.add_error_handler(record)
+    sim = sim_of(env)
+    # (unhashable ids fail earlier, in the update processor: see KNOWN_ISSUES)
+    for forged in ("5005", 2**70, 1.5, True):
+        user = {"id": forged, "is_bot": False, "first_name": "Mallory"}
+        sim.enqueue({"callback_query": {"id": f"q{forged!r}", "from": user,
+                                        "chat_instance": "1", "data": "consent:yes"}})
+    await sim.settle()
+    assert errors == []
+    assert not [key for key in env.app.user_data if type(key) is not int]
+
+
 # --- flood control --------------------------------------------------------------------------
 async def test_flood_control_answers_once_then_drops_until_the_minute_is_over(
     tmp_path: Path,
@@ -220,6 +246,23 @@ async def test_too_large_files_are_refused_politely(tmp_path: Path) -> None:
         assert "too large" in erika.last.plain_text
         await erika.send_photo(content=b"\xff\xd8 small")
         assert "Photo 1 saved" in erika.last.plain_text  # the intake went on where it was
+
+
+async def test_photo_count_and_text_length_are_limited(env: BotEnv) -> None:
+    sim = sim_of(env)
+    erika = sim.user(5202, language_code="en")
+    await consent(erika)
+    await erika.send("/neu")
+    await erika.send("Bult")
+    await erika.press("Yes")
+    await erika.press("Senior citizens")
+    await erika.send("x" * (env.settings.max_text_length + 1))
+    assert "please shorten it" in erika.last.plain_text
+    await erika.send("Benches for the bus stop, please.")
+    for _ in range(env.settings.max_photos):
+        await erika.send_photo()
+    await erika.send_photo()
+    assert f"already added {env.settings.max_photos} photos" in erika.last.plain_text
 
 
 # --- groups and channels --------------------------------------------------------------------

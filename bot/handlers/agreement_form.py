@@ -176,7 +176,8 @@ async def on_plan(update: Update, context: BotContext) -> str:
     choice = context.match.group(1)
     form = _form(context)
     if choice == "new":
-        await send(update, translator(update, context)("Title of the new action plan:"))
+        t = translator(update, context)
+        await send(update, t("Title of the new action plan:"))
         return PLAN_TITLE
     form["plan"] = None if choice == "-" else int(choice)
     return await show_review(update, context)
@@ -185,7 +186,8 @@ async def on_plan(update: Update, context: BotContext) -> str:
 async def on_plan_title(update: Update, context: BotContext) -> str:
     text = (update.effective_message.text or "").strip()
     if not text or len(text) > 200:
-        await send(update, translator(update, context)("Please type a title of at most 200 characters."))
+        t = translator(update, context)
+        await send(update, t("Please type a title of at most 200 characters."))
         return PLAN_TITLE
     _form(context)["plan_title"] = text
     return await show_review(update, context)
@@ -259,7 +261,8 @@ async def finish(update: Update, context: BotContext) -> int:
     await answer_query(update)
     await drop_buttons(update)
     context.user_data.pop(KEY, None)
-    await send(update, translator(update, context)("Done."))
+    t = translator(update, context)
+    await send(update, t("Done."))
     return ConversationHandler.END
 
 
@@ -267,12 +270,14 @@ async def cancel(update: Update, context: BotContext) -> int:
     await answer_query(update)
     await drop_buttons(update)
     context.user_data.pop(KEY, None)
-    await send(update, translator(update, context)("Cancelled. Nothing was saved."))
+    t = translator(update, context)
+    await send(update, t("Cancelled. Nothing was saved."))
     return ConversationHandler.END
 
 
 async def expected_text(update: Update, context: BotContext) -> None:
-    await send(update, translator(update, context)("Please answer the question above, or /abbrechen."))
+    t = translator(update, context)
+    await send(update, t("Please answer the question above, or /abbrechen."))
 
 
 def build_conversation() -> ConversationHandler:

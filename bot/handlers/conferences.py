@@ -176,7 +176,8 @@ async def on_toggle(update: Update, context: BotContext) -> str | int:
         return END
     number = context.match.group(1)
     if not context.services.reference.has_department(number):
-        await answer_query(update, translator(update, context)("This button is no longer valid."))
+        t = translator(update, context)
+        await answer_query(update, t("This button is no longer valid."))
         return DEPARTMENTS
     selected = list(draft.get("departments", []))
     selected = [n for n in selected if n != number] if number in selected else [*selected, number]
@@ -238,7 +239,8 @@ async def cancel(update: Update, context: BotContext) -> int:
     """/abbrechen: drop the half-finished conference, topic or project."""
     for key in ("conference", "agenda", "project", "project_note"):
         context.user_data.pop(key, None)
-    await send(update, translator(update, context)("Cancelled."))
+    t = translator(update, context)
+    await send(update, t("Cancelled."))
     return END
 
 
@@ -542,7 +544,8 @@ async def on_note(update: Update, context: BotContext) -> str | int:
         assert project is not None
         await projects.add_note(session, services.env, project=project, text=text,
                                 now=services.clock.now())
-    await send(update, translator(update, context)("Note saved."))
+    t = translator(update, context)
+    await send(update, t("Note saved."))
     return END
 
 

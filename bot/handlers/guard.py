@@ -1,10 +1,10 @@
 """Before every other handler: each update once, sound updates only, a fair share per user,
 no oversized files.
 
-Group -20 drops updates whose fields have the wrong types (only a broken or forged sender
-produces them; see SoundUpdates) and updates already processed (the same `update_id` again,
-e.g. after a crash before Telegram saw the new offset). Group -15 applies flood control per
-user and the upload size limit. The group guard for non-private chats follows at -10
+Group -1000 drops updates whose fields have the wrong types (only a broken or forged sender
+produces them; see SoundUpdates), group -20 updates already processed (the same `update_id`
+again, e.g. after a crash before Telegram saw the new offset), group -15 applies flood control
+per user and the upload size limit. The group guard for non-private chats follows at -10
 (fallback.py).
 
 Processing is at most once: the id is recorded before the handlers run, so an update whose
@@ -19,7 +19,7 @@ import time
 import types
 import typing
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -38,7 +38,7 @@ from bot.storage.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
-GROUP_ONCE, GROUP_LIMITS = -20, -15
+GROUP_SOUND, GROUP_ONCE, GROUP_LIMITS = -1000, -20, -15
 GUARD_KEY = "guard"  # bot_data: the Guard, so tests and jobs reach its state
 RECENT_IDS = 4096  # in-memory ids in front of the table: a redelivery is usually recent
 KEEP_PROCESSED = timedelta(days=3)  # Telegram keeps undelivered updates for 24 hours
@@ -131,7 +131,7 @@ def problem(obj: TelegramObject, depth: int = 0) -> str | None:
 
 def malformed(update: Update) -> str | None:
     """Why an update cannot have come from Telegram, or None if it is sound."""
-    if not isinstance(update.update_id, int) or not 0 <= update.update_id < MAX_INT:
+    if type(update.update_id) is not int or not 0 <= update.update_id < MAX_INT:
         return "update_id"
     found = problem(update)
     if found is not None:
@@ -149,23 +149,30 @@ def malformed(update: Update) -> str | None:
 
 
 class SoundUpdates(TypeHandler[Update, BotContext, None]):
-    """Every update, but malformed ones are dropped in `check_update`, before the application
-    builds a context: building it reads `user_data` under the sender's id, which fails for an
-    id of the wrong type before any callback could refuse the update. python-telegram-bot
-    treats ApplicationHandlerStop raised there like one raised in a callback."""
+    """A filter that never handles anything: malformed updates are dropped in `check_update`.
 
-    def __init__(self, callback: Callable[[Update, BotContext], Awaitable[None]]) -> None:
-        super().__init__(Update, callback)
+    It sits in the first group of all, before any handler that matches every update (the
+    metrics' TypeHandler at -100): matching makes the application build a context, which reads
+    `user_data` under the sender's id and fails for an id of the wrong type before any
+    callback could refuse the update. python-telegram-bot treats ApplicationHandlerStop raised
+    in `check_update` like one raised in a callback.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(Update, _never_called)
 
     def check_update(self, update: object) -> bool:
-        if not isinstance(update, Update):
-            return False
-        reason = malformed(update)
-        if reason is not None:
-            update_id = update.update_id if type(update.update_id) is int else None
-            log.warning("update %s dropped: malformed (%s)", update_id, reason)
-            raise ApplicationHandlerStop
-        return True
+        if isinstance(update, Update):
+            reason = malformed(update)
+            if reason is not None:
+                update_id = update.update_id if type(update.update_id) is int else None
+                log.warning("update %s dropped: malformed (%s)", update_id, reason)
+                raise ApplicationHandlerStop
+        return False
+
+
+async def _never_called(update: Update, context: BotContext) -> None:
+    """SoundUpdates only filters."""
 
 
 # --- each update once -----------------------------------------------------------------------
@@ -305,6 +312,8 @@ def upload_size(message: Message) -> int:
 
 # --- the handlers ---------------------------------------------------------------------------
 class Guard:
+    """The guard's state (ledger, flood windows, upload limit) and its two callbacks."""
+
     def __init__(self, ledger: UpdateLedger, flood: FloodControl, *, max_upload_bytes: int
                  ) -> None:
         self.ledger, self.flood, self.max_upload_bytes = ledger, flood, max_upload_bytes
@@ -361,7 +370,8 @@ def guard_of(app: Application) -> Guard:  # type: ignore[type-arg]
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """First of all handlers: groups -20 and -15, before the group guard at -10."""
+    """First of all handlers: -1000 (malformed updates), then -20 and -15, before the group
+    guard at -10."""
     services = app.bot_data.services  # type: ignore[attr-defined]
     settings = services.settings
     guard = Guard(
@@ -370,7 +380,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.bot_data[GUARD_KEY] = guard
-    app.add_handler(SoundUpdates(guard.once), group=GROUP_ONCE)
+    app.add_handler(SoundUpdates(), group=GROUP_SOUND)
+    app.add_handler(TypeHandler(Update, guard.once), group=GROUP_ONCE)
     app.add_handler(TypeHandler(Update, guard.limits), group=GROUP_LIMITS)
     if app.job_queue is not None:
         app.job_queue.run_repeating(

@@ -805,6 +805,7 @@ class CrashReport:
     answers_relayed_twice: int = 0  # a manager repeated /antwort after a lost confirmation
     answers_relayed_twice_after_kill: int = 0
     updates_redelivered: int = 0  # handed out again: the bot died before confirming them
+    reference_gaps: int = 0  # numbers skipped in a district's sequence (a counter not rolled back)
     nudges_due: int = 0
     nudges_sent: int = 0
     seconds: float = 0.0
@@ -839,6 +840,7 @@ class CrashReport:
                                         f"{self.answers_relayed_twice_after_kill})"),
             ("nudges due / sent", f"{self.nudges_due} / {self.nudges_sent}"),
             ("updates redelivered", self.updates_redelivered),
+            ("reference numbers skipped", self.reference_gaps),
             ("duration", f"{self.seconds:.0f} s"),
         ]
         width = max(len(label) for label, _ in rows)
@@ -888,6 +890,11 @@ def _concern_figures(driver: CrashDriver, report: CrashReport,
         match = re.search(r"Crash test concern (C\d{4})", description)
         by_token.setdefault(match.group(1) if match else "?", []).append(reference)
     report.concerns_stored = len(cases)
+    sequences: dict[str, list[int]] = {}
+    for reference, _ in cases:
+        prefix, _, number = reference.rpartition("-")
+        sequences.setdefault(prefix, []).append(int(number))
+    report.reference_gaps = sum(max(ns) - len(set(ns)) for ns in sequences.values())
     kills = driver.bot.kill_times
     for concern in driver.concerns:
         stored = by_token.get(concern.token, [])
