@@ -221,6 +221,7 @@ def run_instance(args: argparse.Namespace) -> int:
         "cpu": time.process_time() - (cpu[0] if cpu else 0.0),
         "lag_p99": percentile(lags, 99), "lag_max": max(lags, default=0.0),
         "gc_count": len(pauses), "gc_max": max(pauses, default=0.0), "gc_total": sum(pauses),
+        "gc_objects": len(gc.get_objects()), "gc_stats": gc.get_stats(),
     }))
     return 0
 

@@ -71,6 +71,11 @@ class OutboxSender:
                     claimed_until=outbox.claim_until(claimed_at), now=self._clock.now(),
                 )
 
+    async def deliver_now(self, bot: Bot, message: OutboxMessage) -> int:
+        """Send one row at once, outside the queue (no lock: a row queued with `backup_for`
+        is not due yet, so no flush takes it meanwhile); records sent, retry or failure."""
+        return await self._deliver(bot, message)
+
     async def _deliver(self, bot: Bot, message: OutboxMessage) -> int:
         try:
             result = await send_payload(bot, message.chat_id, message.payload)
@@ -160,6 +165,14 @@ async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
 
 def _reply_keyboard(rows: list[list[str]] | None) -> ReplyKeyboardMarkup | None:
     return ReplyKeyboardMarkup(rows, resize_keyboard=True) if rows else None
+
+
+async def deliver_now(app: Any, message: OutboxMessage) -> int:
+    """Send a row queued with `outbox.enqueue(..., backup_for=…)` right after its commit
+    (e.g. the resident's confirmation): at once, not behind the queue; if the process dies
+    first, the sender delivers the row when its backup time is up."""
+    sender: OutboxSender = app.bot_data.outbox
+    return await sender.deliver_now(app.bot, message)
 
 
 async def flush_outbox(app: Any) -> int:

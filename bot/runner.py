@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -116,7 +117,7 @@ async def _poll(app: BotApplication, lock: instance_lock.InstanceLock, instance:
         log.info("stopped")
 
 
-def _polling_error(app: BotApplication):  # type: ignore[no-untyped-def]
+def _polling_error(app: BotApplication) -> Callable[[TelegramError], None]:
     def callback(error: TelegramError) -> None:
         # as run_polling does: hand errors in fetching updates to the error handlers
         app.create_task(app.process_error(error=error, update=None))
@@ -124,15 +125,18 @@ def _polling_error(app: BotApplication):  # type: ignore[no-untyped-def]
     return callback
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 def _install_signal_handlers(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. Windows
-            loop.add_signal_handler(sig, _on_signal, stop, sig)
+            loop.add_signal_handler(sig, _on_signal, loop, stop, sig)
 
 
-def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:
-    if stop.is_set():
-        return
-    log.info("%s received: stopping gracefully", sig.name)
+def _on_signal(loop: asyncio.AbstractEventLoop, stop: asyncio.Event, sig: signal.Signals) -> None:
+    log.info("%s received: stopping gracefully (once more to stop at once)", sig.name)
     stop.set()
+    for each in STOP_SIGNALS:  # a second signal gets the default: end the process now
+        loop.remove_signal_handler(each)

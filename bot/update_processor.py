@@ -25,9 +25,10 @@ def chat_key(update: object) -> Hashable | None:
     """
     if not isinstance(update, Update):
         return None
-    if update.effective_chat is not None:
+    # Ids come from the client side of the wire: only a real int is trusted as a key.
+    if update.effective_chat is not None and type(update.effective_chat.id) is int:
         return update.effective_chat.id
-    if update.effective_user is not None:
+    if update.effective_user is not None and type(update.effective_user.id) is int:
         return update.effective_user.id
     return None
 

@@ -49,3 +49,14 @@ def test_placeholders_survive_translation(language: str) -> None:
             assert set(PLACEHOLDER.findall(message)) == set(PLACEHOLDER.findall(translated)), (
                 f"{language}: placeholders differ in {message!r} -> {translated!r}"
             )
+
+
+def test_no_message_escapes_extraction() -> None:
+    """Messages must be written as t("...") so the extractor finds them."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "bot").rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"translator\([^)]*\)\(\s*[\"']", line)
+    ]
+    assert not offenders, offenders

@@ -23,6 +23,7 @@ from bot.app import open_storage
 from bot.config import Settings
 from bot.offline.http_api import BotApiServer
 from bot.services.reference import load_reference_data
+from tests import pg
 from tests.crash.driver import (
     ADMIN_IDS,
     TOKEN,
@@ -49,7 +50,9 @@ async def test_nothing_confirmed_is_lost_or_doubled_when_the_bot_is_killed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = crash_config()
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'crash.sqlite3'}"
+    # SQLite; in the suite's PostgreSQL pass (TEST_DATABASE_URL) a fresh PostgreSQL database.
+    database_url = (pg.database_url(tmp_path) if pg.enabled()
+                    else f"sqlite+aiosqlite:///{tmp_path / 'crash.sqlite3'}")
     settings = Settings(_env_file=None, database_url=database_url,  # type: ignore[call-arg]
                         admin_telegram_ids=list(ADMIN_IDS), telegram_bot_token=None)
     engine, maker = await open_storage(settings)  # the schema, before the bot's first start

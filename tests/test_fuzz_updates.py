@@ -28,7 +28,6 @@ from bot.offline.fake_api import JSONDict
 from bot.services import invitations
 from bot.web.metrics import WebMetrics
 from tests.test_authorisation_property import (
-    KNOWN_ISSUES,
     SECRETS,
     World,
     callback_patterns,
@@ -392,7 +391,6 @@ def test_the_fuzzer_builds_what_it_promises() -> None:
     assert any(t.startswith("/start inv-") for t in texts)
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_ISSUES["update_processor.py:process_update"])
 async def test_a_chat_id_of_the_wrong_type_is_dropped_quietly(fuzz_world: World) -> None:
     sim = fuzz_world.sim
     user = {"id": 800_001, "is_bot": False, "first_name": "X"}

@@ -26,7 +26,7 @@ from bot.services import action_plans, agreements
 from bot.services.dates import DateParseError, format_date, parse_german_date
 from bot.services.roles import load_roles
 from bot.storage.db import session_scope
-from bot.storage.models import Case, Conference
+from bot.storage.models import ActionPlan, Case, Conference
 
 DEPARTMENT, MEASURE, DUE, TOPIC, PLAN, PLAN_TITLE, REVIEW = (
     "agf_department", "agf_measure", "agf_due", "agf_topic", "agf_plan", "agf_plan_title",
@@ -48,7 +48,6 @@ async def _district_allowed(update: Update, context: BotContext, district: str) 
 # --- entry ----------------------------------------------------------------------------------
 async def start(update: Update, context: BotContext) -> str | int:
     """Begin from a conference (`agf:start:<id>`), a case (`agf:case:<id>`) or /vereinbarung."""
-    await answer_query(update)
     t = translator(update, context)
     services = context.services
     form: dict[str, object] = {}
@@ -80,6 +79,7 @@ async def start(update: Update, context: BotContext) -> str | int:
     ):
         await refuse(update, context)
         return ConversationHandler.END
+    await answer_query(update)  # only now: a refusal above answers the query itself
     context.user_data[KEY] = form
     return await ask_department(update, context)
 
@@ -227,6 +227,11 @@ async def on_save(update: Update, context: BotContext) -> str | int:
             saved = None
         else:
             plan_id = form.get("plan")
+            if plan_id is not None:
+                # the button's id is a claim: the plan must belong to this district
+                plan = await session.get(ActionPlan, int(plan_id))
+                if plan is None or plan.district_number != form["district"]:
+                    plan_id = None
             if form.get("plan_title"):
                 plan = await action_plans.create_action_plan(
                     session, district=str(form["district"]), title=str(form["plan_title"]),

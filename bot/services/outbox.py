@@ -55,7 +55,16 @@ def enqueue(
     kind: str = "message",
     case_id: int | None = None,
     person_id: int | None = None,
+    backup_for: float | None = None,
 ) -> OutboxMessage:
+    """Queue a message in the caller's transaction.
+
+    With `backup_for` (seconds) the row only backs up a message the caller sends at once
+    after the commit (`bot.delivery.deliver_now`, which records it as sent): the sender
+    takes it up only when it is still unsent that much later, e.g. because the process died
+    between the commit and the send. An answer the user waits for thus goes out at once, yet
+    cannot be lost.
+    """
     message = OutboxMessage(
         chat_id=chat_id,
         person_id=person_id,
@@ -63,12 +72,13 @@ def enqueue(
         payload=data,
         case_id=case_id,
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=now + timedelta(seconds=backup_for) if backup_for else now,
     )
     session.add(message)
     return message
 
 
+BACKUP_SECONDS = 10.0  # a good value for `backup_for`: longer than a send, short for a person
 CLAIM_SECONDS = 120.0  # how long a taken message is reserved for the instance sending it
 
 

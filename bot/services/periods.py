@@ -151,8 +151,27 @@ def _range_from_match(m: re.Match[str], tz: ZoneInfo) -> Period:
     return date_range(first, last, tz)
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 def parse_period(text: str, *, now: datetime, tz: ZoneInfo) -> Period:
-    """The period a key or a German phrase names; raises PeriodError otherwise."""
+    """The period a key or a German phrase names; raises PeriodError otherwise.
+
+    Keys also arrive in callback data, which can be forged: any date the calendar cannot
+    hold (year 0, 9999-12 plus one month) is a PeriodError, never a crash.
+    """
+    try:
+        period = _parse_period(text, now=now, tz=tz)
+    except (ValueError, OverflowError) as exc:
+        if isinstance(exc, PeriodError):
+            raise
+        raise PeriodError(f"no such period: {text!r}") from exc
+    if not (MIN_YEAR <= period.first.year and period.end.year <= MAX_YEAR):
+        raise PeriodError(f"out of range: {text!r}")
+    return period
+
+
+def _parse_period(text: str, *, now: datetime, tz: ZoneInfo) -> Period:
     raw = text.strip()
     if m := _KEY.match(raw):
         y = int(m[1])

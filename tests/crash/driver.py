@@ -420,7 +420,8 @@ class Resident(ChatPlayer):
             elif acted == "restart":
                 concern.restarts[self.why] += 1
                 photo_tries = 0
-            if await self.wait_reply(mark, lambda m: classify(m) is not None):
+            patience = 2.0 if kind == "review" and acted == "press" else 1.0  # the number
+            if await self.wait_reply(mark, lambda m: classify(m) is not None, patience):
                 silent = 0
             else:
                 silent = 0 if acted == "restart" else silent + 1
