@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import timedelta
 
@@ -108,6 +109,7 @@ def build_application(
             )
         )
         .post_init(_post_init)
+        .post_stop(_post_stop)
     )
     if settings.telegram_api_base_url:
         base = settings.telegram_api_base_url.rstrip("/")
@@ -142,7 +144,16 @@ def register_all(app: BotApplication, services: Services) -> None:
     fallback.register(app)  # last: unknown commands, old buttons, anything else
 
 
+async def _post_stop(app: BotApplication) -> None:
+    """A clean stop records every processed update id before the process ends."""
+    await guard.guard_of(app).ledger.flush()
+
+
 async def _post_init(app: BotApplication) -> None:
+    # Start-up leaves ~200,000 long-lived objects (libraries, reference data); moving them out
+    # of the collector's reach keeps full collections from stalling updates for 100s of ms.
+    gc.collect()
+    gc.freeze()
     services = app.bot_data.services
     assert services is not None
     for language in ("de", "en"):

@@ -37,6 +37,21 @@ class OutboxSender:
         self._env = env  # without it, a blocked chat is only marked failed
         self._lock = asyncio.Lock()  # one drain at a time in this process
         self._queued_more = False  # a delivery queued a follow-up (e.g. "rep unreachable")
+        self._drain_task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def request(self, app: Any) -> None:
+        """Deliver soon, without making the caller wait: a handler answers its own user first
+        and does not queue behind other chats' deliveries. Requests while a drain runs are
+        folded into one more pass."""
+        self._again = True
+        if self._drain_task is None or self._drain_task.done():
+            self._drain_task = app.create_task(self._drain(app.bot), name="outbox-drain")
+
+    async def _drain(self, bot: Bot) -> None:
+        while self._again:
+            self._again = False
+            await self.flush(bot)
 
     async def flush(self, bot: Bot) -> int:
         """Send everything that is due; returns how many were sent."""
@@ -173,6 +188,12 @@ async def deliver_now(app: Any, message: OutboxMessage) -> int:
     first, the sender delivers the row when its backup time is up."""
     sender: OutboxSender = app.bot_data.outbox
     return await sender.deliver_now(app.bot, message)
+
+
+def request_delivery(app: Any) -> None:
+    """After a handler's commit: deliver its messages in the background."""
+    sender: OutboxSender = app.bot_data.outbox
+    sender.request(app)
 
 
 async def flush_outbox(app: Any) -> int:

@@ -67,6 +67,7 @@ def text_message(user: SimUser, text: str) -> dict[str, Any]:
 
 
 async def _processed(env: BotEnv) -> int:
+    await guard_of(env.app).ledger.flush()  # new ids are recorded in the background
     async with session_scope(env.services.session_maker) as session:
         return int(await session.scalar(select(func.count(ProcessedUpdate.update_id))) or 0)
 

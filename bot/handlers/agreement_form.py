@@ -18,9 +18,17 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.jobs import run_sweep
-from bot.handlers.common import actor_roles, answer_query, drop_buttons, refuse, send, translator
+from bot.handlers.common import (
+    acknowledge,
+    actor_roles,
+    answer_query,
+    drop_buttons,
+    refuse,
+    send,
+    translator,
+)
 from bot.handlers.triage import date_problem
+from bot.jobs import run_sweep
 from bot.keyboards import chunk
 from bot.services import action_plans, agreements
 from bot.services.dates import DateParseError, format_date, parse_german_date
@@ -132,8 +140,7 @@ async def on_due(update: Update, context: BotContext) -> str:
 
 
 async def on_due_confirm(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     t = translator(update, context)
     form = _form(context)
     pending = form.pop("due_pending", None)
@@ -171,8 +178,7 @@ async def ask_plan(update: Update, context: BotContext) -> str:
 
 
 async def on_plan(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     choice = context.match.group(1)
     form = _form(context)
     if choice == "new":
@@ -214,8 +220,7 @@ async def show_review(update: Update, context: BotContext) -> str:
 
 async def on_save(update: Update, context: BotContext) -> str | int:
     """Store the agreement; the rep is told and nudged from now on."""
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     t = translator(update, context)
     services = context.services
     form = _form(context)
@@ -257,14 +262,12 @@ async def on_save(update: Update, context: BotContext) -> str | int:
 
 
 async def on_again(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     return await ask_department(update, context)
 
 
 async def finish(update: Update, context: BotContext) -> int:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     context.user_data.pop(KEY, None)
     t = translator(update, context)
     await send(update, t("Done."))
@@ -272,8 +275,7 @@ async def finish(update: Update, context: BotContext) -> int:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     context.user_data.pop(KEY, None)
     t = translator(update, context)
     await send(update, t("Cancelled. Nothing was saved."))

@@ -17,8 +17,16 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.delivery import flush_outbox
-from bot.handlers.common import actor_roles, answer_query, drop_buttons, ensure_person, refuse, send, translator
+from bot.delivery import request_delivery
+from bot.handlers.common import (
+    actor_roles,
+    answer_query,
+    drop_buttons,
+    ensure_person,
+    refuse,
+    send,
+    translator,
+)
 from bot.handlers.triage import date_problem
 from bot.services import agreements
 from bot.services.agreement_reminders import rep_buttons, summary
@@ -74,7 +82,7 @@ async def _run(update: Update, context: BotContext, agreement_id: int, action: s
         await answer_query(update, t("This button is no longer valid.") if error.reason == "state"
                            else t("That did not work: {reason}.", reason=error.reason))
         return None
-    await flush_outbox(context.application)
+    request_delivery(context.application)
     return result
 
 

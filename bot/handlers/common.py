@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -96,3 +98,8 @@ async def refuse(update: Update, context: BotContext) -> None:
         await update.callback_query.answer(text, show_alert=True)
     else:
         await send(update, text)
+
+
+async def acknowledge(update: Update) -> None:
+    """Answer the button press and remove its keyboard at once (two calls, one round trip)."""
+    await asyncio.gather(answer_query(update), drop_buttons(update))

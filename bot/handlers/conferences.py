@@ -25,8 +25,9 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
-from bot.delivery import flush_outbox
+from bot.delivery import flush_outbox, request_delivery
 from bot.handlers.common import (
+    acknowledge,
     actor_roles,
     answer_query,
     drop_buttons,
@@ -151,8 +152,7 @@ def _department_rows(t: Translator, context: BotContext, selected: list[str]) ->
 async def on_confirm(update: Update, context: BotContext) -> str | int:
     """Yes: choose the departments (the concept's by default); no: ask for the time again."""
     draft = context.user_data.get("conference")
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     if not draft or await _manager(update, context, draft["district"]) is None:
         return END
     t = translator(update, context)
@@ -223,7 +223,7 @@ async def on_send(update: Update, context: BotContext) -> str | int:
         return END
     context.user_data.pop("conference", None)
     await drop_buttons(update)
-    await flush_outbox(context.application)
+    request_delivery(context.application)
     invited = sum(1 for invite in scheduled.invites if invite.person_id is not None)
     await send(update, t("Invitations sent to representatives: {count}.", count=invited))
     if scheduled.without_rep:
@@ -333,7 +333,7 @@ async def on_rsvp(update: Update, context: BotContext) -> None:
         await answer_query(update, t("This button is no longer valid."))
         return
     await answer_query(update)
-    await flush_outbox(context.application)
+    request_delivery(context.application)
     await send(update, t("Thank you, you accepted: {title}", title=label) if accept
                else t("Thank you, you declined: {title}", title=label))
 
@@ -423,8 +423,7 @@ async def on_project_title(update: Update, context: BotContext) -> str | int:
 
 async def on_project_topic(update: Update, context: BotContext) -> str | int:
     draft = context.user_data.get("project")
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     code = context.match.group(1)
     if not draft or not context.services.reference.has_topic(code):
         return END
@@ -439,8 +438,7 @@ async def on_project_partners(update: Update, context: BotContext) -> str | int:
     """Partners typed or skipped: save the project."""
     draft = context.user_data.get("project")
     if update.callback_query is not None:
-        await answer_query(update)
-        await drop_buttons(update)
+        await acknowledge(update)
     person = await _manager(update, context, draft["district"]) if draft else None
     if draft is None or person is None:
         return END
@@ -515,8 +513,7 @@ async def on_status(update: Update, context: BotContext) -> None:
         assert project is not None
         await projects.update_status(session, project=project, status=status,
                                      now=services.clock.now())
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     await send(update, projects.project_text(t, services.env, project), html=True,
                buttons=_project_buttons(t, project))
 

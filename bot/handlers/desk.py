@@ -16,9 +16,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotApplication, BotContext, Services
 from bot.delivery import flush_outbox
 from bot.handlers.common import (
+    acknowledge,
     actor_roles,
     answer_query,
-    drop_buttons,
     refuse,
     send,
     translator,
@@ -346,8 +346,7 @@ async def on_away(update: Update, context: BotContext) -> None:
     staff = await _staff(update, context)
     if staff is None:
         return
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     t = translator(update, context)
     pending = context.user_data.pop("away_until", None)
     if context.match.group(1) == "no" or pending is None:

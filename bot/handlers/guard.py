@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Union, get_args, get_origin
 
 import telegram
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from telegram import Message, TelegramObject, Update
@@ -190,6 +190,11 @@ class UpdateLedger:
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._waiting: dict[int, asyncio.Future[bool]] = {}
         self._writer: asyncio.Task[None] | None = None
+        # Ids above the highest one an earlier run recorded cannot be redeliveries from it:
+        # they are recorded in the background instead of waiting for a commit each.
+        self._high_water: int | None = None
+        self._behind: set[int] = set()
+        self._behind_writer: asyncio.Task[None] | None = None
 
     async def first_time(self, update_id: int) -> bool:
         """Record `update_id`; False if it was recorded before (by this or an earlier run)."""
@@ -200,6 +205,18 @@ class UpdateLedger:
         self._recent[update_id] = None
         if len(self._recent) > self._size:
             self._recent.popitem(last=False)
+        if self._high_water is None:
+            async with session_scope(self._maker) as session:
+                self._high_water = int(
+                    await session.scalar(select(func.max(ProcessedUpdate.update_id))) or 0
+                )
+        if update_id > self._high_water:
+            self._behind.add(update_id)
+            if self._behind_writer is None or self._behind_writer.done():
+                self._behind_writer = asyncio.create_task(
+                    self._write_behind(), name="update-ledger-behind"
+                )
+            return True
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting[update_id] = future
         if self._writer is None or self._writer.done():
@@ -222,6 +239,27 @@ class UpdateLedger:
                 for update_id, future in batch.items():
                     if not future.done():
                         future.set_result(new[update_id])
+
+    async def flush(self) -> None:
+        """Record the ids still waiting for the background write (at a clean stop)."""
+        if self._behind_writer is not None and not self._behind_writer.done():
+            self._behind_writer.cancel()
+        self._behind_writer = None
+        if self._behind:
+            async with session_scope(self._maker) as session:
+                now = self._clock.now()
+                for update_id in sorted(self._behind):
+                    await _insert_once(session, update_id, now)
+            self._behind = set()
+
+    async def _write_behind(self) -> None:
+        await asyncio.sleep(0.2)  # gather a burst into one commit
+        while self._behind:
+            batch, self._behind = self._behind, set()
+            async with session_scope(self._maker) as session:
+                now = self._clock.now()
+                for update_id in sorted(batch):
+                    await _insert_once(session, update_id, now)
 
     async def prune(self, *, older_than: timedelta = KEEP_PROCESSED) -> int:
         """Delete rows older than `older_than`; Telegram never redelivers that late."""

@@ -12,8 +12,15 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.delivery import flush_outbox
-from bot.handlers.common import answer_query, drop_buttons, ensure_person, send, translator
+from bot.delivery import request_delivery
+from bot.handlers.common import (
+    acknowledge,
+    answer_query,
+    drop_buttons,
+    ensure_person,
+    send,
+    translator,
+)
 from bot.handlers.menu import main_menu
 from bot.i18n import N_
 from bot.keyboards import chunk
@@ -234,8 +241,7 @@ async def on_location(update: Update, context: BotContext) -> str:
 
 
 async def on_guess_ok(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     guess = context.user_data.pop("guess", None)
     if not guess:
         return await ask_districts(update, context)
@@ -248,14 +254,12 @@ async def on_guess_ok(update: Update, context: BotContext) -> str:
 
 
 async def on_pick(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     return await ask_districts(update, context)
 
 
 async def on_district(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     number = context.match.group(1)
     if not context.services.reference.has_district(number):
         return await ask_districts(update, context)
@@ -263,8 +267,7 @@ async def on_district(update: Update, context: BotContext) -> str:
 
 
 async def on_quarter(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     number, index = context.match.group(1), context.match.group(2)
     ref = context.services.reference
     if not ref.has_district(number):
@@ -336,8 +339,7 @@ async def on_photo(update: Update, context: BotContext) -> str:
 
 
 async def on_photos_done(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     return await _goto(update, context, _after(context, CONTACT))
 
 
@@ -355,8 +357,7 @@ async def on_contact_text(update: Update, context: BotContext) -> str:
 
 
 async def on_skip_contact(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     draft = _draft(context)
     draft.contact = None
     _save(context, draft)
@@ -364,8 +365,7 @@ async def on_skip_contact(update: Update, context: BotContext) -> str:
 
 
 async def on_actor(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     t = translator(update, context)
     kind = context.match.group(1)
     draft = _draft(context)
@@ -420,13 +420,12 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
         ),
         reply_markup=main_menu(t),
     )
-    await flush_outbox(context.application)
+    request_delivery(context.application)
     return ConversationHandler.END
 
 
 async def on_change(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     t = translator(update, context)
     rows = chunk([(t(label), f"in:edit:{key}") for key, label in EDITABLE], 2)
     await send(update, t("What would you like to change?"), buttons=rows)
@@ -434,8 +433,7 @@ async def on_change(update: Update, context: BotContext) -> str:
 
 
 async def on_edit(update: Update, context: BotContext) -> str:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     field = context.match.group(1)
     context.user_data["editing"] = True
     if field == "photos":
@@ -447,8 +445,7 @@ async def on_edit(update: Update, context: BotContext) -> str:
 
 async def cancel(update: Update, context: BotContext) -> int:
     """Drop the draft; nothing was stored."""
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     t = translator(update, context)
     context.user_data.pop("draft", None)
     context.user_data.pop("editing", None)

@@ -8,7 +8,12 @@ from telegram import ReplyKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import answer_query, drop_buttons, ensure_person, send, translator
+from bot.handlers.common import (
+    acknowledge,
+    ensure_person,
+    send,
+    translator,
+)
 from bot.i18n import N_, Translations, Translator
 from bot.services import cases, people
 from bot.storage.db import session_scope
@@ -64,8 +69,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def on_consent(update: Update, context: BotContext) -> None:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     t = translator(update, context)
     if context.match.group(1) == "no":
         await send(update, t("Without your consent I cannot take concerns. You can change your mind with /start at any time. Other ways to reach the city: phone 115."))
@@ -105,8 +109,7 @@ async def language_command(update: Update, context: BotContext) -> None:
 
 
 async def on_language(update: Update, context: BotContext) -> None:
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     language = context.match.group(1)
     person = await ensure_person(update, context)
     async with session_scope(context.services.session_maker) as session:

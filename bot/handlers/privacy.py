@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import answer_query, drop_buttons, refuse, send, translator
+from bot.handlers.common import acknowledge, answer_query, drop_buttons, refuse, send, translator
 from bot.i18n import Translator
 from bot.services import people, privacy
 from bot.services.roles import load_roles
@@ -132,8 +132,7 @@ async def on_erase(update: Update, context: BotContext) -> None:
         await drop_buttons(update)
         return
     context.user_data.pop(ERASE_REQUESTED, None)
-    await answer_query(update)
-    await drop_buttons(update)
+    await acknowledge(update)
     if context.match.group(1) == "no":
         await send(update, t("Nothing was erased."))
         return

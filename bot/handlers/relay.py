@@ -13,10 +13,10 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.delivery import flush_outbox
+from bot.delivery import request_delivery
 from bot.handlers import fallback
-from bot.handlers.common import actor_roles, refuse, send, translator
 from bot.handlers.agreements import handle_agreement_pending
+from bot.handlers.common import actor_roles, refuse, send, translator
 from bot.handlers.triage import handle_pending
 from bot.services import cases, triage
 from bot.services.cases import CaseStatus
@@ -79,7 +79,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     if outcome == "forbidden":
         await refuse(update, context)
         return
-    await flush_outbox(context.application)
+    request_delivery(context.application)
     kind, reference = outcome
     if kind == "to_resident":
         await send(update, t("Sent to the resident of {reference}.", reference=reference))
@@ -143,7 +143,7 @@ async def answer_command(update: Update, context: BotContext) -> None:
     if found == "template":
         await send(update, t("There is no saved reply with that name. /vorlagen lists yours."))
         return
-    await flush_outbox(context.application)
+    request_delivery(context.application)
     await send(update, t("Sent to the resident of {reference}.", reference=found))
 
 

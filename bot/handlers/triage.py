@@ -15,8 +15,9 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, filters
 
 from bot.context import BotContext
-from bot.delivery import flush_outbox
+from bot.delivery import request_delivery
 from bot.handlers.common import (
+    acknowledge,
     answer_query,
     drop_buttons,
     ensure_person,
@@ -75,7 +76,7 @@ async def with_case(
         t = translator(update, context)
         await answer_query(update, t("This button is no longer valid."))
         return None
-    await flush_outbox(context.application)
+    request_delivery(context.application)
     return result
 
 
@@ -322,9 +323,8 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     if outcome == "forbidden":
         await refuse(update, context)
         return
-    await answer_query(update)
-    await drop_buttons(update)
-    await flush_outbox(context.application)
+    await acknowledge(update)
+    request_delivery(context.application)
     texts = {
         "recorded": t("Thank you for your answer."),
         "reopened": t("Thank you. The district management will take another look at it."),

@@ -13,8 +13,8 @@ from bot.services.env import ServiceEnv
 from bot.services.reference import ReferenceData
 from bot.services.roles import district_recipients
 from bot.services.routing import PlaceMatch
-from bot.storage.models import Case, Person
 from bot.services.triage import similar_open_cases
+from bot.storage.models import Case, Person
 from bot.views import notification_payload
 
 

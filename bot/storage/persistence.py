@@ -7,6 +7,7 @@ into `user_data`; the intake keeps its draft as a plain dict for that reason.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -64,6 +65,10 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
         )
         self._maker = session_maker
         self._written: dict[tuple[str, str], str] = {}
+        # Rows changed in one round of update_persistence() (python-telegram-bot gathers the
+        # calls) are written together in one transaction: one commit per update, not per row.
+        self._pending: dict[tuple[str, str], str | None] = {}
+        self._writer: asyncio.Task[None] | None = None
 
     async def _load(self, kind: str) -> dict[str, Any]:
         async with session_scope(self._maker) as session:
@@ -77,20 +82,39 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
 
     async def _store(self, kind: str, key: str, data: Any) -> None:
         encoded = json.dumps(data, sort_keys=True, default=str)
-        if self._written.get((kind, key)) == encoded:
+        if self._written.get((kind, key)) == encoded and (kind, key) not in self._pending:
             return  # unchanged since the last write: skip the round trip
-        async with session_scope(self._maker) as session:
-            await _upsert(session, kind, key, json.loads(encoded))
-        self._written[(kind, key)] = encoded
+        await self._queue((kind, key), encoded)
 
     async def _drop(self, kind: str, key: str) -> None:
-        async with session_scope(self._maker) as session:
-            await session.execute(
-                delete(PersistenceEntry).where(
-                    PersistenceEntry.kind == kind, PersistenceEntry.key == key
-                )
-            )
-        self._written.pop((kind, key), None)
+        await self._queue((kind, key), None)
+
+    async def _queue(self, row: tuple[str, str], encoded: str | None) -> None:
+        """Hand the row to the batch writer and wait until it is committed."""
+        self._pending[row] = encoded
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches(), name="persistence")
+        await asyncio.shield(self._writer)
+
+    async def _write_batches(self) -> None:
+        await asyncio.sleep(0)  # let the other calls of this round join the batch
+        while self._pending:
+            batch, self._pending = self._pending, {}
+            async with session_scope(self._maker) as session:
+                for (kind, key), encoded in batch.items():
+                    if encoded is None:
+                        await session.execute(
+                            delete(PersistenceEntry).where(
+                                PersistenceEntry.kind == kind, PersistenceEntry.key == key
+                            )
+                        )
+                    else:
+                        await _upsert(session, kind, key, json.loads(encoded))
+            for row, encoded in batch.items():
+                if encoded is None:
+                    self._written.pop(row, None)
+                else:
+                    self._written[row] = encoded
 
     # user data -------------------------------------------------------------------------
     async def get_user_data(self) -> dict[int, UserData]:
