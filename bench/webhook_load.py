@@ -178,8 +178,8 @@ def run_instance(args: argparse.Namespace) -> int:
     configure_logging(settings, level=logging.WARNING)
     api = CountingAPI(args.api_delay)
     metrics = WebMetrics()
-    samples: list[tuple[float, float]] = []
-    metrics.listeners.append(lambda received, seconds: samples.append((received, seconds)))
+    samples: list[tuple[int, float, float]] = []  # update_id, arrival (time.time()), seconds
+    metrics.listeners.append(lambda *sample: samples.append(sample))
     cpu: list[float] = []  # CPU seconds at the first update, to leave out the start-up
     metrics.listeners.append(lambda *_: cpu or cpu.append(time.process_time()))
     lags: list[float] = []
@@ -369,6 +369,7 @@ class Run:
     first: float = 0.0
     last: float = 0.0
     cpu: float = 0.0  # the driver's CPU seconds while posting
+    steps: dict[int, int] = field(default_factory=dict)  # update_id -> position in SCRIPT
 
 
 async def drive(ports: list[int], steps: list[Step], rate: float, seconds: float,
@@ -417,7 +418,9 @@ async def drive(ports: list[int], steps: list[Step], rate: float, seconds: float
             user = SimUser(make_user(user_id), user_id % len(ports))
             run.users += 1
         step = steps[user.position]
-        body = payload(step, user.user, user.position, next(update_ids))
+        update_id = next(update_ids)
+        body = payload(step, user.user, user.position, update_id)
+        run.steps[update_id] = user.position
         if user.position == SEND_STEP:
             run.pressed_send += 1
         user.position += 1
@@ -599,9 +602,14 @@ def report(args: argparse.Namespace, run: Run, figures: list[dict[str, float]],
     measured = [s for s in run.sent if s.at >= window_start]
     http_errors = [s for s in run.sent if s.error is not None]
     client = [s.seconds for s in measured if s.seconds is not None]
-    samples = [(received, seconds) for r in reports for received, seconds in r["samples"]]
-    server = [seconds for received, seconds in samples if received >= window_start]
-    finished = [received + seconds for received, seconds in samples]
+    samples = [(update_id, received, seconds)
+               for r in reports for update_id, received, seconds in r["samples"]]
+    server = [seconds for _, received, seconds in samples if received >= window_start]
+    finished = [received + seconds for _, received, seconds in samples]
+    by_step: dict[int, list[float]] = {}
+    for update_id, received, seconds in samples:
+        if received >= window_start and update_id in run.steps:
+            by_step.setdefault(run.steps[update_id], []).append(seconds)
     done_in_window = sum(1 for end in finished if window_start <= end <= window_end)
     drained = (max(finished) - window_end) if finished else float("nan")
     handler_errors = sum(f.get("bezirksbot_errors_total|update", 0)
@@ -632,7 +640,11 @@ def report(args: argparse.Namespace, run: Run, figures: list[dict[str, float]],
           f"{ms(percentile(client, 99))}   max {ms(max(client, default=float('nan')))}   "
           "(HTTP round trip of the POST)")
     if server:
-        print(f"  server mean    {ms(statistics.fmean(server))}")
+        print(f"  server mean    {ms(statistics.fmean(server))}; by step (p50 / p99 / max):")
+        for position, (kind, label) in enumerate(SCRIPT):
+            values = by_step.get(position, [])
+            print(f"    {kind} {label[:30]:<30} {len(values):5d}  {ms(percentile(values, 50)):>10}"
+                  f" {ms(percentile(values, 99)):>10} {ms(max(values, default=float('nan'))):>10}")
     kinds = " " + str(sorted({str(s.error) for s in http_errors})) if http_errors else ""
     print(f"  errors         HTTP {len(http_errors)}{kinds}, handlers {int(handler_errors)}, "
           f"Bot API answers {api_errors}, wrong-state replies {wrong_state}; concerns filed "

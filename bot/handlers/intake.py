@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -183,7 +185,7 @@ async def start_intake(update: Update, context: BotContext) -> str | int:
         t = translator(update, context)
         await send(update, t("Please accept the privacy notice first: /start"))
         return ConversationHandler.END
-    context.user_data["draft"] = Draft().to_dict()
+    context.user_data["draft"] = Draft(key=uuid.uuid4().hex).to_dict()
     context.user_data.pop("editing", None)
     return await ask_where(update, context)
 

@@ -43,6 +43,7 @@ class Draft:
     contact: str | None = None
     actor_kind: str | None = None
     actor_name: str | None = None
+    key: str | None = None  # set when the intake starts; makes confirming idempotent
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -116,6 +117,7 @@ async def submit_case(
     )
     case = Case(
         reference=reference,
+        intake_key=draft.key,
         district_number=draft.district_number,
         quarter=draft.quarter,
         address_text=draft.address_text,
@@ -138,6 +140,13 @@ async def submit_case(
     await session.flush()
     await add_event(session, case, "submitted", now=now, actor=resident, actor_role="resident")
     return case
+
+
+async def case_for_intake(session: AsyncSession, *, key: str | None) -> Case | None:
+    """The case an intake already filed, if its confirmation is processed a second time."""
+    if not key:
+        return None
+    return await session.scalar(select(Case).where(Case.intake_key == key))
 
 
 async def cases_of_resident(session: AsyncSession, *, resident: Person, limit: int = 20) -> list[Case]:

@@ -59,6 +59,9 @@ async def confirm_draft(
 
     Returns the case and who was notified (manager, deputy or coordinator).
     """
+    existing = await cases.case_for_intake(session, key=draft.key)
+    if existing is not None:
+        return existing, "already"
     case = await cases.submit_case(
         session, draft=draft, resident=resident, language=language, now=now, tz=env.tz
     )

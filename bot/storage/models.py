@@ -123,6 +123,9 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
+    # the intake's own key: confirming the same draft twice (a redelivered update after a
+    # crash) finds this case instead of filing a second one
+    intake_key: Mapped[str | None] = mapped_column(String(32), unique=True)
     district_number: Mapped[str] = mapped_column(String(2))
     quarter: Mapped[str | None] = mapped_column(String(64))
     address_text: Mapped[str | None] = mapped_column(String(256))

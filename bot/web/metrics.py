@@ -39,9 +39,9 @@ DB_TIMEOUT = 5.0  # seconds a scrape or health check waits for the database
 MAX_PENDING = 50_000  # received-but-not-started updates remembered for the latency figure
 INSTALLED_KEY = "web_metrics"  # bot_data: the WebMetrics instrumenting this application
 
-# Called with (received, seconds) when an update that came through the webhook is done;
-# `received` is time.time() when its request arrived. For benchmarks.
-LatencyListener = Callable[[float, float], None]
+# Called with (update_id, received, seconds) when an update that came through the webhook is
+# done; `received` is time.time() when its request arrived. For benchmarks.
+LatencyListener = Callable[[int, float, float], None]
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ class WebMetrics:
                 received, wall = arrival
                 self.update_latency.observe(end - received)
                 for listener in self.listeners:
-                    listener(wall, end - received)
+                    listener(update.update_id, wall, end - received)
 
         task.add_done_callback(done)
 
