@@ -18,8 +18,9 @@ Set-up
   TEST_DATABASE_URL names a PostgreSQL server (a fresh database is created and dropped),
   both instances share one PostgreSQL database.
 - Users stick to one instance (user id modulo the number of instances): conversation state
-  lives in the process that handles a chat, so a balancer in front of several instances must
-  route by chat (see the report of this benchmark).
+  lives in the memory of the process that handles a chat (read from the database only at
+  start), so several active instances behind one webhook URL need a balancer that routes by
+  chat; otherwise only one instance may be active at a time.
 
 The driver (this process) posts updates open loop at a steady rate over HTTP keep-alive
 connections with the secret header, as Telegram would: each slot (1/rate apart) goes to the
@@ -40,6 +41,13 @@ Figures (over the measured window, after --warmup seconds of the same load)
 - errors: HTTP errors and timeouts, handler errors (`bezirksbot_errors_total`), error answers
   of the Bot API stand-in, replies meaning "wrong state" (e.g. "use the buttons"); and the
   concerns filed against the intakes that pressed Send.
+- to explain the figures: server-side latency per step of the script, the instances' CPU
+  time per update, how late a 10 ms timer fired in each instance's event loop (CPU starvation
+  or blocking code) and the garbage collector's pauses. `--profile FILE` writes cProfile
+  stats per instance; `--max-concurrent N` sets MAX_CONCURRENT_UPDATES.
+
+The machine matters: all processes share its CPUs; the load average before and after is
+printed. On a shared machine, run it when little else runs (or under `nice -n -10`).
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -591,7 +600,12 @@ async def main_async(args: argparse.Namespace) -> int:
             reports.append({"samples": [], "api_errors": 0, "wrong_state": 0, "completed": 0})
         else:
             reports.append(json.loads(instance.report.read_text()))
-    return report(args, run, figures, reports, codes, backend)
+    result = report(args, run, figures, reports, codes, backend)
+    if any(codes):
+        print(f"  logs of the instances kept in {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    return result
 
 
 def report(args: argparse.Namespace, run: Run, figures: list[dict[str, float]],

@@ -79,11 +79,15 @@ async def test_nothing_confirmed_is_lost_or_doubled_when_the_bot_is_killed(
         print(report.format())
         print(f"(bot log: {bot.log_path})")
 
-    assert report.kills >= min(config.kills, 3), "the kills did not happen during the run"
-    assert report.concerns_confirmed >= report.intakes - report.abandoned
+    assert report.kills >= config.kills - 1, "the kills did not happen during the run"
     assert report.abandoned == 0, "residents gave up: the bot stopped answering them"
+    assert report.concerns_confirmed == report.intakes
     assert report.concerns_lost == 0, report.problems
     assert report.concerns_doubled == 0, report.problems
+    assert report.reference_gaps == 0
+    # A case whose "Thank you …" was cut off by a kill is allowed (and counted); its resident
+    # may then tell the concern again ("told again after a kill"). Once the intake queues its
+    # confirmation with the case, this can become `report.unconfirmed_stored == 0`.
     assert report.unconfirmed_stored == report.unconfirmed_in_flight, report.problems
     assert report.messages_expected > report.intakes  # notifications, statuses, answers
     assert report.messages_lost == 0, report.problems

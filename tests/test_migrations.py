@@ -127,7 +127,8 @@ async def test_the_check_sees_a_model_change(engine: AsyncEngine) -> None:
     changed.tables["cases"].append_column(Column("mood", String(16)))
     async with engine.connect() as connection:
         differences = await connection.run_sync(_differences, changed)
-    assert [(d[0], d[3].name) for d in differences] == [("add_column", "mood")]
+    added = [d[3].name for d in differences if isinstance(d, tuple) and d[0] == "add_column"]
+    assert added == ["mood"], differences
 
 
 async def test_upgrading_twice_is_harmless(engine: AsyncEngine) -> None:

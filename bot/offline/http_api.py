@@ -30,6 +30,7 @@ import email.policy
 import itertools
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -251,6 +252,7 @@ class BotApiServer:
         self._query_ids = itertools.count(1)
         self.requests = 0
         self.update_deliveries: Counter[int] = Counter()  # update_id -> times handed out
+        self.first_handed_out: dict[int, float] = {}  # update_id -> time.monotonic()
         # Told each Bot API call (method, parameters) before it is answered: tests use it to
         # notice a start or to act at a chosen moment.
         self.on_call: Callable[[str, JSONDict], None] | None = None
@@ -384,7 +386,10 @@ class BotApiServer:
         except TelegramError as exc:  # an injected fault (raise_next): a broken gateway
             return _json_error(502, f"Bad Gateway: {exc.message}")
         if status == 200 and method.lower() == "getupdates":
-            self.update_deliveries.update(u["update_id"] for u in json.loads(body)["result"])
+            now = time.monotonic()
+            for update in json.loads(body)["result"]:
+                self.update_deliveries[update["update_id"]] += 1
+                self.first_handed_out.setdefault(update["update_id"], now)
         return HttpResponse(status, body)
 
     async def _file(self, request: HttpRequest, path: str) -> HttpResponse:

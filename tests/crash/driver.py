@@ -67,7 +67,12 @@ class CrashConfig:
     seed: int = 20260311
     concurrency: int = 16  # residents talking at the same time
     manager_share: float = 0.25  # of the conversations: a manager handling one case
-    reply_timeout: float = 6.0  # seconds the bot is up without answering before a retry
+    # A person tries again when the bot lost their message: it was taken by a process that
+    # was then killed, and the new process has not answered within `lost_grace` seconds.
+    # Otherwise they wait (a busy bot is slow, not deaf), at most `reply_timeout` seconds of
+    # bot uptime. Impatient retries would blame the bot for duplicates no kill caused.
+    lost_grace: float = 2.0
+    reply_timeout: float = 30.0
     think: tuple[float, float] = (0.05, 0.35)  # a person's pause between two actions
     restart_pause: tuple[float, float] = (0.2, 1.5)
     max_actions: int = 80  # per intake, including retries; then the resident gives up
@@ -288,8 +293,10 @@ def classify(message: SentMessage) -> str | None:
         return "need_consent"
     if text.startswith(("Cancelled", "There is nothing to cancel")):
         return "cancelled"
-    if text.startswith("Where is your concern?") or text == "Or choose:":
+    if text.startswith("Where is your concern?"):
         return "where"
+    if text == "Or choose:":
+        return "pick"  # the second half of "where": holds its list button, not an answer
     if re.fullmatch(r"(.+, district .+|District .+)\?", text):
         return "guess"
     if text.startswith(("Sorry, I could not find", "That postcode covers")):
@@ -333,6 +340,7 @@ class ChatPlayer:
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
                      "language_code": "en"}
         self.last_query: str | None = None
+        self.last_update = 0  # update_id of the last thing this person did
 
     @property
     def api(self) -> Any:
@@ -342,16 +350,18 @@ class ChatPlayer:
     def messages(self) -> list[SentMessage]:
         return self.api.sent.get(self.user_id, [])
 
-    def send(self, text: str) -> int:
+    def send(self, text: str) -> None:
         self.last_query = None
-        return self.driver.server.push({"message": {"from": self.user, "text": text}})
+        self.last_update = self.driver.server.push({"message": {"from": self.user, "text": text}})
 
     def send_photo(self, file_id: str) -> None:
         self.last_query = None
         self.api.add_file("photo", b"\xff\xd8 crash photo \xff\xd9", file_id=file_id)
         photo = [{"file_id": file_id, "file_unique_id": f"u-{file_id}", "width": 1280,
                   "height": 960, "file_size": 20}]
-        self.driver.server.push({"message": {"from": self.user, "photo": photo}})
+        self.last_update = self.driver.server.push(
+            {"message": {"from": self.user, "photo": photo}}
+        )
 
     def press(self, message: SentMessage, label: str) -> bool:
         """Press a button shown now (exact label, else a unique substring); False if gone."""
@@ -362,7 +372,7 @@ class ChatPlayer:
         if not found:
             return False
         query_id = f"q{self.user_id}-{next(self.driver.query_ids)}"
-        self.driver.server.push({"callback_query": {
+        self.last_update = self.driver.server.push({"callback_query": {
             "id": query_id, "from": self.user, "chat_instance": str(self.user_id),
             "data": found[0]["callback_data"], "message": message.to_dict(),
         }})
@@ -376,8 +386,9 @@ class ChatPlayer:
     async def wait_reply(self, mark: int, understood: Callable[[SentMessage], bool],
                          patience: float = 1.0) -> bool:
         """Wait until a message after `mark` that `understood` accepts arrives (then a little
-        longer for the rest of the answer), or the pressed button was refused as stale.
-        False after `patience` x `reply_timeout` seconds of bot uptime without either."""
+        longer for the rest of the answer), or the pressed button was refused as stale: True.
+        False when the bot lost the last update (see `lost`), or after `patience` x
+        `reply_timeout` seconds of bot uptime without an answer."""
         bot, config = self.driver.bot, self.driver.config
         deadline = bot.uptime() + config.reply_timeout * patience
         while bot.uptime() < deadline or not bot.ready:
@@ -386,8 +397,19 @@ class ChatPlayer:
                 return True
             if self.stale_answer():
                 return True
+            if self.lost(patience):
+                return False
             await asyncio.sleep(0.05)
         return False
+
+    def lost(self, patience: float = 1.0) -> bool:
+        """The last update was taken by a process killed since, and the new process has been
+        polling for `patience` x `lost_grace` seconds without answering (if the update was not
+        confirmed, it got it again; the guard may skip it, or the answer was cut off)."""
+        taken = self.driver.server.first_handed_out.get(self.last_update)
+        kills = self.driver.bot.kill_times
+        return (taken is not None and bool(kills) and kills[-1] >= taken
+                and self.driver.bot.up_for() > self.driver.config.lost_grace * patience)
 
     async def think(self) -> None:
         await asyncio.sleep(self.driver.rng.uniform(*self.driver.config.think))
@@ -420,8 +442,9 @@ class Resident(ChatPlayer):
             elif acted == "restart":
                 concern.restarts[self.why] += 1
                 photo_tries = 0
-            patience = 2.0 if kind == "review" and acted == "press" else 1.0  # the number
-            if await self.wait_reply(mark, lambda m: classify(m) is not None, patience):
+            # After "Send" a person waits longer: the number is what they came for.
+            patience = 5.0 if kind == "review" and acted == "press" else 1.0
+            if await self.wait_reply(mark, lambda m: classify(m) not in (None, "pick"), patience):
                 silent = 0
             else:
                 silent = 0 if acted == "restart" else silent + 1
@@ -430,9 +453,14 @@ class Resident(ChatPlayer):
 
     def _newest(self, start: int) -> SentMessage | None:
         for message in reversed(self.messages[start:]):
-            if classify(message) is not None:
+            if classify(message) not in (None, "pick"):
                 return message
         return None
+
+    def _pick(self, where: SentMessage) -> SentMessage | None:
+        """The "Or choose:" message that followed the where prompt (it may come late)."""
+        after = [m for m in self.messages if m.message_id > where.message_id]
+        return next((m for m in after if classify(m) == "pick"), None)
 
     def _act(self, c: Concern, kind: str | None, m: SentMessage | None, photo_tries: int) -> str:
         """Do what the newest understood message asks; returns what was done."""
@@ -445,7 +473,8 @@ class Resident(ChatPlayer):
         if kind == "consent":
             return "press" if self.press(m, "I agree") else self._restart("keyboard gone")
         if kind == "where":
-            if not c.typed_place and self.press(m, "Choose district from list"):
+            pick = self._pick(m)
+            if not c.typed_place and pick and self.press(pick, "Choose district from list"):
                 return "press"
             self.send(c.quarter)
             return "text"
@@ -557,12 +586,11 @@ class Manager(ChatPlayer):
         await self._step(notification, "Kümmerer", f"You are the Kümmerer for {reference}")
         await self.think()
         token = f"A{next(self.driver.answer_ids):04d}"
-        self.driver.answers[token] = reference
         expected = f"Sent to the resident of {reference}."
         for _ in range(4):  # a retry after a lost answer may relay twice: counted apart
             mark = len(self.messages)
             self.send(f"/antwort {reference} Crash answer {token}: we will repair the benches.")
-            if await self.wait_reply(mark, lambda m: expected in text_of(m), patience=2):
+            if await self.wait_reply(mark, lambda m: expected in text_of(m)):
                 return
 
     async def lotse(self, reference: str, notification: SentMessage) -> bool:
@@ -597,7 +625,6 @@ class CrashDriver:
         self.managers = [Manager(self, chat, district) for chat, district in staff.items()]
         self.query_ids = itertools.count(1)
         self.answer_ids = itertools.count(1)
-        self.answers: dict[str, str] = {}  # /antwort token -> reference
         self.send_targets: set[tuple[int, int]] = set()  # review messages pressed "Send" on
         self.confirming = asyncio.Event()  # the bot took a "Send" (removed the buttons)
         self.delivering = asyncio.Event()  # the outbox sender sent a manager's notification
