@@ -75,4 +75,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
 
 CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
-BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+BotApplication = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]

@@ -35,7 +35,9 @@ def local(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
-def place_label(ref: ReferenceData, t: Translator, district: str | None, quarter: str | None) -> str:
+def place_label(
+    ref: ReferenceData, t: Translator, district: str | None, quarter: str | None
+) -> str:
     if not district:
         return t("not given")
     name = ref.district(district).name
@@ -48,7 +50,9 @@ def draft_summary(ref: ReferenceData, t: Translator, draft: Draft) -> str:
     """The review step's summary, HTML-escaped for parse_mode HTML."""
     lines = [
         "<b>" + escape(t("Your concern")) + "</b>",
-        escape(t("Where: {place}", place=place_label(ref, t, draft.district_number, draft.quarter))),
+        escape(
+            t("Where: {place}", place=place_label(ref, t, draft.district_number, draft.quarter))
+        ),
     ]
     if draft.address_text:
         lines.append(escape(t("Address: {address}", address=draft.address_text)))
@@ -75,8 +79,12 @@ def case_notification(
     header = t("New concern {reference}", reference=case.reference)
     lines = ["<b>" + escape(header) + "</b>"]
     if routed_as != "manager":
-        lines.append(escape(t("(You receive this because no manager of this district is available.)")))
-    lines.append(escape(t("Where: {place}", place=place_label(ref, t, case.district_number, case.quarter))))
+        lines.append(
+            escape(t("(You receive this because no manager of this district is available.)"))
+        )
+    lines.append(
+        escape(t("Where: {place}", place=place_label(ref, t, case.district_number, case.quarter)))
+    )
     if case.address_text:
         lines.append(escape(t("Address: {address}", address=case.address_text)))
     lines.append(escape(t("Topic: {topic}", topic=ref.topic(case.topic).label(t.language))))
@@ -135,8 +143,15 @@ def caretaker_buttons(t: Translator, case: Case) -> list[list[dict[str, str]]]:
 
 
 def notification_payload(
-    ref: ReferenceData, t: Translator, case: Case, *, tz: ZoneInfo, routed_as: str,
-    similar: list[Case], note: str | None = None, photos: list[str] | None = None,
+    ref: ReferenceData,
+    t: Translator,
+    case: Case,
+    *,
+    tz: ZoneInfo,
+    routed_as: str,
+    similar: list[Case],
+    note: str | None = None,
+    photos: list[str] | None = None,
 ) -> dict[str, object]:
     text = case_notification(ref, t, case, tz=tz, routed_as=routed_as)
     if note:

@@ -25,8 +25,11 @@ START = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Hannove
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": (pg.database_url(tmp_path) if pg.enabled()  # TEST_DATABASE_URL
-                         else f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"),
+        "database_url": (
+            pg.database_url(tmp_path)
+            if pg.enabled()  # TEST_DATABASE_URL
+            else f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+        ),
         "admin_telegram_ids": [ADMIN_ID],
         "telegram_bot_token": None,
         "outbox_interval_seconds": 3600,  # tests flush explicitly; no timer races
@@ -51,7 +54,9 @@ class BotEnv:
     _stack: list[Any] = field(default_factory=list)
 
     async def start(self) -> Simulator:
-        self.app = build_application(self.settings, self.services, request=self.api, rate_limit=False)
+        self.app = build_application(
+            self.settings, self.services, request=self.api, rate_limit=False
+        )
         ctx = running(self.app)
         await ctx.__aenter__()
         self._stack.append(ctx)

@@ -100,9 +100,14 @@ async def test_whole_life_in_chat(env: BotEnv) -> None:
     agreement = await _agreement(env)
     assert agreement.status == "done" and agreement.confirmed_at is not None
     async with session_scope(env.services.session_maker) as session:
-        kinds = [e.kind for e in await session.scalars(
-            select(AgreementEvent).where(AgreementEvent.agreement_id == agreement.id)
-            .order_by(AgreementEvent.id))]
+        kinds = [
+            e.kind
+            for e in await session.scalars(
+                select(AgreementEvent)
+                .where(AgreementEvent.agreement_id == agreement.id)
+                .order_by(AgreementEvent.id)
+            )
+        ]
     assert kinds[0] == "created" and kinds[-2:] == ["done_reported", "confirmed"]
     assert "extension_requested" in kinds and "escalated" in " ".join(kinds)
 
@@ -112,7 +117,10 @@ async def test_whole_life_in_chat(env: BotEnv) -> None:
 
 async def test_agreement_from_a_kuemmerer_case_and_report(env: BotEnv) -> None:
     await bind_role(env, MANAGER, Role.MANAGER, district="10")
-    erika, manager = env.sim.user(1201, language_code="en"), env.sim.user(MANAGER, language_code="en")
+    erika, manager = (
+        env.sim.user(1201, language_code="en"),
+        env.sim.user(MANAGER, language_code="en"),
+    )
     await consent(erika)
     reference = await file_concern(erika)
     await manager.press("Kümmerer")

@@ -15,7 +15,9 @@ MANAGER_10, MANAGER_06 = 700_010, 700_006
 
 async def _state(env: BotEnv) -> tuple[list[tuple[str, str, str | None]], int]:
     async with session_scope(env.services.session_maker) as session:
-        cases = [(c.reference, c.status, c.district_number) for c in await session.scalars(select(Case))]
+        cases = [
+            (c.reference, c.status, c.district_number) for c in await session.scalars(select(Case))
+        ]
         events = int(await session.scalar(select(func.count(CaseEvent.id))) or 0)
     return cases, events
 
@@ -34,9 +36,15 @@ async def test_forged_manager_buttons_are_refused(env: BotEnv) -> None:
         case_id = await session.scalar(select(Case.id))
     before = await _state(env)
     forged = [
-        f"tr:kue:{case_id}", f"tr:lotse:{case_id}", f"tr:resolve:{case_id}",
-        f"tr:handsend:{case_id}:06", f"tr:refsend:{case_id}:easter_fire", f"tr:show:{case_id}",
-        f"tr:merge:{case_id}:{case_id}", f"tr:depadd:{case_id}:66", "tr:kue:999999",
+        f"tr:kue:{case_id}",
+        f"tr:lotse:{case_id}",
+        f"tr:resolve:{case_id}",
+        f"tr:handsend:{case_id}:06",
+        f"tr:refsend:{case_id}:easter_fire",
+        f"tr:show:{case_id}",
+        f"tr:merge:{case_id}:{case_id}",
+        f"tr:depadd:{case_id}:66",
+        "tr:kue:999999",
     ]
     for user in (mallory, erika, other_manager):
         for data in forged:
@@ -71,6 +79,11 @@ async def test_feedback_buttons_only_for_the_own_resident(env: BotEnv) -> None:
 async def test_staff_commands_refused_for_residents(env: BotEnv) -> None:
     mallory = env.sim.user(3005, language_code="en")
     await consent(mallory)
-    for command in ("/faelle", "/antwort 10-2026-0001 hi", "/einladen manager 10", "/fall 10-2026-0001"):
+    for command in (
+        "/faelle",
+        "/antwort 10-2026-0001 hi",
+        "/einladen manager 10",
+        "/fall 10-2026-0001",
+    ):
         await mallory.send(command)
         assert "not allowed" in mallory.last.plain_text, command

@@ -131,5 +131,8 @@ async def test_photos_and_location_reach_the_manager(env: BotEnv) -> None:
     await erika.press("No, privately")
     await erika.press("Send")
     manager_messages = env.api.sent[MANAGER_LINDEN]
-    assert [m.method for m in manager_messages] == ["sendMediaGroup"] * 3 + ["sendLocation", "sendMessage"]
+    assert [m.method for m in manager_messages] == ["sendMediaGroup"] * 3 + [
+        "sendLocation",
+        "sendMessage",
+    ]
     assert manager_messages[3].location["latitude"] == 52.37

@@ -26,7 +26,9 @@ async def _case(env: BotEnv, reference: str) -> Case:
 async def _events(env: BotEnv, reference: str) -> list[CaseEvent]:
     case = await _case(env, reference)
     async with session_scope(env.services.session_maker) as session:
-        rows = await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+        rows = await session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+        )
         return list(rows)
 
 
@@ -35,7 +37,9 @@ async def test_lotse_hands_over_a_contact_and_closes_as_referred(env: BotEnv) ->
     sim = env.sim
     erika, manager = sim.user(1101, language_code="en"), sim.user(MANAGER, language_code="en")
     await consent(erika)
-    reference = await file_concern(erika, topic="Permits", text="May our club hold an Easter fire?")
+    reference = await file_concern(
+        erika, topic="Permits", text="May our club hold an Easter fire?"
+    )
     await manager.press("Lotse")
     assert "Which contact" in manager.last.plain_text
     await manager.press("Search the directory")
@@ -114,9 +118,20 @@ async def test_kuemmerer_relays_both_ways_resolves_and_resident_reopens(env: Bot
     events = await _events(env, reference)
     kinds = [e.kind for e in events]
     assert kinds == [
-        "submitted", "routed", "taken_on", "message_to_resident", "message_from_resident",
-        "message_from_resident", "message_to_resident", "note", "next_step",
-        "department_involved", "resolved", "settled_feedback", "reopened", "resolved",
+        "submitted",
+        "routed",
+        "taken_on",
+        "message_to_resident",
+        "message_from_resident",
+        "message_from_resident",
+        "message_to_resident",
+        "note",
+        "next_step",
+        "department_involved",
+        "resolved",
+        "settled_feedback",
+        "reopened",
+        "resolved",
         "settled_feedback",
     ]
     assert all(e.created_at is not None for e in events)
@@ -125,7 +140,10 @@ async def test_kuemmerer_relays_both_ways_resolves_and_resident_reopens(env: Bot
 
 async def test_reopen_only_within_fourteen_days(env: BotEnv) -> None:
     await bind_role(env, MANAGER, Role.MANAGER, district="10")
-    erika, manager = env.sim.user(1103, language_code="en"), env.sim.user(MANAGER, language_code="en")
+    erika, manager = (
+        env.sim.user(1103, language_code="en"),
+        env.sim.user(MANAGER, language_code="en"),
+    )
     await consent(erika)
     reference = await file_concern(erika)
     await manager.press("Kümmerer")
@@ -141,7 +159,10 @@ async def test_reopen_only_within_fourteen_days(env: BotEnv) -> None:
 async def test_handover_to_another_district_and_merge(env: BotEnv) -> None:
     await bind_role(env, MANAGER, Role.MANAGER, district="10")
     await bind_role(env, DEPUTY, Role.MANAGER, district="09")
-    erika, manager = env.sim.user(1104, language_code="en"), env.sim.user(MANAGER, language_code="en")
+    erika, manager = (
+        env.sim.user(1104, language_code="en"),
+        env.sim.user(MANAGER, language_code="en"),
+    )
     other = env.sim.user(DEPUTY, language_code="en")
     await consent(erika)
     first = await file_concern(erika, text="Rubbish at the square, first report.")
@@ -168,7 +189,9 @@ async def test_four_people_from_invitation_to_absence_cover(env: BotEnv) -> None
     coordinator = sim.user(ADMIN_ID, language_code="en")
     manager, deputy = sim.user(MANAGER, language_code="en"), sim.user(DEPUTY, language_code="en")
     erika = sim.user(1105, language_code="en")
-    assert "manager" in (await invite_and_bind(coordinator, manager, "manager Linden-Limmer")).lower()
+    assert (
+        "manager" in (await invite_and_bind(coordinator, manager, "manager Linden-Limmer")).lower()
+    )
     assert "deputy" in (await invite_and_bind(coordinator, deputy, "deputy 10")).lower()
     await consent(erika)
     first = await file_concern(erika, text="Streetlight broken at Lindener Marktplatz.")
@@ -191,7 +214,10 @@ async def test_four_people_from_invitation_to_absence_cover(env: BotEnv) -> None
 
 async def test_next_step_date_past_and_nonsense_and_saved_reply(env: BotEnv) -> None:
     await bind_role(env, MANAGER, Role.MANAGER, district="10")
-    erika, manager = env.sim.user(1106, language_code="en"), env.sim.user(MANAGER, language_code="en")
+    erika, manager = (
+        env.sim.user(1106, language_code="en"),
+        env.sim.user(MANAGER, language_code="en"),
+    )
     await consent(erika)
     reference = await file_concern(erika)
     await manager.press("Kümmerer")
@@ -201,7 +227,10 @@ async def test_next_step_date_past_and_nonsense_and_saved_reply(env: BotEnv) -> 
     await manager.send("gestern")
     assert "in the past" in manager.last.plain_text
     await manager.send("irgendwann")
-    assert "did not understand" in manager.last.plain_text and "bis Freitag" in manager.last.plain_text
+    assert (
+        "did not understand" in manager.last.plain_text
+        and "bis Freitag" in manager.last.plain_text
+    )
     await manager.send("in zwei Wochen")
     assert "Wed, 25 Mar 2026" in manager.last.plain_text
     await manager.press("No")  # not confirmed: asked again, nothing stored

@@ -37,7 +37,12 @@ from bot.storage.db import session_scope
 from bot.storage.models import ActionPlan, Case, Conference
 
 DEPARTMENT, MEASURE, DUE, TOPIC, PLAN, PLAN_TITLE, REVIEW = (
-    "agf_department", "agf_measure", "agf_due", "agf_topic", "agf_plan", "agf_plan_title",
+    "agf_department",
+    "agf_measure",
+    "agf_due",
+    "agf_topic",
+    "agf_plan",
+    "agf_plan_title",
     "agf_review",
 )
 PRIVATE = filters.ChatType.PRIVATE
@@ -77,7 +82,10 @@ async def start(update: Update, context: BotContext) -> str | int:
         district = args[0].zfill(2) if args else (districts[0] if len(districts) == 1 else None)
         if district is None:
             if roles.is_staff:
-                await send(update, t("Please name the district: /vereinbarung <number>, e.g. /vereinbarung 10"))
+                await send(
+                    update,
+                    t("Please name the district: /vereinbarung <number>, e.g. /vereinbarung 10"),
+                )
             else:
                 await refuse(update, context)
             return ConversationHandler.END
@@ -96,7 +104,9 @@ async def ask_department(update: Update, context: BotContext) -> str:
     t = translator(update, context)
     deps = [d for d in context.services.reference.departments if d.invited_to_conferences]
     items = [(d.label(t.language), f"agf:dep:{d.number}") for d in deps]
-    await send(update, t("Agreement: which department takes on the measure?"), buttons=chunk(items, 2))
+    await send(
+        update, t("Agreement: which department takes on the measure?"), buttons=chunk(items, 2)
+    )
     return DEPARTMENT
 
 
@@ -108,7 +118,10 @@ async def on_department(update: Update, context: BotContext) -> str:
     await drop_buttons(update)
     _form(context)["department"] = number
     t = translator(update, context)
-    await send(update, t("What exactly will the department do? Describe the measure in one or two sentences."))
+    await send(
+        update,
+        t("What exactly will the department do? Describe the measure in one or two sentences."),
+    )
     return MEASURE
 
 
@@ -116,8 +129,13 @@ async def on_measure(update: Update, context: BotContext) -> str:
     t = translator(update, context)
     text = (update.effective_message.text or "").strip()
     if not text or len(text) > context.services.settings.max_text_length:
-        await send(update, t("Please describe the measure in words (at most {limit} characters).",
-                             limit=context.services.settings.max_text_length))
+        await send(
+            update,
+            t(
+                "Please describe the measure in words (at most {limit} characters).",
+                limit=context.services.settings.max_text_length,
+            ),
+        )
         return MEASURE
     _form(context)["measure"] = text
     await send(update, t("By when? Type a date, e.g. 'bis Ende März', 'in sechs Wochen', '30.6.'"))
@@ -128,14 +146,18 @@ async def on_due(update: Update, context: BotContext) -> str:
     t = translator(update, context)
     services = context.services
     try:
-        parsed = parse_german_date(update.effective_message.text or "", now=services.clock.now(),
-                                   tz=services.settings.tz)
+        parsed = parse_german_date(
+            update.effective_message.text or "", now=services.clock.now(), tz=services.settings.tz
+        )
     except DateParseError as error:
         await send(update, date_problem(t, error))
         return DUE
     _form(context)["due_pending"] = parsed.value.isoformat()
-    await send(update, t("Due on {date} – is that right?", date=format_date(parsed.value, lang=t.language)),
-               buttons=[[(t("Yes"), "agf:due:yes"), (t("No"), "agf:due:no")]])
+    await send(
+        update,
+        t("Due on {date} – is that right?", date=format_date(parsed.value, lang=t.language)),
+        buttons=[[(t("Yes"), "agf:due:yes"), (t("No"), "agf:due:no")]],
+    )
     return DUE
 
 
@@ -152,7 +174,11 @@ async def on_due_confirm(update: Update, context: BotContext) -> str:
         return await ask_plan(update, context)
     topics = context.services.reference.topics
     items = [(topic.label(t.language), f"agf:topic:{topic.code}") for topic in topics]
-    await send(update, t("Which field of action?"), buttons=chunk(items, 2) + [[(t("Skip"), "agf:topic:-")]])
+    await send(
+        update,
+        t("Which field of action?"),
+        buttons=[*chunk(items, 2), [(t("Skip"), "agf:topic:-")]],
+    )
     return TOPIC
 
 
@@ -207,7 +233,12 @@ async def show_review(update: Update, context: BotContext) -> str:
     lines = [
         "<b>" + escape(t("New agreement")) + "</b>",
         escape(t("District: {district}", district=ref.district(str(form["district"])).name)),
-        escape(t("Department: {department}", department=ref.department(str(form["department"])).label(t.language))),
+        escape(
+            t(
+                "Department: {department}",
+                department=ref.department(str(form["department"])).label(t.language),
+            )
+        ),
         escape(t("Measure: {measure}", measure=form["measure"])),
         escape(t("Due: {date}", date=format_date(due, lang=t.language))),
     ]
@@ -227,7 +258,9 @@ async def on_save(update: Update, context: BotContext) -> str | int:
     person, _roles = await actor_roles(update, context)
     now = services.clock.now()
     async with session_scope(services.session_maker) as session:
-        roles = await load_roles(session, person=person, admin_ids=services.settings.admin_telegram_ids)
+        roles = await load_roles(
+            session, person=person, admin_ids=services.settings.admin_telegram_ids
+        )
         if not roles.can_manage_district(str(form["district"])):
             saved = None
         else:
@@ -239,15 +272,26 @@ async def on_save(update: Update, context: BotContext) -> str | int:
                     plan_id = None
             if form.get("plan_title"):
                 plan = await action_plans.create_action_plan(
-                    session, district=str(form["district"]), title=str(form["plan_title"]),
-                    topic=form.get("topic"), now=now, conference_id=form.get("conference"),
+                    session,
+                    district=str(form["district"]),
+                    title=str(form["plan_title"]),
+                    topic=form.get("topic"),
+                    now=now,
+                    conference_id=form.get("conference"),
                 )
                 plan_id = plan.id
             saved = await agreements.create_agreement(
-                session, services.env, district=str(form["district"]),
-                department=str(form["department"]), measure=str(form["measure"]),
-                due=datetime.fromisoformat(str(form["due"])), now=now, created_by=person,
-                topic=form.get("topic"), case_id=form.get("case"), action_plan_id=plan_id,
+                session,
+                services.env,
+                district=str(form["district"]),
+                department=str(form["department"]),
+                measure=str(form["measure"]),
+                due=datetime.fromisoformat(str(form["due"])),
+                now=now,
+                created_by=person,
+                topic=form.get("topic"),
+                case_id=form.get("case"),
+                action_plan_id=plan_id,
                 conference_id=form.get("conference"),
             )
     if saved is None:
@@ -256,8 +300,11 @@ async def on_save(update: Update, context: BotContext) -> str | int:
     await run_sweep(context.application)  # the "agreement made" nudge is due now: send it
     keep = {k: form[k] for k in ("district", "conference", "case") if form.get(k)}
     context.user_data[KEY] = keep
-    await send(update, t("Agreement saved. The department is informed and will be reminded."),
-               buttons=[[(t("➕ Another agreement"), "agf:again"), (t("Done"), "agf:done")]])
+    await send(
+        update,
+        t("Agreement saved. The department is informed and will be reminded."),
+        buttons=[[(t("➕ Another agreement"), "agf:again"), (t("Done"), "agf:done")]],
+    )
     return REVIEW
 
 
@@ -297,7 +344,10 @@ def build_conversation() -> ConversationHandler:
         states={
             DEPARTMENT: [CallbackQueryHandler(on_department, pattern=r"^agf:dep:(\d{1,4})$")],
             MEASURE: [MessageHandler(text, on_measure)],
-            DUE: [MessageHandler(text, on_due), CallbackQueryHandler(on_due_confirm, pattern=r"^agf:due:(yes|no)$")],
+            DUE: [
+                MessageHandler(text, on_due),
+                CallbackQueryHandler(on_due_confirm, pattern=r"^agf:due:(yes|no)$"),
+            ],
             TOPIC: [CallbackQueryHandler(on_topic, pattern=r"^agf:topic:([a-z_]{1,32}|-)$")],
             PLAN: [CallbackQueryHandler(on_plan, pattern=r"^agf:plan:(\d{1,12}|new|-)$")],
             PLAN_TITLE: [MessageHandler(text, on_plan_title)],

@@ -57,19 +57,24 @@ def _allowed(action: str, roles: Roles, agreement: Agreement, pending: dict[str,
         return agreements.manager_may_act(roles, agreement)
     if action in DATE_ACTIONS:  # confirming a date the same person typed for this agreement
         return pending.get("agreement") == agreement.id and (
-            agreements.rep_may_act(roles, agreement) or agreements.manager_may_act(roles, agreement)
+            agreements.rep_may_act(roles, agreement)
+            or agreements.manager_may_act(roles, agreement)
         )
     return False
 
 
-async def _run(update: Update, context: BotContext, agreement_id: int, action: str, work: Any) -> Any:
+async def _run(
+    update: Update, context: BotContext, agreement_id: int, action: str, work: Any
+) -> Any:
     """Load, authorise, act in one transaction; a stale state is answered, not raised."""
     services = context.services
     person = await ensure_person(update, context)
     pending = context.user_data.get(PENDING) or {}
     try:
         async with session_scope(services.session_maker) as session:
-            roles = await load_roles(session, person=person, admin_ids=services.settings.admin_telegram_ids)
+            roles = await load_roles(
+                session, person=person, admin_ids=services.settings.admin_telegram_ids
+            )
             agreement = await session.get(Agreement, agreement_id)
             if agreement is None or not _allowed(action, roles, agreement, pending):
                 raise PermissionError
@@ -79,8 +84,12 @@ async def _run(update: Update, context: BotContext, agreement_id: int, action: s
         return None
     except agreements.AgreementError as error:
         t = translator(update, context)
-        await answer_query(update, t("This button is no longer valid.") if error.reason == "state"
-                           else t("That did not work: {reason}.", reason=error.reason))
+        await answer_query(
+            update,
+            t("This button is no longer valid.")
+            if error.reason == "state"
+            else t("That did not work: {reason}.", reason=error.reason),
+        )
         return None
     request_delivery(context.application)
     return result
@@ -113,15 +122,26 @@ async def on_agreement_button(update: Update, context: BotContext) -> None:
             await agreements.reopen(session, env, agreement, manager=person, now=now)
             return t("Reopened; the department is told.")
         if action in ("approve", "reject"):
-            await agreements.decide_extension(session, env, agreement, manager=person,
-                                              approve=action == "approve", now=now)
-            return t("More time granted.") if action == "approve" else t("Request rejected; the old date stays.")
+            await agreements.decide_extension(
+                session, env, agreement, manager=person, approve=action == "approve", now=now
+            )
+            return (
+                t("More time granted.")
+                if action == "approve"
+                else t("Request rejected; the old date stays.")
+            )
         if action == "nudge":
             sent = await agreements.nudge_again(session, env, agreement, manager=person, now=now)
-            return t("The representative was nudged.") if sent else t("No representative is bound to nudge.")
+            return (
+                t("The representative was nudged.")
+                if sent
+                else t("No representative is bound to nudge.")
+            )
         if action == "escalate":
             done = await agreements.escalate(session, env, agreement, level=2, by=person, now=now)
-            return t("Escalated to the coordination unit 18.6.") if done else t("Already escalated.")
+            return (
+                t("Escalated to the coordination unit 18.6.") if done else t("Already escalated.")
+            )
         if action in DATE_ACTIONS:
             return await _confirm_date(session, context, person, agreement, action == "dateok")
         return None
@@ -131,9 +151,14 @@ async def on_agreement_button(update: Update, context: BotContext) -> None:
         return
     await answer_query(update)
     prompts = {
-        "prompt_done": (t("Optional: one sentence on what was done, or press the button."),
-                        [[(t("Report done without a comment"), f"ag:donenow:{agreement_id}")]]),
-        "prompt_more": (t("Until when do you need? Type the new date, e.g. 'bis Ende April'."), None),
+        "prompt_done": (
+            t("Optional: one sentence on what was done, or press the button."),
+            [[(t("Report done without a comment"), f"ag:donenow:{agreement_id}")]],
+        ),
+        "prompt_more": (
+            t("Until when do you need? Type the new date, e.g. 'bis Ende April'."),
+            None,
+        ),
         "prompt_problem": (t("Please describe the problem in a few words:"), None),
         "prompt_redate": (t("Type the new due date, e.g. 'in drei Wochen':"), None),
     }
@@ -145,21 +170,26 @@ async def on_agreement_button(update: Update, context: BotContext) -> None:
     await send(update, result)
 
 
-async def _confirm_date(session: AsyncSession, context: BotContext, person: Person,
-                        agreement: Agreement, ok: bool) -> str:
+async def _confirm_date(
+    session: AsyncSession, context: BotContext, person: Person, agreement: Agreement, ok: bool
+) -> str:
     services = context.services
     t = services.translations.get(context.user_data.get("lang"))
     pending = context.user_data.get(PENDING) or {}
     if not ok or "date" not in pending:
-        context.user_data[PENDING] = {"action": pending.get("action", "redate"), "agreement": agreement.id}
+        context.user_data[PENDING] = {
+            "action": pending.get("action", "redate"),
+            "agreement": agreement.id,
+        }
         return t("Please type the date again.")
     date = datetime.fromisoformat(pending["date"])
     if pending["action"] == "more":
         context.user_data[PENDING] = {**pending, "action": "more_reason"}
         return t("And the reason, in one sentence?")
     context.user_data.pop(PENDING, None)
-    await agreements.change_due(session, services.env, agreement, manager=person, due=date,
-                                now=services.clock.now())
+    await agreements.change_due(
+        session, services.env, agreement, manager=person, due=date, now=services.clock.now()
+    )
     return t("Due date changed to {date}.", date=format_date(date, lang=t.language))
 
 
@@ -173,8 +203,13 @@ async def handle_agreement_pending(update: Update, context: BotContext) -> bool:
     services = context.services
     text, now = message.text.strip(), services.clock.now()
     if len(text) > services.settings.max_text_length:
-        await send(update, t("Please send a text of at most {limit} characters, or /abbrechen.",
-                             limit=services.settings.max_text_length))
+        await send(
+            update,
+            t(
+                "Please send a text of at most {limit} characters, or /abbrechen.",
+                limit=services.settings.max_text_length,
+            ),
+        )
         return True
     action = pending["action"]
     if action in ("more", "redate"):
@@ -185,8 +220,14 @@ async def handle_agreement_pending(update: Update, context: BotContext) -> bool:
             return True
         context.user_data[PENDING] = {**pending, "date": parsed.value.isoformat()}
         ident = pending["agreement"]
-        await send(update, t("New date: {date} – is that right?", date=format_date(parsed.value, lang=t.language)),
-                   buttons=[[(t("Yes"), f"ag:dateok:{ident}"), (t("No"), f"ag:dateno:{ident}")]])
+        await send(
+            update,
+            t(
+                "New date: {date} – is that right?",
+                date=format_date(parsed.value, lang=t.language),
+            ),
+            buttons=[[(t("Yes"), f"ag:dateok:{ident}"), (t("No"), f"ag:dateno:{ident}")]],
+        )
         return True
     env = services.env
 
@@ -196,12 +237,20 @@ async def handle_agreement_pending(update: Update, context: BotContext) -> bool:
             await agreements.report_done(session, env, agreement, rep=person, text=text, now=now)
             return t("Reported as done. The district management will confirm it.")
         if action == "problem":
-            await agreements.report_problem(session, env, agreement, rep=person, text=text, now=now)
+            await agreements.report_problem(
+                session, env, agreement, rep=person, text=text, now=now
+            )
             return t("The district management is told about the problem.")
         if action == "more_reason":
-            await agreements.request_extension(session, env, agreement, rep=person,
-                                               new_due=datetime.fromisoformat(pending["date"]),
-                                               reason=text, now=now)
+            await agreements.request_extension(
+                session,
+                env,
+                agreement,
+                rep=person,
+                new_due=datetime.fromisoformat(pending["date"]),
+                reason=text,
+                now=now,
+            )
             return t("Your request for more time was sent to the district management.")
         return t("There is nothing to cancel.")
 
@@ -232,8 +281,14 @@ async def list_agreements(update: Update, context: BotContext) -> None:
         return
     if mine:
         for agreement in mine[:10]:
-            await send(update, summary(env, t, agreement), html=True,
-                       buttons=[[(b["text"], b["data"]) for b in row] for row in rep_buttons(t, agreement.id)])
+            await send(
+                update,
+                summary(env, t, agreement),
+                html=True,
+                buttons=[
+                    [(b["text"], b["data"]) for b in row] for row in rep_buttons(t, agreement.id)
+                ],
+            )
         return
     if not grouped:
         await send(update, t("No open agreements."))
@@ -244,7 +299,12 @@ async def list_agreements(update: Update, context: BotContext) -> None:
         for agreement in rows[:15]:
             due = format_date(agreement.due_at.astimezone(env.tz), lang=t.language)
             flag = " ⚠️" * agreement.escalation_level
-            lines.append(escape(f"#{agreement.id} FB {agreement.department_number} – {agreement.measure[:60]} – {due}{flag}"))
+            lines.append(
+                escape(
+                    f"#{agreement.id} FB {agreement.department_number} – "
+                    f"{agreement.measure[:60]} – {due}{flag}"
+                )
+            )
     await send(update, "\n".join(lines), html=True)
 
 
@@ -257,28 +317,54 @@ async def escalation_report(update: Update, context: BotContext) -> None:
     t = translator(update, context)
     services = context.services
     async with session_scope(services.session_maker) as session:
-        rows = [a for a in await agreements.escalated(session)
-                if roles.is_coordinator or a.district_number in roles.districts()]
+        rows = [
+            a
+            for a in await agreements.escalated(session)
+            if roles.is_coordinator or a.district_number in roles.districts()
+        ]
     if not rows:
         await send(update, t("No escalated agreements."))
         return
     rows.sort(key=lambda a: (a.department_number.zfill(4), a.district_number, a.due_at))
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([t("Department"), t("District"), t("Agreement"), t("Measure"), t("Due"),
-                     t("Escalation level"), t("State")])
+    writer.writerow(
+        [
+            t("Department"),
+            t("District"),
+            t("Agreement"),
+            t("Measure"),
+            t("Due"),
+            t("Escalation level"),
+            t("State"),
+        ]
+    )
     for a in rows:
         district = services.reference.district(a.district_number).name
         due = a.due_at.astimezone(services.settings.tz).date().isoformat()
-        writer.writerow([f"FB {a.department_number}", district, a.id, a.measure, due,
-                         a.escalation_level, t(STATUS_LABELS.get(a.status, a.status))])
+        writer.writerow(
+            [
+                f"FB {a.department_number}",
+                district,
+                a.id,
+                a.measure,
+                due,
+                a.escalation_level,
+                t(STATUS_LABELS.get(a.status, a.status)),
+            ]
+        )
     await update.effective_chat.send_document(
-        document=buffer.getvalue().encode("utf-8-sig"), filename="eskalationen.csv",
+        document=buffer.getvalue().encode("utf-8-sig"),
+        filename="eskalationen.csv",
         caption=t("{count} escalated agreements, per department and district.", count=len(rows)),
     )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(on_agreement_button, pattern=r"^ag:([a-z]+):(\d{1,12})$"))
-    app.add_handler(CommandHandler(["vereinbarungen", "agreements"], list_agreements, filters=PRIVATE))
-    app.add_handler(CommandHandler(["eskalationen", "escalations"], escalation_report, filters=PRIVATE))
+    app.add_handler(
+        CommandHandler(["vereinbarungen", "agreements"], list_agreements, filters=PRIVATE)
+    )
+    app.add_handler(
+        CommandHandler(["eskalationen", "escalations"], escalation_report, filters=PRIVATE)
+    )

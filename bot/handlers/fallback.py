@@ -42,7 +42,11 @@ async def not_private(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     t = translator(update, context)
-    await send(update, t("I do not know that command. /hilfe shows what I can do."), reply_markup=main_menu(t))
+    await send(
+        update,
+        t("I do not know that command. /hilfe shows what I can do."),
+        reply_markup=main_menu(t),
+    )
 
 
 async def unexpected_message(update: Update, context: BotContext) -> None:
@@ -67,7 +71,10 @@ async def on_error(update: object, context: BotContext) -> None:
         t = translator(update, context)
         try:
             await update.effective_chat.send_message(
-                t("Sorry, something went wrong on our side. Please try again in a moment; what you already sent is kept.")
+                t(
+                    "Sorry, something went wrong on our side. Please try again in a moment; "
+                    "what you already sent is kept."
+                )
             )
         except Exception:  # the error may be the network itself
             log.warning("could not tell the user about error in update %s", update_id)

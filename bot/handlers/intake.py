@@ -33,7 +33,14 @@ from bot.storage.db import session_scope
 from bot.views import EMERGENCY, draft_summary
 
 WHERE, TOPIC, DESCRIPTION, PHOTOS, CONTACT, ACTOR, ACTOR_NAME, REVIEW = (
-    "where", "topic", "description", "photos", "contact", "actor", "actor_name", "review",
+    "where",
+    "topic",
+    "description",
+    "photos",
+    "contact",
+    "actor",
+    "actor_name",
+    "review",
 )
 PRIVATE = filters.ChatType.PRIVATE
 ACTOR_CHOICES = (
@@ -98,7 +105,7 @@ async def ask_quarters(update: Update, context: BotContext, district_number: str
     t = translator(update, context)
     district = context.services.reference.district(district_number)
     items = [(q, f"in:q:{district.number}:{i}") for i, q in enumerate(district.quarters)]
-    rows = chunk(items, 2) + [[(t("I don't know"), f"in:q:{district.number}:-")]]
+    rows = [*chunk(items, 2), [(t("I don't know"), f"in:q:{district.number}:-")]]
     await send(update, t("Which quarter of {district}?", district=district.name), buttons=rows)
     return WHERE
 
@@ -114,7 +121,13 @@ async def ask_topic(update: Update, context: BotContext) -> str:
 async def ask_description(update: Update, context: BotContext) -> str:
     t = translator(update, context)
     limit = context.services.settings.max_text_length
-    await send(update, t("Please describe your concern in a few sentences (at most {limit} characters).", limit=limit))
+    await send(
+        update,
+        t(
+            "Please describe your concern in a few sentences (at most {limit} characters).",
+            limit=limit,
+        ),
+    )
     return DESCRIPTION
 
 
@@ -216,7 +229,13 @@ async def on_place_text(update: Update, context: BotContext) -> str:
     if decision.kind == "choose_district":
         await send(update, t("That postcode covers several districts. Please choose:"))
         return await ask_districts(update, context, only=list(decision.districts))
-    await send(update, t("Sorry, I could not find that place in Hannover. Please try again or choose from the list."))
+    await send(
+        update,
+        t(
+            "Sorry, I could not find that place in Hannover. "
+            "Please try again or choose from the list."
+        ),
+    )
     return await ask_districts(update, context)
 
 
@@ -233,10 +252,18 @@ async def on_location(update: Update, context: BotContext) -> str:
     if decision.kind == "confirm":
         draft.district_number, draft.quarter = decision.district, decision.quarter
         _save(context, draft)
-        await send(update, t("Thank you, the location is in {place}.", place=decision.label(context.services.reference)))
+        await send(
+            update,
+            t(
+                "Thank you, the location is in {place}.",
+                place=decision.label(context.services.reference),
+            ),
+        )
         return await _goto(update, context, _after(context, TOPIC))
     if decision.reason == "outside":
-        await send(update, t("This location seems to be outside Hannover. Please choose the district:"))
+        await send(
+            update, t("This location seems to be outside Hannover. Please choose the district:")
+        )
     else:
         await send(update, t("Thank you, the location is saved. Please also choose the district:"))
     return await ask_districts(update, context)
@@ -277,7 +304,9 @@ async def on_quarter(update: Update, context: BotContext) -> str:
     quarters = ref.district(number).quarters
     draft = _draft(context)
     draft.district_number = number
-    draft.quarter = quarters[int(index)] if index.isdigit() and int(index) < len(quarters) else None
+    draft.quarter = (
+        quarters[int(index)] if index.isdigit() and int(index) < len(quarters) else None
+    )
     _save(context, draft)
     return await _goto(update, context, _after(context, TOPIC))
 
@@ -326,8 +355,11 @@ async def on_photo(update: Update, context: BotContext) -> str:
     limit = context.services.settings.max_photos
     draft = _draft(context)
     if len(draft.photos) >= limit:
-        await send(update, t("You have already added {limit} photos, the most allowed.", limit=limit),
-                   buttons=[[(t("Continue without more photos"), "in:photos_done")]])
+        await send(
+            update,
+            t("You have already added {limit} photos, the most allowed.", limit=limit),
+            buttons=[[(t("Continue without more photos"), "in:photos_done")]],
+        )
         return PHOTOS
     draft.photos.append(update.effective_message.photo[-1].file_id)
     _save(context, draft)
@@ -400,14 +432,22 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
     draft = _draft(context)
     if draft.missing():
         await send(update, t("Something is still missing. Let us complete it."))
-        return await _goto(update, context, {"district_number": WHERE, "topic": TOPIC}.get(draft.missing()[0], DESCRIPTION))
+        return await _goto(
+            update,
+            context,
+            {"district_number": WHERE, "topic": TOPIC}.get(draft.missing()[0], DESCRIPTION),
+        )
     await drop_buttons(update)
     services = context.services
     person = await ensure_person(update, context)
     async with session_scope(services.session_maker) as session:
         person = await session.merge(person)
         case, _ = await intake.confirm_draft(
-            session, services.env, draft=draft, resident=person, language=t.language,
+            session,
+            services.env,
+            draft=draft,
+            resident=person,
+            language=t.language,
             now=services.clock.now(),
         )
     context.user_data.pop("draft", None)
@@ -487,7 +527,9 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 async def command_during_intake(update: Update, context: BotContext) -> None:
     t = translator(update, context)
-    await send(update, t("You are in the middle of a concern. Continue, or send /abbrechen to stop."))
+    await send(
+        update, t("You are in the middle of a concern. Continue, or send /abbrechen to stop.")
+    )
 
 
 def build_conversation(translations_labels: list[str]) -> ConversationHandler:
@@ -513,7 +555,9 @@ def build_conversation(translations_labels: list[str]) -> ConversationHandler:
             MessageHandler((text | filters.CONTACT) & PRIVATE, on_contact_text),
             CallbackQueryHandler(on_skip_contact, pattern=r"^in:skip_contact$"),
         ],
-        ACTOR: [CallbackQueryHandler(on_actor, pattern=r"^in:a:(none|club|initiative|council|other)$")],
+        ACTOR: [
+            CallbackQueryHandler(on_actor, pattern=r"^in:a:(none|club|initiative|council|other)$")
+        ],
         ACTOR_NAME: [MessageHandler(text, on_actor_name)],
         REVIEW: [
             CallbackQueryHandler(on_confirm, pattern=r"^in:confirm$"),
@@ -546,4 +590,3 @@ def build_conversation(translations_labels: list[str]) -> ConversationHandler:
 
 def register(app: object, *, menu_labels: list[str]) -> None:
     app.add_handler(build_conversation(menu_labels))  # type: ignore[attr-defined]
-

@@ -72,7 +72,13 @@ async def on_consent(update: Update, context: BotContext) -> None:
     await acknowledge(update)
     t = translator(update, context)
     if context.match.group(1) == "no":
-        await send(update, t("Without your consent I cannot take concerns. You can change your mind with /start at any time. Other ways to reach the city: phone 115."))
+        await send(
+            update,
+            t(
+                "Without your consent I cannot take concerns. You can change your mind with "
+                "/start at any time. Other ways to reach the city: phone 115."
+            ),
+        )
         return
     person = await ensure_person(update, context)
     services = context.services
@@ -134,7 +140,10 @@ async def my_cases(update: Update, context: BotContext) -> None:
     lines = [t("Your concerns:")]
     for case in rows:
         topic = services.reference.topic(case.topic).label(t.language)
-        lines.append(f"• {case.reference} – {topic} – {status_label(t, case.status)} ({local(case.created_at, tz)})")
+        lines.append(
+            f"• {case.reference} – {topic} – {status_label(t, case.status)} "
+            f"({local(case.created_at, tz)})"
+        )
     await send(update, "\n".join(lines))
 
 
@@ -142,9 +151,17 @@ def register(app: Application, translations: Translations) -> None:  # type: ign
     app.add_handler(CommandHandler("start", start, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_consent, pattern=r"^consent:(yes|no)$"))
     app.add_handler(CommandHandler(["hilfe", "help"], help_command, filters=PRIVATE))
-    app.add_handler(MessageHandler(filters.Text(menu_labels(translations, MENU_HELP)) & PRIVATE, help_command))
+    app.add_handler(
+        MessageHandler(filters.Text(menu_labels(translations, MENU_HELP)) & PRIVATE, help_command)
+    )
     app.add_handler(CommandHandler(["sprache", "language"], language_command, filters=PRIVATE))
-    app.add_handler(MessageHandler(filters.Text(menu_labels(translations, MENU_LANGUAGE)) & PRIVATE, language_command))
+    app.add_handler(
+        MessageHandler(
+            filters.Text(menu_labels(translations, MENU_LANGUAGE)) & PRIVATE, language_command
+        )
+    )
     app.add_handler(CallbackQueryHandler(on_language, pattern=r"^lang:(de|en)$"))
     app.add_handler(CommandHandler(["meine", "mine"], my_cases, filters=PRIVATE))
-    app.add_handler(MessageHandler(filters.Text(menu_labels(translations, MENU_MINE)) & PRIVATE, my_cases))
+    app.add_handler(
+        MessageHandler(filters.Text(menu_labels(translations, MENU_MINE)) & PRIVATE, my_cases)
+    )

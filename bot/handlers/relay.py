@@ -47,8 +47,13 @@ async def on_message(update: Update, context: BotContext) -> None:
     t = translator(update, context)
     text, photo = _content(update)
     if text and len(text) > services.settings.max_text_length:
-        await send(update, t("Your message is too long (at most {limit} characters). Please shorten it.",
-                             limit=services.settings.max_text_length))
+        await send(
+            update,
+            t(
+                "Your message is too long (at most {limit} characters). Please shorten it.",
+                limit=services.settings.max_text_length,
+            ),
+        )
         return
     env, now = services.env, services.clock.now()
     outcome = None
@@ -62,16 +67,18 @@ async def on_message(update: Update, context: BotContext) -> None:
             if not triage.can_work_on(roles, case):
                 outcome = "forbidden"
             else:
-                await triage.relay_to_resident(session, env, case, text=text, photo=photo,
-                                               now=now, manager=person)
+                await triage.relay_to_resident(
+                    session, env, case, text=text, photo=photo, now=now, manager=person
+                )
                 outcome = ("to_resident", case.reference)
         else:
             if case is None:
                 case = await _waiting_case(session, person.id)
             if case is not None and case.resident_id == person.id:
                 target = await _followed_case(session, case)
-                await triage.relay_to_managers(session, env, target, resident=person, text=text,
-                                               photo=photo, now=now)
+                await triage.relay_to_managers(
+                    session, env, target, resident=person, text=text, photo=photo, now=now
+                )
                 outcome = ("to_manager", target.reference)
     if outcome is None:
         await fallback.unexpected_message(update, context)
@@ -84,14 +91,20 @@ async def on_message(update: Update, context: BotContext) -> None:
     if kind == "to_resident":
         await send(update, t("Sent to the resident of {reference}.", reference=reference))
     else:
-        await send(update, t("Thank you, your message was added to {reference}.", reference=reference))
+        await send(
+            update, t("Thank you, your message was added to {reference}.", reference=reference)
+        )
 
 
 async def _waiting_case(session: object, person_id: int) -> Case | None:
     """The resident's one case with an open question, if exactly one."""
-    rows = list(await session.scalars(  # type: ignore[attr-defined]
-        select(Case).where(Case.resident_id == person_id, Case.status == CaseStatus.WAITING).limit(2)
-    ))
+    rows = list(
+        await session.scalars(  # type: ignore[attr-defined]
+            select(Case)
+            .where(Case.resident_id == person_id, Case.status == CaseStatus.WAITING)
+            .limit(2)
+        )
+    )
     return rows[0] if len(rows) == 1 else None
 
 
@@ -113,7 +126,9 @@ async def answer_command(update: Update, context: BotContext) -> None:
         return
     parts = (update.effective_message.text or "").split(maxsplit=2)
     if len(parts) < 3:
-        await send(update, t("Usage: /antwort <reference> <text>, e.g. /antwort 10-2026-0042 Thank you!"))
+        await send(
+            update, t("Usage: /antwort <reference> <text>, e.g. /antwort 10-2026-0042 Thank you!")
+        )
         return
     reference, text = parts[1], parts[2].strip()
     services = context.services
@@ -125,17 +140,28 @@ async def answer_command(update: Update, context: BotContext) -> None:
             from bot.services import desk
 
             try:
-                text = await desk.expand_reply(session, person=person, text=text, placeholders={
-                    "reference": case.reference,
-                    "district": services.reference.district(case.district_number).name,
-                    "quarter": case.quarter or "",
-                    "name": person.first_name or "",
-                })
+                text = await desk.expand_reply(
+                    session,
+                    person=person,
+                    text=text,
+                    placeholders={
+                        "reference": case.reference,
+                        "district": services.reference.district(case.district_number).name,
+                        "quarter": case.quarter or "",
+                        "name": person.first_name or "",
+                    },
+                )
             except desk.UnknownTemplate:
                 found = "template"
             else:
-                await triage.relay_to_resident(session, services.env, case, text=text,
-                                               now=services.clock.now(), manager=person)
+                await triage.relay_to_resident(
+                    session,
+                    services.env,
+                    case,
+                    text=text,
+                    now=services.clock.now(),
+                    manager=person,
+                )
                 found = case.reference
     if found is None:
         await send(update, t("No case {reference} that you may answer.", reference=reference))
@@ -158,4 +184,6 @@ async def cancel_pending(update: Update, context: BotContext) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler(["antwort", "answer"], answer_command, filters=PRIVATE))
     app.add_handler(CommandHandler(["abbrechen", "cancel"], cancel_pending, filters=PRIVATE))
-    app.add_handler(MessageHandler(PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, on_message))
+    app.add_handler(
+        MessageHandler(PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, on_message)
+    )

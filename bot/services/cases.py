@@ -149,7 +149,9 @@ async def case_for_intake(session: AsyncSession, *, key: str | None) -> Case | N
     return await session.scalar(select(Case).where(Case.intake_key == key))
 
 
-async def cases_of_resident(session: AsyncSession, *, resident: Person, limit: int = 20) -> list[Case]:
+async def cases_of_resident(
+    session: AsyncSession, *, resident: Person, limit: int = 20
+) -> list[Case]:
     rows = await session.scalars(
         select(Case)
         .where(Case.resident_id == resident.id)
@@ -170,7 +172,9 @@ async def history(session: AsyncSession, *, case: Case) -> list[CaseEvent]:
     return list(rows)
 
 
-async def link_message(session: AsyncSession, *, case_id: int, chat_id: int, message_id: int) -> None:
+async def link_message(
+    session: AsyncSession, *, case_id: int, chat_id: int, message_id: int
+) -> None:
     """Remember that a message in a chat belongs to a case (for replies).
 
     A conflict (the same chat and message id seen before) must not fail the transaction that

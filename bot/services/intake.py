@@ -73,10 +73,17 @@ async def confirm_draft(
         reader = await people.get_person(session, telegram_id=chat_id)
         t = env.translations.get(reader.language if reader else None)
         data = notification_payload(
-            env.reference, t, case, tz=env.tz, routed_as=routed_as, similar=similar,
+            env.reference,
+            t,
+            case,
+            tz=env.tz,
+            routed_as=routed_as,
+            similar=similar,
             photos=list(draft.photos),
         )
-        outbox.enqueue(session, chat_id=chat_id, data=data, now=now, kind="new_case", case_id=case.id)
+        outbox.enqueue(
+            session, chat_id=chat_id, data=data, now=now, kind="new_case", case_id=case.id
+        )
     await cases.add_event(
         session, case, "routed", now=now, data={"to": routed_as, "recipients": len(chat_ids)}
     )

@@ -77,24 +77,44 @@ async def _followers(session: AsyncSession, case: Case) -> list[Person]:
 
 
 def tell(
-    session: AsyncSession, env: ServiceEnv, person: Person, case: Case, now: datetime,
-    render: object, buttons: list[list[dict[str, str]]] | None = None,
+    session: AsyncSession,
+    env: ServiceEnv,
+    person: Person,
+    case: Case,
+    now: datetime,
+    render: object,
+    buttons: list[list[dict[str, str]]] | None = None,
 ) -> None:
     """Queue a message for a person, rendered in their language."""
     t = env.translator(person.language or case.language)
     text = render(t) if callable(render) else str(render)
     outbox.enqueue(
-        session, chat_id=person.telegram_id or 0, data=outbox.payload(text, buttons=buttons),
-        now=now, kind="to_resident", case_id=case.id, person_id=person.id,
+        session,
+        chat_id=person.telegram_id or 0,
+        data=outbox.payload(text, buttons=buttons),
+        now=now,
+        kind="to_resident",
+        case_id=case.id,
+        person_id=person.id,
     )
 
 
 async def _tell_status(session: AsyncSession, env: ServiceEnv, case: Case, now: datetime) -> None:
     for person in await _followers(session, case):
-        tell(session, env, person, case, now, lambda t: escape(t(
-            "Your concern {reference} is now: {status}.",
-            reference=case.reference, status=status_label(t, case.status),
-        )))
+        tell(
+            session,
+            env,
+            person,
+            case,
+            now,
+            lambda t: escape(
+                t(
+                    "Your concern {reference} is now: {status}.",
+                    reference=case.reference,
+                    status=status_label(t, case.status),
+                )
+            ),
+        )
 
 
 def _first_response(case: Case, now: datetime) -> None:
@@ -116,8 +136,10 @@ def contact_card(t: Translator, contact: ReferralContact, note: str | None) -> s
     if contact.responsible:
         lines.append(escape(t("Responsible: {body}", body=contact.responsible)))
     fields = (
-        (t("Phone"), contact.phone), (t("E-mail"), contact.email),
-        (t("Address"), contact.address), (t("Opening hours"), contact.opening_hours),
+        (t("Phone"), contact.phone),
+        (t("E-mail"), contact.email),
+        (t("Address"), contact.address),
+        (t("Opening hours"), contact.opening_hours),
         (t("Web"), contact.web),
     )
     lines += [f"{escape(label)}: {escape(value)}" for label, value in fields if value]
@@ -127,8 +149,14 @@ def contact_card(t: Translator, contact: ReferralContact, note: str | None) -> s
 
 
 async def refer(
-    session: AsyncSession, env: ServiceEnv, case: Case, *, manager: Person, contact_key: str,
-    note: str | None, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    manager: Person,
+    contact_key: str,
+    note: str | None,
+    now: datetime,
 ) -> None:
     """Lotse: hand the resident the contact card and close the case as referred."""
     _require(case, CaseStatus.NEW, CaseStatus.WAITING, CaseStatus.IN_PROGRESS)
@@ -136,16 +164,44 @@ async def refer(
     case.status, case.mode, case.referral_key = CaseStatus.REFERRED, "lotse", contact_key
     case.closed_at, case.referral_helped = now, None
     _first_response(case, now)
-    await add_event(session, case, "referred", now=now, actor=manager, actor_role="manager",
-                    text=note, data={"contact": contact_key})
+    await add_event(
+        session,
+        case,
+        "referred",
+        now=now,
+        actor=manager,
+        actor_role="manager",
+        text=note,
+        data={"contact": contact_key},
+    )
     for person in await _followers(session, case):
-        tell(session, env, person, case, now, lambda t: escape(t(
-            "About your concern {reference}: the right contact for it is:",
-            reference=case.reference)) + "\n\n" + contact_card(t, contact, note))
+        tell(
+            session,
+            env,
+            person,
+            case,
+            now,
+            lambda t: (
+                escape(
+                    t(
+                        "About your concern {reference}: the right contact for it is:",
+                        reference=case.reference,
+                    )
+                )
+                + "\n\n"
+                + contact_card(t, contact, note)
+            ),
+        )
     local_day = add_working_days(now.astimezone(env.tz).date(), env.referral_followup_working_days)
     due = datetime.combine(local_day, time(10), tzinfo=env.tz)
-    await reminders.schedule(session, key=f"case:{case.id}:referral_followup:{now.isoformat()}",
-                             kind="referral_followup", due_at=due, now=now, case_id=case.id)
+    await reminders.schedule(
+        session,
+        key=f"case:{case.id}:referral_followup:{now.isoformat()}",
+        kind="referral_followup",
+        due_at=due,
+        now=now,
+        case_id=case.id,
+    )
 
 
 async def take_on(
@@ -160,41 +216,85 @@ async def take_on(
 
 
 async def ask_resident(
-    session: AsyncSession, env: ServiceEnv, case: Case, *, manager: Person, question: str,
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    manager: Person,
+    question: str,
     now: datetime,
 ) -> None:
     _require(case, *OPEN_STATUSES)
     case.status = CaseStatus.WAITING
     _first_response(case, now)
-    await add_event(session, case, "question", now=now, actor=manager, actor_role="manager",
-                    text=question)
+    await add_event(
+        session, case, "question", now=now, actor=manager, actor_role="manager", text=question
+    )
     await relay_to_resident(session, env, case, text=question, now=now, record=False)
 
 
 async def relay_to_resident(
-    session: AsyncSession, env: ServiceEnv, case: Case, *, text: str | None, now: datetime,
-    photo: str | None = None, manager: Person | None = None, record: bool = True,
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    text: str | None,
+    now: datetime,
+    photo: str | None = None,
+    manager: Person | None = None,
+    record: bool = True,
 ) -> None:
     """A message from the district management, marked with the case reference."""
     if record:
         _first_response(case, now)
-        await add_event(session, case, "message_to_resident", now=now, actor=manager,
-                        actor_role="manager", text=text, data={"photo": bool(photo)})
+        await add_event(
+            session,
+            case,
+            "message_to_resident",
+            now=now,
+            actor=manager,
+            actor_role="manager",
+            text=text,
+            data={"photo": bool(photo)},
+        )
     for person in await _followers(session, case):
         t = env.translator(person.language or case.language)
         header = escape(t("District management, concern {reference}:", reference=case.reference))
-        data = outbox.payload(header + "\n" + escape(text or ""), photos=[photo] if photo else None)
-        outbox.enqueue(session, chat_id=person.telegram_id or 0, data=data, now=now,
-                       kind="to_resident", case_id=case.id, person_id=person.id)
+        data = outbox.payload(
+            header + "\n" + escape(text or ""), photos=[photo] if photo else None
+        )
+        outbox.enqueue(
+            session,
+            chat_id=person.telegram_id or 0,
+            data=data,
+            now=now,
+            kind="to_resident",
+            case_id=case.id,
+            person_id=person.id,
+        )
 
 
 async def relay_to_managers(
-    session: AsyncSession, env: ServiceEnv, case: Case, *, resident: Person, text: str | None,
-    photo: str | None, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    resident: Person,
+    text: str | None,
+    photo: str | None,
+    now: datetime,
 ) -> None:
     """The resident's answer reaches the case and whoever handles its district now."""
-    await add_event(session, case, "message_from_resident", now=now, actor=resident,
-                    actor_role="resident", text=text, data={"photo": photo} if photo else None)
+    await add_event(
+        session,
+        case,
+        "message_from_resident",
+        now=now,
+        actor=resident,
+        actor_role="resident",
+        text=text,
+        data={"photo": photo} if photo else None,
+    )
     if case.status == CaseStatus.WAITING:
         case.status = CaseStatus.IN_PROGRESS if case.mode == "kuemmerer" else CaseStatus.NEW
     chat_ids, _ = await district_recipients(
@@ -202,10 +302,18 @@ async def relay_to_managers(
     )
     for chat_id in chat_ids:
         t = env.translator(await _language_of(session, chat_id))
-        header = escape(t("Answer from the resident, concern {reference}:", reference=case.reference))
+        header = escape(
+            t("Answer from the resident, concern {reference}:", reference=case.reference)
+        )
         body = header + "\n" + escape(text or t("(photo)"))
-        outbox.enqueue(session, chat_id=chat_id, now=now, kind="from_resident", case_id=case.id,
-                       data=outbox.payload(body, photos=[photo] if photo else None))
+        outbox.enqueue(
+            session,
+            chat_id=chat_id,
+            now=now,
+            kind="from_resident",
+            case_id=case.id,
+            data=outbox.payload(body, photos=[photo] if photo else None),
+        )
 
 
 async def _language_of(session: AsyncSession, telegram_id: int) -> str | None:
@@ -213,8 +321,15 @@ async def _language_of(session: AsyncSession, telegram_id: int) -> str | None:
 
 
 async def hand_over(
-    session: AsyncSession, env: ServiceEnv, case: Case, *, manager: Person, district_number: str,
-    note: str | None, now: datetime, render_notification: object,
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    manager: Person,
+    district_number: str,
+    note: str | None,
+    now: datetime,
+    render_notification: object,
 ) -> list[int]:
     """Wrong routing: the case moves to another district, whose manager is notified."""
     _require(case, *OPEN_STATUSES)
@@ -222,21 +337,40 @@ async def hand_over(
         raise TriageError("district")
     old = case.district_number
     case.district_number, case.quarter, case.status = district_number, None, CaseStatus.NEW
-    await add_event(session, case, "handed_over", now=now, actor=manager, actor_role="manager",
-                    text=note, data={"from": old, "to": district_number})
+    await add_event(
+        session,
+        case,
+        "handed_over",
+        now=now,
+        actor=manager,
+        actor_role="manager",
+        text=note,
+        data={"from": old, "to": district_number},
+    )
     chat_ids, routed_as = await district_recipients(
         session, district_number=district_number, now=now, admin_ids=env.admin_ids
     )
     for chat_id in chat_ids:
         t = env.translator(await _language_of(session, chat_id))
         render = render_notification  # (t, case, routed_as, note) -> payload
-        outbox.enqueue(session, chat_id=chat_id, now=now, kind="new_case", case_id=case.id,
-                       data=render(t, case, routed_as, note))  # type: ignore[operator]
+        outbox.enqueue(
+            session,
+            chat_id=chat_id,
+            now=now,
+            kind="new_case",
+            case_id=case.id,
+            data=render(t, case, routed_as, note),
+        )  # type: ignore[operator]
     return chat_ids
 
 
 async def merge(
-    session: AsyncSession, env: ServiceEnv, case: Case, *, into: Case, manager: Person,
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    into: Case,
+    manager: Person,
     now: datetime,
 ) -> None:
     """A duplicate joins an earlier case; its resident follows the earlier one from now on."""
@@ -245,16 +379,41 @@ async def merge(
         raise TriageError("merge")
     case.status, case.merged_into_id, case.closed_at = CaseStatus.MERGED, into.id, now
     _first_response(case, now)
-    await add_event(session, case, "merged", now=now, actor=manager, actor_role="manager",
-                    data={"into": into.reference})
-    await add_event(session, into, "duplicate_joined", now=now, actor=manager,
-                    actor_role="manager", data={"case": case.reference})
+    await add_event(
+        session,
+        case,
+        "merged",
+        now=now,
+        actor=manager,
+        actor_role="manager",
+        data={"into": into.reference},
+    )
+    await add_event(
+        session,
+        into,
+        "duplicate_joined",
+        now=now,
+        actor=manager,
+        actor_role="manager",
+        data={"case": case.reference},
+    )
     resident = await _resident(session, case)
     if resident:
-        tell(session, env, resident, case, now, lambda t: escape(t(
-            "Your concern {reference} is about the same matter as {other}, which is already "
-            "being handled. You will hear about its progress.",
-            reference=case.reference, other=into.reference)))
+        tell(
+            session,
+            env,
+            resident,
+            case,
+            now,
+            lambda t: escape(
+                t(
+                    "Your concern {reference} is about the same matter as {other}, "
+                    "which is already being handled. You will hear about its progress.",
+                    reference=case.reference,
+                    other=into.reference,
+                )
+            ),
+        )
 
 
 async def add_note(
@@ -268,44 +427,86 @@ async def set_next_step(
     session: AsyncSession, case: Case, *, manager: Person, text: str, due: datetime, now: datetime
 ) -> None:
     case.next_step, case.next_step_due = text, due
-    await add_event(session, case, "next_step", now=now, actor=manager, actor_role="manager",
-                    text=text, data={"due": due.isoformat()})
+    await add_event(
+        session,
+        case,
+        "next_step",
+        now=now,
+        actor=manager,
+        actor_role="manager",
+        text=text,
+        data={"due": due.isoformat()},
+    )
 
 
 async def involve_department(
-    session: AsyncSession, env: ServiceEnv, case: Case, *, manager: Person, number: str,
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    manager: Person,
+    number: str,
     now: datetime,
 ) -> None:
     if not env.reference.has_department(number):
         raise TriageError("department")
-    await add_event(session, case, "department_involved", now=now, actor=manager,
-                    actor_role="manager", data={"department": number})
+    await add_event(
+        session,
+        case,
+        "department_involved",
+        now=now,
+        actor=manager,
+        actor_role="manager",
+        data={"department": number},
+    )
 
 
 async def resolve(
-    session: AsyncSession, env: ServiceEnv, case: Case, *, manager: Person, summary: str,
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    manager: Person,
+    summary: str,
     now: datetime,
 ) -> None:
     """Resolved with a summary; the resident is asked whether the concern is settled."""
     _require(case, *OPEN_STATUSES)
     case.status, case.closed_at, case.settled = CaseStatus.RESOLVED, now, None
     _first_response(case, now)
-    await add_event(session, case, "resolved", now=now, actor=manager, actor_role="manager",
-                    text=summary)
+    await add_event(
+        session, case, "resolved", now=now, actor=manager, actor_role="manager", text=summary
+    )
     for person in await _followers(session, case):
         t = env.translator(person.language or case.language)
         text = escape(t("Your concern {reference} has been resolved:", reference=case.reference))
         text += "\n" + escape(summary) + "\n\n" + escape(t("Is your concern settled?"))
-        buttons = [[{"text": t("Yes, settled"), "data": f"fb:set:{case.id}:yes"},
-                    {"text": t("No"), "data": f"fb:set:{case.id}:no"}]]
-        outbox.enqueue(session, chat_id=person.telegram_id or 0, now=now, kind="to_resident",
-                       case_id=case.id, person_id=person.id,
-                       data=outbox.payload(text, buttons=buttons))
+        buttons = [
+            [
+                {"text": t("Yes, settled"), "data": f"fb:set:{case.id}:yes"},
+                {"text": t("No"), "data": f"fb:set:{case.id}:no"},
+            ]
+        ]
+        outbox.enqueue(
+            session,
+            chat_id=person.telegram_id or 0,
+            now=now,
+            kind="to_resident",
+            case_id=case.id,
+            person_id=person.id,
+            data=outbox.payload(text, buttons=buttons),
+        )
 
 
 async def resident_feedback(
-    session: AsyncSession, env: ServiceEnv, case: Case, *, resident: Person, question: str,
-    positive: bool, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    resident: Person,
+    question: str,
+    positive: bool,
+    now: datetime,
 ) -> str:
     """The resident answers "did the contact help?" or "is it settled?".
 
@@ -316,16 +517,34 @@ async def resident_feedback(
         if case.status != CaseStatus.REFERRED or case.referral_helped is not None:
             return "not_asked"
         case.referral_helped = positive
-        await add_event(session, case, "referral_feedback", now=now, actor=resident,
-                        actor_role="resident", data={"helped": positive})
+        await add_event(
+            session,
+            case,
+            "referral_feedback",
+            now=now,
+            actor=resident,
+            actor_role="resident",
+            data={"helped": positive},
+        )
     else:
         if case.status != CaseStatus.RESOLVED or case.settled is not None:
             return "not_asked"
-        if not positive and case.closed_at and now - case.closed_at > timedelta(days=env.reopen_days):
+        if (
+            not positive
+            and case.closed_at
+            and now - case.closed_at > timedelta(days=env.reopen_days)
+        ):
             return "too_late"
         case.settled = positive
-        await add_event(session, case, "settled_feedback", now=now, actor=resident,
-                        actor_role="resident", data={"settled": positive})
+        await add_event(
+            session,
+            case,
+            "settled_feedback",
+            now=now,
+            actor=resident,
+            actor_role="resident",
+            data={"settled": positive},
+        )
     if positive:
         return "recorded"
     case.status = CaseStatus.NEW if question == "ref" else CaseStatus.IN_PROGRESS
@@ -336,11 +555,21 @@ async def resident_feedback(
     )
     for chat_id in chat_ids:
         t = env.translator(await _language_of(session, chat_id))
-        text = escape(t("The resident reopened concern {reference}: it is not settled yet.",
-                        reference=case.reference))
+        text = escape(
+            t(
+                "The resident reopened concern {reference}: it is not settled yet.",
+                reference=case.reference,
+            )
+        )
         buttons = [[{"text": t("Open case"), "data": f"tr:show:{case.id}"}]]
-        outbox.enqueue(session, chat_id=chat_id, now=now, kind="reopened", case_id=case.id,
-                       data=outbox.payload(text, buttons=buttons))
+        outbox.enqueue(
+            session,
+            chat_id=chat_id,
+            now=now,
+            kind="reopened",
+            case_id=case.id,
+            data=outbox.payload(text, buttons=buttons),
+        )
     return "reopened"
 
 
@@ -355,9 +584,24 @@ async def render_referral_followup(
     if resident is None:
         return
     t = env.translator(resident.language or case.language)
-    text = escape(t("A few days ago we gave you a contact for your concern {reference}. "
-                    "Did it help?", reference=case.reference))
-    buttons = [[{"text": t("Yes, it helped"), "data": f"fb:ref:{case.id}:yes"},
-                {"text": t("No"), "data": f"fb:ref:{case.id}:no"}]]
-    outbox.enqueue(session, chat_id=resident.telegram_id or 0, now=now, kind="to_resident",
-                   case_id=case.id, person_id=resident.id, data=outbox.payload(text, buttons=buttons))
+    text = escape(
+        t(
+            "A few days ago we gave you a contact for your concern {reference}. Did it help?",
+            reference=case.reference,
+        )
+    )
+    buttons = [
+        [
+            {"text": t("Yes, it helped"), "data": f"fb:ref:{case.id}:yes"},
+            {"text": t("No"), "data": f"fb:ref:{case.id}:no"},
+        ]
+    ]
+    outbox.enqueue(
+        session,
+        chat_id=resident.telegram_id or 0,
+        now=now,
+        kind="to_resident",
+        case_id=case.id,
+        person_id=resident.id,
+        data=outbox.payload(text, buttons=buttons),
+    )
