@@ -248,7 +248,7 @@ class BotApiServer:
         self.host, self.port, self.token = host, port, token
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[Any]] = set()
-        self._update_ids = itertools.count(1)
+        self._last_update_id = 0  # ids keep rising, also past ids a caller chose
         self._query_ids = itertools.count(1)
         self.requests = 0
         self.update_deliveries: Counter[int] = Counter()  # update_id -> times handed out
@@ -289,7 +289,8 @@ class BotApiServer:
     def push(self, payload: JSONDict) -> int:
         """Queue an update for getUpdates; fills in what Telegram would. Returns update_id."""
         update = dict(payload)
-        update.setdefault("update_id", next(self._update_ids))
+        update.setdefault("update_id", self._last_update_id + 1)
+        self._last_update_id = max(self._last_update_id, int(update["update_id"]))
         message = update.get("message")
         if isinstance(message, dict):
             self._complete_message(message)

@@ -833,6 +833,7 @@ class CrashReport:
     answers_relayed_twice: int = 0  # a manager repeated /antwort after a lost confirmation
     answers_relayed_twice_after_kill: int = 0
     updates_redelivered: int = 0  # handed out again: the bot died before confirming them
+    updates_skipped: int = 0  # ... that the guard skipped as processed (from the bot's log)
     reference_gaps: int = 0  # numbers skipped in a district's sequence (a counter not rolled back)
     nudges_due: int = 0
     nudges_sent: int = 0
@@ -867,7 +868,8 @@ class CrashReport:
                                         f"it again; a kill between: "
                                         f"{self.answers_relayed_twice_after_kill})"),
             ("nudges due / sent", f"{self.nudges_due} / {self.nudges_sent}"),
-            ("updates redelivered", self.updates_redelivered),
+            ("updates redelivered", f"{self.updates_redelivered} (skipped by the guard as "
+                                    f"already processed: {self.updates_skipped})"),
             ("reference numbers skipped", self.reference_gaps),
             ("duration", f"{self.seconds:.0f} s"),
         ]
@@ -900,6 +902,8 @@ async def analyse(driver: CrashDriver) -> CrashReport:
     report.updates_redelivered = sum(
         n - 1 for n in driver.server.update_deliveries.values() if n > 1
     )
+    log = driver.bot.log_path.read_text(errors="replace") if driver.bot.log_path.exists() else ""
+    report.updates_skipped = log.count("was already processed; skipped")
     async with session_scope(driver.maker) as session:
         cases = list(await session.execute(select(Case.reference, Case.description)))
         rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
