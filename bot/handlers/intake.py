@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.delivery import request_delivery
+from bot.delivery import deliver_now, request_delivery
 from bot.handlers.common import (
     acknowledge,
     answer_query,
@@ -23,10 +23,10 @@ from bot.handlers.common import (
     send,
     translator,
 )
-from bot.handlers.menu import main_menu
+from bot.handlers.menu import main_menu, menu_rows
 from bot.i18n import N_
 from bot.keyboards import chunk
-from bot.services import intake, people
+from bot.services import intake, outbox, people
 from bot.services.cases import Draft
 from bot.services.safety import suggests_emergency
 from bot.storage.db import session_scope
@@ -437,9 +437,11 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
             context,
             {"district_number": WHERE, "topic": TOPIC}.get(draft.missing()[0], DESCRIPTION),
         )
-    await drop_buttons(update)
     services = context.services
     person = await ensure_person(update, context)
+    # The thank-you with the number is queued in the case's own transaction and sent right
+    # after the commit; if the process dies in between, the outbox sends it a little later,
+    # so a resident never files the same concern twice for want of an answer.
     async with session_scope(services.session_maker) as session:
         person = await session.merge(person)
         case, _ = await intake.confirm_draft(
@@ -450,18 +452,26 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
             language=t.language,
             now=services.clock.now(),
         )
-    context.user_data.pop("draft", None)
-    await send(
-        update,
-        t(
+        thanks = t(
             "Thank you! Your concern has the number {reference}. The district management of "
             "{district} will look at it, usually within two working days, and answer you here. "
             "You can see its status with /meine.",
             reference=case.reference,
             district=services.reference.district(case.district_number).name,
-        ),
-        reply_markup=main_menu(t),
-    )
+        )
+        receipt = outbox.enqueue(
+            session,
+            chat_id=update.effective_chat.id,
+            data=outbox.payload(thanks, html=False, keyboard=menu_rows(t)),
+            now=services.clock.now(),
+            kind="confirmation",
+            case_id=case.id,
+            person_id=person.id,
+            backup_for=outbox.BACKUP_SECONDS,
+        )
+    context.user_data.pop("draft", None)
+    await drop_buttons(update)  # only now: before the commit, pressing again is still safe
+    await deliver_now(context.application, receipt)
     request_delivery(context.application)
     return ConversationHandler.END
 
@@ -513,9 +523,15 @@ def _wrong_input(state: str):
         """Explain what is expected and stay in the step; nothing is lost."""
         t = translator(update, context)
         await send(update, t(EXPECTED[state]) + "\n" + t("To stop, send /abbrechen."))
+        if state in BUTTON_STEPS:
+            # the step's buttons may be gone (an edit cut off by a restart): show them again
+            return await NEXT_PROMPT[state](update, context)
         return state
 
     return handler
+
+
+BUTTON_STEPS = (TOPIC, PHOTOS, CONTACT, ACTOR, REVIEW)
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

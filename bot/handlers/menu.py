@@ -26,10 +26,12 @@ MENU_HELP = N_("❓ Help")
 PRIVATE = filters.ChatType.PRIVATE
 
 
+def menu_rows(t: Translator) -> list[list[str]]:
+    return [[t(MENU_NEW), t(MENU_MINE)], [t(MENU_LANGUAGE), t(MENU_HELP)]]
+
+
 def main_menu(t: Translator) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        [[t(MENU_NEW), t(MENU_MINE)], [t(MENU_LANGUAGE), t(MENU_HELP)]], resize_keyboard=True
-    )
+    return ReplyKeyboardMarkup(menu_rows(t), resize_keyboard=True)
 
 
 def menu_labels(translations: Translations, message: str) -> list[str]:
