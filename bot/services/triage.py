@@ -481,21 +481,7 @@ async def resolve(
         t = env.translator(person.language or case.language)
         text = escape(t("Your concern {reference} has been resolved:", reference=case.reference))
         text += "\n" + escape(summary) + "\n\n" + escape(t("Is your concern settled?"))
-        buttons = [
-            [
-                {"text": t("Yes, settled"), "data": f"fb:set:{case.id}:yes"},
-                {"text": t("No"), "data": f"fb:set:{case.id}:no"},
-            ]
-        ]
-        outbox.enqueue(
-            session,
-            chat_id=person.telegram_id or 0,
-            now=now,
-            kind="to_resident",
-            case_id=case.id,
-            person_id=person.id,
-            data=outbox.payload(text, buttons=buttons),
-        )
+        _ask_yes_no(session, person, case, now, text, "set", t("Yes, settled"), t("No"))
 
 
 async def resident_feedback(
@@ -590,18 +576,17 @@ async def render_referral_followup(
             reference=case.reference,
         )
     )
-    buttons = [
-        [
-            {"text": t("Yes, it helped"), "data": f"fb:ref:{case.id}:yes"},
-            {"text": t("No"), "data": f"fb:ref:{case.id}:no"},
-        ]
-    ]
+    _ask_yes_no(session, resident, case, now, text, "ref", t("Yes, it helped"), t("No"))
+
+
+def _ask_yes_no(
+    session: AsyncSession, person: Person, case: Case, now: datetime, text: str,
+    question: str, yes: str, no: str,
+) -> None:
+    """A question to the resident answered with `fb:<question>:<case>:yes|no`."""
+    buttons = [[{"text": yes, "data": f"fb:{question}:{case.id}:yes"},
+                {"text": no, "data": f"fb:{question}:{case.id}:no"}]]
     outbox.enqueue(
-        session,
-        chat_id=resident.telegram_id or 0,
-        now=now,
-        kind="to_resident",
-        case_id=case.id,
-        person_id=resident.id,
-        data=outbox.payload(text, buttons=buttons),
+        session, chat_id=person.telegram_id or 0, now=now, kind="to_resident",
+        case_id=case.id, person_id=person.id, data=outbox.payload(text, buttons=buttons),
     )
