@@ -36,7 +36,7 @@ from bot.services.reference import ReferenceData, load_reference_data
 from bot.services.routing import PlaceRouter
 from bot.storage import migrate
 from bot.storage.db import SessionMaker, create_engine, create_session_maker
-from bot.storage.persistence import DatabasePersistence
+from bot.storage.persistence import DatabasePersistence, persist_after_each_update
 from bot.update_processor import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,7 @@ def build_application(
     app.bot_data.services = services
     app.bot_data.outbox = OutboxSender(services.session_maker, services.clock, env=services.env)  # type: ignore[attr-defined]
     register_all(app, services)
+    persist_after_each_update(app)  # polling, webhook, demo and tests alike
     return app
 
 
