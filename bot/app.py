@@ -36,7 +36,7 @@ from bot.services.reference import ReferenceData, load_reference_data
 from bot.services.routing import PlaceRouter
 from bot.storage import migrate
 from bot.storage.db import SessionMaker, create_engine, create_session_maker
-from bot.storage.persistence import DatabasePersistence, persist_after_each_update
+from bot.storage.persistence import DatabasePersistence, wait_for_drain
 from bot.update_processor import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,6 @@ def build_application(
     app.bot_data.services = services
     app.bot_data.outbox = OutboxSender(services.session_maker, services.clock, env=services.env)  # type: ignore[attr-defined]
     register_all(app, services)
-    persist_after_each_update(app)  # polling, webhook, demo and tests alike
     return app
 
 
@@ -146,7 +145,9 @@ def register_all(app: BotApplication, services: Services) -> None:
 
 
 async def _post_stop(app: BotApplication) -> None:
-    """A clean stop records every processed update id before the process ends."""
+    """A clean stop records every processed update id and state before the process ends."""
+    await wait_for_drain(app)
+    await app.bot_data.outbox.wait_idle()  # type: ignore[attr-defined]
     await guard.guard_of(app).ledger.flush()
 
 

@@ -48,6 +48,12 @@ class OutboxSender:
         if self._drain_task is None or self._drain_task.done():
             self._drain_task = app.create_task(self._drain(app.bot), name="outbox-drain")
 
+    async def wait_idle(self) -> None:
+        """Let a background drain finish (when the application stops)."""
+        task = self._drain_task
+        if task is not None and not task.done():
+            await asyncio.gather(task, return_exceptions=True)
+
     async def _drain(self, bot: Bot) -> None:
         while self._again:
             self._again = False

@@ -29,6 +29,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.storage.db import create_engine, create_session_maker
+from bot.storage.persistence import persist_after_each_update
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ async def serve(instance: Instance, *, handle_signals: bool = False) -> int:
         services = make_services(settings, create_session_maker(engine), clock=instance.clock)
         app = build_application(settings, services, request=instance.request)
         instance.app = app
+        persist_after_each_update(app)
         return await _poll(app, lock, instance)
     finally:
         await lock.release()

@@ -242,6 +242,8 @@ class UpdateLedger:
 
     async def flush(self) -> None:
         """Record the ids still waiting for the background write (at a clean stop)."""
+        if self._writer is not None and not self._writer.done():
+            await asyncio.gather(self._writer, return_exceptions=True)
         if self._behind_writer is not None and not self._behind_writer.done():
             self._behind_writer.cancel()
         self._behind_writer = None

@@ -25,6 +25,15 @@ from bot.storage.models import PersistenceEntry
 
 UserData = dict[Any, Any]
 PERSIST_GROUP = 10_000  # after every other handler group
+PERSIST_STATE = "persistence_drain"
+
+
+async def wait_for_drain(app: Any) -> None:
+    """Let a background state write finish (called when the application stops)."""
+    state = app.bot_data.get(PERSIST_STATE)
+    task = state["task"] if state else None
+    if task is not None and not task.done():
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def persist_after_each_update(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -37,6 +46,7 @@ def persist_after_each_update(app: Application[Any, Any, Any, Any, Any, Any]) ->
     # A crash can lose the state of the last few milliseconds; the steps that matter are
     # idempotent (a confirmed intake carries its own key), so a repeated step does no harm.
     state: dict[str, Any] = {"task": None, "again": False}
+    app.bot_data[PERSIST_STATE] = state  # the stop hook waits for a drain still running
 
     async def drain(application: Any) -> None:
         while state["again"]:
@@ -190,4 +200,7 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
         return None
 
     async def flush(self) -> None:
-        return None
+        """At shutdown: wait for a batch still being written, before the engine goes away."""
+        writer = self._writer
+        if writer is not None and not writer.done():
+            await writer
