@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application, make_services, open_storage
@@ -18,6 +20,12 @@ from bot.context import BotApplication, Services
 from bot.offline.fake_api import FakeBotAPI
 from bot.offline.simulator import Simulator, running
 from tests import pg
+
+# Every run replays the same examples, so a red build is reproducible and never a matter of
+# luck; HYPOTHESIS_PROFILE=explore (like FUZZ_SEED=random for the fuzz test) looks for new ones.
+hypothesis_settings.register_profile("replay", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "replay"))
 
 ADMIN_ID = 900_001
 START = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Hannover

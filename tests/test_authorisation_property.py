@@ -453,7 +453,7 @@ async def test_every_callback_prefix_is_discovered(world: World) -> None:
     assert {"tr", "cf", "ag"} & seen
 
 
-@settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
+@settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 async def test_unentitled_users_change_and_see_nothing(world: World, data: st.DataObject

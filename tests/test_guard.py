@@ -135,6 +135,9 @@ async def test_old_update_ids_are_pruned(env: BotEnv) -> None:
     {"from": {"id": 6666, "is_bot": False, "first_name": "Mallory"}},  # not the chat's user
     {"text": "\ud800 lone surrogate"},
     {"from": None},
+    # a negative user id (a chat's id, never a user's) in its "private chat"
+    {"from": {"id": -1, "is_bot": False, "first_name": "X"},
+     "chat": {"id": -1, "type": "private"}},
 ])
 async def test_malformed_updates_are_dropped_silently(
     env: BotEnv, change: dict[str, Any], caplog: pytest.LogCaptureFixture

@@ -137,6 +137,8 @@ def malformed(update: Update) -> str | None:
     if found is not None:
         return found
     chat, user = update.effective_chat, update.effective_user
+    if user is not None and user.id <= 0:
+        return "user id"  # Telegram's user ids are positive; negative ids are chats
     if chat is not None and chat.type == "private":
         # In a private chat the chat id is the user's id; handlers rely on both.
         if user is None or user.id != chat.id:
