@@ -79,21 +79,34 @@ def test_slots_of_an_agreement_due_friday_27_march() -> None:
 
 
 def test_easter_holidays_move_the_slots() -> None:
-    # due Fri 10 April: 7 days before is Good Friday, then Easter Monday; the nudge waits
+    # due Fri 10 April: 7 days before is Good Friday, so that nudge comes a day earlier
     slots = nudge_slots(at(4, 10, 0), at(3, 11, 10), tz=BERLIN, policy=POLICY)
     assert shown(slots)[1:4] == [
-        (NUDGE, "d7", "Tue 04-07 08:00"),
+        (NUDGE, "d7", "Thu 04-02 08:00"),
         (NUDGE, "d1", "Thu 04-09 08:00"),
         (NUDGE, "due", "Fri 04-10 08:00"),
     ]
-    # due on Easter Monday: the due-day nudge is Tuesday morning and the day before
-    # (a Sunday, moved to the same Tuesday) is not sent twice
+    # due on Easter Monday: the day before is a Sunday after Good Friday, so "due tomorrow"
+    # comes on Maundy Thursday; the due-day nudge waits for Tuesday morning
     slots = nudge_slots(at(4, 6, 0), at(3, 11, 10), tz=BERLIN, policy=POLICY)
-    assert shown(slots)[1:4] == [
+    assert shown(slots)[1:5] == [
         (NUDGE, "d7", "Mon 03-30 08:00"),
+        (NUDGE, "d1", "Thu 04-02 08:00"),
         (NUDGE, "due", "Tue 04-07 08:00"),
         (OVERDUE, "1", "Thu 04-09 08:00"),
     ]
+
+
+def test_the_day_before_a_monday_is_the_friday() -> None:
+    slots = nudge_slots(at(3, 30, 0), at(3, 11, 10), tz=BERLIN, policy=POLICY)
+    assert shown(slots)[1:4] == [
+        (NUDGE, "d7", "Mon 03-23 08:00"),
+        (NUDGE, "d1", "Fri 03-27 08:00"),
+        (NUDGE, "due", "Mon 03-30 08:00"),
+    ]
+    # a "day before" that would fall on the day the agreement was made is dropped
+    late = nudge_slots(at(3, 30, 0), at(3, 27, 12), tz=BERLIN, policy=POLICY)
+    assert [s for k, s, _ in late if k == NUDGE] == ["created", "due"]
 
 
 def test_a_nudge_computed_at_19_moves_to_8_the_next_working_day() -> None:

@@ -28,7 +28,12 @@ from bot.i18n import Translator
 from bot.services import outbox, reminders
 from bot.services.dates import format_date
 from bot.services.roles import Role, coordinator_chat_ids, district_recipients
-from bot.services.workdays import add_working_days, next_working_moment, working_days_between
+from bot.services.workdays import (
+    add_working_days,
+    is_working_day,
+    next_working_moment,
+    working_days_between,
+)
 from bot.storage.models import (
     Agreement,
     AgreementEvent,
@@ -97,6 +102,14 @@ def _morning(day: date, tz: ZoneInfo, policy: NudgePolicy) -> datetime:
     return _into_hours(_local_at(day, policy.work_start, tz), tz, policy)
 
 
+def _morning_before(day: date, tz: ZoneInfo, policy: NudgePolicy) -> datetime:
+    """The start of working hours on `day`, or on the last working day before it: a warning
+    "due in n days" must come before the due date, not slide onto it over a weekend."""
+    if not is_working_day(day):
+        day = add_working_days(day, -1)
+    return _morning(day, tz, policy)
+
+
 def due_day(due: datetime, tz: ZoneInfo) -> date:
     return due.astimezone(tz).date()
 
@@ -129,7 +142,7 @@ def nudge_slots(
     slots: list[Slot] = [(NUDGE, "created", first)]
     last = first
     for days in sorted(set(policy.days_before), reverse=True):
-        moment = _morning(day - timedelta(days=days), tz, policy)
+        moment = _morning_before(day - timedelta(days=days), tz, policy)
         if last < moment < on_due_day:
             slots.append((NUDGE, f"d{days}", moment))
             last = moment
