@@ -43,6 +43,7 @@ from telegram.request import BaseRequest
 from bot.app import build_application, make_services, open_storage
 from bot.config import Settings
 from bot.context import BotApplication, Services
+from bot.storage.persistence import persist_after_each_update
 from bot.web import open311
 from bot.web.metrics import DB_TIMEOUT, WebMetrics, database_reachable, read_backlog
 
@@ -227,6 +228,8 @@ async def serve(
             services = make_services(settings, maker)
             ptb_app = build_application(settings, services, request=request,
                                         rate_limit=rate_limit)  # fmt: skip
+            # An instance that dies leaves the latest conversation states, as in polling mode.
+            persist_after_each_update(ptb_app)
             web_app = build_web_app(settings, services, ptb_app, metrics=metrics)
             config = uvicorn.Config(
                 web_app, log_config=None, access_log=False, lifespan="off",
