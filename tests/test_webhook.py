@@ -340,31 +340,41 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_registers_the_webhook_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+def start_serve(tmp_path: Path, chat: int, **env: str) -> tuple[subprocess.Popen[str], str]:
+    """`serve()` in a process of its own over the test's database; returns once healthy."""
     port = _free_port()
     environment = {
         **{k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields},
         "PYTHONPATH": str(ROOT), "DATABASE_URL": make_settings(tmp_path).database_url,
         "TELEGRAM_BOT_TOKEN": "123456:TEST", "WEBHOOK_URL": "https://bot.example.org",
         "WEBHOOK_SECRET": SECRET, "WEBHOOK_PATH": "/tg", "LISTEN_PORT": str(port),
-        "FLOOD_MESSAGES_PER_MINUTE": "0", "CHAT": "5301",
+        "FLOOD_MESSAGES_PER_MINUTE": "0", "CHAT": str(chat), **env,
     }
     process = subprocess.Popen(
         [sys.executable, "-c", SERVE_SCRIPT], cwd=tmp_path, env=environment,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
         while True:
             try:
                 if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
+                    return process, base
             except httpx.TransportError:
                 pass
             assert process.poll() is None, process.communicate()[1]
             assert time.monotonic() < deadline, "serve did not become healthy"
             time.sleep(0.1)
+    except BaseException:
+        process.kill()
+        process.communicate()
+        raise
+
+
+def test_serve_registers_the_webhook_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    process, base = start_serve(tmp_path, 5301)
+    try:
         good = {SECRET_HEADER: SECRET}
         assert httpx.post(base + "/tg", json=start_update(5301), headers=good).status_code == 200
         assert httpx.post(base + "/tg", json=start_update(5302)).status_code == 403
