@@ -30,6 +30,12 @@ EMERGENCY = N_(
     "or 112 (fire brigade and ambulance)."
 )
 
+PUBLICATION_NOTE = N_(
+    "Only the description, without your name, contact details, photos or exact address, can "
+    "appear in the city's open data interface (Open311). If you agree, please leave personal "
+    "details out of it."
+)
+
 
 def local(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
@@ -67,6 +73,14 @@ def draft_summary(ref: ReferenceData, t: Translator, draft: Draft) -> str:
         org = t(ACTOR_LABELS.get(draft.actor_kind, ACTOR_LABELS["other"]))
         name = f" – {draft.actor_name}" if draft.actor_name else ""
         lines.append(escape(t("On behalf of: {org}", org=org + name)))
+    lines.append("")
+    if draft.publication_consent:
+        lines.append(escape(t(
+            "Publication: your description may appear anonymously in the city's open data."
+        )))
+    else:
+        lines.append(escape(t("Publication: your description will not be published.")))
+    lines.append("<i>" + escape(t(PUBLICATION_NOTE)) + "</i>")
     lines.append("")
     lines.append(escape(t(EMERGENCY)))
     return "\n".join(lines)

@@ -8,6 +8,7 @@ comparison between the migrated database and `Base.metadata` must find nothing.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, MetaData, String, inspect
+from sqlalchemy import Column, MetaData, String, column, inspect, select
+from sqlalchemy import table as table_clause
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.models import Base
+from bot.storage.types import UTCDateTime
 from tests import pg
 
 BACKENDS = [
@@ -135,3 +138,38 @@ async def test_upgrading_twice_is_harmless(engine: AsyncEngine) -> None:
     await migrate.upgrade(engine)
     await migrate.upgrade(engine)
     assert await _current(engine) == revisions()[-1][0]
+
+
+async def test_cases_from_before_publication_consent_are_not_published(
+    engine: AsyncEngine,
+) -> None:
+    """0005 adds the consent as NOT NULL false: an existing case never becomes public."""
+    await migrate.upgrade(engine, "0004")
+    moment = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+    old_cases = table_clause(
+        "cases", column("reference"), column("district_number"), column("topic"),
+        column("language"), column("status"), column("priority"),
+        column("created_at", UTCDateTime()), column("updated_at", UTCDateTime()),
+    )
+    async with engine.begin() as connection:
+        await connection.execute(old_cases.insert().values(
+            reference="10-2026-0001", district_number="10", topic="other", language="de",
+            status="new", priority=0, created_at=moment, updated_at=moment,
+        ))
+    await migrate.upgrade(engine, "0005")
+    consent = column("publication_consent")
+    async with engine.connect() as connection:
+        values = list(await connection.scalars(select(consent).select_from(table_clause("cases"))))
+        nullable = await connection.run_sync(lambda c: {
+            col["name"]: col["nullable"] for col in inspect(c).get_columns("cases")
+        }["publication_consent"])
+    assert [bool(value) for value in values] == [False] and values[0] is not None
+    assert nullable is False
+    await migrate.downgrade(engine, "0004")  # and back: the case is kept, the column goes
+    async with engine.connect() as connection:
+        names = await connection.run_sync(
+            lambda c: [col["name"] for col in inspect(c).get_columns("cases")]
+        )
+        count = len(list(await connection.scalars(select(column("reference")).select_from(
+            table_clause("cases")))))
+    assert "publication_consent" not in names and count == 1

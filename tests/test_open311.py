@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from bot.services.open311 import REQUEST_FIELDS, SERVICE_FIELDS
+from bot.services.privacy import erase_person
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent, CasePhoto, Person
 from bot.web.server import build_web_app
@@ -336,3 +337,66 @@ async def test_nothing_personal_in_any_answer(env: BotEnv, client: httpx.AsyncCl
         assert "api.telegram.org" not in body and "file_id" not in body
         checked += 1
     assert checked >= 30
+
+
+# --- the resident's text, where they agreed to its publication ------------------------------
+PUBLISHABLE = "Der Brunnen am Lindener Marktplatz ist seit April trocken und voller Laub."
+
+
+async def _publish(env: BotEnv, reference: str, description: str) -> None:
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case).where(Case.reference == reference))
+        assert case is not None
+        case.publication_consent, case.description = True, description
+
+
+async def _descriptions(client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each request's description by id, from requests.json and from requests.xml."""
+    from_json = {r["service_request_id"]: r["description"]
+                 for r in (await get(client, "requests.json")).json()}
+    from_xml = {e["service_request_id"]: e["description"]
+                for e in xml_items(await get(client, "requests.xml"), "service_requests",
+                                   "request")}
+    return from_json, from_xml
+
+
+async def test_description_only_where_the_resident_agreed(
+    env: BotEnv, client: httpx.AsyncClient
+) -> None:
+    await seed(env)
+    typed = (f"{PUBLISHABLE} Rückfragen gern an {PERSONAL['contact']} oder "
+             f"Tel. {PERSONAL['phone']}, auch +49 (511) 123 45 67.")
+    await _publish(env, "10-2026-0003", typed)
+    from_json, from_xml = await _descriptions(client)
+    expected = f"{PUBLISHABLE} Rückfragen gern an […] oder Tel. […], auch […]."
+    assert from_json["10-2026-0003"] == from_xml["10-2026-0003"] == expected
+    for reference in set(from_json) - {"10-2026-0003"}:  # not agreed: no text at all
+        assert from_json[reference] is None and from_xml[reference] is None, reference
+    [one] = (await get(client, "requests/10-2026-0003.json")).json()
+    assert one["description"] == expected
+    bodies = [(await get(client, path)).text for path in (
+        "requests.json", "requests.xml", "requests/10-2026-0001.json",
+        "requests/10-2026-0001.xml", "requests/10-2026-0003.xml")]
+    for body in bodies:
+        assert PERSONAL["description"] not in body and "Kowalski" not in body
+        assert PERSONAL["phone"] not in body and "9876543" not in body
+        assert "123 45 67" not in body and "@" not in body
+
+
+async def test_erasure_withdraws_the_publication(env: BotEnv, client: httpx.AsyncClient) -> None:
+    cases = await seed(env)
+    await _publish(env, "10-2026-0002", PUBLISHABLE)
+    from_json, from_xml = await _descriptions(client)
+    assert from_json["10-2026-0002"] == from_xml["10-2026-0002"] == PUBLISHABLE
+
+    async with session_scope(env.services.session_maker) as session:
+        resident = await session.get(Person, cases["new"].resident_id)
+        assert resident is not None
+        await erase_person(session, person=resident, now=env.clock.now())
+    from_json, from_xml = await _descriptions(client)
+    assert from_json["10-2026-0002"] is None and from_xml["10-2026-0002"] is None
+    for path in ("requests.json", "requests.xml", "requests/10-2026-0002.xml"):
+        assert "Brunnen" not in (await get(client, path)).text
+    async with session_scope(env.services.session_maker) as session:
+        consents = set(await session.scalars(select(Case.publication_consent)))
+    assert consents == {False}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -25,7 +27,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.menu import main_menu, menu_rows
 from bot.i18n import N_
-from bot.keyboards import chunk
+from bot.keyboards import chunk, inline
 from bot.services import intake, outbox, people
 from bot.services.cases import Draft
 from bot.services.safety import suggests_emergency
@@ -162,14 +164,27 @@ async def ask_actor(update: Update, context: BotContext) -> str:
     return ACTOR
 
 
-async def show_review(update: Update, context: BotContext) -> str:
+async def show_review(update: Update, context: BotContext, *, edit: bool = False) -> str:
+    """The summary with its buttons; `edit` redraws the pressed review instead of a new one."""
     t = translator(update, context)
     context.user_data.pop("editing", None)
-    summary = draft_summary(context.services.reference, t, _draft(context))
+    draft = _draft(context)
+    summary = draft_summary(context.services.reference, t, draft)
+    publish = t("🌐 Publish text: yes") if draft.publication_consent else t("🌐 Publish text: no")
     rows = [
+        [(publish, "in:pub")],
         [(t("✅ Send"), "in:confirm")],
         [(t("✏️ Change"), "in:change"), (t("✖️ Cancel"), "in:cancel")],
     ]
+    query = update.callback_query if edit else None
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(
+                summary, reply_markup=inline(rows), parse_mode=ParseMode.HTML
+            )
+            return REVIEW
+        except BadRequest:  # too old to edit, or gone: show the review anew
+            pass
     await send(update, summary, buttons=rows, html=True)
     return REVIEW
 
@@ -476,6 +491,15 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
     return ConversationHandler.END
 
 
+async def on_publication(update: Update, context: BotContext) -> str:
+    """Switch the consent to publish the description in the city's open data."""
+    await answer_query(update)
+    draft = _draft(context)
+    draft.publication_consent = not draft.publication_consent
+    _save(context, draft)
+    return await show_review(update, context, edit=True)
+
+
 async def on_change(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     t = translator(update, context)
@@ -577,6 +601,7 @@ def build_conversation(translations_labels: list[str]) -> ConversationHandler:
         ACTOR_NAME: [MessageHandler(text, on_actor_name)],
         REVIEW: [
             CallbackQueryHandler(on_confirm, pattern=r"^in:confirm$"),
+            CallbackQueryHandler(on_publication, pattern=r"^in:pub$"),
             CallbackQueryHandler(on_change, pattern=r"^in:change$"),
             CallbackQueryHandler(cancel, pattern=r"^in:cancel$"),
             CallbackQueryHandler(

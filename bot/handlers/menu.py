@@ -44,7 +44,9 @@ def privacy_notice(t: Translator) -> str:
         "Privacy: to handle your concern, the city of Hannover stores what you send here "
         "(place, topic, text, photos, contact details) and your Telegram account, and shows it "
         "to the district management and, without your Telegram identity, to the departments "
-        "involved. You can see your data with /meine_daten and have it erased with /loeschen."
+        "involved. Your description is published (anonymously, in the city's open data) only "
+        "if you choose so before sending. You can see your data with /meine_daten and have it "
+        "erased with /loeschen."
     )
 
 

@@ -44,6 +44,9 @@ class Draft:
     actor_kind: str | None = None
     actor_name: str | None = None
     key: str | None = None  # set when the intake starts; makes confirming idempotent
+    # the description may appear in the city's open data (Open311); off unless chosen at the
+    # review, and absent from drafts saved before the choice existed
+    publication_consent: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -105,18 +108,12 @@ async def add_event(
     return event
 
 
-async def submit_case(
-    session: AsyncSession, *, draft: Draft, resident: Person, language: str, now: datetime, tz: Any
-) -> Case:
-    """Turn a confirmed draft into a case with a reference number and its first event."""
+def new_case(*, draft: Draft, resident: Person, language: str, now: datetime) -> Case:
+    """The case a confirmed draft becomes, not yet numbered nor added to the session."""
     if draft.missing():
         raise IncompleteDraft(", ".join(draft.missing()))
     assert draft.district_number is not None and draft.topic is not None
-    reference = await next_reference(
-        session, district_number=draft.district_number, year=now.astimezone(tz).year
-    )
     case = Case(
-        reference=reference,
         intake_key=draft.key,
         district_number=draft.district_number,
         quarter=draft.quarter,
@@ -128,6 +125,7 @@ async def submit_case(
         contact=draft.contact,
         actor_kind=draft.actor_kind,
         actor_name=draft.actor_name,
+        publication_consent=draft.publication_consent is True,
         language=language,
         resident_id=resident.id,
         status=CaseStatus.NEW,
@@ -136,10 +134,31 @@ async def submit_case(
         updated_at=now,
     )
     case.photos = [CasePhoto(file_id=file_id, created_at=now) for file_id in draft.photos]
+    return case
+
+
+async def file_case(session: AsyncSession, case: Case, *, resident: Person, tz: Any) -> Case:
+    """Number the case, store it and record its first event.
+
+    Taking the number locks the district's counter row until the commit, so every other
+    intake of that district waits: do every read before this, and little after it.
+    """
+    case.reference = await next_reference(
+        session, district_number=case.district_number, year=case.created_at.astimezone(tz).year
+    )
     session.add(case)
     await session.flush()
-    await add_event(session, case, "submitted", now=now, actor=resident, actor_role="resident")
+    await add_event(session, case, "submitted", now=case.created_at, actor=resident,
+                    actor_role="resident")  # fmt: skip
     return case
+
+
+async def submit_case(
+    session: AsyncSession, *, draft: Draft, resident: Person, language: str, now: datetime, tz: Any
+) -> Case:
+    """Turn a confirmed draft into a case with a reference number and its first event."""
+    case = new_case(draft=draft, resident=resident, language=language, now=now)
+    return await file_case(session, case, resident=resident, tz=tz)
 
 
 async def case_for_intake(session: AsyncSession, *, key: str | None) -> Case | None:

@@ -62,15 +62,15 @@ async def confirm_draft(
     existing = await cases.case_for_intake(session, key=draft.key)
     if existing is not None:
         return existing, "already"
-    case = await cases.submit_case(
-        session, draft=draft, resident=resident, language=language, now=now, tz=env.tz
-    )
+    case = cases.new_case(draft=draft, resident=resident, language=language, now=now)
+    # Every read comes before the number is taken (see `cases.file_case`).
     chat_ids, routed_as = await district_recipients(
         session, district_number=case.district_number, now=now, admin_ids=env.admin_ids
     )
     similar = await similar_open_cases(session, case)
-    for chat_id in chat_ids:
-        reader = await people.get_person(session, telegram_id=chat_id)
+    readers = [await people.get_person(session, telegram_id=chat_id) for chat_id in chat_ids]
+    case = await cases.file_case(session, case, resident=resident, tz=env.tz)
+    for chat_id, reader in zip(chat_ids, readers, strict=True):
         t = env.translations.get(reader.language if reader else None)
         data = notification_payload(
             env.reference,

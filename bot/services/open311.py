@@ -3,8 +3,10 @@
 Only what the city may publish leaves this module: topic, status, district management or the
 referral contact's responsible body, the quarter and district, and the dates. Never the
 resident (name, Telegram id, contact, organisation), the typed address, the pin, photos or
-the case history. The resident's own text would be published only with their consent to
-publication; cases carry no such consent yet, so `description` is always empty.
+the case history. The resident's own text is the `description` only where they agreed to its
+publication at the intake's review (`Case.publication_consent`), with e-mail addresses and
+phone numbers they may have typed into it masked; every other case has no description.
+Erasure and retention clear the text and the consent together, so an erased case shows none.
 
 Plain data in, plain data out: no web framework, no Telegram. `bot.web.open311` renders JSON
 and XML. The standard: https://wiki.open311.org/GeoReport_v2/
@@ -12,12 +14,14 @@ and XML. The standard: https://wiki.open311.org/GeoReport_v2/
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case as sql_case
+from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.cases import OPEN_STATUSES, CaseStatus
@@ -61,7 +65,8 @@ class Open311Error(Exception):
 
 @dataclass(frozen=True)
 class PublicCase:
-    """The columns of a case the public view may read; personal columns are never loaded."""
+    """The columns of a case the public view may read; personal columns are never loaded, the
+    description only where the resident agreed to its publication."""
 
     reference: str
     district_number: str
@@ -72,12 +77,21 @@ class PublicCase:
     created_at: datetime
     updated_at: datetime
     next_step_due: datetime | None
+    publication_consent: bool = False
+    consented_text: str | None = None  # the description, loaded only where consented
 
 
 _COLUMNS = (
     Case.reference, Case.district_number, Case.quarter, Case.topic, Case.status,
     Case.referral_key, Case.created_at, Case.updated_at, Case.next_step_due,
+    Case.publication_consent,
+    # the database hands out the text only where the resident agreed to its publication
+    sql_case((Case.publication_consent.is_(True), Case.description), else_=null()),
 )
+# Contact details a resident may have typed into a text they agreed to publish.
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w+(])[+(]?\d(?:[ /()-]{0,3}\d){6,}(?!\w)")
+MASK = "[…]"
 
 
 @dataclass(frozen=True)
@@ -186,13 +200,16 @@ def _iso(moment: datetime | None, tz: tzinfo) -> str | None:
 
 
 def public_description(case: PublicCase) -> str | None:
-    """The resident's text only where they agreed to its publication.
+    """The resident's text only where they agreed to its publication, else None.
 
-    Cases have no consent to publication yet, so nothing is published. When a consent column
-    exists, return the text here for consenting cases (and still mind contact details a
-    resident may have typed into it).
+    The consent is given at the intake's review; erasure and retention blank the text and
+    withdraw the consent. E-mail addresses and phone numbers in the text are masked: the
+    resident was told that no contact details are published.
     """
-    return None
+    if not case.publication_consent or not case.consented_text:
+        return None
+    text = EMAIL.sub(MASK, case.consented_text)
+    return PHONE.sub(MASK, text).strip() or None
 
 
 def _agency(case: PublicCase, reference: ReferenceData) -> tuple[str, str | None]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import SUPPORTED_LANGUAGES
 from bot.storage.models import Person
 
-CONSENT_VERSION = "2026-11-v1"
+CONSENT_VERSION = "2026-11-v2"  # v2: the notice mentions the optional publication
 
 
 async def get_person(session: AsyncSession, *, telegram_id: int) -> Person | None:

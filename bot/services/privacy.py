@@ -2,9 +2,10 @@
 
 Erasure and retention remove what identifies a person or tells their story in their own
 words: Telegram id, name, contact details, place details, descriptions, photos, message
-texts, delivered payloads and conversation state. What the city needs for its statistics
-stays: district, quarter, topic, dates, status, mode and outcome flags of each case, and the
-kinds and times of its events. Each scrubbed case gets a `personal_data_erased` event, which
+texts, delivered payloads and conversation state; a consent to publish a description
+(Open311) is withdrawn with the text. What the city needs for its statistics stays:
+district, quarter, topic, dates, status, mode and outcome flags of each case, and the kinds
+and times of its events. Each scrubbed case gets a `personal_data_erased` event, which
 also keeps the daily retention run from scrubbing it twice.
 """
 
@@ -161,6 +162,7 @@ async def export_person(
             "longitude": case.longitude,
             "topic": case.topic,
             "description": case.description,
+            "description_may_be_published": case.publication_consent,
             "contact": case.contact,
             "on_behalf_of": case.actor_kind,
             "organisation_name": case.actor_name,
@@ -329,6 +331,7 @@ async def _scrub_case(
     case.description = case.contact = case.address_text = case.actor_name = None
     case.latitude = case.longitude = None
     case.next_step = None  # the manager's words about this person's concern
+    case.publication_consent = False  # nothing of theirs stays public (Open311)
     photos = await session.execute(delete(CasePhoto).where(CasePhoto.case_id == case.id))
     report.photos += photos.rowcount or 0
     # Every event text goes, staff notes included: they describe the person's concern and

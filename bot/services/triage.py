@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from html import escape
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
@@ -41,7 +41,7 @@ async def similar_open_cases(session: AsyncSession, case: Case) -> list[Case]:
     rows = await session.scalars(
         select(Case)
         .where(
-            Case.id != case.id,
+            Case.id != case.id if case.id is not None else true(),  # also before it is stored
             Case.district_number == case.district_number,
             Case.quarter == case.quarter,
             Case.topic == case.topic,

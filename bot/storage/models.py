@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -151,6 +152,11 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     referral_helped: Mapped[bool | None]
     settled: Mapped[bool | None]
+    # The resident agreed at the review that their description may appear in the city's open
+    # data (Open311). Erasure and retention set it back to False along with the text.
+    publication_consent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     photos: Mapped[list[CasePhoto]] = relationship(
         back_populates="case", order_by="CasePhoto.id", cascade="all, delete-orphan"
