@@ -29,7 +29,10 @@ the help menu, a whole intake (new concern, place, "Yes", topic, text, no photos
 privately, Send) and "My concerns"; each step is sent 1-3 s after the previous one was
 accepted (as a person types). Button presses carry the message that holds the button: its id
 and content are learnt once before the run from the same bot in-process (a calibration run),
-since a fresh chat always gets the same messages in the same order.
+since a fresh chat always gets the same messages in the same order. Each user names a quarter
+of one of the 13 districts in turn, as a city's residents are spread; `--one-district` sends
+everyone to Linden-Süd, the worst case: each district numbers its cases gaplessly on a counter
+row of its own, which the intakes of one district take one after the other.
 
 Figures (over the measured window, after --warmup seconds of the same load)
 - throughput: updates accepted per second, and updates whose handling ended in the window
@@ -130,6 +133,26 @@ SCRIPT: tuple[tuple[str, str], ...] = (
     ("text", "📋 My concerns"),
 )
 SEND_STEP = 11  # the index of "Send" in SCRIPT
+PLACE_STEP = 4  # the index of the place in SCRIPT: each user names a quarter of their own
+
+
+def district_places() -> list[str]:
+    """One quarter per district that the bot confirms at once ("Yes"), so the residents of a
+    run spread over all 13 districts as a city's do (each district numbers its cases on a
+    counter of its own, which concurrent intakes of one district take in turn)."""
+    from bot.services.reference import load_reference_data
+    from bot.services.routing import PlaceRouter
+
+    reference = load_reference_data()
+    router = PlaceRouter(reference)
+    places = []
+    for district in reference.districts:
+        for quarter in reference.quarters_of(district.number):
+            match = router.match_text(quarter.name)
+            if match.kind == "quarter" and match.quarter == quarter:
+                places.append(quarter.name)
+                break
+    return places
 
 
 def bench_settings(database_url: str, port: int = 8080, concurrent: int | None = None
@@ -253,11 +276,12 @@ def _text_message(user: JSONDict, message_id: int, text: str) -> JSONDict:
             **content}
 
 
-def payload(step: Step, user: JSONDict, position: int, update_id: int) -> JSONDict:
-    """The update a user's step arrives as, from Telegram."""
+def payload(step: Step, user: JSONDict, position: int, update_id: int,
+            text: str | None = None) -> JSONDict:
+    """The update a user's step arrives as, from Telegram (`text` instead of the step's)."""
     if step.kind == "text":
         assert step.text is not None
-        message = _text_message(user, USER_MESSAGE_IDS + position, step.text)
+        message = _text_message(user, USER_MESSAGE_IDS + position, text or step.text)
         return {"update_id": update_id, "message": message}
     assert step.message is not None and step.data is not None
     chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
@@ -382,8 +406,9 @@ class Run:
 
 
 async def drive(ports: list[int], steps: list[Step], rate: float, seconds: float,
-                seed: int = 7) -> Run:
-    """Post updates open loop at `rate` per second for `seconds` to the instances."""
+                places: list[str], seed: int = 7) -> Run:
+    """Post updates open loop at `rate` per second for `seconds` to the instances; user n
+    names places[n % len(places)] (none: the calibrated place, "linden sued", for all)."""
     rng = random.Random(seed)
     run = Run()
     clients = [Connections(port) for port in ports]
@@ -428,7 +453,9 @@ async def drive(ports: list[int], steps: list[Step], rate: float, seconds: float
             run.users += 1
         step = steps[user.position]
         update_id = next(update_ids)
-        body = payload(step, user.user, user.position, update_id)
+        place = places[user.user["id"] % len(places)] if places else None
+        body = payload(step, user.user, user.position, update_id,
+                       place if user.position == PLACE_STEP else None)
         run.steps[update_id] = user.position
         if user.position == SEND_STEP:
             run.pressed_send += 1
@@ -584,8 +611,9 @@ async def main_async(args: argparse.Namespace) -> int:
             print(f"{args.instances} instances up on ports {[i.port for i in instances]} "
                   f"({backend}); posting {args.rate:g} updates/s for {args.warmup:g} s warm-up "
                   f"+ {args.seconds:g} s ...", flush=True)
+            places = [] if args.one_district else district_places()
             run = await drive([i.port for i in instances], steps, args.rate,
-                              args.warmup + args.seconds)  # fmt: skip
+                              args.warmup + args.seconds, places)  # fmt: skip
             accepted = [sum(1 for s in run.sent if s.instance == i and s.error is None)
                         for i in range(len(instances))]  # fmt: skip
             figures = await wait_drained(instances, accepted)
@@ -642,7 +670,8 @@ def report(args: argparse.Namespace, run: Run, figures: list[dict[str, float]],
           f"answering after {args.api_delay * 1000:g} ms, rate limiter off")
     print(f"  offered        {args.rate:g} updates/s for {args.seconds:g} s "
           f"(+{args.warmup:g} s warm-up, not counted); {len(run.sent)} updates from "
-          f"{run.users} users")
+          f"{run.users} users, "
+          f"{'all in one district' if args.one_district else 'spread over all 13 districts'}")
     print(f"  accepted       {len(measured)} in {window:.2f} s = {accepted_rate:.1f} updates/s")
     print(f"  processed      {sum(processed)} in all (per instance {processed}); "
           f"{done_rate:.1f} updates/s finished in the window; drained "
@@ -692,6 +721,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="measured duration")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not counted first")
     parser.add_argument("--instances", type=int, default=2)
+    parser.add_argument("--one-district", action="store_true",
+                        help="every resident names the same quarter (the worst case for the "
+                             "district's reference counter) instead of one per district")
     parser.add_argument("--api-delay", type=float, default=0.0,
                         help="seconds the Bot API stand-in takes per call")
     parser.add_argument("--database-url", default=None,
