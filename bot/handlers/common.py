@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -27,17 +28,21 @@ def translator(update: Update, context: BotContext) -> Translator:
 
 async def ensure_person(update: Update, context: BotContext) -> Person:
     """The sender as a Person row (created on first contact), in its own short transaction."""
+    async with session_scope(context.services.session_maker) as session:
+        return await sender_in(session, update, context)
+
+
+async def sender_in(session: AsyncSession, update: Update, context: BotContext) -> Person:
+    """The sender as a Person row (created on first contact), in the caller's transaction."""
     user = update.effective_user
     assert user is not None
-    services = context.services
-    async with session_scope(services.session_maker) as session:
-        person = await people.get_or_create_person(
-            session,
-            telegram_id=user.id,
-            first_name=user.first_name,
-            language=user.language_code,
-            now=services.clock.now(),
-        )
+    person = await people.get_or_create_person(
+        session,
+        telegram_id=user.id,
+        first_name=user.first_name,
+        language=user.language_code,
+        now=context.services.clock.now(),
+    )
     if person.language and context.user_data is not None:
         context.user_data["lang"] = person.language
     return person

@@ -23,6 +23,7 @@ from bot.handlers.common import (
     drop_buttons,
     ensure_person,
     send,
+    sender_in,
     translator,
 )
 from bot.handlers.menu import main_menu, menu_rows
@@ -453,12 +454,11 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
             {"district_number": WHERE, "topic": TOPIC}.get(draft.missing()[0], DESCRIPTION),
         )
     services = context.services
-    person = await ensure_person(update, context)
     # The thank-you with the number is queued in the case's own transaction and sent right
     # after the commit; if the process dies in between, the outbox sends it a little later,
     # so a resident never files the same concern twice for want of an answer.
     async with session_scope(services.session_maker) as session:
-        person = await session.merge(person)
+        person = await sender_in(session, update, context)
         case, _ = await intake.confirm_draft(
             session,
             services.env,

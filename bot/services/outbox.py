@@ -79,7 +79,9 @@ def enqueue(
 
 
 BACKUP_SECONDS = 10.0  # a good value for `backup_for`: longer than a send, short for a person
-CLAIM_SECONDS = 120.0  # how long a taken message is reserved for the instance sending it
+# How long a taken message is reserved for the instance sending it: also how long the messages
+# of an instance killed mid-send wait for another. The sender re-claims after half of it.
+CLAIM_SECONDS = 30.0
 
 
 async def due_messages(
