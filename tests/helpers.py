@@ -42,6 +42,19 @@ async def file_concern(
     text: str = "The square at the corner is full of rubbish every weekend.",
 ) -> str:
     """Walk a consented user through a whole intake; returns the reference number."""
+    await to_review(user, place=place, topic=topic, text=text)
+    await user.press("Send")
+    return reference_in(user.last.plain_text)
+
+
+async def to_review(
+    user: SimUser,
+    *,
+    place: str = "linden sued",
+    topic: str = "Public space",
+    text: str = "The square at the corner is full of rubbish every weekend.",
+) -> None:
+    """Walk a consented user through an intake up to its review (privately, no photo)."""
     await user.send("/neu")
     await user.send(place)
     await user.press("Yes")
@@ -50,8 +63,6 @@ async def file_concern(
     await user.press("Continue without more photos")
     await user.press("Skip")
     await user.press("No, privately")
-    await user.press("Send")
-    return reference_in(user.last.plain_text)
 
 
 def reference_in(text: str) -> str:

@@ -15,7 +15,7 @@ from bot.storage.db import session_scope
 from bot.storage.models import Case
 from bot.web.server import build_web_app
 from tests.conftest import BotEnv
-from tests.helpers import consent, file_concern, reference_in
+from tests.helpers import consent, file_concern, reference_in, to_review
 
 TEXT = "The fountain on the square has been dry since April and the basin is full of leaves."
 PUBLISH_NO, PUBLISH_YES = "🌐 Publish text: no", "🌐 Publish text: yes"
@@ -24,14 +24,7 @@ SAYS_YES = "Publication: your description may appear anonymously in the city's o
 
 
 async def _to_review(user: SimUser, text: str = TEXT) -> None:
-    await user.send("/neu")
-    await user.send("linden sued")
-    await user.press("Yes")
-    await user.press("Public space")
-    await user.send(text)
-    await user.press("Continue without more photos")
-    await user.press("Skip")
-    await user.press("No, privately")
+    await to_review(user, text=text)
 
 
 async def _consent_of(env: BotEnv, reference: str) -> bool:
