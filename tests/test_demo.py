@@ -126,3 +126,20 @@ def test_python_m_bot_demo_runs_without_a_token(tmp_path: Path, via: str) -> Non
     assert "Personen in dieser Demo" in result.stdout
     assert "Auf Wiedersehen" in result.stdout  # at :ende, or at the end of the input
     assert database.exists()
+
+
+async def test_a_bare_number_presses_the_button_it_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Newcomers type "1" for "[#1]": a press when the newest message has that button,
+    otherwise a text as typed (here the menu has no numbered buttons)."""
+    script = tmp_path / "numbers.txt"
+    script.write_text(":lang en\n/start\n1\n/neu\n30449\n99\n")
+    settings = make_settings(tmp_path)
+    code = await run_demo(settings, database=str(tmp_path / "d.sqlite3"), script=str(script))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "(„1“ als Knopf #1 verstanden)" in out and "(gedrückt: ✅ I agree)" in out
+    assert "Where is your concern?" in out  # consent was given: /neu starts the intake
+    assert "„30449“ als Knopf" not in out  # a postcode is no button number
+    assert "„99“ als Knopf" not in out  # no button #99: sent as text

@@ -54,14 +54,14 @@ async def test_switching_publication_on_stores_it_and_publishes_the_text(env: Bo
     await _to_review(erika)
     review = erika.last
     assert SAYS_NO in review.plain_text and "Open311" in review.plain_text
-    assert erika.buttons(review)[0] == PUBLISH_NO
+    assert erika.buttons(review)[1] == PUBLISH_NO
     sent_before = len(env.api.sent[4101])
 
     await erika.press(PUBLISH_NO)
     # the same review, redrawn: no second summary in the chat
     assert len(env.api.sent[4101]) == sent_before and erika.last.message_id == review.message_id
     assert SAYS_YES in erika.last.plain_text and SAYS_NO not in erika.last.plain_text
-    assert erika.buttons(erika.last) == [PUBLISH_YES, "✅ Send", "✏️ Change", "✖️ Cancel"]
+    assert erika.buttons(erika.last) == ["✅ Send", PUBLISH_YES, "✏️ Change", "✖️ Cancel"]
 
     await erika.press("Send")
     reference = reference_in(erika.last.plain_text)
@@ -84,7 +84,7 @@ async def test_switching_twice_publishes_nothing(env: BotEnv) -> None:
     await _to_review(erika)
     await erika.press(PUBLISH_NO)
     await erika.press(PUBLISH_YES)
-    assert SAYS_NO in erika.last.plain_text and erika.buttons(erika.last)[0] == PUBLISH_NO
+    assert SAYS_NO in erika.last.plain_text and erika.buttons(erika.last)[1] == PUBLISH_NO
     await erika.press("Send")
     reference = reference_in(erika.last.plain_text)
     assert await _consent_of(env, reference) is False
@@ -148,7 +148,7 @@ async def test_german_wording(env: BotEnv) -> None:
     summary = erika.last.plain_text
     assert "Veröffentlichung: Ihre Beschreibung wird nicht veröffentlicht." in summary
     assert "offenen Datenschnittstelle der Stadt (Open311)" in summary
-    assert erika.buttons(erika.last)[0] == "🌐 Text veröffentlichen: nein"
+    assert erika.buttons(erika.last)[1] == "🌐 Text veröffentlichen: nein"
     await erika.press("🌐 Text veröffentlichen: nein")
     assert "Ihre Beschreibung darf anonym in den offenen Daten der Stadt" in erika.last.plain_text
-    assert erika.buttons(erika.last)[0] == "🌐 Text veröffentlichen: ja"
+    assert erika.buttons(erika.last)[1] == "🌐 Text veröffentlichen: ja"

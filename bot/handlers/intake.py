@@ -173,8 +173,8 @@ async def show_review(update: Update, context: BotContext, *, edit: bool = False
     summary = draft_summary(context.services.reference, t, draft)
     publish = t("🌐 Publish text: yes") if draft.publication_consent else t("🌐 Publish text: no")
     rows = [
-        [(publish, "in:pub")],
         [(t("✅ Send"), "in:confirm")],
+        [(publish, "in:pub")],
         [(t("✏️ Change"), "in:change"), (t("✖️ Cancel"), "in:cancel")],
     ]
     query = update.callback_query if edit else None

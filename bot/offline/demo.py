@@ -131,6 +131,10 @@ class Demo:
                     return False
             elif re.fullmatch(r"#\d+", line):
                 await self.press_number(int(line[1:]))
+            elif line.isdigit() and self.numbered(int(line)):
+                # "1" for "#1": what newcomers type when the newest message shows [#1] …
+                self.screen.say(f"   („{line}“ als Knopf #{line} verstanden)", "dim")
+                await self.press_number(int(line))
             elif line.startswith("!") and len(line) > 1:
                 await self.press_label(line[1:].strip())
             else:
@@ -263,6 +267,11 @@ class Demo:
     # -- buttons ----------------------------------------------------------------------------
     def with_buttons(self) -> list[SentMessage]:
         return [m for m in reversed(self.user.messages) if m.inline_buttons]
+
+    def numbered(self, number: int) -> bool:
+        """Whether the newest message shown in this chat has a button #number."""
+        newest = self.user.messages[-1] if self.user.messages else None
+        return newest is not None and 1 <= number <= len(newest.inline_buttons)
 
     async def press_number(self, number: int) -> None:
         newest = self.with_buttons()
