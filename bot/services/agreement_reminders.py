@@ -521,26 +521,29 @@ async def escalate_to_coordinators(
     await tell_coordinators(session, env, agreement, now=now, render=render, reminder=reminder)
 
 
-async def render_escalate_manager(
-    session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime
+async def _render_escalation(
+    session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime, level: int,
+    escalate: Any,
 ) -> None:
+    """An escalation slot: escalate unless the agreement is settled or already that high."""
     agreement = await _agreement_for(session, env, reminder)
     if agreement is None or agreement.status not in ESCALATION_STATUSES:
         return
-    if agreement.escalation_level >= 1:
+    if agreement.escalation_level >= level:
         return
-    await escalate_to_manager(session, env, agreement, now=now, reminder=reminder)
+    await escalate(session, env, agreement, now=now, reminder=reminder)
+
+
+async def render_escalate_manager(
+    session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime
+) -> None:
+    await _render_escalation(session, env, reminder, now, 1, escalate_to_manager)
 
 
 async def render_escalate_coordinators(
     session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime
 ) -> None:
-    agreement = await _agreement_for(session, env, reminder)
-    if agreement is None or agreement.status not in ESCALATION_STATUSES:
-        return
-    if agreement.escalation_level >= 2:
-        return
-    await escalate_to_coordinators(session, env, agreement, now=now, reminder=reminder)
+    await _render_escalation(session, env, reminder, now, 2, escalate_to_coordinators)
 
 
 def renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:
