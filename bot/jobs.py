@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -31,14 +32,27 @@ def reminder_renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:
     }
 
 
+Write = Callable[[AsyncSession, datetime], Awaitable[int]]
+
+
+async def write_then_deliver(app: Any, write: Write) -> int:
+    """The shape of the bot's jobs: write their messages into the outbox in one transaction
+    (`write(session, now)` returns how many), then deliver them."""
+    services = app.bot_data.services
+    async with session_scope(services.session_maker) as session:
+        written = await write(session, services.clock.now())
+    await flush_outbox(app)
+    return written
+
+
 async def run_sweep(app: Any) -> int:
     """Turn due reminders into outbox messages and deliver them."""
-    services = app.bot_data.services
-    renderers = reminder_renderers(services.env)
-    async with session_scope(services.session_maker) as session:
-        count = await reminders.sweep(session, now=services.clock.now(), renderers=renderers)
-    await flush_outbox(app)
-    return count
+    renderers = reminder_renderers(app.bot_data.services.env)
+
+    async def write(session: AsyncSession, now: datetime) -> int:
+        return await reminders.sweep(session, now=now, renderers=renderers)
+
+    return await write_then_deliver(app, write)
 
 
 async def sweep_job(context: Any) -> None:

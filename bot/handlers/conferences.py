@@ -12,6 +12,7 @@ from datetime import datetime, time
 from html import escape
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -25,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
-from bot.delivery import flush_outbox, request_delivery
+from bot.delivery import request_delivery
 from bot.handlers.common import (
     acknowledge,
     actor_roles,
@@ -36,6 +37,7 @@ from bot.handlers.common import (
     translator,
 )
 from bot.i18n import N_, Translator
+from bot.jobs import write_then_deliver
 from bot.keyboards import ButtonRows, chunk, inline
 from bot.services import conferences, projects
 from bot.services.conferences import ConferenceError, NotAllowed
@@ -560,12 +562,12 @@ async def run_planning_reminders(app: BotApplication) -> int:
     """The six-month conference rule and the fourth-quarter project rule; then deliver."""
     services = app.bot_data.services
     assert services is not None
-    now = services.clock.now()
-    async with session_scope(services.session_maker) as session:
+
+    async def write(session: AsyncSession, now: datetime) -> int:
         written = await conferences.write_six_month_reminders(session, services.env, now=now)
-        written += await projects.write_q4_project_reminders(session, services.env, now=now)
-    await flush_outbox(app)
-    return written
+        return written + await projects.write_q4_project_reminders(session, services.env, now=now)
+
+    return await write_then_deliver(app, write)
 
 
 async def _planning_job(context: BotContext) -> None:

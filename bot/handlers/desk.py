@@ -6,15 +6,15 @@ every command and every button, because callback data can be forged.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from html import escape
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext, Services
-from bot.delivery import flush_outbox
 from bot.handlers.common import (
     acknowledge,
     actor_roles,
@@ -24,6 +24,7 @@ from bot.handlers.common import (
     translator,
 )
 from bot.i18n import N_, Translator
+from bot.jobs import write_then_deliver
 from bot.keyboards import ButtonRows, chunk, inline
 from bot.services import cases, desk
 from bot.services.dates import HINT_EXAMPLES, DateParseError, format_date, parse_german_date
@@ -398,14 +399,14 @@ async def run_untriaged_nudge(app: BotApplication) -> int:
     services = app.bot_data.services
     assert services is not None
     settings = services.settings
-    async with session_scope(services.session_maker) as session:
-        written = await desk.write_untriaged_nudges(
-            session, now=services.clock.now(), tz=settings.tz,
-            translations=services.translations, reference=services.reference,
-            admin_ids=settings.admin_telegram_ids,
+
+    async def write(session: AsyncSession, now: datetime) -> int:
+        return await desk.write_untriaged_nudges(
+            session, now=now, tz=settings.tz, translations=services.translations,
+            reference=services.reference, admin_ids=settings.admin_telegram_ids,
         )
-    await flush_outbox(app)
-    return written
+
+    return await write_then_deliver(app, write)
 
 
 async def _nudge_job(context: BotContext) -> None:

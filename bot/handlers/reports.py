@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import time
+from datetime import datetime, time
 from html import escape
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
-from bot.delivery import flush_outbox
 from bot.handlers.common import actor_roles, answer_query, refuse, send, translator
 from bot.i18n import N_, Translator
+from bot.jobs import write_then_deliver
 from bot.keyboards import chunk
 from bot.services import charts, digest, figures, report_files
 from bot.services.figures import Figures, conference_rule, median, p90, share
@@ -252,14 +253,14 @@ async def run_weekly_digest(app: BotApplication) -> int:
     services = app.bot_data.services
     assert services is not None
     settings = services.settings
-    async with session_scope(services.session_maker) as session:
-        written = await digest.write_weekly_digests(
-            session, now=services.clock.now(), tz=settings.tz,
-            translations=services.translations, reference=services.reference,
-            admin_ids=settings.admin_telegram_ids,
-        )  # fmt: skip
-    await flush_outbox(app)
-    return written
+
+    async def write(session: AsyncSession, now: datetime) -> int:
+        return await digest.write_weekly_digests(
+            session, now=now, tz=settings.tz, translations=services.translations,
+            reference=services.reference, admin_ids=settings.admin_telegram_ids,
+        )
+
+    return await write_then_deliver(app, write)
 
 
 async def _digest_job(context: BotContext) -> None:
