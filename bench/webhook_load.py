@@ -92,6 +92,7 @@ from bot.config import Settings  # noqa: E402
 
 # per_message=False is deliberate (see pyproject.toml's pytest filter)
 warnings.filterwarnings("ignore", message="If 'per_message=False'")
+from bench.intake_bench import WRONG_STATE_MARKERS  # noqa: E402  (the same replies mean the same)
 from bot.offline.fake_api import FakeBotAPI, JSONDict  # noqa: E402
 
 SECRET = "bench-webhook-secret-0123456789"
@@ -104,16 +105,6 @@ THINK_MIN, THINK_MAX = 1.0, 3.0
 KEEP_MESSAGES = 6  # per chat, in the stand-in
 KEEP_ALIVE = 3.0  # seconds a driver connection may idle (uvicorn's limit is 5)
 TARGET_RATE, TARGET_P99_MS = 100.0, 100.0
-WRONG_STATE_MARKERS = (
-    "To stop, send /abbrechen",
-    "To send a concern, press",
-    "I do not know that command",
-    "You are in the middle of a concern",
-    "Something is still missing",
-    "This button is no longer valid",
-    "Sorry, something went wrong",
-    "Please accept the privacy notice",
-)
 COMPLETED_MARKER = "Your concern has the number"
 
 # (kind, text or button label): the steps of one user, in English

@@ -45,6 +45,21 @@ async def write_then_deliver(app: Any, write: Write) -> int:
     return written
 
 
+async def write_for_staff_then_deliver(app: Any, writer: Callable[..., Awaitable[int]]) -> int:
+    """`write_then_deliver` for the staff digests and nudges, which all take the same
+    settings: `writer(session, now=, tz=, translations=, reference=, admin_ids=)`."""
+    services = app.bot_data.services
+    settings = services.settings
+
+    async def write(session: AsyncSession, now: datetime) -> int:
+        return await writer(
+            session, now=now, tz=settings.tz, translations=services.translations,
+            reference=services.reference, admin_ids=settings.admin_telegram_ids,
+        )
+
+    return await write_then_deliver(app, write)
+
+
 async def run_sweep(app: Any) -> int:
     """Turn due reminders into outbox messages and deliver them."""
     renderers = reminder_renderers(app.bot_data.services.env)

@@ -6,10 +6,9 @@ every command and every button, because callback data can be forged.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -24,7 +23,7 @@ from bot.handlers.common import (
     translator,
 )
 from bot.i18n import N_, Translator
-from bot.jobs import write_then_deliver
+from bot.jobs import write_for_staff_then_deliver
 from bot.keyboards import ButtonRows, chunk, inline
 from bot.services import cases, desk
 from bot.services.dates import HINT_EXAMPLES, DateParseError, format_date, parse_german_date
@@ -396,17 +395,7 @@ async def back(update: Update, context: BotContext) -> None:
 
 async def run_untriaged_nudge(app: BotApplication) -> int:
     """Write today's nudges about untriaged cases (once per day) and deliver them."""
-    services = app.bot_data.services
-    assert services is not None
-    settings = services.settings
-
-    async def write(session: AsyncSession, now: datetime) -> int:
-        return await desk.write_untriaged_nudges(
-            session, now=now, tz=settings.tz, translations=services.translations,
-            reference=services.reference, admin_ids=settings.admin_telegram_ids,
-        )
-
-    return await write_then_deliver(app, write)
+    return await write_for_staff_then_deliver(app, desk.write_untriaged_nudges)
 
 
 async def _nudge_job(context: BotContext) -> None:

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import datetime, time
+from datetime import time
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import actor_roles, answer_query, refuse, send, translator
 from bot.i18n import N_, Translator
-from bot.jobs import write_then_deliver
+from bot.jobs import write_for_staff_then_deliver
 from bot.keyboards import chunk
 from bot.services import charts, digest, figures, report_files
 from bot.services.figures import Figures, conference_rule, median, p90, share
@@ -250,17 +249,7 @@ async def on_file(update: Update, context: BotContext) -> None:
 
 async def run_weekly_digest(app: BotApplication) -> int:
     """Write this Monday's digests (once per chat and week) and deliver them."""
-    services = app.bot_data.services
-    assert services is not None
-    settings = services.settings
-
-    async def write(session: AsyncSession, now: datetime) -> int:
-        return await digest.write_weekly_digests(
-            session, now=now, tz=settings.tz, translations=services.translations,
-            reference=services.reference, admin_ids=settings.admin_telegram_ids,
-        )
-
-    return await write_then_deliver(app, write)
+    return await write_for_staff_then_deliver(app, digest.write_weekly_digests)
 
 
 async def _digest_job(context: BotContext) -> None:

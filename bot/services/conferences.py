@@ -9,7 +9,7 @@ and agenda topics are checked here, against the invitation rows.
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -358,6 +358,25 @@ async def managers_of(session: AsyncSession, env: ServiceEnv, district: str, now
     return [] if routed_as == "coordinator" else chat_ids
 
 
+async def remind_managers_once(
+    session: AsyncSession, env: ServiceEnv, *, district: str, key: str, kind: str,
+    now: datetime, render: Callable[[Translator], str],
+) -> int:
+    """Tell a district's manager (or the deputy) once per `key`; returns the messages written.
+    Nothing is claimed while the district has nobody to tell, so it is tried again later."""
+    chat_ids = await managers_of(session, env, district, now)
+    if not chat_ids or not await claim_once(session, key=key, kind=kind, now=now,
+                                            data={"district": district}):
+        return 0
+    for chat_id in chat_ids:
+        reader = await people.get_person(session, telegram_id=chat_id)
+        t = env.translator(reader.language if reader else None)
+        outbox.enqueue(session, chat_id=chat_id, now=now, kind=kind,
+                       person_id=reader.id if reader else None,
+                       data=outbox.payload(render(t)))
+    return len(chat_ids)
+
+
 async def write_six_month_reminders(session: AsyncSession, env: ServiceEnv, *, now: datetime
                                     ) -> int:
     """Remind each overdue district's manager, once per district and calendar month."""
@@ -365,20 +384,12 @@ async def write_six_month_reminders(session: AsyncSession, env: ServiceEnv, *, n
     numbers = [d.number for d in env.reference.districts]
     written = 0
     for district in await districts_without_conference(session, now=now, districts=numbers):
-        chat_ids = await managers_of(session, env, district, now)
-        key = f"conf6m:{district}:{month}"
-        if not chat_ids or not await claim_once(session, key=key, kind=OVERDUE_KIND, now=now,
-                                                data={"district": district}):
-            continue
-        for chat_id in chat_ids:
-            reader = await people.get_person(session, telegram_id=chat_id)
-            t = env.translator(reader.language if reader else None)
-            text = escape(t(
+        name = env.reference.district(district).name
+        written += await remind_managers_once(
+            session, env, district=district, key=f"conf6m:{district}:{month}",
+            kind=OVERDUE_KIND, now=now, render=lambda t, name=name: escape(t(
                 "{district} has had no district conference for six months. Please plan one "
-                "with /konferenz.", district=env.reference.district(district).name))
-            outbox.enqueue(session, chat_id=chat_id, now=now, kind=OVERDUE_KIND,
-                           person_id=reader.id if reader else None, data=outbox.payload(text))
-            written += 1
+                "with /konferenz.", district=name)))
     return written
 
 

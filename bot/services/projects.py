@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
-from bot.services import outbox, people
-from bot.services.conferences import claim_once, managers_of
+from bot.services.conferences import remind_managers_once
 from bot.services.env import ServiceEnv
 from bot.storage.models import Person, Project
 
@@ -109,19 +108,10 @@ async def write_q4_project_reminders(session: AsyncSession, env: ServiceEnv, *, 
     for district in (d.number for d in env.reference.districts):
         if counts.get(district):
             continue
-        chat_ids = await managers_of(session, env, district, now)
-        key = f"proj:{district}:{local:%Y-%m}"
-        if not chat_ids or not await claim_once(session, key=key, kind=REMINDER_KIND, now=now,
-                                                data={"district": district}):
-            continue
-        for chat_id in chat_ids:
-            reader = await people.get_person(session, telegram_id=chat_id)
-            t = env.translator(reader.language if reader else None)
-            text = escape(t(
+        name = env.reference.district(district).name
+        written += await remind_managers_once(
+            session, env, district=district, key=f"proj:{district}:{local:%Y-%m}",
+            kind=REMINDER_KIND, now=now, render=lambda t, name=name: escape(t(
                 "{district} has no district development project for {year} yet. Please record "
-                "one with /projekt.", district=env.reference.district(district).name,
-                year=local.year))
-            outbox.enqueue(session, chat_id=chat_id, now=now, kind=REMINDER_KIND,
-                           person_id=reader.id if reader else None, data=outbox.payload(text))
-            written += 1
+                "one with /projekt.", district=name, year=local.year)))
     return written
