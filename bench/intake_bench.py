@@ -138,8 +138,11 @@ INTAKE: tuple[Step, ...] = (  # the steps of tests/helpers.py::file_concern
     Step("place (text)", NO_DB, text="linden sued"),
     Step("Yes", NO_DB, data="in:ok"),
     Step("topic", NO_DB, data="in:t:public_space"),
-    Step("description (text)", NO_DB,
-         text="The square at the corner is full of rubbish every weekend."),
+    Step(
+        "description (text)",
+        NO_DB,
+        text="The square at the corner is full of rubbish every weekend.",
+    ),
     Step("Continue (photos)", NO_DB, data="in:photos_done"),
     Step("Skip (contact)", NO_DB, data="in:skip_contact"),
     Step("No, privately", NO_DB, data="in:a:none"),
@@ -266,8 +269,10 @@ class Resident:
         else:
             target = self._visible_button_message()
             query: JSONDict = {
-                "id": self.sim.next_query_id(), "from": user.user,
-                "chat_instance": str(user.chat_id), "data": step.data,
+                "id": self.sim.next_query_id(),
+                "from": user.user,
+                "chat_instance": str(user.chat_id),
+                "data": step.data,
                 "message": target.to_dict() if target else None,
             }
             payload = {"callback_query": {k: v for k, v in query.items() if v is not None}}
@@ -490,11 +495,17 @@ async def sequential(rounds: int, budget: float) -> dict[str, Any]:
                     cpu = time.process_time() - cpu0
                     if round_no < 2:
                         continue
-                    samples[stand.bot].append({
-                        "step": record.step.name, "kind": record.step.kind, "cpu": cpu,
-                        "wall": (record.done or 0) - record.sent, "calls": record.calls,
-                        "sql": record.sql, "wrong": record.wrong_state,
-                    })
+                    samples[stand.bot].append(
+                        {
+                            "step": record.step.name,
+                            "kind": record.step.kind,
+                            "cpu": cpu,
+                            "wall": (record.done or 0) - record.sent,
+                            "calls": record.calls,
+                            "sql": record.sql,
+                            "wrong": record.wrong_state,
+                        }
+                    )
     return samples
 
 
@@ -506,9 +517,16 @@ async def closed_loop(rounds: int, budget: float) -> dict[str, Any]:
     and after `budget` seconds no further round starts.
     """
     totals: dict[str, dict[str, Any]] = {
-        bot: {"updates": 0, "cpu": 0.0, "wall": 0.0, "calls": 0, "sql": 0, "wrong": 0,
-              "latency": [],
-              "by_step": defaultdict(list)}
+        bot: {
+            "updates": 0,
+            "cpu": 0.0,
+            "wall": 0.0,
+            "calls": 0,
+            "sql": 0,
+            "wrong": 0,
+            "latency": [],
+            "by_step": defaultdict(list),
+        }
         for bot in ("echo", "intake")
     }
     async with (
@@ -542,7 +560,9 @@ async def closed_loop(rounds: int, budget: float) -> dict[str, Any]:
         latency = total.pop("latency")
         by_step = total.pop("by_step")
         result[bot] = {
-            **total, "p50": percentile(latency, 50), "p99": percentile(latency, 99),
+            **total,
+            "p50": percentile(latency, 50),
+            "p99": percentile(latency, 99),
             "by_step": {
                 name: [percentile(values, 50), percentile(values, 99), max(values)]
                 for name, values in by_step.items()
@@ -558,9 +578,9 @@ async def open_loop(stand: Stand, duration: float, drain: float, seed: int) -> d
         # Outside the measurement and at 0 ms: each resident gets to a random point of an
         # intake, so that every step (the writing "Send" too) is in the mix from the start.
         delay, stand.api.delay = stand.api.delay, 0.0
-        await asyncio.gather(*(
-            resident.walk(rng.randrange(len(INTAKE))) for resident in stand.residents
-        ))
+        await asyncio.gather(
+            *(resident.walk(rng.randrange(len(INTAKE))) for resident in stand.residents)
+        )
         stand.api.delay = delay
     RECORDS.clear()
     reset_peak_rss()
@@ -601,8 +621,12 @@ async def open_loop(stand: Stand, duration: float, drain: float, seed: int) -> d
     await asyncio.wait_for(queue.join(), 60)
     stopped = time.perf_counter()
     result = summarise_open_loop(
-        list(RECORDS.values()), duration=offered_until - start, stopped=stopped,
-        processed_in_window=processed_in_window, dropped=dropped, cpu=cpu_window,
+        list(RECORDS.values()),
+        duration=offered_until - start,
+        stopped=stopped,
+        processed_in_window=processed_in_window,
+        dropped=dropped,
+        cpu=cpu_window,
         rss0=rss0,
     )
     return {**result, **stalls.figures()}
@@ -646,15 +670,22 @@ class StallWatch:
 
     def figures(self) -> dict[str, float]:
         return {
-            "lag_p99": percentile(self.lags, 99), "lag_max": max(self.lags, default=math.nan),
+            "lag_p99": percentile(self.lags, 99),
+            "lag_max": max(self.lags, default=math.nan),
             "gc2_count": len(self.collections),
             "gc2_max": max(self.collections, default=0.0),
         }
 
 
 def summarise_open_loop(
-    records: list[Record], *, duration: float, stopped: float, processed_in_window: int,
-    dropped: int, cpu: float, rss0: int,
+    records: list[Record],
+    *,
+    duration: float,
+    stopped: float,
+    processed_in_window: int,
+    dropped: int,
+    cpu: float,
+    rss0: int,
 ) -> dict[str, Any]:
     peak = peak_rss_kb()
     answered = [r for r in records if r.answer_time is not None]
@@ -688,16 +719,26 @@ def summarise_open_loop(
             name: [percentile(values, 50), percentile(values, 99), max(values)]
             for name, values in by_step.items()
         },
-        "updates": len(records), "duration": duration, "offered_per_s": len(records) / duration,
-        "processed_per_s": processed_in_window / duration, "cpu": cpu,
-        "answered": len(answered), "lost": len(lost), "still_queued": dropped,
-        "out_of_order": out_of_order, "wrong": sum(r.wrong_state for r in records),
-        "intakes_sent": len(sends), "intakes_done": sum(r.completed for r in records),
-        "p50": percentile(answer + censored, 50), "p99": percentile(answer + censored, 99),
+        "updates": len(records),
+        "duration": duration,
+        "offered_per_s": len(records) / duration,
+        "processed_per_s": processed_in_window / duration,
+        "cpu": cpu,
+        "answered": len(answered),
+        "lost": len(lost),
+        "still_queued": dropped,
+        "out_of_order": out_of_order,
+        "wrong": sum(r.wrong_state for r in records),
+        "intakes_sent": len(sends),
+        "intakes_done": sum(r.completed for r in records),
+        "p50": percentile(answer + censored, 50),
+        "p99": percentile(answer + censored, 99),
         "max": max(answer + censored, default=math.nan),
-        "done_p99": percentile(done + censored, 99), "censored": bool(censored),
+        "done_p99": percentile(done + censored, 99),
+        "censored": bool(censored),
         "calls": sum(r.calls for r in records),
-        "rss0_kb": rss0, "peak_kb": peak,
+        "rss0_kb": rss0,
+        "peak_kb": peak,
     }
 
 
@@ -717,10 +758,24 @@ class Phase:
 
 def sizes(quick: bool) -> dict[str, float]:
     if quick:
-        return {"seq_rounds": 20, "seq_budget": 4, "load0_rounds": 2, "load0_budget": 6,
-                "duration": 15, "echo_duration": 8, "drain": 5}
-    return {"seq_rounds": 80, "seq_budget": 10, "load0_rounds": 5, "load0_budget": 20,
-            "duration": 60, "echo_duration": 30, "drain": 10}
+        return {
+            "seq_rounds": 20,
+            "seq_budget": 4,
+            "load0_rounds": 2,
+            "load0_budget": 6,
+            "duration": 15,
+            "echo_duration": 8,
+            "drain": 5,
+        }
+    return {
+        "seq_rounds": 80,
+        "seq_budget": 10,
+        "load0_rounds": 5,
+        "load0_budget": 20,
+        "duration": 60,
+        "echo_duration": 30,
+        "drain": 10,
+    }
 
 
 async def load50(scenario: Scenario, duration: float, args: argparse.Namespace) -> dict[str, Any]:
@@ -735,12 +790,18 @@ def phases() -> list[Phase]:
     return [
         Phase("seq", lambda a: sequential(int(n(a, "seq_rounds")), n(a, "seq_budget"))),
         Phase("load0", lambda a: closed_loop(int(n(a, "load0_rounds")), n(a, "load0_budget"))),
-        Phase("load50-echo", lambda a: load50(
-            Scenario("echo", ROUND_TRIP), n(a, "echo_duration"), a)),
-        Phase("load50-ordered", lambda a: load50(
-            Scenario("intake", ROUND_TRIP), n(a, "duration"), a)),
-        Phase("load50-default", lambda a: load50(
-            Scenario("intake", ROUND_TRIP, default_processing=True), n(a, "duration"), a)),
+        Phase(
+            "load50-echo", lambda a: load50(Scenario("echo", ROUND_TRIP), n(a, "echo_duration"), a)
+        ),
+        Phase(
+            "load50-ordered", lambda a: load50(Scenario("intake", ROUND_TRIP), n(a, "duration"), a)
+        ),
+        Phase(
+            "load50-default",
+            lambda a: load50(
+                Scenario("intake", ROUND_TRIP, default_processing=True), n(a, "duration"), a
+            ),
+        ),
     ]
 
 
@@ -767,8 +828,14 @@ LOADS: dict[str, tuple[float, float]] = {}  # phase -> 1-minute load average bef
 
 
 def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
-    command = [sys.executable, str(Path(__file__).resolve()), "--phase", name,
-               "--seed", str(args.seed)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--phase",
+        name,
+        "--seed",
+        str(args.seed),
+    ]
     if args.interval_persistence:
         command.append("--interval-persistence")
     if args.quick:
@@ -835,20 +902,29 @@ def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -
     print()
     print(f"Bezirksbot intake bench ({'quick' if args.quick else 'full'} run, seed {args.seed})")
     print(f"machine: {machine()}")
-    print("bot: build_application(rate_limit=False) over SQLite, flood control off, "
-          + ("persistence every 2 s only (--interval-persistence)" if args.interval_persistence
-             else "plus persist_after_each_update as bot/runner.py does"))
+    print(
+        "bot: build_application(rate_limit=False) over SQLite, flood control off, "
+        + (
+            "persistence every 2 s only (--interval-persistence)"
+            if args.interval_persistence
+            else "plus persist_after_each_update as bot/runner.py does"
+        )
+    )
     if args.profile:
         print("!! profiled run: every figure is inflated by cProfile")
     if "seq" in results:
         print_sequential(results["seq"]["echo"], results["seq"]["intake"])
     if "load0" in results:
         print_load0(results["load0"]["echo"], results["load0"]["intake"])
-    loads = [(name, title) for name, title in (
-        ("load50-echo", "echo, per-chat ordered"),
-        ("load50-ordered", "intake, per-chat ordered (bot)"),
-        ("load50-default", "intake, PTB default, 1 at a time"),
-    ) if name in results]
+    loads = [
+        (name, title)
+        for name, title in (
+            ("load50-echo", "echo, per-chat ordered"),
+            ("load50-ordered", "intake, per-chat ordered (bot)"),
+            ("load50-default", "intake, PTB default, 1 at a time"),
+        )
+        if name in results
+    ]
     if loads:
         print_load50([(title, results[name]) for name, title in loads], size)
 
@@ -860,15 +936,17 @@ def _group(samples: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, 
     return groups
 
 
-def print_sequential(
-    echo_samples: list[dict[str, Any]], samples: list[dict[str, Any]]
-) -> None:
+def print_sequential(echo_samples: list[dict[str, Any]], samples: list[dict[str, Any]]) -> None:
     echo_cpu = statistics.fmean(s["cpu"] for s in echo_samples)
     print()
-    print("A. Cost per update at 0 ms, one resident, one update at a time "
-          "(CPU = process_time incl. threads)")
-    header = (f"{'':40} {'updates':>7} {'calls/upd':>9} {'SQL/upd':>7} {'CPU mean':>9} "
-              f"{'CPU p50':>9} {'wall p50':>9} {'wall p99':>9} {'× echo':>7}  target")
+    print(
+        "A. Cost per update at 0 ms, one resident, one update at a time "
+        "(CPU = process_time incl. threads)"
+    )
+    header = (
+        f"{'':40} {'updates':>7} {'calls/upd':>9} {'SQL/upd':>7} {'CPU mean':>9} "
+        f"{'CPU p50':>9} {'wall p50':>9} {'wall p99':>9} {'× echo':>7}  target"
+    )
     print(header)
     print("-" * len(header))
 
@@ -880,9 +958,11 @@ def print_sequential(
         goal = f"≤{target:g}× {verdict(ratio, target)}" if target else ""
         calls = statistics.fmean(s["calls"] for s in group)
         sql = statistics.fmean(s.get("sql", 0) for s in group)
-        print(f"{label:40} {len(group):>7} {calls:>9.1f} {sql:>7.1f} {ms(mean):>9} "
-              f"{ms(percentile(cpus, 50)):>9} {ms(percentile(walls, 50)):>9} "
-              f"{ms(percentile(walls, 99)):>9} {ratio:>6.1f}×  {goal}")
+        print(
+            f"{label:40} {len(group):>7} {calls:>9.1f} {sql:>7.1f} {ms(mean):>9} "
+            f"{ms(percentile(cpus, 50)):>9} {ms(percentile(walls, 50)):>9} "
+            f"{ms(percentile(walls, 99)):>9} {ratio:>6.1f}×  {goal}"
+        )
 
     row("echo (bare PTB)", echo_samples)
     by_kind = _group(samples, "kind")
@@ -901,24 +981,34 @@ def print_sequential(
 
 def print_load0(echo_result: dict[str, Any], intake_result: dict[str, Any]) -> None:
     print()
-    print(f"B. Throughput at 0 ms, {RESIDENTS} residents at once, each sending its next step "
-          "when the last is done")
-    print("   (p50/p99 = arrival until done; the two bots take turns in one process, so peak "
-          "memory is in C)")
-    header = (f"{'':22} {'updates':>7} {'updates/s':>9} {'calls/upd':>9} {'SQL/upd':>7} "
-              f"{'CPU/upd':>9} {'wall/upd':>9} {'p50':>9} {'p99':>9} {'× echo':>7}  target")
+    print(
+        f"B. Throughput at 0 ms, {RESIDENTS} residents at once, each sending its next step "
+        "when the last is done"
+    )
+    print(
+        "   (p50/p99 = arrival until done; the two bots take turns in one process, so peak "
+        "memory is in C)"
+    )
+    header = (
+        f"{'':22} {'updates':>7} {'updates/s':>9} {'calls/upd':>9} {'SQL/upd':>7} "
+        f"{'CPU/upd':>9} {'wall/upd':>9} {'p50':>9} {'p99':>9} {'× echo':>7}  target"
+    )
     print(header)
     print("-" * len(header))
     echo_cpu = echo_result["cpu"] / echo_result["updates"]
-    for label, result, target in (("echo (bare PTB)", echo_result, None),
-                                  ("intake (bot)", intake_result, TARGET_INTAKE_RATIO)):
+    for label, result, target in (
+        ("echo (bare PTB)", echo_result, None),
+        ("intake (bot)", intake_result, TARGET_INTAKE_RATIO),
+    ):
         n = result["updates"]
         cpu = result["cpu"] / n
         ratio = cpu / echo_cpu
         goal = f"≤{target:g}× {verdict(ratio, target)}" if target else ""
-        print(f"{label:22} {n:>7} {n / result['wall']:>9.0f} {result['calls'] / n:>9.1f} "
-              f"{result.get('sql', 0) / n:>7.1f} {ms(cpu):>9} {ms(result['wall'] / n):>9} "
-              f"{ms(result['p50']):>9} {ms(result['p99']):>9} {ratio:>6.1f}×  {goal}")
+        print(
+            f"{label:22} {n:>7} {n / result['wall']:>9.0f} {result['calls'] / n:>9.1f} "
+            f"{result.get('sql', 0) / n:>7.1f} {ms(cpu):>9} {ms(result['wall'] / n):>9} "
+            f"{ms(result['p50']):>9} {ms(result['p99']):>9} {ratio:>6.1f}×  {goal}"
+        )
     print_by_step("intake, from arrival until done, p50 / p99 by step:", intake_result["by_step"])
     if intake_result["wrong"]:
         print(f"  !! {intake_result['wrong']} intake steps met the wrong state")
@@ -939,39 +1029,53 @@ def print_by_step(title: str, by_step: dict[str, list[float]]) -> None:
 
 def print_load50(rows: list[tuple[str, dict[str, Any]]], size: dict[str, float]) -> None:
     print()
-    print(f"C. {ROUND_TRIP * 1000:.0f} ms per Bot API call, {RESIDENTS} residents offering "
-          f"~{RESIDENTS / ((THINK_MIN + THINK_MAX) / 2):.0f} updates/s for "
-          f"{size['duration']:g} s (echo: {size['echo_duration']:g} s), open loop")
-    header = (f"{'':32} {'offered':>7} {'answ./s':>7} {'p50':>8} {'p99':>8} {'max':>8} "
-              f"{'p99 done':>8} {'lost':>5} {'queued':>6} {'order':>5} {'wrong':>5} "
-              f"{'intakes':>9} {'peak RSS':>14}")
+    print(
+        f"C. {ROUND_TRIP * 1000:.0f} ms per Bot API call, {RESIDENTS} residents offering "
+        f"~{RESIDENTS / ((THINK_MIN + THINK_MAX) / 2):.0f} updates/s for "
+        f"{size['duration']:g} s (echo: {size['echo_duration']:g} s), open loop"
+    )
+    header = (
+        f"{'':32} {'offered':>7} {'answ./s':>7} {'p50':>8} {'p99':>8} {'max':>8} "
+        f"{'p99 done':>8} {'lost':>5} {'queued':>6} {'order':>5} {'wrong':>5} "
+        f"{'intakes':>9} {'peak RSS':>14}"
+    )
     print(header)
-    print(f"{'':32} {'upd/s':>7} {'':>7} {'answer':>8} {'answer':>8} {'answer':>8} {'':>8} "
-          f"{'':>5} {'at end':>6} {'wrong':>5} {'state':>5} {'done/sent':>9}")
+    print(
+        f"{'':32} {'upd/s':>7} {'':>7} {'answer':>8} {'answer':>8} {'answer':>8} {'':>8} "
+        f"{'':>5} {'at end':>6} {'wrong':>5} {'state':>5} {'done/sent':>9}"
+    )
     print("-" * len(header))
     for title, r in rows:
         c = r["censored"]
         intakes = f"{r['intakes_done']}/{r['intakes_sent']}" if r["intakes_sent"] else "–"
         memory = mb(r)
-        print(f"{title:32} {r['offered_per_s']:>7.1f} {r['processed_per_s']:>7.1f} "
-              f"{ms(r['p50'], c):>8} {ms(r['p99'], c):>8} {ms(r['max'], c):>8} "
-              f"{ms(r['done_p99'], c):>8} {r['lost']:>5} {r['still_queued']:>6} "
-              f"{r['out_of_order']:>5} {r['wrong']:>5} {intakes:>9} {memory:>14}")
+        print(
+            f"{title:32} {r['offered_per_s']:>7.1f} {r['processed_per_s']:>7.1f} "
+            f"{ms(r['p50'], c):>8} {ms(r['p99'], c):>8} {ms(r['max'], c):>8} "
+            f"{ms(r['done_p99'], c):>8} {r['lost']:>5} {r['still_queued']:>6} "
+            f"{r['out_of_order']:>5} {r['wrong']:>5} {intakes:>9} {memory:>14}"
+        )
     for title, r in rows:
         if not title.startswith("intake, per-chat"):
             continue
         print_by_step(f"{title}, answer p50 / p99 by step:", r["by_step"])
         ok = r["p99"] <= TARGET_P99 and not (r["lost"] or r["out_of_order"] or r["still_queued"])
-        print(f"  target for the bot: p99 ≤ {TARGET_P99 * 1000:.0f} ms, nothing lost or out of "
-              f"order -> {'meets' if ok else 'MISSES'} (p99 {ms(r['p99'], r['censored'])}, "
-              f"lost {r['lost']}, out of order {r['out_of_order']})")
-    print("  answer = until the first message to the resident is answered by the fake API; "
-          "done = until the processor finished the update (outbox flush included)")
+        print(
+            f"  target for the bot: p99 ≤ {TARGET_P99 * 1000:.0f} ms, nothing lost or out of "
+            f"order -> {'meets' if ok else 'MISSES'} (p99 {ms(r['p99'], r['censored'])}, "
+            f"lost {r['lost']}, out of order {r['out_of_order']})"
+        )
+    print(
+        "  answer = until the first message to the resident is answered by the fake API; "
+        "done = until the processor finished the update (outbox flush included)"
+    )
     print("  event-loop stalls (10 ms ticker overshoot) and full GCs while offering:")
     for title, r in rows:
-        print(f"    {title}: lag p99 {ms(r['lag_p99'])}, max {ms(r['lag_max'])}; "
-              f"{r['gc2_count']} full GC" + (f", longest {ms(r['gc2_max'])}" if r["gc2_count"]
-                                                else ""))
+        print(
+            f"    {title}: lag p99 {ms(r['lag_p99'])}, max {ms(r['lag_max'])}; "
+            f"{r['gc2_count']} full GC"
+            + (f", longest {ms(r['gc2_max'])}" if r["gc2_count"] else "")
+        )
 
 
 def main() -> None:
@@ -979,7 +1083,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (~1 minute)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--interval-persistence", action="store_true",
+        "--interval-persistence",
+        action="store_true",
         help="leave out persist_after_each_update (which bot/runner.py adds in production)",
     )
     parser.add_argument("--profile", metavar="DIR", help="cProfile every phase into DIR/*.prof")
@@ -1001,8 +1106,10 @@ def main() -> None:
     results = {name: run_phase(name, args) for name in wanted}
     print_report(results, args)
     loads = ", ".join(f"{name} {a:.1f}→{b:.1f}" for name, (a, b) in LOADS.items())
-    print(f"\nload average (1 min) before→after each phase, {len(os.sched_getaffinity(0))} CPUs: "
-          f"{loads}; other processes on this machine compete for the CPUs")
+    print(
+        f"\nload average (1 min) before→after each phase, {len(os.sched_getaffinity(0))} CPUs: "
+        f"{loads}; other processes on this machine compete for the CPUs"
+    )
     print(f"(total {time.perf_counter() - started:.0f} s)")
 
 

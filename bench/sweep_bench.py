@@ -70,17 +70,25 @@ def _agreements(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
     for number in range(1, count + 1):
         created = start + span * (number / count) + timedelta(minutes=rng.randint(0, 59))
         created = created.astimezone(TZ)
-        due = (created + timedelta(days=rng.randint(7, 63))).replace(hour=0, minute=0,
-                                                                     second=0, microsecond=0)
+        due = (created + timedelta(days=rng.randint(7, 63))).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
         # Most are done around the due date, a few late; some are cancelled.
-        closed = due + timedelta(days=rng.choice((-5, -3, -2, -1, 0, 0, 1, 2, 4, 9, 16)),
-                                 hours=rng.randint(9, 16))
+        closed = due + timedelta(
+            days=rng.choice((-5, -3, -2, -1, 0, 0, 1, 2, 4, 9, 16)), hours=rng.randint(9, 16)
+        )
         status = "cancelled" if rng.random() < 0.03 else "done"
         if closed > NOW:
             status, closed = "open", None
-        yield {"id": number, "created": created, "due": due, "status": status,
-               "closed": closed, "district": f"{rng.randint(1, 13):02d}",
-               "department": rng.choice(DEPARTMENTS)}
+        yield {
+            "id": number,
+            "created": created,
+            "due": due,
+            "status": status,
+            "closed": closed,
+            "district": f"{rng.randint(1, 13):02d}",
+            "department": rng.choice(DEPARTMENTS),
+        }
 
 
 def _reminder_rows(agreement: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
@@ -104,9 +112,16 @@ def _reminder_rows(agreement: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         else:
             sent, cancelled = None, None
         data = json.dumps({"agreement_id": aid, "due": day, "slot": slot})
-        yield (reminder_key(aid, due.date(), kind, slot), kind, _db_time(moment), aid, data,
-               _db_time(agreement["created"]), sent and _db_time(sent),
-               cancelled and _db_time(cancelled))
+        yield (
+            reminder_key(aid, due.date(), kind, slot),
+            kind,
+            _db_time(moment),
+            aid,
+            data,
+            _db_time(agreement["created"]),
+            sent and _db_time(sent),
+            cancelled and _db_time(cancelled),
+        )
 
 
 def build(path: Path, count: int) -> dict[str, int]:
@@ -114,35 +129,55 @@ def build(path: Path, count: int) -> dict[str, int]:
     rng = random.Random(20260311)
     db = sqlite3.connect(path)
     db.execute("PRAGMA foreign_keys=OFF")
-    db.execute("INSERT INTO persons (id, telegram_id, first_name, created_at) "
-               "VALUES (1, 1, 'Manager', ?)", (_db_time(NOW),))
+    db.execute(
+        "INSERT INTO persons (id, telegram_id, first_name, created_at) "
+        "VALUES (1, 1, 'Manager', ?)",
+        (_db_time(NOW),),
+    )
     agreement_rows, reminder_rows = [], []
     for agreement in _agreements(count, rng):
-        agreement_rows.append((
-            agreement["id"], agreement["district"], agreement["department"],
-            f"Measure {agreement['id']}", _db_time(agreement["due"]), agreement["status"],
-            0, 1, _db_time(agreement["created"]), _db_time(agreement["closed"] or NOW),
-            agreement["closed"] and _db_time(agreement["closed"]),
-        ))
+        agreement_rows.append(
+            (
+                agreement["id"],
+                agreement["district"],
+                agreement["department"],
+                f"Measure {agreement['id']}",
+                _db_time(agreement["due"]),
+                agreement["status"],
+                0,
+                1,
+                _db_time(agreement["created"]),
+                _db_time(agreement["closed"] or NOW),
+                agreement["closed"] and _db_time(agreement["closed"]),
+            )
+        )
         reminder_rows.extend(_reminder_rows(agreement))
     with db:
         db.executemany(
             "INSERT INTO agreements (id, district_number, department_number, measure, due_at, "
             "status, escalation_level, created_by_id, created_at, updated_at, confirmed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", agreement_rows)
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            agreement_rows,
+        )
         db.executemany(
             "INSERT INTO reminders (key, kind, due_at, agreement_id, data, created_at, sent_at, "
-            "cancelled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", reminder_rows)
+            "cancelled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            reminder_rows,
+        )
     counts = {
         "agreements": count,
         "open agreements": db.execute(
-            "SELECT count(*) FROM agreements WHERE status = 'open'").fetchone()[0],
+            "SELECT count(*) FROM agreements WHERE status = 'open'"
+        ).fetchone()[0],
         "reminders": len(reminder_rows),
-        "pending": db.execute("SELECT count(*) FROM reminders WHERE sent_at IS NULL "
-                              "AND cancelled_at IS NULL").fetchone()[0],
+        "pending": db.execute(
+            "SELECT count(*) FROM reminders WHERE sent_at IS NULL AND cancelled_at IS NULL"
+        ).fetchone()[0],
         "pending and due now": db.execute(
             "SELECT count(*) FROM reminders WHERE sent_at IS NULL AND cancelled_at IS NULL "
-            "AND due_at <= ?", (_db_time(NOW),)).fetchone()[0],
+            "AND due_at <= ?",
+            (_db_time(NOW),),
+        ).fetchone()[0],
     }
     db.close()
     return counts
@@ -154,8 +189,9 @@ async def _migrate(path: Path) -> None:
 
 
 def _settings(path: Path) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{path}",
-                    telegram_bot_token=None)
+    return Settings(
+        _env_file=None, database_url=f"sqlite+aiosqlite:///{path}", telegram_bot_token=None
+    )
 
 
 def compiled_due_query(now: datetime) -> tuple[str, list[Any]]:
@@ -214,18 +250,24 @@ def main() -> None:
             print(f"reusing {path} ({path.stat().st_size / 1e6:.0f} MB)")
         else:
             counts = build(path, args.agreements)
-            print(f"built {path.name} in {time.perf_counter() - started:.1f} s, "
-                  f"{path.stat().st_size / 1e6:.0f} MB: "
-                  + ", ".join(f"{name} {value:,}" for name, value in counts.items()))
+            print(
+                f"built {path.name} in {time.perf_counter() - started:.1f} s, "
+                f"{path.stat().st_size / 1e6:.0f} MB: "
+                + ", ".join(f"{name} {value:,}" for name, value in counts.items())
+            )
 
         sql, params = compiled_due_query(NOW)
         scan_sql = sql.replace("FROM reminders", "FROM reminders NOT INDEXED", 1)
         idle_sql, idle_params = compiled_due_query(IDLE)
         db = sqlite3.connect(path)
-        print("\nEXPLAIN QUERY PLAN, due query:\n  " + "\n  ".join(
-            row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params)))
-        print("EXPLAIN QUERY PLAN, full scan:\n  " + "\n  ".join(
-            row[3] for row in db.execute("EXPLAIN QUERY PLAN " + scan_sql, params)))
+        print(
+            "\nEXPLAIN QUERY PLAN, due query:\n  "
+            + "\n  ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params))
+        )
+        print(
+            "EXPLAIN QUERY PLAN, full scan:\n  "
+            + "\n  ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + scan_sql, params))
+        )
 
         rows: list[tuple[str, float, float, object]] = []
         for label, statement, values, repeat in (
@@ -234,7 +276,8 @@ def main() -> None:
             ("full scan (NOT INDEXED), SQL", scan_sql, params, max(20, args.repeat // 5)),
         ):
             median, p99, result = timed(
-                lambda s=statement, v=values: db.execute(s, v).fetchall(), repeat)
+                lambda s=statement, v=values: db.execute(s, v).fetchall(), repeat
+            )
             rows.append((label, median, p99, len(result)))  # type: ignore[arg-type]
         db.close()
         median, p99, count = asyncio.run(time_orm(path, NOW, args.repeat))

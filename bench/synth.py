@@ -138,8 +138,11 @@ class Synth:
                 else due - timedelta(days=rng.randint(1, 20))  # fmt: skip
             if done < self.until:
                 confirmed = rng.random() < 0.9
-                row.update(status="done" if confirmed else "done_reported", done_at=done,
-                           confirmed_at=done + timedelta(days=1) if confirmed else None)
+                row.update(
+                    status="done" if confirmed else "done_reported",
+                    done_at=done,
+                    confirmed_at=done + timedelta(days=1) if confirmed else None,
+                )
         if row["status"] == "open" and due < self.until:
             row["status"] = rng.choice(["open", "open", "problem", "extension_requested"])
             overdue_days = (self.until - due).days
@@ -187,7 +190,7 @@ async def generate(out: Path, *, cases: int, agreements: int, first_year: int, u
                 await conn.execute(CaseEvent.__table__.insert(), events)
             rows = [synth.agreement(i, start) for i in range(agreements)]
             for offset in range(0, len(rows), CHUNK):
-                await conn.execute(Agreement.__table__.insert(), rows[offset:offset + CHUNK])
+                await conn.execute(Agreement.__table__.insert(), rows[offset : offset + CHUNK])
             conferences, projects = synth.conferences_and_projects(first_year)
             await conn.execute(Conference.__table__.insert(), conferences)
             await conn.execute(Project.__table__.insert(), projects)
@@ -213,8 +216,16 @@ def main() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{args.out}{suffix}").unlink(missing_ok=True)
     began = time.perf_counter()
-    counts = asyncio.run(generate(args.out, cases=args.cases, agreements=args.agreements,
-                                  first_year=args.from_year, until=until, seed=args.seed))
+    counts = asyncio.run(
+        generate(
+            args.out,
+            cases=args.cases,
+            agreements=args.agreements,
+            first_year=args.from_year,
+            until=until,
+            seed=args.seed,
+        )
+    )
     took = time.perf_counter() - began
     print(f"{args.out}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
           + f" in {took:.1f} s ({args.out.stat().st_size / 1e6:.1f} MB)")  # fmt: skip

@@ -246,16 +246,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("start", help="run the bot if a token is configured, otherwise the demo")
     sub.add_parser("run", help="run the bot with long polling (needs TELEGRAM_BOT_TOKEN)")
-    sub.add_parser("serve", help="run the bot behind a webhook, with /healthz, /metrics and "
-                   "Open311 (needs TELEGRAM_BOT_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET)")
+    sub.add_parser(
+        "serve",
+        help="run the bot behind a webhook, with /healthz, /metrics and "
+        "Open311 (needs TELEGRAM_BOT_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET)",
+    )
     demo = sub.add_parser("demo", help="try the bot offline in the terminal, no token needed")
     demo.add_argument("--database", default="./data/demo.sqlite3", help="SQLite file for the demo")
     demo.add_argument("--script", default=None, help="read demo input lines from this file")
     sub.add_parser("migrate", help="bring the database schema up to date")
-    backup = sub.add_parser("backup", help="copy the SQLite database while the bot runs "
-                            "(PostgreSQL: prints the pg_dump command)")
-    backup.add_argument("--output", help="file or folder for the copy (default: a "
-                        "timestamped file in backups/ beside the database)")
+    backup = sub.add_parser(
+        "backup",
+        help="copy the SQLite database while the bot runs "
+        "(PostgreSQL: prints the pg_dump command)",
+    )
+    backup.add_argument(
+        "--output",
+        help="file or folder for the copy (default: a "
+        "timestamped file in backups/ beside the database)",
+    )
     invite = sub.add_parser("invite", help="create a one-time invitation link for a staff role")
     invite.add_argument("role", nargs="?", help="manager, deputy, rep, coordinator or admin")
     invite.add_argument("--district", action="append", default=[],

@@ -13,8 +13,16 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 SUPPORTED_LANGUAGES = ("de", "en")
 PLACEHOLDER_TOKENS = {"", "changeme", "your-token-here", "123456:ABC-DEF"}
 PLACEHOLDER_SECRETS = {
-    "changeme", "change-me", "change_me", "secret", "your-secret-here", "your_secret_here",
-    "your-webhook-secret", "webhook-secret", "replace-me", "xxx",
+    "changeme",
+    "change-me",
+    "change_me",
+    "secret",
+    "your-secret-here",
+    "your_secret_here",
+    "your-webhook-secret",
+    "webhook-secret",
+    "replace-me",
+    "xxx",
 }
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 MIN_WEBHOOK_SECRET_LENGTH = 16
@@ -128,7 +136,9 @@ class Settings(BaseSettings):
         problems = []
         url = (self.webhook_url or "").strip()
         if not url.startswith(("https://", "http://")):
-            problems.append("WEBHOOK_URL must be the public base URL, e.g. https://bot.example.org")
+            problems.append(
+                "WEBHOOK_URL must be the public base URL, e.g. https://bot.example.org"
+            )
         secret = self.webhook_secret_value
         if secret is None:
             problems.append("WEBHOOK_SECRET is missing or a placeholder")
@@ -141,8 +151,10 @@ class Settings(BaseSettings):
         path = self.webhook_path
         if not path.startswith("/") or path == "/" or any(ch.isspace() for ch in path):
             problems.append("WEBHOOK_PATH must start with / and name a path, e.g. /telegram")
-        elif any(path == r or path.startswith(r + "/") or path.startswith(r + ".")
-                 for r in RESERVED_PATHS):
+        elif any(
+            path == r or path.startswith(r + "/") or path.startswith(r + ".")
+            for r in RESERVED_PATHS
+        ):
             problems.append(f"WEBHOOK_PATH must not be one of {', '.join(RESERVED_PATHS)}")
         return problems
 
@@ -150,6 +162,6 @@ class Settings(BaseSettings):
         """The database file for SQLite URLs (to create its folder), else None."""
         prefix = "sqlite+aiosqlite:///"
         if self.database_url.startswith(prefix):
-            rest = self.database_url[len(prefix):]
+            rest = self.database_url[len(prefix) :]
             return None if rest in ("", ":memory:") else Path(rest)
         return None

@@ -88,8 +88,10 @@ class OutboxSender:
         with contextlib.suppress(Exception):  # else the claim simply runs out
             async with session_scope(self._maker) as session:
                 await outbox.release(
-                    session, message_ids=[m.id for m in messages],
-                    claimed_until=outbox.claim_until(claimed_at), now=self._clock.now(),
+                    session,
+                    message_ids=[m.id for m in messages],
+                    claimed_until=outbox.claim_until(claimed_at),
+                    now=self._clock.now(),
                 )
 
     async def deliver_now(self, bot: Bot, message: OutboxMessage) -> int:
@@ -115,12 +117,16 @@ class OutboxSender:
             return 0
         async with session_scope(self._maker) as session:
             await outbox.mark_sent(
-                session, message_id=message.id, now=self._clock.now(),
+                session,
+                message_id=message.id,
+                now=self._clock.now(),
                 telegram_message_id=result.message_id,
             )
             if message.case_id is not None:
                 await cases.link_message(
-                    session, case_id=message.case_id, chat_id=message.chat_id,
+                    session,
+                    case_id=message.case_id,
+                    chat_id=message.chat_id,
                     message_id=result.message_id,
                 )
         return 1
@@ -129,7 +135,10 @@ class OutboxSender:
         log.warning("outbox %s: %s, will retry", message.id, error)
         async with session_scope(self._maker) as session:
             await outbox.mark_retry(
-                session, message_id=message.id, now=self._clock.now(), error=error,
+                session,
+                message_id=message.id,
+                now=self._clock.now(),
+                error=error,
                 wait_seconds=wait,
             )
 
@@ -139,7 +148,10 @@ class OutboxSender:
             return
         async with session_scope(self._maker) as session:
             queued = await unreachable.handle_unreachable(
-                session, self._env, chat_id=message.chat_id, message=message,
+                session,
+                self._env,
+                chat_id=message.chat_id,
+                message=message,
                 now=self._clock.now(),
             )
         self._queued_more = self._queued_more or queued

@@ -83,7 +83,11 @@ class PostgresLock:
     """`pg_try_advisory_lock` held on a connection of its own (not from the bot's pool)."""
 
     def __init__(
-        self, url: str, key: int, *, check_seconds: float = CHECK_SECONDS,
+        self,
+        url: str,
+        key: int,
+        *,
+        check_seconds: float = CHECK_SECONDS,
         application_name: str | None = None,
     ) -> None:
         connect_args = {}
@@ -197,7 +201,8 @@ def polling_lock(settings: Settings, *, application_name: str | None = None) -> 
     bot_id = (settings.token or "0:").split(":", 1)[0]
     if settings.database_url.startswith("postgresql"):
         return PostgresLock(
-            settings.database_url, lock_key(f"polling:{bot_id}"),
+            settings.database_url,
+            lock_key(f"polling:{bot_id}"),
             application_name=application_name or "bezirksbot-leader-lock",
         )
     path = settings.sqlite_path()

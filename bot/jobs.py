@@ -21,8 +21,9 @@ def reminder_renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:
     async def referral_followup(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
         await triage.render_referral_followup(session, env, reminder, now)
 
-    async def conference_reminder(session: AsyncSession, reminder: Reminder, now: datetime
-                                  ) -> None:
+    async def conference_reminder(
+        session: AsyncSession, reminder: Reminder, now: datetime
+    ) -> None:
         await conferences.render_conference_reminder(session, env, reminder, now)
 
     return {
@@ -53,8 +54,12 @@ async def write_for_staff_then_deliver(app: Any, writer: Callable[..., Awaitable
 
     async def write(session: AsyncSession, now: datetime) -> int:
         return await writer(
-            session, now=now, tz=settings.tz, translations=services.translations,
-            reference=services.reference, admin_ids=settings.admin_telegram_ids,
+            session,
+            now=now,
+            tz=settings.tz,
+            translations=services.translations,
+            reference=services.reference,
+            admin_ids=settings.admin_telegram_ids,
         )
 
     return await write_then_deliver(app, write)

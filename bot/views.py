@@ -75,9 +75,11 @@ def draft_summary(ref: ReferenceData, t: Translator, draft: Draft) -> str:
         lines.append(escape(t("On behalf of: {org}", org=org + name)))
     lines.append("")
     if draft.publication_consent:
-        lines.append(escape(t(
-            "Publication: your description may appear anonymously in the city's open data."
-        )))
+        lines.append(
+            escape(
+                t("Publication: your description may appear anonymously in the city's open data.")
+            )
+        )
     else:
         lines.append(escape(t("Publication: your description will not be published.")))
     lines.append("<i>" + escape(t(PUBLICATION_NOTE)) + "</i>")

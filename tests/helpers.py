@@ -13,19 +13,32 @@ from tests.conftest import BotEnv
 
 
 async def bind_role(
-    env: BotEnv, telegram_id: int, role: Role, *, district: str | None = None,
-    department: str | None = None, first_name: str = "Staff", language: str = "en",
+    env: BotEnv,
+    telegram_id: int,
+    role: Role,
+    *,
+    district: str | None = None,
+    department: str | None = None,
+    first_name: str = "Staff",
+    language: str = "en",
 ) -> None:
     """Give a Telegram account a role directly (the invitation flow has its own tests)."""
     async with session_scope(env.services.session_maker) as session:
         person = await people.get_or_create_person(
-            session, telegram_id=telegram_id, first_name=first_name, language="en",
+            session,
+            telegram_id=telegram_id,
+            first_name=first_name,
+            language="en",
             now=env.clock.now(),
         )
         person.language = person.language or language  # messages the bot sends on its own
         await assign_role(
-            session, person=person, role=role, now=env.clock.now(),
-            district_number=district, department_number=department,
+            session,
+            person=person,
+            role=role,
+            now=env.clock.now(),
+            district_number=district,
+            department_number=department,
         )
 
 

@@ -161,4 +161,3 @@ def _drop_all() -> None:
         _run(drop)
     except (OSError, asyncpg.PostgresError):  # the server may already be gone
         pass
-

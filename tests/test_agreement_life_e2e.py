@@ -39,7 +39,7 @@ class Watch:
 
     async def new(self, chat_id: int) -> list[str]:
         rows = await _delivered(self.env, chat_id)
-        fresh = rows[self.seen.get(chat_id, 0):]
+        fresh = rows[self.seen.get(chat_id, 0) :]
         self.seen[chat_id] = len(rows)
         return [m.payload.get("reminder_key") or m.kind for m in fresh]
 
@@ -65,9 +65,15 @@ async def _create(env: BotEnv, due: datetime = DUE) -> int:
         manager = await people.get_person(session, telegram_id=MANAGER)
         assert manager is not None
         agreement = await agreements.create_agreement(
-            session, env.services.env, district="10", department="66",
-            measure="Two more waste bins at the Küchengarten square", due=due,
-            now=env.clock.now(), created_by=manager, topic="public_space",
+            session,
+            env.services.env,
+            district="10",
+            department="66",
+            measure="Two more waste bins at the Küchengarten square",
+            due=due,
+            now=env.clock.now(),
+            created_by=manager,
+            topic="public_space",
         )
         return agreement.id
 
@@ -78,9 +84,14 @@ async def _call(env: BotEnv, agreement_id: int, action: str, who: int, **kwargs:
         agreement = await session.get(Agreement, agreement_id)
         person = await people.get_person(session, telegram_id=who)
         assert agreement is not None and person is not None
-        await getattr(agreements, action)(session, env.services.env, agreement,
-                                          now=env.clock.now(), **kwargs, **{
-                                              "rep" if who == REP else "manager": person})
+        await getattr(agreements, action)(
+            session,
+            env.services.env,
+            agreement,
+            now=env.clock.now(),
+            **kwargs,
+            **{"rep" if who == REP else "manager": person},
+        )
     await env.app.bot_data.outbox.flush(env.app.bot)  # type: ignore[union-attr]
 
 
@@ -105,8 +116,11 @@ async def test_an_agreement_from_creation_to_confirmed_done(env: BotEnv) -> None
     watch = Watch(env)
     agreement_id = await _create(env)
     key = f"agr:{agreement_id}:2026-03-27:"
-    rep_buttons = [f"ag:done:{agreement_id}", f"ag:more:{agreement_id}",
-                   f"ag:problem:{agreement_id}"]
+    rep_buttons = [
+        f"ag:done:{agreement_id}",
+        f"ag:more:{agreement_id}",
+        f"ag:problem:{agreement_id}",
+    ]
 
     # created in working hours: the rep hears of it at the next sweep
     assert await run_sweep(env.app) == 1
@@ -147,9 +161,11 @@ async def test_an_agreement_from_creation_to_confirmed_done(env: BotEnv) -> None
         if to_rep:
             assert _buttons(env, REP) == rep_buttons
         if to_manager:
-            assert _buttons(env, MANAGER) == [f"ag:nudge:{agreement_id}",
-                                              f"ag:redate:{agreement_id}",
-                                              f"ag:escalate:{agreement_id}"]
+            assert _buttons(env, MANAGER) == [
+                f"ag:nudge:{agreement_id}",
+                f"ag:redate:{agreement_id}",
+                f"ag:escalate:{agreement_id}",
+            ]
             assert (await _agreement(env, agreement_id)).escalation_level == 1
     assert (await _agreement(env, agreement_id)).escalation_level == 2
     assert "Küchengarten" in env.api.messages(ADMIN_ID)[-1].plain_text
@@ -171,11 +187,17 @@ async def test_an_agreement_from_creation_to_confirmed_done(env: BotEnv) -> None
     assert await watch.new(REP) == [] and await watch.new(MANAGER) == []
     assert await watch.new(ADMIN_ID) == []
     async with session_scope(env.services.session_maker) as session:
-        pending = await session.scalars(select(Reminder.key).where(
-            Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None)))
+        pending = await session.scalars(
+            select(Reminder.key).where(Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None))
+        )
         assert list(pending) == []
-        kinds = list(await session.scalars(select(AgreementEvent.kind).where(
-            AgreementEvent.agreement_id == agreement_id).order_by(AgreementEvent.id)))
+        kinds = list(
+            await session.scalars(
+                select(AgreementEvent.kind)
+                .where(AgreementEvent.agreement_id == agreement_id)
+                .order_by(AgreementEvent.id)
+            )
+        )
     assert kinds == ["created", "escalated", "escalated", "done_reported", "confirmed"]
     # one Bot API message per delivered outbox row: nothing sent twice
     assert len(env.api.messages(REP)) == len(await _delivered(env, REP)) == 9
@@ -203,8 +225,12 @@ async def test_a_restart_between_sweeps_loses_nothing_and_repeats_nothing(env: B
     async with session_scope(env.services.session_maker) as session:
         from bot.jobs import reminder_renderers
 
-        assert await reminders.sweep(session, now=env.clock.now(),
-                                     renderers=reminder_renderers(env.services.env)) == 1
+        assert (
+            await reminders.sweep(
+                session, now=env.clock.now(), renderers=reminder_renderers(env.services.env)
+            )
+            == 1
+        )
     await env.restart()
     assert await run_sweep(env.app) == 0
     assert await watch.new(REP) == [key + "agr_nudge:d1"]
@@ -236,8 +262,9 @@ async def test_a_rep_who_blocked_the_bot_is_reported_once(env: BotEnv) -> None:
     async with session_scope(env.services.session_maker) as session:
         rep = await people.get_person(session, telegram_id=REP)
         assert rep is not None and rep.unreachable_since == env.clock.now()
-        failed = list(await session.scalars(select(OutboxMessage).where(
-            OutboxMessage.chat_id == REP)))
+        failed = list(
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == REP))
+        )
     assert [(m.failed_at is not None, m.attempts) for m in failed] == [(True, 0)]
 
     # later nudges are not attempted; the manager pressing "nudge again" is, once more

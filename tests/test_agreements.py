@@ -71,7 +71,10 @@ def test_slots_of_an_agreement_due_friday_27_march() -> None:
     ]
     chain = [overdue_moment(at(3, 27, 0), n, tz=BERLIN, policy=POLICY) for n in range(1, 6)]
     assert [m.strftime("%a %m-%d %H:%M") for m in chain] == [
-        "Wed 04-01 08:00", "Wed 04-08 08:00", "Mon 04-13 08:00", "Thu 04-16 08:00",
+        "Wed 04-01 08:00",
+        "Wed 04-08 08:00",
+        "Mon 04-13 08:00",
+        "Thu 04-16 08:00",
         "Tue 04-21 08:00",
     ]
     for moment in [m for _, _, m in slots] + chain:
@@ -125,9 +128,14 @@ def test_slots_before_creation_are_dropped() -> None:
 
 
 def test_the_policy_is_configurable(tmp_path: Path) -> None:
-    policy = NudgePolicy(days_before=(3,), overdue_every_working_days=2,
-                         escalate_manager_after=1, escalate_coordinator_after=2,
-                         work_start=time(9), work_end=time(16))
+    policy = NudgePolicy(
+        days_before=(3,),
+        overdue_every_working_days=2,
+        escalate_manager_after=1,
+        escalate_coordinator_after=2,
+        work_start=time(9),
+        work_end=time(16),
+    )
     slots = nudge_slots(at(3, 27, 0), at(3, 11, 17), tz=BERLIN, policy=policy)
     assert shown(slots) == [
         (NUDGE, "created", "Thu 03-12 09:00"),
@@ -138,9 +146,13 @@ def test_the_policy_is_configurable(tmp_path: Path) -> None:
         (ESCALATE_COORDINATORS, "1", "Wed 04-01 09:00"),
     ]
     settings = make_settings(
-        tmp_path, nudge_days_before="14,2", nudge_overdue_every_working_days=4,
-        escalate_manager_after_working_days=6, escalate_coordinator_after_working_days=12,
-        working_hours_start=9, working_hours_end=17,
+        tmp_path,
+        nudge_days_before="14,2",
+        nudge_overdue_every_working_days=4,
+        escalate_manager_after_working_days=6,
+        escalate_coordinator_after_working_days=12,
+        working_hours_start=9,
+        working_hours_end=17,
     )
     env = make_services(settings, None).env  # type: ignore[arg-type]
     assert env.policy == NudgePolicy((14, 2), 4, 6, 12, time(9), time(17))
@@ -152,9 +164,12 @@ def test_the_policy_is_configurable(tmp_path: Path) -> None:
 
 
 def _roles(person_id: int, *rows: tuple[str, str | None, str | None]) -> Roles:
-    assignments = tuple(RoleAssignment(person_id=person_id, role=role, district_number=district,
-                                       department_number=department)
-                        for role, district, department in rows)
+    assignments = tuple(
+        RoleAssignment(
+            person_id=person_id, role=role, district_number=district, department_number=department
+        )
+        for role, district, department in rows
+    )
     return Roles(person_id, assignments)
 
 
@@ -164,8 +179,9 @@ def test_who_may_act_on_an_agreement() -> None:
     assert not agreements.rep_may_act(_roles(7, ("rep", "09", "66")), agreement)  # district
     assert not agreements.rep_may_act(_roles(7, ("rep", "10", "32")), agreement)  # department
     # department 66 in district 09 and department 32 in district 10 is not 66 in 10
-    assert not agreements.rep_may_act(_roles(7, ("rep", "09", "66"), ("rep", "10", "32")),
-                                      agreement)
+    assert not agreements.rep_may_act(
+        _roles(7, ("rep", "09", "66"), ("rep", "10", "32")), agreement
+    )
     assert not agreements.rep_may_act(_roles(7, ("manager", "10", None)), agreement)
     assert agreements.rep_may_act(_roles(5), agreement)  # the named rep
     assert agreements.manager_may_act(_roles(8, ("manager", "10", None)), agreement)
@@ -194,13 +210,18 @@ NOW = at(3, 11, 10)
 async def _person(
     session: AsyncSession, telegram_id: int, role: Role | None = None, **where: str
 ) -> Person:
-    person = await people.get_or_create_person(session, telegram_id=telegram_id,
-                                               first_name=f"P{telegram_id}", language="en",
-                                               now=NOW)
+    person = await people.get_or_create_person(
+        session, telegram_id=telegram_id, first_name=f"P{telegram_id}", language="en", now=NOW
+    )
     if role is not None:
-        await assign_role(session, person=person, role=role, now=NOW,
-                          district_number=where.get("district"),
-                          department_number=where.get("department"))
+        await assign_role(
+            session,
+            person=person,
+            role=role,
+            now=NOW,
+            district_number=where.get("district"),
+            department_number=where.get("department"),
+        )
     return person
 
 
@@ -216,23 +237,36 @@ async def _create(maker: SessionMaker, due: datetime | None = None) -> int:
         manager = await people.get_person(session, telegram_id=MANAGER)
         assert manager is not None
         agreement = await agreements.create_agreement(
-            session, ENV, district="10", department="66", measure="Two more waste bins",
-            due=due or at(3, 27, 0), now=NOW, created_by=manager, topic="public_space",
+            session,
+            ENV,
+            district="10",
+            department="66",
+            measure="Two more waste bins",
+            due=due or at(3, 27, 0),
+            now=NOW,
+            created_by=manager,
+            topic="public_space",
         )
         return agreement.id
 
 
 async def _outbox(maker: SessionMaker, chat_id: int) -> list[OutboxMessage]:
     async with session_scope(maker) as session:
-        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id)
-                                     .order_by(OutboxMessage.id))
+        rows = await session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id)
+            .order_by(OutboxMessage.id)
+        )
         return list(rows)
 
 
 async def _pending_keys(maker: SessionMaker) -> list[str]:
     async with session_scope(maker) as session:
-        rows = await session.scalars(select(Reminder.key).where(
-            Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None)).order_by(Reminder.due_at))
+        rows = await session.scalars(
+            select(Reminder.key)
+            .where(Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None))
+            .order_by(Reminder.due_at)
+        )
         return list(rows)
 
 
@@ -244,8 +278,9 @@ async def test_create_schedules_every_slot_for_the_default_rep(db: SessionMaker)
     await _setup(db)
     async with session_scope(db) as session:
         other = await _person(session, OTHER_REP, Role.REP, district="10", department="66")
-        row = await session.scalar(select(RoleAssignment).where(
-            RoleAssignment.person_id == other.id))
+        row = await session.scalar(
+            select(RoleAssignment).where(RoleAssignment.person_id == other.id)
+        )
         assert row is not None
         row.is_default = True  # the department named its default contact for district 10
     agreement_id = await _create(db)
@@ -255,9 +290,18 @@ async def test_create_schedules_every_slot_for_the_default_rep(db: SessionMaker)
         assert agreement.status == AgreementStatus.OPEN and agreement.escalation_level == 0
         reminders = list(await session.scalars(select(Reminder).order_by(Reminder.due_at)))
     prefix = f"agr:{agreement_id}:2026-03-27:"
-    assert [r.key for r in reminders] == [prefix + s for s in (
-        "agr_nudge:created", "agr_nudge:d7", "agr_nudge:d1", "agr_nudge:due", "agr_overdue:1",
-        "agr_escalate_manager:1", "agr_escalate_coordinators:1")]
+    assert [r.key for r in reminders] == [
+        prefix + s
+        for s in (
+            "agr_nudge:created",
+            "agr_nudge:d7",
+            "agr_nudge:d1",
+            "agr_nudge:due",
+            "agr_overdue:1",
+            "agr_escalate_manager:1",
+            "agr_escalate_coordinators:1",
+        )
+    ]
     assert all(r.agreement_id == agreement_id for r in reminders)
     assert await _outbox(db, MANAGER) == []  # nothing to tell: a rep is bound
 
@@ -280,8 +324,13 @@ async def test_past_and_nonsense_due_dates_are_refused_and_nothing_stored(
     db: SessionMaker,
 ) -> None:
     await _setup(db)
-    for text, reason in (("gestern", "past"), ("1.3.2026", "past"), ("Blumenkohl", "unparseable"),
-                         ("31.2.", "unparseable"), ("  ", "empty")):
+    for text, reason in (
+        ("gestern", "past"),
+        ("1.3.2026", "past"),
+        ("Blumenkohl", "unparseable"),
+        ("31.2.", "unparseable"),
+        ("  ", "empty"),
+    ):
         with pytest.raises(AgreementError) as error:
             agreements.parse_due(text, env=ENV, now=NOW)
         assert error.value.reason == reason, text
@@ -295,8 +344,9 @@ async def test_past_and_nonsense_due_dates_are_refused_and_nothing_stored(
         for field, value in (("department", "99"), ("district", "77"), ("measure", "  ")):
             values = {"district": "10", "department": "66", "measure": "Bins", field: value}
             with pytest.raises(AgreementError) as error:
-                await agreements.create_agreement(session, ENV, due=at(3, 27, 0), now=NOW,
-                                                  created_by=manager, **values)
+                await agreements.create_agreement(
+                    session, ENV, due=at(3, 27, 0), now=NOW, created_by=manager, **values
+                )
             assert error.value.reason == field
     async with session_scope(db) as session:
         assert await session.scalar(select(func.count(Agreement.id))) == 0
@@ -312,8 +362,11 @@ async def _act(
         agreement = await session.get(Agreement, agreement_id)
         person = await people.get_person(session, telegram_id=who)
         assert agreement is not None and person is not None
-        actor = "rep" if action in ("report_done", "request_extension", "report_problem") \
+        actor = (
+            "rep"
+            if action in ("report_done", "request_extension", "report_problem")
             else "manager"
+        )
         function = getattr(agreements, action)
         if action == "escalate":
             await function(session, ENV, agreement, by=person, now=NOW, **kwargs)
@@ -333,8 +386,14 @@ async def test_an_approved_extension_moves_every_pending_nudge(db: SessionMaker)
     agreement_id = await _create(db)
     with pytest.raises(AgreementError, match="not_later"):
         await _act(db, agreement_id, "request_extension", REP, new_due=at(3, 20, 0), reason="x")
-    await _act(db, agreement_id, "request_extension", REP, new_due=at(4, 17, 0),
-               reason="The bins are delivered late.")
+    await _act(
+        db,
+        agreement_id,
+        "request_extension",
+        REP,
+        new_due=at(4, 17, 0),
+        reason="The bins are delivered late.",
+    )
     agreement = await _agreement(db, agreement_id)
     assert agreement.status == AgreementStatus.EXTENSION_REQUESTED
     request = (await _outbox(db, MANAGER))[-1]
@@ -348,8 +407,13 @@ async def test_an_approved_extension_moves_every_pending_nudge(db: SessionMaker)
     pending = await _pending_keys(db)
     assert all(k.startswith(f"agr:{agreement_id}:2026-04-17:") for k in pending)
     assert {k.split(":", 3)[3] for k in pending} == {
-        "agr_nudge:d7", "agr_nudge:d1", "agr_nudge:due", "agr_overdue:1",
-        "agr_escalate_manager:1", "agr_escalate_coordinators:1"}
+        "agr_nudge:d7",
+        "agr_nudge:d1",
+        "agr_nudge:due",
+        "agr_overdue:1",
+        "agr_escalate_manager:1",
+        "agr_escalate_coordinators:1",
+    }
     told = (await _outbox(db, REP))[-1]
     assert "17.04.2026" in told.payload["text"] or "17 Apr 2026" in told.payload["text"]
 
@@ -366,8 +430,11 @@ async def test_a_rejected_extension_keeps_the_date_and_its_nudges(db: SessionMak
     assert agreement.status == AgreementStatus.OPEN and agreement.due_at == at(3, 27, 0)
     assert await _pending_keys(db) == before
     told = (await _outbox(db, REP))[-1]
-    assert _data(told) == [f"ag:done:{agreement_id}", f"ag:more:{agreement_id}",
-                           f"ag:problem:{agreement_id}"]
+    assert _data(told) == [
+        f"ag:done:{agreement_id}",
+        f"ag:more:{agreement_id}",
+        f"ag:problem:{agreement_id}",
+    ]
     with pytest.raises(AgreementError, match="state"):  # a stale approve button
         await _act(db, agreement_id, "decide_extension", MANAGER, approve=True)
 
@@ -388,11 +455,15 @@ async def test_done_problem_reopen_confirm_and_the_lists(db: SessionMaker) -> No
     async with session_scope(db) as session:
         grouped = await agreements.agreements_for_manager(session, {"10"})
         assert {s: [a.id for a in rows] for s, rows in grouped.items()} == {
-            "done_reported": [first], "open": [second]}
+            "done_reported": [first],
+            "open": [second],
+        }
         rep = await people.get_person(session, telegram_id=REP)
         assert rep is not None
         assert [a.id for a in await agreements.open_agreements_for_rep(session, rep)] == [
-            first, second]
+            first,
+            second,
+        ]
     await _act(db, second, "escalate", MANAGER, level=2)
     async with session_scope(db) as session:
         assert [a.id for a in await agreements.escalated(session)] == [second]
@@ -404,8 +475,13 @@ async def test_done_problem_reopen_confirm_and_the_lists(db: SessionMaker) -> No
     assert agreement.status == AgreementStatus.DONE and agreement.confirmed_at == NOW
     assert not [k for k in await _pending_keys(db) if k.startswith(f"agr:{first}:")]
     async with session_scope(db) as session:
-        kinds = list(await session.scalars(select(AgreementEvent.kind).where(
-            AgreementEvent.agreement_id == first).order_by(AgreementEvent.id)))
+        kinds = list(
+            await session.scalars(
+                select(AgreementEvent.kind)
+                .where(AgreementEvent.agreement_id == first)
+                .order_by(AgreementEvent.id)
+            )
+        )
     assert kinds == ["created", "problem_reported", "reopened", "done_reported", "confirmed"]
 
 
@@ -423,6 +499,14 @@ async def test_change_due_by_the_manager_resets_the_escalation(db: SessionMaker)
     # and back to the first date: its cancelled slots are pending again
     await _act(db, agreement_id, "change_due", MANAGER, due=at(3, 27, 0))
     pending = await _pending_keys(db)
-    assert pending == [f"agr:{agreement_id}:2026-03-27:{slot}" for slot in (
-        "agr_nudge:d7", "agr_nudge:d1", "agr_nudge:due", "agr_overdue:1",
-        "agr_escalate_manager:1", "agr_escalate_coordinators:1")]
+    assert pending == [
+        f"agr:{agreement_id}:2026-03-27:{slot}"
+        for slot in (
+            "agr_nudge:d7",
+            "agr_nudge:d1",
+            "agr_nudge:due",
+            "agr_overdue:1",
+            "agr_escalate_manager:1",
+            "agr_escalate_coordinators:1",
+        )
+    ]

@@ -63,17 +63,29 @@ UNENTITLED = {
     "rep of the department, other district": REP_66_06,
 }
 SECRETS = {  # marker -> the only test user who may see it
-    "SECRET-CASE-A": RESIDENT_WITH_CASE, "SECRET-CASE-B": ACTOR, "SECRET-CASE-C": None,
-    "SECRET-RESOLVED": None, "SECRET-AGENDA": None, "SECRET-PLAN": None,
-    "SECRET-AGREEMENT-1": None, "SECRET-AGREEMENT-2": None, "SECRET-PROJECT": None,
+    "SECRET-CASE-A": RESIDENT_WITH_CASE,
+    "SECRET-CASE-B": ACTOR,
+    "SECRET-CASE-C": None,
+    "SECRET-RESOLVED": None,
+    "SECRET-AGENDA": None,
+    "SECRET-PLAN": None,
+    "SECRET-AGREEMENT-1": None,
+    "SECRET-AGREEMENT-2": None,
+    "SECRET-PROJECT": None,
 }
 # Buttons with which residents act on what is their own (consent, language, intake, feedback,
 # erasure): only these may change the sender's own cases.
 SELF_SERVICE = {"consent", "lang", "menu", "in", "fb", "priv"}
 BOOKKEEPING_TABLES = {"ptb_persistence", "processed_updates"}
 BOOKKEEPING_COLUMNS = {
-    "outbox": {"sent_at", "sent_message_id", "attempts", "failed_at", "last_error",
-               "next_attempt_at"},
+    "outbox": {
+        "sent_at",
+        "sent_message_id",
+        "attempts",
+        "failed_at",
+        "last_error",
+        "next_attempt_at",
+    },
 }
 EXAMPLES = 200
 # Errors these tests found outside the guard, as "file:function" frames of the traceback.
@@ -110,9 +122,11 @@ def record_errors(app: Application) -> list[str]:  # type: ignore[type-arg]
 
     async def record(update: object, context: Any) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
-        where = " < ".join(f"{f.f_code.co_filename.rsplit('/', 1)[-1]}:{f.f_code.co_name}"
-                           for f, _ in traceback.walk_tb(context.error.__traceback__)
-                           if "/bot/" in f.f_code.co_filename)
+        where = " < ".join(
+            f"{f.f_code.co_filename.rsplit('/', 1)[-1]}:{f.f_code.co_name}"
+            for f, _ in traceback.walk_tb(context.error.__traceback__)
+            if "/bot/" in f.f_code.co_filename
+        )
         errors.append(f"update {update_id}: {context.error!r} at {where}")
 
     app.add_error_handler(record)
@@ -121,8 +135,9 @@ def record_errors(app: Application) -> list[str]:  # type: ignore[type-arg]
 
 def unknown(errors: list[str]) -> list[str]:
     """The errors not explained by a known issue."""
-    return [e for e in errors if not any(known in e.rsplit(" at ", 1)[-1]
-                                         for known in KNOWN_ISSUES)]
+    return [
+        e for e in errors if not any(known in e.rsplit(" at ", 1)[-1] for known in KNOWN_ISSUES)
+    ]
 
 
 # --- the state ------------------------------------------------------------------------------
@@ -150,40 +165,46 @@ def changes(before: State, after: State) -> Iterable[tuple[str, tuple[Any, ...],
                 yield table, key, new.get(key) or old[key]
 
 
-def violations(before: State, after: State, *, telegram_id: int | set[int], prefix: str
-               ) -> list[str]:
+def violations(
+    before: State, after: State, *, telegram_id: int | set[int], prefix: str
+) -> list[str]:
     """Changes the sender was not entitled to: anything but their own person row (and saved
     replies and absences), and for the self-service buttons and commands their own cases
     (with their history, photos and messages)."""
     senders = telegram_id if isinstance(telegram_id, set) else {telegram_id}
     persons = [*before["persons"].values(), *after["persons"].values()]
     own_persons = {p["id"] for p in persons if p["telegram_id"] in senders}
-    own_cases = {c["id"] for c in [*before["cases"].values(), *after["cases"].values()]
-                 if c["resident_id"] in own_persons}
-    new_own_case = any(k not in before["cases"] for k in after["cases"]
-                       if after["cases"][k]["id"] in own_cases)
+    own_cases = {
+        c["id"]
+        for c in [*before["cases"].values(), *after["cases"].values()]
+        if c["resident_id"] in own_persons
+    }
+    new_own_case = any(
+        k not in before["cases"] for k in after["cases"] if after["cases"][k]["id"] in own_cases
+    )
     found = []
     for table, key, row in changes(before, after):
         if table == "persons" and row["id"] in own_persons:
             continue
         if table in ("saved_replies", "absences") and row["person_id"] in own_persons:
             continue  # a staff member's own templates and absences
-        if prefix in SELF_SERVICE and _owned(table, row, own_cases, own_persons, senders,
-                                              new_own_case):
+        if prefix in SELF_SERVICE and _owned(
+            table, row, own_cases, own_persons, senders, new_own_case
+        ):
             continue
         found.append(f"{table}{list(key)}")
     return sorted(found)
 
 
-def _owned(table: str, row: Row, cases: set[int], persons: set[int], senders: set[int],
-           new_case: bool) -> bool:
+def _owned(
+    table: str, row: Row, cases: set[int], persons: set[int], senders: set[int], new_case: bool
+) -> bool:
     if table == "cases":
         return row["id"] in cases
     if table in ("case_events", "case_photos", "case_messages", "reminders"):
         return row.get("case_id") in cases
     if table == "outbox":
-        return (row["case_id"] in cases or row["chat_id"] in senders
-                or row["person_id"] in persons)
+        return row["case_id"] in cases or row["chat_id"] in senders or row["person_id"] in persons
     return table == "reference_counters" and new_case
 
 
@@ -240,9 +261,12 @@ async def seed_world(env: BotEnv) -> World:
     sim = env.sim
     assert sim is not None and env.app is not None
     for telegram_id, role, district, department in (
-        (MANAGER_10, Role.MANAGER, "10", None), (COORDINATOR, Role.COORDINATOR, None, None),
-        (REP_66_10, Role.REP, "10", "66"), (MANAGER_06, Role.MANAGER, "06", None),
-        (DEPUTY_06, Role.DEPUTY, "06", None), (REP_32_10, Role.REP, "10", "32"),
+        (MANAGER_10, Role.MANAGER, "10", None),
+        (COORDINATOR, Role.COORDINATOR, None, None),
+        (REP_66_10, Role.REP, "10", "66"),
+        (MANAGER_06, Role.MANAGER, "06", None),
+        (DEPUTY_06, Role.DEPUTY, "06", None),
+        (REP_32_10, Role.REP, "10", "32"),
         (REP_66_06, Role.REP, "06", "66"),
     ):
         await bind_role(env, telegram_id, role, district=district, department=department)
@@ -255,12 +279,22 @@ async def seed_world(env: BotEnv) -> World:
             await user.send("/start")
     manager = users[MANAGER_10]
     case_ids = {
-        "A": await _case_id(env, await file_case(
-            users[RESIDENT_WITH_CASE], "SECRET-CASE-A: rubbish at the corner every weekend.")),
-        "B": await _case_id(env, await file_case(
-            users[ACTOR], "SECRET-CASE-B: our club needs a room.", club="SV Linden")),
-        "C": await _case_id(env, await file_case(
-            users[OTHER_RESIDENT], "SECRET-CASE-C: the street light is broken.")),
+        "A": await _case_id(
+            env,
+            await file_case(
+                users[RESIDENT_WITH_CASE], "SECRET-CASE-A: rubbish at the corner every weekend."
+            ),
+        ),
+        "B": await _case_id(
+            env,
+            await file_case(
+                users[ACTOR], "SECRET-CASE-B: our club needs a room.", club="SV Linden"
+            ),
+        ),
+        "C": await _case_id(
+            env,
+            await file_case(users[OTHER_RESIDENT], "SECRET-CASE-C: the street light is broken."),
+        ),
     }
     await manager.press_data(f"tr:kue:{case_ids['B']}")
     await manager.press_data(f"tr:kue:{case_ids['C']}")
@@ -271,28 +305,69 @@ async def seed_world(env: BotEnv) -> World:
         creator = await _person(session, MANAGER_10)
         rep = await _person(session, REP_66_10)
         scheduled = await conferences.schedule_conference(
-            session, services.env, district="10", starts_at=now + timedelta(days=14),
-            departments=["66"], created_by=creator, now=now)
+            session,
+            services.env,
+            district="10",
+            starts_at=now + timedelta(days=14),
+            departments=["66"],
+            created_by=creator,
+            now=now,
+        )
         await conferences.add_agenda_item(
-            session, conference_id=scheduled.conference.id, person=rep,
-            roles=await _roles(session, services, rep), text="SECRET-AGENDA", now=now)
-        past = Conference(district_number="10", kind="conference", status="planned",
-                          starts_at=now - timedelta(days=2), departments={"invited": ["66"]},
-                          created_by_id=creator.id, created_at=now - timedelta(days=30))
+            session,
+            conference_id=scheduled.conference.id,
+            person=rep,
+            roles=await _roles(session, services, rep),
+            text="SECRET-AGENDA",
+            now=now,
+        )
+        past = Conference(
+            district_number="10",
+            kind="conference",
+            status="planned",
+            starts_at=now - timedelta(days=2),
+            departments={"invited": ["66"]},
+            created_by_id=creator.id,
+            created_at=now - timedelta(days=30),
+        )
         session.add(past)
         plan = await action_plans.create_action_plan(
-            session, district="10", title="SECRET-PLAN", topic="public_space", now=now)
-        made = [await agreements.create_agreement(
-            session, services.env, district="10", department="66", measure=measure,
-            due=now + timedelta(days=30), now=now, created_by=creator, action_plan_id=plan.id,
-        ) for measure in ("SECRET-AGREEMENT-1", "SECRET-AGREEMENT-2")]
+            session, district="10", title="SECRET-PLAN", topic="public_space", now=now
+        )
+        made = [
+            await agreements.create_agreement(
+                session,
+                services.env,
+                district="10",
+                department="66",
+                measure=measure,
+                due=now + timedelta(days=30),
+                now=now,
+                created_by=creator,
+                action_plan_id=plan.id,
+            )
+            for measure in ("SECRET-AGREEMENT-1", "SECRET-AGREEMENT-2")
+        ]
         await agreements.report_done(session, services.env, made[1], rep=rep, text=None, now=now)
         await projects.create_project(
-            session, services.env, district="10", title="SECRET-PROJECT", topic="public_space",
-            partners=None, created_by=creator, now=now)
+            session,
+            services.env,
+            district="10",
+            title="SECRET-PROJECT",
+            topic="public_space",
+            partners=None,
+            created_by=creator,
+            now=now,
+        )
         await invitations.create_invitation(
-            session, reference=services.reference, role=Role.MANAGER, now=now, days=7,
-            districts=["11"], created_by=creator)
+            session,
+            reference=services.reference,
+            role=Role.MANAGER,
+            now=now,
+            days=7,
+            districts=["11"],
+            created_by=creator,
+        )
         await session.flush()
         past_id, agreement_ids = past.id, [a.id for a in made]
     await flush_outbox(env.app)  # type: ignore[arg-type]
@@ -304,17 +379,23 @@ async def seed_world(env: BotEnv) -> World:
     world = World(env, users, case_ids, past_id, agreement_ids)
     world.errors = record_errors(env.app)
     state = await snapshot(env)
-    world.real_ids = sorted({key[0] for rows in state.values() for key in rows
-                             if key and isinstance(key[0], int)})
-    world.seen_data = sorted({button["callback_data"] for chat in sim.api.sent.values()
-                              for message in chat for button in message.inline_buttons
-                              if "callback_data" in button})
+    world.real_ids = sorted(
+        {key[0] for rows in state.values() for key in rows if key and isinstance(key[0], int)}
+    )
+    world.seen_data = sorted(
+        {
+            button["callback_data"]
+            for chat in sim.api.sent.values()
+            for message in chat
+            for button in message.inline_buttons
+            if "callback_data" in button
+        }
+    )
     return world
 
 
 async def _roles(session: Any, services: Services, person: Person) -> Roles:
-    return await load_roles(session, person=person,
-                            admin_ids=services.settings.admin_telegram_ids)
+    return await load_roles(session, person=person, admin_ids=services.settings.admin_telegram_ids)
 
 
 # --- what to press --------------------------------------------------------------------------
@@ -324,8 +405,11 @@ def all_handlers(app: Application) -> Iterator[object]:  # type: ignore[type-arg
     def walk(handler: object) -> Iterator[object]:
         yield handler
         if isinstance(handler, ConversationHandler):
-            for inner in [*handler.entry_points, *handler.fallbacks,
-                          *(h for hs in handler.states.values() for h in hs)]:
+            for inner in [
+                *handler.entry_points,
+                *handler.fallbacks,
+                *(h for hs in handler.states.values() for h in hs),
+            ]:
                 yield from walk(inner)
 
     for handlers in app.handlers.values():
@@ -335,14 +419,20 @@ def all_handlers(app: Application) -> Iterator[object]:  # type: ignore[type-arg
 
 def callback_patterns(app: Application) -> list[str]:  # type: ignore[type-arg]
     """The regex of every CallbackQueryHandler."""
-    return sorted({h.pattern.pattern for h in all_handlers(app)
-                   if isinstance(h, CallbackQueryHandler) and isinstance(h.pattern, re.Pattern)})
+    return sorted(
+        {
+            h.pattern.pattern
+            for h in all_handlers(app)
+            if isinstance(h, CallbackQueryHandler) and isinstance(h.pattern, re.Pattern)
+        }
+    )
 
 
 def command_names(app: Application) -> list[str]:  # type: ignore[type-arg]
     """Every command of every CommandHandler."""
-    return sorted({c for h in all_handlers(app) if isinstance(h, CommandHandler)
-                   for c in h.commands})
+    return sorted(
+        {c for h in all_handlers(app) if isinstance(h, CommandHandler) for c in h.commands}
+    )
 
 
 def prefix_of(pattern_or_data: str) -> str:
@@ -364,29 +454,43 @@ def callback_data(world: World, patterns: list[str]) -> st.SearchStrategy[str]:
     ids = st.sampled_from([*world.real_ids, 0, 1, 2, 999_999_999_999]).map(str)
     prefixes = sorted({prefix_of(p) for p in patterns} - {""})
     env = world.env.services.reference
-    args = st.sampled_from(sorted(
-        {d.number for d in env.districts} | {d.number for d in env.departments}
-        | {r.key for r in env.referrals} | {t.code for t in env.topics}
-        | {"yes", "no", "-", "new", "send"}))
+    args = st.sampled_from(
+        sorted(
+            {d.number for d in env.districts}
+            | {d.number for d in env.departments}
+            | {r.key for r in env.referrals}
+            | {t.code for t in env.topics}
+            | {"yes", "no", "-", "new", "send"}
+        )
+    )
 
     def with_real_ids(text: str) -> st.SearchStrategy[str]:
         runs = re.findall(r"\d+", text)
         if not runs:
             return st.just(text)
         return st.lists(ids, min_size=len(runs), max_size=len(runs)).map(
-            lambda chosen: _replace_numbers(text, chosen))
+            lambda chosen: _replace_numbers(text, chosen)
+        )
 
     shaped = st.sampled_from(patterns).flatmap(lambda p: st.from_regex(p, fullmatch=True))
     synthetic = st.builds(
         lambda prefix, verb, ident, arg: ":".join(x for x in (prefix, verb, ident, arg) if x),
-        st.sampled_from(prefixes), st.sampled_from(vocabulary()), ids, st.none() | args)
+        st.sampled_from(prefixes),
+        st.sampled_from(vocabulary()),
+        ids,
+        st.none() | args,
+    )
     garbage = st.one_of(
         st.text(max_size=80),
         st.builds(lambda p, t: f"{p}:{t}", st.sampled_from(prefixes), st.text(max_size=40)),
     )
     seen = st.sampled_from(world.seen_data)
     return st.one_of(
-        seen, seen.flatmap(with_real_ids), shaped.flatmap(with_real_ids), shaped, synthetic,
+        seen,
+        seen.flatmap(with_real_ids),
+        shaped.flatmap(with_real_ids),
+        shaped,
+        synthetic,
         garbage,
     )
 
@@ -416,8 +520,9 @@ def forbidden_secrets(telegram_id: int) -> list[str]:
 async def press_and_check(world: World, telegram_id: int, data: str) -> None:
     before = await snapshot(world.env)
     answer = await world.users[telegram_id].press_data(data)
-    await _check(world, telegram_id, data, before, prefix_of(data),
-                 (answer.text or "") if answer else "")
+    await _check(
+        world, telegram_id, data, before, prefix_of(data), (answer.text or "") if answer else ""
+    )
 
 
 async def send_and_check(world: World, telegram_id: int, text: str) -> None:
@@ -427,8 +532,9 @@ async def send_and_check(world: World, telegram_id: int, text: str) -> None:
     await _check(world, telegram_id, text, before, "in", "")
 
 
-async def _check(world: World, telegram_id: int, sent: str, before: State, prefix: str,
-                 answer: str) -> None:
+async def _check(
+    world: World, telegram_id: int, sent: str, before: State, prefix: str, answer: str
+) -> None:
     bad = violations(before, await snapshot(world.env), telegram_id=telegram_id, prefix=prefix)
     assert not bad, f"user {telegram_id} changed {bad} with {sent!r}"
     assert not unknown(world.errors), f"{sent!r} from {telegram_id}: {world.errors[-1]}"
@@ -453,16 +559,19 @@ async def test_every_callback_prefix_is_discovered(world: World) -> None:
     assert {"tr", "cf", "ag"} & seen
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
-async def test_unentitled_users_change_and_see_nothing(world: World, data: st.DataObject
-                                                        ) -> None:
+async def test_unentitled_users_change_and_see_nothing(world: World, data: st.DataObject) -> None:
     assert world.env.app is not None
     patterns = callback_patterns(world.env.app)
     who = data.draw(st.sampled_from(sorted(UNENTITLED)), label="user")
-    presses = data.draw(st.lists(callback_data(world, patterns), min_size=1, max_size=3),
-                        label="callback data")
+    presses = data.draw(
+        st.lists(callback_data(world, patterns), min_size=1, max_size=3), label="callback data"
+    )
     for pressed in presses:
         await press_and_check(world, UNENTITLED[who], pressed)
 
@@ -471,19 +580,44 @@ def commands(world: World) -> st.SearchStrategy[str]:
     """Every command the application knows, with arguments that would mean something."""
     assert world.env.app is not None
     reference = world.env.services.reference
-    words = st.sampled_from(sorted(
-        {"manager", "deputy", "rep", "coordinator", "admin", "bis Freitag", "morgen", "hallo",
-         "Linden-Limmer", "Kirchrode-Bemerode-Wülferode", "10-2026-0001", "10-2026-0002",
-         "10-2026-0003", "inv-AAAA", "x" * 70, "\u202e"}
-        | {d.number for d in reference.districts} | {"66", "32"}
-        | {str(i) for i in world.real_ids}))
+    words = st.sampled_from(
+        sorted(
+            {
+                "manager",
+                "deputy",
+                "rep",
+                "coordinator",
+                "admin",
+                "bis Freitag",
+                "morgen",
+                "hallo",
+                "Linden-Limmer",
+                "Kirchrode-Bemerode-Wülferode",
+                "10-2026-0001",
+                "10-2026-0002",
+                "10-2026-0003",
+                "inv-AAAA",
+                "x" * 70,
+                "\u202e",
+            }
+            | {d.number for d in reference.districts}
+            | {"66", "32"}
+            | {str(i) for i in world.real_ids}
+        )
+    )
     return st.builds(
         lambda name, args: " ".join(["/" + name, *args]),
-        st.sampled_from(command_names(world.env.app)), st.lists(words, max_size=3))
+        st.sampled_from(command_names(world.env.app)),
+        st.lists(words, max_size=3),
+    )
 
 
-@settings(max_examples=EXAMPLES // 2, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES // 2,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 async def test_unentitled_users_commands_change_and_show_nothing(
     world: World, data: st.DataObject
@@ -504,13 +638,15 @@ async def test_every_pattern_refuses_every_real_id_for_every_unentitled_user(
 
 async def test_entitled_users_do_change_the_state(world: World) -> None:
     """The same snapshot sees legitimate work, so the property above can fail."""
+
     async def pressed(telegram_id: int, data: str) -> list[str]:
         before = await snapshot(world.env)
         await world.users[telegram_id].press_data(data)
         changed = [f"{t}{list(k)}" for t, k, _ in changes(before, await snapshot(world.env))]
         # what the unentitled check would say had someone else pressed it
-        assert violations(before, await snapshot(world.env), telegram_id=RESIDENT,
-                          prefix=prefix_of(data)) == sorted(changed)
+        assert violations(
+            before, await snapshot(world.env), telegram_id=RESIDENT, prefix=prefix_of(data)
+        ) == sorted(changed)
         return changed
 
     case_a = world.case_ids["A"]
@@ -525,7 +661,8 @@ async def test_entitled_users_do_change_the_state(world: World) -> None:
 async def _plan_id(world: World) -> int:
     async with session_scope(world.env.services.session_maker) as session:
         found = await session.scalar(
-            select(ActionPlan.id).where(ActionPlan.title == "SECRET-PLAN"))
+            select(ActionPlan.id).where(ActionPlan.title == "SECRET-PLAN")
+        )
     assert found is not None
     return found
 
@@ -544,8 +681,9 @@ async def test_a_forged_action_plan_of_another_district_is_not_attached(world: W
     await manager.press_data(f"agf:plan:{foreign_plan}")
     await manager.press_data("agf:save")
     async with session_scope(world.env.services.session_maker) as session:
-        rows = list(await session.scalars(select(Agreement).where(
-            Agreement.district_number == "06")))
+        rows = list(
+            await session.scalars(select(Agreement).where(Agreement.district_number == "06"))
+        )
     assert len(rows) <= 1
     assert all(row.action_plan_id != foreign_plan for row in rows)
 

@@ -41,8 +41,11 @@ async def _staff(env: BotEnv) -> tuple[SimUser, SimUser, SimUser]:
     await _english(env)
     sim = env.sim
     assert sim is not None
-    return (sim.user(MANAGER, language_code="en"), sim.user(REP66, language_code="en"),
-            sim.user(REP32, language_code="en"))
+    return (
+        sim.user(MANAGER, language_code="en"),
+        sim.user(REP66, language_code="en"),
+        sim.user(REP32, language_code="en"),
+    )
 
 
 async def _schedule(manager: SimUser, when: str = "15.4. um 10 Uhr") -> None:
@@ -60,7 +63,8 @@ async def _conferences(env: BotEnv) -> list[Conference]:
 async def _invites(env: BotEnv) -> dict[str, ConferenceInvite]:
     async with session_scope(env.services.session_maker) as session:
         rows = await session.scalars(
-            select(ConferenceInvite).where(ConferenceInvite.person_id.is_not(None)))
+            select(ConferenceInvite).where(ConferenceInvite.person_id.is_not(None))
+        )
         return {i.department_number: i for i in rows}
 
 
@@ -105,14 +109,19 @@ async def test_schedule_with_german_time_invites_the_reps(env: BotEnv) -> None:
         keys = set(await session.scalars(select(Reminder.key)))
     assert len(invites) == len(defaults) - 1
     assert sorted(i.department_number for i in invites if i.person_id) == ["32", "66"]
-    assert keys == {f"conf:{conference.id}:{STARTS.isoformat()}:d7",
-                    f"conf:{conference.id}:{STARTS.isoformat()}:d1"}
+    assert keys == {
+        f"conf:{conference.id}:{STARTS.isoformat()}:d7",
+        f"conf:{conference.id}:{STARTS.isoformat()}:d1",
+    }
 
     invite = (await _invites(env))["66"]
     invitation = rep66.last
     assert "Invitation: District conference Linden-Limmer" in invitation.plain_text
     assert [b["callback_data"] for b in invitation.inline_buttons] == [
-        f"cf:yes:{invite.id}", f"cf:no:{invite.id}", f"cf:agenda:{conference.id}"]
+        f"cf:yes:{invite.id}",
+        f"cf:no:{invite.id}",
+        f"cf:agenda:{conference.id}",
+    ]
     assert "Department 32" in rep32.last.plain_text
 
 
@@ -137,7 +146,8 @@ async def test_answers_and_agenda_reach_the_managers_overview(env: BotEnv) -> No
     assert "1. Parking at Lindener Marktplatz (Department 66)" in overview
     [conference] = await _conferences(env)  # nothing to record before the meeting
     assert [b["callback_data"] for b in manager.last.inline_buttons] == [
-        f"cf:agenda:{conference.id}"]
+        f"cf:agenda:{conference.id}"
+    ]
     await manager.press("Add agenda topic")
     await manager.send("Report on the youth centre")
     await manager.send("/konferenzen")

@@ -46,8 +46,13 @@ def crash_config() -> CrashConfig:
     # On PostgreSQL the outbox claims a batch before sending it; what a killed process had
     # claimed is sent only when the claim runs out, so the final drain must outlast a claim.
     drain = outbox.CLAIM_SECONDS + 30 if pg.enabled() else 60.0
-    return CrashConfig(conversations=conversations, kills=kills, seed=seed,
-                       concurrency=concurrency, drain_timeout=drain)
+    return CrashConfig(
+        conversations=conversations,
+        kills=kills,
+        seed=seed,
+        concurrency=concurrency,
+        drain_timeout=drain,
+    )
 
 
 @pytest.mark.crash
@@ -56,10 +61,17 @@ async def test_nothing_confirmed_is_lost_or_doubled_when_the_bot_is_killed(
 ) -> None:
     config = crash_config()
     # SQLite; in the suite's PostgreSQL pass (TEST_DATABASE_URL) a fresh PostgreSQL database.
-    database_url = (pg.database_url(tmp_path) if pg.enabled()
-                    else f"sqlite+aiosqlite:///{tmp_path / 'crash.sqlite3'}")
-    settings = Settings(_env_file=None, database_url=database_url,  # type: ignore[call-arg]
-                        admin_telegram_ids=list(ADMIN_IDS), telegram_bot_token=None)
+    database_url = (
+        pg.database_url(tmp_path)
+        if pg.enabled()
+        else f"sqlite+aiosqlite:///{tmp_path / 'crash.sqlite3'}"
+    )
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,  # type: ignore[call-arg]
+        admin_telegram_ids=list(ADMIN_IDS),
+        telegram_bot_token=None,
+    )
     engine, maker = await open_storage(settings)  # the schema, before the bot's first start
     reference = load_reference_data(None)
     staff = await bind_staff(maker, reference)
@@ -68,8 +80,9 @@ async def test_nothing_confirmed_is_lost_or_doubled_when_the_bot_is_killed(
             bot = BotProcess(server, bot_environment(server.url, database_url), tmp_path)
             driver = CrashDriver(config, server, bot, maker, reference, staff)
             try:
-                async with asyncio.timeout(120 + config.conversations * 3
-                                           + 2 * config.drain_timeout):
+                async with asyncio.timeout(
+                    120 + config.conversations * 3 + 2 * config.drain_timeout
+                ):
                     await driver.run()
             except TimeoutError:
                 with capsys.disabled():
@@ -121,8 +134,9 @@ async def test_http_stand_in_speaks_the_bot_api_over_http() -> None:
             assert bytes(await file.download_as_bytearray()) == b"\xff\xd8 jpeg \xff\xd9"
 
             user = {"id": 1001, "is_bot": False, "first_name": "Erika"}
-            answer = await client.post("/_control/push",
-                                       json={"message": {"from": user, "text": "/start"}})
+            answer = await client.post(
+                "/_control/push", json={"message": {"from": user, "text": "/start"}}
+            )
             first = answer.json()["result"]["update_id"]
             server.push({"message": {"from": user, "text": "hello"}})
             updates = await bot.get_updates(timeout=5)

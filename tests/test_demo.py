@@ -117,8 +117,14 @@ def test_python_m_bot_demo_runs_without_a_token(tmp_path: Path, via: str) -> Non
     env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "NO_COLOR")}
     env["PYTHONPATH"] = str(ROOT)
     result = subprocess.run(
-        command, cwd=tmp_path, env=env, input=lines if via == "stdin" else "",
-        capture_output=True, text=True, timeout=120, check=False,
+        command,
+        cwd=tmp_path,
+        env=env,
+        input=lines if via == "stdin" else "",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Bezirksbot – Offline-Demo" in result.stdout

@@ -30,15 +30,25 @@ def berlin(year: int, month: int, day: int, hour: int = 8, minute: int = 0) -> d
 
 
 async def make_case(
-    env: BotEnv, *, at: datetime, district: str = "10", quarter: str | None = "Linden-Süd",
-    actor_kind: str | None = None, status: str = "new",
+    env: BotEnv,
+    *,
+    at: datetime,
+    district: str = "10",
+    quarter: str | None = "Linden-Süd",
+    actor_kind: str | None = None,
+    status: str = "new",
 ) -> Case:
     async with session_scope(env.services.session_maker) as session:
         resident = await people.get_or_create_person(
             session, telegram_id=RESIDENT_ID, first_name="Erika", language="en", now=at
         )
-        draft = Draft(district_number=district, quarter=quarter, topic="public_space",
-                      description="Rubbish on the square.", actor_kind=actor_kind)
+        draft = Draft(
+            district_number=district,
+            quarter=quarter,
+            topic="public_space",
+            description="Rubbish on the square.",
+            actor_kind=actor_kind,
+        )
         case = await cases.submit_case(
             session, draft=draft, resident=resident, language="en", now=at, tz=TZ
         )
@@ -87,7 +97,10 @@ async def test_open_cases_council_first_then_oldest_and_paged(env: BotEnv) -> No
         city_wide, city_total = await desk.open_cases(session, roles=admin, page=0)
     assert total == 4
     assert [c.reference for c in first + second] == [
-        council.reference, club.reference, old.reference, newer.reference
+        council.reference,
+        club.reference,
+        old.reference,
+        newer.reference,
     ]
     assert (everything, all_total) == ([], 0)  # nobody without a district sees anything
     assert city_total == 5 and other.reference in [c.reference for c in city_wide]
@@ -122,8 +135,15 @@ async def test_history_shows_every_step_with_actor_and_time(env: BotEnv) -> None
         manager = await people.get_person(session, telegram_id=MANAGER)
         assert case is not None
         env.clock.advance(hours=2)
-        await cases.add_event(session, case, "note", now=env.clock.now(), actor=manager,
-                              actor_role="manager", text="Called FB 67 <about> it.")
+        await cases.add_event(
+            session,
+            case,
+            "note",
+            now=env.clock.now(),
+            actor=manager,
+            actor_role="manager",
+            text="Called FB 67 <about> it.",
+        )
     await anna.send(f"/fall {reference}")
     history = anna.last.plain_text
     assert "11.03.2026 10:00 · resident · submitted" in history
@@ -167,22 +187,32 @@ async def test_templates_are_saved_and_expanded(env: BotEnv) -> None:
     async with session_scope(env.services.session_maker) as session:
         anna = await people.get_person(session, telegram_id=MANAGER)
         assert anna is not None
-        await desk.save_reply(session, person=anna, name="Danke",
-                              text="Thanks for {reference} in {quarter}. {name} {unknown} {")
-        await desk.save_reply(session, person=anna, name="danke",
-                              text="Thank you for {reference} in {quarter} ({district}). {name}, "
-                                   "{unknown} {")
+        await desk.save_reply(
+            session,
+            person=anna,
+            name="Danke",
+            text="Thanks for {reference} in {quarter}. {name} {unknown} {",
+        )
+        await desk.save_reply(
+            session,
+            person=anna,
+            name="danke",
+            text="Thank you for {reference} in {quarter} ({district}). {name}, {unknown} {",
+        )
         with pytest.raises(desk.InvalidTemplate):
             await desk.save_reply(session, person=anna, name="no spaces", text="x")
         with pytest.raises(desk.InvalidTemplate):
             await desk.save_reply(session, person=anna, name="x" * 33, text="x")
         values = {"reference": "10-2026-0001", "quarter": "Limmer", "district": "Linden-Limmer"}
-        expanded = await desk.expand_reply(session, person=anna, text="#danke We will call.",
-                                           placeholders=values)
-        plain = await desk.expand_reply(session, person=anna, text="No template {here}",
-                                        placeholders=values)
-        escaped = await desk.expand_reply(session, person=anna, text="##3 on the list",
-                                          placeholders=values)
+        expanded = await desk.expand_reply(
+            session, person=anna, text="#danke We will call.", placeholders=values
+        )
+        plain = await desk.expand_reply(
+            session, person=anna, text="No template {here}", placeholders=values
+        )
+        escaped = await desk.expand_reply(
+            session, person=anna, text="##3 on the list", placeholders=values
+        )
         with pytest.raises(desk.UnknownTemplate):
             await desk.expand_reply(session, person=anna, text="#nope", placeholders=values)
         assert [r.name for r in await desk.list_replies(session, person=anna)] == ["danke"]

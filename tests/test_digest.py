@@ -34,15 +34,33 @@ def berlin(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
 async def add_case(env: BotEnv, ref: str, created: datetime, *, district: str = "10",
                    status: str = "new", **values: Any) -> None:  # fmt: skip
     async with session_scope(env.services.session_maker) as session:
-        session.add(Case(reference=ref, district_number=district, topic="public_space",
-                         status=status, created_at=created, updated_at=created, **values))
+        session.add(
+            Case(
+                reference=ref,
+                district_number=district,
+                topic="public_space",
+                status=status,
+                created_at=created,
+                updated_at=created,
+                **values,
+            )
+        )
 
 
 async def add_agreement(env: BotEnv, created: datetime, due: datetime, status: str,
                         measure: str = "Bänke reparieren") -> None:  # fmt: skip
     async with session_scope(env.services.session_maker) as session:
-        session.add(Agreement(district_number="10", department_number="61", measure=measure,
-                              due_at=due, status=status, created_at=created, updated_at=created))
+        session.add(
+            Agreement(
+                district_number="10",
+                department_number="61",
+                measure=measure,
+                due_at=due,
+                status=status,
+                created_at=created,
+                updated_at=created,
+            )
+        )
 
 
 async def setup(env: BotEnv) -> None:
@@ -52,8 +70,14 @@ async def setup(env: BotEnv) -> None:
         await bind_role(env, telegram_id, role, district=district)
     await add_case(env, "10-2026-0001", berlin(3, 10))  # new, untriaged since Tuesday: overdue
     await add_case(env, "10-2026-0002", berlin(3, 12))  # new, not yet overdue
-    await add_case(env, "10-2026-0003", berlin(2, 1), status="in_progress", mode="kuemmerer",
-                   next_step_due=berlin(3, 13))  # next step missed: overdue
+    await add_case(
+        env,
+        "10-2026-0003",
+        berlin(2, 1),
+        status="in_progress",
+        mode="kuemmerer",
+        next_step_due=berlin(3, 13),
+    )  # next step missed: overdue
     await add_case(env, "10-2026-0004", berlin(3, 16, 6))  # this morning: next week's "new"
     await add_case(env, "10-2026-0005", berlin(3, 11), status="resolved")  # new, not open
     await add_case(env, "06-2026-0001", berlin(3, 11), district="06")

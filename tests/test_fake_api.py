@@ -35,8 +35,10 @@ from bot.update_processor import ChatOrderedUpdateProcessor
 
 Context = ContextTypes.DEFAULT_TYPE
 KEYBOARD = InlineKeyboardMarkup(
-    [[InlineKeyboardButton("Ja", callback_data="vote:yes")],
-     [InlineKeyboardButton("Nein, danke", callback_data="vote:no")]]
+    [
+        [InlineKeyboardButton("Ja", callback_data="vote:yes")],
+        [InlineKeyboardButton("Nein, danke", callback_data="vote:no")],
+    ]
 )
 
 
@@ -91,8 +93,14 @@ def app(api: FakeBotAPI, log: list[Any]) -> Application:
     async def text(update: Update, context: Context) -> None:
         message = update.message
         quoted = message.reply_to_message
-        log.append(("text", message.text, quoted.text if quoted else None,
-                    quoted.from_user.is_bot if quoted else None))
+        log.append(
+            (
+                "text",
+                message.text,
+                quoted.text if quoted else None,
+                quoted.from_user.is_bot if quoted else None,
+            )
+        )
         try:
             await message.reply_text(f"Du schreibst: {message.text}")
         except (Forbidden, RetryAfter, TimedOut) as exc:
@@ -203,8 +211,9 @@ async def test_reply_to_bot_message_quotes_it(app: Application, api: FakeBotAPI,
     assert api.user_messages[(1001, 3)]["reply_to_message"]["message_id"] == question.message_id
 
 
-async def test_reply_keyboard_buttons_are_sent_as_text(app: Application, api: FakeBotAPI,
-                                                       log: list[Any]):
+async def test_reply_keyboard_buttons_are_sent_as_text(
+    app: Application, api: FakeBotAPI, log: list[Any]
+):
     async with running(app):
         erika = Simulator(app, api).user(1001)
         await erika.send("/menu")
@@ -215,8 +224,9 @@ async def test_reply_keyboard_buttons_are_sent_as_text(app: Application, api: Fa
     assert log == [("text", "Hilfe", None, None)]
 
 
-async def test_uploads_downloads_albums_and_locations(app: Application, api: FakeBotAPI,
-                                                      log: list[Any]):
+async def test_uploads_downloads_albums_and_locations(
+    app: Application, api: FakeBotAPI, log: list[Any]
+):
     async with running(app):
         erika = Simulator(app, api).user(1001)
         replies = await erika.send_photo(caption="Müll am Maschsee", content=b"\xff\xd8photo")
@@ -275,7 +285,8 @@ async def test_other_methods(api: FakeBotAPI):
     async with running(app):
         await bot.set_my_commands([("start", "Beginnen"), ("hilfe", "Hilfe")], language_code="de")
         assert [c.command for c in await bot.get_my_commands(language_code="de")] == [
-            "start", "hilfe"
+            "start",
+            "hilfe",
         ]
         assert api.commands_for("de") == ["start", "hilfe"]
         await bot.delete_my_commands(language_code="de")
@@ -337,8 +348,7 @@ async def test_group_and_direct_delivery(app: Application, api: FakeBotAPI, log:
     assert api.chats[-100123]["type"] == "group" and erika.messages == []
 
 
-async def test_polling_delivers_pushed_updates(app: Application, api: FakeBotAPI,
-                                               log: list[Any]):
+async def test_polling_delivers_pushed_updates(app: Application, api: FakeBotAPI, log: list[Any]):
     sim = Simulator(app, api)
     erika = sim.user(1001)
     api.push_update({"update_id": 1, "message": erika.build_message(erika.user, text="Moin")})

@@ -279,8 +279,18 @@ def test_period_bounds_are_local_midnights_in_utc() -> None:
     assert parse_period("2026-03", now=now, tz=TZ).label("de") == "März 2026"
 
 
-@pytest.mark.parametrize("text", ["", "2026-13", "2026-Q5", "nächstes Quartal",
-                                  "31.2.2026 - 1.3.2026", "1.4.2026 - 1.3.2026", "Kürbis"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "2026-13",
+        "2026-Q5",
+        "nächstes Quartal",
+        "31.2.2026 - 1.3.2026",
+        "1.4.2026 - 1.3.2026",
+        "Kürbis",
+    ],
+)
 def test_unknown_periods(text: str) -> None:
     with pytest.raises(PeriodError):
         parse_period(text, now=datetime(2026, 3, 11, 9, tzinfo=UTC), tz=TZ)

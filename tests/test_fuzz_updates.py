@@ -54,32 +54,106 @@ GROUPS = (-4_000_001, -4_000_002, -1_000_000_000_001)
 CHANNELS = (-1_000_000_000_777,)
 
 ODD = [
-    "\u200f", "\u200e", "\u202e", "\u2066", "\u2069", "\u200b", "\u200d", "\ufeff", "\u00ad",
-    "\u0301\u0301\u0301", "Z\u0364\u0351\u0313\u0308", "🏳️‍🌈", "👨‍👩‍👧‍👦", "\U0001f600",
-    "\U0010ffff", "\uffff", "\x00", "\x1b[31m", "\r\n", "\t", "ß", "İ", "ﷺ", "𝕳𝖆𝖓𝖓𝖔𝖛𝖊𝖗",
-    "\ud83d", "\udc00",  # lone surrogates: valid JSON escapes, never valid UTF-8
-    "<b>", "</i>", "&amp;", "<a href='x'>", "{reference}", "{0}", "%s", "%(x)s", "\\",
-    "' OR 1=1 --", "'; DROP TABLE cases; --", "../../etc/passwd", "@everyone",
+    "\u200f",
+    "\u200e",
+    "\u202e",
+    "\u2066",
+    "\u2069",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\u00ad",
+    "\u0301\u0301\u0301",
+    "Z\u0364\u0351\u0313\u0308",
+    "🏳️‍🌈",
+    "👨‍👩‍👧‍👦",
+    "\U0001f600",
+    "\U0010ffff",
+    "\uffff",
+    "\x00",
+    "\x1b[31m",
+    "\r\n",
+    "\t",
+    "ß",
+    "İ",
+    "ﷺ",
+    "𝕳𝖆𝖓𝖓𝖔𝖛𝖊𝖗",
+    "\ud83d",
+    "\udc00",  # lone surrogates: valid JSON escapes, never valid UTF-8
+    "<b>",
+    "</i>",
+    "&amp;",
+    "<a href='x'>",
+    "{reference}",
+    "{0}",
+    "%s",
+    "%(x)s",
+    "\\",
+    "' OR 1=1 --",
+    "'; DROP TABLE cases; --",
+    "../../etc/passwd",
+    "@everyone",
 ]
 WORDS = [
-    "linden sued", "Bult", "30449", "Limmerstraße 1", "Atlantis", "Mitte", "Yes", "No", "Send",
-    "Skip", "heute", "bis Freitag", "15.4. um 10 Uhr", "in zwei Wochen", "10-2026-0001",
-    "+49 511 1234567", "erika@example.org", "📝 New concern", "📋 My concerns", "❓ Help",
-    "🌐 Language", "Hilfe", "Feuer! Notfall", "", " ", "0", "-1", "99999999999999999999",
+    "linden sued",
+    "Bult",
+    "30449",
+    "Limmerstraße 1",
+    "Atlantis",
+    "Mitte",
+    "Yes",
+    "No",
+    "Send",
+    "Skip",
+    "heute",
+    "bis Freitag",
+    "15.4. um 10 Uhr",
+    "in zwei Wochen",
+    "10-2026-0001",
+    "+49 511 1234567",
+    "erika@example.org",
+    "📝 New concern",
+    "📋 My concerns",
+    "❓ Help",
+    "🌐 Language",
+    "Hilfe",
+    "Feuer! Notfall",
+    "",
+    " ",
+    "0",
+    "-1",
+    "99999999999999999999",
 ]
 
 # Arguments that make a command do something when its sender may use it.
 PLAUSIBLE = [
-    "manager", "deputy", "rep", "coordinator", "admin", "10", "06", "66", "32", "1", "2", "3",
-    "Linden-Limmer", "10-2026-0001", "10-2026-0002", "10-2026-0003", "bis Freitag", "Hallo",
+    "manager",
+    "deputy",
+    "rep",
+    "coordinator",
+    "admin",
+    "10",
+    "06",
+    "66",
+    "32",
+    "1",
+    "2",
+    "3",
+    "Linden-Limmer",
+    "10-2026-0001",
+    "10-2026-0002",
+    "10-2026-0003",
+    "bis Freitag",
+    "Hallo",
 ]
 
 
 class Fuzzer:
     """Random updates as raw JSON, the way Telegram (or a broken client) might send them."""
 
-    def __init__(self, rng: random.Random, world: World, commands: list[str],
-                 callback_words: list[str]) -> None:
+    def __init__(
+        self, rng: random.Random, world: World, commands: list[str], callback_words: list[str]
+    ) -> None:
         self.rng, self.world = rng, world
         self.commands, self.callback_words = commands, callback_words
         self.sim = world.sim
@@ -104,21 +178,34 @@ class Fuzzer:
     def command(self) -> str:
         r = self.rng
         name = r.choice([*self.commands, "frobnicate", "start@BezirksbotTestBot", "START", ""])
-        args = [r.choice(PLAUSIBLE if r.random() < 0.6 else ODD + WORDS)
-                for _ in range(r.randint(0, 3))]
+        args = [
+            r.choice(PLAUSIBLE if r.random() < 0.6 else ODD + WORDS)
+            for _ in range(r.randint(0, 3))
+        ]
         if name == "start" and r.random() < 0.6:
-            args = [r.choice([
-                invitations.payload_for("A" * r.randint(1, 60)),
-                "inv-" + "".join(r.choice("abcXYZ-_019") for _ in range(r.randint(0, 70))),
-                "inv-", "inv", "x" * 64, "\u202e", "case-1",
-            ])]
+            args = [
+                r.choice(
+                    [
+                        invitations.payload_for("A" * r.randint(1, 60)),
+                        "inv-" + "".join(r.choice("abcXYZ-_019") for _ in range(r.randint(0, 70))),
+                        "inv-",
+                        "inv",
+                        "x" * 64,
+                        "\u202e",
+                        "case-1",
+                    ]
+                )
+            ]
         return "/" + name + ("" if not args else " " + " ".join(args))
 
     def user(self, user_id: int | None = None) -> JSONDict:
         r = self.rng
         user_id = user_id or self.user_id()
-        user: JSONDict = {"id": user_id, "is_bot": False,
-                          "first_name": r.choice(["Erika", "", "\u202eakirE", "🦊", "x" * 300])}
+        user: JSONDict = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": r.choice(["Erika", "", "\u202eakirE", "🦊", "x" * 300]),
+        }
         if r.random() < 0.7:
             user["language_code"] = r.choice(["de", "en", "tr", "ar", "de-AT", "", "xx-YY"])
         if r.random() < 0.2:
@@ -136,16 +223,25 @@ class Fuzzer:
             return {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         if roll < 0.95:
             chat_id = r.choice(GROUPS)
-            return {"id": chat_id, "type": "supergroup" if chat_id < -10**12 else "group",
-                    "title": "Nachbarn"}
+            return {
+                "id": chat_id,
+                "type": "supergroup" if chat_id < -(10**12) else "group",
+                "title": "Nachbarn",
+            }
         return {"id": r.choice(CHANNELS), "type": "channel", "title": "Kanal"}
 
     def photo_sizes(self) -> list[JSONDict]:
         r = self.rng
-        return [{"file_id": f"fuzz-photo-{r.randint(1, 10**6)}", "file_unique_id": "u",
-                 "width": r.choice([1, 90, 1280, 10**5]), "height": r.choice([1, 68, 960]),
-                 "file_size": r.choice([None, 0, 1000, 10 * 1024 * 1024 + 1, 2**40])}
-                for _ in range(r.randint(1, 4))]
+        return [
+            {
+                "file_id": f"fuzz-photo-{r.randint(1, 10**6)}",
+                "file_unique_id": "u",
+                "width": r.choice([1, 90, 1280, 10**5]),
+                "height": r.choice([1, 68, 960]),
+                "file_size": r.choice([None, 0, 1000, 10 * 1024 * 1024 + 1, 2**40]),
+            }
+            for _ in range(r.randint(1, 4))
+        ]
 
     def content(self) -> JSONDict:
         r = self.rng
@@ -155,8 +251,13 @@ class Fuzzer:
             content: JSONDict = {"text": text}
             if text.startswith("/") and r.random() < 0.9:
                 length = len(text.split(" ")[0].encode("utf-16-le")) // 2
-                content["entities"] = [{"type": "bot_command", "offset": 0,
-                                        "length": r.choice([length, length, 1, 0, 500])}]
+                content["entities"] = [
+                    {
+                        "type": "bot_command",
+                        "offset": 0,
+                        "length": r.choice([length, length, 1, 0, 500]),
+                    }
+                ]
             return content
         if kind < 0.7:
             content = {"photo": self.photo_sizes()}
@@ -164,31 +265,55 @@ class Fuzzer:
                 content["caption"] = self.text()[:1024]
             return content
         if kind < 0.77:
-            return {"document": {"file_id": "fuzz-doc", "file_unique_id": "d",
-                                 "file_name": r.choice(["a.pdf", "../../x", "\u202eexe.pdf"]),
-                                 "mime_type": r.choice(["application/pdf", "image/jpeg", "x/y"]),
-                                 "file_size": r.choice([None, 10, 50 * 1024 * 1024])}}
+            return {
+                "document": {
+                    "file_id": "fuzz-doc",
+                    "file_unique_id": "d",
+                    "file_name": r.choice(["a.pdf", "../../x", "\u202eexe.pdf"]),
+                    "mime_type": r.choice(["application/pdf", "image/jpeg", "x/y"]),
+                    "file_size": r.choice([None, 10, 50 * 1024 * 1024]),
+                }
+            }
         if kind < 0.84:
-            return {"location": {"latitude": r.choice([52.37, 52.36, -91.0, 0.0, 1e308]),
-                                 "longitude": r.choice([9.73, 9.71, 181.0, -0.0])}}
+            return {
+                "location": {
+                    "latitude": r.choice([52.37, 52.36, -91.0, 0.0, 1e308]),
+                    "longitude": r.choice([9.73, 9.71, 181.0, -0.0]),
+                }
+            }
         if kind < 0.9:
-            contact: JSONDict = {"phone_number": r.choice(["+49 511 1234567", "", "x" * 300]),
-                                 "first_name": "Erika"}
+            contact: JSONDict = {
+                "phone_number": r.choice(["+49 511 1234567", "", "x" * 300]),
+                "first_name": "Erika",
+            }
             if r.random() < 0.5:
                 contact["user_id"] = r.choice([*FUZZ_USERS[:3], 710_010])
             return {"contact": contact}
         if kind < 0.94:
-            return {"sticker": {"file_id": "s", "file_unique_id": "s", "width": 512,
-                                "height": 512, "is_animated": False, "is_video": False,
-                                "type": "regular", "emoji": "👍"}}
+            return {
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "s",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                    "type": "regular",
+                    "emoji": "👍",
+                }
+            }
         return {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}}
 
     def message(self) -> JSONDict:
         r = self.rng
         user = self.user()
         chat = self.chat(user)
-        message: JSONDict = {"message_id": r.randint(1, 10**6), "date": int(time.time()),
-                             "chat": chat, **self.content()}
+        message: JSONDict = {
+            "message_id": r.randint(1, 10**6),
+            "date": int(time.time()),
+            "chat": chat,
+            **self.content(),
+        }
         if chat["type"] != "channel":
             message["from"] = user
         else:
@@ -198,8 +323,11 @@ class Fuzzer:
         if r.random() < 0.05:
             message["media_group_id"] = "album-1"
         if r.random() < 0.05:
-            message["forward_origin"] = {"type": "hidden_user", "sender_user_name": "X",
-                                         "date": int(time.time())}
+            message["forward_origin"] = {
+                "type": "hidden_user",
+                "sender_user_name": "X",
+                "date": int(time.time()),
+            }
         return message
 
     def quoted(self, chat: JSONDict) -> JSONDict:
@@ -227,15 +355,21 @@ class Fuzzer:
     def callback_query(self) -> JSONDict:
         r = self.rng
         user = self.user()
-        query: JSONDict = {"id": str(r.randint(1, 10**12)), "from": user,
-                           "chat_instance": str(r.randint(1, 10**6))}
+        query: JSONDict = {
+            "id": str(r.randint(1, 10**12)),
+            "from": user,
+            "chat_instance": str(r.randint(1, 10**6)),
+        }
         if r.random() < 0.95:
             query["data"] = self.callback_data()
         if r.random() < 0.9:
             chat = self.chat(user)
             sent = self.sim.api.messages(chat["id"])
-            query["message"] = (r.choice(sent).to_dict() if sent and r.random() < 0.8 else
-                                {"message_id": r.randint(1, 10**6), "date": 0, "chat": chat})
+            query["message"] = (
+                r.choice(sent).to_dict()
+                if sent and r.random() < 0.8
+                else {"message_id": r.randint(1, 10**6), "date": 0, "chat": chat}
+            )
         else:
             query["inline_message_id"] = "inline-1"
         return query
@@ -245,25 +379,62 @@ class Fuzzer:
         r = self.rng
         user = self.user()
         chat = {"id": r.choice(GROUPS), "type": "group", "title": "G"}
-        return r.choice([
-            {"inline_query": {"id": "1", "from": user, "query": self.text()[:256],
-                              "offset": ""}},
-            {"chosen_inline_result": {"result_id": "1", "from": user, "query": "q"}},
-            {"poll_answer": {"poll_id": "p", "user": user, "option_ids": [0]}},
-            {"my_chat_member": {
-                "chat": chat, "from": user, "date": 0,
-                "old_chat_member": {"status": "left", "user": user},
-                "new_chat_member": {"status": "member", "user": user}}},
-            {"chat_join_request": {"chat": chat, "from": user, "user_chat_id": user["id"],
-                                   "date": 0}},
-            {"message_reaction": {"chat": chat, "message_id": 1, "date": 0, "user": user,
-                                  "old_reaction": [], "new_reaction": [
-                                      {"type": "emoji", "emoji": "👍"}]}},
-            {"shipping_query": {"id": "s", "from": user, "invoice_payload": "x",
-                                "shipping_address": {"country_code": "DE", "state": "",
-                                                     "city": "H", "street_line1": "",
-                                                     "street_line2": "", "post_code": ""}}},
-        ])
+        return r.choice(
+            [
+                {
+                    "inline_query": {
+                        "id": "1",
+                        "from": user,
+                        "query": self.text()[:256],
+                        "offset": "",
+                    }
+                },
+                {"chosen_inline_result": {"result_id": "1", "from": user, "query": "q"}},
+                {"poll_answer": {"poll_id": "p", "user": user, "option_ids": [0]}},
+                {
+                    "my_chat_member": {
+                        "chat": chat,
+                        "from": user,
+                        "date": 0,
+                        "old_chat_member": {"status": "left", "user": user},
+                        "new_chat_member": {"status": "member", "user": user},
+                    }
+                },
+                {
+                    "chat_join_request": {
+                        "chat": chat,
+                        "from": user,
+                        "user_chat_id": user["id"],
+                        "date": 0,
+                    }
+                },
+                {
+                    "message_reaction": {
+                        "chat": chat,
+                        "message_id": 1,
+                        "date": 0,
+                        "user": user,
+                        "old_reaction": [],
+                        "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+                    }
+                },
+                {
+                    "shipping_query": {
+                        "id": "s",
+                        "from": user,
+                        "invoice_payload": "x",
+                        "shipping_address": {
+                            "country_code": "DE",
+                            "state": "",
+                            "city": "H",
+                            "street_line1": "",
+                            "street_line2": "",
+                            "post_code": "",
+                        },
+                    }
+                },
+            ]
+        )
 
     # -- whole updates -----------------------------------------------------------------------
     def update(self) -> JSONDict:
@@ -298,8 +469,11 @@ class Fuzzer:
         r = self.rng
         node: Any = payload
         for _ in range(r.randint(1, 4)):
-            keys = [k for k, v in node.items() if isinstance(v, dict)] if isinstance(
-                node, dict) else []
+            keys = (
+                [k for k, v in node.items() if isinstance(v, dict)]
+                if isinstance(node, dict)
+                else []
+            )
             if not keys or r.random() < 0.3:
                 break
             node = node[r.choice(keys)]
@@ -309,8 +483,9 @@ class Fuzzer:
         if r.random() < 0.4:
             del node[key]
         else:
-            node[key] = r.choice([None, 0, -1, 2**70, 1.5, True, "", "x", [], {}, ["a"],
-                                  {"id": "x"}, "\ud800"])
+            node[key] = r.choice(
+                [None, 0, -1, 2**70, 1.5, True, "", "x", [], {}, ["a"], {"id": "x"}, "\ud800"]
+            )
 
 
 def _callback_words(world: World) -> list[str]:
@@ -358,17 +533,23 @@ async def test_random_and_malformed_updates_break_nothing(
     fuzz_ids = {*FUZZ_USERS, *HEAVY_USERS}
     bad = violations(before, after, telegram_id=fuzz_ids, prefix="in")
     assert not bad, f"seed {SEED}: fuzz users changed {bad[:10]}"
-    logged = [r for r in caplog.records if r.levelno >= logging.ERROR
-              and not r.getMessage().startswith("error while handling update")]
+    logged = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR
+        and not r.getMessage().startswith("error while handling update")
+    ]
     assert not logged, f"seed {SEED}: {logged[0].getMessage()}"
     for chat_id in [*fuzz_ids, *GROUPS, *CHANNELS]:
         shown = visible_to(world, chat_id)
         leaked = [secret for secret in SECRETS if secret in shown]
         assert not leaked, f"seed {SEED}: chat {chat_id} was shown {leaked}"
     malformed = sum("dropped: malformed" in r.getMessage() for r in caplog.records)
-    print(f"\nfuzz seed {SEED}: {accepted} updates in {elapsed:.1f} s "
-          f"({rejected} more refused by the parser, {malformed} dropped as malformed, "
-          f"{len(errors)} known issues: {sorted({e.rsplit(' at ', 1)[1] for e in errors})})")
+    print(
+        f"\nfuzz seed {SEED}: {accepted} updates in {elapsed:.1f} s "
+        f"({rejected} more refused by the parser, {malformed} dropped as malformed, "
+        f"{len(errors)} known issues: {sorted({e.rsplit(' at ', 1)[1] for e in errors})})"
+    )
     assert accepted >= UPDATES
 
 
@@ -378,8 +559,11 @@ def test_the_fuzzer_builds_what_it_promises() -> None:
 
     class Stub:
         seen_data, real_ids = ["tr:kue:1"], [1]
-        sim = type("S", (), {"api": type("A", (), {"sent": {}, "messages":
-                                                    staticmethod(lambda chat_id: [])})()})()
+        sim = type(
+            "S",
+            (),
+            {"api": type("A", (), {"sent": {}, "messages": staticmethod(lambda chat_id: [])})()},
+        )()
 
     fuzzer = Fuzzer(random.Random(1), Stub(), ["start", "neu"], ["tr:kue:ID"])  # type: ignore[arg-type]
 
@@ -397,7 +581,16 @@ def test_the_fuzzer_builds_what_it_promises() -> None:
 async def test_a_chat_id_of_the_wrong_type_is_dropped_quietly(fuzz_world: World) -> None:
     sim = fuzz_world.sim
     user = {"id": 800_001, "is_bot": False, "first_name": "X"}
-    sim.enqueue({"message": {"message_id": 1, "date": 0, "text": "/hilfe", "from": user,
-                             "chat": {"id": {"forged": 1}, "type": "private"}}})
+    sim.enqueue(
+        {
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "text": "/hilfe",
+                "from": user,
+                "chat": {"id": {"forged": 1}, "type": "private"},
+            }
+        }
+    )
     await sim.settle()
     assert not fuzz_world.errors

@@ -103,10 +103,16 @@ async def test_a_repeated_update_is_skipped_after_a_restart_too(env: BotEnv) -> 
     erika = sim.user(5002, language_code="en")
     await consent(erika)
     await erika.send("/neu")
-    press = {"update_id": 515_151, "callback_query": {
-        "id": "q-1", "from": erika.user, "chat_instance": "1", "data": "in:pick",
-        "message": erika.last.to_dict(),
-    }}
+    press = {
+        "update_id": 515_151,
+        "callback_query": {
+            "id": "q-1",
+            "from": erika.user,
+            "chat_instance": "1",
+            "data": "in:pick",
+            "message": erika.last.to_dict(),
+        },
+    }
     await sim.deliver(press)
     shown = len(erika.messages)
     sim = await env.restart()
@@ -128,17 +134,22 @@ async def test_old_update_ids_are_pruned(env: BotEnv) -> None:
 
 
 # --- sound updates only ---------------------------------------------------------------------
-@pytest.mark.parametrize("change", [
-    {"text": 12345},
-    {"entities": [{"type": "bot_command", "offset": "0", "length": 5}]},
-    {"from": {"id": "5004", "is_bot": False, "first_name": "Erika"}},
-    {"from": {"id": 6666, "is_bot": False, "first_name": "Mallory"}},  # not the chat's user
-    {"text": "\ud800 lone surrogate"},
-    {"from": None},
-    # a negative user id (a chat's id, never a user's) in its "private chat"
-    {"from": {"id": -1, "is_bot": False, "first_name": "X"},
-     "chat": {"id": -1, "type": "private"}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"text": 12345},
+        {"entities": [{"type": "bot_command", "offset": "0", "length": 5}]},
+        {"from": {"id": "5004", "is_bot": False, "first_name": "Erika"}},
+        {"from": {"id": 6666, "is_bot": False, "first_name": "Mallory"}},  # not the chat's user
+        {"text": "\ud800 lone surrogate"},
+        {"from": None},
+        # a negative user id (a chat's id, never a user's) in its "private chat"
+        {
+            "from": {"id": -1, "is_bot": False, "first_name": "X"},
+            "chat": {"id": -1, "type": "private"},
+        },
+    ],
+)
 async def test_malformed_updates_are_dropped_silently(
     env: BotEnv, change: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -175,8 +186,16 @@ async def test_a_forged_user_id_is_dropped_before_any_handler_builds_a_context(
     # (unhashable ids fail earlier, in the update processor: see KNOWN_ISSUES)
     for forged in ("5005", 2**70, 1.5, True):
         user = {"id": forged, "is_bot": False, "first_name": "Mallory"}
-        sim.enqueue({"callback_query": {"id": f"q{forged!r}", "from": user,
-                                        "chat_instance": "1", "data": "consent:yes"}})
+        sim.enqueue(
+            {
+                "callback_query": {
+                    "id": f"q{forged!r}",
+                    "from": user,
+                    "chat_instance": "1",
+                    "data": "consent:yes",
+                }
+            }
+        )
     await sim.settle()
     assert errors == []
     assert not [key for key in env.app.user_data if type(key) is not int]
@@ -280,10 +299,15 @@ async def test_group_chats_and_channels_are_answered_once(env: BotEnv) -> None:
     await group.send(erika, "Hello bot, the square is dirty")
     assert len(group.messages) == 1
     assert "only work in a private chat" in group.last.plain_text
-    press = {"callback_query": {  # a forged button under the bot's message in the group
-        "id": "g-1", "from": jan.user, "chat_instance": "g", "data": "consent:yes",
-        "message": group.last.to_dict(),
-    }}
+    press = {
+        "callback_query": {  # a forged button under the bot's message in the group
+            "id": "g-1",
+            "from": jan.user,
+            "chat_instance": "g",
+            "data": "consent:yes",
+            "message": group.last.to_dict(),
+        }
+    }
     await sim.deliver(press)
     assert len(group.messages) == 1
     posts = await sim.channel_post(-100_600, "/neu")
@@ -348,13 +372,16 @@ def test_the_log_filter_redacts_contact_details_in_messages_and_tracebacks() -> 
     assert EMAIL not in stream.getvalue() and "42424" not in stream.getvalue()
 
 
-@pytest.mark.parametrize(("text", "kept"), [
-    ("update 123456789 of person 42", True),
-    ("case 10-2026-0042 at 2026-03-11 10:00:00", True),
-    ("outbox 17: Forbidden: bot was blocked by the user", True),
-    ("call 0176 12345678", False),
-    ("https://api.telegram.org/bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0/getMe", False),
-])
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("update 123456789 of person 42", True),
+        ("case 10-2026-0042 at 2026-03-11 10:00:00", True),
+        ("outbox 17: Forbidden: bot was blocked by the user", True),
+        ("call 0176 12345678", False),
+        ("https://api.telegram.org/bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0/getMe", False),
+    ],
+)
 def test_redaction_keeps_ids_and_dates(text: str, kept: bool) -> None:
     assert (redact(text) == text) is kept
 

@@ -147,22 +147,38 @@ async def test_cases_from_before_publication_consent_are_not_published(
     await migrate.upgrade(engine, "0004")
     moment = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
     old_cases = table_clause(
-        "cases", column("reference"), column("district_number"), column("topic"),
-        column("language"), column("status"), column("priority"),
-        column("created_at", UTCDateTime()), column("updated_at", UTCDateTime()),
+        "cases",
+        column("reference"),
+        column("district_number"),
+        column("topic"),
+        column("language"),
+        column("status"),
+        column("priority"),
+        column("created_at", UTCDateTime()),
+        column("updated_at", UTCDateTime()),
     )
     async with engine.begin() as connection:
-        await connection.execute(old_cases.insert().values(
-            reference="10-2026-0001", district_number="10", topic="other", language="de",
-            status="new", priority=0, created_at=moment, updated_at=moment,
-        ))
+        await connection.execute(
+            old_cases.insert().values(
+                reference="10-2026-0001",
+                district_number="10",
+                topic="other",
+                language="de",
+                status="new",
+                priority=0,
+                created_at=moment,
+                updated_at=moment,
+            )
+        )
     await migrate.upgrade(engine, "0005")
     consent = column("publication_consent")
     async with engine.connect() as connection:
         values = list(await connection.scalars(select(consent).select_from(table_clause("cases"))))
-        nullable = await connection.run_sync(lambda c: {
-            col["name"]: col["nullable"] for col in inspect(c).get_columns("cases")
-        }["publication_consent"])
+        nullable = await connection.run_sync(
+            lambda c: {col["name"]: col["nullable"] for col in inspect(c).get_columns("cases")}[
+                "publication_consent"
+            ]
+        )
     assert [bool(value) for value in values] == [False] and values[0] is not None
     assert nullable is False
     await migrate.downgrade(engine, "0004")  # and back: the case is kept, the column goes
@@ -170,6 +186,11 @@ async def test_cases_from_before_publication_consent_are_not_published(
         names = await connection.run_sync(
             lambda c: [col["name"] for col in inspect(c).get_columns("cases")]
         )
-        count = len(list(await connection.scalars(select(column("reference")).select_from(
-            table_clause("cases")))))
+        count = len(
+            list(
+                await connection.scalars(
+                    select(column("reference")).select_from(table_clause("cases"))
+                )
+            )
+        )
     assert "publication_consent" not in names and count == 1

@@ -48,10 +48,13 @@ PERSONAL = {
 
 @pytest.fixture
 async def client(env: BotEnv) -> AsyncIterator[httpx.AsyncClient]:
-    settings = env.settings.model_copy(update={
-        "webhook_url": "https://bot.example.org", "webhook_secret": SecretStr("s" * 32),
-        "telegram_bot_token": SecretStr(TOKEN),
-    })
+    settings = env.settings.model_copy(
+        update={
+            "webhook_url": "https://bot.example.org",
+            "webhook_secret": SecretStr("s" * 32),
+            "telegram_bot_token": SecretStr(TOKEN),
+        }
+    )
     assert env.app is not None
     transport = httpx.ASGITransport(app=build_web_app(settings, env.services, env.app))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
@@ -62,23 +65,41 @@ async def seed(env: BotEnv) -> dict[str, Case]:
     """Cases of a resident with every kind of personal detail, in every status."""
     now = START
     async with session_scope(env.services.session_maker) as session:
-        resident = Person(telegram_id=int(PERSONAL["telegram_id"]),
-                          first_name=PERSONAL["first_name"], language="de", created_at=now)
+        resident = Person(
+            telegram_id=int(PERSONAL["telegram_id"]),
+            first_name=PERSONAL["first_name"],
+            language="de",
+            created_at=now,
+        )
         session.add(resident)
         await session.flush()
 
-        def case(reference: str, *, age: timedelta, status: str, topic: str = "public_space",
-                 **extra: Any) -> Case:
+        def case(
+            reference: str,
+            *,
+            age: timedelta,
+            status: str,
+            topic: str = "public_space",
+            **extra: Any,
+        ) -> Case:
             created = now - age
             values: dict[str, Any] = {
-                "reference": reference, "district_number": "10", "quarter": "Linden-Süd",
+                "reference": reference,
+                "district_number": "10",
+                "quarter": "Linden-Süd",
                 "address_text": PERSONAL["address_text"],
-                "latitude": float(PERSONAL["latitude"]), "longitude": float(PERSONAL["longitude"]),
-                "topic": topic, "description": PERSONAL["description"],
+                "latitude": float(PERSONAL["latitude"]),
+                "longitude": float(PERSONAL["longitude"]),
+                "topic": topic,
+                "description": PERSONAL["description"],
                 "contact": f"{PERSONAL['contact']}, {PERSONAL['phone']}",
-                "actor_kind": "club", "actor_name": PERSONAL["actor_name"],
-                "resident_id": resident.id, "status": status, "next_step": PERSONAL["next_step"],
-                "created_at": created, "updated_at": created + timedelta(hours=2),
+                "actor_kind": "club",
+                "actor_name": PERSONAL["actor_name"],
+                "resident_id": resident.id,
+                "status": status,
+                "next_step": PERSONAL["next_step"],
+                "created_at": created,
+                "updated_at": created + timedelta(hours=2),
             }
             values.update(extra)
             row = Case(**values)
@@ -88,22 +109,50 @@ async def seed(env: BotEnv) -> dict[str, Case]:
 
         cases = {
             "new": case("10-2026-0001", age=DAY, status="new"),
-            "in_progress": case("10-2026-0002", age=3 * DAY, status="in_progress",
-                                mode="kuemmerer", next_step_due=now + 7 * DAY,
-                                topic="culture_leisure"),
+            "in_progress": case(
+                "10-2026-0002",
+                age=3 * DAY,
+                status="in_progress",
+                mode="kuemmerer",
+                next_step_due=now + 7 * DAY,
+                topic="culture_leisure",
+            ),
             "waiting": case("10-2026-0003", age=10 * DAY, status="waiting"),
-            "referred": case("10-2026-0004", age=20 * DAY, status="referred", mode="lotse",
-                             referral_key="easter_fire", closed_at=now - 19 * DAY,
-                             topic="permits"),
-            "resolved": case("10-2026-0005", age=40 * DAY, status="resolved",
-                             closed_at=now - 30 * DAY, quarter=None),
-            "merged": case("05-2026-0001", age=50 * DAY, status="merged", district_number="05",
-                           quarter="Anderten"),
+            "referred": case(
+                "10-2026-0004",
+                age=20 * DAY,
+                status="referred",
+                mode="lotse",
+                referral_key="easter_fire",
+                closed_at=now - 19 * DAY,
+                topic="permits",
+            ),
+            "resolved": case(
+                "10-2026-0005",
+                age=40 * DAY,
+                status="resolved",
+                closed_at=now - 30 * DAY,
+                quarter=None,
+            ),
+            "merged": case(
+                "05-2026-0001",
+                age=50 * DAY,
+                status="merged",
+                district_number="05",
+                quarter="Anderten",
+            ),
             "old": case("10-2025-0099", age=100 * DAY, status="resolved"),
         }
         await session.flush()
-        session.add(CaseEvent(case_id=cases["new"].id, kind="note", actor_id=resident.id,
-                              text=PERSONAL["event_text"], created_at=now))
+        session.add(
+            CaseEvent(
+                case_id=cases["new"].id,
+                kind="note",
+                actor_id=resident.id,
+                text=PERSONAL["event_text"],
+                created_at=now,
+            )
+        )
     return cases
 
 
@@ -154,8 +203,14 @@ async def test_every_field_of_a_request_in_json_and_xml(
 ) -> None:
     await seed(env)
     records = (await get(client, "requests.json")).json()
-    assert ids(records) == ["10-2026-0001", "10-2026-0002", "10-2026-0003", "10-2026-0004",
-                            "10-2026-0005", "05-2026-0001"]  # newest first, not the old one
+    assert ids(records) == [
+        "10-2026-0001",
+        "10-2026-0002",
+        "10-2026-0003",
+        "10-2026-0004",
+        "10-2026-0005",
+        "05-2026-0001",
+    ]  # newest first, not the old one
     elements = xml_items(await get(client, "requests.xml"), "service_requests", "request")
     assert len(elements) == len(records)
     for record, element in zip(records, elements, strict=True):
@@ -206,8 +261,9 @@ async def test_one_request_by_id(env: BotEnv, client: httpx.AsyncClient) -> None
     assert response.status_code == 200
     [record] = response.json()
     assert record["service_request_id"] == "10-2025-0099" and tuple(record) == REQUEST_FIELDS
-    [element] = xml_items(await get(client, "requests/10-2026-0004.xml"), "service_requests",
-                          "request")
+    [element] = xml_items(
+        await get(client, "requests/10-2026-0004.xml"), "service_requests", "request"
+    )
     assert element["service_request_id"] == "10-2026-0004" and element["status"] == "closed"
 
 
@@ -218,8 +274,9 @@ async def test_filters(env: BotEnv, client: httpx.AsyncClient) -> None:
     async def found(**params: str) -> list[str]:
         response = await get(client, "requests.json", **params)
         assert response.status_code == 200, response.text
-        from_xml = xml_items(await get(client, "requests.xml", **params), "service_requests",
-                             "request")
+        from_xml = xml_items(
+            await get(client, "requests.xml", **params), "service_requests", "request"
+        )
         assert ids(from_xml) == ids(response.json())
         return ids(response.json())
 
@@ -229,24 +286,35 @@ async def test_filters(env: BotEnv, client: httpx.AsyncClient) -> None:
     assert await found(service_code="permits") == ["10-2026-0004"]
     assert await found(service_code="permits,culture_leisure") == ["10-2026-0002", "10-2026-0004"]
     assert await found(service_code="public_space", status="closed") == [
-        "10-2026-0005", "05-2026-0001"]
+        "10-2026-0005",
+        "05-2026-0001",
+    ]
     # a range: from 15 to 45 days ago (with offsets and with Z)
     start = (START - 45 * DAY).isoformat()
     end = (START - 15 * DAY).astimezone(env.settings.tz).isoformat()
     assert await found(start_date=start, end_date=end) == ["10-2026-0004", "10-2026-0005"]
     assert await found(start_date="2026-01-30T00:00:00Z", end_date="2026-02-20T00:00:00Z") == [
-        "10-2026-0004", "10-2026-0005"]
+        "10-2026-0004",
+        "10-2026-0005",
+    ]
     # only a start: 90 days from it; only an end: 90 days up to it
-    assert await found(start_date=(START - 5 * DAY).isoformat()) == ["10-2026-0001",
-                                                                     "10-2026-0002"]
+    assert await found(start_date=(START - 5 * DAY).isoformat()) == [
+        "10-2026-0001",
+        "10-2026-0002",
+    ]
     assert await found(end_date=(START - 30 * DAY).isoformat()) == [
-        "10-2026-0005", "05-2026-0001", "10-2025-0099"]
+        "10-2026-0005",
+        "05-2026-0001",
+        "10-2025-0099",
+    ]
     # a date alone is a whole local day
     assert await found(start_date="2026-03-08", end_date="2026-03-08") == ["10-2026-0002"]
     # ids override every other filter, the 90 days included; unknown ids are left out
-    assert await found(service_request_id="10-2025-0099, 10-2026-0001,99-2026-0001",
-                       status="closed", service_code="permits") == [
-        "10-2026-0001", "10-2025-0099"]
+    assert await found(
+        service_request_id="10-2025-0099, 10-2026-0001,99-2026-0001",
+        status="closed",
+        service_code="permits",
+    ) == ["10-2026-0001", "10-2025-0099"]
 
 
 async def test_default_is_the_last_90_days(env: BotEnv, client: httpx.AsyncClient) -> None:
@@ -259,11 +327,19 @@ async def test_default_is_the_last_90_days(env: BotEnv, client: httpx.AsyncClien
 
 
 async def test_at_most_1000_requests_newest_first(env: BotEnv, client: httpx.AsyncClient) -> None:
-    rows = [{
-        "reference": f"01-2026-{i:04d}", "district_number": "01", "topic": "other",
-        "status": "new", "language": "de", "priority": 0,
-        "created_at": START - timedelta(minutes=i), "updated_at": START - timedelta(minutes=i),
-    } for i in range(1, 1002)]
+    rows = [
+        {
+            "reference": f"01-2026-{i:04d}",
+            "district_number": "01",
+            "topic": "other",
+            "status": "new",
+            "language": "de",
+            "priority": 0,
+            "created_at": START - timedelta(minutes=i),
+            "updated_at": START - timedelta(minutes=i),
+        }
+        for i in range(1, 1002)
+    ]
     async with session_scope(env.services.session_maker) as session:
         await session.execute(insert(Case), rows)
     records = (await get(client, "requests.json")).json()
@@ -275,14 +351,17 @@ async def test_at_most_1000_requests_newest_first(env: BotEnv, client: httpx.Asy
 
 
 # --- errors ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("params", "fragment"), [
-    ({"status": "pending"}, "status"),
-    ({"start_date": "yesterday"}, "start_date"),
-    ({"end_date": "2026-13-01T00:00:00Z"}, "end_date"),
-    ({"start_date": "2026-03-01T00:00:00"}, "time zone"),
-    ({"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-02-01T00:00:00Z"}, "before"),
-    ({"start_date": "2025-01-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "90 days"),
-])
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"status": "pending"}, "status"),
+        ({"start_date": "yesterday"}, "start_date"),
+        ({"end_date": "2026-13-01T00:00:00Z"}, "end_date"),
+        ({"start_date": "2026-03-01T00:00:00"}, "time zone"),
+        ({"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-02-01T00:00:00Z"}, "before"),
+        ({"start_date": "2025-01-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "90 days"),
+    ],
+)
 async def test_bad_parameters_answer_400_in_the_standard_format(
     env: BotEnv, client: httpx.AsyncClient, params: dict[str, str], fragment: str
 ) -> None:
@@ -317,8 +396,11 @@ async def test_nothing_personal_in_any_answer(env: BotEnv, client: httpx.AsyncCl
     cases = await seed(env)
     paths = ["services.json", "services.xml", "requests.json", "requests.xml"]
     paths += [f"requests/{c.reference}.{fmt}" for c in cases.values() for fmt in ("json", "xml")]
-    queries = [{}, {"status": "closed"}, {"service_request_id": ",".join(
-        c.reference for c in cases.values())}]
+    queries = [
+        {},
+        {"status": "closed"},
+        {"service_request_id": ",".join(c.reference for c in cases.values())},
+    ]
     bodies = []
     for path in paths:
         for params in queries if path.startswith("requests.") else [{}]:
@@ -352,11 +434,14 @@ async def _publish(env: BotEnv, reference: str, description: str) -> None:
 
 async def _descriptions(client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
     """Each request's description by id, from requests.json and from requests.xml."""
-    from_json = {r["service_request_id"]: r["description"]
-                 for r in (await get(client, "requests.json")).json()}
-    from_xml = {e["service_request_id"]: e["description"]
-                for e in xml_items(await get(client, "requests.xml"), "service_requests",
-                                   "request")}
+    from_json = {
+        r["service_request_id"]: r["description"]
+        for r in (await get(client, "requests.json")).json()
+    }
+    from_xml = {
+        e["service_request_id"]: e["description"]
+        for e in xml_items(await get(client, "requests.xml"), "service_requests", "request")
+    }
     return from_json, from_xml
 
 
@@ -364,8 +449,10 @@ async def test_description_only_where_the_resident_agreed(
     env: BotEnv, client: httpx.AsyncClient
 ) -> None:
     await seed(env)
-    typed = (f"{PUBLISHABLE} Rückfragen gern an {PERSONAL['contact']} oder "
-             f"Tel. {PERSONAL['phone']}, auch +49 (511) 123 45 67.")
+    typed = (
+        f"{PUBLISHABLE} Rückfragen gern an {PERSONAL['contact']} oder "
+        f"Tel. {PERSONAL['phone']}, auch +49 (511) 123 45 67."
+    )
     await _publish(env, "10-2026-0003", typed)
     from_json, from_xml = await _descriptions(client)
     expected = f"{PUBLISHABLE} Rückfragen gern an […] oder Tel. […], auch […]."
@@ -374,9 +461,16 @@ async def test_description_only_where_the_resident_agreed(
         assert from_json[reference] is None and from_xml[reference] is None, reference
     [one] = (await get(client, "requests/10-2026-0003.json")).json()
     assert one["description"] == expected
-    bodies = [(await get(client, path)).text for path in (
-        "requests.json", "requests.xml", "requests/10-2026-0001.json",
-        "requests/10-2026-0001.xml", "requests/10-2026-0003.xml")]
+    bodies = [
+        (await get(client, path)).text
+        for path in (
+            "requests.json",
+            "requests.xml",
+            "requests/10-2026-0001.json",
+            "requests/10-2026-0001.xml",
+            "requests/10-2026-0003.xml",
+        )
+    ]
     for body in bodies:
         assert PERSONAL["description"] not in body and "Kowalski" not in body
         assert PERSONAL["phone"] not in body and "9876543" not in body

@@ -95,16 +95,27 @@ async def test_sigterm_finishes_the_update_in_hand_and_writes_the_state(tmp_path
         log = (tmp_path / "bot.log").open("wb")
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE"))},
-            "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.url,
-            "DATABASE_URL": settings.database_url, "ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
-            "PERSISTENCE_INTERVAL_SECONDS": "600", "PYTHONPATH": str(ROOT),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": server.url,
+            "DATABASE_URL": settings.database_url,
+            "ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
+            "PERSISTENCE_INTERVAL_SECONDS": "600",
+            "PYTHONPATH": str(ROOT),
         }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdout=log, stderr=log,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=log,
         )
         try:
-            await _until(lambda: any(c.method == "getUpdates" for c in api.calls), 90,
-                         "the bot to poll")
+            await _until(
+                lambda: any(c.method == "getUpdates" for c in api.calls), 90, "the bot to poll"
+            )
             server.push({"message": {"from": USER, "text": "/start"}})
             await _until(lambda: bool(api.sent.get(USER["id"])), 30, "the consent question")
             question = api.sent[USER["id"]][-1]
@@ -112,8 +123,15 @@ async def test_sigterm_finishes_the_update_in_hand_and_writes_the_state(tmp_path
 
             api.delay = 1.0  # every Bot API call now takes a second: the update stays in hand
             before = len(api.calls)
-            server.push({"callback_query": {"from": USER, "data": agree["callback_data"],
-                                            "message": question.to_dict()}})
+            server.push(
+                {
+                    "callback_query": {
+                        "from": USER,
+                        "data": agree["callback_data"],
+                        "message": question.to_dict(),
+                    }
+                }
+            )
             await _until(lambda: bool(_methods(api, before)), 30, "the update to be in hand")
             # the press is answered and its keyboard removed at once; the rest is still to come
             assert set(_methods(api, before)) <= {"answerCallbackQuery", "editMessageReplyMarkup"}
@@ -128,7 +146,9 @@ async def test_sigterm_finishes_the_update_in_hand_and_writes_the_state(tmp_path
         assert code == 0, output[-3000:]
         # the update in hand finished: its remaining calls came after the signal
         assert _methods(api, before)[-3:] == [
-            "answerCallbackQuery", "editMessageReplyMarkup", "sendMessage"
+            "answerCallbackQuery",
+            "editMessageReplyMarkup",
+            "sendMessage",
         ], output[-3000:]
         assert "SIGTERM received: stopping gracefully" in output
         # the fetched updates were confirmed to Telegram before the process ended

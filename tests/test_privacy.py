@@ -44,8 +44,22 @@ CAPTION = "This is the corner by the red slide."
 NOTE = "Called Mechthild back, she lives right next to the playground."
 SUMMARY = "The benches are back in front of the bakery since Monday."
 NEEDLES = (
-    NAME, EMAIL, PHONE, DESCRIPTION_1, DESCRIPTION_2, ADDRESS, ORGANISATION, PHOTO,
-    REPLY_PHOTO, QUESTION, ANSWER, CAPTION, NOTE, SUMMARY, str(RESIDENT), str(LATITUDE),
+    NAME,
+    EMAIL,
+    PHONE,
+    DESCRIPTION_1,
+    DESCRIPTION_2,
+    ADDRESS,
+    ORGANISATION,
+    PHOTO,
+    REPLY_PHOTO,
+    QUESTION,
+    ANSWER,
+    CAPTION,
+    NOTE,
+    SUMMARY,
+    str(RESIDENT),
+    str(LATITUDE),
     str(LONGITUDE),
 )
 
@@ -220,7 +234,12 @@ async def test_export_and_erasure_leave_no_personal_data(env: BotEnv) -> None:
     await env.app.update_persistence()
     found = await _leftovers(env, NEEDLES, (RESIDENT, LATITUDE, LONGITUDE))
     assert {f.split(":")[0].split(".")[0] for f in found} >= {  # the scan sees them all
-        "persons", "cases", "case_photos", "case_events", "case_messages", "outbox",
+        "persons",
+        "cases",
+        "case_photos",
+        "case_events",
+        "case_messages",
+        "outbox",
         "ptb_persistence",
     }
 
@@ -261,13 +280,18 @@ async def test_export_and_erasure_leave_no_personal_data(env: BotEnv) -> None:
     assert erased.erased_at == env.clock.now()
     kept = await _case(env, first)
     assert (kept.district_number, kept.quarter, kept.topic, kept.status) == (
-        "10", "Linden-Süd", "public_space", "in_progress",
+        "10",
+        "Linden-Süd",
+        "public_space",
+        "in_progress",
     )
     assert kept.created_at == START and kept.resident_id == person.id
     async with session_scope(env.services.session_maker) as session:
-        kinds = list(await session.scalars(
-            select(CaseEvent.kind).where(CaseEvent.case_id == kept.id).order_by(CaseEvent.id)
-        ))
+        kinds = list(
+            await session.scalars(
+                select(CaseEvent.kind).where(CaseEvent.case_id == kept.id).order_by(CaseEvent.id)
+            )
+        )
     assert kinds[0] == "submitted" and "message_from_resident" in kinds
     assert kinds[-1] == ERASED_EVENT
     # the neighbour and the manager keep everything
@@ -299,14 +323,28 @@ async def test_erasure_deletes_stored_conversation_rows(env: BotEnv) -> None:
         person = await people.get_or_create_person(
             session, telegram_id=RESIDENT, first_name=NAME, language="en", now=START
         )
-        session.add_all([
-            PersistenceEntry(kind="user", key=str(RESIDENT), updated_at=START,
-                             data={"draft": {"description": DESCRIPTION_1}}),
-            PersistenceEntry(kind="conv:intake", key=json.dumps([RESIDENT, RESIDENT]),
-                             data="description", updated_at=START),  # type: ignore[arg-type]
-            PersistenceEntry(kind="conv:intake", key=json.dumps([NEIGHBOUR, NEIGHBOUR]),
-                             data="where", updated_at=START),  # type: ignore[arg-type]
-        ])
+        session.add_all(
+            [
+                PersistenceEntry(
+                    kind="user",
+                    key=str(RESIDENT),
+                    updated_at=START,
+                    data={"draft": {"description": DESCRIPTION_1}},
+                ),
+                PersistenceEntry(
+                    kind="conv:intake",
+                    key=json.dumps([RESIDENT, RESIDENT]),
+                    data="description",
+                    updated_at=START,
+                ),  # type: ignore[arg-type]
+                PersistenceEntry(
+                    kind="conv:intake",
+                    key=json.dumps([NEIGHBOUR, NEIGHBOUR]),
+                    data="where",
+                    updated_at=START,
+                ),  # type: ignore[arg-type]
+            ]
+        )
     async with session_scope(maker) as session:
         person = await session.get(Person, person.id)
         assert person is not None
@@ -359,12 +397,14 @@ async def test_retention_pseudonymises_cases_closed_longer_than_twelve_months(en
         assert case.description is None and case.status == "resolved"
         assert case.closed_at is not None and case.topic == "public_space"
         async with session_scope(env.services.session_maker) as session:
-            events = list(await session.scalars(
-                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
-            ))
-            photos = list(await session.scalars(
-                select(CasePhoto).where(CasePhoto.case_id == case.id)
-            ))
+            events = list(
+                await session.scalars(
+                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+                )
+            )
+            photos = list(
+                await session.scalars(select(CasePhoto).where(CasePhoto.case_id == case.id))
+            )
         assert all(e.text is None for e in events) and photos == []
         assert events[-1].kind == ERASED_EVENT and events[-1].data == {"reason": "retention"}
     assert (await _case(env, recent)).description == "Streetlight broken in the Haspelmathstraße."
@@ -375,7 +415,8 @@ async def test_retention_pseudonymises_cases_closed_longer_than_twelve_months(en
     assert (await _person_by_telegram(env, gerd.user_id)) is None
     await env.app.update_persistence()
     leftovers = await _leftovers(
-        env, ("Gerhild", "Graffiti on the school wall", "wall was cleaned", str(gerd.user_id)),
+        env,
+        ("Gerhild", "Graffiti on the school wall", "wall was cleaned", str(gerd.user_id)),
         (gerd.user_id,),
     )
     assert leftovers == []

@@ -37,9 +37,12 @@ async def _consent_of(env: BotEnv, reference: str) -> bool:
 
 
 async def _open311(env: BotEnv, path: str) -> httpx.Response:
-    settings = env.settings.model_copy(update={
-        "webhook_url": "https://bot.example.org", "webhook_secret": SecretStr("s" * 32),
-    })
+    settings = env.settings.model_copy(
+        update={
+            "webhook_url": "https://bot.example.org",
+            "webhook_secret": SecretStr("s" * 32),
+        }
+    )
     assert env.app is not None
     transport = httpx.ASGITransport(app=build_web_app(settings, env.services, env.app))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:

@@ -20,11 +20,35 @@ from bot.services.reference import (
 )
 
 SHARED = Path("/work/shared/data/districts.json")
-CONFERENCE_DEPARTMENTS = {"15", "18", "19", "23", "32", "42", "43", "50", "51", "52", "57",
-                          "61", "66", "67"}
-TOPIC_CODES = {"integration", "civic_engagement", "family", "seniors", "public_space",
-               "health_environment", "education", "culture_leisure", "local_economy", "permits",
-               "other"}
+CONFERENCE_DEPARTMENTS = {
+    "15",
+    "18",
+    "19",
+    "23",
+    "32",
+    "42",
+    "43",
+    "50",
+    "51",
+    "52",
+    "57",
+    "61",
+    "66",
+    "67",
+}
+TOPIC_CODES = {
+    "integration",
+    "civic_engagement",
+    "family",
+    "seniors",
+    "public_space",
+    "health_environment",
+    "education",
+    "culture_leisure",
+    "local_economy",
+    "permits",
+    "other",
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +58,13 @@ def ref() -> ReferenceData:
 
 def test_data_files_ship_inside_the_package() -> None:
     assert DATA_DIR == Path(__file__).resolve().parent.parent / "bot" / "data"
-    for name in ("districts.json", "postcodes.csv", "departments.json", "topics.json",
-                 "referrals.json"):
+    for name in (
+        "districts.json",
+        "postcodes.csv",
+        "departments.json",
+        "topics.json",
+        "referrals.json",
+    ):
         assert (DATA_DIR / name).is_file(), name
     pyproject = tomllib.loads((DATA_DIR.parent.parent / "pyproject.toml").read_text("utf-8"))
     assert "data/*" in pyproject["tool"]["setuptools"]["package-data"]["bot"]
@@ -116,9 +145,20 @@ def test_topics(ref: ReferenceData) -> None:
 
 def test_referrals_are_consistent_and_invent_no_contacts(ref: ReferenceData) -> None:
     keys = {r.key for r in ref.referrals}
-    assert {"easter_fire", "green_space_use", "large_event", "street_special_use",
-            "street_damage", "street_lighting", "green_spaces", "waste_cleaning", "schools",
-            "youth_family", "seniors", "general_115"} <= keys
+    assert {
+        "easter_fire",
+        "green_space_use",
+        "large_event",
+        "street_special_use",
+        "street_damage",
+        "street_lighting",
+        "green_spaces",
+        "waste_cleaning",
+        "schools",
+        "youth_family",
+        "seniors",
+        "general_115",
+    } <= keys
     for referral in ref.referrals:
         assert set(referral.topics) <= TOPIC_CODES
         assert referral.department is None or ref.has_department(referral.department)
@@ -217,8 +257,11 @@ def test_alias_to_unknown_quarter_is_rejected(data_copy: Path) -> None:
 
 def test_referral_with_unknown_topic_is_rejected(data_copy: Path) -> None:
     _edit(data_copy, "referrals.json", lambda d: d["referrals"][0].update(topics=["weather"]))
-    with pytest.raises(ReferenceDataError, match=r"referrals\.json: referral 'easter_fire'.*"
-                       r"weather"):
+    with pytest.raises(
+        ReferenceDataError,
+        match=r"referrals\.json: referral 'easter_fire'.*"
+        r"weather",
+    ):
         load_reference_data(data_copy)
 
 
@@ -236,8 +279,9 @@ def test_verified_department_needs_a_name(data_copy: Path) -> None:
 
 def test_postcode_with_unknown_district_is_rejected(data_copy: Path) -> None:
     path = data_copy / "postcodes.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("30449,10,", "30449,14,"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("30449,10,", "30449,14,"), encoding="utf-8"
+    )
     with pytest.raises(ReferenceDataError, match=r"postcodes\.csv: line \d+: .*'14'"):
         load_reference_data(data_copy)
 

@@ -115,7 +115,9 @@ async def test_one_district_has_no_comparison_chart(env: BotEnv) -> None:
     fig, reference = await figures_of(env)
     fig.districts = ("10",)
     assert [c.name for c in charts.report_charts(fig, reference)] == [
-        "anliegen_monate", "vereinbarungen_fachbereiche"]
+        "anliegen_monate",
+        "vereinbarungen_fachbereiche",
+    ]
 
 
 async def test_pdf_has_summary_charts_and_a_page_per_district(env: BotEnv) -> None:

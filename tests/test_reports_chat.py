@@ -71,7 +71,9 @@ async def test_manager_gets_their_district_with_charts_and_files(env: BotEnv) ->
     assert len(pictures) == 2  # one district: no comparison chart
     assert all(png_size(p) == (1080, 720) for p in pictures)
     assert [m.caption for m in answer if m.photo] == [
-        "Anliegen pro Monat nach Handlungsfeld", "Vereinbarungen nach Fachbereich"]
+        "Anliegen pro Monat nach Handlungsfeld",
+        "Vereinbarungen nach Fachbereich",
+    ]
     assert manager.buttons(answer[-1]) == ["PDF", "Excel (XLSX)", "CSV", "Other period"]
 
     [(name, pdf)] = documents(await press(manager, "PDF"))
@@ -80,7 +82,9 @@ async def test_manager_gets_their_district_with_charts_and_files(env: BotEnv) ->
     [(name, xlsx)] = documents(await press(manager, "Excel (XLSX)"))
     book = load_workbook(io.BytesIO(xlsx))
     assert [r[0] for r in book["Übersicht"].iter_rows(values_only=True)][1:] == [
-        "10 Linden-Limmer", "Gesamt"]
+        "10 Linden-Limmer",
+        "Gesamt",
+    ]
     [(name, csv)] = documents(await press(manager, "CSV"))
     assert name.endswith(".csv") and b"Linden-Limmer" in csv
 
@@ -114,7 +118,8 @@ async def test_coordinator_sees_all_districts_and_picks_one(env: BotEnv) -> None
     assert coordinator.buttons(picker[-1])[:2] == ["All districts", "01 Mitte"]
     chosen = await press(coordinator, "06 Kirchrode-Bemerode-Wülferode")
     assert chosen[0].plain_text.startswith(
-        "Report for district 06 Kirchrode-Bemerode-Wülferode, Q2 2026")
+        "Report for district 06 Kirchrode-Bemerode-Wülferode, Q2 2026"
+    )
     assert "Concerns received: 4 (residents 3, actors 1, district council 0)" in \
         chosen[0].plain_text  # fmt: skip
     assert len(photos(chosen)) == 2

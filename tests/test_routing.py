@@ -31,8 +31,10 @@ def _shared_postcodes() -> list[Any]:
     if not path.is_file():
         return [pytest.param("", "", marks=pytest.mark.skip(reason=f"{path} not available"))]
     with path.open(encoding="utf-8", newline="") as handle:
-        return [pytest.param(r["postcode"], r["districts"], id=r["postcode"])
-                for r in csv.DictReader(handle)]
+        return [
+            pytest.param(r["postcode"], r["districts"], id=r["postcode"])
+            for r in csv.DictReader(handle)
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +149,20 @@ def test_two_places_in_one_text_give_choices(router: PlaceRouter) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["asdf", "Berlin", "München", "Hamburg", "Hannover", "Langenhagen", "Isernhagen",
-     "Wettenberg", "Ahlen", "Oldenburg", "Limmerstraße 12", "1234"],
+    [
+        "asdf",
+        "Berlin",
+        "München",
+        "Hamburg",
+        "Hannover",
+        "Langenhagen",
+        "Isernhagen",
+        "Wettenberg",
+        "Ahlen",
+        "Oldenburg",
+        "Limmerstraße 12",
+        "1234",
+    ],
 )
 def test_unknown_places_are_none(router: PlaceRouter, text: str) -> None:
     match = router.match_text(text)
@@ -267,15 +281,25 @@ def test_street_directory_semicolon_and_errors(ref: ReferenceData, tmp_path: Pat
 
 # --- boundaries (synthetic squares) ---------------------------------------------------------
 def _square(x: float, y: float, half: float) -> dict[str, Any]:
-    ring = [[x - half, y - half], [x + half, y - half], [x + half, y + half],
-            [x - half, y + half], [x - half, y - half]]
+    ring = [
+        [x - half, y - half],
+        [x + half, y - half],
+        [x + half, y + half],
+        [x - half, y + half],
+        [x - half, y - half],
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def _write(path: Path, features: list[tuple[dict[str, Any], dict[str, Any]]],
-           crs: Any = None) -> Path:
-    data: dict[str, Any] = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features]}
+def _write(
+    path: Path, features: list[tuple[dict[str, Any], dict[str, Any]]], crs: Any = None
+) -> Path:
+    data: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
+        ],
+    }
     if crs is not None:
         data["crs"] = crs
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -283,11 +307,14 @@ def _write(path: Path, features: list[tuple[dict[str, Any], dict[str, Any]]],
 
 
 def test_locate_in_wgs84(ref: ReferenceData, tmp_path: Path) -> None:
-    path = _write(tmp_path / "quarters.geojson", [
-        ({"name": "Linden-Süd"}, _square(10.0, 50.0, 0.01)),
-        ({"STADTTEIL": "Ricklingen"}, _square(10.02, 50.0, 0.01)),
-        ({"stadtteil": "Atlantis"}, _square(10.04, 50.0, 0.01)),  # unknown: skipped
-    ])
+    path = _write(
+        tmp_path / "quarters.geojson",
+        [
+            ({"name": "Linden-Süd"}, _square(10.0, 50.0, 0.01)),
+            ({"STADTTEIL": "Ricklingen"}, _square(10.02, 50.0, 0.01)),
+            ({"stadtteil": "Atlantis"}, _square(10.04, 50.0, 0.01)),  # unknown: skipped
+        ],
+    )
     router = PlaceRouter(ref, geojson=path)
     assert router.has_boundaries
     inside = router.locate(50.0, 10.0)
@@ -304,10 +331,14 @@ def test_locate_in_wgs84(ref: ReferenceData, tmp_path: Path) -> None:
 def test_locate_in_epsg_25832(ref: ReferenceData, tmp_path: Path) -> None:
     to_utm = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
     x, y = to_utm.transform(9.5, 51.5)
-    path = _write(tmp_path / "utm.geojson", [
-        ({"stadtteil": "Döhren"}, _square(x, y, 500.0)),
-        ({"STADTBEZIRK": 10}, _square(x + 1000.0, y, 500.0)),
-    ], crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}})
+    path = _write(
+        tmp_path / "utm.geojson",
+        [
+            ({"stadtteil": "Döhren"}, _square(x, y, 500.0)),
+            ({"STADTBEZIRK": 10}, _square(x + 1000.0, y, 500.0)),
+        ],
+        crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+    )
     router = PlaceRouter(ref, geojson=path)
     assert _quarter(router.locate(51.5, 9.5)) == ("Döhren", "08")
     east = router.locate(51.5, 9.5145)  # about 1 km east
@@ -320,8 +351,9 @@ def test_locate_in_epsg_25832(ref: ReferenceData, tmp_path: Path) -> None:
 def test_crs_as_epsg_code_or_override(ref: ReferenceData, tmp_path: Path) -> None:
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True).transform(9.5, 51.5)
     features = [({"name": "Bult"}, _square(x, y, 500.0))]
-    old_style = _write(tmp_path / "a.geojson", features, {"type": "EPSG",
-                                                          "properties": {"code": 25832}})
+    old_style = _write(
+        tmp_path / "a.geojson", features, {"type": "EPSG", "properties": {"code": 25832}}
+    )
     assert _quarter(PlaceRouter(ref, geojson=old_style).locate(51.5, 9.5)) == ("Bult", "07")
     no_member = _write(tmp_path / "b.geojson", features)
     router = PlaceRouter(ref, geojson=no_member, geojson_crs="EPSG:25832")
@@ -329,26 +361,34 @@ def test_crs_as_epsg_code_or_override(ref: ReferenceData, tmp_path: Path) -> Non
 
 
 def test_district_layer_and_property_detection(ref: ReferenceData, tmp_path: Path) -> None:
-    districts = _write(tmp_path / "districts.geojson", [
-        ({"name": "Ricklingen"}, _square(10.0, 50.0, 0.01)),
-        ({"name": "Linden-Limmer"}, _square(10.02, 50.0, 0.01)),
-        ({"nummer": "13"}, _square(10.04, 50.0, 0.01)),
-    ])
+    districts = _write(
+        tmp_path / "districts.geojson",
+        [
+            ({"name": "Ricklingen"}, _square(10.0, 50.0, 0.01)),
+            ({"name": "Linden-Limmer"}, _square(10.02, 50.0, 0.01)),
+            ({"nummer": "13"}, _square(10.04, 50.0, 0.01)),
+        ],
+    )
     router = PlaceRouter(ref, geojson=districts)
     ricklingen = router.locate(50.0, 10.0)  # a district layer: Ricklingen is the district
     assert ricklingen.kind == MatchKind.DISTRICT and ricklingen.district is not None
     assert ricklingen.district.number == "09"
     assert router.locate(50.0, 10.04).district.number == "13"  # type: ignore[union-attr]
-    both = _write(tmp_path / "both.geojson", [  # a quarter layer that also names the district
-        ({"name": "Limmer", "stadtbezirk": "Linden-Limmer"}, _square(10, 50, 0.01)),
-        ({"Name": "Badenstedt", "STADTBEZIRK": 11, "flag": True}, _square(10.02, 50, 0.01)),
-    ])
+    both = _write(
+        tmp_path / "both.geojson",
+        [  # a quarter layer that also names the district
+            ({"name": "Limmer", "stadtbezirk": "Linden-Limmer"}, _square(10, 50, 0.01)),
+            ({"Name": "Badenstedt", "STADTBEZIRK": 11, "flag": True}, _square(10.02, 50, 0.01)),
+        ],
+    )
     both_router = PlaceRouter(ref, geojson=both)
     assert _quarter(both_router.locate(50, 10)) == ("Limmer", "10")
     assert _quarter(both_router.locate(50, 10.02)) == ("Badenstedt", "11")
     custom = _write(tmp_path / "custom.geojson", [({"bez": "Limmer"}, _square(10, 50, 0.01))])
     assert _quarter(PlaceRouter(ref, geojson=custom, name_property="bez").locate(50, 10)) == (
-        "Limmer", "10")
+        "Limmer",
+        "10",
+    )
 
 
 def test_without_boundaries(router: PlaceRouter) -> None:
@@ -361,8 +401,11 @@ def test_broken_boundary_files(ref: ReferenceData, tmp_path: Path) -> None:
     unknown = _write(tmp_path / "unknown.geojson", [({"stadtteil": 5}, _square(10, 50, 0.01))])
     with pytest.raises(ReferenceDataError, match=r"unknown\.geojson: no feature names"):
         PlaceRouter(ref, geojson=unknown)
-    crs = _write(tmp_path / "crs.geojson", [({"name": "Bult"}, _square(10, 50, 0.01))],
-                 {"type": "name", "properties": {"name": "EPSG:99999999"}})
+    crs = _write(
+        tmp_path / "crs.geojson",
+        [({"name": "Bult"}, _square(10, 50, 0.01))],
+        {"type": "name", "properties": {"name": "EPSG:99999999"}},
+    )
     with pytest.raises(ReferenceDataError, match=r"crs\.geojson: unknown coordinate system"):
         PlaceRouter(ref, geojson=crs)
     flags = _write(tmp_path / "flags.geojson", [({"nummer": True}, _square(10, 50, 0.01))])

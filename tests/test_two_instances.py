@@ -77,13 +77,19 @@ class Line(BaseRequest):
         return None
 
     async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None,
-        read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         await self._dead_end()
-        answer = await self.api.do_request(url, method, request_data, read_timeout,
-                                           write_timeout, connect_timeout, pool_timeout)
+        answer = await self.api.do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
         await self._dead_end()  # an answer arriving after the death is never read
         return answer
 
@@ -131,11 +137,16 @@ def start_instance(name: str, settings: Settings, api: FakeBotAPI, clock: FakeCl
 
     line = Line(api)
     lock = PostgresLock(
-        settings.database_url, instance_lock.lock_key("polling:test"),
-        application_name=application_name, check_seconds=0.5,
+        settings.database_url,
+        instance_lock.lock_key("polling:test"),
+        application_name=application_name,
+        check_seconds=0.5,
     )
     instance = Instance(
-        settings, request=line, clock=clock, lock=lock,
+        settings,
+        request=line,
+        clock=clock,
+        lock=lock,
         engine_options={"async_creator": connect},
     )
     task = asyncio.create_task(serve(instance), name=f"serve-{name}")
@@ -169,10 +180,12 @@ class Telegram(Simulator):
     """The Simulator's users, but their updates wait at "Telegram" until the polling
     instance fetches them (as with getUpdates), instead of going into one app's queue."""
 
-    def __init__(self, api: FakeBotAPI, leader: Callable[[], BotApplication], clock: FakeClock
-                 ) -> None:
-        super().__init__(cast(Any, None), api, clock=lambda: clock.now().timestamp(),
-                         settle_timeout=30)
+    def __init__(
+        self, api: FakeBotAPI, leader: Callable[[], BotApplication], clock: FakeClock
+    ) -> None:
+        super().__init__(
+            cast(Any, None), api, clock=lambda: clock.now().timestamp(), settle_timeout=30
+        )
         self.leader = leader
         self.pushed: list[int] = []
 
@@ -203,8 +216,9 @@ async def shared(tmp_path: Path) -> AsyncIterator[tuple[Settings, SessionMaker, 
             session, telegram_id=MANAGER, first_name="Mara", language="en", now=clock.now()
         )
         person.language = "en"
-        await assign_role(session, person=person, role=Role.MANAGER, now=clock.now(),
-                          district_number="10")
+        await assign_role(
+            session, person=person, role=Role.MANAGER, now=clock.now(), district_number="10"
+        )
     try:
         yield settings, maker, clock
     finally:
@@ -244,8 +258,9 @@ async def test_the_other_instance_takes_over_and_nothing_is_lost_or_doubled(
     try:
         await asyncio.sleep(1.0)
         assert not b.instance.leading.is_set() and b.instance.app is None  # b waits, unbuilt
-        users = [tg.user(uid, first_name=f"R{n}", language_code="en")
-                 for n, uid in enumerate(RESIDENTS)]
+        users = [
+            tg.user(uid, first_name=f"R{n}", language_code="en") for n, uid in enumerate(RESIDENTS)
+        ]
         places = ["Limmer"] * 3
         references = []
         for user, place in zip(users[:3], places, strict=False):  # half of the intakes, on a
@@ -274,10 +289,19 @@ async def test_the_other_instance_takes_over_and_nothing_is_lost_or_doubled(
         # Telegram delivers an update again that a had handled (its offset confirmation was
         # lost): b ignores it
         seen = len(users[0].messages)
-        api.push_update({"update_id": tg.pushed[2], "message": {  # users[0]'s "/neu"
-            "message_id": 999, "date": int(clock.now().timestamp()),
-            "chat": users[0].chat, "from": users[0].user, "text": "/neu",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 4}]}})
+        api.push_update(
+            {
+                "update_id": tg.pushed[2],
+                "message": {  # users[0]'s "/neu"
+                    "message_id": 999,
+                    "date": int(clock.now().timestamp()),
+                    "chat": users[0].chat,
+                    "from": users[0].user,
+                    "text": "/neu",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 4}],
+                },
+            }
+        )
         await tg.settle()
         assert len(users[0].messages) == seen
     finally:
@@ -297,8 +321,11 @@ async def test_the_other_instance_takes_over_and_nothing_is_lost_or_doubled(
     assert set(tg.pushed[handled_by_a:]) <= recorded <= set(tg.pushed)
     # every notification sent exactly once, across both instances
     manager = tg.user(MANAGER)
-    notified = Counter(reference_in(m.plain_text) for m in manager.messages
-                       if "New concern" in (m.plain_text or ""))
+    notified = Counter(
+        reference_in(m.plain_text)
+        for m in manager.messages
+        if "New concern" in (m.plain_text or "")
+    )
     assert notified == Counter(references)
     async with session_scope(maker) as session:
         unsent = await session.scalar(
@@ -327,14 +354,19 @@ async def test_concurrent_sweeps_and_senders_deliver_each_once(
     async with session_scope(maker) as session:
         for n in range(count):
             await reminders.schedule(
-                session, key=f"test:{n}", kind="test", due_at=clock.now() - timedelta(minutes=1),
-                now=clock.now(), data={"chat": 5_000_000_000 + n % 7, "n": n},
+                session,
+                key=f"test:{n}",
+                kind="test",
+                due_at=clock.now() - timedelta(minutes=1),
+                now=clock.now(),
+                data={"chat": 5_000_000_000 + n % 7, "n": n},
             )
 
     async def render(session: Any, reminder: Reminder, now: Any) -> None:
         data = reminder.data or {}
-        outbox.enqueue(session, chat_id=data["chat"], data=outbox.payload(f"reminder {data['n']}"),
-                       now=now)
+        outbox.enqueue(
+            session, chat_id=data["chat"], data=outbox.payload(f"reminder {data['n']}"), now=now
+        )
 
     async def worker(api: FakeBotAPI) -> int:
         engine = create_engine(settings.database_url)
@@ -345,8 +377,9 @@ async def test_concurrent_sweeps_and_senders_deliver_each_once(
             async with Bot("123456:TEST", request=api, get_updates_request=api) as bot:
                 for _ in range(500):
                     async with session_scope(own) as session:
-                        done = await reminders.sweep(session, now=clock.now(),
-                                                     renderers={"test": render}, limit=7)
+                        done = await reminders.sweep(
+                            session, now=clock.now(), renderers={"test": render}, limit=7
+                        )
                     swept += done
                     await sender.flush(bot)
                     async with session_scope(own) as session:
@@ -366,9 +399,10 @@ async def test_concurrent_sweeps_and_senders_deliver_each_once(
     texts = [m.text for api in apis for chat in api.sent.values() for m in chat]
     assert sorted(texts) == sorted(f"reminder {n}" for n in range(count))  # each sent once
     async with session_scope(maker) as session:
-        assert await session.scalar(
-            select(func.count(Reminder.id)).where(Reminder.sent_at.is_(None))
-        ) == 0
+        assert (
+            await session.scalar(select(func.count(Reminder.id)).where(Reminder.sent_at.is_(None)))
+            == 0
+        )
         assert await outbox.pending_count(session) == 0
 
 
@@ -399,8 +433,9 @@ async def test_rows_locked_by_one_sweep_are_skipped_by_the_other(
     _settings, maker, clock = shared
     async with session_scope(maker) as session:
         for n in range(4):
-            await reminders.schedule(session, key=f"k{n}", kind="none", due_at=clock.now(),
-                                     now=clock.now())
+            await reminders.schedule(
+                session, key=f"k{n}", kind="none", due_at=clock.now(), now=clock.now()
+            )
     entered, release = asyncio.Event(), asyncio.Event()
 
     async def slow(session: Any, reminder: Reminder, now: Any) -> None:
@@ -409,8 +444,9 @@ async def test_rows_locked_by_one_sweep_are_skipped_by_the_other(
 
     async def first() -> int:
         async with session_scope(maker) as session:
-            return await reminders.sweep(session, now=clock.now(), renderers={"none": slow},
-                                         limit=2)
+            return await reminders.sweep(
+                session, now=clock.now(), renderers={"none": slow}, limit=2
+            )
 
     task = asyncio.create_task(first())
     await asyncio.wait_for(entered.wait(), 10)

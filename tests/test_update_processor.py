@@ -246,14 +246,29 @@ async def test_conversation_completes_for_30_chats_sent_without_waiting(delay: f
 
 def test_chat_key_falls_back_to_user_then_unordered():
     private = Update.de_json(
-        {"update_id": 1, "message": {
-            "message_id": 1, "date": 0, "chat": {"id": 42, "type": "private"},
-            "from": {"id": 42, "is_bot": False, "first_name": "A"}, "text": "x"}}, None
+        {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 42, "type": "private"},
+                "from": {"id": 42, "is_bot": False, "first_name": "A"},
+                "text": "x",
+            },
+        },
+        None,
     )
     inline = Update.de_json(
-        {"update_id": 2, "inline_query": {
-            "id": "q", "query": "", "offset": "",
-            "from": {"id": 42, "is_bot": False, "first_name": "A"}}}, None
+        {
+            "update_id": 2,
+            "inline_query": {
+                "id": "q",
+                "query": "",
+                "offset": "",
+                "from": {"id": 42, "is_bot": False, "first_name": "A"},
+            },
+        },
+        None,
     )
     empty = Update(update_id=3)  # e.g. a poll update: neither chat nor user
     assert chat_key(private) == chat_key(inline) == 42
@@ -269,8 +284,16 @@ async def test_idle_returns_at_once_without_work():
 async def test_cancelled_waiter_closes_its_coroutine():
     processor = ChatOrderedUpdateProcessor(2)
     update = Update.de_json(
-        {"update_id": 1, "message": {
-            "message_id": 1, "date": 0, "chat": {"id": 7, "type": "private"}, "text": "x"}}, None
+        {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 7, "type": "private"},
+                "text": "x",
+            },
+        },
+        None,
     )
     gate = asyncio.Event()
     ran: list[str] = []

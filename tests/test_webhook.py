@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def web_settings(env: BotEnv, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "webhook_url": "https://bot.example.org", "webhook_secret": SECRET,
+        "webhook_url": "https://bot.example.org",
+        "webhook_secret": SECRET,
         "webhook_path": "/telegram/hook",
     }
     values.update(overrides)
@@ -63,16 +64,20 @@ _update_ids = iter(range(1, 10**6))
 def start_update(user_id: int, text: str = "/start") -> dict[str, Any]:
     user = {"id": user_id, "is_bot": False, "first_name": "Erika", "language_code": "en"}
     message: dict[str, Any] = {
-        "message_id": 1, "date": int(time.time()), "from": user,
-        "chat": {"id": user_id, "type": "private", "first_name": "Erika"}, "text": text,
+        "message_id": 1,
+        "date": int(time.time()),
+        "from": user,
+        "chat": {"id": user_id, "type": "private", "first_name": "Erika"},
+        "text": text,
     }
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
     return {"update_id": next(_update_ids), "message": message}
 
 
-async def post(http: httpx.AsyncClient, update: Any, secret: str | None = SECRET,
-               path: str = "/telegram/hook") -> httpx.Response:
+async def post(
+    http: httpx.AsyncClient, update: Any, secret: str | None = SECRET, path: str = "/telegram/hook"
+) -> httpx.Response:
     headers = {SECRET_HEADER: secret} if secret is not None else {}
     return await http.post(path, json=update, headers=headers)
 
@@ -86,7 +91,8 @@ async def settle(env: BotEnv) -> None:
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text) for s in family.samples
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
     }
 
 
@@ -167,8 +173,9 @@ async def test_health_ok(client: httpx.AsyncClient) -> None:
 async def test_health_fails_when_the_outbox_backlog_is_too_large(env: BotEnv) -> None:
     async with session_scope(env.services.session_maker) as session:
         for i in range(3):
-            outbox.enqueue(session, chat_id=7000 + i, data=outbox.payload("hello"),
-                           now=env.clock.now())
+            outbox.enqueue(
+                session, chat_id=7000 + i, data=outbox.payload("hello"), now=env.clock.now()
+            )
     transport = httpx.ASGITransport(app=web_app(env, health_max_outbox_backlog=2))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
         response = await http.get("/healthz")
@@ -183,12 +190,23 @@ async def test_health_fails_when_the_outbox_backlog_is_too_large(env: BotEnv) ->
 async def test_health_fails_when_reminders_are_overdue(env: BotEnv) -> None:
     now = env.clock.now()
     async with session_scope(env.services.session_maker) as session:
-        await reminders.schedule(session, key="test:overdue", kind="unknown_kind",
-                                 due_at=now - timedelta(minutes=10), now=now)
-        await reminders.schedule(session, key="test:just-due", kind="unknown_kind",
-                                 due_at=now - timedelta(seconds=30), now=now)
-        await reminders.schedule(session, key="test:later", kind="unknown_kind",
-                                 due_at=now + timedelta(days=1), now=now)
+        await reminders.schedule(
+            session,
+            key="test:overdue",
+            kind="unknown_kind",
+            due_at=now - timedelta(minutes=10),
+            now=now,
+        )
+        await reminders.schedule(
+            session,
+            key="test:just-due",
+            kind="unknown_kind",
+            due_at=now - timedelta(seconds=30),
+            now=now,
+        )
+        await reminders.schedule(
+            session, key="test:later", kind="unknown_kind", due_at=now + timedelta(days=1), now=now
+        )
     transport = httpx.ASGITransport(app=web_app(env, health_max_reminder_backlog=0))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
         response = await http.get("/healthz")
@@ -228,8 +246,13 @@ async def test_metrics_count_updates_latency_and_errors(
     assert (await post(client, start_update(5104))).status_code == 200
     await settle(env)
     async with session_scope(env.services.session_maker) as session:
-        await reminders.schedule(session, key="test:sent", kind="unknown_kind",
-                                 due_at=env.clock.now(), now=env.clock.now())
+        await reminders.schedule(
+            session,
+            key="test:sent",
+            kind="unknown_kind",
+            due_at=env.clock.now(),
+            now=env.clock.now(),
+        )
     from bot.jobs import run_sweep
 
     await run_sweep(env.app)
@@ -260,11 +283,16 @@ async def test_updates_the_guards_stop_are_counted_too(
     await settle(env)
     assert (await post(client, update)).status_code == 200  # the same update again
     await settle(env)
-    group = {"update_id": next(_update_ids), "message": {
-        "message_id": 3, "date": int(time.time()), "text": "hello",
-        "from": {"id": 5202, "is_bot": False, "first_name": "Max"},
-        "chat": {"id": -100200, "type": "group", "title": "Nachbarn"},
-    }}
+    group = {
+        "update_id": next(_update_ids),
+        "message": {
+            "message_id": 3,
+            "date": int(time.time()),
+            "text": "hello",
+            "from": {"id": 5202, "is_bot": False, "first_name": "Max"},
+            "chat": {"id": -100200, "type": "group", "title": "Nachbarn"},
+        },
+    }
     assert (await post(client, group)).status_code == 200
     await settle(env)
     metrics = samples((await client.get("/metrics")).text)
@@ -278,19 +306,23 @@ async def test_two_apps_have_separate_registries(env: BotEnv) -> None:
 
 
 # --- settings and the command ---------------------------------------------------------------
-@pytest.mark.parametrize(("overrides", "problem"), [
-    ({"webhook_secret": None}, "WEBHOOK_SECRET is missing"),
-    ({"webhook_secret": "changeme"}, "WEBHOOK_SECRET is missing or a placeholder"),
-    ({"webhook_secret": "short_secret"}, "too short"),
-    ({"webhook_secret": "has spaces in it, sadly!"}, "may only contain"),
-    ({"webhook_url": None}, "WEBHOOK_URL"),
-    ({"webhook_url": "bot.example.org"}, "WEBHOOK_URL"),
-    ({"webhook_path": "telegram"}, "WEBHOOK_PATH"),
-    ({"webhook_path": "/metrics"}, "WEBHOOK_PATH must not be"),
-    ({"webhook_path": "/open311/v2/x"}, "WEBHOOK_PATH must not be"),
-])
-def test_webhook_settings_are_checked(tmp_path: Path, overrides: dict[str, Any], problem: str
-                                      ) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"webhook_secret": None}, "WEBHOOK_SECRET is missing"),
+        ({"webhook_secret": "changeme"}, "WEBHOOK_SECRET is missing or a placeholder"),
+        ({"webhook_secret": "short_secret"}, "too short"),
+        ({"webhook_secret": "has spaces in it, sadly!"}, "may only contain"),
+        ({"webhook_url": None}, "WEBHOOK_URL"),
+        ({"webhook_url": "bot.example.org"}, "WEBHOOK_URL"),
+        ({"webhook_path": "telegram"}, "WEBHOOK_PATH"),
+        ({"webhook_path": "/metrics"}, "WEBHOOK_PATH must not be"),
+        ({"webhook_path": "/open311/v2/x"}, "WEBHOOK_PATH must not be"),
+    ],
+)
+def test_webhook_settings_are_checked(
+    tmp_path: Path, overrides: dict[str, Any], problem: str
+) -> None:
     values = {"webhook_url": "https://bot.example.org", "webhook_secret": SECRET}
     values.update(overrides)
     settings = make_settings(tmp_path, **values)
@@ -298,8 +330,12 @@ def test_webhook_settings_are_checked(tmp_path: Path, overrides: dict[str, Any],
 
 
 def test_good_webhook_settings(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, webhook_url="https://bot.example.org/",
-                             webhook_secret=SECRET, webhook_path="/telegram/a1b2")
+    settings = make_settings(
+        tmp_path,
+        webhook_url="https://bot.example.org/",
+        webhook_secret=SECRET,
+        webhook_path="/telegram/a1b2",
+    )
     assert settings.webhook_problems() == []
     assert settings.webhook_full_url() == "https://bot.example.org/telegram/a1b2"
     assert settings.listen_host == "127.0.0.1" and settings.listen_port == 8080
@@ -308,8 +344,12 @@ def test_good_webhook_settings(tmp_path: Path) -> None:
 def test_serve_refuses_to_start_without_a_secret(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = make_settings(tmp_path, telegram_bot_token="123456:TEST",
-                             webhook_url="https://bot.example.org", webhook_secret="changeme")
+    settings = make_settings(
+        tmp_path,
+        telegram_bot_token="123456:TEST",
+        webhook_url="https://bot.example.org",
+        webhook_secret="changeme",
+    )
     monkeypatch.setattr(cli, "_settings", lambda: settings)
     assert cli.main(["serve"]) == 2
     assert "WEBHOOK_SECRET is missing or a placeholder" in capsys.readouterr().err
@@ -345,14 +385,24 @@ def start_serve(tmp_path: Path, chat: int, **env: str) -> tuple[subprocess.Popen
     port = _free_port()
     environment = {
         **{k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields},
-        "PYTHONPATH": str(ROOT), "DATABASE_URL": make_settings(tmp_path).database_url,
-        "TELEGRAM_BOT_TOKEN": "123456:TEST", "WEBHOOK_URL": "https://bot.example.org",
-        "WEBHOOK_SECRET": SECRET, "WEBHOOK_PATH": "/tg", "LISTEN_PORT": str(port),
-        "FLOOD_MESSAGES_PER_MINUTE": "0", "CHAT": str(chat), **env,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": make_settings(tmp_path).database_url,
+        "TELEGRAM_BOT_TOKEN": "123456:TEST",
+        "WEBHOOK_URL": "https://bot.example.org",
+        "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_PATH": "/tg",
+        "LISTEN_PORT": str(port),
+        "FLOOD_MESSAGES_PER_MINUTE": "0",
+        "CHAT": str(chat),
+        **env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVE_SCRIPT], cwd=tmp_path, env=environment,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-c", SERVE_SCRIPT],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -392,9 +442,12 @@ def test_serve_registers_the_webhook_and_stops_cleanly_on_sigterm(tmp_path: Path
     assert "webhook server stopped" in err
     result = json.loads(out.strip().splitlines()[-1])
     assert result["answers"] >= 1
-    assert result["webhook"] == [{
-        "url": "https://bot.example.org/tg", "secret_token": SECRET,
-        "allowed_updates": result["webhook"][0]["allowed_updates"],
-    }]
+    assert result["webhook"] == [
+        {
+            "url": "https://bot.example.org/tg",
+            "secret_token": SECRET,
+            "allowed_updates": result["webhook"][0]["allowed_updates"],
+        }
+    ]
     assert "message" in result["webhook"][0]["allowed_updates"]
     assert SECRET not in err

@@ -19,17 +19,26 @@ pytestmark = pytest.mark.skipif(pg.enabled(), reason="reads the SQLite file dire
 
 def _rows(path: Path) -> dict[tuple[str, str], str]:
     with sqlite3.connect(path) as db:
-        return {(kind, key): data for kind, key, data in
-                db.execute("SELECT kind, key, data FROM ptb_persistence")}
+        return {
+            (kind, key): data
+            for kind, key, data in db.execute("SELECT kind, key, data FROM ptb_persistence")
+        }
 
 
 def _press(user_id: int, data: str) -> dict[str, object]:
     chat = {"id": user_id, "type": "private", "first_name": "Erika"}
     user = {"id": user_id, "is_bot": False, "first_name": "Erika", "language_code": "en"}
     message = {"message_id": 1, "date": int(time.time()), "chat": chat, "text": "?"}
-    return {"update_id": next(_update_ids), "callback_query": {
-        "id": f"q{user_id}", "from": user, "chat_instance": "1", "message": message,
-        "data": data}}
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": f"q{user_id}",
+            "from": user,
+            "chat_instance": "1",
+            "message": message,
+            "data": data,
+        },
+    }
 
 
 def test_a_killed_webhook_instance_leaves_the_state_of_its_last_update(tmp_path: Path) -> None:
@@ -38,8 +47,11 @@ def test_a_killed_webhook_instance_leaves_the_state_of_its_last_update(tmp_path:
     process, base = start_serve(tmp_path, 5401, PERSISTENCE_INTERVAL_SECONDS="3600")
     try:
         headers = {SECRET_HEADER: SECRET}
-        for update in (start_update(5401, "/start"), _press(5401, "consent:yes"),
-                       start_update(5401, "/neu")):
+        for update in (
+            start_update(5401, "/start"),
+            _press(5401, "consent:yes"),
+            start_update(5401, "/neu"),
+        ):
             assert httpx.post(base + "/tg", json=update, headers=headers).status_code == 200
         deadline = time.monotonic() + 10
         while not [key for kind, key in _rows(database) if kind.startswith("conv")]:

@@ -22,8 +22,13 @@ async def _write_together(path: Path, *, write_queue: bool) -> tuple[list[object
     """WRITERS transactions at once, each holding the write lock across an await (as a
     transaction that waits for something else does); returns their outcomes and the rows."""
     # A busy timeout far below what the writers need together: waiting in SQLite fails.
-    engine = create_engine(f"sqlite+aiosqlite:///{path}", write_queue=write_queue,
-                           connect_args={"timeout": 0.05}, pool_size=WRITERS, max_overflow=0)
+    engine = create_engine(
+        f"sqlite+aiosqlite:///{path}",
+        write_queue=write_queue,
+        connect_args={"timeout": 0.05},
+        pool_size=WRITERS,
+        max_overflow=0,
+    )
     maker = create_session_maker(engine)
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE t (n INTEGER)"))
@@ -35,8 +40,9 @@ async def _write_together(path: Path, *, write_queue: bool) -> tuple[list[object
             await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": -n})
 
     try:
-        outcomes = await asyncio.gather(*(write(n) for n in range(1, WRITERS + 1)),
-                                        return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(write(n) for n in range(1, WRITERS + 1)), return_exceptions=True
+        )
         async with engine.connect() as conn:
             rows = int((await conn.execute(text("SELECT count(*) FROM t"))).scalar_one())
         return list(outcomes), rows
@@ -59,8 +65,9 @@ async def test_without_the_queue_the_same_writers_fail_in_sqlite(tmp_path: Path)
 
 
 async def test_a_rolled_back_writer_gives_the_lock_back(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}",
-                           connect_args={"timeout": 0.05})
+    engine = create_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}", connect_args={"timeout": 0.05}
+    )
     maker = create_session_maker(engine)
     try:
         async with engine.begin() as conn:

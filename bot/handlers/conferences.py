@@ -67,8 +67,9 @@ def _text(update: Update) -> str:
     return (message.text or "").strip() if message else ""
 
 
-async def _pick_district(update: Update, context: BotContext, roles: Roles, command: str
-                         ) -> str | None:
+async def _pick_district(
+    update: Update, context: BotContext, roles: Roles, command: str
+) -> str | None:
     """The district the command is about: its argument, else the sender's only district."""
     t = translator(update, context)
     reference = context.services.reference
@@ -111,9 +112,16 @@ async def start_conference(update: Update, context: BotContext) -> str | int:
     context.user_data["conference"] = {"district": district}
     t = translator(update, context)
     name = context.services.reference.district(district).name
-    await send(update, t("When does the district conference in {district} take place? Type date "
-                         "and time, e.g. '15.4. um 10 Uhr' or 'nächsten Dienstag 14 Uhr'.",
-                         district=name) + "\n" + t(STOP))
+    await send(
+        update,
+        t(
+            "When does the district conference in {district} take place? Type date "
+            "and time, e.g. '15.4. um 10 Uhr' or 'nächsten Dienstag 14 Uhr'.",
+            district=name,
+        )
+        + "\n"
+        + t(STOP),
+    )
     return WHEN
 
 
@@ -125,29 +133,44 @@ async def on_when(update: Update, context: BotContext) -> str | int:
     t = translator(update, context)
     services = context.services
     try:
-        parsed = parse_german_date(_text(update), now=services.clock.now(),
-                                   tz=services.settings.tz)
+        parsed = parse_german_date(
+            _text(update), now=services.clock.now(), tz=services.settings.tz
+        )
     except DateParseError as error:
         if error.reason == "past":
-            await send(update, t("That moment has already passed. Please give a date and time "
-                                 "in the future."))
+            await send(
+                update,
+                t("That moment has already passed. Please give a date and time in the future."),
+            )
         else:
-            await send(update, t("I did not understand that. Please type date and time, e.g. "
-                                 "'15.4. um 10 Uhr' or 'nächsten Dienstag 14 Uhr'."))
+            await send(
+                update,
+                t(
+                    "I did not understand that. Please type date and time, e.g. "
+                    "'15.4. um 10 Uhr' or 'nächsten Dienstag 14 Uhr'."
+                ),
+            )
         return WHEN
     if not parsed.has_time:
         await send(update, t("Please add the time, e.g. '15.4. um 10 Uhr'."))
         return WHEN
     context.user_data["conference"] = {**draft, "starts_at": parsed.value.isoformat()}
-    await send(update, t("District conference on {date} – is that right?",
-                         date=format_parsed(parsed, lang=t.language)),
-               buttons=[[(t("Yes"), "cfc:yes"), (t("No, another time"), "cfc:no")]])
+    await send(
+        update,
+        t(
+            "District conference on {date} – is that right?",
+            date=format_parsed(parsed, lang=t.language),
+        ),
+        buttons=[[(t("Yes"), "cfc:yes"), (t("No, another time"), "cfc:no")]],
+    )
     return CONFIRM
 
 
 def _department_rows(t: Translator, context: BotContext, selected: list[str]) -> ButtonRows:
-    items = [(("✅ " if d.number in selected else "▫️ ") + d.label(t.language), f"cfd:{d.number}")
-             for d in context.services.reference.departments]
+    items = [
+        (("✅ " if d.number in selected else "▫️ ") + d.label(t.language), f"cfd:{d.number}")
+        for d in context.services.reference.departments
+    ]
     return [*chunk(items, 2), [(t("Send invitations"), "cfd:send")]]
 
 
@@ -163,8 +186,11 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
         return WHEN
     selected = conferences.default_departments(context.services.env)
     context.user_data["conference"] = {**draft, "departments": selected}
-    await send(update, t("Which departments are invited? Press one to add or remove it."),
-               buttons=_department_rows(t, context, selected))
+    await send(
+        update,
+        t("Which departments are invited? Press one to add or remove it."),
+        buttons=_department_rows(t, context, selected),
+    )
     return DEPARTMENTS
 
 
@@ -215,10 +241,17 @@ async def on_send(update: Update, context: BotContext) -> str | int:
     try:
         async with session_scope(services.session_maker) as session:
             scheduled = await conferences.schedule_conference(
-                session, env, district=draft["district"], departments=draft["departments"],
-                starts_at=starts_at, created_by=person, now=now)
+                session,
+                env,
+                district=draft["district"],
+                departments=draft["departments"],
+                starts_at=starts_at,
+                created_by=person,
+                now=now,
+            )
             overview = await conferences.conference_overview(
-                session, conference_id=scheduled.conference.id)
+                session, conference_id=scheduled.conference.id
+            )
     except ConferenceError:  # reference data changed under the draft
         context.user_data.pop("conference", None)
         await send(update, t("This button is no longer valid."))
@@ -230,8 +263,14 @@ async def on_send(update: Update, context: BotContext) -> str | int:
     await send(update, t("Invitations sent to representatives: {count}.", count=invited))
     if scheduled.without_rep:
         labels = [env.reference.department(n).label(t.language) for n in scheduled.without_rep]
-        await send(update, t("Nobody to invite from: {departments}. Invite their representatives "
-                             "with /einladen.", departments=", ".join(labels)))
+        await send(
+            update,
+            t(
+                "Nobody to invite from: {departments}. Invite their representatives "
+                "with /einladen.",
+                departments=", ".join(labels),
+            ),
+        )
     assert overview is not None
     await send(update, conferences.overview_text(t, env, overview), html=True)
     return END
@@ -265,7 +304,8 @@ async def list_conferences(update: Update, context: BotContext) -> None:
     if roles.is_coordinator and not _argument(update):
         async with session_scope(services.session_maker) as session:
             rows = await conferences.calendar(
-                session, now=now, districts=[d.number for d in env.reference.districts])
+                session, now=now, districts=[d.number for d in env.reference.districts]
+            )
         await send(update, conferences.calendar_text(t, env, rows, now), html=True)
         return
     district = await _pick_district(update, context, roles, "konferenzen")
@@ -273,15 +313,25 @@ async def list_conferences(update: Update, context: BotContext) -> None:
         return
     async with session_scope(services.session_maker) as session:
         found = await conferences.conferences_of(session, districts=[district], now=now)
-        overviews = [await conferences.conference_overview(session, conference_id=c.id)
-                     for c in found]
+        overviews = [
+            await conferences.conference_overview(session, conference_id=c.id) for c in found
+        ]
     if not overviews:
-        await send(update, t("No conferences in {district} yet. Plan one with /konferenz.",
-                             district=env.reference.district(district).name))
+        await send(
+            update,
+            t(
+                "No conferences in {district} yet. Plan one with /konferenz.",
+                district=env.reference.district(district).name,
+            ),
+        )
     for overview in overviews:
         assert overview is not None
-        await send(update, conferences.overview_text(t, env, overview), html=True,
-                   buttons=_conference_buttons(t, overview.conference, now))
+        await send(
+            update,
+            conferences.overview_text(t, env, overview),
+            html=True,
+            buttons=_conference_buttons(t, overview.conference, now),
+        )
 
 
 async def on_held(update: Update, context: BotContext) -> None:
@@ -307,7 +357,8 @@ async def on_held(update: Update, context: BotContext) -> None:
     if query is not None:
         try:
             await query.edit_message_reply_markup(
-                inline([[(t("Record agreements"), f"agf:start:{conference_id}")]]))
+                inline([[(t("Record agreements"), f"agf:start:{conference_id}")]])
+            )
         except BadRequest:
             pass
     await send(update, t("Marked as held. Record its agreements with the button."))
@@ -322,9 +373,14 @@ async def on_rsvp(update: Update, context: BotContext) -> None:
     accept = context.match.group(1) == "yes"
     try:
         async with session_scope(services.session_maker) as session:
-            invite = await conferences.rsvp(session, services.env, invite_id=int(context.match
-                                            .group(2)), person=person, accept=accept,
-                                            now=services.clock.now())
+            invite = await conferences.rsvp(
+                session,
+                services.env,
+                invite_id=int(context.match.group(2)),
+                person=person,
+                accept=accept,
+                now=services.clock.now(),
+            )
             conference = await session.get(Conference, invite.conference_id)
             assert conference is not None
             label = conferences.title(t, services.env, conference)
@@ -336,8 +392,12 @@ async def on_rsvp(update: Update, context: BotContext) -> None:
         return
     await answer_query(update)
     request_delivery(context.application)
-    await send(update, t("Thank you, you accepted: {title}", title=label) if accept
-               else t("Thank you, you declined: {title}", title=label))
+    await send(
+        update,
+        t("Thank you, you accepted: {title}", title=label)
+        if accept
+        else t("Thank you, you declined: {title}", title=label),
+    )
 
 
 async def start_agenda(update: Update, context: BotContext) -> str | int:
@@ -348,8 +408,12 @@ async def start_agenda(update: Update, context: BotContext) -> str | int:
     try:
         async with session_scope(services.session_maker) as session:
             conference, _ = await conferences.agenda_access(
-                session, conference_id=int(context.match.group(1)), person=person, roles=roles,
-                now=services.clock.now())
+                session,
+                conference_id=int(context.match.group(1)),
+                person=person,
+                roles=roles,
+                now=services.clock.now(),
+            )
             label = conferences.title(t, services.env, conference)
     except NotAllowed:
         await refuse(update, context)
@@ -373,16 +437,26 @@ async def on_agenda_text(update: Update, context: BotContext) -> str | int:
     services = context.services
     text = _text(update)
     if not text or len(text) > services.settings.max_text_length:
-        await send(update, t("Please send a text of at most {limit} characters, or /abbrechen.",
-                             limit=services.settings.max_text_length))
+        await send(
+            update,
+            t(
+                "Please send a text of at most {limit} characters, or /abbrechen.",
+                limit=services.settings.max_text_length,
+            ),
+        )
         return AGENDA
     context.user_data.pop("agenda", None)
     person, roles = await actor_roles(update, context)
     try:
         async with session_scope(services.session_maker) as session:
-            await conferences.add_agenda_item(session, conference_id=int(conference_id),
-                                              person=person, roles=roles, text=text,
-                                              now=services.clock.now())
+            await conferences.add_agenda_item(
+                session,
+                conference_id=int(conference_id),
+                person=person,
+                roles=roles,
+                text=text,
+                now=services.clock.now(),
+            )
     except NotAllowed:
         await refuse(update, context)
         return END
@@ -413,12 +487,17 @@ async def on_project_title(update: Update, context: BotContext) -> str | int:
     t = translator(update, context)
     title = _text(update)
     if not title or len(title) > projects.MAX_TITLE:
-        await send(update, t("Please send a title of at most {limit} characters.",
-                             limit=projects.MAX_TITLE))
+        await send(
+            update,
+            t("Please send a title of at most {limit} characters.", limit=projects.MAX_TITLE),
+        )
         return PJ_TITLE
     context.user_data["project"] = {**draft, "title": title}
-    topics = [(x.label(t.language), f"pjt:{x.code}")
-              for x in context.services.reference.topics if x.field_of_action]
+    topics = [
+        (x.label(t.language), f"pjt:{x.code}")
+        for x in context.services.reference.topics
+        if x.field_of_action
+    ]
     await send(update, t("Which field of action?"), buttons=chunk(topics, 2))
     return PJ_TOPIC
 
@@ -431,8 +510,11 @@ async def on_project_topic(update: Update, context: BotContext) -> str | int:
         return END
     context.user_data["project"] = {**draft, "topic": code}
     t = translator(update, context)
-    await send(update, t("Partners of the project? Type them, or press the button."),
-               buttons=[[(t("No partners yet"), "pjp:skip")]])
+    await send(
+        update,
+        t("Partners of the project? Type them, or press the button."),
+        buttons=[[(t("No partners yet"), "pjp:skip")]],
+    )
     return PJ_PARTNERS
 
 
@@ -448,9 +530,15 @@ async def on_project_partners(update: Update, context: BotContext) -> str | int:
     partners = _text(update) if update.callback_query is None else None
     async with session_scope(services.session_maker) as session:
         project = await projects.create_project(
-            session, services.env, district=draft["district"], title=draft["title"],
-            topic=draft.get("topic"), partners=partners, created_by=person,
-            now=services.clock.now())
+            session,
+            services.env,
+            district=draft["district"],
+            title=draft["title"],
+            topic=draft.get("topic"),
+            partners=partners,
+            created_by=person,
+            now=services.clock.now(),
+        )
     context.user_data.pop("project", None)
     t = translator(update, context)
     text = escape(t("Project saved.")) + "\n" + projects.project_text(t, services.env, project)
@@ -459,8 +547,11 @@ async def on_project_partners(update: Update, context: BotContext) -> str | int:
 
 
 def _project_buttons(t: Translator, project: Project) -> ButtonRows:
-    statuses = [(t("Set: {status}", status=t(label)), f"pj:status:{project.id}:{code}")
-                for code, label in projects.STATUSES.items() if code != project.status]
+    statuses = [
+        (t("Set: {status}", status=t(label)), f"pj:status:{project.id}:{code}")
+        for code, label in projects.STATUSES.items()
+        if code != project.status
+    ]
     return [statuses, [(t("Add note"), f"pj:note:{project.id}")]]
 
 
@@ -475,8 +566,11 @@ async def list_projects(update: Update, context: BotContext) -> None:
         async with session_scope(services.session_maker) as session:
             counts = await projects.counts_for_year(session, year=year)
         lines = [t("Projects {year} per district:", year=year)]
-        lines += [f"{d.number} {d.name}: {counts.get(d.number, 0)}"
-                  + ("" if counts.get(d.number) else " ⚠️") for d in env.reference.districts]
+        lines += [
+            f"{d.number} {d.name}: {counts.get(d.number, 0)}"
+            + ("" if counts.get(d.number) else " ⚠️")
+            for d in env.reference.districts
+        ]
         await send(update, "\n".join(lines))
         return
     district = await _pick_district(update, context, roles, "projekte")
@@ -485,15 +579,26 @@ async def list_projects(update: Update, context: BotContext) -> None:
     async with session_scope(services.session_maker) as session:
         found = await projects.projects_for(session, district=district, year=year)
     if not found:
-        await send(update, t("No project in {district} for {year} yet. Record one with /projekt.",
-                             district=env.reference.district(district).name, year=year))
+        await send(
+            update,
+            t(
+                "No project in {district} for {year} yet. Record one with /projekt.",
+                district=env.reference.district(district).name,
+                year=year,
+            ),
+        )
     for project in found:
-        await send(update, projects.project_text(t, env, project), html=True,
-                   buttons=_project_buttons(t, project))
+        await send(
+            update,
+            projects.project_text(t, env, project),
+            html=True,
+            buttons=_project_buttons(t, project),
+        )
 
 
-async def _project_of(update: Update, context: BotContext, project_id: int
-                      ) -> tuple[Person, Roles] | None:
+async def _project_of(
+    update: Update, context: BotContext, project_id: int
+) -> tuple[Person, Roles] | None:
     person, roles = await actor_roles(update, context)
     async with session_scope(context.services.session_maker) as session:
         project = await session.get(Project, project_id)
@@ -513,11 +618,16 @@ async def on_status(update: Update, context: BotContext) -> None:
     async with session_scope(services.session_maker) as session:
         project = await session.get(Project, project_id)
         assert project is not None
-        await projects.update_status(session, project=project, status=status,
-                                     now=services.clock.now())
+        await projects.update_status(
+            session, project=project, status=status, now=services.clock.now()
+        )
     await acknowledge(update)
-    await send(update, projects.project_text(t, services.env, project), html=True,
-               buttons=_project_buttons(t, project))
+    await send(
+        update,
+        projects.project_text(t, services.env, project),
+        html=True,
+        buttons=_project_buttons(t, project),
+    )
 
 
 async def start_note(update: Update, context: BotContext) -> str | int:
@@ -541,20 +651,25 @@ async def on_note(update: Update, context: BotContext) -> str | int:
     async with session_scope(services.session_maker) as session:
         project = await session.get(Project, project_id)
         assert project is not None
-        await projects.add_note(session, services.env, project=project, text=text,
-                                now=services.clock.now())
+        await projects.add_note(
+            session, services.env, project=project, text=text, now=services.clock.now()
+        )
     t = translator(update, context)
     await send(update, t("Note saved."))
     return END
 
 
 # --- wiring ---------------------------------------------------------------------------------
-def _conversation(name: str, entry_points: list[Handler], states: dict[object, list[Handler]]
-                  ) -> ConversationHandler[BotContext]:
+def _conversation(
+    name: str, entry_points: list[Handler], states: dict[object, list[Handler]]
+) -> ConversationHandler[BotContext]:
     return ConversationHandler(
-        entry_points=entry_points, states=states,
+        entry_points=entry_points,
+        states=states,
         fallbacks=[CommandHandler(["abbrechen", "cancel"], cancel, filters=PRIVATE)],
-        name=name, persistent=True, allow_reentry=True,
+        name=name,
+        persistent=True,
+        allow_reentry=True,
     )
 
 
@@ -575,33 +690,59 @@ async def _planning_job(context: BotContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(_conversation("conference", [
-        CommandHandler(["konferenz", "conference"], start_conference, filters=PRIVATE)], {
-        WHEN: [MessageHandler(TEXT, on_when)],
-        CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^cfc:(yes|no)$"),
-                  MessageHandler(TEXT, on_when)],
-        DEPARTMENTS: [CallbackQueryHandler(on_send, pattern=r"^cfd:send$"),
-                      CallbackQueryHandler(on_toggle, pattern=r"^cfd:(\d{1,8})$")],
-    }))
-    app.add_handler(_conversation("conference_agenda", [
-        CallbackQueryHandler(start_agenda, pattern=r"^cf:agenda:(\d{1,12})$")],
-        {AGENDA: [MessageHandler(TEXT, on_agenda_text)]}))
-    app.add_handler(_conversation("project", [
-        CommandHandler(["projekt", "project"], start_project, filters=PRIVATE),
-        CallbackQueryHandler(start_note, pattern=r"^pj:note:(\d{1,12})$")], {
-        PJ_TITLE: [MessageHandler(TEXT, on_project_title)],
-        PJ_TOPIC: [CallbackQueryHandler(on_project_topic, pattern=r"^pjt:([a-z_]{1,32})$")],
-        PJ_PARTNERS: [MessageHandler(TEXT, on_project_partners),
-                      CallbackQueryHandler(on_project_partners, pattern=r"^pjp:skip$")],
-        PJ_NOTE: [MessageHandler(TEXT, on_note)],
-    }))
-    app.add_handler(CommandHandler(["konferenzen", "conferences"], list_conferences,
-                                   filters=PRIVATE))
+    app.add_handler(
+        _conversation(
+            "conference",
+            [CommandHandler(["konferenz", "conference"], start_conference, filters=PRIVATE)],
+            {
+                WHEN: [MessageHandler(TEXT, on_when)],
+                CONFIRM: [
+                    CallbackQueryHandler(on_confirm, pattern=r"^cfc:(yes|no)$"),
+                    MessageHandler(TEXT, on_when),
+                ],
+                DEPARTMENTS: [
+                    CallbackQueryHandler(on_send, pattern=r"^cfd:send$"),
+                    CallbackQueryHandler(on_toggle, pattern=r"^cfd:(\d{1,8})$"),
+                ],
+            },
+        )
+    )
+    app.add_handler(
+        _conversation(
+            "conference_agenda",
+            [CallbackQueryHandler(start_agenda, pattern=r"^cf:agenda:(\d{1,12})$")],
+            {AGENDA: [MessageHandler(TEXT, on_agenda_text)]},
+        )
+    )
+    app.add_handler(
+        _conversation(
+            "project",
+            [
+                CommandHandler(["projekt", "project"], start_project, filters=PRIVATE),
+                CallbackQueryHandler(start_note, pattern=r"^pj:note:(\d{1,12})$"),
+            ],
+            {
+                PJ_TITLE: [MessageHandler(TEXT, on_project_title)],
+                PJ_TOPIC: [
+                    CallbackQueryHandler(on_project_topic, pattern=r"^pjt:([a-z_]{1,32})$")
+                ],
+                PJ_PARTNERS: [
+                    MessageHandler(TEXT, on_project_partners),
+                    CallbackQueryHandler(on_project_partners, pattern=r"^pjp:skip$"),
+                ],
+                PJ_NOTE: [MessageHandler(TEXT, on_note)],
+            },
+        )
+    )
+    app.add_handler(
+        CommandHandler(["konferenzen", "conferences"], list_conferences, filters=PRIVATE)
+    )
     app.add_handler(CommandHandler(["projekte", "projects"], list_projects, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_rsvp, pattern=r"^cf:(yes|no):(\d{1,12})$"))
     app.add_handler(CallbackQueryHandler(on_held, pattern=r"^cf:held:(\d{1,12})$"))
-    app.add_handler(CallbackQueryHandler(
-        on_status, pattern=r"^pj:status:(\d{1,12}):(planned|running|done)$"))
+    app.add_handler(
+        CallbackQueryHandler(on_status, pattern=r"^pj:status:(\d{1,12}):(planned|running|done)$")
+    )
     services = app.bot_data.services
     if app.job_queue is not None and services is not None:
         morning = time(9, 0, tzinfo=services.settings.tz)

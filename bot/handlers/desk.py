@@ -92,8 +92,9 @@ def _case_line(services: Services, t: Translator, case: Case, today: date) -> st
     days = (today - case.created_at.astimezone(tz).date()).days
     age = t("today") if days == 0 else t("1 day") if days == 1 else t("{days} days", days=days)
     marker = "🏛 " if case.actor_kind == "council" else ""
-    return escape(f"{marker}{case.reference} · {place} · {topic} · "
-                  f"{status_label(t, case.status)} · {age}")
+    return escape(
+        f"{marker}{case.reference} · {place} · {topic} · {status_label(t, case.status)} · {age}"
+    )
 
 
 async def _page(
@@ -109,8 +110,12 @@ async def _page(
     if total == 0:
         return t("There are no open concerns in your districts."), []
     today = services.clock.now().astimezone(services.settings.tz).date()
-    header = t("Open concerns, page {page} of {pages} ({total} in total):",
-               page=page + 1, pages=pages, total=total)
+    header = t(
+        "Open concerns, page {page} of {pages} ({total} in total):",
+        page=page + 1,
+        pages=pages,
+        total=total,
+    )
     lines = ["<b>" + escape(header) + "</b>"]
     lines += [_case_line(services, t, case, today) for case in rows]
     buttons: list[list[tuple[str, str]]] = chunk(
@@ -168,8 +173,9 @@ def _actor(t: Translator, case: Case, event: CaseEvent, actor: Person | None) ->
     return f"{label} {name}".strip()
 
 
-def _event_lines(t: Translator, case: Case, event: CaseEvent, actor: Person | None,
-                 services: Services) -> list[str]:
+def _event_lines(
+    t: Translator, case: Case, event: CaseEvent, actor: Person | None, services: Services
+) -> list[str]:
     kind = event.kind.replace("_", " ")
     if event.kind in KIND_LABELS:
         kind = t(KIND_LABELS[event.kind])
@@ -177,8 +183,10 @@ def _event_lines(t: Translator, case: Case, event: CaseEvent, actor: Person | No
     if event.kind == "routed" and data.get("to") in COVER_LABELS:
         kind += " → " + (t("manager") if data["to"] == "manager" else t(COVER_LABELS[data["to"]]))
     elif "from" in data and "to" in data:
-        names = [t(STATUS_LABELS[s]) if s in STATUS_LABELS else str(s)
-                 for s in (data["from"], data["to"])]
+        names = [
+            t(STATUS_LABELS[s]) if s in STATUS_LABELS else str(s)
+            for s in (data["from"], data["to"])
+        ]
         kind += f": {names[0]} → {names[1]}"
     when = local(event.created_at, services.settings.tz)
     lines = [f"<b>{escape(when)}</b> · {escape(_actor(t, case, event, actor))} · {escape(kind)}"]
@@ -233,8 +241,9 @@ async def show_case(update: Update, context: BotContext) -> None:
     async with session_scope(context.services.session_maker) as session:
         case = await cases.get_case(session, reference=reference)
     if case is None:
-        await send(update, t("I found no concern with the number {reference}.",
-                             reference=reference))
+        await send(
+            update, t("I found no concern with the number {reference}.", reference=reference)
+        )
         return
     if not staff[1].can_manage_district(case.district_number):
         await refuse(update, context)
@@ -274,9 +283,14 @@ async def save_template(update: Update, context: BotContext) -> None:
     t = translator(update, context)
     parts = _argument(update).split(maxsplit=1)
     if len(parts) < 2:
-        await send(update, t("Send /vorlage followed by a name and the text, e.g. "
-                             "/vorlage thanks Thank you for your concern {placeholder}.",
-                             placeholder="{reference}"))
+        await send(
+            update,
+            t(
+                "Send /vorlage followed by a name and the text, e.g. "
+                "/vorlage thanks Thank you for your concern {placeholder}.",
+                placeholder="{reference}",
+            ),
+        )
         return
     try:
         async with session_scope(context.services.session_maker) as session:
@@ -318,18 +332,20 @@ async def away(update: Update, context: BotContext) -> None:
     context.user_data.pop("away_until", None)
     examples = ", ".join(HINT_EXAMPLES)
     try:
-        parsed = parse_german_date(_argument(update), now=services.clock.now(),
-                                   tz=services.settings.tz)
+        parsed = parse_german_date(
+            _argument(update), now=services.clock.now(), tz=services.settings.tz
+        )
     except DateParseError as exc:
         if exc.reason == "empty":
             text = t("Until when are you away? For example: /abwesend bis Freitag")
         elif exc.reason == "past" and exc.value is not None:
-            text = t("{date} has already passed. Please give a day from today on, "
-                     "e.g. /abwesend bis Freitag.", date=format_date(exc.value.date(),
-                                                                    lang=t.language))
+            text = t(
+                "{date} has already passed. Please give a day from today on, "
+                "e.g. /abwesend bis Freitag.",
+                date=format_date(exc.value.date(), lang=t.language),
+            )
         else:
-            text = t("I did not understand that date. Examples: {examples}",
-                     examples=examples)
+            text = t("I did not understand that date. Examples: {examples}", examples=examples)
         await send(update, text)
         return
     day = parsed.value.date()
@@ -362,15 +378,25 @@ async def on_away(update: Update, context: BotContext) -> None:
         person = await session.merge(staff[0])
         await desk.set_absence(session, person=person, until=until, now=now)
         cover = await desk.absence_cover(
-            session, districts=staff[1].districts(Role.MANAGER), now=now,
+            session,
+            districts=staff[1].districts(Role.MANAGER),
+            now=now,
             admin_ids=services.settings.admin_telegram_ids,
         )
-    lines = [t("You are away until {date}. /zurueck ends it earlier.",
-               date=format_date(day, lang=t.language))]
+    lines = [
+        t(
+            "You are away until {date}. /zurueck ends it earlier.",
+            date=format_date(day, lang=t.language),
+        )
+    ]
     for district, routed_as in cover.items():
-        lines.append(t("New concerns of {district} go to {who}.",
-                       district=services.reference.district(district).name,
-                       who=t(COVER_LABELS[routed_as])))
+        lines.append(
+            t(
+                "New concerns of {district} go to {who}.",
+                district=services.reference.district(district).name,
+                who=t(COVER_LABELS[routed_as]),
+            )
+        )
     await send(update, "\n".join(lines))
 
 

@@ -64,8 +64,9 @@ def _fields(cls: type) -> tuple[Field, ...]:
             hints = {}
         hints.pop("return", None)
         hints.pop("api_kwargs", None)
-        _FIELDS[cls] = tuple((name, hint, _misfit(None, hint, 0) is None)
-                             for name, hint in hints.items())
+        _FIELDS[cls] = tuple(
+            (name, hint, _misfit(None, hint, 0) is None) for name, hint in hints.items()
+        )
     return _FIELDS[cls]
 
 
@@ -186,8 +187,9 @@ class UpdateLedger:
     queue up for SQLite's single writer one commit at a time.
     """
 
-    def __init__(self, session_maker: SessionMaker, clock: Clock, *, recent: int = RECENT_IDS
-                 ) -> None:
+    def __init__(
+        self, session_maker: SessionMaker, clock: Clock, *, recent: int = RECENT_IDS
+    ) -> None:
         self._maker, self._clock, self._size = session_maker, clock, recent
         self._recent: OrderedDict[int, None] = OrderedDict()
         self._waiting: dict[int, asyncio.Future[bool]] = {}
@@ -281,8 +283,10 @@ async def _insert_once(session: Any, update_id: int, now: datetime) -> bool:
     dialect = session.bind.dialect.name if session.bind is not None else ""
     if dialect in ("sqlite", "postgresql"):
         insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        statement = insert(ProcessedUpdate).values(**values).on_conflict_do_nothing(
-            index_elements=["update_id"]
+        statement = (
+            insert(ProcessedUpdate)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["update_id"])
         )
         result = await session.execute(statement)
         return int(result.rowcount or 0) == 1
@@ -305,8 +309,13 @@ class FloodControl:
     dropped silently; only accepted updates count, so memory per user stays at `limit` stamps.
     """
 
-    def __init__(self, limit: int, *, window: float = WINDOW_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int,
+        *,
+        window: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.limit, self.window, self.clock = limit, window, clock
         self._stamps: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
@@ -356,8 +365,9 @@ def upload_size(message: Message) -> int:
 class Guard:
     """The guard's state (ledger, flood windows, upload limit) and its two callbacks."""
 
-    def __init__(self, ledger: UpdateLedger, flood: FloodControl, *, max_upload_bytes: int
-                 ) -> None:
+    def __init__(
+        self, ledger: UpdateLedger, flood: FloodControl, *, max_upload_bytes: int
+    ) -> None:
         self.ledger, self.flood, self.max_upload_bytes = ledger, flood, max_upload_bytes
 
     async def once(self, update: Update, context: BotContext) -> None:
@@ -377,8 +387,13 @@ class Guard:
                 log.info("update %s dropped: flood control, user told once", update.update_id)
                 if chat is not None and chat.type == "private":
                     t = translator(update, context)
-                    await _tell(update, t("You are sending messages very quickly. Please slow "
-                                          "down a little; I will answer again in a minute."))
+                    await _tell(
+                        update,
+                        t(
+                            "You are sending messages very quickly. Please slow "
+                            "down a little; I will answer again in a minute."
+                        ),
+                    )
             raise ApplicationHandlerStop
         message = update.effective_message
         if chat is None or chat.type != "private" or message is None:
@@ -388,9 +403,15 @@ class Guard:
             t = translator(update, context)
             limit = max(1, self.max_upload_bytes // MEGABYTE)
             log.info("update %s dropped: upload of %s bytes too large", update.update_id, size)
-            await _tell(update, t("This file is too large. Please send files of at most "
-                                  "{limit} MB, for example a photo instead of the original "
-                                  "file.", limit=limit))
+            await _tell(
+                update,
+                t(
+                    "This file is too large. Please send files of at most "
+                    "{limit} MB, for example a photo instead of the original "
+                    "file.",
+                    limit=limit,
+                ),
+            )
             raise ApplicationHandlerStop
 
     async def prune_job(self, context: BotContext) -> None:
@@ -427,6 +448,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(TypeHandler(Update, guard.limits), group=GROUP_LIMITS)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
-            guard.prune_job, interval=PRUNE_EVERY, first=timedelta(minutes=10),
+            guard.prune_job,
+            interval=PRUNE_EVERY,
+            first=timedelta(minutes=10),
             name="processed_updates_prune",
         )

@@ -43,7 +43,10 @@ async def my_data(update: Update, context: BotContext) -> None:
         data = None
         if person is not None:
             data = await privacy.export_person(
-                session, person=person, tz=services.settings.tz, now=services.clock.now(),
+                session,
+                person=person,
+                tz=services.settings.tz,
+                now=services.clock.now(),
                 user_data=dict(context.user_data or {}),
             )
     if data is None:
@@ -150,7 +153,9 @@ async def on_erase(update: Update, context: BotContext) -> None:
     if report is not None:
         log.info(
             "erased person on request: %s cases, %s events, %s outbox rows",
-            report.cases, report.events, report.outbox,
+            report.cases,
+            report.events,
+            report.outbox,
         )
     await send(
         update,

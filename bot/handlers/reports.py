@@ -132,7 +132,11 @@ def _buttons(t: Translator, roles: Roles, key: str, scope: str) -> list[list[tup
 
 
 async def _report(
-    update: Update, context: BotContext, roles: Roles, key: str, scope: str,
+    update: Update,
+    context: BotContext,
+    roles: Roles,
+    key: str,
+    scope: str,
     districts: list[str],
 ) -> None:
     t = translator(update, context)

@@ -75,7 +75,12 @@ class Screen:
     """Printing, with ANSI colours only when stdout is a terminal."""
 
     STYLES: ClassVar[dict[str, str]] = {
-        "title": "1", "bot": "36", "button": "33", "notice": "35", "error": "31", "dim": "2",
+        "title": "1",
+        "bot": "36",
+        "button": "33",
+        "notice": "35",
+        "error": "31",
+        "dim": "2",
         "me": "32",
     }
 
@@ -103,7 +108,8 @@ def _reply_keys(markup: JSONDict | None) -> list[tuple[str, bool]]:
     rows = (markup or {}).get("keyboard") or []
     return [
         (b, False) if isinstance(b, str) else (b["text"], bool(b.get("request_location")))
-        for row in rows for b in row
+        for row in rows
+        for b in row
     ]
 
 
@@ -163,8 +169,9 @@ class Demo:
             self.set_language(args[0].lower() if args else "")
         else:
             if name != "hilfe":
-                self.screen.say(f"Unbekannter Demo-Befehl „{' '.join(words)}“. So geht es:",
-                                "error")
+                self.screen.say(
+                    f"Unbekannter Demo-Befehl „{' '.join(words)}“. So geht es:", "error"
+                )
             self.screen.say(HELP, "dim")
         return True
 
@@ -172,8 +179,11 @@ class Demo:
         if code not in ("de", "en"):
             raise ValueError("bitte :lang de oder :lang en")
         self.user.user["language_code"] = code  # Telegram's language_code of later updates
-        self.screen.say(f"{self.persona.label} nutzt Telegram jetzt auf „{code}“ (eine im Bot "
-                        "mit /sprache gewählte Sprache hat Vorrang).", "dim")
+        self.screen.say(
+            f"{self.persona.label} nutzt Telegram jetzt auf „{code}“ (eine im Bot "
+            "mit /sprache gewählte Sprache hat Vorrang).",
+            "dim",
+        )
 
     def switch(self, wanted: str) -> None:
         names = {p: (p.key, p.first_name.casefold(), *p.aliases) for p in PERSONAS}
@@ -201,7 +211,7 @@ class Demo:
         """Print the current persona's new messages, and a notice for everyone else's."""
         chat = self.persona.user_id
         messages = self.api.sent.get(chat, [])
-        for message in messages[self.seen[chat]:]:
+        for message in messages[self.seen[chat] :]:
             if not message.deleted:
                 self.render(message)
         self.seen[chat] = len(messages)
@@ -260,8 +270,9 @@ class Demo:
             sent = own[message_id]
             marker = "🖼️  [Foto] " if "photo" in sent else ""
             marker = "📍 [Standort] " if "location" in sent else marker
-            self.screen.block("👤 ", marker + (sent.get("text") or sent.get("caption") or ""),
-                              "me")
+            self.screen.block(
+                "👤 ", marker + (sent.get("text") or sent.get("caption") or ""), "me"
+            )
         self.seen[chat] = len(self.api.sent.get(chat, []))
 
     # -- buttons ----------------------------------------------------------------------------
@@ -277,8 +288,10 @@ class Demo:
         newest = self.with_buttons()
         if not newest:
             keys = [f"!{_typable(text)}" for text, _ in self.reply_keys()]
-            raise ValueError("hier gibt es gerade keine nummerierten Knöpfe" + (
-                f"; Tastatur-Knöpfe drücken Sie mit {', '.join(keys)}" if keys else ""))
+            raise ValueError(
+                "hier gibt es gerade keine nummerierten Knöpfe"
+                + (f"; Tastatur-Knöpfe drücken Sie mit {', '.join(keys)}" if keys else "")
+            )
         buttons = newest[0].inline_buttons
         if not 1 <= number <= len(buttons):
             raise ValueError(f"Knopf #{number} gibt es nicht – wählen Sie #1 bis #{len(buttons)}")
@@ -310,8 +323,9 @@ class Demo:
         offered = ", ".join(f"#{n} {b['text']}" for n, b in enumerate(buttons, 1)) or ", ".join(
             f"!{_typable(text)}" for text, _ in self.reply_keys()
         )
-        raise ValueError(f"keinen Knopf „{label}“ gefunden" + (f"; zur Wahl: {offered}"
-                                                                if offered else ""))
+        raise ValueError(
+            f"keinen Knopf „{label}“ gefunden" + (f"; zur Wahl: {offered}" if offered else "")
+        )
 
     def reply_keys(self) -> list[tuple[str, bool]]:
         """The reply keyboard shown now: that of the newest message that set or removed one."""
@@ -376,16 +390,24 @@ async def _prepare(services: Services) -> tuple[int, int]:
         bound = await session.scalar(
             select(RoleAssignment.id)
             .join(Person, Person.id == RoleAssignment.person_id)
-            .where(Person.telegram_id == MANAGER.user_id, RoleAssignment.role == Role.MANAGER,
-                   RoleAssignment.district_number == DISTRICT, RoleAssignment.ended_at.is_(None))
+            .where(
+                Person.telegram_id == MANAGER.user_id,
+                RoleAssignment.role == Role.MANAGER,
+                RoleAssignment.district_number == DISTRICT,
+                RoleAssignment.ended_at.is_(None),
+            )
         )
         if bound is None:
             person = await people.get_or_create_person(
-                session, telegram_id=MANAGER.user_id, first_name=MANAGER.first_name,
-                language=None, now=now,
+                session,
+                telegram_id=MANAGER.user_id,
+                first_name=MANAGER.first_name,
+                language=None,
+                now=now,
             )
-            await assign_role(session, person=person, role=Role.MANAGER, now=now,
-                              district_number=DISTRICT)
+            await assign_role(
+                session, person=person, role=Role.MANAGER, now=now, district_number=DISTRICT
+            )
         message_id = await session.scalar(select(func.max(CaseMessage.message_id)))
         update_id = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
     return int(message_id or 0), int(update_id or 0)
@@ -425,10 +447,12 @@ async def _run(settings: Settings, *, database: str, script: str | None) -> int:
     from bot.app import build_application, make_services, open_storage
 
     admins = [i for i in settings.admin_telegram_ids if i != COORDINATION.user_id]
-    settings = settings.model_copy(update={
-        "database_url": f"sqlite+aiosqlite:///{database}",
-        "admin_telegram_ids": [*admins, COORDINATION.user_id],
-    })
+    settings = settings.model_copy(
+        update={
+            "database_url": f"sqlite+aiosqlite:///{database}",
+            "admin_telegram_ids": [*admins, COORDINATION.user_id],
+        }
+    )
     lines = None
     if script is not None:
         try:

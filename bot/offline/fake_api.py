@@ -123,14 +123,21 @@ class SentMessage:
         if self.photo:
             size = len(self.photo.content or b"") or 1024
             data["photo"] = [
-                {"file_id": self.photo.file_id, "file_unique_id": self.photo.file_unique_id,
-                 "width": 1280, "height": 960, "file_size": size}
+                {
+                    "file_id": self.photo.file_id,
+                    "file_unique_id": self.photo.file_unique_id,
+                    "width": 1280,
+                    "height": 960,
+                    "file_size": size,
+                }
             ]
         if self.document:
             doc = self.document
             document = {
-                "file_id": doc.file_id, "file_unique_id": doc.file_unique_id,
-                "file_name": doc.file_name, "mime_type": doc.mime_type,
+                "file_id": doc.file_id,
+                "file_unique_id": doc.file_unique_id,
+                "file_name": doc.file_name,
+                "mime_type": doc.mime_type,
                 "file_size": len(doc.content or b"") or None,
             }
             data["document"] = {key: value for key, value in document.items() if value}
@@ -165,9 +172,13 @@ class FakeBotAPI(BaseRequest):
         self.clock = clock
         self.poll_interval = poll_interval  # longest empty getUpdates wait, to keep stops fast
         self.bot_user: JSONDict = {
-            "id": bot_id, "is_bot": True, "first_name": "Bezirksbot",
-            "username": "BezirksbotTestBot", "can_join_groups": False,
-            "can_read_all_group_messages": False, "supports_inline_queries": False,
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": "Bezirksbot",
+            "username": "BezirksbotTestBot",
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
         }
         self.calls: list[ApiCall] = []
         self.sent: dict[int, list[SentMessage]] = defaultdict(list)
@@ -266,9 +277,9 @@ class FakeBotAPI(BaseRequest):
         if description is None:
             prefix = _DEFAULT_ERRORS.get(error_code, "Error")
             description = f"{prefix}: retry after {retry_after}" if retry_after else prefix
-        self._faults.append(_Fault(method.lower(), error=ApiError(
-            error_code, description, retry_after
-        )))
+        self._faults.append(
+            _Fault(method.lower(), error=ApiError(error_code, description, retry_after))
+        )
 
     def raise_next(self, method: str, exception: TelegramError | None = None) -> None:
         """Raise `exception` (default TimedOut) from the next call of `method`."""
@@ -331,7 +342,6 @@ class FakeBotAPI(BaseRequest):
     def calls_to(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method == method]
 
-
     def commands_for(self, language_code: str = "", scope: JSONDict | None = None) -> list[str]:
         """Return the command names set for a scope (default scope) and language."""
         key = (json.dumps(scope or {"type": "default"}, sort_keys=True), language_code)
@@ -384,7 +394,8 @@ class FakeBotAPI(BaseRequest):
             "setwebhook": self._set_webhook,
             "deletewebhook": self._set_webhook,
             "getwebhookinfo": lambda p, u: {
-                "url": self.webhook_url, "has_custom_certificate": False,
+                "url": self.webhook_url,
+                "has_custom_certificate": False,
                 "pending_update_count": len(self.pending_updates),
             },
             "close": done,
@@ -479,8 +490,11 @@ class FakeBotAPI(BaseRequest):
             sent_file = self._file(kind, item.get("media"), uploads, "media")
             item_params = {**params, "parse_mode": item.get("parse_mode"), "reply_markup": None}
             message = self._store(
-                item_params, "sendMediaGroup", caption=item.get("caption"),
-                media_group_id=group_id, **{kind: sent_file},
+                item_params,
+                "sendMediaGroup",
+                caption=item.get("caption"),
+                media_group_id=group_id,
+                **{kind: sent_file},
             )
             result.append(message.to_dict())
         return result
@@ -516,8 +530,11 @@ class FakeBotAPI(BaseRequest):
         key, source = self._source(params)
         origin = {"type": "user", "sender_user": source.get("from"), "date": source["date"]}
         message = self._store(
-            {**params, "reply_markup": None}, "forwardMessage",
-            copied_from=key, forward_origin=origin, **self._content_of(source),
+            {**params, "reply_markup": None},
+            "forwardMessage",
+            copied_from=key,
+            forward_origin=origin,
+            **self._content_of(source),
         )
         return message.to_dict()
 
@@ -536,10 +553,15 @@ class FakeBotAPI(BaseRequest):
                 "Bad Request: message is not modified: specified new message content and reply "
                 "markup are exactly the same as a current content and reply markup of the message",
             )
-        message.edited.append({
-            "text": message.text, "caption": message.caption, "parse_mode": message.parse_mode,
-            "reply_markup": message.reply_markup, "date": message.edit_date or message.date,
-        })
+        message.edited.append(
+            {
+                "text": message.text,
+                "caption": message.caption,
+                "parse_mode": message.parse_mode,
+                "reply_markup": message.reply_markup,
+                "date": message.edit_date or message.date,
+            }
+        )
         for key, value in changes.items():
             setattr(message, key, value)
         if len(changes) > 1:  # a text or caption edit brings its own parse_mode
@@ -602,12 +624,19 @@ class FakeBotAPI(BaseRequest):
 
     def _get_chat(self, params: JSONDict, _uploads: dict[str, SentFile]) -> JSONDict:
         gifts = dict.fromkeys(
-            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
-             "gifts_from_channels"),
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
             False,
         )
         return {
-            **self.chat(self._chat_id(params)), "accent_color_id": 0, "max_reaction_count": 11,
+            **self.chat(self._chat_id(params)),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
             "accepted_gift_types": gifts,
         }
 
@@ -616,8 +645,10 @@ class FakeBotAPI(BaseRequest):
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
         return {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.content or b""), "file_path": stored.file_path,
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.content or b""),
+            "file_path": stored.file_path,
         }
 
     def _set_webhook(self, params: JSONDict, _uploads: dict[str, SentFile]) -> bool:

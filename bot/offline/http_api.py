@@ -47,18 +47,59 @@ log = logging.getLogger(__name__)
 MAX_BODY = 60 * 1024 * 1024  # Telegram accepts uploads of up to 50 MB
 LONG_POLL_MAX = 50.0  # Telegram's longest getUpdates timeout
 # Form fields that are strings even when they look like JSON (e.g. a text "42" or "true").
-STRING_FIELDS = frozenset({
-    "text", "caption", "parse_mode", "callback_query_id", "url", "file_id", "title",
-    "description", "question", "address", "emoji", "inline_message_id", "language_code",
-    "business_connection_id", "message_effect_id", "photo", "document", "video", "audio",
-    "voice", "animation", "sticker", "video_note", "thumbnail", "secret_token", "ip_address",
-    "custom_title", "name", "short_description", "first_name", "last_name", "phone_number",
-    "foursquare_id", "google_place_id", "payload", "currency", "start_parameter",
-})
+STRING_FIELDS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "url",
+        "file_id",
+        "title",
+        "description",
+        "question",
+        "address",
+        "emoji",
+        "inline_message_id",
+        "language_code",
+        "business_connection_id",
+        "message_effect_id",
+        "photo",
+        "document",
+        "video",
+        "audio",
+        "voice",
+        "animation",
+        "sticker",
+        "video_note",
+        "thumbnail",
+        "secret_token",
+        "ip_address",
+        "custom_title",
+        "name",
+        "short_description",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "foursquare_id",
+        "google_place_id",
+        "payload",
+        "currency",
+        "start_parameter",
+    }
+)
 REASONS = {
-    200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 409: "Conflict", 411: "Length Required",
-    413: "Payload Too Large", 429: "Too Many Requests", 500: "Internal Server Error",
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    411: "Length Required",
+    413: "Payload Too Large",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
     502: "Bad Gateway",
 }
 
@@ -305,8 +346,11 @@ class BotApiServer:
     def _complete_message(self, message: JSONDict) -> None:
         sender = message.get("from")
         if "chat" not in message and isinstance(sender, dict):
-            message["chat"] = {"id": sender["id"], "type": "private",
-                               "first_name": sender.get("first_name", "User")}
+            message["chat"] = {
+                "id": sender["id"],
+                "type": "private",
+                "first_name": sender.get("first_name", "User"),
+            }
         chat = message.get("chat")
         if not isinstance(chat, dict):
             return
@@ -330,8 +374,9 @@ class BotApiServer:
                 try:
                     request = await read_request(reader)
                 except HttpError as exc:
-                    writer.write(encode_response(_json_error(exc.status, exc.description),
-                                                 keep_alive=False))
+                    writer.write(
+                        encode_response(_json_error(exc.status, exc.description), keep_alive=False)
+                    )
                     await writer.drain()
                     return
                 if request is None:
@@ -421,9 +466,9 @@ class BotApiServer:
         if name == "calls" and request.method == "GET":
             wanted = request.query.get("method")
             calls = [c for c in self.api.calls if wanted is None or c.method == wanted]
-            return _json_ok([
-                {"method": c.method, "params": c.params, "error": c.error} for c in calls
-            ])
+            return _json_ok(
+                [{"method": c.method, "params": c.params, "error": c.error} for c in calls]
+            )
         if name == "pending" and request.method == "GET":
             return _json_ok({"pending": len(self.api.pending_updates)})
         raise HttpError(404, "Not Found: unknown control call")
@@ -432,8 +477,11 @@ class BotApiServer:
 def sent_message_json(message: SentMessage) -> JSONDict:
     """A sent message as the control API shows it: the Bot API form plus what tests need."""
     return {
-        **message.to_dict(), "method": message.method, "parse_mode": message.parse_mode,
-        "deleted": message.deleted, "edits": len(message.edited),
+        **message.to_dict(),
+        "method": message.method,
+        "parse_mode": message.parse_mode,
+        "deleted": message.deleted,
+        "edits": len(message.edited),
         "reply_markup": message.reply_markup,
     }
 
@@ -472,4 +520,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

@@ -279,13 +279,18 @@ class SimChat:
     async def _press_data(
         self, sender: JSONDict, data: str, message: SentMessage | None, wait: bool
     ) -> CallbackAnswer | None:
-        target = message or next(
-            (m for m in reversed(self.messages) if m.inline_buttons), None
-        ) or self.last
+        target = (
+            message
+            or next((m for m in reversed(self.messages) if m.inline_buttons), None)
+            or self.last
+        )
         query_id = self.sim.next_query_id()
         query = {
-            "id": query_id, "from": sender, "chat_instance": str(self.chat_id),
-            "data": data, "message": target.to_dict(),
+            "id": query_id,
+            "from": sender,
+            "chat_instance": str(self.chat_id),
+            "data": data,
+            "message": target.to_dict(),
         }
         await self.deliver({"callback_query": query}, wait=wait)
         return self.sim.api.callback_answers.get(query_id)
@@ -324,30 +329,50 @@ class SimUser(SimChat):
         big = self.sim.api.add_file("photo", content, file_id=file_id, mime_type="image/jpeg")
         thumb = self.sim.api.add_file("photo", content, file_id=f"{big.file_id}-thumb")
         return [
-            {"file_id": thumb.file_id, "file_unique_id": thumb.file_unique_id,
-             "width": 90, "height": 68, "file_size": len(content)},
-            {"file_id": big.file_id, "file_unique_id": big.file_unique_id,
-             "width": 1280, "height": 960, "file_size": len(content)},
+            {
+                "file_id": thumb.file_id,
+                "file_unique_id": thumb.file_unique_id,
+                "width": 90,
+                "height": 68,
+                "file_size": len(content),
+            },
+            {
+                "file_id": big.file_id,
+                "file_unique_id": big.file_unique_id,
+                "width": 1280,
+                "height": 960,
+                "file_size": len(content),
+            },
         ]
 
     async def send_photo(
-        self, file_id: str | None = None, caption: str | None = None, *,
+        self,
+        file_id: str | None = None,
+        caption: str | None = None,
+        *,
         content: bytes = _FAKE_JPEG,
     ) -> list[SentMessage]:
         extra = {"caption": caption} if caption is not None else {}
         return await self._say(photo=self._photo(file_id, content), **extra)
 
     async def send_document(
-        self, content: bytes = _FAKE_PDF, *, file_name: str = "dokument.pdf",
-        mime_type: str = "application/pdf", caption: str | None = None,
+        self,
+        content: bytes = _FAKE_PDF,
+        *,
+        file_name: str = "dokument.pdf",
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
         file_id: str | None = None,
     ) -> list[SentMessage]:
         stored = self.sim.api.add_file(
             "document", content, file_name=file_name, mime_type=mime_type, file_id=file_id
         )
         document = {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_name": file_name, "mime_type": mime_type, "file_size": len(content),
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content),
         }
         extra = {"caption": caption} if caption is not None else {}
         return await self._say(document=document, **extra)
@@ -355,8 +380,13 @@ class SimUser(SimChat):
     async def send_sticker(self, emoji: str = "👍") -> list[SentMessage]:
         stored = self.sim.api.add_file("sticker", b"RIFF fake webp")
         sticker = {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "width": 512,
-            "height": 512, "is_animated": False, "is_video": False, "type": "regular",
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
             "emoji": emoji,
         }
         return await self._say(sticker=sticker)
@@ -364,8 +394,10 @@ class SimUser(SimChat):
     async def send_voice(self, duration: int = 3) -> list[SentMessage]:
         stored = self.sim.api.add_file("voice", b"OggS fake", mime_type="audio/ogg")
         voice = {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "duration": duration, "mime_type": "audio/ogg",
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
         }
         return await self._say(voice=voice)
 
@@ -374,7 +406,8 @@ class SimUser(SimChat):
     ) -> list[SentMessage]:
         """Share a contact; `own` (as the request_contact button does) links it to this user."""
         contact: JSONDict = {
-            "phone_number": phone, "first_name": first_name or self.user["first_name"]
+            "phone_number": phone,
+            "first_name": first_name or self.user["first_name"],
         }
         if own:
             contact["user_id"] = self.user_id

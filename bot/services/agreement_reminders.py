@@ -61,7 +61,9 @@ ACTIVE_STATUSES = tuple(s for s in AgreementStatus if s not in CLOSED_STATUSES)
 # The ball is with the manager in the other active states, so the rep hears nothing then.
 NUDGE_STATUSES = (AgreementStatus.OPEN,)
 ESCALATION_STATUSES = (
-    AgreementStatus.OPEN, AgreementStatus.EXTENSION_REQUESTED, AgreementStatus.PROBLEM,
+    AgreementStatus.OPEN,
+    AgreementStatus.EXTENSION_REQUESTED,
+    AgreementStatus.PROBLEM,
 )
 
 NUDGE = "agr_nudge"  # slots: created, d<n> (n days before), due
@@ -149,10 +151,20 @@ def nudge_slots(
     if on_due_day > last:
         slots.append((NUDGE, "due", on_due_day))
     slots.append((OVERDUE, "1", overdue_moment(due, 1, tz=tz, policy=policy)))
-    slots.append((ESCALATE_MANAGER, "1", escalation_moment(
-        due, policy.escalate_manager_after, tz=tz, policy=policy)))
-    slots.append((ESCALATE_COORDINATORS, "1", escalation_moment(
-        due, policy.escalate_coordinator_after, tz=tz, policy=policy)))
+    slots.append(
+        (
+            ESCALATE_MANAGER,
+            "1",
+            escalation_moment(due, policy.escalate_manager_after, tz=tz, policy=policy),
+        )
+    )
+    slots.append(
+        (
+            ESCALATE_COORDINATORS,
+            "1",
+            escalation_moment(due, policy.escalate_coordinator_after, tz=tz, policy=policy),
+        )
+    )
     return sorted(slots, key=lambda slot: slot[2])
 
 
@@ -165,13 +177,23 @@ def reminder_key(agreement_id: int, due: date, kind: str, slot: str) -> str:
 
 
 async def _schedule(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, kind: str, slot: str,
-    moment: datetime, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    kind: str,
+    slot: str,
+    moment: datetime,
+    now: datetime,
 ) -> bool:
     day = due_day(agreement.due_at, env.tz)
     key = reminder_key(agreement.id, day, kind, slot)
     created = await reminders.schedule(
-        session, key=key, kind=kind, due_at=moment, now=now,
+        session,
+        key=key,
+        kind=kind,
+        due_at=moment,
+        now=now,
         data={"agreement_id": agreement.id, "due": day.isoformat(), "slot": slot},
     )
     if created:  # reminders.schedule has no agreement_id parameter (yet)
@@ -183,15 +205,18 @@ async def _schedule(
     # slots come back. A sent one stays sent, so nothing is sent twice.
     revived = await session.execute(
         update(Reminder)
-        .where(Reminder.key == key, Reminder.sent_at.is_(None),
-               Reminder.cancelled_at.is_not(None))
+        .where(Reminder.key == key, Reminder.sent_at.is_(None), Reminder.cancelled_at.is_not(None))
         .values(cancelled_at=None, due_at=moment)
     )
     return bool(revived.rowcount)
 
 
 async def schedule_nudges(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    now: datetime,
     include_created: bool = True,
 ) -> int:
     """Schedule the agreement's slots for its current due date; returns how many are new."""
@@ -199,8 +224,9 @@ async def schedule_nudges(
     for kind, slot, moment in nudge_slots(agreement.due_at, now, tz=env.tz, policy=env.policy):
         if slot == "created" and not include_created:
             continue
-        count += await _schedule(session, env, agreement, kind=kind, slot=slot, moment=moment,
-                                 now=now)
+        count += await _schedule(
+            session, env, agreement, kind=kind, slot=slot, moment=moment, now=now
+        )
     return count
 
 
@@ -224,12 +250,26 @@ async def language_of(session: AsyncSession, telegram_id: int) -> str | None:
 
 
 async def add_event(
-    session: AsyncSession, agreement: Agreement, kind: str, *, now: datetime,
-    actor: Person | None = None, text: str | None = None, data: dict[str, Any] | None = None,
+    session: AsyncSession,
+    agreement: Agreement,
+    kind: str,
+    *,
+    now: datetime,
+    actor: Person | None = None,
+    text: str | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
     agreement.updated_at = now
-    session.add(AgreementEvent(agreement_id=agreement.id, kind=kind, actor_id=actor.id if actor
-                               else None, text=text, data=data, created_at=now))
+    session.add(
+        AgreementEvent(
+            agreement_id=agreement.id,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            text=text,
+            data=data,
+            created_at=now,
+        )
+    )
 
 
 async def default_rep(session: AsyncSession, *, district: str, department: str) -> Person | None:
@@ -254,8 +294,9 @@ async def current_rep(
     """The named rep; for an agreement stored without one, a rep bound since then."""
     if agreement.rep_id is not None:
         return await session.get(Person, agreement.rep_id)
-    rep = await default_rep(session, district=agreement.district_number,
-                            department=agreement.department_number)
+    rep = await default_rep(
+        session, district=agreement.district_number, department=agreement.department_number
+    )
     if rep is not None:
         agreement.rep_id = rep.id
         await add_event(session, agreement, "rep_assigned", now=now, data={"rep_id": rep.id})
@@ -263,16 +304,25 @@ async def current_rep(
 
 
 def summary(
-    env: ServiceEnv, t: Translator, agreement: Agreement, rep: Person | None = None, *,
+    env: ServiceEnv,
+    t: Translator,
+    agreement: Agreement,
+    rep: Person | None = None,
+    *,
     show_rep: bool = False,
 ) -> str:
     """The agreement in a few escaped lines: number, district, department, measure, due."""
     ref = env.reference
-    district = (ref.district(agreement.district_number).name
-                if ref.has_district(agreement.district_number) else agreement.district_number)
-    department = (ref.department(agreement.department_number).label(t.language)
-                  if ref.has_department(agreement.department_number)
-                  else agreement.department_number)
+    district = (
+        ref.district(agreement.district_number).name
+        if ref.has_district(agreement.district_number)
+        else agreement.district_number
+    )
+    department = (
+        ref.department(agreement.department_number).label(t.language)
+        if ref.has_department(agreement.department_number)
+        else agreement.department_number
+    )
     due = format_date(agreement.due_at.astimezone(env.tz), lang=t.language)
     lines = [
         "<b>" + escape(t("Agreement #{number}", number=agreement.id)) + "</b>",
@@ -298,13 +348,20 @@ def rep_buttons(t: Translator, agreement_id: int) -> list[list[outbox.Button]]:
 
 def escalation_buttons(t: Translator, agreement: Agreement) -> list[list[outbox.Button]]:
     rows: list[list[outbox.Button]] = [
-        [{"text": t("Nudge again"), "data": f"ag:nudge:{agreement.id}"},
-         {"text": t("Change the date"), "data": f"ag:redate:{agreement.id}"}],
+        [
+            {"text": t("Nudge again"), "data": f"ag:nudge:{agreement.id}"},
+            {"text": t("Change the date"), "data": f"ag:redate:{agreement.id}"},
+        ],
         [{"text": t("Escalate to coordination"), "data": f"ag:escalate:{agreement.id}"}],
     ]
     if agreement.status == AgreementStatus.EXTENSION_REQUESTED:
-        rows.insert(0, [{"text": t("Approve new date"), "data": f"ag:approve:{agreement.id}"},
-                        {"text": t("Reject"), "data": f"ag:reject:{agreement.id}"}])
+        rows.insert(
+            0,
+            [
+                {"text": t("Approve new date"), "data": f"ag:approve:{agreement.id}"},
+                {"text": t("Reject"), "data": f"ag:reject:{agreement.id}"},
+            ],
+        )
     return rows
 
 
@@ -317,39 +374,73 @@ def _hold_for_hours(message: OutboxMessage, env: ServiceEnv, now: datetime) -> N
 
 
 def enqueue_for(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, chat_id: int, text: str,
-    now: datetime, kind: str, buttons: list[list[outbox.Button]] | None = None,
-    person_id: int | None = None, reminder: Reminder | None = None, hold: bool = False,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    chat_id: int,
+    text: str,
+    now: datetime,
+    kind: str,
+    buttons: list[list[outbox.Button]] | None = None,
+    person_id: int | None = None,
+    reminder: Reminder | None = None,
+    hold: bool = False,
 ) -> OutboxMessage:
     """Queue a message about an agreement; a reminder's message waits for working hours."""
     data = outbox.payload(text, buttons=buttons)
     data["agreement_id"] = agreement.id
     if reminder is not None:
         data["reminder_key"] = reminder.key
-    message = outbox.enqueue(session, chat_id=chat_id, data=data, now=now, kind=kind,
-                             person_id=person_id)
+    message = outbox.enqueue(
+        session, chat_id=chat_id, data=data, now=now, kind=kind, person_id=person_id
+    )
     if reminder is not None or hold:
         _hold_for_hours(message, env, now)
     return message
 
 
 def tell_rep(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, rep: Person, *, now: datetime,
-    render: Any, buttons: bool = False, kind: str = "to_rep", reminder: Reminder | None = None,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    rep: Person,
+    *,
+    now: datetime,
+    render: Any,
+    buttons: bool = False,
+    kind: str = "to_rep",
+    reminder: Reminder | None = None,
 ) -> None:
     """Queue `render(t)` (escaped HTML) for the rep, with the summary and the rep buttons."""
     if not rep.telegram_id:
         return
     t = env.translator(rep.language)
     text = render(t) + "\n\n" + summary(env, t, agreement)
-    enqueue_for(session, env, agreement, chat_id=rep.telegram_id, text=text, now=now, kind=kind,
-                buttons=rep_buttons(t, agreement.id) if buttons else None, person_id=rep.id,
-                reminder=reminder)
+    enqueue_for(
+        session,
+        env,
+        agreement,
+        chat_id=rep.telegram_id,
+        text=text,
+        now=now,
+        kind=kind,
+        buttons=rep_buttons(t, agreement.id) if buttons else None,
+        person_id=rep.id,
+        reminder=reminder,
+    )
 
 
 async def tell_managers(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, now: datetime, render: Any,
-    buttons: Any = None, kind: str = "to_manager", reminder: Reminder | None = None,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    now: datetime,
+    render: Any,
+    buttons: Any = None,
+    kind: str = "to_manager",
+    reminder: Reminder | None = None,
     hold: bool = False,
 ) -> list[int]:
     """Queue `render(t)` for whoever handles the district now (manager, deputy, coordinators)."""
@@ -360,13 +451,28 @@ async def tell_managers(
     for chat_id in chat_ids:
         t = env.translator(await language_of(session, chat_id))
         text = render(t) + "\n\n" + summary(env, t, agreement, rep, show_rep=True)
-        enqueue_for(session, env, agreement, chat_id=chat_id, text=text, now=now, kind=kind,
-                    buttons=buttons(t) if buttons else None, reminder=reminder, hold=hold)
+        enqueue_for(
+            session,
+            env,
+            agreement,
+            chat_id=chat_id,
+            text=text,
+            now=now,
+            kind=kind,
+            buttons=buttons(t) if buttons else None,
+            reminder=reminder,
+            hold=hold,
+        )
     return chat_ids
 
 
 async def tell_coordinators(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, now: datetime, render: Any,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    now: datetime,
+    render: Any,
     reminder: Reminder | None = None,
 ) -> list[int]:
     chat_ids = await coordinator_chat_ids(session, admin_ids=env.admin_ids)
@@ -374,25 +480,49 @@ async def tell_coordinators(
     for chat_id in chat_ids:
         t = env.translator(await language_of(session, chat_id))
         text = render(t) + "\n\n" + summary(env, t, agreement, rep, show_rep=True)
-        enqueue_for(session, env, agreement, chat_id=chat_id, text=text, now=now,
-                    kind="escalation", reminder=reminder)
+        enqueue_for(
+            session,
+            env,
+            agreement,
+            chat_id=chat_id,
+            text=text,
+            now=now,
+            kind="escalation",
+            reminder=reminder,
+        )
     return chat_ids
 
 
 async def report_unreachable_rep(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, rep: Person, *,
-    now: datetime, hold: bool = False,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    rep: Person,
+    *,
+    now: datetime,
+    hold: bool = False,
 ) -> bool:
     """Tell the district's manager that the rep has blocked the bot; once per agreement."""
     if not await first_time(session, f"unreachable:agr:{agreement.id}:{rep.id}", now):
         return False
     await add_event(session, agreement, "rep_unreachable", now=now, data={"rep_id": rep.id})
     chat_ids = await tell_managers(
-        session, env, agreement, now=now, kind="unreachable", hold=hold,
-        render=lambda t: "⚠️ " + escape(t(
-            "The representative {name} cannot be reached by the bot (blocked or chat deleted). "
-            "Please contact them directly about this agreement.",
-            name=rep.first_name or t("(no name)"))),
+        session,
+        env,
+        agreement,
+        now=now,
+        kind="unreachable",
+        hold=hold,
+        render=lambda t: (
+            "⚠️ "
+            + escape(
+                t(
+                    "The representative {name} cannot be reached by the bot (blocked or chat deleted). "
+                    "Please contact them directly about this agreement.",
+                    name=rep.first_name or t("(no name)"),
+                )
+            )
+        ),
     )
     return bool(chat_ids)
 
@@ -418,8 +548,12 @@ async def _agreement_for(
 
 
 async def _nudge_rep(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, reminder: Reminder,
-    now: datetime, render: Any,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    reminder: Reminder,
+    now: datetime,
+    render: Any,
 ) -> None:
     if agreement.status not in NUDGE_STATUSES:
         return
@@ -430,8 +564,17 @@ async def _nudge_rep(
         # The rep blocked the bot: the manager hears it (once per agreement), no attempts.
         await report_unreachable_rep(session, env, agreement, rep, now=now, hold=True)
         return
-    tell_rep(session, env, agreement, rep, now=now, render=render, buttons=True, kind="nudge",
-             reminder=reminder)
+    tell_rep(
+        session,
+        env,
+        agreement,
+        rep,
+        now=now,
+        render=render,
+        buttons=True,
+        kind="nudge",
+        reminder=reminder,
+    )
 
 
 def _nudge_text(t: Translator, slot: str, days_left: int) -> str:
@@ -453,8 +596,9 @@ async def render_nudge(
         return
     slot = str((reminder.data or {}).get("slot") or reminder.key.rsplit(":", 1)[-1])
     days_left = (due_day(agreement.due_at, env.tz) - now.astimezone(env.tz).date()).days
-    await _nudge_rep(session, env, agreement, reminder, now,
-                     lambda t: _nudge_text(t, slot, days_left))
+    await _nudge_rep(
+        session, env, agreement, reminder, now, lambda t: _nudge_text(t, slot, days_left)
+    )
 
 
 async def render_overdue(
@@ -466,63 +610,113 @@ async def render_overdue(
         return
     n = int(reminder.key.rsplit(":", 1)[-1])
     moment = overdue_moment(agreement.due_at, n + 1, tz=env.tz, policy=env.policy)
-    await _schedule(session, env, agreement, kind=OVERDUE, slot=str(n + 1), moment=moment,
-                    now=now)
+    await _schedule(session, env, agreement, kind=OVERDUE, slot=str(n + 1), moment=moment, now=now)
     days = overdue_days(agreement, env, now)
-    await _nudge_rep(session, env, agreement, reminder, now, lambda t: escape(t(
-        "This agreement is overdue by {days} working days. Please report its state.",
-        days=days)))
+    await _nudge_rep(
+        session,
+        env,
+        agreement,
+        reminder,
+        now,
+        lambda t: escape(
+            t(
+                "This agreement is overdue by {days} working days. Please report its state.",
+                days=days,
+            )
+        ),
+    )
 
 
 async def _escalation_event(
-    session: AsyncSession, agreement: Agreement, level: int, now: datetime,
-    actor: Person | None = None, note: str | None = None,
+    session: AsyncSession,
+    agreement: Agreement,
+    level: int,
+    now: datetime,
+    actor: Person | None = None,
+    note: str | None = None,
 ) -> None:
     agreement.escalation_level = max(agreement.escalation_level, level)
-    await add_event(session, agreement, "escalated", now=now, actor=actor, text=note,
-                    data={"level": level, "automatic": actor is None})
+    await add_event(
+        session,
+        agreement,
+        "escalated",
+        now=now,
+        actor=actor,
+        text=note,
+        data={"level": level, "automatic": actor is None},
+    )
 
 
 async def escalate_to_manager(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, now: datetime,
-    actor: Person | None = None, note: str | None = None, reminder: Reminder | None = None,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    now: datetime,
+    actor: Person | None = None,
+    note: str | None = None,
+    reminder: Reminder | None = None,
 ) -> None:
     """The manager's escalation card: nudge again, change the date, escalate further."""
     await _escalation_event(session, agreement, 1, now, actor, note)
     days = overdue_days(agreement, env, now)
 
     def render(t: Translator) -> str:
-        text = "⚠️ " + (escape(t(
-            "Escalation: this agreement is overdue by {days} working days.", days=days))
-            if days > 0 else escape(t("Escalation of this agreement.")))
+        text = "⚠️ " + (
+            escape(t("Escalation: this agreement is overdue by {days} working days.", days=days))
+            if days > 0
+            else escape(t("Escalation of this agreement."))
+        )
         return text + ("\n" + escape(note) if note else "")
 
     await tell_managers(
-        session, env, agreement, now=now, kind="escalation", reminder=reminder, render=render,
+        session,
+        env,
+        agreement,
+        now=now,
+        kind="escalation",
+        reminder=reminder,
+        render=render,
         buttons=lambda t: escalation_buttons(t, agreement),
     )
 
 
 async def escalate_to_coordinators(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, now: datetime,
-    actor: Person | None = None, note: str | None = None, reminder: Reminder | None = None,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    now: datetime,
+    actor: Person | None = None,
+    note: str | None = None,
+    reminder: Reminder | None = None,
 ) -> None:
     """The coordinators' escalation list gets the agreement."""
     await _escalation_event(session, agreement, 2, now, actor, note)
     days = overdue_days(agreement, env, now)
 
     def render(t: Translator) -> str:
-        text = "🚨 " + (escape(t(
-            "Escalation to coordination: this agreement is overdue by {days} working days.",
-            days=days)) if days > 0 else escape(t(
-                "Escalation to coordination by the district management.")))
+        text = "🚨 " + (
+            escape(
+                t(
+                    "Escalation to coordination: this agreement is overdue by {days} working days.",
+                    days=days,
+                )
+            )
+            if days > 0
+            else escape(t("Escalation to coordination by the district management."))
+        )
         return text + ("\n" + escape(note) if note else "")
 
     await tell_coordinators(session, env, agreement, now=now, render=render, reminder=reminder)
 
 
 async def _render_escalation(
-    session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime, level: int,
+    session: AsyncSession,
+    env: ServiceEnv,
+    reminder: Reminder,
+    now: datetime,
+    level: int,
     escalate: Any,
 ) -> None:
     """An escalation slot: escalate unless the agreement is settled or already that high."""

@@ -151,9 +151,19 @@ async def get_agreement(session: AsyncSession, agreement_id: int) -> Agreement |
 
 
 async def create_agreement(
-    session: AsyncSession, env: ServiceEnv, *, district: str, department: str, measure: str,
-    due: datetime, now: datetime, created_by: Person, rep_id: int | None = None,
-    topic: str | None = None, case_id: int | None = None, action_plan_id: int | None = None,
+    session: AsyncSession,
+    env: ServiceEnv,
+    *,
+    district: str,
+    department: str,
+    measure: str,
+    due: datetime,
+    now: datetime,
+    created_by: Person,
+    rep_id: int | None = None,
+    topic: str | None = None,
+    case_id: int | None = None,
+    action_plan_id: int | None = None,
     conference_id: int | None = None,
 ) -> Agreement:
     """Store an agreement, tell the manager if no rep is bound, and schedule its nudges."""
@@ -173,21 +183,49 @@ async def create_agreement(
     if rep is None:
         rep = await nudges.default_rep(session, district=district, department=department)
     agreement = Agreement(
-        district_number=district, department_number=department, rep_id=rep.id if rep else None,
-        measure=measure, topic=topic, due_at=due, status=AgreementStatus.OPEN,
-        escalation_level=0, case_id=case_id, action_plan_id=action_plan_id,
-        conference_id=conference_id, created_by_id=created_by.id, created_at=now,
+        district_number=district,
+        department_number=department,
+        rep_id=rep.id if rep else None,
+        measure=measure,
+        topic=topic,
+        due_at=due,
+        status=AgreementStatus.OPEN,
+        escalation_level=0,
+        case_id=case_id,
+        action_plan_id=action_plan_id,
+        conference_id=conference_id,
+        created_by_id=created_by.id,
+        created_at=now,
         updated_at=now,
     )
     session.add(agreement)
     await session.flush()
-    await add_event(session, agreement, "created", now=now, actor=created_by, text=measure,
-                    data={"due": due.isoformat(), "rep_id": agreement.rep_id})
+    await add_event(
+        session,
+        agreement,
+        "created",
+        now=now,
+        actor=created_by,
+        text=measure,
+        data={"due": due.isoformat(), "rep_id": agreement.rep_id},
+    )
     if rep is None:
         await add_event(session, agreement, "rep_missing", now=now)
-        await tell_managers(session, env, agreement, now=now, render=lambda t: "⚠️ " + escape(t(
-            "No representative of the department is bound for this district. The agreement "
-            "is stored; its reminders start once a representative is bound.")))
+        await tell_managers(
+            session,
+            env,
+            agreement,
+            now=now,
+            render=lambda t: (
+                "⚠️ "
+                + escape(
+                    t(
+                        "No representative of the department is bound for this district. The agreement "
+                        "is stored; its reminders start once a representative is bound."
+                    )
+                )
+            ),
+        )
     await nudges.schedule_nudges(session, env, agreement, now=now)
     return agreement
 
@@ -196,31 +234,59 @@ async def create_agreement(
 
 
 async def report_done(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, rep: Person,
-    text: str | None, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    rep: Person,
+    text: str | None,
+    now: datetime,
 ) -> None:
     """The rep reports the measure done; the manager confirms or reopens."""
-    _require(agreement, AgreementStatus.OPEN, AgreementStatus.EXTENSION_REQUESTED,
-             AgreementStatus.PROBLEM)
+    _require(
+        agreement,
+        AgreementStatus.OPEN,
+        AgreementStatus.EXTENSION_REQUESTED,
+        AgreementStatus.PROBLEM,
+    )
     agreement.status, agreement.done_at = AgreementStatus.DONE_REPORTED, now
     agreement.requested_due_at, agreement.request_reason = None, None
     note = (text or "").strip() or None
     await add_event(session, agreement, "done_reported", now=now, actor=rep, text=note)
 
     def render(t: Translator) -> str:
-        head = "✅ " + escape(t("{name} reports this agreement as done.",
-                                name=rep.first_name or t("The representative")))
+        head = "✅ " + escape(
+            t(
+                "{name} reports this agreement as done.",
+                name=rep.first_name or t("The representative"),
+            )
+        )
         return head + ("\n" + escape(note) if note else "")
 
-    await tell_managers(session, env, agreement, now=now, render=render, buttons=lambda t: [[
-        {"text": t("Confirm done"), "data": f"ag:confirm:{agreement.id}"},
-        {"text": t("Not done yet"), "data": f"ag:reopen:{agreement.id}"},
-    ]])
+    await tell_managers(
+        session,
+        env,
+        agreement,
+        now=now,
+        render=render,
+        buttons=lambda t: [
+            [
+                {"text": t("Confirm done"), "data": f"ag:confirm:{agreement.id}"},
+                {"text": t("Not done yet"), "data": f"ag:reopen:{agreement.id}"},
+            ]
+        ],
+    )
 
 
 async def request_extension(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, rep: Person,
-    new_due: datetime, reason: str, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    rep: Person,
+    new_due: datetime,
+    reason: str,
+    now: datetime,
 ) -> None:
     """The rep asks for a later date with a reason; the manager approves or rejects."""
     _require(agreement, AgreementStatus.OPEN, AgreementStatus.PROBLEM)
@@ -229,23 +295,48 @@ async def request_extension(
         raise AgreementError("not_later", new_due)
     agreement.status = AgreementStatus.EXTENSION_REQUESTED
     agreement.requested_due_at, agreement.request_reason = new_due, reason.strip() or None
-    await add_event(session, agreement, "extension_requested", now=now, actor=rep, text=reason,
-                    data={"due": new_due.isoformat()})
+    await add_event(
+        session,
+        agreement,
+        "extension_requested",
+        now=now,
+        actor=rep,
+        text=reason,
+        data={"due": new_due.isoformat()},
+    )
 
     def render(t: Translator) -> str:
-        head = "⏳ " + escape(t("{name} asks for more time: new date {date}.",
-                                name=rep.first_name or t("The representative"),
-                                date=_date(env, t, new_due)))
+        head = "⏳ " + escape(
+            t(
+                "{name} asks for more time: new date {date}.",
+                name=rep.first_name or t("The representative"),
+                date=_date(env, t, new_due),
+            )
+        )
         return head + "\n" + escape(t("Reason: {reason}", reason=reason.strip() or "–"))
 
-    await tell_managers(session, env, agreement, now=now, render=render, buttons=lambda t: [[
-        {"text": t("Approve new date"), "data": f"ag:approve:{agreement.id}"},
-        {"text": t("Reject"), "data": f"ag:reject:{agreement.id}"},
-    ]])
+    await tell_managers(
+        session,
+        env,
+        agreement,
+        now=now,
+        render=render,
+        buttons=lambda t: [
+            [
+                {"text": t("Approve new date"), "data": f"ag:approve:{agreement.id}"},
+                {"text": t("Reject"), "data": f"ag:reject:{agreement.id}"},
+            ]
+        ],
+    )
 
 
 async def report_problem(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, rep: Person, text: str,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    rep: Person,
+    text: str,
     now: datetime,
 ) -> None:
     """The rep cannot carry out the measure as agreed; the manager hears why."""
@@ -254,22 +345,40 @@ async def report_problem(
     await add_event(session, agreement, "problem_reported", now=now, actor=rep, text=text)
 
     def render(t: Translator) -> str:
-        head = "⚠️ " + escape(t("{name} reports a problem with this agreement:",
-                                name=rep.first_name or t("The representative")))
+        head = "⚠️ " + escape(
+            t(
+                "{name} reports a problem with this agreement:",
+                name=rep.first_name or t("The representative"),
+            )
+        )
         return head + "\n" + escape(text)
 
-    await tell_managers(session, env, agreement, now=now, render=render, buttons=lambda t: [
-        [{"text": t("Change the date"), "data": f"ag:redate:{agreement.id}"},
-         {"text": t("Keep as agreed"), "data": f"ag:reopen:{agreement.id}"}],
-        [{"text": t("Escalate to coordination"), "data": f"ag:escalate:{agreement.id}"}],
-    ])
+    await tell_managers(
+        session,
+        env,
+        agreement,
+        now=now,
+        render=render,
+        buttons=lambda t: [
+            [
+                {"text": t("Change the date"), "data": f"ag:redate:{agreement.id}"},
+                {"text": t("Keep as agreed"), "data": f"ag:reopen:{agreement.id}"},
+            ],
+            [{"text": t("Escalate to coordination"), "data": f"ag:escalate:{agreement.id}"}],
+        ],
+    )
 
 
 # ------------------------------------------------------------------ the manager's side
 
 
 async def _tell_rep(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, now: datetime, render: Any,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    now: datetime,
+    render: Any,
     buttons: bool = False,
 ) -> None:
     rep = await nudges.current_rep(session, agreement, now=now)
@@ -289,46 +398,108 @@ async def _move_due(
 
 
 async def decide_extension(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, manager: Person,
-    approve: bool, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    manager: Person,
+    approve: bool,
+    now: datetime,
 ) -> None:
     _require(agreement, AgreementStatus.EXTENSION_REQUESTED)
     requested = agreement.requested_due_at
     if approve and requested is not None:
         old = agreement.due_at
         await _move_due(session, env, agreement, requested, now)
-        await add_event(session, agreement, "extension_approved", now=now, actor=manager,
-                        data={"from": old.isoformat(), "to": requested.isoformat()})
-        await _tell_rep(session, env, agreement, now=now, render=lambda t: "✅ " + escape(t(
-            "More time granted: the agreement is now due {date}.",
-            date=_date(env, t, requested))))
+        await add_event(
+            session,
+            agreement,
+            "extension_approved",
+            now=now,
+            actor=manager,
+            data={"from": old.isoformat(), "to": requested.isoformat()},
+        )
+        await _tell_rep(
+            session,
+            env,
+            agreement,
+            now=now,
+            render=lambda t: (
+                "✅ "
+                + escape(
+                    t(
+                        "More time granted: the agreement is now due {date}.",
+                        date=_date(env, t, requested),
+                    )
+                )
+            ),
+        )
         return
     agreement.status = AgreementStatus.OPEN
     agreement.requested_due_at, agreement.request_reason = None, None
-    await add_event(session, agreement, "extension_rejected", now=now, actor=manager,
-                    data={"requested": requested.isoformat() if requested else None})
-    await _tell_rep(session, env, agreement, now=now, buttons=True, render=lambda t: escape(t(
-        "Your request for more time was not granted; the agreement stays due {date}.",
-        date=_date(env, t, agreement.due_at))))
+    await add_event(
+        session,
+        agreement,
+        "extension_rejected",
+        now=now,
+        actor=manager,
+        data={"requested": requested.isoformat() if requested else None},
+    )
+    await _tell_rep(
+        session,
+        env,
+        agreement,
+        now=now,
+        buttons=True,
+        render=lambda t: escape(
+            t(
+                "Your request for more time was not granted; the agreement stays due {date}.",
+                date=_date(env, t, agreement.due_at),
+            )
+        ),
+    )
 
 
 async def change_due(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, manager: Person,
-    due: datetime, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    manager: Person,
+    due: datetime,
+    now: datetime,
 ) -> None:
     """The manager sets a new due date (e.g. from the escalation card)."""
     _require(agreement, *ACTIVE_STATUSES)
     _check_due(env, due, now)
     old = agreement.due_at
     await _move_due(session, env, agreement, due, now)
-    await add_event(session, agreement, "due_changed", now=now, actor=manager,
-                    data={"from": old.isoformat(), "to": due.isoformat()})
-    await _tell_rep(session, env, agreement, now=now, buttons=True, render=lambda t: escape(t(
-        "The district management changed the due date to {date}.", date=_date(env, t, due))))
+    await add_event(
+        session,
+        agreement,
+        "due_changed",
+        now=now,
+        actor=manager,
+        data={"from": old.isoformat(), "to": due.isoformat()},
+    )
+    await _tell_rep(
+        session,
+        env,
+        agreement,
+        now=now,
+        buttons=True,
+        render=lambda t: escape(
+            t("The district management changed the due date to {date}.", date=_date(env, t, due))
+        ),
+    )
 
 
 async def confirm_done(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, manager: Person,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    manager: Person,
     now: datetime,
 ) -> None:
     """The manager confirms the measure done; nothing is sent about it any more."""
@@ -337,13 +508,26 @@ async def confirm_done(
     agreement.done_at = agreement.done_at or now
     await nudges.cancel_nudges(session, agreement, now=now)
     await add_event(session, agreement, "confirmed", now=now, actor=manager)
-    await _tell_rep(session, env, agreement, now=now, render=lambda t: "✅ " + escape(t(
-        "The district management confirmed this agreement as done. Thank you!")))
+    await _tell_rep(
+        session,
+        env,
+        agreement,
+        now=now,
+        render=lambda t: (
+            "✅ "
+            + escape(t("The district management confirmed this agreement as done. Thank you!"))
+        ),
+    )
 
 
 async def reopen(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, manager: Person,
-    now: datetime, note: str | None = None,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    manager: Person,
+    now: datetime,
+    note: str | None = None,
 ) -> None:
     """Not done after all, or the problem is dealt with: open again, nudges resume."""
     _require(agreement, AgreementStatus.DONE_REPORTED, AgreementStatus.PROBLEM)
@@ -358,24 +542,50 @@ async def reopen(
 
 
 async def nudge_again(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, manager: Person,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    manager: Person,
     now: datetime,
 ) -> bool:
     """The manager asks the rep once more, now; False when no rep is bound."""
     _require(agreement, *ACTIVE_STATUSES)
     rep = await nudges.current_rep(session, agreement, now=now)
-    await add_event(session, agreement, "nudged", now=now, actor=manager,
-                    data={"rep_id": rep.id if rep else None})
+    await add_event(
+        session,
+        agreement,
+        "nudged",
+        now=now,
+        actor=manager,
+        data={"rep_id": rep.id if rep else None},
+    )
     if rep is None:
         return False
-    tell_rep(session, env, agreement, rep, now=now, buttons=True, kind="nudge", render=lambda t:
-             escape(t("The district management asks about the state of this agreement.")))
+    tell_rep(
+        session,
+        env,
+        agreement,
+        rep,
+        now=now,
+        buttons=True,
+        kind="nudge",
+        render=lambda t: escape(
+            t("The district management asks about the state of this agreement.")
+        ),
+    )
     return True
 
 
 async def escalate(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, level: int, by: Person,
-    now: datetime, note: str | None = None,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    level: int,
+    by: Person,
+    now: datetime,
+    note: str | None = None,
 ) -> bool:
     """Escalate by decision: level 1 the district's manager, 2 the coordinators.
 
@@ -389,36 +599,50 @@ async def escalate(
     if level == 1:
         await nudges.escalate_to_manager(session, env, agreement, now=now, actor=by, note=note)
     else:
-        await nudges.escalate_to_coordinators(session, env, agreement, now=now, actor=by,
-                                              note=note)
+        await nudges.escalate_to_coordinators(
+            session, env, agreement, now=now, actor=by, note=note
+        )
     return True
 
 
 async def cancel_agreement(
-    session: AsyncSession, env: ServiceEnv, agreement: Agreement, *, manager: Person,
-    now: datetime, note: str | None = None,
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    manager: Person,
+    now: datetime,
+    note: str | None = None,
 ) -> None:
     _require(agreement, *ACTIVE_STATUSES)
     agreement.status = AgreementStatus.CANCELLED
     await nudges.cancel_nudges(session, agreement, now=now)
     await add_event(session, agreement, "cancelled", now=now, actor=manager, text=note)
-    await _tell_rep(session, env, agreement, now=now, render=lambda t: escape(t(
-        "The district management cancelled this agreement.")))
+    await _tell_rep(
+        session,
+        env,
+        agreement,
+        now=now,
+        render=lambda t: escape(t("The district management cancelled this agreement.")),
+    )
 
 
 # ------------------------------------------------------------------------------- lists
 
 
 async def agreements_for_manager(
-    session: AsyncSession, district_numbers: set[str] | list[str], *,
+    session: AsyncSession,
+    district_numbers: set[str] | list[str],
+    *,
     include_closed: bool = False,
 ) -> dict[str, list[Agreement]]:
     """The districts' agreements by status, each list by due date."""
     statuses = list(AgreementStatus) if include_closed else list(ACTIVE_STATUSES)
     rows = await session.scalars(
         select(Agreement)
-        .where(Agreement.district_number.in_(list(district_numbers)),
-               Agreement.status.in_(statuses))
+        .where(
+            Agreement.district_number.in_(list(district_numbers)), Agreement.status.in_(statuses)
+        )
         .order_by(Agreement.due_at, Agreement.id)
     )
     grouped: dict[str, list[Agreement]] = defaultdict(list)
@@ -429,15 +653,21 @@ async def agreements_for_manager(
 
 async def open_agreements_for_rep(session: AsyncSession, person: Person) -> list[Agreement]:
     """Active agreements naming the rep or of their department in their districts."""
-    pairs = (await session.execute(
-        select(RoleAssignment.department_number, RoleAssignment.district_number).where(
-            RoleAssignment.person_id == person.id, RoleAssignment.role == Role.REP,
-            RoleAssignment.ended_at.is_(None),
+    pairs = (
+        await session.execute(
+            select(RoleAssignment.department_number, RoleAssignment.district_number).where(
+                RoleAssignment.person_id == person.id,
+                RoleAssignment.role == Role.REP,
+                RoleAssignment.ended_at.is_(None),
+            )
         )
-    )).all()
+    ).all()
     mine = [Agreement.rep_id == person.id]
-    mine += [and_(Agreement.department_number == dep, Agreement.district_number == dist)
-             for dep, dist in pairs if dep is not None and dist is not None]
+    mine += [
+        and_(Agreement.department_number == dep, Agreement.district_number == dist)
+        for dep, dist in pairs
+        if dep is not None and dist is not None
+    ]
     rows = await session.scalars(
         select(Agreement)
         .where(or_(*mine), Agreement.status.in_(list(ACTIVE_STATUSES)))

@@ -94,8 +94,15 @@ def _layout(figure: Figure, labels: list[str], *, horizontal: bool, legend_rows:
 
 
 def _stacked(
-    name: str, title: str, categories: list[str], series: dict[str, list[int]],
-    colours: list[str], *, horizontal: bool, axis_label: str, size: tuple[float, float],
+    name: str,
+    title: str,
+    categories: list[str],
+    series: dict[str, list[int]],
+    colours: list[str],
+    *,
+    horizontal: bool,
+    axis_label: str,
+    size: tuple[float, float],
     subtitle: str,
 ) -> Chart:
     figure = Figure(figsize=size, dpi=DPI)
@@ -146,9 +153,7 @@ def concerns_per_month(
     counts = figures.total.by_month_topic
     ranked = [topic for topic, _ in figures.total.by_topic.most_common()]
     shown = ranked if len(ranked) <= MAX_TOPICS + 1 else ranked[:MAX_TOPICS]
-    series = {
-        _topic(reference, topic): [counts[(m, topic)] for m in months] for topic in shown
-    }
+    series = {_topic(reference, topic): [counts[(m, topic)] for m in months] for topic in shown}
     rest = [t for t in ranked if t not in shown]
     if rest:
         series["Weitere Themen"] = [sum(counts[(m, t)] for t in rest) for m in months]

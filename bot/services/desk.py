@@ -90,9 +90,7 @@ def _checked_name(name: str) -> str:
     return name
 
 
-async def save_reply(
-    session: AsyncSession, *, person: Person, name: str, text: str
-) -> SavedReply:
+async def save_reply(session: AsyncSession, *, person: Person, name: str, text: str) -> SavedReply:
     """Create the template or replace its text."""
     name, text = _checked_name(name), text.strip()
     if not text or len(text) > MAX_TEMPLATE_LENGTH:
@@ -264,8 +262,14 @@ async def write_untriaged_nudges(
             reader = await people.get_person(session, telegram_id=chat_id)
             t = translations.get(reader.language if reader else None)
             text = _nudge_text(t, reference, district, found, today=today, tz=tz)
-            outbox.enqueue(session, chat_id=chat_id, data=outbox.payload(text), now=now,
-                           kind="untriaged", person_id=reader.id if reader else None)
+            outbox.enqueue(
+                session,
+                chat_id=chat_id,
+                data=outbox.payload(text),
+                now=now,
+                kind="untriaged",
+                person_id=reader.id if reader else None,
+            )
             written += 1
     return written
 
@@ -276,24 +280,44 @@ async def _mark_sent(session: AsyncSession, *, key: str, now: datetime) -> None:
 
 
 def _nudge_text(
-    t: Translator, reference: ReferenceData, district: str, found: list[Case], *, today: date,
+    t: Translator,
+    reference: ReferenceData,
+    district: str,
+    found: list[Case],
+    *,
+    today: date,
     tz: ZoneInfo,
 ) -> str:
     name = reference.district(district).name
     lines = [
         "<b>"
-        + escape(t("Concerns in {district} waiting for triage for more than two working days:",
-                   district=name))
+        + escape(
+            t(
+                "Concerns in {district} waiting for triage for more than two working days:",
+                district=name,
+            )
+        )
         + "</b>"
     ]
     for case in found:
         days = working_days_between(case.created_at.astimezone(tz).date(), today)
         topic = reference.topic(case.topic).label(t.language)
         quarter = case.quarter or name
-        lines.append(escape(t("• {reference} – {quarter} – {topic} – {days} working days",
-                              reference=case.reference, quarter=quarter, topic=topic,
-                              days=days)))
+        lines.append(
+            escape(
+                t(
+                    "• {reference} – {quarter} – {topic} – {days} working days",
+                    reference=case.reference,
+                    quarter=quarter,
+                    topic=topic,
+                    days=days,
+                )
+            )
+        )
     lines.append("")
-    lines.append(escape(t("/faelle shows your open concerns, /fall followed by the number "
-                          "shows one concern.")))
+    lines.append(
+        escape(
+            t("/faelle shows your open concerns, /fall followed by the number shows one concern.")
+        )
+    )
     return "\n".join(lines)

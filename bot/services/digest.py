@@ -69,8 +69,13 @@ async def district_weeks(
 ) -> dict[str, DistrictWeek]:
     today = now.astimezone(tz).date()
     untriaged_before = local_midnight(add_working_days(today, -UNTRIAGED_AFTER_WORKING_DAYS), tz)
-    overdue_case = and_(Case.status.in_(OPEN_CASES), or_(
-        Case.next_step_due < now, and_(Case.status == "new", Case.created_at < untriaged_before)))
+    overdue_case = and_(
+        Case.status.in_(OPEN_CASES),
+        or_(
+            Case.next_step_due < now,
+            and_(Case.status == "new", Case.created_at < untriaged_before),
+        ),
+    )
     overdue_agreement = and_(Agreement.status.in_(ACTIVE_AGREEMENTS),
                              Agreement.due_at < local_midnight(today, tz))  # fmt: skip
     weeks: dict[str, DistrictWeek] = defaultdict(DistrictWeek)
@@ -92,7 +97,8 @@ async def district_weeks(
         w = weeks[d]
         w.new_agreements, w.open_agreements, w.overdue_agreements = new, open_, overdue
     for d, reference in await session.execute(
-        select(Case.district_number, Case.reference).where(overdue_case)
+        select(Case.district_number, Case.reference)
+        .where(overdue_case)
         .order_by(Case.created_at, Case.id)
     ):
         weeks[d].overdue_references.append(reference)
@@ -127,7 +133,12 @@ async def _recipients(
 
 
 def district_text(
-    t: Translator, reference: ReferenceData, district: str, w: DistrictWeek, *, since: date,
+    t: Translator,
+    reference: ReferenceData,
+    district: str,
+    w: DistrictWeek,
+    *,
+    since: date,
     tz: ZoneInfo,
 ) -> str:
     name = reference.district(district).name if reference.has_district(district) else district
@@ -149,9 +160,16 @@ def district_text(
         lines.append(escape(t("Overdue agreements:")))
         for department, due, measure in w.late_agreements[:MAX_LISTED]:
             short = measure if len(measure) <= 60 else measure[:59] + "…"
-            lines.append(escape(t("• Department {department}, due {date}: {measure}",
-                                  department=department, measure=short,
-                                  date=format_date(due.astimezone(tz).date(), lang=t.language))))
+            lines.append(
+                escape(
+                    t(
+                        "• Department {department}, due {date}: {measure}",
+                        department=department,
+                        measure=short,
+                        date=format_date(due.astimezone(tz).date(), lang=t.language),
+                    )
+                )
+            )
         if len(w.late_agreements) > MAX_LISTED:
             lines.append(escape(t("and {count} more", count=len(w.late_agreements) - MAX_LISTED)))
     return "\n".join(lines)
@@ -182,8 +200,13 @@ def _counts(label: str, w: DistrictWeek) -> str:
 
 
 async def write_weekly_digests(
-    session: AsyncSession, *, now: datetime, tz: ZoneInfo, translations: Translations,
-    reference: ReferenceData, admin_ids: Iterable[int],
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    translations: Translations,
+    reference: ReferenceData,
+    admin_ids: Iterable[int],
 ) -> int:
     """On a working Monday, one outbox message per recipient; returns how many were written."""
     today = now.astimezone(tz).date()

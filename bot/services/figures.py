@@ -185,8 +185,10 @@ async def compute(
     cal = WorkdayCalendar(period.tz)
     received = and_(Case.district_number.in_(scope), Case.created_at >= period.start_utc,
                     Case.created_at < period.end_utc)  # fmt: skip
-    month = _buckets(Case.created_at, [(local_midnight(_next_month(m), period.tz), f"{m:%Y-%m}")
-                                       for m in period.months()]).label("month")
+    month = _buckets(
+        Case.created_at,
+        [(local_midnight(_next_month(m), period.tz), f"{m:%Y-%m}") for m in period.months()],
+    ).label("month")
     sender = case((Case.actor_kind.is_(None), "resident"), (Case.actor_kind == "council",
                   "council"), else_="actor").label("sender")  # fmt: skip
     lotse = Case.mode == "lotse"
@@ -213,7 +215,8 @@ async def compute(
         f.settled_unanswered, f.reopened = f.settled_unanswered + su, f.reopened + ro
     quarter = func.coalesce(Case.quarter, "").label("quarter")
     for d, key, n in await session.execute(
-        select(Case.district_number, quarter, func.count()).where(received)
+        select(Case.district_number, quarter, func.count())
+        .where(received)
         .group_by(Case.district_number, quarter)
     ):
         per[d].by_quarter[key] = n
@@ -231,8 +234,10 @@ async def compute(
     today = cal.index(cal.local(now))
     for d, created in await session.execute(
         select(Case.district_number, raw(Case.created_at)).where(
-            Case.district_number.in_(scope), Case.status.in_(OPEN_CASES),
-            Case.created_at < period.end_utc)
+            Case.district_number.in_(scope),
+            Case.status.in_(OPEN_CASES),
+            Case.created_at < period.end_utc,
+        )
     ):
         per[d].backlog_ages.append(max(0, today - cal.stamp(created)))
     await _agreements(session, scope, period, now, cal, per)
@@ -253,8 +258,12 @@ def _next_month(day: date) -> date:
 
 
 async def _agreements(
-    session: AsyncSession, scope: tuple[str, ...], period: Period, now: datetime,
-    cal: WorkdayCalendar, per: dict[str, DistrictFigures],
+    session: AsyncSession,
+    scope: tuple[str, ...],
+    period: Period,
+    now: datetime,
+    cal: WorkdayCalendar,
+    per: dict[str, DistrictFigures],
 ) -> None:
     """Due in the period: kept on time, late, open (overdue), escalated, cancelled."""
     due = and_(Agreement.district_number.in_(scope), Agreement.due_at >= period.start_utc,
@@ -268,25 +277,36 @@ async def _agreements(
                count_where(status == "cancelled"))
         .where(due).group_by(Agreement.district_number, Agreement.department_number)
     ):  # fmt: skip
-        per[d].agreements[dep] = Counter(due=n - cancelled, open=act, overdue=overdue,
-                                         escalated=esc, cancelled=cancelled, on_time=0, late=0)
+        per[d].agreements[dep] = Counter(
+            due=n - cancelled,
+            open=act,
+            overdue=overdue,
+            escalated=esc,
+            cancelled=cancelled,
+            on_time=0,
+            late=0,
+        )
     finished = func.coalesce(Agreement.done_at, Agreement.confirmed_at, Agreement.due_at)
     for d, dep, due_at, done_at in await session.execute(
-        select(Agreement.district_number, Agreement.department_number, Agreement.due_at,
-               finished).where(due, status.in_(DONE_AGREEMENTS))
+        select(
+            Agreement.district_number, Agreement.department_number, Agreement.due_at, finished
+        ).where(due, status.in_(DONE_AGREEMENTS))
     ):
         on_time = cal.local(done_at) <= cal.local(due_at)
         per[d].agreements[dep]["on_time" if on_time else "late"] += 1
 
 
 async def _conferences_and_projects(
-    session: AsyncSession, scope: tuple[str, ...], period: Period,
+    session: AsyncSession,
+    scope: tuple[str, ...],
+    period: Period,
     per: dict[str, DistrictFigures],
 ) -> None:
     years = period.years()
     tz = period.tz
-    year = _buckets(Conference.starts_at,
-                    [(local_midnight(date(y + 1, 1, 1), tz), y) for y in years]).label("year")
+    year = _buckets(
+        Conference.starts_at, [(local_midnight(date(y + 1, 1, 1), tz), y) for y in years]
+    ).label("year")
     for d, y, n in await session.execute(
         select(Conference.district_number, year, func.count())
         .where(Conference.district_number.in_(scope), Conference.kind == "conference",

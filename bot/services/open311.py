@@ -45,13 +45,32 @@ CITY = "Hannover"
 
 # Every field of a service request, in the standard's order.
 REQUEST_FIELDS = (
-    "service_request_id", "status", "status_notes", "service_name", "service_code",
-    "description", "agency_responsible", "service_notice", "requested_datetime",
-    "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
     "media_url",
 )
 SERVICE_FIELDS = (
-    "service_code", "service_name", "description", "metadata", "type", "keywords", "group",
+    "service_code",
+    "service_name",
+    "description",
+    "metadata",
+    "type",
+    "keywords",
+    "group",
 )
 
 
@@ -82,8 +101,15 @@ class PublicCase:
 
 
 _COLUMNS = (
-    Case.reference, Case.district_number, Case.quarter, Case.topic, Case.status,
-    Case.referral_key, Case.created_at, Case.updated_at, Case.next_step_due,
+    Case.reference,
+    Case.district_number,
+    Case.quarter,
+    Case.topic,
+    Case.status,
+    Case.referral_key,
+    Case.created_at,
+    Case.updated_at,
+    Case.next_step_due,
     Case.publication_consent,
     # the database hands out the text only where the resident agreed to its publication
     sql_case((Case.publication_consent.is_(True), Case.description), else_=null()),
@@ -112,21 +138,26 @@ def services(reference: ReferenceData) -> list[dict[str, Any]]:
     result = []
     for topic in reference.topics:
         if topic.field_of_action:
-            description = (f"Anliegen im Handlungsfeld „{topic.label_de}“ an das "
-                           "Stadtbezirksmanagement der Stadt Hannover.")
+            description = (
+                f"Anliegen im Handlungsfeld „{topic.label_de}“ an das "
+                "Stadtbezirksmanagement der Stadt Hannover."
+            )
         else:
-            description = (f"Anliegen „{topic.label_de}“ an das Stadtbezirksmanagement der "
-                           "Stadt Hannover.")
+            description = (
+                f"Anliegen „{topic.label_de}“ an das Stadtbezirksmanagement der Stadt Hannover."
+            )
         keywords = list(dict.fromkeys([topic.label_de, topic.label_en]))
-        result.append({
-            "service_code": topic.code,
-            "service_name": topic.label_de,
-            "description": description,
-            "metadata": False,  # no extra attributes: GET service definition is not offered
-            "type": "realtime",
-            "keywords": ", ".join(keywords),
-            "group": GROUP_FIELDS if topic.field_of_action else GROUP_OTHER,
-        })
+        result.append(
+            {
+                "service_code": topic.code,
+                "service_name": topic.label_de,
+                "description": description,
+                "metadata": False,  # no extra attributes: GET service definition is not offered
+                "type": "realtime",
+                "keywords": ", ".join(keywords),
+                "group": GROUP_FIELDS if topic.field_of_action else GROUP_OTHER,
+            }
+        )
     return result
 
 
@@ -214,8 +245,11 @@ def public_description(case: PublicCase) -> str | None:
 
 def _agency(case: PublicCase, reference: ReferenceData) -> tuple[str, str | None]:
     """(agency_responsible, service_notice): the referral contact for a Lotse hand-over."""
-    district = (reference.district(case.district_number).name
-                if reference.has_district(case.district_number) else case.district_number)
+    district = (
+        reference.district(case.district_number).name
+        if reference.has_district(case.district_number)
+        else case.district_number
+    )
     agency = f"Stadtbezirksmanagement {district}"
     if case.referral_key and case.status == CaseStatus.REFERRED:
         try:
@@ -256,7 +290,8 @@ def to_record(case: PublicCase, reference: ReferenceData, tz: tzinfo) -> dict[st
         "service_notice": notice,
         "requested_datetime": _iso(case.created_at, tz),
         "updated_datetime": _iso(case.updated_at, tz),
-        "expected_datetime": _iso(case.next_step_due, tz) if public_status(case) == STATUS_OPEN
+        "expected_datetime": _iso(case.next_step_due, tz)
+        if public_status(case) == STATUS_OPEN
         else None,
         "address": _address(case, reference),
         "address_id": None,

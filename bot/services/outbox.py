@@ -107,7 +107,10 @@ async def due_messages(
         )
         return list(rows)
     due = (
-        select(OutboxMessage.id).where(*pending).order_by(OutboxMessage.id).limit(limit)
+        select(OutboxMessage.id)
+        .where(*pending)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
     claimed = await session.scalars(
@@ -153,7 +156,11 @@ async def mark_sent(
 
 
 async def mark_retry(
-    session: AsyncSession, *, message_id: int, now: datetime, error: str,
+    session: AsyncSession,
+    *,
+    message_id: int,
+    now: datetime,
+    error: str,
     wait_seconds: float | None,
 ) -> None:
     """Back off exponentially, or wait as long as Telegram told us to."""

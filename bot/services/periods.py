@@ -24,8 +24,11 @@ MONTHS_DE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "Augu
              "September", "Oktober", "November", "Dezember")  # fmt: skip
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
              "September", "October", "November", "December")  # fmt: skip
-_MONTH_WORDS = {fold(name): i + 1 for i, name in enumerate(MONTHS_DE)} | {
-    fold(name[:3]): i + 1 for i, name in enumerate(MONTHS_DE)} | {"maerz": 3, "mrz": 3}
+_MONTH_WORDS = (
+    {fold(name): i + 1 for i, name in enumerate(MONTHS_DE)}
+    | {fold(name[:3]): i + 1 for i, name in enumerate(MONTHS_DE)}
+    | {"maerz": 3, "mrz": 3}
+)
 _KEY = re.compile(r"^(\d{4})(?:-(?:(H[12])|(Q[1-4])|(\d{2})))?$", re.IGNORECASE)
 _RANGE_KEY = re.compile(r"^(\d{8})-(\d{8})$")
 _DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"

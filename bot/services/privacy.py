@@ -148,8 +148,11 @@ async def export_person(
     def event_dict(event: CaseEvent) -> dict[str, Any]:
         by = "you" if event.actor_id == person.id else (event.actor_role or "system")
         return {
-            "at": _iso(event.created_at, tz), "kind": event.kind, "by": by,
-            "text": event.text, "data": event.data,
+            "at": _iso(event.created_at, tz),
+            "kind": event.kind,
+            "by": by,
+            "text": event.text,
+            "data": event.data,
         }
 
     def case_dict(case: Case) -> dict[str, Any]:
@@ -226,9 +229,11 @@ async def export_person(
         "consent": {"version": person.consent_version, "given_at": _iso(person.consent_at, tz)},
         "roles": [
             {
-                "role": role.role, "district_number": role.district_number,
+                "role": role.role,
+                "district_number": role.district_number,
                 "department_number": role.department_number,
-                "since": _iso(role.created_at, tz), "until": _iso(role.ended_at, tz),
+                "since": _iso(role.created_at, tz),
+                "until": _iso(role.ended_at, tz),
             }
             for role in roles
         ],
@@ -249,7 +254,9 @@ async def export_person(
         "reminders": [
             {
                 "case": references.get(r.case_id) if r.case_id else None,
-                "kind": r.kind, "due_at": _iso(r.due_at, tz), "sent_at": _iso(r.sent_at, tz),
+                "kind": r.kind,
+                "due_at": _iso(r.due_at, tz),
+                "sent_at": _iso(r.sent_at, tz),
                 "cancelled_at": _iso(r.cancelled_at, tz),
             }
             for r in reminders
@@ -358,9 +365,7 @@ async def _scrub_case(
     report.cases += 1
 
 
-async def _personal_strings(
-    session: AsyncSession, person: Person, cases: list[Case]
-) -> set[str]:
+async def _personal_strings(session: AsyncSession, person: Person, cases: list[Case]) -> set[str]:
     """What the person told us, to find it where it was copied (e.g. a relayed answer)."""
     found: set[str | None] = set()
     for case in cases:
@@ -390,9 +395,7 @@ async def _forget_person(
             report.persistence_rows += 1
     for message in await session.scalars(select(OutboxMessage).where(or_(*conditions))):
         report.outbox += _scrub_outbox(message, now=now, chat_id=chat)
-    for reminder in await session.scalars(
-        select(Reminder).where(Reminder.person_id == person.id)
-    ):
+    for reminder in await session.scalars(select(Reminder).where(Reminder.person_id == person.id)):
         reminder.data = None
         if reminder.sent_at is None and reminder.cancelled_at is None:
             reminder.cancelled_at = now
@@ -415,7 +418,11 @@ async def erase_person(session: AsyncSession, *, person: Person, now: datetime) 
     needles = await _personal_strings(session, person, cases)
     for case in cases:
         await _scrub_case(
-            session, case, now=now, reason="request", resident_chat=person.telegram_id,
+            session,
+            case,
+            now=now,
+            reason="request",
+            resident_chat=person.telegram_id,
             report=report,
         )
     # What they wrote on other cases (answers on the case theirs was merged into) ...
@@ -445,9 +452,7 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-async def apply_retention(
-    session: AsyncSession, *, now: datetime, months: int
-) -> RetentionReport:
+async def apply_retention(session: AsyncSession, *, now: datetime, months: int) -> RetentionReport:
     """Pseudonymise cases closed more than `months` ago, and their residents once nothing
     of theirs is left that still holds personal data (and they hold no role)."""
     cutoff = months_before(now, months)
@@ -468,8 +473,12 @@ async def apply_retention(
                 continue
         resident = await session.get(Person, case.resident_id) if case.resident_id else None
         await _scrub_case(
-            session, case, now=now, reason="retention",
-            resident_chat=resident.telegram_id if resident else None, report=counts,
+            session,
+            case,
+            now=now,
+            reason="retention",
+            resident_chat=resident.telegram_id if resident else None,
+            report=counts,
         )
         if resident is not None and resident.erased_at is None:
             residents[resident.id] = resident

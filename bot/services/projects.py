@@ -28,8 +28,15 @@ class ProjectError(ValueError):
 
 
 async def create_project(
-    session: AsyncSession, env: ServiceEnv, *, district: str, title: str, topic: str | None,
-    partners: str | None, created_by: Person, now: datetime,
+    session: AsyncSession,
+    env: ServiceEnv,
+    *,
+    district: str,
+    title: str,
+    topic: str | None,
+    partners: str | None,
+    created_by: Person,
+    now: datetime,
 ) -> Project:
     """A new project of the district for the current (local) year."""
     title = title.strip()
@@ -38,24 +45,32 @@ async def create_project(
     if topic is not None and not env.reference.has_topic(topic):
         raise ProjectError("topic")
     project = Project(
-        district_number=district, year=now.astimezone(env.tz).year, title=title, topic=topic,
-        partners=(partners or "").strip() or None, status="planned", created_by_id=created_by.id,
-        created_at=now, updated_at=now,
+        district_number=district,
+        year=now.astimezone(env.tz).year,
+        title=title,
+        topic=topic,
+        partners=(partners or "").strip() or None,
+        status="planned",
+        created_by_id=created_by.id,
+        created_at=now,
+        updated_at=now,
     )
     session.add(project)
     await session.flush()
     return project
 
 
-async def update_status(session: AsyncSession, *, project: Project, status: str, now: datetime
-                        ) -> None:
+async def update_status(
+    session: AsyncSession, *, project: Project, status: str, now: datetime
+) -> None:
     if status not in STATUSES:
         raise ProjectError("status")
     project.status, project.updated_at = status, now
 
 
-async def add_note(session: AsyncSession, env: ServiceEnv, *, project: Project, text: str,
-                   now: datetime) -> None:
+async def add_note(
+    session: AsyncSession, env: ServiceEnv, *, project: Project, text: str, now: datetime
+) -> None:
     """Append a dated note; earlier notes stay."""
     if not text.strip():
         raise ProjectError("empty")
@@ -66,7 +81,8 @@ async def add_note(session: AsyncSession, env: ServiceEnv, *, project: Project, 
 
 async def projects_for(session: AsyncSession, *, district: str, year: int) -> list[Project]:
     rows = await session.scalars(
-        select(Project).where(Project.district_number == district, Project.year == year)
+        select(Project)
+        .where(Project.district_number == district, Project.year == year)
         .order_by(Project.id)
     )
     return list(rows)
@@ -76,15 +92,19 @@ async def counts_for_year(session: AsyncSession, *, year: int) -> dict[str, int]
     """Projects per district in a year (districts without any are missing)."""
     rows = await session.execute(
         select(Project.district_number, func.count(Project.id))
-        .where(Project.year == year).group_by(Project.district_number)
+        .where(Project.year == year)
+        .group_by(Project.district_number)
     )
     return {district: int(count) for district, count in rows.tuples()}
 
 
 def project_text(t: Translator, env: ServiceEnv, project: Project) -> str:
     """Title, topic, partners, status and notes (HTML)."""
-    topic = env.reference.topic(project.topic).label(t.language) \
-        if project.topic and env.reference.has_topic(project.topic) else "–"
+    topic = (
+        env.reference.topic(project.topic).label(t.language)
+        if project.topic and env.reference.has_topic(project.topic)
+        else "–"
+    )
     lines = [
         "<b>" + escape(project.title) + "</b>",
         escape(t("Topic: {topic}", topic=topic)),
@@ -96,8 +116,9 @@ def project_text(t: Translator, env: ServiceEnv, project: Project) -> str:
     return "\n".join(lines)
 
 
-async def write_q4_project_reminders(session: AsyncSession, env: ServiceEnv, *, now: datetime
-                                     ) -> int:
+async def write_q4_project_reminders(
+    session: AsyncSession, env: ServiceEnv, *, now: datetime
+) -> int:
     """October to December: remind managers of districts without a project this year,
     once per district and month."""
     local = now.astimezone(env.tz)
@@ -110,8 +131,19 @@ async def write_q4_project_reminders(session: AsyncSession, env: ServiceEnv, *, 
             continue
         name = env.reference.district(district).name
         written += await remind_managers_once(
-            session, env, district=district, key=f"proj:{district}:{local:%Y-%m}",
-            kind=REMINDER_KIND, now=now, render=lambda t, name=name: escape(t(
-                "{district} has no district development project for {year} yet. Please record "
-                "one with /projekt.", district=name, year=local.year)))
+            session,
+            env,
+            district=district,
+            key=f"proj:{district}:{local:%Y-%m}",
+            kind=REMINDER_KIND,
+            now=now,
+            render=lambda t, name=name: escape(
+                t(
+                    "{district} has no district development project for {year} yet. Please record "
+                    "one with /projekt.",
+                    district=name,
+                    year=local.year,
+                )
+            ),
+        )
     return written

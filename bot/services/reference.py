@@ -135,14 +135,17 @@ class ReferenceData:
         self._districts = {d.number: d for d in districts}
         self._district_names = {fold(d.name): d for d in districts}
         self._quarters = {fold(q.name): q for q in self.quarters}
-        self._aliases = {fold(a): tuple(self._quarters[fold(q)] for q in qs)
-                         for a, qs in aliases.items()}
+        self._aliases = {
+            fold(a): tuple(self._quarters[fold(q)] for q in qs) for a, qs in aliases.items()
+        }
         self._postcodes = {p.code: p for p in postcodes}
         self._departments = {d.number: d for d in departments}
         self._topics = {t.code: t for t in topics}
         self._referrals = {r.key: r for r in referrals}
-        self._terms = {r.key: {fold(t) for t in (r.name_de, r.name_en, *r.keywords_de,
-                                                  *r.keywords_en)} - {""} for r in referrals}
+        self._terms = {
+            r.key: {fold(t) for t in (r.name_de, r.name_en, *r.keywords_de, *r.keywords_en)} - {""}
+            for r in referrals
+        }
 
     @staticmethod
     def _number(number: str | int) -> str:
@@ -196,8 +199,11 @@ class ReferenceData:
         words = fold(text).split()[:60]
         ranked = []
         for index, ref in enumerate(self.referrals):
-            scores = [s for s in (_term_score(t, words) for t in self._terms[ref.key])
-                      if s >= SEARCH_MIN_SCORE]
+            scores = [
+                s
+                for s in (_term_score(t, words) for t in self._terms[ref.key])
+                if s >= SEARCH_MIN_SCORE
+            ]
             if scores:
                 ranked.append((-max(scores), -len(scores), index, ref))
         ranked.sort(key=lambda item: item[:3])
@@ -313,9 +319,9 @@ def _load_districts(path: Path) -> tuple[tuple[District, ...], dict[str, tuple[s
     return tuple(districts), aliases
 
 
-def _load_postcodes(path: Path, districts: set[str], quarters: dict[str, str]) -> tuple[
-    Postcode, ...
-]:
+def _load_postcodes(
+    path: Path, districts: set[str], quarters: dict[str, str]
+) -> tuple[Postcode, ...]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.DictReader(handle))
@@ -372,9 +378,9 @@ def _load_topics(path: Path) -> tuple[Topic, ...]:
     return tuple(topics)
 
 
-def _load_referrals(path: Path, topics: set[str], departments: set[str]) -> tuple[
-    ReferralContact, ...
-]:
+def _load_referrals(
+    path: Path, topics: set[str], departments: set[str]
+) -> tuple[ReferralContact, ...]:
     seen: dict[str, str] = {}
     referrals = []
     for i, item in enumerate(_objects(path, _read_json(path), "referrals"), start=1):
@@ -390,16 +396,33 @@ def _load_referrals(path: Path, topics: set[str], departments: set[str]) -> tupl
         unknown = [c for c in codes if c not in topics]
         if unknown or not codes:
             raise ReferenceDataError(path, f"{where}: unknown or no topics {unknown}")
-        text = {k: _str(path, item, k, where) for k in (
-            "name_de", "name_en", "responsible", "description_de", "description_en", "confidence")}
-        contact = {k: _str(path, item, k, where, optional=True) for k in (
-            "phone", "email", "address", "opening_hours", "web")}
+        text = {
+            k: _str(path, item, k, where)
+            for k in (
+                "name_de",
+                "name_en",
+                "responsible",
+                "description_de",
+                "description_en",
+                "confidence",
+            )
+        }
+        contact = {
+            k: _str(path, item, k, where, optional=True)
+            for k in ("phone", "email", "address", "opening_hours", "web")
+        }
         keywords = _strs(path, item, "keywords_de", where)
         if not keywords:
             raise ReferenceDataError(path, f"{where}: needs at least one keyword in keywords_de")
-        referrals.append(ReferralContact(
-            key=key, department=None if department is None else str(int(department)),
-            topics=codes, keywords_de=keywords,
-            keywords_en=_strs(path, item, "keywords_en", where), **text, **contact,
-        ))
+        referrals.append(
+            ReferralContact(
+                key=key,
+                department=None if department is None else str(int(department)),
+                topics=codes,
+                keywords_de=keywords,
+                keywords_en=_strs(path, item, "keywords_en", where),
+                **text,
+                **contact,
+            )
+        )
     return tuple(referrals)

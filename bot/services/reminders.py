@@ -39,8 +39,13 @@ async def schedule(
     statement = (
         insert(Reminder)
         .values(
-            key=key, kind=kind, due_at=due_at, case_id=case_id, person_id=person_id,
-            data=data, created_at=now,
+            key=key,
+            kind=kind,
+            due_at=due_at,
+            case_id=case_id,
+            person_id=person_id,
+            data=data,
+            created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )

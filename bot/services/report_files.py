@@ -108,8 +108,14 @@ def tables(figures: Figures, reference: ReferenceData) -> list[Table]:
     for d in figures.districts:
         for dep in sorted(per[d].agreements, key=lambda x: x.zfill(4)):
             c = per[d].agreements[dep]
-            agreements.append([label(d), charts.department_label(reference, dep),
-                               *(c[key] for _, key in AGREEMENT_COLUMNS), _kept(c)])
+            agreements.append(
+                [
+                    label(d),
+                    charts.department_label(reference, dep),
+                    *(c[key] for _, key in AGREEMENT_COLUMNS),
+                    _kept(c),
+                ]
+            )
     return [
         Table("Übersicht", ["Stadtbezirk", *(name for name, _, _ in METRICS)], overview, 1,
               frozenset(name for name, _, is_share in METRICS if is_share)),
@@ -210,8 +216,15 @@ def _page(title: str, subtitle: str) -> Figure:
     return page
 
 
-def _columns(page: Figure, x: float, y: float, rows: list[list[str]], widths: list[float],
-             *, size: float = 9.5) -> float:
+def _columns(
+    page: Figure,
+    x: float,
+    y: float,
+    rows: list[list[str]],
+    widths: list[float],
+    *,
+    size: float = 9.5,
+) -> float:
     """A table: bold header row, then one multi-line text per column (numbers right-aligned).
 
     One text per column instead of one per cell: text layout is most of a PDF's drawing
@@ -225,8 +238,13 @@ def _columns(page: Figure, x: float, y: float, rows: list[list[str]], widths: li
                   "va": "top", "fontsize": size}  # fmt: skip
         page.text(s=rows[0][col], y=y, fontweight="bold", **anchor)
         if len(rows) > 1:
-            page.text(s="\n".join(row[col] for row in rows[1:]), y=y - pitch,
-                      linespacing=LINE_SPACING, multialignment=anchor["ha"], **anchor)
+            page.text(
+                s="\n".join(row[col] for row in rows[1:]),
+                y=y - pitch,
+                linespacing=LINE_SPACING,
+                multialignment=anchor["ha"],
+                **anchor,
+            )
         left += width
     return y - pitch * len(rows)
 
@@ -264,8 +282,9 @@ def pdf_pages(figures: Figures, reference: ReferenceData) -> list[Figure]:
              RULE[conference_rule(f.conferences[y_], y_, figures.now, period.tz)],
              str(f.projects[y_])] for y_ in period.years()]  # fmt: skip
         y = _columns(page, 0.52, y - 0.03, years, [0.06, 0.1, 0.05, 0.1, 0.08], size=9)
-        quarters = [["Stadtteil", "Anliegen"]] + [[q or "(ohne Angabe)", str(n)]
-                                                  for q, n in f.by_quarter.most_common(8)]
+        quarters = [["Stadtteil", "Anliegen"]] + [
+            [q or "(ohne Angabe)", str(n)] for q, n in f.by_quarter.most_common(8)
+        ]
         _columns(page, 0.52, y - 0.03, quarters, [0.3, 0.1], size=9)
         pages.append(page)
     return pages

@@ -160,4 +160,3 @@ async def district_recipients(
     if deputies:
         return [d.telegram_id for d in deputies if d.telegram_id], "deputy"
     return await coordinator_chat_ids(session, admin_ids=admin_ids), "coordinator"
-

@@ -41,8 +41,16 @@ _POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
 _HOUSE_NUMBER = re.compile(r"\d+[a-z]?")
 _QUARTER_KEYS = ("stadtteil", "stadtteilname", "stadtteil_name", "quarter", "stt_name")
 _DISTRICT_KEYS = (
-    "stadtbezirk", "stadtbezirksname", "stadtbezirk_name", "bezirk", "district",
-    "stadtbezirksnummer", "stadtbezirk_nr", "stbz_nr", "bezirk_nr", "district_number",
+    "stadtbezirk",
+    "stadtbezirksname",
+    "stadtbezirk_name",
+    "bezirk",
+    "district",
+    "stadtbezirksnummer",
+    "stadtbezirk_nr",
+    "stbz_nr",
+    "bezirk_nr",
+    "district_number",
 )
 _GENERIC_KEYS = ("name", "bezeichnung", "label")
 _NUMBER_KEYS = ("nummer", "number", "nr")
@@ -161,14 +169,23 @@ class PlaceRouter:
         for size in range(1, min(MAX_WINDOW, len(words)) + 1):
             for start in range(len(words) - size + 1):
                 window = " ".join(words[start : start + size])
-                found = process.extract(window, self._keys, scorer=fuzz.ratio, limit=None,
-                                        score_cutoff=100.0 if exact else MIN_NAME_SCORE)
+                found = process.extract(
+                    window,
+                    self._keys,
+                    scorer=fuzz.ratio,
+                    limit=None,
+                    score_cutoff=100.0 if exact else MIN_NAME_SCORE,
+                )
                 for key, score, _ in found:
-                    hits += [replace(h, score=score, start=start, end=start + size)
-                             for h in self._names[key]]
+                    hits += [
+                        replace(h, score=score, start=start, end=start + size)
+                        for h in self._names[key]
+                    ]
                 if not exact:
-                    hits += [replace(h, score=PARTIAL_SCORE, start=start, end=start + size)
-                             for h in self._partials.get(window, ())]
+                    hits += [
+                        replace(h, score=PARTIAL_SCORE, start=start, end=start + size)
+                        for h in self._partials.get(window, ())
+                    ]
         return hits
 
     def _resolve(self, hits: Iterable[_Hit], source: str) -> PlaceMatch:
@@ -180,21 +197,35 @@ class PlaceRouter:
         top = [h for h in hits if h.score >= (best if best >= 100.0 else best - TIE_MARGIN)]
         top.sort(key=lambda h: -h.score)
         quarters = tuple(dict.fromkeys(q for h in top for q in h.quarters))
-        districts = tuple(dict.fromkeys(
-            d for h in top
-            for d in ([h.district] if h.district else
-                      [self.reference.district(q.district_number) for q in h.quarters])
-        ))
+        districts = tuple(
+            dict.fromkeys(
+                d
+                for h in top
+                for d in (
+                    [h.district]
+                    if h.district
+                    else [self.reference.district(q.district_number) for q in h.quarters]
+                )
+            )
+        )
         if len(districts) > 1:
-            return PlaceMatch(MatchKind.CHOICES, choices=districts, quarter_hints=quarters,
-                              score=best, source=source, reason="ambiguous")
+            return PlaceMatch(
+                MatchKind.CHOICES,
+                choices=districts,
+                quarter_hints=quarters,
+                score=best,
+                source=source,
+                reason="ambiguous",
+            )
         quarter_score = max((h.score for h in top if h.quarters), default=-1.0)
         district_score = max((h.score for h in top if h.district), default=-1.0)
         if len(quarters) == 1 and quarter_score >= district_score:
-            return PlaceMatch(MatchKind.QUARTER, districts[0], quarters[0], score=quarter_score,
-                              source=source)
-        return PlaceMatch(MatchKind.DISTRICT, districts[0], quarter_hints=quarters, score=best,
-                          source=source)
+            return PlaceMatch(
+                MatchKind.QUARTER, districts[0], quarters[0], score=quarter_score, source=source
+            )
+        return PlaceMatch(
+            MatchKind.DISTRICT, districts[0], quarter_hints=quarters, score=best, source=source
+        )
 
     def _match_postcode(self, code: str, rest: Sequence[str]) -> PlaceMatch:
         postcode = self.reference.postcode(code)
@@ -207,23 +238,46 @@ class PlaceRouter:
             if named.district in districts:  # "30453 Davenstedt": the name narrows the postcode
                 return replace(named, postcode=code)
             districts = (*districts, named.district)  # contradiction: let the resident choose
-            return PlaceMatch(MatchKind.CHOICES, choices=districts, score=100.0,
-                              source="postcode", reason="conflict", postcode=code)
+            return PlaceMatch(
+                MatchKind.CHOICES,
+                choices=districts,
+                score=100.0,
+                source="postcode",
+                reason="conflict",
+                postcode=code,
+            )
         if len(districts) == 1:
-            return PlaceMatch(MatchKind.DISTRICT, districts[0], quarter_hints=hints, score=100.0,
-                              source="postcode", postcode=code)
-        return PlaceMatch(MatchKind.CHOICES, choices=districts, quarter_hints=hints, score=100.0,
-                          source="postcode", reason="postcode", postcode=code)
+            return PlaceMatch(
+                MatchKind.DISTRICT,
+                districts[0],
+                quarter_hints=hints,
+                score=100.0,
+                source="postcode",
+                postcode=code,
+            )
+        return PlaceMatch(
+            MatchKind.CHOICES,
+            choices=districts,
+            quarter_hints=hints,
+            score=100.0,
+            source="postcode",
+            reason="postcode",
+            postcode=code,
+        )
 
     def _match_street(self, text: str, code: str | None) -> PlaceMatch | None:
         for segment in [*re.split(r"[,;\n]", text), text]:
-            words = [w for w in fold(segment).split()
-                     if w not in _FILLER and not _HOUSE_NUMBER.fullmatch(w)]
+            words = [
+                w
+                for w in fold(segment).split()
+                if w not in _FILLER and not _HOUSE_NUMBER.fullmatch(w)
+            ]
             key = street_key(" ".join(words))
             if len(key) < 4:
                 continue
-            found = process.extractOne(key, list(self._streets), scorer=fuzz.ratio,
-                                       score_cutoff=MIN_STREET_SCORE)
+            found = process.extractOne(
+                key, list(self._streets), scorer=fuzz.ratio, score_cutoff=MIN_STREET_SCORE
+            )
             if found:
                 rows = self._streets[found[0]]
                 rows = [r for r in rows if code and r[1] == code] or rows
@@ -244,8 +298,11 @@ class PlaceRouter:
 
 def _inside(hit: _Hit, other: _Hit) -> bool:
     """The hit's words lie strictly within the other's ('Mitte' inside 'Linden-Mitte')."""
-    return (other.start <= hit.start and hit.end <= other.end
-            and other.end - other.start > hit.end - hit.start)
+    return (
+        other.start <= hit.start
+        and hit.end <= other.end
+        and other.end - other.start > hit.end - hit.start
+    )
 
 
 def _load_streets(path: Path, ref: ReferenceData) -> dict[str, list[tuple[Quarter, str | None]]]:
@@ -266,7 +323,8 @@ def _load_streets(path: Path, ref: ReferenceData) -> dict[str, list[tuple[Quarte
         if quarter is None or not street_key(row["street"]):
             raise ReferenceDataError(path, f"line {line}: unknown quarter or empty street")
         streets.setdefault(street_key(row["street"]), []).append(
-            (quarter, row.get("postcode") or None))
+            (quarter, row.get("postcode") or None)
+        )
     return streets
 
 
@@ -283,8 +341,9 @@ class _Boundaries:
         features = [f for f in data.get("features") or [] if isinstance(f, dict)]
         target = _parse_crs(crs or data.get("crs"), path)
         wgs84 = target is None or target.equals(CRS.from_epsg(4326), ignore_axis_order=True)
-        self._transformer = None if wgs84 else Transformer.from_crs(
-            CRS.from_epsg(4326), target, always_xy=True)
+        self._transformer = (
+            None if wgs84 else Transformer.from_crs(CRS.from_epsg(4326), target, always_xy=True)
+        )
         self._ref = ref
         generic = "district" if self._generic_names_are_districts(features) else "any"
         geometries, self._hits, skipped = [], [], []
@@ -307,8 +366,12 @@ class _Boundaries:
                 path, f"no feature names a known quarter or district (properties: {keys})"
             )
         if skipped:
-            log.warning("%s: skipped %d feature(s) without a known quarter or district, e.g. %s",
-                        path, len(skipped), skipped[:3])
+            log.warning(
+                "%s: skipped %d feature(s) without a known quarter or district, e.g. %s",
+                path,
+                len(skipped),
+                skipped[:3],
+            )
         self._tree = shapely.STRtree(geometries)
 
     def hits(self, lat: float, lon: float) -> list[_Hit]:
@@ -338,8 +401,12 @@ class _Boundaries:
         lower = {str(k).lower(): v for k, v in props.items()}
         if prop:
             return self._value_hit(props.get(prop, lower.get(prop.lower())), "any")
-        groups = ((_QUARTER_KEYS, "quarter"), (_GENERIC_KEYS, generic),
-                  (_DISTRICT_KEYS, "district"), (_NUMBER_KEYS, "district"))
+        groups = (
+            (_QUARTER_KEYS, "quarter"),
+            (_GENERIC_KEYS, generic),
+            (_DISTRICT_KEYS, "district"),
+            (_NUMBER_KEYS, "district"),
+        )
         for keys, mode in groups:
             for key in keys:
                 if key in lower and (hit := self._value_hit(lower[key], mode)):

@@ -580,13 +580,28 @@ async def render_referral_followup(
 
 
 def _ask_yes_no(
-    session: AsyncSession, person: Person, case: Case, now: datetime, text: str,
-    question: str, yes: str, no: str,
+    session: AsyncSession,
+    person: Person,
+    case: Case,
+    now: datetime,
+    text: str,
+    question: str,
+    yes: str,
+    no: str,
 ) -> None:
     """A question to the resident answered with `fb:<question>:<case>:yes|no`."""
-    buttons = [[{"text": yes, "data": f"fb:{question}:{case.id}:yes"},
-                {"text": no, "data": f"fb:{question}:{case.id}:no"}]]
+    buttons = [
+        [
+            {"text": yes, "data": f"fb:{question}:{case.id}:yes"},
+            {"text": no, "data": f"fb:{question}:{case.id}:no"},
+        ]
+    ]
     outbox.enqueue(
-        session, chat_id=person.telegram_id or 0, now=now, kind="to_resident",
-        case_id=case.id, person_id=person.id, data=outbox.payload(text, buttons=buttons),
+        session,
+        chat_id=person.telegram_id or 0,
+        now=now,
+        kind="to_resident",
+        case_id=case.id,
+        person_id=person.id,
+        data=outbox.payload(text, buttons=buttons),
     )

@@ -33,7 +33,10 @@ def _name(t: Translator, person: Person) -> str:
 
 
 async def _rep_of_agreement(
-    session: AsyncSession, env: ServiceEnv, person: Person, message: OutboxMessage,
+    session: AsyncSession,
+    env: ServiceEnv,
+    person: Person,
+    message: OutboxMessage,
     now: datetime,
 ) -> bool:
     agreement_id = (message.payload or {}).get("agreement_id")
@@ -46,7 +49,10 @@ async def _rep_of_agreement(
 
 
 async def _resident_of_case(
-    session: AsyncSession, env: ServiceEnv, person: Person, message: OutboxMessage,
+    session: AsyncSession,
+    env: ServiceEnv,
+    person: Person,
+    message: OutboxMessage,
     now: datetime,
 ) -> bool:
     if message.case_id is None or message.kind != "to_resident":
@@ -62,45 +68,70 @@ async def _resident_of_case(
     )
     for chat_id in chat_ids:
         t = env.translator(await language_of(session, chat_id))
-        text = "⚠️ " + escape(t(
-            "The resident of concern {reference} cannot be reached by the bot any more "
-            "(blocked or chat deleted).", reference=case.reference))
-        outbox.enqueue(session, chat_id=chat_id, data=outbox.payload(text), now=now,
-                       kind="unreachable", case_id=case.id)
+        text = "⚠️ " + escape(
+            t(
+                "The resident of concern {reference} cannot be reached by the bot any more "
+                "(blocked or chat deleted).",
+                reference=case.reference,
+            )
+        )
+        outbox.enqueue(
+            session,
+            chat_id=chat_id,
+            data=outbox.payload(text),
+            now=now,
+            kind="unreachable",
+            case_id=case.id,
+        )
     return bool(chat_ids)
 
 
-async def _manager(
-    session: AsyncSession, env: ServiceEnv, person: Person, now: datetime
-) -> bool:
-    districts = sorted({
-        d for d in await session.scalars(
-            select(RoleAssignment.district_number).where(
-                RoleAssignment.person_id == person.id,
-                RoleAssignment.role.in_([Role.MANAGER, Role.DEPUTY]),
-                RoleAssignment.ended_at.is_(None),
+async def _manager(session: AsyncSession, env: ServiceEnv, person: Person, now: datetime) -> bool:
+    districts = sorted(
+        {
+            d
+            for d in await session.scalars(
+                select(RoleAssignment.district_number).where(
+                    RoleAssignment.person_id == person.id,
+                    RoleAssignment.role.in_([Role.MANAGER, Role.DEPUTY]),
+                    RoleAssignment.ended_at.is_(None),
+                )
             )
-        ) if d
-    })
+            if d
+        }
+    )
     if not districts or person.unreachable_since is None:
         return False
     key = f"unreachable:person:{person.id}:{person.unreachable_since.isoformat()}"
     if not await first_time(session, key, now):
         return False
-    chat_ids = [c for c in await coordinator_chat_ids(session, admin_ids=env.admin_ids)
-                if c != person.telegram_id]
+    chat_ids = [
+        c
+        for c in await coordinator_chat_ids(session, admin_ids=env.admin_ids)
+        if c != person.telegram_id
+    ]
     for chat_id in chat_ids:
         t = env.translator(await language_of(session, chat_id))
-        text = "⚠️ " + escape(t(
-            "The district manager {name} (district {districts}) cannot be reached by the bot "
-            "(blocked or chat deleted).", name=_name(t, person), districts=", ".join(districts)))
-        outbox.enqueue(session, chat_id=chat_id, data=outbox.payload(text), now=now,
-                       kind="unreachable")
+        text = "⚠️ " + escape(
+            t(
+                "The district manager {name} (district {districts}) cannot be reached by the bot "
+                "(blocked or chat deleted).",
+                name=_name(t, person),
+                districts=", ".join(districts),
+            )
+        )
+        outbox.enqueue(
+            session, chat_id=chat_id, data=outbox.payload(text), now=now, kind="unreachable"
+        )
     return bool(chat_ids)
 
 
 async def handle_unreachable(
-    session: AsyncSession, env: ServiceEnv, *, chat_id: int, message: OutboxMessage,
+    session: AsyncSession,
+    env: ServiceEnv,
+    *,
+    chat_id: int,
+    message: OutboxMessage,
     now: datetime,
 ) -> bool:
     """Mark the person behind `chat_id` unreachable and report it; True if messages were queued.

@@ -86,4 +86,3 @@ def pg_dump_command(database_url: str, output: str | None = None) -> str:
     parts.append(f"--file={file or timestamped_name(suffix='.dump')}")
     parts.append(url.database or "postgres")
     return shlex.join(parts)
-

@@ -36,7 +36,9 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UTCDateTime, dict[str, Any]: JSON, int: RowId,
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        int: RowId,
     }
 
 

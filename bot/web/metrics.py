@@ -32,8 +32,24 @@ from bot.storage.models import Reminder
 GROUP_FIRST = -100  # before every handler group of the bot (the guards start at -20)
 REMINDER_GRACE = timedelta(minutes=2)  # the sweep runs every 30 s: older due rows are a backlog
 LATENCY_BUCKETS = (
-    0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5,
-    1.0, 2.5, 5.0, 10.0,
+    0.001,
+    0.0025,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.02,
+    0.03,
+    0.05,
+    0.075,
+    0.1,
+    0.15,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
 )
 DB_TIMEOUT = 5.0  # seconds a scrape or health check waits for the database
 MAX_PENDING = 50_000  # received-but-not-started updates remembered for the latency figure
@@ -57,7 +73,8 @@ async def read_backlog(maker: SessionMaker, now: datetime) -> Backlog:
         pending = await outbox.pending_count(session)
         due = await session.scalar(
             select(func.count(Reminder.id)).where(
-                Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None),
+                Reminder.sent_at.is_(None),
+                Reminder.cancelled_at.is_(None),
                 Reminder.due_at <= now - REMINDER_GRACE,
             )
         )
@@ -100,31 +117,37 @@ class WebMetrics:
         self.handler_latency = Histogram(
             "bezirksbot_handler_latency_seconds",
             "From the first handler group to the end of handling an update",
-            buckets=LATENCY_BUCKETS, registry=r,
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.update_latency = Histogram(
             "bezirksbot_update_latency_seconds",
             "From the webhook request's arrival to the end of handling its update",
-            buckets=LATENCY_BUCKETS, registry=r,
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self.webhook_requests = Counter(
             "bezirksbot_webhook_requests", "Webhook requests by outcome", ["outcome"], registry=r
         )
         self.errors = Counter(
-            "bezirksbot_errors", "Errors in handlers and jobs, and webhook bodies that could not "
-            "be read", ["source"], registry=r,
+            "bezirksbot_errors",
+            "Errors in handlers and jobs, and webhook bodies that could not be read",
+            ["source"],
+            registry=r,
         )
         self.outbox_backlog = Gauge(
             "bezirksbot_outbox_backlog", "Outbox messages waiting for delivery", registry=r
         )
         self.reminders_due = Gauge(
             "bezirksbot_reminders_overdue",
-            "Reminders due for over two minutes and not yet sent", registry=r,
+            "Reminders due for over two minutes and not yet sent",
+            registry=r,
         )
         self.in_flight = Gauge(
             "bezirksbot_updates_in_flight",
             "Updates received and not yet handled to the end (queued, waiting for their chat's "
-            "earlier updates, or running)", registry=r,
+            "earlier updates, or running)",
+            registry=r,
         )
         self.database_up = Gauge(
             "bezirksbot_database_up", "1 if the database answered the last scrape", registry=r

@@ -53,8 +53,9 @@ def to_xml(root_tag: str, item_tag: str, items: Iterable[dict[str, Any]]) -> byt
     return tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def render(fmt: str, root_tag: str, item_tag: str, items: list[dict[str, Any]],
-           status_code: int = 200) -> Response:
+def render(
+    fmt: str, root_tag: str, item_tag: str, items: list[dict[str, Any]], status_code: int = 200
+) -> Response:
     if fmt == "xml":
         body = to_xml(root_tag, item_tag, items)
         return Response(body, status_code=status_code, media_type=XML_TYPE)

@@ -113,11 +113,14 @@ def build_web_app(
             body["outbox_backlog"] = backlog.outbox
             body["reminder_backlog"] = backlog.reminders_due
             if backlog.outbox > settings.health_max_outbox_backlog:
-                reasons.append(f"outbox backlog {backlog.outbox} > "
-                               f"{settings.health_max_outbox_backlog}")
+                reasons.append(
+                    f"outbox backlog {backlog.outbox} > {settings.health_max_outbox_backlog}"
+                )
             if backlog.reminders_due > settings.health_max_reminder_backlog:
-                reasons.append(f"reminder backlog {backlog.reminders_due} > "
-                               f"{settings.health_max_reminder_backlog}")
+                reasons.append(
+                    f"reminder backlog {backlog.reminders_due} > "
+                    f"{settings.health_max_reminder_backlog}"
+                )
         if not ptb_app.running:
             body["bot"] = "stopped"
             reasons.append("bot not running")
@@ -232,8 +235,12 @@ async def serve(
             persist_after_each_update(ptb_app)
             web_app = build_web_app(settings, services, ptb_app, metrics=metrics)
             config = uvicorn.Config(
-                web_app, log_config=None, access_log=False, lifespan="off",
-                server_header=False, timeout_graceful_shutdown=GRACEFUL_SECONDS,
+                web_app,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                server_header=False,
+                timeout_graceful_shutdown=GRACEFUL_SECONDS,
             )
             server = uvicorn.Server(config)
             with _stop_on_signals(server):
@@ -271,8 +278,13 @@ async def _run(
                 allowed_updates=Update.ALL_TYPES,
             )
             host, port = sock.getsockname()[:2]
-            log.info("Bezirksbot listens on %s:%s; webhook registered at %s%s", host, port,
-                     (settings.webhook_url or "").rstrip("/"), settings.webhook_path)
+            log.info(
+                "Bezirksbot listens on %s:%s; webhook registered at %s%s",
+                host,
+                port,
+                (settings.webhook_url or "").rstrip("/"),
+                settings.webhook_path,
+            )
             await serving
         finally:
             if not serving.done():  # setWebhook failed: stop listening first

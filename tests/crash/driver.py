@@ -56,8 +56,16 @@ ADMIN_IDS = (900_001, 900_002)  # coordinators; the first one plays, the second 
 MANAGED_DISTRICTS = ("01", "02", "07", "10")  # the others go to the coordinators
 STALE = "This button is no longer valid."
 REFERENCE = re.compile(r"\b\d{2}-\d{4}-\d{4}\b")
-TOPICS = ("public_space", "family", "culture_leisure", "health_environment", "permits",
-          "education", "local_economy", "other")
+TOPICS = (
+    "public_space",
+    "family",
+    "culture_leisure",
+    "health_environment",
+    "permits",
+    "education",
+    "local_economy",
+    "other",
+)
 
 
 @dataclass
@@ -135,8 +143,14 @@ class BotProcess:
         with self.log_path.open("ab") as log:
             log.write(f"\n===== start {self.starts} at {_wall()} =====\n".encode())
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
-                stdout=log, stderr=asyncio.subprocess.STDOUT,
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                cwd=self.workdir,
+                env=self.env,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
             )
         self._started_at = time.monotonic()
 
@@ -189,17 +203,19 @@ def bot_environment(base_url: str, database_url: str) -> dict[str, str]:
     """The child's environment: ours without any Bezirksbot setting, plus the test's."""
     settings_names = {name.upper() for name in Settings.model_fields}
     env = {k: v for k, v in os.environ.items() if k.upper() not in settings_names}
-    env.update({
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": base_url,
-        "DATABASE_URL": database_url,
-        "ADMIN_TELEGRAM_IDS": ",".join(str(i) for i in ADMIN_IDS),
-        "OUTBOX_INTERVAL_SECONDS": "1",
-        "PERSISTENCE_INTERVAL_SECONDS": "0.5",
-        "FLOOD_MESSAGES_PER_MINUTE": "0",  # scripted people retry faster than people do
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": base_url,
+            "DATABASE_URL": database_url,
+            "ADMIN_TELEGRAM_IDS": ",".join(str(i) for i in ADMIN_IDS),
+            "OUTBOX_INTERVAL_SECONDS": "1",
+            "PERSISTENCE_INTERVAL_SECONDS": "0.5",
+            "FLOOD_MESSAGES_PER_MINUTE": "0",  # scripted people retry faster than people do
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -211,12 +227,16 @@ async def bind_staff(maker: SessionMaker, reference: ReferenceData) -> dict[int,
         for index, district in enumerate(MANAGED_DISTRICTS):
             assert reference.has_district(district)
             person = await people.get_or_create_person(
-                session, telegram_id=MANAGER_IDS + index, first_name=f"Manager {district}",
-                language="en", now=now,
+                session,
+                telegram_id=MANAGER_IDS + index,
+                first_name=f"Manager {district}",
+                language="en",
+                now=now,
             )
             person.language = "en"
-            await assign_role(session, person=person, role=Role.MANAGER, now=now,
-                              district_number=district)
+            await assign_role(
+                session, person=person, role=Role.MANAGER, now=now, district_number=district
+            )
             staff[MANAGER_IDS + index] = district
         for admin_id in ADMIN_IDS:  # ADMIN_TELEGRAM_IDS makes them coordinators
             person = await people.get_or_create_person(
@@ -249,8 +269,9 @@ class Concern:
     abandoned: bool = False
 
 
-def make_concerns(config: CrashConfig, reference: ReferenceData, rng: random.Random
-                  ) -> list[Concern]:
+def make_concerns(
+    config: CrashConfig, reference: ReferenceData, rng: random.Random
+) -> list[Concern]:
     places = [(d.number, d.name, q) for d in reference.districts for q in d.quarters]
     residents = max(1, (config.intakes + 1) // 2)  # most residents tell two concerns
     concerns = []
@@ -259,15 +280,22 @@ def make_concerns(config: CrashConfig, reference: ReferenceData, rng: random.Ran
         topic = reference.topic(rng.choice(TOPICS)).label("en")
         token = f"C{index:04d}"
         actor = rng.choice([None, None, None, ("Club or association", f"Verein {token} e.V.")])
-        concerns.append(Concern(
-            token=token, resident_id=RESIDENT_IDS + index % residents,
-            district_number=number, district_name=name, quarter=quarter, topic_label=topic,
-            description=f"Crash test concern {token}: the benches at the square are broken "
-                        f"and need repair ({quarter}).",
-            typed_place=rng.random() < 0.6, photo=rng.random() < 0.25,
-            contact=f"{token.lower()}@example.org" if rng.random() < 0.3 else None,
-            actor=actor,
-        ))
+        concerns.append(
+            Concern(
+                token=token,
+                resident_id=RESIDENT_IDS + index % residents,
+                district_number=number,
+                district_name=name,
+                quarter=quarter,
+                topic_label=topic,
+                description=f"Crash test concern {token}: the benches at the square are broken "
+                f"and need repair ({quarter}).",
+                typed_place=rng.random() < 0.6,
+                photo=rng.random() < 0.25,
+                contact=f"{token.lower()}@example.org" if rng.random() < 0.3 else None,
+                actor=actor,
+            )
+        )
     return concerns
 
 
@@ -321,13 +349,19 @@ def classify(message: SentMessage) -> str | None:
         return "actor_name"
     if text.startswith("Your concern\n") and "Description:" in text:
         return "review"
-    if ("To stop, send /abbrechen." in text or text.startswith((
-        "You are in the middle of a concern", "Something is still missing",
-        "Please describe your concern in words", "Please enter",
-        # outside the intake (it ended at a kill): the fallbacks and the resident's relay
-        "To send a concern, press", "I do not know that command", "Sorry, something went",
-        "Thank you, your message was added to",
-    ))):
+    if "To stop, send /abbrechen." in text or text.startswith(
+        (
+            "You are in the middle of a concern",
+            "Something is still missing",
+            "Please describe your concern in words",
+            "Please enter",
+            # outside the intake (it ended at a kill): the fallbacks and the resident's relay
+            "To send a concern, press",
+            "I do not know that command",
+            "Sorry, something went",
+            "Thank you, your message was added to",
+        )
+    ):
         return "confused"
     return None
 
@@ -337,8 +371,12 @@ class ChatPlayer:
 
     def __init__(self, driver: CrashDriver, user_id: int, first_name: str) -> None:
         self.driver, self.user_id = driver, user_id
-        self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
-                     "language_code": "en"}
+        self.user = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": "en",
+        }
         self.last_query: str | None = None
         self.last_update = 0  # update_id of the last thing this person did
 
@@ -357,8 +395,15 @@ class ChatPlayer:
     def send_photo(self, file_id: str) -> None:
         self.last_query = None
         self.api.add_file("photo", b"\xff\xd8 crash photo \xff\xd9", file_id=file_id)
-        photo = [{"file_id": file_id, "file_unique_id": f"u-{file_id}", "width": 1280,
-                  "height": 960, "file_size": 20}]
+        photo = [
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "width": 1280,
+                "height": 960,
+                "file_size": 20,
+            }
+        ]
         self.last_update = self.driver.server.push(
             {"message": {"from": self.user, "photo": photo}}
         )
@@ -372,10 +417,17 @@ class ChatPlayer:
         if not found:
             return False
         query_id = f"q{self.user_id}-{next(self.driver.query_ids)}"
-        self.last_update = self.driver.server.push({"callback_query": {
-            "id": query_id, "from": self.user, "chat_instance": str(self.user_id),
-            "data": found[0]["callback_data"], "message": message.to_dict(),
-        }})
+        self.last_update = self.driver.server.push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.user,
+                    "chat_instance": str(self.user_id),
+                    "data": found[0]["callback_data"],
+                    "message": message.to_dict(),
+                }
+            }
+        )
         self.last_query = query_id
         return True
 
@@ -383,8 +435,9 @@ class ChatPlayer:
         answer = self.api.callback_answers.get(self.last_query) if self.last_query else None
         return answer is not None and answer.text == STALE
 
-    async def wait_reply(self, mark: int, understood: Callable[[SentMessage], bool],
-                         patience: float = 1.0) -> bool:
+    async def wait_reply(
+        self, mark: int, understood: Callable[[SentMessage], bool], patience: float = 1.0
+    ) -> bool:
         """Wait until a message after `mark` that `understood` accepts arrives (then a little
         longer for the rest of the answer), or the pressed button was refused as stale: True.
         False when the bot lost the last update (see `lost`), or after `patience` x
@@ -408,8 +461,12 @@ class ChatPlayer:
         confirmed, it got it again; the guard may skip it, or the answer was cut off)."""
         taken = self.driver.server.first_handed_out.get(self.last_update)
         kills = self.driver.bot.kill_times
-        return (taken is not None and bool(kills) and kills[-1] >= taken
-                and self.driver.bot.up_for() > self.driver.config.lost_grace * patience)
+        return (
+            taken is not None
+            and bool(kills)
+            and kills[-1] >= taken
+            and self.driver.bot.up_for() > self.driver.config.lost_grace * patience
+        )
 
     async def think(self) -> None:
         await asyncio.sleep(self.driver.rng.uniform(*self.driver.config.think))
@@ -563,8 +620,9 @@ class Manager(ChatPlayer):
                 continue
             await self.kuemmerer(reference, message)
 
-    async def _step(self, message: SentMessage, label: str, expected: str,
-                    tries: int = 6) -> SentMessage | None:
+    async def _step(
+        self, message: SentMessage, label: str, expected: str, tries: int = 6
+    ) -> SentMessage | None:
         """Press `label` until a message containing `expected` comes; None if the button went
         away or was refused (the step happened, or can no longer happen)."""
         for _ in range(tries):
@@ -595,29 +653,39 @@ class Manager(ChatPlayer):
 
     async def lotse(self, reference: str, notification: SentMessage) -> bool:
         """Refer the case to a contact; False if its topic has none (then take it on)."""
-        contacts = await self._step(notification, "Lotse",
-                                    f"Which contact should the resident of {reference} get?")
+        contacts = await self._step(
+            notification, "Lotse", f"Which contact should the resident of {reference} get?"
+        )
         if contacts is None:
             return True
         choices = [b for b in buttons(contacts) if b["callback_data"].startswith("tr:ref:")]
         if not choices:
             return False
         await self.think()
-        prompt = await self._step(contacts, choices[0]["text"],
-                                  f"Add a sentence for the resident of {reference}")
+        prompt = await self._step(
+            contacts, choices[0]["text"], f"Add a sentence for the resident of {reference}"
+        )
         if prompt is None:
             return True
         await self.think()
-        await self._step(prompt, "Send without a sentence",
-                         f"Referred. The case {reference} is closed as referred.")
+        await self._step(
+            prompt,
+            "Send without a sentence",
+            f"Referred. The case {reference} is closed as referred.",
+        )
         return True
 
 
 # --- the run ----------------------------------------------------------------------------------
 class CrashDriver:
     def __init__(
-        self, config: CrashConfig, server: BotApiServer, bot: BotProcess, maker: SessionMaker,
-        reference: ReferenceData, staff: dict[int, str | None],
+        self,
+        config: CrashConfig,
+        server: BotApiServer,
+        bot: BotProcess,
+        maker: SessionMaker,
+        reference: ReferenceData,
+        staff: dict[int, str | None],
     ) -> None:
         self.config, self.server, self.bot, self.maker = config, server, bot, maker
         self.rng = random.Random(config.seed)
@@ -648,17 +716,21 @@ class CrashDriver:
 
     def diagnose(self) -> str:
         """Where the unfinished conversations stand (for a run that timed out)."""
-        lines = [f"bot: alive={self.bot.alive} ready={self.bot.ready} starts={self.bot.starts}"
-                 f" kills={len(self.bot.kill_times)}; finished intakes {self.finished}, "
-                 f"manager turns {self.manager_turns}, residents done "
-                 f"{self.residents_done.is_set()}, outbox quiet {self.outbox_quiet}"]
+        lines = [
+            f"bot: alive={self.bot.alive} ready={self.bot.ready} starts={self.bot.starts}"
+            f" kills={len(self.bot.kill_times)}; finished intakes {self.finished}, "
+            f"manager turns {self.manager_turns}, residents done "
+            f"{self.residents_done.is_set()}, outbox quiet {self.outbox_quiet}"
+        ]
         for concern in self.concerns:
             if concern.reference is not None:
                 continue
             chat = self.server.api.sent.get(concern.resident_id, [])
             seen = [(classify(m), text_of(m)[:40], len(buttons(m))) for m in chat[-3:]]
-            lines.append(f"{concern.token} resident {concern.resident_id}: actions "
-                         f"{concern.actions}, restarts {dict(concern.restarts)}, last {seen}")
+            lines.append(
+                f"{concern.token} resident {concern.resident_id}: actions "
+                f"{concern.actions}, restarts {dict(concern.restarts)}, last {seen}"
+            )
         return "\n".join(lines)
 
     def take_manager_turn(self) -> bool:
@@ -672,8 +744,9 @@ class CrashDriver:
         await self.bot.wait_ready()
         killer = asyncio.create_task(self.killer(), name="killer")
         clock = asyncio.create_task(self.time_passes(), name="time passes")
-        managers = [asyncio.create_task(m.run(), name=f"manager {m.user_id}")
-                    for m in self.managers]
+        managers = [
+            asyncio.create_task(m.run(), name=f"manager {m.user_id}") for m in self.managers
+        ]
         try:
             await self.residents()
             self.residents_done.set()
@@ -769,25 +842,33 @@ class CrashDriver:
         async with session_scope(self.maker) as session:
             result = await session.execute(
                 update(Reminder)
-                .where(Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None),
-                       Reminder.due_at > now)
+                .where(
+                    Reminder.sent_at.is_(None),
+                    Reminder.cancelled_at.is_(None),
+                    Reminder.due_at > now,
+                )
                 .values(due_at=now - timedelta(seconds=1))
             )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def pending_outbox(self) -> int:
         async with session_scope(self.maker) as session:
-            count = await session.scalar(select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
-            ))
+            count = await session.scalar(
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+                )
+            )
         return int(count or 0)
 
     async def due_reminders(self) -> int:
         async with session_scope(self.maker) as session:
-            count = await session.scalar(select(func.count(Reminder.id)).where(
-                Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None),
-                Reminder.due_at <= datetime.now(UTC),
-            ))
+            count = await session.scalar(
+                select(func.count(Reminder.id)).where(
+                    Reminder.sent_at.is_(None),
+                    Reminder.cancelled_at.is_(None),
+                    Reminder.due_at <= datetime.now(UTC),
+                )
+            )
         return int(count or 0)
 
     async def drain(self) -> None:
@@ -845,31 +926,48 @@ class CrashReport:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.kill_kinds.items())) or "none"
         restarts = ", ".join(f"{k}: {n}" for k, n in self.resident_restarts.most_common())
         rows = [
-            ("conversations played", f"{self.conversations} ({self.intakes} intakes, "
-                                     f"{self.manager_conversations} manager cases)"),
-            ("kills (SIGKILL)", f"{self.kills} ({kinds}); "
-                                f"clean restarts: {self.graceful_restarts}"),
+            (
+                "conversations played",
+                f"{self.conversations} ({self.intakes} intakes, "
+                f"{self.manager_conversations} manager cases)",
+            ),
+            (
+                "kills (SIGKILL)",
+                f"{self.kills} ({kinds}); clean restarts: {self.graceful_restarts}",
+            ),
             ("concerns confirmed", self.concerns_confirmed),
             ("concerns stored", self.concerns_stored),
             ("  confirmed but lost", self.concerns_lost),
             ("  doubled", self.concerns_doubled),
-            ("  stored, never confirmed", f"{self.unconfirmed_stored} "
-                                          f"(in flight at a kill: {self.unconfirmed_in_flight})"),
+            (
+                "  stored, never confirmed",
+                f"{self.unconfirmed_stored} (in flight at a kill: {self.unconfirmed_in_flight})",
+            ),
             ("  told again after a kill", self.stored_twice_after_kill),
             ("  residents who started over", f"{self.resident_restarts.total()} ({restarts})"),
             ("  residents who gave up", self.abandoned),
             ("messages expected", self.messages_expected),
             ("messages delivered", self.messages_delivered),
-            ("messages lost", f"{self.messages_lost} (given up by the bot: "
-                              f"{self.messages_failed})"),
-            ("messages duplicated", f"{self.messages_duplicated} (photos sent again: "
-                                    f"{self.photos_duplicated})"),
-            ("  answers relayed twice", f"{self.answers_relayed_twice} (the manager typed "
-                                        f"it again; a kill between: "
-                                        f"{self.answers_relayed_twice_after_kill})"),
+            (
+                "messages lost",
+                f"{self.messages_lost} (given up by the bot: {self.messages_failed})",
+            ),
+            (
+                "messages duplicated",
+                f"{self.messages_duplicated} (photos sent again: {self.photos_duplicated})",
+            ),
+            (
+                "  answers relayed twice",
+                f"{self.answers_relayed_twice} (the manager typed "
+                f"it again; a kill between: "
+                f"{self.answers_relayed_twice_after_kill})",
+            ),
             ("nudges due / sent", f"{self.nudges_due} / {self.nudges_sent}"),
-            ("updates redelivered", f"{self.updates_redelivered} (skipped by the guard as "
-                                    f"already processed: {self.updates_skipped})"),
+            (
+                "updates redelivered",
+                f"{self.updates_redelivered} (skipped by the guard as "
+                f"already processed: {self.updates_skipped})",
+            ),
             ("reference numbers skipped", self.reference_gaps),
             ("duration", f"{self.seconds:.0f} s"),
         ]
@@ -891,8 +989,10 @@ def _first_version(message: SentMessage) -> tuple[str | None, str | None]:
 
 async def analyse(driver: CrashDriver) -> CrashReport:
     report = CrashReport(
-        intakes=len(driver.concerns), manager_conversations=driver.manager_turns,
-        kills=len(driver.bot.kill_times), kill_kinds=Counter(driver.kill_kinds),
+        intakes=len(driver.concerns),
+        manager_conversations=driver.manager_turns,
+        kills=len(driver.bot.kill_times),
+        kill_kinds=Counter(driver.kill_kinds),
         graceful_restarts=driver.graceful_restarts,
         seconds=time.monotonic() - driver.started,
     )
@@ -915,8 +1015,9 @@ async def analyse(driver: CrashDriver) -> CrashReport:
     return report
 
 
-def _concern_figures(driver: CrashDriver, report: CrashReport,
-                     cases: list[tuple[str, str]]) -> None:
+def _concern_figures(
+    driver: CrashDriver, report: CrashReport, cases: list[tuple[str, str]]
+) -> None:
     by_token: dict[str, list[str]] = {}
     for reference, description in cases:
         match = re.search(r"Crash test concern (C\d{4})", description)
@@ -934,8 +1035,9 @@ def _concern_figures(driver: CrashDriver, report: CrashReport,
             report.concerns_confirmed += 1
             if concern.reference not in stored:
                 report.concerns_lost += 1
-                report.problems.append(f"{concern.token}: confirmed as {concern.reference}, "
-                                       f"stored as {stored}")
+                report.problems.append(
+                    f"{concern.token}: confirmed as {concern.reference}, stored as {stored}"
+                )
         unconfirmed = [r for r in stored if r != concern.reference]
         if not unconfirmed:
             continue
@@ -949,14 +1051,15 @@ def _concern_figures(driver: CrashDriver, report: CrashReport,
                 report.stored_twice_after_kill += len(unconfirmed)
         else:
             report.concerns_doubled += len(unconfirmed)
-            report.problems.append(f"{concern.token}: stored as {stored} without a kill in "
-                                   f"flight; confirmed {concern.reference}")
+            report.problems.append(
+                f"{concern.token}: stored as {stored} without a kill in "
+                f"flight; confirmed {concern.reference}"
+            )
     for token in by_token.keys() - {c.token for c in driver.concerns}:
         report.problems.append(f"cases of no known concern: {by_token[token]}")
 
 
-def _message_figures(driver: CrashDriver, report: CrashReport,
-                     rows: list[OutboxMessage]) -> None:
+def _message_figures(driver: CrashDriver, report: CrashReport, rows: list[OutboxMessage]) -> None:
     api = driver.server.api
     received: Counter[tuple[int, str]] = Counter()
     photos: Counter[tuple[int, str]] = Counter()
@@ -1005,10 +1108,14 @@ def _message_figures(driver: CrashDriver, report: CrashReport,
 def _explain_duplicate(driver: CrashDriver, key: tuple[int, str], got: int) -> str:
     """`got` copies of one text to one chat: when they went out, and the kill between them."""
     chat_id, text = key
-    times = [call.time for call in driver.server.api.calls
-             if call.method in ("sendMessage", "sendDocument") and call.error is None
-             and call.params.get("chat_id") == chat_id
-             and (call.params.get("text") or call.params.get("caption") or "") == text]
+    times = [
+        call.time
+        for call in driver.server.api.calls
+        if call.method in ("sendMessage", "sendDocument")
+        and call.error is None
+        and call.params.get("chat_id") == chat_id
+        and (call.params.get("text") or call.params.get("caption") or "") == text
+    ]
     kills = [k for k in driver.bot.kill_times if times and times[0] <= k <= times[-1]]
     when = ", ".join(f"+{t - driver.started:.1f}s" for t in times)
     killed = ", ".join(f"+{k - driver.started:.1f}s" for k in kills) or "none"
