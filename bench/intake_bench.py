@@ -96,7 +96,7 @@ from bot.config import Settings
 from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 from bot.offline.simulator import Simulator, SimUser, running
 from bot.storage.persistence import persist_after_each_update
-from bot.update_processor import ChatOrderedUpdateProcessor
+from bot.updates.processor import ChatOrderedUpdateProcessor
 
 RESIDENTS = 50
 FIRST_USER_ID = 100_001

@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.services import charts, figures, report_files
-from bot.services.periods import year as year_period
-from bot.services.reference import load_reference_data
+from bot.services.basics.periods import year as year_period
+from bot.services.basics.reference import load_reference_data
+from bot.services.reporting import charts, figures, report_files
 from bot.storage.db import create_engine, create_session_maker, session_scope
 from bot.storage.models import Agreement, Case, CaseEvent, Conference, Project
 

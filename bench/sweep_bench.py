@@ -40,14 +40,14 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from bot.app import open_storage
 from bot.config import Settings
-from bot.services import reminders
-from bot.services.agreement_reminders import (
+from bot.services.agreements.nudges import (
     OVERDUE,
     NudgePolicy,
     nudge_slots,
     overdue_moment,
     reminder_key,
 )
+from bot.services.messaging import reminders
 from bot.storage.db import session_scope
 
 TZ = ZoneInfo("Europe/Berlin")

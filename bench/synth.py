@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.services.reference import ReferenceData, load_reference_data
-from bot.services.workdays import add_working_days
+from bot.services.basics.reference import ReferenceData, load_reference_data
+from bot.services.basics.workdays import add_working_days
 from bot.storage import migrate
 from bot.storage.db import create_engine
 from bot.storage.models import (

@@ -131,8 +131,8 @@ def district_places() -> list[str]:
     """One quarter per district that the bot confirms at once ("Yes"), so the residents of a
     run spread over all 13 districts as a city's do (each district numbers its cases on a
     counter of its own, which concurrent intakes of one district take in turn)."""
-    from bot.services.reference import load_reference_data
-    from bot.services.routing import PlaceRouter
+    from bot.services.basics.reference import load_reference_data
+    from bot.services.basics.routing import PlaceRouter
 
     reference = load_reference_data()
     router = PlaceRouter(reference)

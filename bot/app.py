@@ -11,7 +11,6 @@ from telegram import BotCommand
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 from telegram.request import BaseRequest
 
-from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, BotApplication, BotContext, Services
 from bot.delivery import OutboxSender, flush_outbox
@@ -21,7 +20,6 @@ from bot.handlers import (
     conferences,
     desk,
     fallback,
-    guard,
     intake,
     invitations,
     menu,
@@ -32,12 +30,14 @@ from bot.handlers import (
 )
 from bot.i18n import Translations
 from bot.jobs import sweep_job
-from bot.services.reference import ReferenceData, load_reference_data
-from bot.services.routing import PlaceRouter
+from bot.services.basics.clock import Clock, SystemClock
+from bot.services.basics.reference import ReferenceData, load_reference_data
+from bot.services.basics.routing import PlaceRouter
 from bot.storage import migrate
 from bot.storage.db import SessionMaker, create_engine, create_session_maker
 from bot.storage.persistence import DatabasePersistence, wait_for_drain
-from bot.update_processor import ChatOrderedUpdateProcessor
+from bot.updates import guard
+from bot.updates.processor import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
 

@@ -122,9 +122,9 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import open_storage
     from bot.handlers.invitations import describe
     from bot.i18n import Translations
-    from bot.services import invitations
-    from bot.services.dates import format_date
-    from bot.services.reference import load_reference_data
+    from bot.services.access import invitations
+    from bot.services.basics.dates import format_date
+    from bot.services.basics.reference import load_reference_data
     from bot.storage.db import session_scope
 
     role = invitations.parse_role(args.role) if args.role else None
@@ -216,9 +216,9 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _report(settings: Settings, args: argparse.Namespace) -> tuple[str, bytes] | str:
     from bot.app import open_storage
-    from bot.services import figures, report_files
-    from bot.services.periods import PeriodError, parse_period
-    from bot.services.reference import load_reference_data
+    from bot.services.basics.periods import PeriodError, parse_period
+    from bot.services.basics.reference import load_reference_data
+    from bot.services.reporting import figures, report_files
     from bot.storage.db import session_scope
 
     reference = load_reference_data(settings.data_dir)

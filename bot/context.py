@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.clock import Clock, SystemClock
+from bot.services.basics.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.i18n import Translations
-    from bot.services.env import ServiceEnv
-    from bot.services.reference import ReferenceData
-    from bot.services.routing import PlaceRouter
+    from bot.services.basics.env import ServiceEnv
+    from bot.services.basics.reference import ReferenceData
+    from bot.services.basics.routing import PlaceRouter
     from bot.storage.db import SessionMaker
 
 
@@ -34,8 +34,7 @@ class Services:
         if cached is None:
             from datetime import time
 
-            from bot.services.agreement_reminders import NudgePolicy
-            from bot.services.env import ServiceEnv
+            from bot.services.basics.env import NudgePolicy, ServiceEnv
 
             s = self.settings
             policy = NudgePolicy(

@@ -17,10 +17,11 @@ from telegram import Bot, InputMediaPhoto, Message, ReplyKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.clock import Clock
 from bot.keyboards import from_payload
-from bot.services import cases, outbox, unreachable
-from bot.services.env import ServiceEnv
+from bot.services.basics.clock import Clock
+from bot.services.basics.env import ServiceEnv
+from bot.services.cases import records as cases
+from bot.services.messaging import outbox, unreachable
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import OutboxMessage
 

@@ -9,8 +9,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import flush_outbox
-from bot.services import agreement_reminders, conferences, reminders, triage
-from bot.services.env import ServiceEnv
+from bot.services.agreements import conferences
+from bot.services.agreements import nudges as agreement_reminders
+from bot.services.basics.env import ServiceEnv
+from bot.services.cases import triage
+from bot.services.messaging import reminders
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder
 

@@ -25,9 +25,9 @@ from telegram.request import BaseRequest
 
 from bot import instance_lock
 from bot.app import build_application, make_services, prepare_schema
-from bot.clock import Clock
 from bot.config import Settings
 from bot.context import BotApplication
+from bot.services.basics.clock import Clock
 from bot.storage.db import create_engine, create_session_maker
 from bot.storage.persistence import persist_after_each_update
 

@@ -7,8 +7,8 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
-from bot.services.cases import Draft
-from bot.services.reference import ReferenceData
+from bot.services.basics.reference import ReferenceData
+from bot.services.cases.records import Draft
 from bot.storage.models import Case
 
 STATUS_LABELS = {

@@ -14,11 +14,11 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_application, make_services, open_storage
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.context import BotApplication, Services
 from bot.offline.fake_api import FakeBotAPI
 from bot.offline.simulator import Simulator, running
+from bot.services.basics.clock import FakeClock
 from tests import pg
 
 # Every run replays the same examples, so a red build is reproducible and never a matter of

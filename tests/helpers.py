@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.offline.simulator import SimUser
-from bot.services import people
-from bot.services.roles import Role, assign_role
+from bot.services.access import people
+from bot.services.access.roles import Role, assign_role
 from bot.storage.db import session_scope
 from bot.storage.models import Case
 from tests.conftest import BotEnv

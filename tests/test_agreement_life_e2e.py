@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.jobs import run_sweep
-from bot.services import agreements, people, reminders
-from bot.services.agreements import AgreementStatus
-from bot.services.roles import Role
+from bot.services.access import people
+from bot.services.access.roles import Role
+from bot.services.agreements import workflow as agreements
+from bot.services.agreements.workflow import AgreementStatus
+from bot.services.messaging import reminders
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, AgreementEvent, OutboxMessage, Person, Reminder
 from tests.conftest import ADMIN_ID, BotEnv

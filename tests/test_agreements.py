@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import make_services, open_storage
 from bot.i18n import Translations
-from bot.services import agreements, people
-from bot.services.agreement_reminders import (
+from bot.services.access import people
+from bot.services.access.roles import Role, Roles, assign_role
+from bot.services.agreements import workflow as agreements
+from bot.services.agreements.nudges import (
     ESCALATE_COORDINATORS,
     ESCALATE_MANAGER,
     NUDGE,
@@ -23,11 +25,10 @@ from bot.services.agreement_reminders import (
     nudge_slots,
     overdue_moment,
 )
-from bot.services.agreements import AgreementError, AgreementStatus
-from bot.services.env import ServiceEnv
-from bot.services.reference import load_reference_data
-from bot.services.roles import Role, Roles, assign_role
-from bot.services.workdays import is_working_hours
+from bot.services.agreements.workflow import AgreementError, AgreementStatus
+from bot.services.basics.env import ServiceEnv
+from bot.services.basics.reference import load_reference_data
+from bot.services.basics.workdays import is_working_hours
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import (
     Agreement,

@@ -33,13 +33,15 @@ from telegram.ext import (
 )
 
 from bot.app import make_services, open_storage
-from bot.clock import FakeClock
 from bot.context import Services
 from bot.delivery import flush_outbox
 from bot.offline.fake_api import FakeBotAPI
 from bot.offline.simulator import Simulator, SimUser
-from bot.services import action_plans, agreements, conferences, invitations, people, projects
-from bot.services.roles import Role, Roles, load_roles
+from bot.services.access import invitations, people
+from bot.services.access.roles import Role, Roles, load_roles
+from bot.services.agreements import action_plans, conferences, projects
+from bot.services.agreements import workflow as agreements
+from bot.services.basics.clock import FakeClock
 from bot.storage.db import session_scope
 from bot.storage.models import ActionPlan, Agreement, Base, Case, Conference, Person
 from tests.conftest import START, BotEnv, make_settings

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from bot.handlers.conferences import run_planning_reminders
 from bot.jobs import run_sweep
 from bot.offline.simulator import SimUser
-from bot.services.roles import Role
+from bot.services.access.roles import Role
 from bot.storage.db import session_scope
 from bot.storage.models import (
     AgendaItem,

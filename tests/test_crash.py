@@ -23,8 +23,8 @@ from telegram import Bot
 from bot.app import open_storage
 from bot.config import Settings
 from bot.offline.http_api import BotApiServer
-from bot.services import outbox
-from bot.services.reference import load_reference_data
+from bot.services.basics.reference import load_reference_data
+from bot.services.messaging import outbox
 from tests import pg
 from tests.crash.driver import (
     ADMIN_IDS,

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services import dates
-from bot.services.dates import (
+from bot.services.basics import dates
+from bot.services.basics.dates import (
     HINT_EXAMPLES,
     DateParseError,
     ParsedDate,
@@ -667,7 +667,7 @@ def test_format_date_round_trips(offset: int, minutes: int | None) -> None:
 
 def test_module_does_not_import_telegram() -> None:
     code = (
-        "import sys, bot.services.dates, bot.services.workdays; "
+        "import sys, bot.services.basics.dates, bot.services.basics.workdays; "
         "assert not any(m == 'telegram' or m.startswith('telegram.') for m in sys.modules)"
     )
     root = Path(__file__).resolve().parents[1]

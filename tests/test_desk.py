@@ -10,9 +10,11 @@ from sqlalchemy import func, select, update
 
 from bot.handlers.desk import run_untriaged_nudge
 from bot.offline.simulator import SimUser
-from bot.services import cases, desk, people
-from bot.services.cases import Draft
-from bot.services.roles import Role, load_roles
+from bot.services.access import people
+from bot.services.access.roles import Role, load_roles
+from bot.services.cases import desk
+from bot.services.cases import records as cases
+from bot.services.cases.records import Draft
 from bot.storage.db import session_scope
 from bot.storage.models import Absence, Case, Person
 from tests.conftest import ADMIN_ID, BotEnv

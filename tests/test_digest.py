@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.handlers.reports import run_weekly_digest
-from bot.services.digest import is_digest_day, previous_digest_day
-from bot.services.roles import Role
+from bot.services.access.roles import Role
+from bot.services.reporting.digest import is_digest_day, previous_digest_day
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, Case, Reminder
 from tests.conftest import ADMIN_ID, BotEnv

@@ -31,7 +31,7 @@ from telegram.ext import (
 
 from bot.offline.fake_api import FakeBotAPI
 from bot.offline.simulator import Simulator, running
-from bot.update_processor import ChatOrderedUpdateProcessor
+from bot.updates.processor import ChatOrderedUpdateProcessor
 
 Context = ContextTypes.DEFAULT_TYPE
 KEYBOARD = InlineKeyboardMarkup(

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import figures
-from bot.services.periods import PeriodError, parse_period
-from bot.services.workdays import working_days_between
+from bot.services.basics.periods import PeriodError, parse_period
+from bot.services.basics.workdays import working_days_between
+from bot.services.reporting import figures
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, Case, CaseEvent, Conference, Project
 from tests.conftest import BotEnv

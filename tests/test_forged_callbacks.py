@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.services.roles import Role
+from bot.services.access.roles import Role
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent
 from tests.conftest import BotEnv

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from bot.offline.fake_api import JSONDict
-from bot.services import invitations
+from bot.services.access import invitations
 from bot.web.metrics import WebMetrics
 from tests.test_authorisation_property import (
     SECRETS,

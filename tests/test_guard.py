@@ -16,8 +16,13 @@ from sqlalchemy import func, select
 from telegram.error import BadRequest
 
 from bot.app import make_services, open_storage
-from bot.clock import FakeClock
-from bot.handlers.guard import (
+from bot.logging_setup import configure_logging, redact
+from bot.offline.fake_api import FakeBotAPI
+from bot.offline.simulator import Simulator, SimUser
+from bot.services.basics.clock import FakeClock
+from bot.storage.db import session_scope
+from bot.storage.models import Case, Person, ProcessedUpdate
+from bot.updates.guard import (
     GROUP_LIMITS,
     GROUP_ONCE,
     GROUP_SOUND,
@@ -25,11 +30,6 @@ from bot.handlers.guard import (
     guard_of,
     malformed,
 )
-from bot.logging_setup import configure_logging, redact
-from bot.offline.fake_api import FakeBotAPI
-from bot.offline.simulator import Simulator, SimUser
-from bot.storage.db import session_scope
-from bot.storage.models import Case, Person, ProcessedUpdate
 from tests.conftest import START, BotEnv, make_settings
 from tests.helpers import consent, count_cases
 

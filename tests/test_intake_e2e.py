@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.roles import Role
+from bot.services.access.roles import Role
 from tests.conftest import ADMIN_ID, BotEnv
 from tests.helpers import bind_role, consent, count_cases, file_concern
 

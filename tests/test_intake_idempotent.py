@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.services import intake, people
-from bot.services.cases import Draft
+from bot.services.access import people
+from bot.services.cases import intake
+from bot.services.cases.records import Draft
 from bot.storage.db import session_scope
 from tests.conftest import BotEnv
 from tests.helpers import count_cases

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.app import open_storage
-from bot.clock import FakeClock
-from bot.services import invitations, people
-from bot.services.invitations import InvitationError
-from bot.services.reference import ReferenceData, load_reference_data
-from bot.services.roles import Role, load_roles
+from bot.services.access import invitations, people
+from bot.services.access.invitations import InvitationError
+from bot.services.access.roles import Role, load_roles
+from bot.services.basics.clock import FakeClock
+from bot.services.basics.reference import ReferenceData, load_reference_data
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import Invitation, Person, RoleAssignment
 from tests.conftest import ADMIN_ID, START, BotEnv, make_settings

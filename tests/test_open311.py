@@ -15,8 +15,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import insert, select
 
-from bot.services.open311 import REQUEST_FIELDS, SERVICE_FIELDS
-from bot.services.privacy import erase_person
+from bot.services.privacy.data import erase_person
+from bot.services.reporting.open311 import REQUEST_FIELDS, SERVICE_FIELDS
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent, CasePhoto, Person
 from bot.web.server import build_web_app

@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import MetaData, Table, select
 
-from bot.handlers.guard import guard_of
 from bot.handlers.privacy import EXPORT_FILENAME, run_retention
 from bot.offline.simulator import SimUser
-from bot.services import people
-from bot.services.people import CONSENT_VERSION
-from bot.services.privacy import ERASED_EVENT, erase_person, months_before
-from bot.services.roles import Role
+from bot.services.access import people
+from bot.services.access.people import CONSENT_VERSION
+from bot.services.access.roles import Role
+from bot.services.privacy.data import ERASED_EVENT, erase_person, months_before
 from bot.storage.db import session_scope
 from bot.storage.models import Base, Case, CaseEvent, CasePhoto, PersistenceEntry, Person
+from bot.updates.guard import guard_of
 from tests.conftest import START, BotEnv
 from tests.helpers import bind_role, consent, file_concern, reference_in
 

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.offline.simulator import SimUser
-from bot.services.cases import Draft
+from bot.services.cases.records import Draft
 from bot.storage.db import session_scope
 from bot.storage.models import Case
 from bot.web.server import build_web_app

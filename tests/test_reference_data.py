@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.reference import (
+from bot.services.basics.reference import (
     DATA_DIR,
     ReferenceData,
     ReferenceDataError,

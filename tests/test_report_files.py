@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 
 from bot import cli
 from bot.app import open_storage
-from bot.services import charts, report_files
-from bot.services.figures import Figures
-from bot.services.reference import ReferenceData
+from bot.services.basics.reference import ReferenceData
+from bot.services.reporting import charts, report_files
+from bot.services.reporting.figures import Figures
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent, Person
 from tests.conftest import BotEnv, make_settings

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from bot.offline.fake_api import SentMessage
 from bot.offline.simulator import SimUser
-from bot.services.roles import Role
+from bot.services.access.roles import Role
 from bot.storage.db import session_scope
 from tests.conftest import BotEnv
 from tests.helpers import bind_role, consent

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pyproj import Transformer
 
-from bot.services.reference import ReferenceData, ReferenceDataError, load_reference_data
-from bot.services.routing import MatchKind, PlaceMatch, PlaceRouter
+from bot.services.basics.reference import ReferenceData, ReferenceDataError, load_reference_data
+from bot.services.basics.routing import MatchKind, PlaceMatch, PlaceRouter
 
 SHARED = Path("/work/shared/data")
 UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.jobs import run_sweep
-from bot.services.roles import Role
+from bot.services.access.roles import Role
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent
 from tests.conftest import BotEnv

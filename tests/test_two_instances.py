@@ -32,7 +32,6 @@ from telegram.request import BaseRequest, RequestData
 
 from bot import instance_lock
 from bot.app import open_storage
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.delivery import OutboxSender
@@ -40,8 +39,10 @@ from bot.instance_lock import FileLock, PostgresLock
 from bot.offline.fake_api import FakeBotAPI, JSONDict
 from bot.offline.simulator import Simulator, SimUser
 from bot.runner import Instance, serve
-from bot.services import outbox, people, reminders
-from bot.services.roles import Role, assign_role
+from bot.services.access import people
+from bot.services.access.roles import Role, assign_role
+from bot.services.basics.clock import FakeClock
+from bot.services.messaging import outbox, reminders
 from bot.storage.db import SessionMaker, create_engine, create_session_maker, session_scope
 from bot.storage.models import Case, OutboxMessage, ProcessedUpdate, Reminder
 from tests import pg

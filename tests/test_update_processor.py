@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.offline.fake_api import FakeBotAPI
 from bot.offline.simulator import Simulator, running
-from bot.update_processor import ChatOrderedUpdateProcessor, chat_key
+from bot.updates.processor import ChatOrderedUpdateProcessor, chat_key
 
 Context = ContextTypes.DEFAULT_TYPE
 WHERE, WHAT = range(2)

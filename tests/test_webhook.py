@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from bot import cli
 from bot.app import build_application
 from bot.config import Settings
-from bot.services import outbox, reminders
+from bot.services.messaging import outbox, reminders
 from bot.storage.db import create_engine, create_session_maker, session_scope
 from bot.web.server import SECRET_HEADER, WebhookConfigError, build_web_app
 from tests.conftest import BotEnv, make_settings

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.workdays import (
+from bot.services.basics.workdays import (
     add_working_days,
     holidays_in_year,
     is_working_day,

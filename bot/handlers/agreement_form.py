@@ -30,9 +30,10 @@ from bot.handlers.common import (
 from bot.handlers.triage import date_problem
 from bot.jobs import run_sweep
 from bot.keyboards import chunk
-from bot.services import action_plans, agreements
-from bot.services.dates import DateParseError, format_date, parse_german_date
-from bot.services.roles import load_roles
+from bot.services.access.roles import load_roles
+from bot.services.agreements import action_plans
+from bot.services.agreements import workflow as agreements
+from bot.services.basics.dates import DateParseError, format_date, parse_german_date
 from bot.storage.db import session_scope
 from bot.storage.models import ActionPlan, Case, Conference
 

@@ -28,10 +28,10 @@ from bot.handlers.common import (
     translator,
 )
 from bot.handlers.triage import date_problem
-from bot.services import agreements
-from bot.services.agreement_reminders import rep_buttons, summary
-from bot.services.dates import DateParseError, format_date, parse_german_date
-from bot.services.roles import Roles, load_roles
+from bot.services.access.roles import Roles, load_roles
+from bot.services.agreements import workflow as agreements
+from bot.services.agreements.nudges import rep_buttons, summary
+from bot.services.basics.dates import DateParseError, format_date, parse_german_date
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, Person
 

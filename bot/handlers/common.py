@@ -12,8 +12,8 @@ from telegram.error import BadRequest
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.keyboards import ButtonRows, inline
-from bot.services import people
-from bot.services.roles import Roles, load_roles
+from bot.services.access import people
+from bot.services.access.roles import Roles, load_roles
 from bot.storage.db import session_scope
 from bot.storage.models import Person
 

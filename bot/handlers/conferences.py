@@ -39,10 +39,10 @@ from bot.handlers.common import (
 from bot.i18n import N_, Translator
 from bot.jobs import write_then_deliver
 from bot.keyboards import ButtonRows, chunk, inline
-from bot.services import conferences, projects
-from bot.services.conferences import ConferenceError, NotAllowed
-from bot.services.dates import DateParseError, format_parsed, parse_german_date
-from bot.services.roles import Roles
+from bot.services.access.roles import Roles
+from bot.services.agreements import conferences, projects
+from bot.services.agreements.conferences import ConferenceError, NotAllowed
+from bot.services.basics.dates import DateParseError, format_parsed, parse_german_date
 from bot.storage.db import session_scope
 from bot.storage.models import Conference, Person, Project
 

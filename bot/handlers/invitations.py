@@ -12,11 +12,11 @@ from telegram.ext import Application, CommandHandler, filters
 from bot.context import BotContext
 from bot.handlers.common import actor_roles, ensure_person, refuse, send, translator
 from bot.i18n import N_, Translator
-from bot.services import invitations
-from bot.services.dates import format_date
-from bot.services.invitations import InvitationError
-from bot.services.reference import ReferenceData
-from bot.services.roles import Role, Roles
+from bot.services.access import invitations
+from bot.services.access.invitations import InvitationError
+from bot.services.access.roles import Role, Roles
+from bot.services.basics.dates import format_date
+from bot.services.basics.reference import ReferenceData
 from bot.storage.db import session_scope
 from bot.storage.models import Invitation
 

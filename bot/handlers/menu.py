@@ -15,7 +15,8 @@ from bot.handlers.common import (
     translator,
 )
 from bot.i18n import N_, Translations, Translator
-from bot.services import cases, people
+from bot.services.access import people
+from bot.services.cases import records as cases
 from bot.storage.db import session_scope
 from bot.views import EMERGENCY, local, status_label
 

@@ -19,8 +19,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.handlers.common import acknowledge, answer_query, drop_buttons, refuse, send, translator
 from bot.i18n import Translator
-from bot.services import people, privacy
-from bot.services.roles import load_roles
+from bot.services.access import people
+from bot.services.access.roles import load_roles
+from bot.services.privacy import data as privacy
 from bot.storage.db import session_scope
 
 log = logging.getLogger(__name__)

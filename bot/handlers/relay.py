@@ -18,8 +18,9 @@ from bot.handlers import fallback
 from bot.handlers.agreements import handle_agreement_pending
 from bot.handlers.common import actor_roles, refuse, send, translator
 from bot.handlers.triage import handle_pending
-from bot.services import cases, triage
-from bot.services.cases import CaseStatus
+from bot.services.cases import records as cases
+from bot.services.cases import triage
+from bot.services.cases.records import CaseStatus
 from bot.storage.db import session_scope
 from bot.storage.models import Case
 
@@ -137,7 +138,7 @@ async def answer_command(update: Update, context: BotContext) -> None:
         if case is None or not triage.can_work_on(roles, case):
             found = None
         else:
-            from bot.services import desk
+            from bot.services.cases import desk
 
             try:
                 text = await desk.expand_reply(

@@ -20,10 +20,10 @@ from bot.handlers.common import actor_roles, answer_query, refuse, send, transla
 from bot.i18n import N_, Translator
 from bot.jobs import write_for_staff_then_deliver
 from bot.keyboards import chunk
-from bot.services import charts, digest, figures, report_files
-from bot.services.figures import Figures, conference_rule, median, p90, share
-from bot.services.periods import PeriodError, parse_period
-from bot.services.roles import Roles
+from bot.services.access.roles import Roles
+from bot.services.basics.periods import PeriodError, parse_period
+from bot.services.reporting import charts, digest, figures, report_files
+from bot.services.reporting.figures import Figures, conference_rule, median, p90, share
 from bot.storage.db import session_scope
 
 PRIVATE = filters.ChatType.PRIVATE

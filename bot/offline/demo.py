@@ -29,8 +29,8 @@ from bot.context import BotApplication, Services
 from bot.delivery import flush_outbox
 from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 from bot.offline.simulator import Simulator, SimUser, running
-from bot.services import people
-from bot.services.roles import Role, assign_role
+from bot.services.access import people
+from bot.services.access.roles import Role, assign_role
 from bot.storage.db import session_scope
 from bot.storage.models import CaseMessage, Person, ProcessedUpdate, RoleAssignment
 

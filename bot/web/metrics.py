@@ -25,7 +25,7 @@ from sqlalchemy import func, select, text
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from bot.services import outbox
+from bot.services.messaging import outbox
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import Reminder
 

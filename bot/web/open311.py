@@ -7,7 +7,7 @@
 
 Errors come in the standard's format: `[{"code": 400, "description": "..."}]` or
 `<errors><error><code>400</code><description>...</description></error></errors>`.
-What may be published is decided in `bot.services.open311`; this module only renders it.
+What may be published is decided in `bot.services.reporting.open311`; this module only renders it.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.context import Services
-from bot.services import open311
-from bot.services.open311 import Open311Error
+from bot.services.reporting import open311
+from bot.services.reporting.open311 import Open311Error
 from bot.storage.db import session_scope
 
 PREFIX = "/open311/v2"

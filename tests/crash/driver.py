@@ -42,9 +42,9 @@ from sqlalchemy import func, select, update
 from bot.config import Settings
 from bot.offline.fake_api import JSONDict, SentMessage
 from bot.offline.http_api import BotApiServer
-from bot.services import people
-from bot.services.reference import ReferenceData
-from bot.services.roles import Role, assign_role
+from bot.services.access import people
+from bot.services.access.roles import Role, assign_role
+from bot.services.basics.reference import ReferenceData
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import Case, OutboxMessage, Reminder
 

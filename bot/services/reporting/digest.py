@@ -26,14 +26,15 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations, Translator
-from bot.services import outbox, people, reminders
-from bot.services.dates import format_date
-from bot.services.desk import UNTRIAGED_AFTER_WORKING_DAYS
-from bot.services.figures import ACTIVE_AGREEMENTS, OPEN_CASES, count_where
-from bot.services.periods import local_midnight
-from bot.services.reference import ReferenceData
-from bot.services.roles import Role, coordinator_chat_ids
-from bot.services.workdays import add_working_days, is_working_day
+from bot.services.access import people
+from bot.services.access.roles import Role, coordinator_chat_ids
+from bot.services.basics.dates import format_date
+from bot.services.basics.periods import local_midnight
+from bot.services.basics.reference import ReferenceData
+from bot.services.basics.workdays import add_working_days, is_working_day
+from bot.services.cases.desk import UNTRIAGED_AFTER_WORKING_DAYS
+from bot.services.messaging import outbox, reminders
+from bot.services.reporting.figures import ACTIVE_AGREEMENTS, OPEN_CASES, count_where
 from bot.storage.models import Agreement, Case, Person, Reminder, RoleAssignment
 
 MAX_LISTED = 10

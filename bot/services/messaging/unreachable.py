@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.services import outbox
-from bot.services.agreement_reminders import first_time, language_of, report_unreachable_rep
-from bot.services.cases import add_event as add_case_event
-from bot.services.env import ServiceEnv
-from bot.services.roles import Role, coordinator_chat_ids, district_recipients
+from bot.services.access.roles import Role, coordinator_chat_ids, district_recipients
+from bot.services.agreements.nudges import first_time, language_of, report_unreachable_rep
+from bot.services.basics.env import ServiceEnv
+from bot.services.cases.records import add_event as add_case_event
+from bot.services.messaging import outbox
 from bot.storage.models import Agreement, Case, OutboxMessage, Person, RoleAssignment
 
 REP_MESSAGE_KINDS = ("nudge", "to_rep")

@@ -1,6 +1,6 @@
 """Nudges and escalations of agreements: when they fall due, and what each one says.
 
-Every nudge is a reminder row (see `bot.services.reminders`) keyed
+Every nudge is a reminder row (see `bot.services.messaging.reminders`) keyed
 ``agr:<agreement id>:<due date iso>:<kind>:<slot>``: a changed due date gets fresh keys, and
 ``agr:<id>:`` cancels all of an agreement's pending ones. Rep nudges are fixed slots
 (created, n days before, due day) plus a chain of overdue nudges: each one, when rendered for
@@ -8,32 +8,32 @@ an agreement still open, schedules the next. Escalation to the manager and to th
 coordinators are one slot each. All moments lie in working hours (Lower Saxony).
 
 Messages carry ``agreement_id`` (and ``reminder_key`` when a reminder caused them) in the
-outbox payload; `bot.services.unreachable` reads it when a rep has blocked the bot.
+outbox payload; `bot.services.messaging.unreachable` reads it when a rep has blocked the bot.
 Pure scheduling (`nudge_slots`) is free of the database; nothing here imports Telegram.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.services import outbox, reminders
-from bot.services.dates import format_date
-from bot.services.roles import Role, coordinator_chat_ids, district_recipients
-from bot.services.workdays import (
+from bot.services.access.roles import Role, coordinator_chat_ids, district_recipients
+from bot.services.basics.dates import format_date
+from bot.services.basics.env import NudgePolicy, ServiceEnv
+from bot.services.basics.workdays import (
     add_working_days,
     is_working_day,
     next_working_moment,
     working_days_between,
 )
+from bot.services.messaging import outbox, reminders
 from bot.storage.models import (
     Agreement,
     AgreementEvent,
@@ -42,9 +42,6 @@ from bot.storage.models import (
     Reminder,
     RoleAssignment,
 )
-
-if TYPE_CHECKING:
-    from bot.services.env import ServiceEnv
 
 
 class AgreementStatus(StrEnum):
@@ -73,18 +70,6 @@ ESCALATE_COORDINATORS = "agr_escalate_coordinators"  # slot 1
 KINDS = (NUDGE, OVERDUE, ESCALATE_MANAGER, ESCALATE_COORDINATORS)
 
 Slot = tuple[str, str, datetime]  # (reminder kind, slot, moment)
-
-
-@dataclass(frozen=True)
-class NudgePolicy:
-    """When reps are nudged and agreements escalated; built from the settings."""
-
-    days_before: tuple[int, ...] = (7, 1)
-    overdue_every_working_days: int = 3
-    escalate_manager_after: int = 5  # working days overdue; escalates when exceeded
-    escalate_coordinator_after: int = 10
-    work_start: time = time(8)
-    work_end: time = time(18)
 
 
 # ----------------------------------------------------------------------------- schedule

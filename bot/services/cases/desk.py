@@ -15,11 +15,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translations, Translator
-from bot.services import outbox, people, reminders
-from bot.services.cases import OPEN_STATUSES, CaseStatus
-from bot.services.reference import ReferenceData
-from bot.services.roles import Roles, district_recipients
-from bot.services.workdays import is_working_day, working_days_between
+from bot.services.access import people
+from bot.services.access.roles import Roles, district_recipients
+from bot.services.basics.reference import ReferenceData
+from bot.services.basics.workdays import is_working_day, working_days_between
+from bot.services.cases.records import OPEN_STATUSES, CaseStatus
+from bot.services.messaging import outbox, reminders
 from bot.storage.models import Absence, Case, CaseEvent, Person, Reminder, SavedReply
 
 UNTRIAGED_AFTER_WORKING_DAYS = 2  # "older than 2 working days": nudged from the 3rd on

@@ -19,8 +19,8 @@ from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.services.reference import ReferenceData
-from bot.services.roles import Role, assign_role
+from bot.services.access.roles import Role, assign_role
+from bot.services.basics.reference import ReferenceData
 from bot.storage.models import Invitation, Person, RoleAssignment
 
 TOKEN_BYTES = 24  # 192 bits; token_urlsafe makes 32 characters of A-Z a-z 0-9 _ -

@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from bot.services.workdays import add_working_days
+from bot.services.basics.workdays import add_working_days
 
 if TYPE_CHECKING:
     from dateparser.date import DateDataParser

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.cases import OPEN_STATUSES, add_event
+from bot.services.cases.records import OPEN_STATUSES, add_event
 from bot.storage.models import (
     Case,
     CaseEvent,

@@ -24,8 +24,8 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.cases import OPEN_STATUSES, CaseStatus
-from bot.services.reference import ReferenceData
+from bot.services.basics.reference import ReferenceData
+from bot.services.cases.records import OPEN_STATUSES, CaseStatus
 from bot.storage.models import Case
 
 MAX_REQUESTS = 1000  # the standard's default cap on one answer

@@ -30,9 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from telegram import Message, TelegramObject, Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.clock import Clock
 from bot.context import BotContext
 from bot.handlers.common import translator
+from bot.services.basics.clock import Clock
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import ProcessedUpdate
 

@@ -10,7 +10,7 @@ escalated when their escalation level is above 0 now (a granted extension resets
 conferences and projects count per calendar year the period touches.
 
 Durations are in working days of Lower Saxony, as
-:func:`bot.services.workdays.working_days_between` counts them on local (Europe/Berlin)
+:func:`bot.services.basics.workdays.working_days_between` counts them on local (Europe/Berlin)
 dates: the day of receipt does not count, the day of the answer does. An answer on the same
 day is 0; Thursday 2 April 2026 → Tuesday 7 April 2026 is 1 (Good Friday and Easter Monday
 are holidays). SQL cannot count holidays portably (SQLite has no time zones and there is no
@@ -36,8 +36,8 @@ from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.services.periods import Period, local_midnight
-from bot.services.workdays import working_days_between
+from bot.services.basics.periods import Period, local_midnight
+from bot.services.basics.workdays import working_days_between
 from bot.storage.models import Agreement, Case, CaseEvent, Conference, Project
 
 OPEN_CASES = ("new", "in_progress", "waiting")

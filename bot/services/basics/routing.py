@@ -25,7 +25,13 @@ from rapidfuzz import fuzz, process
 from shapely.errors import ShapelyError
 from shapely.geometry import Point, shape
 
-from bot.services.reference import District, Quarter, ReferenceData, ReferenceDataError, fold
+from bot.services.basics.reference import (
+    District,
+    Quarter,
+    ReferenceData,
+    ReferenceDataError,
+    fold,
+)
 
 log = logging.getLogger(__name__)
 

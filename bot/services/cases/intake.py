@@ -7,13 +7,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import cases, outbox, people
-from bot.services.cases import Draft
-from bot.services.env import ServiceEnv
-from bot.services.reference import ReferenceData
-from bot.services.roles import district_recipients
-from bot.services.routing import PlaceMatch
-from bot.services.triage import similar_open_cases
+from bot.services.access import people
+from bot.services.access.roles import district_recipients
+from bot.services.basics.env import ServiceEnv
+from bot.services.basics.reference import ReferenceData
+from bot.services.basics.routing import PlaceMatch
+from bot.services.cases import records as cases
+from bot.services.cases.records import Draft
+from bot.services.cases.triage import similar_open_cases
+from bot.services.messaging import outbox
 from bot.storage.models import Case, Person
 from bot.views import notification_payload
 

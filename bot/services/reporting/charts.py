@@ -19,8 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.services.figures import Figures
-from bot.services.reference import ReferenceData
+from bot.services.basics.reference import ReferenceData
+from bot.services.reporting.figures import Figures
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
              "#000000")  # fmt: skip

@@ -19,7 +19,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SEARCH_MIN_SCORE = 82.0  # rapidfuzz ratio for a referral keyword to count as found
 _DIGRAPH = re.compile(r"([aou])e")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")

@@ -22,8 +22,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from bot.services import charts
-from bot.services.figures import (
+from bot.services.basics.reference import ReferenceData
+from bot.services.reporting import charts
+from bot.services.reporting.figures import (
     CONFERENCES_PER_YEAR,
     PROJECTS_PER_YEAR,
     DistrictFigures,
@@ -33,7 +34,6 @@ from bot.services.figures import (
     p90,
     share,
 )
-from bot.services.reference import ReferenceData
 
 RULE = {"met": "erfüllt", "open": "offen", "missed": "verfehlt"}
 NOTE = ("Pseudonymisiert: ohne Namen, Kontaktdaten, Telegram-Kennungen und Freitexte von "

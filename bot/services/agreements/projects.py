@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
-from bot.services.conferences import remind_managers_once
-from bot.services.env import ServiceEnv
+from bot.services.agreements.conferences import remind_managers_once
+from bot.services.basics.env import ServiceEnv
 from bot.storage.models import Person, Project
 
 STATUSES = {"planned": N_("planned"), "running": N_("running"), "done": N_("done")}

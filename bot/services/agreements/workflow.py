@@ -38,8 +38,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.services import agreement_reminders as nudges
-from bot.services.agreement_reminders import (
+from bot.services.access.roles import Role, Roles
+from bot.services.agreements import nudges
+from bot.services.agreements.nudges import (
     ACTIVE_STATUSES,
     CLOSED_STATUSES,
     AgreementStatus,
@@ -47,9 +48,8 @@ from bot.services.agreement_reminders import (
     tell_managers,
     tell_rep,
 )
-from bot.services.dates import DateParseError, format_date, parse_german_date
-from bot.services.env import ServiceEnv
-from bot.services.roles import Role, Roles
+from bot.services.basics.dates import DateParseError, format_date, parse_german_date
+from bot.services.basics.env import ServiceEnv
 from bot.storage.models import Agreement, Person, RoleAssignment
 
 __all__ = [

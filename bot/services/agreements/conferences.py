@@ -18,10 +18,11 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
-from bot.services import outbox, people, reminders
-from bot.services.dates import format_date
-from bot.services.env import ServiceEnv
-from bot.services.roles import Role, Roles, district_recipients
+from bot.services.access import people
+from bot.services.access.roles import Role, Roles, district_recipients
+from bot.services.basics.dates import format_date
+from bot.services.basics.env import ServiceEnv
+from bot.services.messaging import outbox, reminders
 from bot.storage.models import (
     AgendaItem,
     Conference,

@@ -1,0 +1,1 @@
+"""Access (see bot/services/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Agreements (see bot/services/__init__.py)."""

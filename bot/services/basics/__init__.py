@@ -1,0 +1,1 @@
+"""Basics (see bot/services/__init__.py)."""

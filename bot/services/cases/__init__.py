@@ -1,0 +1,1 @@
+"""Cases (see bot/services/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Messaging (see bot/services/__init__.py)."""

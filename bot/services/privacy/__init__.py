@@ -1,0 +1,1 @@
+"""Privacy (see bot/services/__init__.py)."""

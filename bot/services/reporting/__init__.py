@@ -1,0 +1,1 @@
+"""Reporting (see bot/services/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Updates (see bot/services/__init__.py)."""
