@@ -29,6 +29,7 @@ from bot.handlers import (
     triage,
 )
 from bot.i18n import Translations
+from bot.messages.render import OutboxRenderer
 from bot.jobs import sweep_job
 from bot.services.basics.clock import Clock, SystemClock
 from bot.services.basics.reference import ReferenceData, load_reference_data
@@ -120,7 +121,10 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.services = services
-    app.bot_data.outbox = OutboxSender(services.session_maker, services.clock, env=services.env)  # type: ignore[attr-defined]
+    renderer = OutboxRenderer(services.translations, services.reference, services.settings.tz)
+    app.bot_data.outbox = OutboxSender(  # type: ignore[attr-defined]
+        services.session_maker, services.clock, renderer, env=services.env
+    )
     register_all(app, services)
     return app
 

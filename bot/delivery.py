@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.keyboards import from_payload
+from bot.messages.render import OutboxRenderer
 from bot.services.basics.clock import Clock
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import records as cases
@@ -31,10 +32,15 @@ BATCH = 50  # messages taken (and on PostgreSQL claimed) at a time
 
 class OutboxSender:
     def __init__(
-        self, session_maker: SessionMaker, clock: Clock, env: ServiceEnv | None = None
+        self,
+        session_maker: SessionMaker,
+        clock: Clock,
+        renderer: OutboxRenderer,
+        env: ServiceEnv | None = None,
     ) -> None:
         self._maker = session_maker
         self._clock = clock
+        self._renderer = renderer  # intents are rendered at delivery, in the reader's language
         self._env = env  # without it, a blocked chat is only marked failed
         self._lock = asyncio.Lock()  # one drain at a time in this process
         self._queued_more = False  # a delivery queued a follow-up (e.g. "rep unreachable")
@@ -68,6 +74,9 @@ class OutboxSender:
                 claimed_at = self._clock.now()
                 async with session_scope(self._maker) as session:
                     batch = await outbox.due_messages(session, now=claimed_at, limit=BATCH)
+                    languages = await outbox.languages_of(
+                        session, {m.chat_id for m in batch if m.intent is not None}
+                    )
                 if not batch:
                     return sent
                 self._queued_more = False
@@ -76,7 +85,7 @@ class OutboxSender:
                     for message in batch:
                         if time.monotonic() - started > outbox.CLAIM_SECONDS / 2:
                             break  # slow sending (flood waits): claim the rest afresh
-                        sent += await self._deliver(bot, message)
+                        sent += await self._deliver(bot, message, languages.get(message.chat_id))
                         done += 1
                 finally:
                     if done < len(batch):  # an error or the time limit: give the rest back
@@ -95,14 +104,29 @@ class OutboxSender:
                     now=self._clock.now(),
                 )
 
-    async def deliver_now(self, bot: Bot, message: OutboxMessage) -> int:
+    async def deliver_now(
+        self, bot: Bot, message: OutboxMessage, language: str | None = None
+    ) -> int:
         """Send one row at once, outside the queue (no lock: a row queued with `backup_for`
         is not due yet, so no flush takes it meanwhile); records sent, retry or failure."""
-        return await self._deliver(bot, message)
+        if message.intent is not None and language is None:
+            async with session_scope(self._maker) as session:
+                language = (await outbox.languages_of(session, {message.chat_id})).get(
+                    message.chat_id
+                )
+        return await self._deliver(bot, message, language)
 
-    async def _deliver(self, bot: Bot, message: OutboxMessage) -> int:
+    async def _deliver(self, bot: Bot, message: OutboxMessage, language: str | None) -> int:
         try:
-            result = await send_payload(bot, message.chat_id, message.payload)
+            data = self._renderer.payload(
+                message.intent, message.params, message.payload, language, message.language
+            )
+        except Exception as exc:  # a row that cannot be rendered is kept for a fix, not sent
+            log.exception("outbox %s: cannot render %s", message.id, message.intent)
+            await self._give_up(message, f"render: {type(exc).__name__}: {exc}")
+            return 0
+        try:
+            result = await send_payload(bot, message.chat_id, data)
         except RetryAfter as exc:
             await self._retry(message, f"RetryAfter {exc.retry_after}", _seconds(exc.retry_after))
             return 0
@@ -201,12 +225,12 @@ def _reply_keyboard(rows: list[list[str]] | None) -> ReplyKeyboardMarkup | None:
     return ReplyKeyboardMarkup(rows, resize_keyboard=True) if rows else None
 
 
-async def deliver_now(app: Any, message: OutboxMessage) -> int:
+async def deliver_now(app: Any, message: OutboxMessage, language: str | None = None) -> int:
     """Send a row queued with `outbox.enqueue(..., backup_for=…)` right after its commit
     (e.g. the resident's confirmation): at once, not behind the queue; if the process dies
     first, the sender delivers the row when its backup time is up."""
     sender: OutboxSender = app.bot_data.outbox
-    return await sender.deliver_now(app.bot, message)
+    return await sender.deliver_now(app.bot, message, language)
 
 
 def request_delivery(app: Any) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -35,13 +36,16 @@ from bot.app import open_storage
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.delivery import OutboxSender
+from bot.i18n import Translations
 from bot.instance_lock import FileLock, PostgresLock
+from bot.messages.render import OutboxRenderer
 from bot.offline.fake_api import FakeBotAPI, JSONDict
 from bot.offline.simulator import Simulator, SimUser
 from bot.runner import Instance, serve
 from bot.services.access import people
 from bot.services.access.roles import Role, assign_role
 from bot.services.basics.clock import FakeClock
+from bot.services.basics.reference import load_reference_data
 from bot.services.messaging import outbox, reminders
 from bot.storage.db import SessionMaker, create_engine, create_session_maker, session_scope
 from bot.storage.models import Case, OutboxMessage, ProcessedUpdate, Reminder
@@ -372,7 +376,11 @@ async def test_concurrent_sweeps_and_senders_deliver_each_once(
     async def worker(api: FakeBotAPI) -> int:
         engine = create_engine(settings.database_url)
         own = create_session_maker(engine)
-        sender = OutboxSender(own, clock)
+        sender = OutboxSender(
+            own,
+            clock,
+            OutboxRenderer(Translations(), load_reference_data(), ZoneInfo("Europe/Berlin")),
+        )
         swept = 0
         try:
             async with Bot("123456:TEST", request=api, get_updates_request=api) as bot:

@@ -223,7 +223,13 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     kind: Mapped[str] = mapped_column(String(32), default="message")
-    payload: Mapped[dict[str, Any]]
+    # What to say: an intent (kind and parameters), rendered at delivery in the recipient's
+    # language then (`language` is the fallback when they have none). Rows written before
+    # intents carry their rendered `payload` instead.
+    intent: Mapped[str | None] = mapped_column(String(64))
+    params: Mapped[dict[str, Any] | None]
+    language: Mapped[str | None] = mapped_column(String(8))
+    payload: Mapped[dict[str, Any] | None]
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]

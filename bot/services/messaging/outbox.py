@@ -1,7 +1,10 @@
 """The outbox: messages that must reach someone, written in the transaction that causes them.
 
-The payload is plain data (text, buttons, photos, location); `bot.delivery` turns it into
-Bot API calls, so this module stays free of Telegram.
+Services write intents (`tell`): what to say as domain data, rendered by the message layer at
+delivery in the language the recipient has then. Handlers may queue a reply they rendered
+themselves for the user in front of them (`enqueue` with a payload: text, buttons, photos,
+location). `bot.delivery` turns either into Bot API calls, so this module stays free of
+Telegram and of texts.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import OutboxMessage
+from bot.services.messaging.intents import Intent, to_params
+from bot.storage.models import OutboxMessage, Person
 
 Button = dict[str, str]  # {"text": ..., "data": ...} or {"text": ..., "url": ...}
 MAX_ATTEMPTS = 12
@@ -76,6 +80,48 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+def tell(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    intent: Intent,
+    now: datetime,
+    person_id: int | None = None,
+    case_id: int | None = None,
+    language: str | None = None,
+    kind: str = "message",
+    backup_for: float | None = None,
+) -> OutboxMessage:
+    """Queue an intent for a chat in the caller's transaction; `language` is the fallback
+    when the recipient has chosen none (e.g. the language a case was filed in)."""
+    message = OutboxMessage(
+        chat_id=chat_id,
+        person_id=person_id,
+        kind=kind,
+        intent=intent.kind,
+        params=to_params(intent),
+        language=language,
+        payload=None,
+        case_id=case_id,
+        created_at=now,
+        next_attempt_at=now + timedelta(seconds=backup_for) if backup_for else now,
+    )
+    session.add(message)
+    return message
+
+
+async def languages_of(session: AsyncSession, chat_ids: set[int]) -> dict[int, str]:
+    """The chosen language of each private chat's person, in one query (chat id = user id)."""
+    if not chat_ids:
+        return {}
+    rows = await session.execute(
+        select(Person.telegram_id, Person.language).where(
+            Person.telegram_id.in_(chat_ids), Person.language.is_not(None)
+        )
+    )
+    return {int(telegram_id): language for telegram_id, language in rows if language}
 
 
 BACKUP_SECONDS = 10.0  # a good value for `backup_for`: longer than a send, short for a person

@@ -1,0 +1,123 @@
+"""The one registry of button families: each prefix is defined once, with the shape of its
+data, its builder and the pattern handlers register with. Callback data can be forged, so
+handlers match it against the family's pattern and still check authorisation against the
+database.
+
+Telegram limits callback data to 64 bytes; `Family.data` refuses longer data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_CALLBACK_BYTES = 64
+
+
+class CallbackDataError(ValueError):
+    """Callback data that a family cannot build."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """Buttons of one kind: `prefix:<rest>`, where `rest` is a regex (with groups for the
+    parts a handler reads, e.g. `r"(lotse|kue):(\\d{1,12})"`)."""
+
+    prefix: str
+    description: str
+    rest: str
+    self_service: bool = False  # residents act with it on what is their own
+
+    @property
+    def pattern(self) -> str:
+        """The regex handlers register with (anchored; groups are those of `rest`)."""
+        return rf"^{re.escape(self.prefix)}:(?:{self.rest})$"
+
+    def narrowed(self, rest: str) -> str:
+        """A pattern for a handler that takes part of the family (`rest` must fit inside)."""
+        return rf"^{re.escape(self.prefix)}:(?:{rest})$"
+
+    def data(self, *parts: object) -> str:
+        """Callback data from its parts, checked against the family's own pattern."""
+        text = ":".join([self.prefix, *(str(p) for p in parts)])
+        if len(text.encode()) > MAX_CALLBACK_BYTES:
+            raise CallbackDataError(f"{text!r} is longer than {MAX_CALLBACK_BYTES} bytes")
+        if not re.match(self.pattern, text):
+            raise CallbackDataError(f"{text!r} does not fit family {self.prefix!r}")
+        return text
+
+    def match(self, data: str | None) -> re.Match[str] | None:
+        return re.match(self.pattern, data) if data else None
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def family(prefix: str, description: str, rest: str, *, self_service: bool = False) -> Family:
+    """Define a family once; a second definition of a prefix is a programming error."""
+    if not re.fullmatch(r"[a-z_]{1,12}", prefix):
+        raise CallbackDataError(f"bad prefix {prefix!r}")
+    if prefix in FAMILIES:
+        raise CallbackDataError(f"callback prefix {prefix!r} defined twice")
+    made = Family(prefix, description, rest, self_service)
+    FAMILIES[prefix] = made
+    return made
+
+
+def family_of(data: str | None) -> Family | None:
+    if not data:
+        return None
+    return FAMILIES.get(data.split(":", 1)[0])
+
+
+# Every family of the bot, grouped by feature. `self_service` marks the buttons with which
+# residents act on what is their own (consent, language, intake, feedback, erasure).
+_ID = r"\d{1,12}"
+PERIOD = r"([0-9A-Za-z-]{4,17})"
+SCOPE = r"(\*|\d{2})"  # * = every district the sender may see
+
+CONSENT = family("consent", "privacy notice: agree or not", r"(yes|no)", self_service=True)
+LANGUAGE = family("lang", "choose the language", r"([a-z]{2,3})", self_service=True)
+MENU = family("menu", "main menu buttons", r"(new)", self_service=True)
+INTAKE = family(
+    "in",
+    "the resident's intake steps",
+    r"(ok|pick|cancel|change|confirm|pub|photos_done|skip_contact)"
+    r"|d:(\d{2})|q:(\d{2}):(\d{1,2}|-)|t:([a-z_]{1,32})"
+    r"|a:(none|club|initiative|council|other)"
+    r"|edit:(where|topic|description|photos|contact|actor)",
+    self_service=True,
+)
+FEEDBACK = family(
+    "fb",
+    "the resident's answer: did it help, is it solved",
+    rf"(ref|set):({_ID}):(yes|no)",
+    self_service=True,
+)
+PRIVACY = family("priv", "erasure of one's own data", r"erase:(yes|no)", self_service=True)
+TRIAGE = family("tr", "the manager's actions on a case", rf"([a-z]+):({_ID})(?::([\w-]{{1,40}}))?")
+DESK = family(
+    "desk", "the manager's desk: lists, absence", rf"page:(\d{{1,4}})|case:({_ID})|away:(yes|no)"
+)
+AGREEMENT = family("ag", "actions on an agreement (rep, manager)", rf"([a-z]+):({_ID})")
+AGREEMENT_FORM = family(
+    "agf",
+    "the agreement form",
+    rf"(start|case):({_ID})|dep:(\d{{1,4}})|due:(yes|no)|topic:([a-z_]{{1,32}}|-)"
+    rf"|plan:({_ID}|new|-)|(save|cancel|again|done)",
+)
+CONFERENCE = family(
+    "cf", "invitations and records of a conference", rf"(yes|no|agenda|held):({_ID})"
+)
+CONFERENCE_CONFIRM = family("cfc", "confirm a new conference", r"(yes|no)")
+CONFERENCE_DEPARTMENTS = family("cfd", "departments invited to a conference", r"(\d{1,8}|send)")
+PROJECT = family(
+    "pj", "a project's note and status", rf"note:({_ID})|status:({_ID}):(planned|running|done)"
+)
+PROJECT_TOPIC = family("pjt", "a new project's topic", r"([a-z_]{1,32})")
+PROJECT_PARTNERS = family("pjp", "a new project's partners", r"(skip)")
+REPORT = family(
+    "rp",
+    "reports in the chat",
+    rf"p:{PERIOD}:{SCOPE}|m:{SCOPE}|d:{PERIOD}|f:(pdf|xlsx|csv):{PERIOD}:{SCOPE}",
+)
