@@ -29,8 +29,8 @@ from bot.handlers import (
     triage,
 )
 from bot.i18n import Translations
-from bot.messages.render import OutboxRenderer
 from bot.jobs import sweep_job
+from bot.messages.render import OutboxRenderer
 from bot.services.basics.clock import Clock, SystemClock
 from bot.services.basics.reference import ReferenceData, load_reference_data
 from bot.services.basics.routing import PlaceRouter
@@ -162,7 +162,7 @@ async def _post_init(app: BotApplication) -> None:
     gc.freeze()
     services = app.bot_data.services
     assert services is not None
-    for language in ("de", "en"):
+    for language in services.translations.languages:
         t = services.translations.get(language)
         commands = [BotCommand(name, t(description)) for name, description in COMMANDS]
         await app.bot.set_my_commands(commands, language_code=language)

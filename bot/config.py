@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SUPPORTED_LANGUAGES = ("de", "en")
+from bot.services.basics.languages import available_languages
+
 PLACEHOLDER_TOKENS = {"", "changeme", "your-token-here", "123456:ABC-DEF"}
 PLACEHOLDER_SECRETS = {
     "changeme",
@@ -103,8 +104,8 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
-        if value not in SUPPORTED_LANGUAGES:
-            raise ValueError(f"DEFAULT_LANGUAGE must be one of {SUPPORTED_LANGUAGES}")
+        if value not in available_languages():
+            raise ValueError(f"DEFAULT_LANGUAGE must be one of {available_languages()}")
         return value
 
     @property

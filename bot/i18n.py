@@ -11,10 +11,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from bot.config import SUPPORTED_LANGUAGES
-
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-DOMAIN = "bot"
+from bot.services.basics.languages import DOMAIN, LOCALES_DIR, available_languages
 
 
 def N_(message: str) -> str:
@@ -52,10 +49,16 @@ def load_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> dict[str, st
 class Translations:
     """All shipped languages, loaded once."""
 
-    def __init__(self, default_language: str = "de", locales_dir: Path = LOCALES_DIR) -> None:
+    def __init__(
+        self,
+        default_language: str = "de",
+        locales_dir: Path = LOCALES_DIR,
+        languages: tuple[str, ...] | None = None,
+    ) -> None:
         self.default_language = default_language
+        self.languages = languages or available_languages(locales_dir)
         self._translators = {
-            lang: Translator(lang, load_catalog(lang, locales_dir)) for lang in SUPPORTED_LANGUAGES
+            lang: Translator(lang, load_catalog(lang, locales_dir)) for lang in self.languages
         }
 
     def get(self, language: str | None) -> Translator:

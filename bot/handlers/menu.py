@@ -15,6 +15,8 @@ from bot.handlers.common import (
     translator,
 )
 from bot.i18n import N_, Translations, Translator
+from bot.messages import callbacks
+from bot.messages.formatting import language_name
 from bot.services.access import people
 from bot.services.cases import records as cases
 from bot.storage.db import session_scope
@@ -37,7 +39,7 @@ def main_menu(t: Translator) -> ReplyKeyboardMarkup:
 
 def menu_labels(translations: Translations, message: str) -> list[str]:
     """A menu button's text in every shipped language (the keyboard is per user)."""
-    return sorted({translations.get(lang).gettext(message) for lang in ("de", "en")})
+    return sorted({translations.get(lang).gettext(message) for lang in translations.languages})
 
 
 def privacy_notice(t: Translator) -> str:
@@ -115,7 +117,10 @@ async def language_command(update: Update, context: BotContext) -> None:
     await send(
         update,
         t("Choose your language:"),
-        buttons=[[("Deutsch", "lang:de"), ("English", "lang:en")]],
+        buttons=[
+            [(language_name(code), callbacks.LANGUAGE.data(code))]
+            for code in context.services.translations.languages
+        ],
     )
 
 
@@ -165,7 +170,7 @@ def register(app: Application, translations: Translations) -> None:  # type: ign
             filters.Text(menu_labels(translations, MENU_LANGUAGE)) & PRIVATE, language_command
         )
     )
-    app.add_handler(CallbackQueryHandler(on_language, pattern=r"^lang:(de|en)$"))
+    app.add_handler(CallbackQueryHandler(on_language, pattern=callbacks.LANGUAGE.pattern))
     app.add_handler(CommandHandler(["meine", "mine"], my_cases, filters=PRIVATE))
     app.add_handler(
         MessageHandler(filters.Text(menu_labels(translations, MENU_MINE)) & PRIVATE, my_cases)

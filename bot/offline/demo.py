@@ -31,6 +31,7 @@ from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 from bot.offline.simulator import Simulator, SimUser, running
 from bot.services.access import people
 from bot.services.access.roles import Role, assign_role
+from bot.services.basics.languages import available_languages
 from bot.storage.db import session_scope
 from bot.storage.models import CaseMessage, Person, ProcessedUpdate, RoleAssignment
 
@@ -176,8 +177,8 @@ class Demo:
         return True
 
     def set_language(self, code: str) -> None:
-        if code not in ("de", "en"):
-            raise ValueError("bitte :lang de oder :lang en")
+        if code not in available_languages():
+            raise ValueError("bitte :lang " + " oder :lang ".join(available_languages()))
         self.user.user["language_code"] = code  # Telegram's language_code of later updates
         self.screen.say(
             f"{self.persona.label} nutzt Telegram jetzt auf „{code}“ (eine im Bot "

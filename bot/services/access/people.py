@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LANGUAGES
+from bot.services.basics.languages import normalise
 from bot.storage.models import Person
 
 CONSENT_VERSION = "2026-11-v2"  # v2: the notice mentions the optional publication
@@ -44,8 +44,7 @@ async def get_or_create_person(
 
 
 def _supported(language: str | None) -> str | None:
-    code = (language or "").split("-")[0].lower()
-    return code if code in SUPPORTED_LANGUAGES else None
+    return normalise(language)
 
 
 async def record_consent(session: AsyncSession, person: Person, *, now: datetime) -> None:

@@ -22,7 +22,7 @@ class Intent:
     kind: ClassVar[str]
 
 
-I = TypeVar("I", bound=type[Intent])
+IntentClass = TypeVar("IntentClass", bound=type[Intent])
 INTENTS: dict[str, type[Intent]] = {}
 
 
@@ -30,10 +30,10 @@ class IntentError(ValueError):
     """A stored intent that cannot be read back (unknown kind, missing field)."""
 
 
-def intent(kind: str) -> typing.Callable[[I], I]:
+def intent(kind: str) -> typing.Callable[[IntentClass], IntentClass]:
     """Register an intent class under `kind` (a dotted name, e.g. `case.status_changed`)."""
 
-    def register(cls: I) -> I:
+    def register(cls: IntentClass) -> IntentClass:
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"{cls.__name__} must be a dataclass")
         if kind in INTENTS and INTENTS[kind] is not cls:
