@@ -25,13 +25,13 @@ from bot.handlers.common import (
 from bot.i18n import N_, Translator
 from bot.jobs import write_for_staff_then_deliver
 from bot.keyboards import ButtonRows, chunk, inline
+from bot.messages.cases import STATUS_LABELS, local, status_label
 from bot.services.access.roles import Role, Roles
 from bot.services.basics.dates import HINT_EXAMPLES, DateParseError, format_date, parse_german_date
 from bot.services.cases import desk
 from bot.services.cases import records as cases
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent, Person
-from bot.views import STATUS_LABELS, local, status_label
 
 PER_PAGE = 8
 PRIVATE = filters.ChatType.PRIVATE

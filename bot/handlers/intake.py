@@ -29,13 +29,13 @@ from bot.handlers.common import (
 from bot.handlers.menu import main_menu, menu_rows
 from bot.i18n import N_
 from bot.keyboards import chunk, inline
+from bot.messages.cases import EMERGENCY, draft_summary
 from bot.services.access import people
 from bot.services.basics.safety import suggests_emergency
 from bot.services.cases import intake
 from bot.services.cases.records import Draft
 from bot.services.messaging import outbox
 from bot.storage.db import session_scope
-from bot.views import EMERGENCY, draft_summary
 
 WHERE, TOPIC, DESCRIPTION, PHOTOS, CONTACT, ACTOR, ACTOR_NAME, REVIEW = (
     "where",

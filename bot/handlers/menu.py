@@ -16,11 +16,11 @@ from bot.handlers.common import (
 )
 from bot.i18n import N_, Translations, Translator
 from bot.messages import callbacks
+from bot.messages.cases import EMERGENCY, local, status_label
 from bot.messages.formatting import language_name
 from bot.services.access import people
 from bot.services.cases import records as cases
 from bot.storage.db import session_scope
-from bot.views import EMERGENCY, local, status_label
 
 MENU_NEW = N_("📝 New concern")
 MENU_MINE = N_("📋 My concerns")

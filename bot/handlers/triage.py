@@ -26,12 +26,12 @@ from bot.handlers.common import (
     translator,
 )
 from bot.keyboards import chunk
+from bot.messages.cases import caretaker_buttons, notification_payload
 from bot.services.access.roles import Roles, load_roles
 from bot.services.basics.dates import DateParseError, format_date, parse_german_date
 from bot.services.cases import triage
 from bot.storage.db import session_scope
 from bot.storage.models import Case, Person
-from bot.views import caretaker_buttons, notification_payload
 
 T = TypeVar("T")
 PRIVATE = filters.ChatType.PRIVATE

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.messages.cases import notification_payload
 from bot.services.access import people
 from bot.services.access.roles import district_recipients
 from bot.services.basics.env import ServiceEnv
@@ -17,7 +18,6 @@ from bot.services.cases.records import Draft
 from bot.services.cases.triage import similar_open_cases
 from bot.services.messaging import outbox
 from bot.storage.models import Case, Person
-from bot.views import notification_payload
 
 
 @dataclass(frozen=True)

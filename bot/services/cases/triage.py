@@ -14,6 +14,7 @@ from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
+from bot.messages.cases import status_label
 from bot.services.access.roles import Roles, district_recipients
 from bot.services.basics.env import ServiceEnv
 from bot.services.basics.reference import ReferralContact
@@ -21,7 +22,6 @@ from bot.services.basics.workdays import add_working_days
 from bot.services.cases.records import OPEN_STATUSES, CaseStatus, add_event
 from bot.services.messaging import outbox, reminders
 from bot.storage.models import Case, Person, Reminder
-from bot.views import status_label
 
 SIMILAR_WEEKS = 4
 
