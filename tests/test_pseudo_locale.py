@@ -209,6 +209,6 @@ def test_the_check_finds_unmarked_words_and_lets_data_through() -> None:
     assert pseudo.unmarked(marked) == []
     assert pseudo.unmarked("<b>⟦Where⟧</b>: Linden-Süd", {"Linden-Süd"}) == []
     assert pseudo.unmarked("⟦Due⟧: Fr, 13.03.2026 – /fall 10-2026-0001") == []
-    assert pseudo.unmarked("⟦Hello⟧ Erika, see https://t.me/x?start=inv-abc", {"Erika"}) == []
+    assert pseudo.unmarked("⟦Hello⟧ Erika, ⟦see⟧ https://t.me/x?start=inv-abc", {"Erika"}) == []
     assert pseudo.unmarked("⟦Status⟧: open (1)") == ["open"]
     assert pseudo.unmarked("Nicht markiert ⟦aber das⟧") == ["Nicht", "markiert"]
