@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import MetaData, Table, select
 
-from bot.handlers.privacy import EXPORT_FILENAME, run_retention
+from bot.handlers.privacy import run_retention
+from bot.messages.privacy import EXPORT_FILENAME
 from bot.offline.simulator import SimUser
 from bot.services.access import people
 from bot.services.access.people import CONSENT_VERSION
 from bot.services.access.roles import Role
-from bot.services.privacy.data import ERASED_EVENT, erase_person, months_before
+from bot.services.privacy.erasure import ERASED_EVENT, erase_person
+from bot.services.privacy.retention import months_before
 from bot.storage.db import session_scope
 from bot.storage.models import Base, Case, CaseEvent, CasePhoto, PersistenceEntry, Person
 from bot.updates.guard import guard_of
