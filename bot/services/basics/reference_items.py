@@ -1,0 +1,104 @@
+"""The items of the reference data (districts, quarters, postcodes, departments, topics,
+referral contacts) and the one error a bad data file raises."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+_DIGRAPH = re.compile(r"([aou])e")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+class ReferenceDataError(ValueError):
+    """A reference data file is missing or invalid; the message names file and problem."""
+
+    def __init__(self, file: Path | str, problem: str) -> None:
+        super().__init__(f"{file}: {problem}")
+        self.file, self.problem = Path(file), problem
+
+
+def fold(text: str) -> str:
+    """Normalise for matching: case, ß→ss, umlauts and ae/oe/ue → a/o/u, punctuation → space."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_NON_ALNUM.split(_DIGRAPH.sub(r"\1", text))).strip()
+
+
+def _pick(lang: str, de: str, en: str) -> str:
+    return en if lang.lower().startswith("en") and en else de
+
+
+@dataclass(frozen=True)
+class Quarter:
+    name: str
+    district_number: str
+
+
+@dataclass(frozen=True)
+class District:
+    number: str
+    name: str
+    quarters: tuple[str, ...]
+    confidence: str | None = None
+
+
+@dataclass(frozen=True)
+class Postcode:
+    code: str
+    district_numbers: tuple[str, ...]
+    quarter_hints: tuple[str, ...]
+    confidence: str | None = None
+
+
+@dataclass(frozen=True)
+class Department:
+    number: str
+    name_de: str | None
+    verified: bool
+    invited_to_conferences: bool
+    confidence: str | None = None
+
+    def label(self, lang: str = "de") -> str:
+        """'Fachbereich 61 – Planen und Stadtentwicklung', or 'Fachbereich 32' without a name."""
+        prefix = _pick(lang, "Fachbereich", "Department")
+        return f"{prefix} {self.number}" + (f" – {self.name_de}" if self.name_de else "")
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str
+    label_de: str
+    label_en: str
+    field_of_action: bool = True
+
+    def label(self, lang: str = "de") -> str:
+        return _pick(lang, self.label_de, self.label_en)
+
+
+@dataclass(frozen=True)
+class ReferralContact:
+    key: str
+    name_de: str
+    name_en: str
+    responsible: str
+    department: str | None
+    topics: tuple[str, ...]
+    keywords_de: tuple[str, ...]
+    description_de: str
+    description_en: str
+    phone: str | None
+    email: str | None
+    address: str | None
+    opening_hours: str | None
+    web: str | None
+    confidence: str
+    keywords_en: tuple[str, ...] = ()
+
+    def name(self, lang: str = "de") -> str:
+        return _pick(lang, self.name_de, self.name_en)
+
+    def description(self, lang: str = "de") -> str:
+        return _pick(lang, self.description_de, self.description_en)
