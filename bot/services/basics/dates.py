@@ -40,7 +40,7 @@ from bot.services.basics.german_phrases import (
 )
 
 if TYPE_CHECKING:
-    from dateparser.date import DateDataParser
+    from dateparser.date import DateDataParser  # type: ignore[import-untyped]  # no hints
 
 __all__ = [
     "HINT_EXAMPLES",

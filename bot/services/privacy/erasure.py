@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import CursorResult, Delete, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.cases.records import add_event
@@ -57,6 +57,12 @@ class ErasureReport:
     case_messages: int = 0
     reminders: int = 0
     persistence_rows: int = 0
+
+
+async def _delete(session: AsyncSession, statement: Delete) -> int:
+    """Run a DELETE; how many rows it removed."""
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return result.rowcount or 0
 
 
 # --- scrubbing ---------------------------------------------------------------------------
@@ -123,8 +129,7 @@ async def scrub_case(
     case.latitude = case.longitude = None
     case.next_step = None  # the manager's words about this person's concern
     case.publication_consent = False  # nothing of theirs stays public (Open311)
-    photos = await session.execute(delete(CasePhoto).where(CasePhoto.case_id == case.id))
-    report.photos += photos.rowcount or 0
+    report.photos += await _delete(session, delete(CasePhoto).where(CasePhoto.case_id == case.id))
     # Every event text goes, staff notes included: they describe the person's concern and
     # often name them; kind, time and role are what the statistics need.
     for event in await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)):
@@ -139,12 +144,12 @@ async def scrub_case(
             reminder.cancelled_at = now  # nobody left to remind
         report.reminders += 1
     if resident_chat is not None:
-        linked = await session.execute(
+        report.case_messages += await _delete(
+            session,
             delete(CaseMessage).where(
                 CaseMessage.case_id == case.id, CaseMessage.chat_id == resident_chat
-            )
+            ),
         )
-        report.case_messages += linked.rowcount or 0
     await add_event(session, case, ERASED_EVENT, now=now, data={"reason": reason})
     report.cases += 1
 
@@ -172,8 +177,9 @@ async def forget_person(
     conditions = [OutboxMessage.person_id == person.id]
     if chat is not None:
         conditions.append(OutboxMessage.chat_id == chat)
-        linked = await session.execute(delete(CaseMessage).where(CaseMessage.chat_id == chat))
-        report.case_messages += linked.rowcount or 0
+        report.case_messages += await _delete(
+            session, delete(CaseMessage).where(CaseMessage.chat_id == chat)
+        )
         for row in await persistence_rows(session, chat):
             await session.delete(row)
             report.persistence_rows += 1
