@@ -36,6 +36,7 @@ async def on_consent(update: Update, context: BotContext) -> None:
     """Record the consent (or not) given with the greeting's buttons."""
     await acknowledge(update)
     t = translator(update, context)
+    assert context.match is not None  # registered with the family's pattern
     if context.match.group(1) == "no":
         await send_reply(update, messages.consent_refused(t))
         return
@@ -62,6 +63,7 @@ async def language_command(update: Update, context: BotContext) -> None:
 async def on_language(update: Update, context: BotContext) -> None:
     """Store the chosen language and answer in it."""
     await acknowledge(update)
+    assert context.match is not None  # registered with the family's pattern
     language = context.match.group(1)
     translations = context.services.translations
     if language not in translations.languages:  # forged data: a language we do not ship
@@ -70,7 +72,8 @@ async def on_language(update: Update, context: BotContext) -> None:
     async with session_scope(context.services.session_maker) as session:
         person = await session.merge(person)
         await people.set_language(session, person, language)
-    context.user_data["lang"] = language
+    if context.user_data is not None:
+        context.user_data["lang"] = language
     await send_reply(update, messages.language_set(translations.get(language)))
 
 

@@ -69,15 +69,16 @@ async def erase_command(update: Update, context: BotContext) -> None:
         preview = await requests.preview_erasure(
             session, telegram_id=user.id, admin_ids=services.settings.admin_telegram_ids
         )
+    user_data = context.user_data if context.user_data is not None else {}
     if preview.refusal == requests.Refusal.NO_DATA:
-        context.user_data.clear()
+        user_data.clear()
     elif preview.refusal is None:
-        context.user_data[ERASE_REQUESTED] = services.clock.now().isoformat()
+        user_data[ERASE_REQUESTED] = services.clock.now().isoformat()
     await send_reply(update, messages.erase_question(t, preview))
 
 
 def _confirmation_is_fresh(context: BotContext, now: datetime) -> bool:
-    requested = context.user_data.get(ERASE_REQUESTED)
+    requested = (context.user_data or {}).get(ERASE_REQUESTED)
     if not isinstance(requested, str):
         return False
     try:
@@ -104,8 +105,10 @@ async def on_erase(update: Update, context: BotContext) -> None:
         await answer_query(update, t(messages.STALE))
         await drop_buttons(update)
         return
-    context.user_data.pop(ERASE_REQUESTED, None)
+    if context.user_data is not None:
+        context.user_data.pop(ERASE_REQUESTED, None)
     await acknowledge(update)
+    assert context.match is not None  # registered with the family's pattern
     if context.match.group(1) == "no":
         await send_reply(update, messages.nothing_erased(t))
         return
