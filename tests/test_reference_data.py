@@ -15,6 +15,7 @@ from bot.services.basics.reference import (
     DATA_DIR,
     ReferenceData,
     ReferenceDataError,
+    Topic,
     fold,
     load_reference_data,
 )
@@ -293,3 +294,24 @@ def test_broken_json_and_missing_file_are_reported(data_copy: Path) -> None:
     (data_copy / "topics.json").unlink()
     with pytest.raises(ReferenceDataError, match=r"topics\.json: file is missing"):
         load_reference_data(data_copy)
+
+
+def test_every_topic_has_a_catalogue_label_in_every_language() -> None:
+    """Topic labels come from the catalogues (keyed by code); a code the city adds shows its
+    German label from the file until a translation is added."""
+    from bot.i18n import Translations
+    from bot.messages.reference import TOPIC_LABELS, topic_label
+
+    reference = load_reference_data()
+    assert {topic.code for topic in reference.topics} <= set(TOPIC_LABELS)
+    translations = Translations()
+    for language in translations.languages:
+        t = translations.get(language)
+        for topic in reference.topics:
+            assert t.catalog.get(TOPIC_LABELS[topic.code]), (language, topic.code)
+    german, english = translations.get("de"), translations.get("en")
+    public_space = reference.topic("public_space")
+    assert topic_label(german, public_space) == "Öffentlicher Raum"
+    assert topic_label(english, public_space) == "Public space"
+    added = Topic("playgrounds", "Spielplätze")
+    assert topic_label(english, added) == "Spielplätze"

@@ -159,7 +159,8 @@ def load_topics(path: Path) -> tuple[Topic, ...]:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", code):
             raise ReferenceDataError(path, f"topic #{i}: code {code!r} must be snake_case")
         _unique(path, seen, code, f"topic code {code!r}", f"topic #{i}")
-        de, en = _str(path, item, "label_de", code), _str(path, item, "label_en", code)
+        de = _str(path, item, "label_de", code)
+        en = _str(path, item, "label_en", code, optional=True)  # translations: the catalogues
         topics.append(Topic(code, de, en, _bool(path, item, "field_of_action", code, True)))
     return tuple(topics)
 

@@ -62,20 +62,26 @@ class Department:
     confidence: str | None = None
 
     def label(self, lang: str = "de") -> str:
-        """'Fachbereich 61 – Planen und Stadtentwicklung', or 'Fachbereich 32' without a name."""
+        """Deprecated: `bot.messages.reference.department_label` (prefix from the catalogues).
+        'Fachbereich 61 – Planen und Stadtentwicklung', or 'Fachbereich 32' without a name."""
         prefix = _pick(lang, "Fachbereich", "Department")
         return f"{prefix} {self.number}" + (f" – {self.name_de}" if self.name_de else "")
 
 
 @dataclass(frozen=True)
 class Topic:
+    """A field of action. Its label in the reader's language comes from the catalogues
+    (`bot.messages.reference.topic_label`); `label_de` is the file's German label, shown for a
+    code the catalogues do not know yet."""
+
     code: str
     label_de: str
-    label_en: str
+    label_en: str | None = None  # deprecated: only for `label` below
     field_of_action: bool = True
 
     def label(self, lang: str = "de") -> str:
-        return _pick(lang, self.label_de, self.label_en)
+        """Deprecated: `bot.messages.reference.topic_label`."""
+        return _pick(lang, self.label_de, self.label_en or "")
 
 
 @dataclass(frozen=True)
