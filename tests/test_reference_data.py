@@ -15,6 +15,7 @@ from bot.services.basics.reference import (
     DATA_DIR,
     ReferenceData,
     ReferenceDataError,
+    ReferralContact,
     Topic,
     fold,
     load_reference_data,
@@ -315,3 +316,22 @@ def test_every_topic_has_a_catalogue_label_in_every_language() -> None:
     assert topic_label(english, public_space) == "Public space"
     added = Topic("playgrounds", "Spielplätze")
     assert topic_label(english, added) == "Spielplätze"
+
+
+def test_referral_texts_come_from_the_catalogues() -> None:
+    """Names and descriptions of the directory read in the reader's language; the catalogue
+    holds what the file says, and a key the city adds shows the file's German."""
+    from bot.i18n import Translations
+    from bot.messages.referrals import DESCRIPTIONS, NAMES, referral_description, referral_name
+
+    reference = load_reference_data()
+    assert {r.key for r in reference.referrals} == set(NAMES) == set(DESCRIPTIONS)
+    german, english = Translations().get("de"), Translations().get("en")
+    for contact in reference.referrals:
+        assert referral_name(german, contact) == contact.name_de
+        assert referral_description(german, contact) == contact.description_de
+        assert referral_name(english, contact) == contact.name_en
+        assert referral_description(english, contact) == contact.description_en
+    fire = reference.referral("easter_fire")
+    added = ReferralContact(**{**fire.__dict__, "key": "new_office", "name_en": None})
+    assert referral_name(english, added) == fire.name_de

@@ -74,7 +74,8 @@ class ReferenceData:
         self._topics = {t.code: t for t in topics}
         self._referrals = {r.key: r for r in referrals}
         self._terms = {
-            r.key: {fold(t) for t in (r.name_de, r.name_en, *r.keywords_de, *r.keywords_en)} - {""}
+            r.key: {fold(t) for t in (r.name_de, r.name_en or "", *r.keywords_de, *r.keywords_en)}
+            - {""}
             for r in referrals
         }
 

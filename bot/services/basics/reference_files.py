@@ -165,6 +165,17 @@ def load_topics(path: Path) -> tuple[Topic, ...]:
     return tuple(topics)
 
 
+OPTIONAL_REFERRAL_FIELDS = (
+    "name_en",
+    "description_en",
+    "phone",
+    "email",
+    "address",
+    "opening_hours",
+    "web",
+)
+
+
 def load_referrals(
     path: Path, topics: set[str], departments: set[str]
 ) -> tuple[ReferralContact, ...]:
@@ -185,19 +196,11 @@ def load_referrals(
             raise ReferenceDataError(path, f"{where}: unknown or no topics {unknown}")
         text = {
             k: _str(path, item, k, where)
-            for k in (
-                "name_de",
-                "name_en",
-                "responsible",
-                "description_de",
-                "description_en",
-                "confidence",
-            )
+            for k in ("name_de", "responsible", "description_de", "confidence")
         }
-        contact = {
-            k: _str(path, item, k, where, optional=True)
-            for k in ("phone", "email", "address", "opening_hours", "web")
-        }
+        # Translations of name and description live in the catalogues (messages/referrals.py);
+        # the file's English is optional and only feeds the search.
+        contact = {k: _str(path, item, k, where, optional=True) for k in OPTIONAL_REFERRAL_FIELDS}
         keywords = _strs(path, item, "keywords_de", where)
         if not keywords:
             raise ReferenceDataError(path, f"{where}: needs at least one keyword in keywords_de")

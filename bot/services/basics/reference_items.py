@@ -86,15 +86,19 @@ class Topic:
 
 @dataclass(frozen=True)
 class ReferralContact:
+    """An entry of the referral directory. Name and description in the reader's language come
+    from the catalogues (`bot.messages.referrals`); the `_de` fields are the file's German,
+    shown for a key the catalogues do not know yet."""
+
     key: str
     name_de: str
-    name_en: str
+    name_en: str | None
     responsible: str
     department: str | None
     topics: tuple[str, ...]
     keywords_de: tuple[str, ...]
     description_de: str
-    description_en: str
+    description_en: str | None
     phone: str | None
     email: str | None
     address: str | None
@@ -104,7 +108,9 @@ class ReferralContact:
     keywords_en: tuple[str, ...] = ()
 
     def name(self, lang: str = "de") -> str:
-        return _pick(lang, self.name_de, self.name_en)
+        """Deprecated: `bot.messages.referrals.referral_name`."""
+        return _pick(lang, self.name_de, self.name_en or "")
 
     def description(self, lang: str = "de") -> str:
-        return _pick(lang, self.description_de, self.description_en)
+        """Deprecated: `bot.messages.referrals.referral_description`."""
+        return _pick(lang, self.description_de, self.description_en or "")
