@@ -27,7 +27,7 @@ _DATE_SKELETON = "yMMMEd"
 def _locale(lang: str) -> Locale:
     try:
         return Locale.parse(lang.replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError):  # not a CLDR locale: the default
+    except (ValueError, TypeError, UnknownLocaleError):  # e.g. the tests' pseudo-locale
         return Locale.parse("de")
 
 
