@@ -27,7 +27,8 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet, ask for consent once, then show the menu."""
     person = await ensure_person(update, context)
     t = translator(update, context)  # after ensure_person, which loads a stored language
-    name = update.effective_user.first_name or "" if update.effective_user else ""
+    user = update.effective_user
+    name = (user.first_name or "") if user else ""
     consented = people.has_consent(person)
     await send_reply(update, messages.greeting(t, name, consented=consented))
 
