@@ -120,10 +120,10 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import open_storage
-    from bot.handlers.invitations import describe
     from bot.i18n import Translations
+    from bot.messages.formatting import format_date
+    from bot.messages.invitations import describe
     from bot.services.access import invitations
-    from bot.services.basics.dates import format_date
     from bot.services.basics.reference import load_reference_data
     from bot.storage.db import session_scope
 

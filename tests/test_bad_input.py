@@ -105,3 +105,18 @@ async def test_german_user_is_answered_in_german(env: BotEnv) -> None:
     await user.send("/start")
     assert "Hallo" in user.last.plain_text
     assert "Ich stimme zu" in " ".join(user.buttons())
+
+
+async def test_a_forged_language_button_sets_no_unshipped_language(env: BotEnv) -> None:
+    from bot.services.access import people
+    from bot.storage.db import session_scope
+
+    erika = env.sim.user(1301, language_code="de")
+    await erika.send("/start")
+    await erika.press("Ich stimme zu")
+    await erika.press_data("lang:xx")
+    async with session_scope(env.services.session_maker) as session:
+        person = await people.get_person(session, telegram_id=1301)
+    assert person is not None and person.language == "de"
+    await erika.send("/hilfe")
+    assert erika.last.plain_text.startswith("So funktioniert es")  # still German

@@ -11,15 +11,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.messages import formatting
 from bot.services.basics import dates
 from bot.services.basics.dates import (
     HINT_EXAMPLES,
     DateParseError,
     ParsedDate,
-    format_date,
-    format_parsed,
     parse_german_date,
 )
+
+
+def format_date(value: datetime | date, *, lang: str = "de", with_time: bool | None = None) -> str:
+    """The message layer's formatter, German by default as the bot's UI."""
+    return formatting.format_date(value, lang=lang, with_time=with_time)
+
+
+def format_parsed(parsed: ParsedDate, *, lang: str = "de") -> str:
+    return formatting.format_parsed(parsed, lang=lang)
+
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Base of /work/shared/german-dates.md: Wednesday 2026-03-11 10:00 in Berlin.
@@ -614,7 +623,8 @@ def test_hint_examples_parse(text: str) -> None:
         (datetime(2026, 12, 26, 23, 59, tzinfo=BERLIN), "en-GB", None, "Sat, 26 Dec 2026, 23:59"),
         (date(2026, 5, 1), "de", None, "Fr, 01.05.2026"),  # a plain date
         (date(2026, 5, 1), "de", True, "Fr, 01.05.2026"),  # ... has no time to show
-        (day(2026, 3, 13), "uk", None, "Fr, 13.03.2026"),  # unknown language -> German
+        (day(2026, 3, 13), "uk", None, "пт, 13 бер. 2026\u202fр."),  # CLDR's own form
+        (day(2026, 3, 13), "xx", None, "Fr, 13.03.2026"),  # unknown language -> German
     ],
 )
 def test_format_date(value: datetime, lang: str, with_time: bool | None, expected: str) -> None:

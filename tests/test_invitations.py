@@ -384,3 +384,36 @@ async def test_bad_invitation_commands_explain_themselves(env: BotEnv) -> None:
     await admin.send("/widerrufen abc")
     assert "Usage: /widerrufen" in admin.last.plain_text
     assert await _invitation_count(env) == 0
+
+
+async def test_invitations_in_german(env: BotEnv) -> None:
+    admin = env.sim.user(ADMIN_ID, language_code="de")
+    await admin.send("/einladen manager Linden-Limmer")
+    answer = admin.last.plain_text
+    assert "Stadtbezirksmanager/in für Linden-Limmer" in answer
+    assert "bis Mi, 18.03.2026, 10:00" in answer  # seven days, in Hannover time
+    payload = LINK.search(answer).group(1)  # type: ignore[union-attr]
+    number = int(re.search(r"Einladung (\d+)", answer).group(1))  # type: ignore[union-attr]
+    await admin.send("/einladen rep 66 10")
+    assert "Fachbereichsvertreter/in für Fachbereich 66 in Linden-Limmer" in admin.last.plain_text
+    await admin.send("/einladungen")
+    listed = admin.last.plain_text
+    assert listed.startswith("Offene Einladungen:")
+    assert (
+        f"{number}: Stadtbezirksmanager/in für Linden-Limmer, gültig bis Mi, 18.03.2026" in listed
+    )
+    await admin.send("/einladen manager Atlantis")
+    assert "Atlantis" in admin.last.plain_text and "/einladen" in admin.last.plain_text
+
+    anna = env.sim.user(700_070, first_name="Anna", language_code="de")
+    await anna.send(f"/start {payload}")
+    assert anna.last.plain_text.startswith(
+        "Sie sind jetzt Stadtbezirksmanager/in für Linden-Limmer"
+    )
+    bert = env.sim.user(700_071, language_code="de")
+    await bert.send(f"/start {payload}")
+    assert "Koordination 18.6" in bert.last.plain_text
+    await admin.send(f"/widerrufen {number}")  # used by Anna: no longer open
+    assert admin.last.plain_text == f"Es gibt keine offene Einladung {number}."
+    await admin.send(f"/widerrufen {number + 1}")
+    assert admin.last.plain_text.startswith(f"Die Einladung {number + 1} ist widerrufen")

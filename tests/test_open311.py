@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import insert, select
 
-from bot.services.privacy.data import erase_person
+from bot.services.privacy.erasure import erase_person
 from bot.services.reporting.open311 import REQUEST_FIELDS, SERVICE_FIELDS
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent, CasePhoto, Person

@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import MetaData, Table, select
 
-from bot.handlers.privacy import EXPORT_FILENAME, run_retention
+from bot.handlers.privacy import run_retention
+from bot.messages.privacy import EXPORT_FILENAME
 from bot.offline.simulator import SimUser
 from bot.services.access import people
 from bot.services.access.people import CONSENT_VERSION
 from bot.services.access.roles import Role
-from bot.services.privacy.data import ERASED_EVENT, erase_person, months_before
+from bot.services.privacy.erasure import ERASED_EVENT, erase_person
+from bot.services.privacy.retention import months_before
 from bot.storage.db import session_scope
 from bot.storage.models import Base, Case, CaseEvent, CasePhoto, PersistenceEntry, Person
 from bot.updates.guard import guard_of
@@ -426,3 +428,22 @@ async def test_retention_pseudonymises_cases_closed_longer_than_twelve_months(en
     jobs = env.app.job_queue.get_jobs_by_name("retention")
     assert len(jobs) == 1 and jobs[0].next_t is not None
     assert jobs[0].next_t.astimezone(ZoneInfo("Europe/Berlin")).time() == time(3, 30)
+
+
+async def test_export_and_erasure_questions_in_german(env: BotEnv) -> None:
+    erika = env.sim.user(1201, first_name="Erika", language_code="de")
+    await erika.send("/meine_daten")
+    assert erika.last.plain_text == "Über Sie sind keine Daten gespeichert."
+    await erika.send("/start")
+    await erika.press("✅ Ich stimme zu")
+    await erika.send("/meine_daten")
+    assert erika.last.caption == (
+        "Alles, was der Bot über Sie speichert. Mit /loeschen lassen Sie es löschen."
+    )
+    await erika.send("/loeschen")
+    assert erika.buttons() == ["🗑 Ja, löschen", "Nein, behalten"]
+    await erika.press("Nein, behalten")
+    assert erika.last.plain_text == "Es wurde nichts gelöscht."
+    await erika.send("/loeschen")
+    await erika.press("Ja, löschen")
+    assert "gelöscht" in erika.last.plain_text

@@ -15,6 +15,8 @@ from bot.services.basics.reference import (
     DATA_DIR,
     ReferenceData,
     ReferenceDataError,
+    ReferralContact,
+    Topic,
     fold,
     load_reference_data,
 )
@@ -293,3 +295,43 @@ def test_broken_json_and_missing_file_are_reported(data_copy: Path) -> None:
     (data_copy / "topics.json").unlink()
     with pytest.raises(ReferenceDataError, match=r"topics\.json: file is missing"):
         load_reference_data(data_copy)
+
+
+def test_every_topic_has_a_catalogue_label_in_every_language() -> None:
+    """Topic labels come from the catalogues (keyed by code); a code the city adds shows its
+    German label from the file until a translation is added."""
+    from bot.i18n import Translations
+    from bot.messages.reference import TOPIC_LABELS, topic_label
+
+    reference = load_reference_data()
+    assert {topic.code for topic in reference.topics} <= set(TOPIC_LABELS)
+    translations = Translations()
+    for language in translations.languages:
+        t = translations.get(language)
+        for topic in reference.topics:
+            assert t.catalog.get(TOPIC_LABELS[topic.code]), (language, topic.code)
+    german, english = translations.get("de"), translations.get("en")
+    public_space = reference.topic("public_space")
+    assert topic_label(german, public_space) == "Öffentlicher Raum"
+    assert topic_label(english, public_space) == "Public space"
+    added = Topic("playgrounds", "Spielplätze")
+    assert topic_label(english, added) == "Spielplätze"
+
+
+def test_referral_texts_come_from_the_catalogues() -> None:
+    """Names and descriptions of the directory read in the reader's language; the catalogue
+    holds what the file says, and a key the city adds shows the file's German."""
+    from bot.i18n import Translations
+    from bot.messages.referrals import DESCRIPTIONS, NAMES, referral_description, referral_name
+
+    reference = load_reference_data()
+    assert {r.key for r in reference.referrals} == set(NAMES) == set(DESCRIPTIONS)
+    german, english = Translations().get("de"), Translations().get("en")
+    for contact in reference.referrals:
+        assert referral_name(german, contact) == contact.name_de
+        assert referral_description(german, contact) == contact.description_de
+        assert referral_name(english, contact) == contact.name_en
+        assert referral_description(english, contact) == contact.description_en
+    fire = reference.referral("easter_fire")
+    added = ReferralContact(**{**fire.__dict__, "key": "new_office", "name_en": None})
+    assert referral_name(english, added) == fire.name_de

@@ -16,8 +16,8 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.common import answer_query, send, translator
-from bot.handlers.menu import main_menu
+from bot.handlers.common import answer_query, send_reply, translator
+from bot.messages import fallback as messages
 
 log = logging.getLogger(__name__)
 GROUPS_ANSWERED = "groups_answered"
@@ -32,35 +32,26 @@ async def not_private(update: Update, context: BotContext) -> None:
     if chat.id not in answered and update.effective_message is not None:
         answered.add(chat.id)
         t = translator(update, context)
-        await update.effective_message.reply_text(
-            t("I only work in a private chat. Please write to me directly.")
-        )
+        await update.effective_message.reply_text(messages.private_only(t).text)
     if update.callback_query is not None:
         await update.callback_query.answer()
     raise ApplicationHandlerStop
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
-    t = translator(update, context)
-    await send(
-        update,
-        t("I do not know that command. /hilfe shows what I can do."),
-        reply_markup=main_menu(t),
-    )
+    """Point to /hilfe."""
+    await send_reply(update, messages.unknown_command(translator(update, context)))
 
 
 async def unexpected_message(update: Update, context: BotContext) -> None:
-    t = translator(update, context)
-    await send(
-        update,
-        t("To send a concern, press 'New concern' or send /neu. /hilfe explains everything."),
-        reply_markup=main_menu(t),
-    )
+    """Explain how to send a concern."""
+    await send_reply(update, messages.unexpected_message(translator(update, context)))
 
 
 async def stale_callback(update: Update, context: BotContext) -> None:
+    """Answer a button no handler takes (an old message's, or forged)."""
     t = translator(update, context)
-    await answer_query(update, t("This button is no longer valid."), alert=False)
+    await answer_query(update, t(messages.STALE_BUTTON), alert=False)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -70,12 +61,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         t = translator(update, context)
         try:
-            await update.effective_chat.send_message(
-                t(
-                    "Sorry, something went wrong on our side. Please try again in a moment; "
-                    "what you already sent is kept."
-                )
-            )
+            await update.effective_chat.send_message(messages.error(t).text)
         except Exception:  # the error may be the network itself
             log.warning("could not tell the user about error in update %s", update_id)
 

@@ -8,7 +8,6 @@ in-memory user data is dropped too, and the next message makes a new, unconsente
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -17,16 +16,22 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import acknowledge, answer_query, drop_buttons, refuse, send, translator
-from bot.i18n import Translator
+from bot.handlers.common import (
+    acknowledge,
+    answer_query,
+    drop_buttons,
+    refuse,
+    send_reply,
+    translator,
+)
+from bot.messages import callbacks
+from bot.messages import privacy as messages
 from bot.services.access import people
-from bot.services.access.roles import load_roles
-from bot.services.privacy import data as privacy
+from bot.services.privacy import export, requests, retention
 from bot.storage.db import session_scope
 
 log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
-EXPORT_FILENAME = "meine-daten.json"
 ERASE_REQUESTED = "erase_requested"  # user_data: when /loeschen was sent (ISO)
 CONFIRM_WITHIN = timedelta(minutes=15)
 RETENTION_AT = time(3, 30)
@@ -35,30 +40,22 @@ RETENTION_AT = time(3, 30)
 async def my_data(update: Update, context: BotContext) -> None:
     """Send everything stored about the sender as a JSON file."""
     t = translator(update, context)
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
+    user = update.effective_user
+    if user is None:
         return
     services = context.services
     async with session_scope(services.session_maker) as session:
         person = await people.get_person(session, telegram_id=user.id)
         data = None
         if person is not None:
-            data = await privacy.export_person(
+            data = await export.export_person(
                 session,
                 person=person,
                 tz=services.settings.tz,
                 now=services.clock.now(),
                 user_data=dict(context.user_data or {}),
             )
-    if data is None:
-        await send(update, t("I have no data stored about you."))
-        return
-    content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
-    await chat.send_document(
-        document=content,
-        filename=EXPORT_FILENAME,
-        caption=t("Everything the bot stores about you. Erase it with /loeschen."),
-    )
+    await send_reply(update, messages.export(t, data))
 
 
 async def erase_command(update: Update, context: BotContext) -> None:
@@ -69,46 +66,19 @@ async def erase_command(update: Update, context: BotContext) -> None:
         return
     services = context.services
     async with session_scope(services.session_maker) as session:
-        person = await people.get_person(session, telegram_id=user.id)
-        roles = await load_roles(
-            session, person=person, admin_ids=services.settings.admin_telegram_ids
+        preview = await requests.preview_erasure(
+            session, telegram_id=user.id, admin_ids=services.settings.admin_telegram_ids
         )
-        open_cases = await privacy.open_case_count(session, person=person) if person else 0
-    if person is None:
-        context.user_data.clear()
-        await send(update, t("I have no data stored about you."))
-        return
-    if roles.is_admin or roles.assignments:
-        await send(update, _staff_refusal(t))
-        return
-    text = t(
-        "Do you want me to erase your data? Your name, Telegram account, contact details, "
-        "descriptions, photos and messages will be removed. Anonymous facts (district, topic, "
-        "dates, outcome) remain for the city's statistics. This cannot be undone."
-    )
-    if open_cases:
-        text += "\n\n" + t(
-            "You have {count} open concern(s); the district management can then no longer "
-            "answer you about them.",
-            count=open_cases,
-        )
-    context.user_data[ERASE_REQUESTED] = services.clock.now().isoformat()
-    await send(
-        update,
-        text,
-        buttons=[[(t("🗑 Yes, erase"), "priv:erase:yes"), (t("No, keep"), "priv:erase:no")]],
-    )
-
-
-def _staff_refusal(t: Translator) -> str:
-    return t(
-        "Your account holds a role in the district management, so it cannot be erased here. "
-        "Please ask the coordination office."
-    )
+    user_data = context.user_data if context.user_data is not None else {}
+    if preview.refusal == requests.Refusal.NO_DATA:
+        user_data.clear()
+    elif preview.refusal is None:
+        user_data[ERASE_REQUESTED] = services.clock.now().isoformat()
+    await send_reply(update, messages.erase_question(t, preview))
 
 
 def _confirmation_is_fresh(context: BotContext, now: datetime) -> bool:
-    requested = context.user_data.get(ERASE_REQUESTED)
+    requested = (context.user_data or {}).get(ERASE_REQUESTED)
     if not isinstance(requested, str):
         return False
     try:
@@ -132,39 +102,35 @@ async def on_erase(update: Update, context: BotContext) -> None:
     services = context.services
     now = services.clock.now()
     if not _confirmation_is_fresh(context, now):
-        await answer_query(update, t("This button is no longer valid."))
+        await answer_query(update, t(messages.STALE))
         await drop_buttons(update)
         return
-    context.user_data.pop(ERASE_REQUESTED, None)
+    if context.user_data is not None:
+        context.user_data.pop(ERASE_REQUESTED, None)
     await acknowledge(update)
+    assert context.match is not None  # registered with the family's pattern
     if context.match.group(1) == "no":
-        await send(update, t("Nothing was erased."))
+        await send_reply(update, messages.nothing_erased(t))
         return
-    report = None
     async with session_scope(services.session_maker) as session:
-        person = await people.get_person(session, telegram_id=user.id)
-        roles = await load_roles(
-            session, person=person, admin_ids=services.settings.admin_telegram_ids
+        outcome = await requests.erase_on_request(
+            session,
+            telegram_id=user.id,
+            admin_ids=services.settings.admin_telegram_ids,
+            now=now,
         )
-        if person is not None and not (roles.is_admin or roles.assignments):
-            report = await privacy.erase_person(session, person=person, now=now)
-    if person is not None and report is None:
-        await send(update, _staff_refusal(t))
+    if outcome.refusal == requests.Refusal.STAFF:
+        await send_reply(update, messages.refusal(t, outcome.refusal))
         return
-    if report is not None:
+    if outcome.report is not None:
+        report = outcome.report
         log.info(
             "erased person on request: %s cases, %s events, %s outbox rows",
             report.cases,
             report.events,
             report.outbox,
         )
-    await send(
-        update,
-        t(
-            "Your data has been erased. If you write to me again, I will treat you as a new "
-            "user; send /start to begin."
-        ),
-    )
+    await send_reply(update, messages.erased(t))
     # Last, so nothing in this update recreates the entry: the persistence then deletes the
     # stored row on its next run instead of writing it back.
     context.application.drop_user_data(user.id)
@@ -174,7 +140,7 @@ async def run_retention(app: Any) -> int:
     """Pseudonymise cases closed longer than the retention period; returns how many."""
     services = app.bot_data.services
     async with session_scope(services.session_maker) as session:
-        report = await privacy.apply_retention(
+        report = await retention.apply_retention(
             session, now=services.clock.now(), months=services.settings.retention_months
         )
     for telegram_id in report.telegram_ids:
@@ -191,7 +157,7 @@ async def retention_job(context: BotContext) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler(["meine_daten", "mydata"], my_data, filters=PRIVATE))
     app.add_handler(CommandHandler(["loeschen", "erase"], erase_command, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_erase, pattern=r"^priv:erase:(yes|no)$"))
+    app.add_handler(CallbackQueryHandler(on_erase, pattern=callbacks.PRIVACY.pattern))
     if app.job_queue is not None:
         services = app.bot_data.services  # type: ignore[attr-defined]
         at = RETENTION_AT.replace(tzinfo=services.settings.tz)  # 03:30 local, DST included

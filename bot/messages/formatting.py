@@ -16,6 +16,8 @@ from babel.dates import format_date as babel_date
 from babel.dates import format_skeleton, format_time
 from babel.numbers import format_decimal, format_percent
 
+from bot.services.basics.dates import ParsedDate
+
 # CLDR patterns where the bot keeps its established compact form; others use the skeleton.
 _DATE_PATTERNS = {"de": "ccc, dd.MM.yyyy", "en": "EEE, d MMM y"}
 _DATE_SKELETON = "yMMMEd"
@@ -47,6 +49,11 @@ def format_date(value: datetime | date, *, lang: str, with_time: bool | None = N
     if with_time is None:
         with_time = (value.hour, value.minute) != (0, 0)
     return f"{text}, {format_time(value, 'HH:mm', locale=locale)}" if with_time else text
+
+
+def format_parsed(parsed: ParsedDate, *, lang: str) -> str:
+    """A parsed date echoed for confirmation: with the time exactly when the user gave one."""
+    return format_date(parsed.value, lang=lang, with_time=parsed.has_time)
 
 
 def format_moment(moment: datetime, tz: ZoneInfo, *, lang: str) -> str:

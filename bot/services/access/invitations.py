@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.services.access.roles import Role, assign_role
+from bot.services.access.roles import Role, Roles, assign_role
 from bot.services.basics.reference import ReferenceData
 from bot.storage.models import Invitation, Person, RoleAssignment
 
@@ -70,6 +70,27 @@ class RedeemResult:
 def parse_role(text: str) -> Role | None:
     """A role from its German or English name, e.g. "vertretung" or "deputy"."""
     return ROLE_NAMES.get(text.strip().casefold())
+
+
+def parse_command(args: Sequence[str]) -> tuple[Role | None, list[str], str | None]:
+    """Role, district items and department from `/einladen <role> ...`."""
+    if not args:
+        return None, [], None
+    role = parse_role(args[0])
+    rest = list(args[1:])
+    if role == Role.REP:
+        return role, [" ".join(rest[1:])] if rest[1:] else [], rest[0] if rest else None
+    if role in (Role.MANAGER, Role.DEPUTY):
+        # One district, whose name may have been typed with spaces ("Linden Limmer").
+        return role, [" ".join(rest)] if rest else [], None
+    return role, rest, None
+
+
+def may_invite(roles: Roles, role: Role | None = None) -> bool:
+    """Coordinators and admins invite; only admins create admins."""
+    if role == Role.ADMIN:
+        return roles.is_admin or any(a.role == Role.ADMIN for a in roles.assignments)
+    return roles.is_coordinator
 
 
 def hash_token(token: str) -> str:

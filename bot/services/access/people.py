@@ -14,7 +14,10 @@ CONSENT_VERSION = "2026-11-v2"  # v2: the notice mentions the optional publicati
 
 
 async def get_person(session: AsyncSession, *, telegram_id: int) -> Person | None:
-    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    person: Person | None = await session.scalar(
+        select(Person).where(Person.telegram_id == telegram_id)
+    )
+    return person
 
 
 async def get_or_create_person(
