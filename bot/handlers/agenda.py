@@ -9,7 +9,16 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler
 
 from bot.context import BotContext
 from bot.handlers.common import actor_roles, answer_query, refuse
-from bot.handlers.planning import END, TEXT, conversation, render_context, show, typed
+from bot.handlers.planning import (
+    END,
+    TEXT,
+    conversation,
+    drafts,
+    matched,
+    render_context,
+    show,
+    typed,
+)
 from bot.messages import callbacks
 from bot.messages import conferences as say
 from bot.services.agreements import conferences
@@ -28,7 +37,7 @@ async def start_agenda(update: Update, context: BotContext) -> str | int:
         async with session_scope(services.session_maker) as session:
             conference, _ = await conferences.agenda_access(
                 session,
-                conference_id=int(context.match.group(2)),
+                conference_id=int(matched(context).group(2)),
                 person=person,
                 roles=roles,
                 now=services.clock.now(),
@@ -39,7 +48,7 @@ async def start_agenda(update: Update, context: BotContext) -> str | int:
     except ConferenceError:
         await answer_query(update, ctx.t(say.STALE))
         return END
-    context.user_data["agenda"] = conference.id
+    drafts(context)["agenda"] = conference.id
     await answer_query(update)
     await show(update, context, say.ask_topic(ctx, conference))
     return AGENDA
@@ -47,7 +56,7 @@ async def start_agenda(update: Update, context: BotContext) -> str | int:
 
 async def on_agenda_text(update: Update, context: BotContext) -> str | int:
     """Store the typed topic on the agenda."""
-    conference_id = context.user_data.get("agenda")
+    conference_id = drafts(context).get("agenda")
     if conference_id is None:
         return END
     ctx = render_context(update, context)
@@ -56,7 +65,7 @@ async def on_agenda_text(update: Update, context: BotContext) -> str | int:
     if not text or len(text) > limit:
         await show(update, context, say.too_long(ctx.t, limit))
         return AGENDA
-    context.user_data.pop("agenda", None)
+    drafts(context).pop("agenda", None)
     person, roles = await actor_roles(update, context)
     try:
         async with session_scope(services.session_maker) as session:

@@ -26,7 +26,9 @@ from bot.handlers.planning import (
     TEXT,
     argument,
     conversation,
+    drafts,
     manager,
+    matched,
     pick_district,
     render_context,
     show,
@@ -52,14 +54,14 @@ async def start_conference(update: Update, context: BotContext) -> str | int:
     district = await pick_district(update, context, roles, "konferenz")
     if district is None:
         return END
-    context.user_data["conference"] = {"district": district}
+    drafts(context)["conference"] = {"district": district}
     await show(update, context, say.ask_when(render_context(update, context), district))
     return WHEN
 
 
 async def on_when(update: Update, context: BotContext) -> str | int:
     """Read the moment; ask again until it is in the future and has a time."""
-    draft = context.user_data.get("conference")
+    draft = drafts(context).get("conference")
     if not draft or await manager(update, context, draft["district"]) is None:
         return END
     t = render_context(update, context).t
@@ -75,43 +77,43 @@ async def on_when(update: Update, context: BotContext) -> str | int:
     if not parsed.has_time:
         await show(update, context, say.plain(t, say.NEED_TIME))
         return WHEN
-    context.user_data["conference"] = {**draft, "starts_at": parsed.value.isoformat()}
+    drafts(context)["conference"] = {**draft, "starts_at": parsed.value.isoformat()}
     await show(update, context, say.confirm_when(t, parsed.value))
     return CONFIRM
 
 
 async def on_confirm(update: Update, context: BotContext) -> str | int:
     """Yes: choose the departments (the concept's by default); no: ask for the time again."""
-    draft = context.user_data.get("conference")
+    draft = drafts(context).get("conference")
     await acknowledge(update)
     if not draft or await manager(update, context, draft["district"]) is None:
         return END
     ctx = render_context(update, context)
-    if context.match.group(1) == "no":
+    if matched(context).group(1) == "no":
         await show(update, context, say.ask_again(ctx.t))
         return WHEN
     selected = conferences.default_departments(context.services.env)
-    context.user_data["conference"] = {**draft, "departments": selected}
+    drafts(context)["conference"] = {**draft, "departments": selected}
     await show(update, context, say.choose_departments(ctx, selected))
     return DEPARTMENTS
 
 
 async def on_toggle(update: Update, context: BotContext) -> str | int:
     """Add or remove one department."""
-    draft = context.user_data.get("conference")
+    draft = drafts(context).get("conference")
     if not draft:
         await answer_query(update)
         return END
     if await manager(update, context, draft["district"]) is None:
         return END
     ctx = render_context(update, context)
-    number = context.match.group(1)
+    number = matched(context).group(1)
     if not context.services.reference.has_department(number):
         await answer_query(update, ctx.t(say.STALE))
         return DEPARTMENTS
     selected = list(draft.get("departments", []))
     selected = [n for n in selected if n != number] if number in selected else [*selected, number]
-    context.user_data["conference"] = {**draft, "departments": selected}
+    drafts(context)["conference"] = {**draft, "departments": selected}
     await answer_query(update)
     query = update.callback_query
     if query is not None:
@@ -125,7 +127,7 @@ async def on_toggle(update: Update, context: BotContext) -> str | int:
 
 async def on_send(update: Update, context: BotContext) -> str | int:
     """Schedule the conference, invite the reps and show the overview."""
-    draft = context.user_data.get("conference")
+    draft = drafts(context).get("conference")
     ctx = render_context(update, context)
     if not draft or not draft.get("departments"):
         await answer_query(update, ctx.t(say.AT_LEAST_ONE), alert=True)
@@ -139,7 +141,7 @@ async def on_send(update: Update, context: BotContext) -> str | int:
     if starts_at <= now:
         await show(update, context, say.plain(ctx.t, say.PASSED_MEANWHILE))
         return WHEN
-    context.user_data.pop("conference", None)
+    drafts(context).pop("conference", None)
     try:
         async with session_scope(services.session_maker) as session:
             scheduled = await conferences.schedule_conference(
@@ -198,7 +200,7 @@ async def on_held(update: Update, context: BotContext) -> None:
         async with session_scope(services.session_maker) as session:
             conference = await conferences.mark_held(
                 session,
-                conference_id=int(context.match.group(2)),
+                conference_id=int(matched(context).group(2)),
                 roles=roles,
                 now=services.clock.now(),
             )
@@ -226,13 +228,13 @@ async def on_rsvp(update: Update, context: BotContext) -> None:
     person, _ = await actor_roles(update, context)
     ctx = render_context(update, context)
     services = context.services
-    accept = context.match.group(1) == "yes"
+    accept = matched(context).group(1) == "yes"
     try:
         async with session_scope(services.session_maker) as session:
             conference = await conferences.rsvp(
                 session,
                 services.env,
-                invite_id=int(context.match.group(2)),
+                invite_id=int(matched(context).group(2)),
                 person=person,
                 accept=accept,
                 now=services.clock.now(),

@@ -4,6 +4,7 @@ their persistent conversations (`/abbrechen` ends each)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import Update
@@ -22,6 +23,18 @@ PRIVATE = filters.ChatType.PRIVATE
 TEXT = filters.TEXT & ~filters.COMMAND & PRIVATE
 Handler = BaseHandler[Update, BotContext, Any]
 DRAFTS = ("conference", "agenda", "project", "project_note")
+
+
+def drafts(context: BotContext) -> dict[Any, Any]:
+    """The user's conversation drafts (private chats always have user data)."""
+    assert context.user_data is not None
+    return context.user_data
+
+
+def matched(context: BotContext) -> re.Match[str]:
+    """The callback pattern's match (every button handler here registers a pattern)."""
+    assert context.match is not None
+    return context.match
 
 
 def render_context(update: Update, context: BotContext) -> RenderContext:
@@ -88,7 +101,7 @@ async def manager(update: Update, context: BotContext, district: str) -> Person 
 async def cancel(update: Update, context: BotContext) -> int:
     """/abbrechen: drop the half-finished conference, topic, project or note."""
     for key in DRAFTS:
-        context.user_data.pop(key, None)
+        drafts(context).pop(key, None)
     t = translator(update, context)
     await send(update, t("Cancelled."))
     return END

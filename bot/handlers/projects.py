@@ -16,7 +16,9 @@ from bot.handlers.planning import (
     TEXT,
     argument,
     conversation,
+    drafts,
     manager,
+    matched,
     pick_district,
     render_context,
     show,
@@ -37,14 +39,14 @@ async def start_project(update: Update, context: BotContext) -> str | int:
     district = await pick_district(update, context, roles, "projekt")
     if district is None:
         return END
-    context.user_data["project"] = {"district": district}
+    drafts(context)["project"] = {"district": district}
     await show(update, context, say.ask_title(render_context(update, context).t))
     return PJ_TITLE
 
 
 async def on_project_title(update: Update, context: BotContext) -> str | int:
     """Keep the title; ask for the field of action."""
-    draft = context.user_data.get("project")
+    draft = drafts(context).get("project")
     if not draft or await manager(update, context, draft["district"]) is None:
         return END
     ctx = render_context(update, context)
@@ -52,26 +54,26 @@ async def on_project_title(update: Update, context: BotContext) -> str | int:
     if not title or len(title) > projects.MAX_TITLE:
         await show(update, context, say.title_too_long(ctx.t))
         return PJ_TITLE
-    context.user_data["project"] = {**draft, "title": title}
+    drafts(context)["project"] = {**draft, "title": title}
     await show(update, context, say.ask_topic(ctx))
     return PJ_TOPIC
 
 
 async def on_project_topic(update: Update, context: BotContext) -> str | int:
     """Keep the field of action; ask for the partners."""
-    draft = context.user_data.get("project")
+    draft = drafts(context).get("project")
     await acknowledge(update)
-    code = context.match.group(1)
+    code = matched(context).group(1)
     if not draft or not context.services.reference.has_topic(code):
         return END
-    context.user_data["project"] = {**draft, "topic": code}
+    drafts(context)["project"] = {**draft, "topic": code}
     await show(update, context, say.ask_partners(render_context(update, context).t))
     return PJ_PARTNERS
 
 
 async def on_project_partners(update: Update, context: BotContext) -> str | int:
     """Partners typed or skipped: save the project."""
-    draft = context.user_data.get("project")
+    draft = drafts(context).get("project")
     if update.callback_query is not None:
         await acknowledge(update)
     person = await manager(update, context, draft["district"]) if draft else None
@@ -90,7 +92,7 @@ async def on_project_partners(update: Update, context: BotContext) -> str | int:
             created_by=person,
             now=services.clock.now(),
         )
-    context.user_data.pop("project", None)
+    drafts(context).pop("project", None)
     await show(update, context, say.card(render_context(update, context), project, saved=True))
     return END
 
@@ -125,9 +127,9 @@ async def on_status(update: Update, context: BotContext) -> None:
         async with session_scope(services.session_maker) as session:
             project = await projects.update_status(
                 session,
-                project_id=int(context.match.group(1)),
+                project_id=int(matched(context).group(1)),
                 roles=roles,
-                status=context.match.group(2),
+                status=matched(context).group(2),
                 now=services.clock.now(),
             )
     except NotAllowed:
@@ -139,7 +141,7 @@ async def on_status(update: Update, context: BotContext) -> None:
 
 async def start_note(update: Update, context: BotContext) -> str | int:
     """`pj:note:<id>`: ask for a note on the project."""
-    project_id = int(context.match.group(1))
+    project_id = int(matched(context).group(1))
     _, roles = await actor_roles(update, context)
     try:
         async with session_scope(context.services.session_maker) as session:
@@ -147,7 +149,7 @@ async def start_note(update: Update, context: BotContext) -> str | int:
     except NotAllowed:
         await refuse(update, context)
         return END
-    context.user_data["project_note"] = project_id
+    drafts(context)["project_note"] = project_id
     await answer_query(update)
     await show(update, context, say.ask_note(render_context(update, context).t))
     return PJ_NOTE
@@ -155,7 +157,7 @@ async def start_note(update: Update, context: BotContext) -> str | int:
 
 async def on_note(update: Update, context: BotContext) -> str | int:
     """Append the typed note to the project."""
-    project_id = context.user_data.pop("project_note", None)
+    project_id = drafts(context).pop("project_note", None)
     text = typed(update)
     if project_id is None or not text:
         return END

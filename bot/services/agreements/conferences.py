@@ -119,7 +119,8 @@ async def schedule_conference(
         reps = await reps_of(session, district=district, department=number)
         if not reps:
             without_rep.append(number)
-        for rep in reps or [None]:
+        bound: list[Person | None] = [*reps] or [None]
+        for rep in bound:
             invite = ConferenceInvite(
                 conference_id=conference.id,
                 department_number=number,
