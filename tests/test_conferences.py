@@ -319,3 +319,17 @@ async def test_a_half_planned_conference_survives_a_restart(env: BotEnv) -> None
     assert manager.last.plain_text == "Cancelled."
     await manager.send("16.4. um 10 Uhr")
     assert len(await _conferences(env)) == 1
+
+
+async def test_an_agenda_topic_half_typed_survives_a_restart(env: BotEnv) -> None:
+    manager, rep66, _ = await _staff(env)
+    await _schedule(manager)
+    await rep66.press("Add agenda topic")
+    assert "Type your topic" in rep66.last.plain_text
+    sim = await env.restart()
+    rep66 = sim.user(REP66, language_code="en")
+    await rep66.send("Lighting in the Von-Alten-Garten")
+    assert "Added to the agenda: Lighting in the Von-Alten-Garten" in rep66.last.plain_text
+    async with session_scope(env.services.session_maker) as session:
+        [item] = list(await session.scalars(select(AgendaItem)))
+    assert (item.department_number, item.text) == ("66", "Lighting in the Von-Alten-Garten")
