@@ -111,6 +111,10 @@ async def test_the_calendar_in_german(env: BotEnv) -> None:
     calendar = coordinator.last.plain_text
     assert calendar.startswith("Konferenzkalender aller Stadtbezirke")
     assert "01 Mitte: zuletzt: –, nächste: – ⚠️" in calendar
+    await coordinator.send("/projekte")
+    counts = coordinator.last.plain_text
+    assert counts.startswith("Projekte 2026 nach Stadtbezirk:")
+    assert "\n01 Mitte: 0 ⚠️\n" in counts
 
 
 async def test_a_project_in_german_and_english(env: BotEnv) -> None:

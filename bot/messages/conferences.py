@@ -62,7 +62,12 @@ def title(ctx: RenderContext, conference: ConferenceRef | Conference) -> str:
     t = ctx.t
     kind = t(KIND_LABELS.get(ref.kind, KIND_LABELS["conference"]))
     starts = format_moment(ref.starts_at, ctx.tz, lang=t.language)
-    return f"{kind} {ctx.reference.district(ref.district).name}, {starts}"
+    return t(
+        "{kind} {district}, {date}",
+        kind=kind,
+        district=ctx.reference.district(ref.district).name,
+        date=starts,
+    )
 
 
 def department(ctx: RenderContext, number: str) -> str:
@@ -224,7 +229,8 @@ def overview(ctx: RenderContext, found: Overview, buttons: Rows = ()) -> Reply:
             groups[invite.response or "pending"].append(name)
     for key, heading in ANSWER_HEADINGS.items():
         if groups[key]:
-            lines.append(escape(f"{t(heading)}: " + ", ".join(groups[key])))
+            names = ", ".join(groups[key])
+            lines.append(escape(t("{heading}: {names}", heading=t(heading), names=names)))
     lines.append("<b>" + escape(t("Agenda")) + "</b>")
     for number, item in enumerate(found.agenda, start=1):
         who = f" ({department(ctx, item.department_number)})" if item.department_number else ""

@@ -105,9 +105,10 @@ def counts(ctx: RenderContext, year: int, per_district: Mapping[str, int]) -> Re
     """The coordinator's view: projects per district, ⚠️ where there is none."""
     lines = [ctx.t("Projects {year} per district:", year=year)]
     lines += [
-        f"{d.number} {d.name}: {per_district.get(d.number, 0)}"
-        + ("" if per_district.get(d.number) else " ⚠️")
+        ctx.t("{number} {district}: {count}", number=d.number, district=d.name, count=count)
+        + ("" if count else " ⚠️")
         for d in ctx.reference.districts
+        for count in [per_district.get(d.number, 0)]
     ]
     return Reply("\n".join(lines), html=False)
 
