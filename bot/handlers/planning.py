@@ -12,7 +12,8 @@ from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, filte
 
 from bot.context import BotContext
 from bot.delivery import send_payload
-from bot.handlers.common import actor_roles, refuse, send, translator
+from bot.handlers.common import actor_roles, refuse, translator
+from bot.messages import conferences as say
 from bot.messages.render import RenderContext
 from bot.messages.reply import Reply
 from bot.services.access.roles import Roles
@@ -80,12 +81,12 @@ async def pick_district(
                 return number
             await refuse(update, context)
             return None
-        await send(update, t("There is no district '{number}'.", number=given))
+        await show(update, context, say.no_such_district(t, given))
         return None
     own = sorted(roles.districts())
     if len(own) == 1:
         return own[0]
-    await send(update, t("Please add the district number, e.g. /{command} 10.", command=command))
+    await show(update, context, say.which_district(t, command))
     return None
 
 
@@ -102,8 +103,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     """/abbrechen: drop the half-finished conference, topic, project or note."""
     for key in DRAFTS:
         drafts(context).pop(key, None)
-    t = translator(update, context)
-    await send(update, t("Cancelled."))
+    await show(update, context, say.cancelled(translator(update, context)))
     return END
 
 

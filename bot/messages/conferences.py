@@ -289,3 +289,17 @@ def too_long(t: Translator, limit: int) -> Reply:
 
 def topic_added(t: Translator, topic: str) -> Reply:
     return Reply(t("Added to the agenda: {topic}", topic=topic), html=False)
+
+
+# --- shared by the planning dialogues (conferences, agenda, projects) ---------------------
+def no_such_district(t: Translator, given: str) -> Reply:
+    return Reply(t("There is no district '{number}'.", number=given), html=False)
+
+
+def which_district(t: Translator, command: str) -> Reply:
+    text = t("Please add the district number, e.g. /{command} 10.", command=command)
+    return Reply(text, html=False)
+
+
+def cancelled(t: Translator) -> Reply:
+    return Reply(t("Cancelled."), html=False)
