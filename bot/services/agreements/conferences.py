@@ -36,7 +36,8 @@ from bot.storage.models import (
 
 REMINDER_KIND = "conference_reminder"
 SLOTS = (("d7", 7), ("d1", 1))  # reminder slot and days before the start
-KINDS = ("conference", "meeting")
+KINDS = ("conference", "meeting")  # labels: bot/messages/conferences.py
+STATUSES = ("planned", "held", "cancelled")  # Conference.status; labels there too
 
 
 class ConferenceError(ValueError):
