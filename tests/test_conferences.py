@@ -1,5 +1,5 @@
-"""District conferences and projects end to end: scheduling with German times, invitations,
-answers, agenda, reminders, the six-month rule, the calendar and the fourth-quarter rule."""
+"""District conferences end to end: scheduling with German times, invitations, answers,
+agenda, reminders, the six-month rule and the calendar (projects: test_projects.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from bot.storage.models import (
     Conference,
     ConferenceInvite,
     Person,
-    Project,
     Reminder,
 )
 from tests.conftest import BotEnv
@@ -258,49 +257,6 @@ async def test_coordinator_sees_the_calendar_and_picks_a_district(env: BotEnv) -
     assert "Ricklingen" in coordinator.last.plain_text
 
 
-async def test_projects_and_the_fourth_quarter_reminder(env: BotEnv) -> None:
-    manager, rep66, _ = await _staff(env)
-
-    def project_reminders() -> int:
-        return sum("development project" in text for text in manager.texts())
-
-    env.clock.set(datetime(2026, 9, 30, 8, 0, tzinfo=UTC))
-    await run_planning_reminders(env.app)
-    assert project_reminders() == 0  # not before October
-    env.clock.set(datetime(2026, 10, 5, 7, 0, tzinfo=UTC))
-    await run_planning_reminders(env.app)
-    assert project_reminders() == 1
-    assert "no district development project for 2026" in manager.last.plain_text
-    await run_planning_reminders(env.app)
-    assert project_reminders() == 1  # once a month
-
-    await manager.send("/projekt")
-    await manager.send("Stadtteilfest Limmer")
-    await manager.press("Culture and leisure")
-    await manager.send("Kulturtreff Plantage")
-    assert "Project saved." in manager.last.plain_text
-    await manager.send("/projekte")
-    assert "Stadtteilfest Limmer" in manager.last.plain_text
-    await manager.press("Set: running")
-    await manager.press("Add note")
-    await manager.send("Kick-off with the clubs")
-    assert "Note saved" in manager.last.plain_text
-    async with session_scope(env.services.session_maker) as session:
-        [project] = list(await session.scalars(select(Project)))
-    assert (project.district_number, project.year) == ("10", 2026)
-    assert project.topic == "culture_leisure"
-    assert project.partners == "Kulturtreff Plantage" and project.status == "running"
-    assert project.notes is not None and "Kick-off with the clubs" in project.notes
-
-    await rep66.send("/projekte")
-    assert "not allowed" in rep66.last.plain_text
-    answer = await rep66.press_data(f"pj:status:{project.id}:done")
-    assert answer is not None and "not allowed" in (answer.text or "")
-    env.clock.set(datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
-    await run_planning_reminders(env.app)
-    assert project_reminders() == 1  # the district has its project
-
-
 async def test_a_half_planned_conference_survives_a_restart(env: BotEnv) -> None:
     manager, _, _ = await _staff(env)
     await manager.send("/konferenz")
@@ -319,3 +275,17 @@ async def test_a_half_planned_conference_survives_a_restart(env: BotEnv) -> None
     assert manager.last.plain_text == "Cancelled."
     await manager.send("16.4. um 10 Uhr")
     assert len(await _conferences(env)) == 1
+
+
+async def test_an_agenda_topic_half_typed_survives_a_restart(env: BotEnv) -> None:
+    manager, rep66, _ = await _staff(env)
+    await _schedule(manager)
+    await rep66.press("Add agenda topic")
+    assert "Type your topic" in rep66.last.plain_text
+    sim = await env.restart()
+    rep66 = sim.user(REP66, language_code="en")
+    await rep66.send("Lighting in the Von-Alten-Garten")
+    assert "Added to the agenda: Lighting in the Von-Alten-Garten" in rep66.last.plain_text
+    async with session_scope(env.services.session_maker) as session:
+        [item] = list(await session.scalars(select(AgendaItem)))
+    assert (item.department_number, item.text) == ("66", "Lighting in the Von-Alten-Garten")

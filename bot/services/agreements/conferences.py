@@ -1,26 +1,28 @@
-"""District conferences: scheduling, the reps' invitations and answers, the agenda, the
-calendar of all districts and the six-month rule.
+"""District conferences: scheduling, the reps' invitations and answers, the agenda and the
+reminders before the meeting (the calendar and the six-month rule are in `planning`).
 
-Invitations and reminders go through the outbox in the transaction that causes them.
-Callers check who may schedule or close a conference (`Roles.can_manage_district`); answers
-and agenda topics are checked here, against the invitation rows.
+Invitations and reminders go through the outbox, as intents, in the transaction that causes
+them. Callers check who may schedule or close a conference (`Roles.can_manage_district`);
+answers and agenda topics are checked here, against the invitation rows.
 """
 
 from __future__ import annotations
 
-from calendar import monthrange
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from html import escape
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, Translator
-from bot.services.access import people
-from bot.services.access.roles import Role, Roles, district_recipients
-from bot.services.basics.dates import format_date
+from bot.services.access.roles import Role, Roles
+from bot.services.agreements.planning import managers_of, months_before
+from bot.services.agreements.planning_notices import (
+    ConferenceRef,
+    ConferenceReminder,
+    Invitation,
+    InviteDeclined,
+)
 from bot.services.basics.env import ServiceEnv
 from bot.services.messaging import outbox, reminders
 from bot.storage.models import (
@@ -33,9 +35,9 @@ from bot.storage.models import (
 )
 
 REMINDER_KIND = "conference_reminder"
-OVERDUE_KIND = "conference_overdue"
 SLOTS = (("d7", 7), ("d1", 1))  # reminder slot and days before the start
-KIND_LABELS = {"conference": N_("District conference"), "meeting": N_("Working meeting")}
+KINDS = ("conference", "meeting")  # labels: bot/messages/conferences.py
+STATUSES = ("planned", "held", "cancelled")  # Conference.status; labels there too
 
 
 class ConferenceError(ValueError):
@@ -60,14 +62,6 @@ class Overview:
     agenda: list[AgendaItem]
 
 
-def months_before(moment: datetime, months: int) -> datetime:
-    year, month0 = divmod(moment.month - 1 - months, 12)
-    year += moment.year
-    return moment.replace(
-        year=year, month=month0 + 1, day=min(moment.day, monthrange(year, month0 + 1)[1])
-    )
-
-
 def default_departments(env: ServiceEnv) -> list[str]:
     """The departments the district-management concept invites."""
     return [d.number for d in env.reference.departments if d.invited_to_conferences]
@@ -88,51 +82,8 @@ async def reps_of(session: AsyncSession, *, district: str, department: str) -> l
     return list(rows.unique())
 
 
-def title(t: Translator, env: ServiceEnv, conference: Conference) -> str:
-    """'District conference Linden-Limmer, Wed, 15 Apr 2026, 10:00' in the reader's words."""
-    starts = format_date(conference.starts_at.astimezone(env.tz), lang=t.language, with_time=True)
-    kind = t(KIND_LABELS.get(conference.kind, KIND_LABELS["conference"]))
-    return f"{kind} {env.reference.district(conference.district_number).name}, {starts}"
-
-
 def _utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
-
-
-def _tell(
-    session: AsyncSession,
-    env: ServiceEnv,
-    person: Person,
-    now: datetime,
-    kind: str,
-    text: str,
-    buttons: list[list[dict[str, str]]] | None = None,
-) -> None:
-    outbox.enqueue(
-        session,
-        chat_id=person.telegram_id or 0,
-        now=now,
-        kind=kind,
-        person_id=person.id,
-        data=outbox.payload(text, buttons=buttons),
-    )
-
-
-def _rep_buttons(
-    t: Translator,
-    conference: Conference,
-    invite: ConferenceInvite | None,
-) -> list[list[dict[str, str]]]:
-    rows = [[{"text": t("Add agenda topic"), "data": f"cf:agenda:{conference.id}"}]]
-    if invite is not None:
-        rows.insert(
-            0,
-            [
-                {"text": t("Accept"), "data": f"cf:yes:{invite.id}"},
-                {"text": t("Decline"), "data": f"cf:no:{invite.id}"},
-            ],
-        )
-    return rows
 
 
 async def schedule_conference(
@@ -147,7 +98,7 @@ async def schedule_conference(
     kind: str = "conference",
 ) -> Scheduled:
     """Create the conference, invite every rep of the chosen departments, plan reminders."""
-    if not env.reference.has_district(district) or starts_at <= now or kind not in KIND_LABELS:
+    if not env.reference.has_district(district) or starts_at <= now or kind not in KINDS:
         raise ConferenceError("input")
     chosen = list(dict.fromkeys(departments))
     if not chosen or not all(env.reference.has_department(n) for n in chosen):
@@ -169,7 +120,8 @@ async def schedule_conference(
         reps = await reps_of(session, district=district, department=number)
         if not reps:
             without_rep.append(number)
-        for rep in reps or [None]:
+        bound: list[Person | None] = [*reps] or [None]
+        for rep in bound:
             invite = ConferenceInvite(
                 conference_id=conference.id,
                 department_number=number,
@@ -180,23 +132,14 @@ async def schedule_conference(
             await session.flush()
             invites.append(invite)
             if rep is not None and rep.telegram_id:
-                t = env.translator(rep.language)
-                text = "<b>" + escape(t("Invitation: {title}", title=title(t, env, conference)))
-                text += "</b>\n" + escape(
-                    t(
-                        "Please let us know whether {department} attends, and send topics for the "
-                        "agenda.",
-                        department=env.reference.department(number).label(t.language),
-                    )
-                )
-                _tell(
+                outbox.tell(
                     session,
-                    env,
-                    rep,
-                    now,
-                    "conference_invite",
-                    text,
-                    _rep_buttons(t, conference, invite),
+                    chat_id=rep.telegram_id,
+                    intent=Invitation(ConferenceRef.of(conference), number, invite.id),
+                    now=now,
+                    person_id=rep.id,
+                    language=rep.language,
+                    kind="conference_invite",
                 )
     await _schedule_reminders(session, env, conference, now)
     return Scheduled(conference, invites, without_rep)
@@ -235,8 +178,9 @@ async def rsvp(
     person: Person,
     accept: bool,
     now: datetime,
-) -> ConferenceInvite:
-    """The invited rep accepts or declines (and may change their mind until the start)."""
+) -> Conference:
+    """The invited rep accepts or declines (and may change their mind until the start);
+    returns the conference answered."""
     invite = await session.get(ConferenceInvite, invite_id)
     if invite is None or invite.person_id is None or invite.person_id != person.id:
         raise NotAllowed
@@ -245,24 +189,14 @@ async def rsvp(
     invite.response, invite.responded_at = ("accepted" if accept else "declined"), now
     if not accept and changed:  # the manager may want to find someone else
         for chat_id in await managers_of(session, env, conference.district_number, now):
-            reader = await people.get_person(session, telegram_id=chat_id)
-            t = env.translator(reader.language if reader else None)
-            label = env.reference.department(invite.department_number).label(t.language)
-            text = escape(
-                t(
-                    "{department} declined: {title}",
-                    department=label,
-                    title=title(t, env, conference),
-                )
-            )
-            outbox.enqueue(
+            outbox.tell(
                 session,
                 chat_id=chat_id,
+                intent=InviteDeclined(ConferenceRef.of(conference), invite.department_number),
                 now=now,
                 kind="conference_answer",
-                data=outbox.payload(text),
             )
-    return invite
+    return conference
 
 
 async def agenda_access(
@@ -328,49 +262,19 @@ async def conference_overview(session: AsyncSession, *, conference_id: int) -> O
     return Overview(conference, [(i, p) for i, p in rows.tuples()], list(agenda))
 
 
-def overview_text(t: Translator, env: ServiceEnv, overview: Overview) -> str:
-    """Who accepted, declined, has not answered or is missing, and the agenda (HTML)."""
-    status = {"planned": t("planned"), "held": t("held"), "cancelled": t("cancelled")}
-    lines = [
-        "<b>" + escape(title(t, env, overview.conference)) + "</b>",
-        escape(t("Status: {status}", status=status.get(overview.conference.status, ""))),
-    ]
-    groups: dict[str, list[str]] = {"accepted": [], "declined": [], "pending": [], "none": []}
-    for invite, person in overview.invites:
-        label = env.reference.department(invite.department_number).label(t.language)
-        if person is None:
-            groups["none"].append(label)
-        else:
-            name = f"{label} ({person.first_name})" if person.first_name else label
-            groups[invite.response or "pending"].append(name)
-    headings = {
-        "accepted": t("Accepted"),
-        "declined": t("Declined"),
-        "pending": t("No answer yet"),
-        "none": t("Nobody to invite"),
-    }
-    for key, heading in headings.items():
-        if groups[key]:
-            lines.append(escape(f"{heading}: " + ", ".join(groups[key])))
-    lines.append("<b>" + escape(t("Agenda")) + "</b>")
-    for number, item in enumerate(overview.agenda, start=1):
-        who = (
-            f" ({env.reference.department(item.department_number).label(t.language)})"
-            if item.department_number
-            else ""
-        )
-        lines.append(escape(f"{number}. {item.text}{who}"))
-    if not overview.agenda:
-        lines.append(escape(t("No topics yet.")))
-    return "\n".join(lines)
-
-
-async def mark_held(session: AsyncSession, *, conference: Conference, now: datetime) -> None:
-    """After the meeting: held; its pending reminders are dropped."""
+async def mark_held(
+    session: AsyncSession, *, conference_id: int, roles: Roles, now: datetime
+) -> Conference:
+    """After the meeting: held; its pending reminders are dropped. Only the district's
+    management may say so."""
+    conference = await session.get(Conference, conference_id)
+    if conference is None or not roles.can_manage_district(conference.district_number):
+        raise NotAllowed
     if conference.status != "planned" or conference.starts_at > now:
         raise ConferenceError("not_yet")
     conference.status, conference.held_at = "held", now
     await reminders.cancel(session, key_prefix=f"conf:{conference.id}:", now=now)
+    return conference
 
 
 async def conferences_of(
@@ -395,154 +299,11 @@ async def conferences_of(
     return list(rows)[::-1]
 
 
-@dataclass(frozen=True)
-class CalendarRow:
-    district: str
-    last_held: datetime | None
-    next_planned: datetime | None
-
-
-async def calendar(
-    session: AsyncSession, *, now: datetime, districts: Iterable[str] = ()
-) -> list[CalendarRow]:
-    """Per district the last held and the next planned district conference."""
-    rows = await session.scalars(select(Conference).where(Conference.kind == "conference"))
-    last: dict[str, datetime] = {}
-    upcoming: dict[str, datetime] = {}
-    for c in rows:
-        if c.status == "held" and (
-            c.district_number not in last or c.starts_at > last[c.district_number]
-        ):
-            last[c.district_number] = c.starts_at
-        elif (
-            c.status == "planned"
-            and c.starts_at >= now
-            and (c.district_number not in upcoming or c.starts_at < upcoming[c.district_number])
-        ):
-            upcoming[c.district_number] = c.starts_at
-    numbers = sorted({*districts, *last, *upcoming})
-    return [CalendarRow(n, last.get(n), upcoming.get(n)) for n in numbers]
-
-
-def calendar_text(t: Translator, env: ServiceEnv, rows: list[CalendarRow], now: datetime) -> str:
-    """One line per district; ⚠️ where the six-month rule is broken."""
-
-    def day(moment: datetime | None) -> str:
-        return format_date(moment.astimezone(env.tz), lang=t.language) if moment else "–"
-
-    since = months_before(now, 6)
-    lines = ["<b>" + escape(t("Conference calendar of all districts")) + "</b>"]
-    for row in rows:
-        overdue = not row.next_planned and (not row.last_held or row.last_held < since)
-        line = t(
-            "{number} {district}: last held {last}, next {next}",
-            number=row.district,
-            district=env.reference.district(row.district).name,
-            last=day(row.last_held),
-            next=day(row.next_planned),
-        )
-        lines.append(escape(line) + (" ⚠️" if overdue else ""))
-    return "\n".join(lines)
-
-
-async def districts_without_conference(
-    session: AsyncSession, *, now: datetime, districts: Iterable[str], months: int = 6
-) -> list[str]:
-    """Districts with neither a conference held in the last months nor one planned ahead."""
-    covered = set(
-        await session.scalars(
-            select(Conference.district_number).where(
-                Conference.kind == "conference",
-                or_(
-                    and_(
-                        Conference.status == "held",
-                        Conference.starts_at >= months_before(now, months),
-                    ),
-                    and_(Conference.status == "planned", Conference.starts_at >= now),
-                ),
-            )
-        )
-    )
-    return [n for n in districts if n not in covered]
-
-
-async def claim_once(
-    session: AsyncSession, *, key: str, kind: str, now: datetime, data: dict[str, str]
-) -> bool:
-    """Record a message as sent under a unique key; False if it already was."""
-    if not await reminders.schedule(session, key=key, kind=kind, due_at=now, now=now, data=data):
-        return False
-    # sent at once, so the sweep never renders the row a second time
-    await session.execute(update(Reminder).where(Reminder.key == key).values(sent_at=now))
-    return True
-
-
-async def managers_of(
-    session: AsyncSession, env: ServiceEnv, district: str, now: datetime
-) -> list[int]:
-    """The manager's chat (the deputy's while away); nobody when only coordinators would get it."""
-    chat_ids, routed_as = await district_recipients(
-        session, district_number=district, now=now, admin_ids=env.admin_ids
-    )
-    return [] if routed_as == "coordinator" else chat_ids
-
-
-async def remind_managers_once(
-    session: AsyncSession,
-    env: ServiceEnv,
-    *,
-    district: str,
-    key: str,
-    kind: str,
-    now: datetime,
-    render: Callable[[Translator], str],
-) -> int:
-    """Tell a district's manager (or the deputy) once per `key`; returns the messages written.
-    Nothing is claimed while the district has nobody to tell, so it is tried again later."""
-    chat_ids = await managers_of(session, env, district, now)
-    if not chat_ids or not await claim_once(
-        session, key=key, kind=kind, now=now, data={"district": district}
-    ):
-        return 0
-    for chat_id in chat_ids:
-        reader = await people.get_person(session, telegram_id=chat_id)
-        t = env.translator(reader.language if reader else None)
-        outbox.enqueue(
-            session,
-            chat_id=chat_id,
-            now=now,
-            kind=kind,
-            person_id=reader.id if reader else None,
-            data=outbox.payload(render(t)),
-        )
-    return len(chat_ids)
-
-
-async def write_six_month_reminders(
-    session: AsyncSession, env: ServiceEnv, *, now: datetime
-) -> int:
-    """Remind each overdue district's manager, once per district and calendar month."""
-    month = f"{now.astimezone(env.tz):%Y-%m}"
-    numbers = [d.number for d in env.reference.districts]
-    written = 0
-    for district in await districts_without_conference(session, now=now, districts=numbers):
-        name = env.reference.district(district).name
-        written += await remind_managers_once(
-            session,
-            env,
-            district=district,
-            key=f"conf6m:{district}:{month}",
-            kind=OVERDUE_KIND,
-            now=now,
-            render=lambda t, name=name: escape(
-                t(
-                    "{district} has had no district conference for six months. Please plan one "
-                    "with /konferenz.",
-                    district=name,
-                )
-            ),
-        )
-    return written
+async def overviews_of(session: AsyncSession, *, district: str, now: datetime) -> list[Overview]:
+    """The district's recent and upcoming conferences with their answers and agenda."""
+    found = await conferences_of(session, districts=[district], now=now)
+    overviews = [await conference_overview(session, conference_id=c.id) for c in found]
+    return [o for o in overviews if o is not None]
 
 
 async def render_conference_reminder(
@@ -565,32 +326,27 @@ async def render_conference_reminder(
             or_(ConferenceInvite.response.is_(None), ConferenceInvite.response != "declined"),
         )
     )
-    lead = {"d7": N_("Reminder, in one week: {title}"), "d1": N_("Reminder, tomorrow: {title}")}
-    message = lead.get(str(data.get("slot")), lead["d1"])
+    ref, slot = ConferenceRef.of(conference), str(data.get("slot"))
+    slot = slot if slot in dict(SLOTS) else "d1"
     reached: set[int] = set()
     for invite, person in rows.tuples():
         if person.telegram_id and person.telegram_id not in reached:
             reached.add(person.telegram_id)
-            t = env.translator(person.language)
-            text = escape(t(message, title=title(t, env, conference)))
-            _tell(
+            outbox.tell(
                 session,
-                env,
-                person,
-                now,
-                REMINDER_KIND,
-                text,
-                _rep_buttons(t, conference, None if invite.response else invite),
+                chat_id=person.telegram_id,
+                intent=ConferenceReminder(ref, slot, None if invite.response else invite.id),
+                now=now,
+                person_id=person.id,
+                language=person.language,
+                kind=REMINDER_KIND,
             )
     for chat_id in await managers_of(session, env, conference.district_number, now):
         if chat_id not in reached:
-            reader = await people.get_person(session, telegram_id=chat_id)
-            t = env.translator(reader.language if reader else None)
-            text = escape(t(message, title=title(t, env, conference)))
-            outbox.enqueue(
+            outbox.tell(
                 session,
                 chat_id=chat_id,
+                intent=ConferenceReminder(ref, slot, for_manager=True),
                 now=now,
                 kind=REMINDER_KIND,
-                data=outbox.payload(text + "\n" + t("/konferenzen shows who comes.")),
             )

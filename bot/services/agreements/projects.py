@@ -7,17 +7,17 @@ goes to the manager of every district without a project for the year, once a mon
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, Translator
-from bot.services.agreements.conferences import remind_managers_once
+from bot.services.access.roles import Roles
+from bot.services.agreements.planning import remind_managers_once
+from bot.services.agreements.planning_notices import ProjectMissing
 from bot.services.basics.env import ServiceEnv
 from bot.storage.models import Person, Project
 
-STATUSES = {"planned": N_("planned"), "running": N_("running"), "done": N_("done")}
+STATUSES = ("planned", "running", "done")  # labels: bot/messages/projects.py
 REMINDER_KIND = "project_missing"
 Q4_MONTHS = (10, 11, 12)
 MAX_TITLE = 200
@@ -25,6 +25,18 @@ MAX_TITLE = 200
 
 class ProjectError(ValueError):
     """Input that does not fit a project (unknown topic or status, empty title)."""
+
+
+class NotAllowed(PermissionError):
+    """The project is unknown or not of a district the person may manage."""
+
+
+async def managed_project(session: AsyncSession, *, project_id: int, roles: Roles) -> Project:
+    """The project, if `roles` may manage its district."""
+    project = await session.get(Project, project_id)
+    if project is None or not roles.can_manage_district(project.district_number):
+        raise NotAllowed
+    return project
 
 
 async def create_project(
@@ -61,22 +73,32 @@ async def create_project(
 
 
 async def update_status(
-    session: AsyncSession, *, project: Project, status: str, now: datetime
-) -> None:
+    session: AsyncSession, *, project_id: int, roles: Roles, status: str, now: datetime
+) -> Project:
     if status not in STATUSES:
         raise ProjectError("status")
+    project = await managed_project(session, project_id=project_id, roles=roles)
     project.status, project.updated_at = status, now
+    return project
 
 
 async def add_note(
-    session: AsyncSession, env: ServiceEnv, *, project: Project, text: str, now: datetime
-) -> None:
+    session: AsyncSession,
+    env: ServiceEnv,
+    *,
+    project_id: int,
+    roles: Roles,
+    text: str,
+    now: datetime,
+) -> Project:
     """Append a dated note; earlier notes stay."""
     if not text.strip():
         raise ProjectError("empty")
+    project = await managed_project(session, project_id=project_id, roles=roles)
     line = f"{now.astimezone(env.tz):%d.%m.%Y}: {text.strip()}"
     project.notes = f"{project.notes}\n{line}" if project.notes else line
     project.updated_at = now
+    return project
 
 
 async def projects_for(session: AsyncSession, *, district: str, year: int) -> list[Project]:
@@ -98,24 +120,6 @@ async def counts_for_year(session: AsyncSession, *, year: int) -> dict[str, int]
     return {district: int(count) for district, count in rows.tuples()}
 
 
-def project_text(t: Translator, env: ServiceEnv, project: Project) -> str:
-    """Title, topic, partners, status and notes (HTML)."""
-    topic = (
-        env.reference.topic(project.topic).label(t.language)
-        if project.topic and env.reference.has_topic(project.topic)
-        else "–"
-    )
-    lines = [
-        "<b>" + escape(project.title) + "</b>",
-        escape(t("Topic: {topic}", topic=topic)),
-        escape(t("Partners: {partners}", partners=project.partners or "–")),
-        escape(t("Status: {status}", status=t(STATUSES.get(project.status, project.status)))),
-    ]
-    if project.notes:
-        lines.append(escape(t("Notes:")) + "\n" + escape(project.notes))
-    return "\n".join(lines)
-
-
 async def write_q4_project_reminders(
     session: AsyncSession, env: ServiceEnv, *, now: datetime
 ) -> int:
@@ -129,7 +133,6 @@ async def write_q4_project_reminders(
     for district in (d.number for d in env.reference.districts):
         if counts.get(district):
             continue
-        name = env.reference.district(district).name
         written += await remind_managers_once(
             session,
             env,
@@ -137,13 +140,6 @@ async def write_q4_project_reminders(
             key=f"proj:{district}:{local:%Y-%m}",
             kind=REMINDER_KIND,
             now=now,
-            render=lambda t, name=name: escape(
-                t(
-                    "{district} has no district development project for {year} yet. Please record "
-                    "one with /projekt.",
-                    district=name,
-                    year=local.year,
-                )
-            ),
+            intent=ProjectMissing(district=district, year=local.year),
         )
     return written
