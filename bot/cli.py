@@ -216,10 +216,10 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _report(settings: Settings, args: argparse.Namespace) -> tuple[str, bytes] | str:
     from bot.app import open_storage
-    from bot.services.basics.periods import PeriodError, parse_period
-    from bot.services.basics.reference import load_reference_data
     from bot.i18n import Translations
     from bot.messages.report_labels import report_labels
+    from bot.services.basics.periods import PeriodError, parse_period
+    from bot.services.basics.reference import load_reference_data
     from bot.services.reporting import figures, report_files
     from bot.storage.db import session_scope
 

@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 
 from bot import cli
 from bot.app import open_storage
-from bot.services.basics.reference import ReferenceData
 from bot.i18n import Translations
 from bot.messages.report_labels import report_labels
+from bot.services.basics.reference import ReferenceData
 from bot.services.reporting import charts, report_files
 from bot.services.reporting.figures import Figures
 from bot.services.reporting.labels import ReportLabels

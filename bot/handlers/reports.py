@@ -38,6 +38,11 @@ async def _say(update: Update, reply: Reply) -> None:
     await send(update, reply.text, buttons=buttons or None, html=reply.html)
 
 
+def _match(context: BotContext) -> re.Match[str]:
+    assert context.match is not None  # callback handlers are registered with a pattern
+    return context.match
+
+
 def _districts(context: BotContext, roles: Roles, scope: str) -> list[str] | None:
     """The districts the sender may see for ``scope``; None when not entitled."""
     everything = [d.number for d in context.services.reference.districts]
@@ -125,7 +130,7 @@ async def on_report(update: Update, context: BotContext) -> None:
     roles = await _entitled(update, context)
     if roles is None:
         return
-    key, scope = context.match.group(1), context.match.group(2)
+    key, scope = _match(context).group(1), _match(context).group(2)
     districts = _districts(context, roles, scope)
     if districts is None:
         await refuse(update, context)
@@ -139,11 +144,11 @@ async def on_menu(update: Update, context: BotContext) -> None:
     roles = await _entitled(update, context)
     if roles is None:
         return
-    if _districts(context, roles, context.match.group(1)) is None:
+    if _districts(context, roles, _match(context).group(1)) is None:
         await refuse(update, context)
         return
     await answer_query(update)
-    await _period_menu(update, context, context.match.group(1))
+    await _period_menu(update, context, _match(context).group(1))
 
 
 async def on_district(update: Update, context: BotContext) -> None:
@@ -155,7 +160,7 @@ async def on_district(update: Update, context: BotContext) -> None:
         await refuse(update, context)
         return
     await answer_query(update)
-    t, key = translator(update, context), context.match.group(1)
+    t, key = translator(update, context), _match(context).group(1)
     await _say(update, texts.district_menu(t, context.services.reference, key))
 
 
@@ -164,7 +169,7 @@ async def on_file(update: Update, context: BotContext) -> None:
     roles = await _entitled(update, context)
     if roles is None:
         return
-    fmt, key, scope = context.match.group(1), context.match.group(2), context.match.group(3)
+    fmt, key, scope = _match(context).group(1), _match(context).group(2), _match(context).group(3)
     districts = _districts(context, roles, scope)
     if districts is None:
         await refuse(update, context)

@@ -10,7 +10,7 @@ from bot.messages.formatting import format_date
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Reply
 from bot.services.basics.reference import ReferenceData
-from bot.services.reporting.digest import DistrictWeek, WeeklyDigest
+from bot.services.reporting.digest import COUNTS, DistrictWeek, WeeklyDigest
 
 MEASURE_CHARS = 60
 
@@ -47,9 +47,13 @@ def _district(t: Translator, reference: ReferenceData, w: DistrictWeek, since: s
     return "\n".join([head, *(escape(line) for line in lines)])
 
 
-def _counts(label: str, w: DistrictWeek) -> str:
-    return (f"{label}: {w.new_cases} / {w.open_cases} / {w.overdue_cases} · "
-            f"{w.new_agreements} / {w.open_agreements} / {w.overdue_agreements}")  # fmt: skip
+def _numbers(w: DistrictWeek) -> list[int]:
+    return [int(getattr(w, name)) for name in COUNTS]
+
+
+def _counts(label: str, n: list[int]) -> str:
+    """ "10 Linden-Limmer: 3 / 4 / 2 · 1 / 3 / 1" (concerns, then agreements)."""
+    return f"{label}: {n[0]} / {n[1]} / {n[2]} · {n[3]} / {n[4]} / {n[5]}"
 
 
 def _overview(t: Translator, reference: ReferenceData, n: WeeklyDigest, since: str) -> str:
@@ -59,14 +63,11 @@ def _overview(t: Translator, reference: ReferenceData, n: WeeklyDigest, since: s
         escape(t("Since {since}. Concerns new / open / overdue · agreements new / open / "
                  "overdue:", since=since)),
     ]  # fmt: skip
-    totals = dict.fromkeys(("new_cases", "open_cases", "overdue_cases", "new_agreements",
-                            "open_agreements", "overdue_agreements"), 0)  # fmt: skip
+    total = [0] * len(COUNTS)
     for district in reference.districts:
         w = weeks.get(district.number, DistrictWeek(district.number))
-        for name in totals:
-            totals[name] += getattr(w, name)
-        lines.append(escape(_counts(f"{district.number} {district.name}", w)))
-    total = DistrictWeek("", *totals.values())
+        total = [a + b for a, b in zip(total, _numbers(w), strict=True)]
+        lines.append(escape(_counts(f"{district.number} {district.name}", _numbers(w))))
     lines.append(_bold(_counts(t("Total"), total)))
     return "\n".join(lines)
 

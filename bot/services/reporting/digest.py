@@ -87,7 +87,15 @@ class _Week:
 
     def freeze(self, district: str, *, lists: bool = True) -> DistrictWeek:
         c = self.counts
-        week = DistrictWeek(district, *(c[name] for name in COUNTS))
+        week = DistrictWeek(
+            district=district,
+            new_cases=c["new_cases"],
+            open_cases=c["open_cases"],
+            overdue_cases=c["overdue_cases"],
+            new_agreements=c["new_agreements"],
+            open_agreements=c["open_agreements"],
+            overdue_agreements=c["overdue_agreements"],
+        )
         if not lists:
             return week
         return replace(
@@ -184,7 +192,7 @@ async def write_weekly_digests(
     now: datetime,
     tz: ZoneInfo,
     admin_ids: Iterable[int],
-    **_: Any,  # the staff jobs' other settings (translations, reference): not needed here
+    **_settings: Any,  # the staff jobs' other settings (translations, reference): unused
 ) -> int:
     """On a working Monday, one outbox intent per recipient; returns how many were written."""
     today = now.astimezone(tz).date()

@@ -20,9 +20,9 @@ from typing import Any
 from matplotlib import rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no hints
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]  # (see above)
+from openpyxl.styles import Font  # type: ignore[import-untyped]  # (see above)
 
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting import charts
@@ -129,7 +129,10 @@ def _agreements(figures: Figures, reference: ReferenceData, labels: ReportLabels
 
 def tables(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> list[Table]:
     """Every table of the report; the XLSX has one sheet each, the CSV all of them."""
-    label = lambda d: charts.district_label(reference, d)  # noqa: E731
+
+    def label(d: str) -> str:
+        return charts.district_label(reference, d)
+
     per, years, now, tz = figures.per_district, figures.period.years(), figures.now, \
         figures.period.tz  # fmt: skip
     h = labels
@@ -252,17 +255,11 @@ def _columns(
     left = x
     for col, width in enumerate(widths):
         right = col > 0
-        anchor = {"x": left + width if right else left, "ha": "right" if right else "left",
-                  "va": "top", "fontsize": size}  # fmt: skip
-        page.text(s=rows[0][col], y=y, fontweight="bold", **anchor)
+        at, ha = (left + width, "right") if right else (left, "left")
+        page.text(at, y, rows[0][col], ha=ha, va="top", fontsize=size, fontweight="bold")
         if len(rows) > 1:
-            page.text(
-                s="\n".join(row[col] for row in rows[1:]),
-                y=y - pitch,
-                linespacing=LINE_SPACING,
-                multialignment=anchor["ha"],
-                **anchor,
-            )
+            page.text(at, y - pitch, "\n".join(row[col] for row in rows[1:]), ha=ha, va="top",
+                      fontsize=size, linespacing=LINE_SPACING, multialignment=ha)  # fmt: skip
         left += width
     return y - pitch * len(rows)
 
@@ -320,8 +317,9 @@ def pdf_pages(figures: Figures, reference: ReferenceData, labels: ReportLabels) 
 
 # The PDF's 14 standard fonts: text is laid out from their metrics in a few microseconds a
 # line, where FreeType needs about a millisecond, and Helvetica covers German (cp1252).
-PDF_FONTS = {"pdf.use14corefonts": True, "font.family": "sans-serif",
-             "font.sans-serif": ["Helvetica"]}  # fmt: skip
+# (typed Any: matplotlib types the keys as one long Literal)
+PDF_FONTS: Any = {"pdf.use14corefonts": True, "font.family": "sans-serif",
+                  "font.sans-serif": ["Helvetica"]}  # fmt: skip
 
 
 class _SameFontNotice(logging.Filter):
