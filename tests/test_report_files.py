@@ -241,3 +241,15 @@ def test_cli_writes_the_report_file(
     assert overview[1][1] == 5
     assert cli.main(["report", "--period", "Sommer", "--format", "csv"]) == 2
     assert datetime.now(TZ).year >= 2026
+
+
+def test_every_word_of_the_charts_and_files_comes_from_the_message_layer() -> None:
+    from bot.messages.report_labels import TEXTS
+    from bot.services.reporting.labels import CHART_KEYS
+
+    used = {*CHART_KEYS, *report_files.FILE_KEYS, *(key for key, _, _ in report_files.METRICS)}
+    used |= {f"a.{key}" for key in report_files.AGREEMENT_COLUMNS}
+    used |= {f"pdf.{key}" for key in report_files.PDF_AGREEMENT_COLUMNS}
+    used |= {f"series.{key}" for key in charts.AGREEMENT_SERIES}
+    used |= {f"sender.{key}" for key in charts.SENDERS}
+    assert used <= set(TEXTS), sorted(used - set(TEXTS))

@@ -51,9 +51,12 @@ def _numbers(w: DistrictWeek) -> list[int]:
     return [int(getattr(w, name)) for name in COUNTS]
 
 
-def _counts(label: str, n: list[int]) -> str:
+def _counts(t: Translator, label: str, n: list[int]) -> str:
     """ "10 Linden-Limmer: 3 / 4 / 2 · 1 / 3 / 1" (concerns, then agreements)."""
-    return f"{label}: {n[0]} / {n[1]} / {n[2]} · {n[3]} / {n[4]} / {n[5]}"
+    return t("{label}: {cases_new} / {cases_open} / {cases_overdue} · {agreements_new} / "
+             "{agreements_open} / {agreements_overdue}", label=label, cases_new=n[0],
+             cases_open=n[1], cases_overdue=n[2], agreements_new=n[3], agreements_open=n[4],
+             agreements_overdue=n[5])  # fmt: skip
 
 
 def _overview(t: Translator, reference: ReferenceData, n: WeeklyDigest, since: str) -> str:
@@ -67,8 +70,8 @@ def _overview(t: Translator, reference: ReferenceData, n: WeeklyDigest, since: s
     for district in reference.districts:
         w = weeks.get(district.number, DistrictWeek(district.number))
         total = [a + b for a, b in zip(total, _numbers(w), strict=True)]
-        lines.append(escape(_counts(f"{district.number} {district.name}", _numbers(w))))
-    lines.append(_bold(_counts(t("Total"), total)))
+        lines.append(escape(_counts(t, f"{district.number} {district.name}", _numbers(w))))
+    lines.append(_bold(_counts(t, t("Total"), total)))
     return "\n".join(lines)
 
 

@@ -25,7 +25,7 @@ PERIOD_CHOICES = (
     (N_("This year"), "dieses Jahr"), (N_("Last year"), "letztes Jahr"),
 )  # fmt: skip
 EXAMPLES = "2026-H1, 2026-Q1, 2026-03, 2026, letztes Quartal, März 2026, 1.1.2026 - 31.3.2026"
-FORMATS = (("PDF", "pdf"), ("Excel (XLSX)", "xlsx"), ("CSV", "csv"))  # names, not words
+FORMATS = ((N_("PDF"), "pdf"), (N_("Excel (XLSX)"), "xlsx"), (N_("CSV"), "csv"))
 
 
 def _pct(t: Translator, value: float | None) -> str:
@@ -94,7 +94,7 @@ def summary(t: Translator, reference: ReferenceData, fig: Figures) -> Reply:
 
 def file_choice(t: Translator, *, coordinator: bool, key: str, scope: str) -> Reply:
     """After the charts: the report as a file, another period, (coordinators) a district."""
-    files = [Button(name, callbacks.REPORT.data("f", fmt, key, scope)) for name, fmt in FORMATS]
+    files = [Button(t(name), callbacks.REPORT.data("f", fmt, key, scope)) for name, fmt in FORMATS]
     more = [Button(t("Other period"), callbacks.REPORT.data("m", scope))]
     if coordinator:
         more.append(Button(t("Choose district"), callbacks.REPORT.data("d", key)))
