@@ -317,6 +317,7 @@ def pdf_pages(figures: Figures, reference: ReferenceData, labels: ReportLabels) 
 
 # The PDF's 14 standard fonts: text is laid out from their metrics in a few microseconds a
 # line, where FreeType needs about a millisecond, and Helvetica covers German (cp1252).
+# A language outside cp1252 (Turkish, Arabic, ...) will need an embedded font here instead.
 # (typed Any: matplotlib types the keys as one long Literal)
 PDF_FONTS: Any = {"pdf.use14corefonts": True, "font.family": "sans-serif",
                   "font.sans-serif": ["Helvetica"]}  # fmt: skip
