@@ -80,7 +80,9 @@ class WeeklyDigest(Intent):
 
 
 @dataclass
-class _Week:
+class WeekTally:
+    """A district's week while it is counted; `freeze` makes the intent's part of it."""
+
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     references: list[str] = field(default_factory=list)
     late: list[LateAgreement] = field(default_factory=list)
@@ -121,7 +123,7 @@ def previous_digest_day(day: date) -> date:
 
 async def district_weeks(
     session: AsyncSession, *, now: datetime, tz: ZoneInfo, since: datetime
-) -> dict[str, _Week]:
+) -> dict[str, WeekTally]:
     today = now.astimezone(tz).date()
     untriaged_before = local_midnight(add_working_days(today, -UNTRIAGED_AFTER_WORKING_DAYS), tz)
     overdue_case = and_(
@@ -133,7 +135,7 @@ async def district_weeks(
     )
     overdue_agreement = and_(Agreement.status.in_(ACTIVE_AGREEMENTS),
                              Agreement.due_at < local_midnight(today, tz))  # fmt: skip
-    weeks: dict[str, _Week] = defaultdict(_Week)
+    weeks: dict[str, WeekTally] = defaultdict(WeekTally)
     until = local_midnight(today, tz)  # "new": from the previous digest day to this morning
     new_case = and_(Case.created_at >= since, Case.created_at < until)
     new_agreement = and_(Agreement.created_at >= since, Agreement.created_at < until)
@@ -212,7 +214,7 @@ async def write_weekly_digests(
         await session.execute(update(Reminder).where(Reminder.key == key).values(sent_at=now))
         digest = WeeklyDigest(
             since=since,
-            districts=tuple(weeks.get(d, _Week()).freeze(d) for d in districts),
+            districts=tuple(weeks.get(d, WeekTally()).freeze(d) for d in districts),
             overview=tuple(w.freeze(d, lists=False) for d, w in sorted(weeks.items()) if d)
             if coordinator
             else (),
