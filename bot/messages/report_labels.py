@@ -5,7 +5,9 @@ word from the `ReportLabels` built here."""
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_date
 from babel.dates import format_time
 
@@ -123,8 +125,17 @@ TEXTS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=32)
+def _locale(lang: str) -> Locale:
+    """The reader's CLDR locale; German for a language CLDR does not know (as formatting)."""
+    try:
+        return Locale.parse(lang.replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):  # e.g. the tests' pseudo-locale
+        return Locale.parse("de")
+
+
 def _day(value: date, lang: str) -> str:
-    return babel_date(value, "medium", locale=lang)
+    return babel_date(value, "medium", locale=_locale(lang))
 
 
 def period_label(t: Translator, period: Period) -> str:
@@ -137,7 +148,7 @@ def period_label(t: Translator, period: Period) -> str:
     if period.kind == "quarter":
         return t("Q{quarter} {year}", quarter=(month - 1) // 3 + 1, year=year)
     if period.kind == "month":
-        return babel_date(period.first, "LLLL y", locale=t.language)
+        return babel_date(period.first, "LLLL y", locale=_locale(t.language))
     return period_range(t, period)
 
 
@@ -148,6 +159,7 @@ def period_range(t: Translator, period: Period) -> str:
 def report_labels(t: Translator, figures: Figures, reference: ReferenceData) -> ReportLabels:
     """Every word and number form of one report's charts and files, for the reader."""
     lang, made = t.language, figures.now.astimezone(figures.period.tz)
+    locale = _locale(lang)
 
     def topic(code: str) -> str:
         return reference.topic(code).label(lang) if reference.has_topic(code) else code
@@ -156,8 +168,8 @@ def report_labels(t: Translator, figures: Figures, reference: ReferenceData) -> 
         text={key: t(message) for key, message in TEXTS.items()},
         period=period_label(t, figures.period),
         period_range=period_range(t, figures.period),
-        made=f"{_day(made.date(), lang)} {format_time(made, 'HH:mm', locale=lang)}",
-        month=lambda key: babel_date(date.fromisoformat(key + "-01"), "LLL yy", locale=lang),
+        made=f"{_day(made.date(), lang)} {format_time(made, 'HH:mm', locale=locale)}",
+        month=lambda key: babel_date(date.fromisoformat(key + "-01"), "LLL yy", locale=locale),
         topic=topic,
         number=lambda value: format_number(value, lang=lang, digits=2),
         share=lambda value: format_share(value, lang=lang, digits=1),
