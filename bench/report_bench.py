@@ -34,9 +34,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.i18n import Translations
+from bot.messages.report_labels import report_labels
 from bot.services.basics.periods import year as year_period
 from bot.services.basics.reference import load_reference_data
 from bot.services.reporting import charts, figures, report_files
+from bot.services.reporting.labels import ReportLabels
 from bot.storage.db import create_engine, create_session_maker, session_scope
 from bot.storage.models import Agreement, Case, CaseEvent, Conference, Project
 
@@ -77,15 +80,20 @@ async def run(db: Path, year: int, repeat: int) -> None:
             result["fig"] = await figures.compute(session, districts=districts, period=period,
                                                   now=NOW)  # fmt: skip
 
+    german = Translations().get("de")
+
+    def labels() -> ReportLabels:
+        return report_labels(german, result["fig"], reference)
+
     async def pdf() -> None:
         await compute()
-        report_files.to_pdf(result["fig"], reference)
+        report_files.to_pdf(result["fig"], reference, labels())
 
     async def only(fmt: str) -> None:
-        report_files.render(fmt, result["fig"], reference)
+        report_files.render(fmt, result["fig"], reference, labels())
 
     async def pngs() -> None:
-        for chart in charts.report_charts(result["fig"], reference):
+        for chart in charts.report_charts(result["fig"], reference, labels()):
             chart.png()
 
     print(f"year {year}, {len(districts)} districts, now = {NOW:%Y-%m-%d %H:%M} UTC")
@@ -102,8 +110,8 @@ async def run(db: Path, year: int, repeat: int) -> None:
     await pdf()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    size = len(report_files.to_pdf(result["fig"], reference))
-    pages = 1 + len(charts.report_charts(result["fig"], reference)) + len(districts)
+    size = len(report_files.to_pdf(result["fig"], reference, labels()))
+    pages = 1 + len(charts.report_charts(result["fig"], reference, labels())) + len(districts)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  PDF: {pages} pages, {size / 1e3:.0f} kB")
     print(f"  memory: Python peak during one PDF run {peak / 1e6:.1f} MB (tracemalloc); "

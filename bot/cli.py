@@ -216,6 +216,8 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _report(settings: Settings, args: argparse.Namespace) -> tuple[str, bytes] | str:
     from bot.app import open_storage
+    from bot.i18n import Translations
+    from bot.messages.report_labels import report_labels
     from bot.services.basics.periods import PeriodError, parse_period
     from bot.services.basics.reference import load_reference_data
     from bot.services.reporting import figures, report_files
@@ -238,7 +240,8 @@ async def _report(settings: Settings, args: argparse.Namespace) -> tuple[str, by
             result = await figures.compute(session, districts=districts, period=period, now=now)
     finally:
         await engine.dispose()
-    return report_files.render(args.format, result, reference)
+    t = Translations(settings.default_language).get(settings.default_language)
+    return report_files.render(args.format, result, reference, report_labels(t, result, reference))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,8 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.delivery import flush_outbox
 from bot.handlers.reports import run_weekly_digest
+from bot.messages.formatting import format_date
+from bot.services.access import people
 from bot.services.access.roles import Role
+from bot.services.reporting import digest
 from bot.services.reporting.digest import is_digest_day, previous_digest_day
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, Case, Reminder
@@ -162,3 +166,43 @@ async def test_the_job_runs_on_mondays_at_half_past_seven_in_hannover(env: BotEn
     trigger = str(job.job.trigger)
     assert "day_of_week='mon'" in trigger and "hour='7'" in trigger and "minute='30'" in trigger
     assert str(job.job.trigger.timezone) == "Europe/Berlin"
+
+
+async def test_the_digest_reads_german_in_german(env: BotEnv) -> None:
+    await setup(env)
+    async with session_scope(env.services.session_maker) as session:
+        for chat in (MANAGER, COORDINATOR):
+            person = await people.get_person(session, telegram_id=chat)
+            assert person is not None
+            person.language = "de"
+    assert await run_at(env, berlin(3, 16, 7, 30)) == 4
+    [text] = texts(env, MANAGER)
+    since = format_date(berlin(3, 9).date(), lang="de")
+    assert "Wochenübersicht Linden-Limmer" in text
+    assert f"Anliegen: 3 neu seit {since}, 4 offen, 2 überfällig" in text
+    due = format_date(berlin(3, 13).date(), lang="de")
+    assert f"• Fachbereich 61, fällig am {due}: Bänke reparieren" in text
+    [overview] = texts(env, COORDINATOR)
+    assert "Wochenübersicht aller Stadtbezirke" in overview
+    assert "Gesamt: 4 / 5 / 3 · 1 / 3 / 1" in overview
+
+
+async def test_a_queued_digest_speaks_the_language_chosen_after_it_was_written(
+    env: BotEnv,
+) -> None:
+    await setup(env)
+    env.clock.set(berlin(3, 16, 7, 30))
+    settings = env.services.settings
+    async with session_scope(env.services.session_maker) as session:
+        written = await digest.write_weekly_digests(
+            session, now=env.clock.now(), tz=settings.tz, admin_ids=settings.admin_telegram_ids
+        )
+        assert written == 4
+        person = await people.get_person(session, telegram_id=MANAGER)
+        assert person is not None
+        person.language = "de"  # chosen after the digest was queued, before delivery
+    assert env.app is not None
+    await flush_outbox(env.app)
+    [text] = texts(env, MANAGER)
+    assert "Wochenübersicht Linden-Limmer" in text
+    assert "Weekly overview of all districts" in texts(env, COORDINATOR)[0]  # still English

@@ -17,9 +17,12 @@ from openpyxl import load_workbook
 
 from bot import cli
 from bot.app import open_storage
+from bot.i18n import Translations
+from bot.messages.report_labels import report_labels
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting import charts, report_files
 from bot.services.reporting.figures import Figures
+from bot.services.reporting.labels import ReportLabels
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent, Person
 from tests.conftest import BotEnv, make_settings
@@ -27,6 +30,14 @@ from tests.test_figures import TZ, at, compute, seed
 
 PERSONAL = ["Zacharias", "Quxwell", "987654321", "0511 4242 999", "zq.quxwell@example.org",
             "Quxwellweg 17", "Hundegebell", "10-2026-0099"]  # fmt: skip
+
+
+GERMAN = Translations().get("de")
+
+
+def german(fig: Figures, reference: ReferenceData) -> ReportLabels:
+    """The files in the German UI read as the city's documents always did."""
+    return report_labels(GERMAN, fig, reference)
 
 
 async def figures_of(env: BotEnv, *, plant: bool = False) -> tuple[Figures, ReferenceData]:
@@ -84,7 +95,7 @@ def xlsx_text(data: bytes) -> bytes:
 
 async def test_charts_are_phone_sized_pngs_of_the_figures(env: BotEnv) -> None:
     fig, reference = await figures_of(env)
-    month, agreements, districts = charts.report_charts(fig, reference)
+    month, agreements, districts = charts.report_charts(fig, reference, german(fig, reference))
     for chart in (month, agreements, districts):
         assert png_size(chart.png()) == (1080, 720)
     assert month.categories == ["Apr 26", "Mai 26", "Jun 26"]
@@ -114,7 +125,7 @@ async def test_charts_are_phone_sized_pngs_of_the_figures(env: BotEnv) -> None:
 async def test_one_district_has_no_comparison_chart(env: BotEnv) -> None:
     fig, reference = await figures_of(env)
     fig.districts = ("10",)
-    assert [c.name for c in charts.report_charts(fig, reference)] == [
+    assert [c.name for c in charts.report_charts(fig, reference, german(fig, reference))] == [
         "anliegen_monate",
         "vereinbarungen_fachbereiche",
     ]
@@ -122,7 +133,7 @@ async def test_one_district_has_no_comparison_chart(env: BotEnv) -> None:
 
 async def test_pdf_has_summary_charts_and_a_page_per_district(env: BotEnv) -> None:
     fig, reference = await figures_of(env)
-    name, data = report_files.render("pdf", fig, reference)
+    name, data = report_files.render("pdf", fig, reference, german(fig, reference))
     assert name == "bezirksbericht_2026-Q2_alle.pdf"
     assert data.startswith(b"%PDF-")
     assert pdf_pages(data) == 1 + 3 + 2
@@ -135,7 +146,7 @@ async def test_pdf_has_summary_charts_and_a_page_per_district(env: BotEnv) -> No
 
 async def test_xlsx_has_a_sheet_per_table_with_the_figures(env: BotEnv) -> None:
     fig, reference = await figures_of(env)
-    _, data = report_files.render("xlsx", fig, reference)
+    _, data = report_files.render("xlsx", fig, reference, german(fig, reference))
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Übersicht", "Handlungsfelder", "Monate", "Stadtteile",
                                "Vereinbarungen", "Konferenzen", "Projekte"]  # fmt: skip
@@ -170,7 +181,7 @@ async def test_xlsx_has_a_sheet_per_table_with_the_figures(env: BotEnv) -> None:
 
 async def test_csv_holds_every_table_in_long_format(env: BotEnv) -> None:
     fig, reference = await figures_of(env)
-    _, data = report_files.render("csv", fig, reference)
+    _, data = report_files.render("csv", fig, reference, german(fig, reference))
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Tabelle", "Stadtbezirk", "Gruppe", "Merkmal", "Wert"]
@@ -188,11 +199,13 @@ async def test_exports_contain_no_personal_data_of_residents(env: BotEnv) -> Non
     fig, reference = await figures_of(env, plant=True)
     assert fig.per_district["10"].received == 6  # the planted concern is counted ...
     streams = {
-        "pdf": pdf_text(report_files.render("pdf", fig, reference)[1]),
-        "xlsx": xlsx_text(report_files.render("xlsx", fig, reference)[1]),
-        "csv": report_files.render("csv", fig, reference)[1],
+        "pdf": pdf_text(report_files.render("pdf", fig, reference, german(fig, reference))[1]),
+        "xlsx": xlsx_text(report_files.render("xlsx", fig, reference, german(fig, reference))[1]),
+        "csv": report_files.render("csv", fig, reference, german(fig, reference))[1],
     }
-    streams |= {c.name: c.png() for c in charts.report_charts(fig, reference)}
+    streams |= {
+        c.name: c.png() for c in charts.report_charts(fig, reference, german(fig, reference))
+    }
     for name, data in streams.items():
         if not name.startswith(("anliegen", "vereinbarungen", "bezirke")):
             assert "Linden-Limmer".encode("cp1252") in data, name  # the search does see text
@@ -228,3 +241,15 @@ def test_cli_writes_the_report_file(
     assert overview[1][1] == 5
     assert cli.main(["report", "--period", "Sommer", "--format", "csv"]) == 2
     assert datetime.now(TZ).year >= 2026
+
+
+def test_every_word_of_the_charts_and_files_comes_from_the_message_layer() -> None:
+    from bot.messages.report_labels import TEXTS
+    from bot.services.reporting.labels import CHART_KEYS
+
+    used = {*CHART_KEYS, *report_files.FILE_KEYS, *(key for key, _, _ in report_files.METRICS)}
+    used |= {f"a.{key}" for key in report_files.AGREEMENT_COLUMNS}
+    used |= {f"pdf.{key}" for key in report_files.PDF_AGREEMENT_COLUMNS}
+    used |= {f"series.{key}" for key in charts.AGREEMENT_SERIES}
+    used |= {f"sender.{key}" for key in charts.SENDERS}
+    assert used <= set(TEXTS), sorted(used - set(TEXTS))

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from bot.offline.fake_api import SentMessage
 from bot.offline.simulator import SimUser
+from bot.services.access import people
 from bot.services.access.roles import Role
 from bot.storage.db import session_scope
 from tests.conftest import BotEnv
@@ -61,7 +62,8 @@ async def test_manager_gets_their_district_with_charts_and_files(env: BotEnv) ->
     summary = answer[0].plain_text
     assert summary.startswith("Report for district 10 Linden-Limmer, Q2 2026")
     assert "Concerns received: 5 (residents 3, actors 1, district council 1)" in summary
-    assert "Triage: Lotse 2 (50 %), Kümmerer 2 (50 %); the contact helped in 50 % of the Lotse" \
+    # shares and decimals in the English form (Babel), the German one is tested below
+    assert "Triage: Lotse 2 (50%), Kümmerer 2 (50%); the contact helped in 50% of the Lotse" \
         in summary  # fmt: skip
     assert "First response: median 0.5, 90 % within 1 working days" in summary
     assert "Resolution: median 1, 90 % within 8 working days" in summary
@@ -71,8 +73,8 @@ async def test_manager_gets_their_district_with_charts_and_files(env: BotEnv) ->
     assert len(pictures) == 2  # one district: no comparison chart
     assert all(png_size(p) == (1080, 720) for p in pictures)
     assert [m.caption for m in answer if m.photo] == [
-        "Anliegen pro Monat nach Handlungsfeld",
-        "Vereinbarungen nach Fachbereich",
+        "Concerns per month by field of action",
+        "Agreements by department",
     ]
     assert manager.buttons(answer[-1]) == ["PDF", "Excel (XLSX)", "CSV", "Other period"]
 
@@ -81,9 +83,9 @@ async def test_manager_gets_their_district_with_charts_and_files(env: BotEnv) ->
     assert pdf_pages(pdf) == 1 + 2 + 1
     [(name, xlsx)] = documents(await press(manager, "Excel (XLSX)"))
     book = load_workbook(io.BytesIO(xlsx))
-    assert [r[0] for r in book["Übersicht"].iter_rows(values_only=True)][1:] == [
+    assert [r[0] for r in book["Overview"].iter_rows(values_only=True)][1:] == [
         "10 Linden-Limmer",
-        "Gesamt",
+        "Total",
     ]
     [(name, csv)] = documents(await press(manager, "CSV"))
     assert name.endswith(".csv") and b"Linden-Limmer" in csv
@@ -140,3 +142,39 @@ async def test_residents_and_reps_are_refused(env: BotEnv) -> None:
     assert not documents(resident.messages)
     rep = await staff(env, 700_061, Role.REP, "10")
     assert (await rep.send("/bericht"))[-1].plain_text == REFUSAL
+
+
+async def test_the_german_report_reads_german_with_german_numbers(env: BotEnv) -> None:
+    await seeded(env)
+    await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Anna", language="de")
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, first_name="Anna", language_code="de")
+    async with session_scope(env.services.session_maker) as session:
+        person = await people.get_person(session, telegram_id=MANAGER)
+        assert person is not None
+        person.language = "de"
+    answer = await manager.send("/bericht 2026-Q2")
+    summary = answer[0].plain_text
+    assert summary.startswith("Bericht: Stadtbezirk 10 Linden-Limmer, 2. Quartal 2026")
+    assert "Eingegangene Anliegen: 5 (Einwohner/innen 3, Akteure 1, Bezirksrat 1)" in summary
+    # German shares keep a no-break space before the percent sign (CLDR)
+    assert "Sichtung: Lotse 2 (50\xa0%), Kümmerer 2 (50\xa0%); die Ansprechstelle half bei " \
+        "50\xa0%" in summary  # fmt: skip
+    assert "Erste Antwort: Median 0,5, 90 % innerhalb von 1 Arbeitstagen" in summary
+    assert [m.caption for m in answer if m.photo] == [
+        "Anliegen pro Monat nach Handlungsfeld",
+        "Vereinbarungen nach Fachbereich",
+    ]
+    assert manager.buttons(answer[-1]) == ["PDF", "Excel (XLSX)", "CSV", "Anderer Zeitraum"]
+    [(_, xlsx)] = documents(await press(manager, "Excel (XLSX)"))
+    book = load_workbook(io.BytesIO(xlsx))
+    assert book.sheetnames[0] == "Übersicht"
+    assert [r[0] for r in book["Übersicht"].iter_rows(values_only=True)][1:] == [
+        "10 Linden-Limmer",
+        "Gesamt",
+    ]
+    [(_, csv)] = documents(await press(manager, "CSV"))
+    assert csv.decode("utf-8-sig").startswith("Tabelle;Stadtbezirk;Gruppe;Merkmal;Wert")
+    menu = await press(manager, "Anderer Zeitraum")
+    assert manager.buttons(menu[-1])[:2] == ["Dieser Monat", "Letzter Monat"]
+    assert menu[-1].plain_text.startswith("Welcher Zeitraum?")

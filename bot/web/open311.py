@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.context import Services
+from bot.messages.open311 import public_words
 from bot.services.reporting import open311
 from bot.services.reporting.open311 import Open311Error
 from bot.storage.db import session_scope
@@ -81,6 +82,8 @@ Endpoint = Callable[[Request, str], Awaitable[Response]]
 def routes(services: Services) -> list[BaseRoute]:
     """The three read endpoints, over the bot's database and reference data."""
     reference, maker, tz = services.reference, services.session_maker, services.settings.tz
+    # the interface speaks the city's language, whatever a caller's Accept-Language
+    words = public_words(services.translations.get(services.settings.default_language))
 
     def guarded(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
@@ -93,18 +96,22 @@ def routes(services: Services) -> list[BaseRoute]:
         return handle
 
     async def service_list(_request: Request, fmt: str) -> Response:
-        return render(fmt, "services", "service", open311.services(reference))
+        return render(fmt, "services", "service", open311.services(reference, words))
 
     async def request_list(request: Request, fmt: str) -> Response:
         query = open311.parse_query(request.query_params, now=services.clock.now(), tz=tz)
         async with session_scope(maker) as session:
-            records = await open311.find_requests(session, query, reference=reference, tz=tz)
+            records = await open311.find_requests(
+                session, query, reference=reference, tz=tz, words=words
+            )
         return render(fmt, "service_requests", "request", records)
 
     async def request_one(request: Request, fmt: str) -> Response:
         request_id = str(request.path_params["request_id"])
         async with session_scope(maker) as session:
-            record = await open311.get_request(session, request_id, reference=reference, tz=tz)
+            record = await open311.get_request(
+                session, request_id, reference=reference, tz=tz, words=words
+            )
         return render(fmt, "service_requests", "request", [record])
 
     return [

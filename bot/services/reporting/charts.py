@@ -3,9 +3,9 @@ no figure registry, no display; works headless and in a worker thread).
 
 Made for a phone: 1080×720 px at 150 dpi, 11–14 pt text, horizontal bars where the labels
 are long, the Okabe–Ito palette (distinguishable with the common colour-vision
-deficiencies). Labels are German literals: the charts are documents of the city and go
-into the German PDF unchanged, whatever language the reader's chat uses. Each chart keeps
-the numbers it plotted (`categories`, `series`), so tests check what is drawn.
+deficiencies). Every word on a chart comes from the `ReportLabels` the message layer
+chose (the reader's language). Each chart keeps the numbers it plotted (`categories`,
+`series`), so tests check what is drawn.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import threading
 from dataclasses import dataclass
-from datetime import date
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -21,6 +20,7 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting.figures import Figures
+from bot.services.reporting.labels import ReportLabels
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
              "#000000")  # fmt: skip
@@ -28,16 +28,9 @@ OTHER_COLOUR = "#999999"
 PHONE_SIZE = (7.2, 4.8)  # inches; × DPI = 1080 × 720 px
 A4_LANDSCAPE = (11.69, 8.27)
 DPI = 150
-MONTHS_SHORT = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov",
-                "Dez")  # fmt: skip
-MAX_TOPICS = len(OKABE_ITO) - 1  # the rest become "Weitere Themen"
-SENDER_LABELS = {"resident": "Einwohner/innen", "actor": "Akteure", "council": "Bezirksrat"}
-AGREEMENT_SERIES = {
-    "on_time": "Pünktlich erledigt",
-    "late": "Verspätet erledigt",
-    "overdue": "Offen, überfällig",
-    "pending": "Offen, noch nicht fällig",
-}
+MAX_TOPICS = len(OKABE_ITO) - 1  # the rest become "other topics"
+SENDERS = ("resident", "actor", "council")
+AGREEMENT_SERIES = ("on_time", "late", "overdue", "pending")
 
 
 # matplotlib's settings are process-wide and the PDF changes its fonts while it draws; one
@@ -61,14 +54,9 @@ class Chart:
         return buffer.getvalue()
 
 
-def month_label(key: str) -> str:
-    day = date.fromisoformat(key + "-01")
-    return f"{MONTHS_SHORT[day.month - 1]} {day:%y}"
-
-
-def department_label(reference: ReferenceData, number: str) -> str:
-    return f"FB {reference.department(number).number}" if reference.has_department(number) \
-        else f"FB {number}"  # fmt: skip
+def department_label(reference: ReferenceData, number: str, labels: ReportLabels) -> str:
+    known = reference.has_department(number)
+    return labels("department", number=reference.department(number).number if known else number)
 
 
 def district_label(reference: ReferenceData, number: str) -> str:
@@ -104,6 +92,7 @@ def _stacked(
     axis_label: str,
     size: tuple[float, float],
     subtitle: str,
+    no_data: str,
 ) -> Chart:
     figure = Figure(figsize=size, dpi=DPI)
     ax = figure.add_subplot()
@@ -130,7 +119,7 @@ def _stacked(
     figure.suptitle(title, fontsize=14, fontweight="bold")
     ax.set_title(subtitle, fontsize=11)
     if not any(base):
-        ax.text(0.5, 0.5, "Keine Daten im Zeitraum", transform=ax.transAxes, ha="center",
+        ax.text(0.5, 0.5, no_data, transform=ax.transAxes, ha="center",
                 va="center", fontsize=13, color="#555555")  # fmt: skip
         if horizontal:  # the categories spread as if there were bars
             ax.set_ylim(len(categories) - 0.4, -0.6)
@@ -146,27 +135,34 @@ def _stacked(
 
 
 def concerns_per_month(
-    figures: Figures, reference: ReferenceData, size: tuple[float, float] = PHONE_SIZE
+    figures: Figures,
+    reference: ReferenceData,
+    labels: ReportLabels,
+    size: tuple[float, float] = PHONE_SIZE,
 ) -> Chart:
     """Stacked bars: concerns received per month, by topic (the largest topics by name)."""
     months = figures.months()
     counts = figures.total.by_month_topic
     ranked = [topic for topic, _ in figures.total.by_topic.most_common()]
     shown = ranked if len(ranked) <= MAX_TOPICS + 1 else ranked[:MAX_TOPICS]
-    series = {_topic(reference, topic): [counts[(m, topic)] for m in months] for topic in shown}
+    series = {labels.topic(topic): [counts[(m, topic)] for m in months] for topic in shown}
     rest = [t for t in ranked if t not in shown]
     if rest:
-        series["Weitere Themen"] = [sum(counts[(m, t)] for t in rest) for m in months]
+        series[labels("other_topics")] = [sum(counts[(m, t)] for t in rest) for m in months]
     colours = [*OKABE_ITO[: len(shown)], *([OTHER_COLOUR] if rest else [])]
     return _stacked(
-        "anliegen_monate", "Anliegen pro Monat nach Handlungsfeld",
-        [month_label(m) for m in months], series, colours, horizontal=False,
-        axis_label="Anliegen", size=size, subtitle=_subtitle(figures, reference),
+        "anliegen_monate", labels("chart.months"),
+        [labels.month(m) for m in months], series, colours, horizontal=False,
+        axis_label=labels("axis.concerns"), size=size,
+        subtitle=_subtitle(figures, reference, labels), no_data=labels("no_data"),
     )  # fmt: skip
 
 
 def agreements_per_department(
-    figures: Figures, reference: ReferenceData, size: tuple[float, float] = PHONE_SIZE
+    figures: Figures,
+    reference: ReferenceData,
+    labels: ReportLabels,
+    size: tuple[float, float] = PHONE_SIZE,
 ) -> Chart:
     """Horizontal stacked bars per department: kept on time, late, overdue, not yet due."""
     merged: dict[str, dict[str, int]] = {}
@@ -178,52 +174,58 @@ def agreements_per_department(
             row["overdue"] += c["overdue"]
             row["pending"] += c["open"] - c["overdue"]
     order = sorted(merged, key=lambda d: (-sum(merged[d].values()), d.zfill(4)))
-    series = {label: [merged[d][key] for d in order] for key, label in AGREEMENT_SERIES.items()}
+    series = {labels(f"series.{key}"): [merged[d][key] for d in order]
+              for key in AGREEMENT_SERIES}  # fmt: skip
     colours = [OKABE_ITO[2], OKABE_ITO[0], OKABE_ITO[5], OKABE_ITO[1]]
     return _stacked(
-        "vereinbarungen_fachbereiche", "Vereinbarungen nach Fachbereich",
-        [department_label(reference, d) for d in order], series, colours, horizontal=True,
-        axis_label="Vereinbarungen (fällig im Zeitraum)", size=size,
-        subtitle=_subtitle(figures, reference),
+        "vereinbarungen_fachbereiche", labels("chart.departments"),
+        [department_label(reference, d, labels) for d in order], series, colours,
+        horizontal=True, axis_label=labels("axis.agreements_due"), size=size,
+        subtitle=_subtitle(figures, reference, labels), no_data=labels("no_data"),
     )  # fmt: skip
 
 
 def districts_side_by_side(
-    figures: Figures, reference: ReferenceData, size: tuple[float, float] = PHONE_SIZE
+    figures: Figures,
+    reference: ReferenceData,
+    labels: ReportLabels,
+    size: tuple[float, float] = PHONE_SIZE,
 ) -> Chart:
     """Horizontal stacked bars per district: concerns by sender (residents, actors, council)."""
     order = list(figures.districts)
     series = {
-        label: [figures.per_district[d].by_sender[key] for d in order]
-        for key, label in SENDER_LABELS.items()
+        labels(f"sender.{key}"): [figures.per_district[d].by_sender[key] for d in order]
+        for key in SENDERS
     }
     return _stacked(
-        "bezirke_vergleich", "Anliegen je Stadtbezirk",
+        "bezirke_vergleich", labels("chart.districts"),
         [district_label(reference, d) for d in order], series, list(OKABE_ITO[4:7]),
-        horizontal=True, axis_label="Anliegen", size=size,
-        subtitle=_subtitle(figures, reference),
+        horizontal=True, axis_label=labels("axis.concerns"), size=size,
+        subtitle=_subtitle(figures, reference, labels), no_data=labels("no_data"),
     )  # fmt: skip
 
 
 def report_charts(
-    figures: Figures, reference: ReferenceData, size: tuple[float, float] = PHONE_SIZE
+    figures: Figures,
+    reference: ReferenceData,
+    labels: ReportLabels,
+    size: tuple[float, float] = PHONE_SIZE,
 ) -> list[Chart]:
     """The charts of a report; the district comparison only when there is more than one."""
     with RENDER_LOCK:  # built with the settings of the moment: not while a PDF changes them
-        charts = [concerns_per_month(figures, reference, size),
-                  agreements_per_department(figures, reference, size)]  # fmt: skip
+        charts = [concerns_per_month(figures, reference, labels, size),
+                  agreements_per_department(figures, reference, labels, size)]  # fmt: skip
         if len(figures.districts) > 1:
-            charts.append(districts_side_by_side(figures, reference, size))
+            charts.append(districts_side_by_side(figures, reference, labels, size))
     return charts
 
 
-def _topic(reference: ReferenceData, code: str) -> str:
-    return reference.topic(code).label("de") if reference.has_topic(code) else code
-
-
-def _subtitle(figures: Figures, reference: ReferenceData) -> str:
+def scope_label(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> str:
+    """ "District 10 Linden-Limmer" or "13 districts"."""
     if len(figures.districts) == 1:
-        where = "Stadtbezirk " + district_label(reference, figures.districts[0])
-    else:
-        where = f"{len(figures.districts)} Stadtbezirke"
-    return f"{figures.period.label('de')} · {where}"
+        return labels("district", name=district_label(reference, figures.districts[0]))
+    return labels("districts", count=len(figures.districts))
+
+
+def _subtitle(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> str:
+    return f"{labels.period} · {scope_label(figures, reference, labels)}"

@@ -10,47 +10,103 @@ Counts are GROUP BY district queries. Overdue concerns: open with a next step pa
 or still untriaged after more than two working days (the desk's nudge rule); overdue
 agreements: active and past their due day. Idempotent per chat and ISO week through the
 reminder key ``digest:<chat>:<year>-W<week>`` (marked sent at once), so a restart or a
-second instance sends nothing twice.
+second instance sends nothing twice. Each recipient gets a `WeeklyDigest` intent; its text
+is written at delivery in the recipient's language (`bot/messages/digest.py`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translations, Translator
 from bot.services.access import people
 from bot.services.access.roles import Role, coordinator_chat_ids
-from bot.services.basics.dates import format_date
 from bot.services.basics.periods import local_midnight
-from bot.services.basics.reference import ReferenceData
 from bot.services.basics.workdays import add_working_days, is_working_day
 from bot.services.cases.desk import UNTRIAGED_AFTER_WORKING_DAYS
 from bot.services.messaging import outbox, reminders
+from bot.services.messaging.intents import Intent, intent
 from bot.services.reporting.figures import ACTIVE_AGREEMENTS, OPEN_CASES, count_where
 from bot.storage.models import Agreement, Case, Person, Reminder, RoleAssignment
 
 MAX_LISTED = 10
 AGREEMENT_OPEN = (*ACTIVE_AGREEMENTS, "done_reported")  # done_reported awaits the manager
+COUNTS = ("new_cases", "open_cases", "overdue_cases", "new_agreements", "open_agreements",
+          "overdue_agreements")  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
+class LateAgreement:
+    department: str
+    due: date  # the local due day
+    measure: str
+
+
+@dataclass(frozen=True)
 class DistrictWeek:
+    """One district's week; `overdue_references` and `late_agreements` hold at most
+    MAX_LISTED entries, `overdue_agreements` counts them all."""
+
+    district: str = ""
     new_cases: int = 0
     open_cases: int = 0
     overdue_cases: int = 0
     new_agreements: int = 0
     open_agreements: int = 0
     overdue_agreements: int = 0
-    overdue_references: list[str] = field(default_factory=list)
-    late_agreements: list[tuple[str, datetime, str]] = field(default_factory=list)
+    overdue_references: tuple[str, ...] = ()
+    more_references: int = 0
+    late_agreements: tuple[LateAgreement, ...] = ()
+    more_late: int = 0
+
+
+@intent("reporting.weekly_digest")
+@dataclass(frozen=True)
+class WeeklyDigest(Intent):
+    """A manager's districts (`districts`) and, for a coordinator, every district's counts
+    (`overview`, lists left out)."""
+
+    since: date
+    districts: tuple[DistrictWeek, ...] = ()
+    overview: tuple[DistrictWeek, ...] = ()
+    coordinator: bool = False
+
+
+@dataclass
+class WeekTally:
+    """A district's week while it is counted; `freeze` makes the intent's part of it."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    references: list[str] = field(default_factory=list)
+    late: list[LateAgreement] = field(default_factory=list)
+
+    def freeze(self, district: str, *, lists: bool = True) -> DistrictWeek:
+        c = self.counts
+        week = DistrictWeek(
+            district=district,
+            new_cases=c["new_cases"],
+            open_cases=c["open_cases"],
+            overdue_cases=c["overdue_cases"],
+            new_agreements=c["new_agreements"],
+            open_agreements=c["open_agreements"],
+            overdue_agreements=c["overdue_agreements"],
+        )
+        if not lists:
+            return week
+        return replace(
+            week,
+            overdue_references=tuple(self.references[:MAX_LISTED]),
+            more_references=max(0, len(self.references) - MAX_LISTED),
+            late_agreements=tuple(self.late[:MAX_LISTED]),
+            more_late=max(0, len(self.late) - MAX_LISTED),
+        )
 
 
 def is_digest_day(day: date) -> bool:
@@ -67,7 +123,7 @@ def previous_digest_day(day: date) -> date:
 
 async def district_weeks(
     session: AsyncSession, *, now: datetime, tz: ZoneInfo, since: datetime
-) -> dict[str, DistrictWeek]:
+) -> dict[str, WeekTally]:
     today = now.astimezone(tz).date()
     untriaged_before = local_midnight(add_working_days(today, -UNTRIAGED_AFTER_WORKING_DAYS), tz)
     overdue_case = and_(
@@ -79,7 +135,7 @@ async def district_weeks(
     )
     overdue_agreement = and_(Agreement.status.in_(ACTIVE_AGREEMENTS),
                              Agreement.due_at < local_midnight(today, tz))  # fmt: skip
-    weeks: dict[str, DistrictWeek] = defaultdict(DistrictWeek)
+    weeks: dict[str, WeekTally] = defaultdict(WeekTally)
     until = local_midnight(today, tz)  # "new": from the previous digest day to this morning
     new_case = and_(Case.created_at >= since, Case.created_at < until)
     new_agreement = and_(Agreement.created_at >= since, Agreement.created_at < until)
@@ -88,26 +144,25 @@ async def district_weeks(
                count_where(Case.status.in_(OPEN_CASES)), count_where(overdue_case))
         .group_by(Case.district_number)
     ):  # fmt: skip
-        w = weeks[d]
-        w.new_cases, w.open_cases, w.overdue_cases = new, open_, overdue
+        weeks[d].counts.update(new_cases=new, open_cases=open_, overdue_cases=overdue)
     for d, new, open_, overdue in await session.execute(
         select(Agreement.district_number, count_where(new_agreement),
                count_where(Agreement.status.in_(AGREEMENT_OPEN)), count_where(overdue_agreement))
         .group_by(Agreement.district_number)
     ):  # fmt: skip
-        w = weeks[d]
-        w.new_agreements, w.open_agreements, w.overdue_agreements = new, open_, overdue
+        weeks[d].counts.update(new_agreements=new, open_agreements=open_,
+                               overdue_agreements=overdue)  # fmt: skip
     for d, reference in await session.execute(
         select(Case.district_number, Case.reference)
         .where(overdue_case)
         .order_by(Case.created_at, Case.id)
     ):
-        weeks[d].overdue_references.append(reference)
+        weeks[d].references.append(reference)
     for d, department, due, measure in await session.execute(
         select(Agreement.district_number, Agreement.department_number, Agreement.due_at,
                Agreement.measure).where(overdue_agreement).order_by(Agreement.due_at)
     ):  # fmt: skip
-        weeks[d].late_agreements.append((department, due, measure))
+        weeks[d].late.append(LateAgreement(department, due.astimezone(tz).date(), measure))
     return weeks
 
 
@@ -133,83 +188,15 @@ async def _recipients(
     return found
 
 
-def district_text(
-    t: Translator,
-    reference: ReferenceData,
-    district: str,
-    w: DistrictWeek,
-    *,
-    since: date,
-    tz: ZoneInfo,
-) -> str:
-    name = reference.district(district).name if reference.has_district(district) else district
-    lines = [
-        "<b>" + escape(t("Weekly overview {district}", district=name)) + "</b>",
-        escape(t("Concerns: {new} new since {since}, {open} open, {overdue} overdue",
-                 new=w.new_cases, since=format_date(since, lang=t.language), open=w.open_cases,
-                 overdue=w.overdue_cases)),
-        escape(t("Agreements: {new} new, {open} open, {overdue} overdue",
-                 new=w.new_agreements, open=w.open_agreements, overdue=w.overdue_agreements)),
-    ]  # fmt: skip
-    if w.overdue_references:
-        shown = ", ".join(w.overdue_references[:MAX_LISTED])
-        more = len(w.overdue_references) - MAX_LISTED
-        if more > 0:
-            shown += " " + t("and {count} more", count=more)
-        lines.append(escape(t("Overdue concerns: {references}", references=shown)))
-    if w.late_agreements:
-        lines.append(escape(t("Overdue agreements:")))
-        for department, due, measure in w.late_agreements[:MAX_LISTED]:
-            short = measure if len(measure) <= 60 else measure[:59] + "…"
-            lines.append(
-                escape(
-                    t(
-                        "• Department {department}, due {date}: {measure}",
-                        department=department,
-                        measure=short,
-                        date=format_date(due.astimezone(tz).date(), lang=t.language),
-                    )
-                )
-            )
-        if len(w.late_agreements) > MAX_LISTED:
-            lines.append(escape(t("and {count} more", count=len(w.late_agreements) - MAX_LISTED)))
-    return "\n".join(lines)
-
-
-def overview_text(
-    t: Translator, reference: ReferenceData, weeks: dict[str, DistrictWeek], *, since: date
-) -> str:
-    lines = [
-        "<b>" + escape(t("Weekly overview of all districts")) + "</b>",
-        escape(t("Since {since}. Concerns new / open / overdue · agreements new / open / "
-                 "overdue:", since=format_date(since, lang=t.language))),
-    ]  # fmt: skip
-    total = DistrictWeek()
-    for district in reference.districts:
-        w = weeks.get(district.number, DistrictWeek())
-        for name in ("new_cases", "open_cases", "overdue_cases", "new_agreements",
-                     "open_agreements", "overdue_agreements"):  # fmt: skip
-            setattr(total, name, getattr(total, name) + getattr(w, name))
-        lines.append(escape(_counts(f"{district.number} {district.name}", w)))
-    lines.append("<b>" + escape(_counts(t("Total"), total)) + "</b>")
-    return "\n".join(lines)
-
-
-def _counts(label: str, w: DistrictWeek) -> str:
-    return (f"{label}: {w.new_cases} / {w.open_cases} / {w.overdue_cases} · "
-            f"{w.new_agreements} / {w.open_agreements} / {w.overdue_agreements}")  # fmt: skip
-
-
 async def write_weekly_digests(
     session: AsyncSession,
     *,
     now: datetime,
     tz: ZoneInfo,
-    translations: Translations,
-    reference: ReferenceData,
     admin_ids: Iterable[int],
+    **_settings: Any,  # the staff jobs' other settings (translations, reference): unused
 ) -> int:
-    """On a working Monday, one outbox message per recipient; returns how many were written."""
+    """On a working Monday, one outbox intent per recipient; returns how many were written."""
     today = now.astimezone(tz).date()
     if not is_digest_day(today):
         return 0
@@ -225,12 +212,15 @@ async def write_weekly_digests(
             continue
         # marked sent at once, so the reminder sweep never renders this row a second time
         await session.execute(update(Reminder).where(Reminder.key == key).values(sent_at=now))
-        t = translations.get(language)
-        parts = [district_text(t, reference, d, weeks.get(d, DistrictWeek()), since=since, tz=tz)
-                 for d in districts]  # fmt: skip
-        if coordinator:
-            parts.append(overview_text(t, reference, weeks, since=since))
-        outbox.enqueue(session, chat_id=chat, data=outbox.payload("\n\n".join(parts)), now=now,
-                       kind="weekly_digest")  # fmt: skip
+        digest = WeeklyDigest(
+            since=since,
+            districts=tuple(weeks.get(d, WeekTally()).freeze(d) for d in districts),
+            overview=tuple(w.freeze(d, lists=False) for d, w in sorted(weeks.items()) if d)
+            if coordinator
+            else (),
+            coordinator=coordinator,
+        )
+        outbox.tell(session, chat_id=chat, intent=digest, now=now, language=language,
+                    kind="weekly_digest")  # fmt: skip
         written += 1
     return written

@@ -220,6 +220,25 @@ async def compute(
         .group_by(Case.district_number, quarter)
     ):
         per[d].by_quarter[key] = n
+    await _durations(session, scope, period, now, cal, per, received)
+    await _agreements(session, scope, period, now, cal, per)
+    await _conferences_and_projects(session, scope, period, per)
+    total = DistrictFigures()
+    for f in per.values():
+        total.merge(f)
+    return Figures(period, scope, now.astimezone(UTC), per, total)
+
+
+async def _durations(
+    session: AsyncSession,
+    scope: tuple[str, ...],
+    period: Period,
+    now: datetime,
+    cal: WorkdayCalendar,
+    per: dict[str, DistrictFigures],
+    received: ColumnElement[bool],
+) -> None:
+    """Working days to the first response and to the resolution; the age of the backlog."""
     closed = case((Case.status.in_(CLOSED_CASES), Case.closed_at), else_=None)
     for d, created, answered, done in await session.execute(
         select(Case.district_number, raw(Case.created_at), raw(Case.first_response_at),
@@ -240,12 +259,6 @@ async def compute(
         )
     ):
         per[d].backlog_ages.append(max(0, today - cal.stamp(created)))
-    await _agreements(session, scope, period, now, cal, per)
-    await _conferences_and_projects(session, scope, period, per)
-    total = DistrictFigures()
-    for f in per.values():
-        total.merge(f)
-    return Figures(period, scope, now.astimezone(UTC), per, total)
 
 
 def raw(column: Any) -> ColumnElement[Any]:

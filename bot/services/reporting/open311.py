@@ -35,13 +35,24 @@ MAX_IDS = 1000
 
 STATUS_OPEN, STATUS_CLOSED = "open", "closed"
 CLOSED_STATUSES = (CaseStatus.REFERRED, CaseStatus.RESOLVED, CaseStatus.MERGED)
-STATUS_NOTES: dict[str, str] = {  # generic per status: never a manager's or resident's words
-    CaseStatus.REFERRED.value: "An die zuständige Stelle verwiesen.",
-    CaseStatus.RESOLVED.value: "Erledigt.",
-    CaseStatus.MERGED.value: "Mit einem gleichartigen Anliegen zusammengeführt.",
-}
-GROUP_FIELDS, GROUP_OTHER = "Handlungsfelder", "Weitere Anliegen"
-CITY = "Hannover"
+NOTED_STATUSES = (CaseStatus.REFERRED, CaseStatus.RESOLVED, CaseStatus.MERGED)
+
+
+@dataclass(frozen=True)
+class PublicWords:
+    """The interface's words in the city's language, chosen by the message layer
+    (`bot/messages/open311.py`); texts hold named placeholders."""
+
+    language: str
+    status_notes: Mapping[str, str]  # generic per status: never a manager's or resident's words
+    field_service: str  # {topic}
+    other_service: str  # {topic}
+    group_fields: str
+    group_other: str
+    agency: str  # {district}
+    district: str  # {name}
+    city: str
+
 
 # Every field of a service request, in the standard's order.
 REQUEST_FIELDS = (
@@ -133,29 +144,22 @@ class RequestQuery:
 
 
 # --- services --------------------------------------------------------------------------------
-def services(reference: ReferenceData) -> list[dict[str, Any]]:
+def services(reference: ReferenceData, words: PublicWords) -> list[dict[str, Any]]:
     """One service per topic: the code residents' cases are stored under."""
     result = []
     for topic in reference.topics:
-        if topic.field_of_action:
-            description = (
-                f"Anliegen im Handlungsfeld „{topic.label_de}“ an das "
-                "Stadtbezirksmanagement der Stadt Hannover."
-            )
-        else:
-            description = (
-                f"Anliegen „{topic.label_de}“ an das Stadtbezirksmanagement der Stadt Hannover."
-            )
+        name = topic.label(words.language)
+        template = words.field_service if topic.field_of_action else words.other_service
         keywords = list(dict.fromkeys([topic.label_de, topic.label_en]))
         result.append(
             {
                 "service_code": topic.code,
-                "service_name": topic.label_de,
-                "description": description,
+                "service_name": name,
+                "description": template.format(topic=name),
                 "metadata": False,  # no extra attributes: GET service definition is not offered
                 "type": "realtime",
                 "keywords": ", ".join(keywords),
-                "group": GROUP_FIELDS if topic.field_of_action else GROUP_OTHER,
+                "group": words.group_fields if topic.field_of_action else words.group_other,
             }
         )
     return result
@@ -243,31 +247,33 @@ def public_description(case: PublicCase) -> str | None:
     return PHONE.sub(MASK, text).strip() or None
 
 
-def _agency(case: PublicCase, reference: ReferenceData) -> tuple[str, str | None]:
+def _agency(
+    case: PublicCase, reference: ReferenceData, words: PublicWords
+) -> tuple[str, str | None]:
     """(agency_responsible, service_notice): the referral contact for a Lotse hand-over."""
     district = (
         reference.district(case.district_number).name
         if reference.has_district(case.district_number)
         else case.district_number
     )
-    agency = f"Stadtbezirksmanagement {district}"
+    agency = words.agency.format(district=district)
     if case.referral_key and case.status == CaseStatus.REFERRED:
         try:
             contact = reference.referral(case.referral_key)
         except KeyError:  # the city removed the entry since: the district still answers
             return agency, None
-        return contact.responsible, contact.name_de
+        return contact.responsible, contact.name(words.language)
     return agency, None
 
 
-def _address(case: PublicCase, reference: ReferenceData) -> str:
+def _address(case: PublicCase, reference: ReferenceData, words: PublicWords) -> str:
     """Quarter and district only: the typed address and the pin can point at a home."""
     parts = []
     if case.quarter:
         parts.append(case.quarter)
     if reference.has_district(case.district_number):
-        parts.append(f"Stadtbezirk {reference.district(case.district_number).name}")
-    parts.append(CITY)
+        parts.append(words.district.format(name=reference.district(case.district_number).name))
+    parts.append(words.city)
     return ", ".join(parts)
 
 
@@ -275,15 +281,17 @@ def public_status(case: PublicCase) -> str:
     return STATUS_OPEN if case.status in OPEN_STATUSES else STATUS_CLOSED
 
 
-def to_record(case: PublicCase, reference: ReferenceData, tz: tzinfo) -> dict[str, Any]:
+def to_record(
+    case: PublicCase, reference: ReferenceData, tz: tzinfo, words: PublicWords
+) -> dict[str, Any]:
     """The public view of a case with every field of the standard (None where empty)."""
     topic = reference.topic(case.topic) if reference.has_topic(case.topic) else None
-    agency, notice = _agency(case, reference)
+    agency, notice = _agency(case, reference, words)
     record: dict[str, Any] = {
         "service_request_id": case.reference,
         "status": public_status(case),
-        "status_notes": STATUS_NOTES.get(case.status),
-        "service_name": topic.label_de if topic else case.topic,
+        "status_notes": words.status_notes.get(case.status),
+        "service_name": topic.label(words.language) if topic else case.topic,
         "service_code": case.topic,
         "description": public_description(case),
         "agency_responsible": agency,
@@ -293,7 +301,7 @@ def to_record(case: PublicCase, reference: ReferenceData, tz: tzinfo) -> dict[st
         "expected_datetime": _iso(case.next_step_due, tz)
         if public_status(case) == STATUS_OPEN
         else None,
-        "address": _address(case, reference),
+        "address": _address(case, reference, words),
         "address_id": None,
         "zipcode": None,
         "lat": None,  # a resident's pin is personal data; the quarter is the location
@@ -305,7 +313,12 @@ def to_record(case: PublicCase, reference: ReferenceData, tz: tzinfo) -> dict[st
 
 
 async def find_requests(
-    session: AsyncSession, query: RequestQuery, *, reference: ReferenceData, tz: tzinfo
+    session: AsyncSession,
+    query: RequestQuery,
+    *,
+    reference: ReferenceData,
+    tz: tzinfo,
+    words: PublicWords,
 ) -> list[dict[str, Any]]:
     """Cases matching the query, newest first, at most `query.limit`."""
     statement = select(*_COLUMNS)
@@ -321,16 +334,20 @@ async def find_requests(
             statement = statement.where(Case.status.in_([str(s) for s in wanted]))
     statement = statement.order_by(Case.created_at.desc(), Case.id.desc()).limit(query.limit)
     rows = (await session.execute(statement)).all()
-    return [to_record(PublicCase(*row), reference, tz) for row in rows]
+    return [to_record(PublicCase(*row), reference, tz, words) for row in rows]
 
 
 async def get_request(
-    session: AsyncSession, request_id: str, *, reference: ReferenceData, tz: tzinfo
+    session: AsyncSession,
+    request_id: str,
+    *,
+    reference: ReferenceData,
+    tz: tzinfo,
+    words: PublicWords,
 ) -> dict[str, Any]:
     """One case by its reference number; Open311Error 404 when there is none."""
-    found = await find_requests(
-        session, RequestQuery(ids=(request_id.strip(),), limit=1), reference=reference, tz=tz
-    )
+    query = RequestQuery(ids=(request_id.strip(),), limit=1)
+    found = await find_requests(session, query, reference=reference, tz=tz, words=words)
     if not found:
         raise Open311Error(404, f"no service request {request_id.strip()!r}")
     return found[0]

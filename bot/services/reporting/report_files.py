@@ -1,5 +1,7 @@
 """The report as files: XLSX (a sheet per table), CSV (all tables, long format) and a
-multi-page PDF (summary, charts, a page per district), in German for the city.
+multi-page PDF (summary, charts, a page per district). Every heading comes from the
+`ReportLabels` the message layer chose (the reader's language); numbers in the PDF are written
+by its number forms, while the XLSX keeps numbers and the CSV machine-readable values.
 
 Pseudonymised by construction: every file is built from :class:`Figures`, which holds only
 counts per district, topic, quarter (Stadtteil), month, department and year; no name,
@@ -18,9 +20,9 @@ from typing import Any
 from matplotlib import rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no hints
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]  # (see above)
+from openpyxl.styles import Font  # type: ignore[import-untyped]  # (see above)
 
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting import charts
@@ -34,11 +36,8 @@ from bot.services.reporting.figures import (
     p90,
     share,
 )
+from bot.services.reporting.labels import ReportLabels
 
-RULE = {"met": "erfüllt", "open": "offen", "missed": "verfehlt"}
-NOTE = ("Pseudonymisiert: ohne Namen, Kontaktdaten, Telegram-Kennungen und Freitexte von "
-        "Einwohnerinnen und Einwohnern. Dauern in Arbeitstagen (Niedersachsen), der Tag des "
-        "Eingangs zählt nicht. 90 %: Rang-Perzentil.")  # fmt: skip
 Value = int | float | str | None
 LINE_SPACING = 1.3
 
@@ -56,88 +55,108 @@ def _kept(c: Any) -> float | None:
     return share(c["on_time"], c["on_time"] + c["late"] + c["overdue"])
 
 
-# label, value, is a share
+# label key, value, is a share
 METRICS: list[tuple[str, Callable[[DistrictFigures], Value], bool]] = [
-    ("Anliegen eingegangen", lambda f: f.received, False),
-    ("von Einwohner/innen", lambda f: f.by_sender["resident"], False),
-    ("von Akteuren", lambda f: f.by_sender["actor"], False),
-    ("vom Bezirksrat", lambda f: f.by_sender["council"], False),
-    ("Lotse", lambda f: f.lotse, False),
-    ("Kümmerer", lambda f: f.kuemmerer, False),
-    ("Anteil Lotse", lambda f: share(f.lotse, f.lotse + f.kuemmerer), True),
-    ("Anteil Kümmerer", lambda f: share(f.kuemmerer, f.lotse + f.kuemmerer), True),
-    ("Lotse: Kontakt hat geholfen", lambda f: share(f.helped_yes, f.lotse), True),
-    ("Lotse: Kontakt half nicht", lambda f: f.helped_no, False),
-    ("Erste Reaktion, Median (AT)", lambda f: median(f.first_response), False),
-    ("Erste Reaktion, 90 % (AT)", lambda f: p90(f.first_response), False),
-    ("Erledigung, Median (AT)", lambda f: median(f.resolution), False),
-    ("Erledigung, 90 % (AT)", lambda f: p90(f.resolution), False),
-    ("Offen (Stand Bericht)", lambda f: len(f.backlog_ages), False),
-    ("Offen: Alter Median (AT)", lambda f: median(f.backlog_ages), False),
-    ("Offen: ältestes (AT)", lambda f: max(f.backlog_ages, default=None), False),
-    ("Wiedereröffnet", lambda f: f.reopened, False),
-    ("Anteil wiedereröffnet", lambda f: share(f.reopened, f.received), True),
-    ("„Erledigt?“ ja", lambda f: f.settled_yes, False),
-    ("„Erledigt?“ nein", lambda f: f.settled_no, False),
-    ("„Erledigt?“ ohne Antwort", lambda f: f.settled_unanswered, False),
-    ("Vereinbarungen fällig", lambda f: f.agreement_totals()["due"], False),
-    ("pünktlich erledigt", lambda f: f.agreement_totals()["on_time"], False),
-    ("verspätet erledigt", lambda f: f.agreement_totals()["late"], False),
-    ("offen", lambda f: f.agreement_totals()["open"], False),
-    ("davon überfällig", lambda f: f.agreement_totals()["overdue"], False),
-    ("eskaliert", lambda f: f.agreement_totals()["escalated"], False),
-    ("Quote pünktlich", lambda f: _kept(f.agreement_totals()), True),
-    ("Konferenzen durchgeführt", lambda f: sum(f.conferences.values()), False),
-    ("Projekte", lambda f: sum(f.projects.values()), False),
+    ("m.received", lambda f: f.received, False),
+    ("m.residents", lambda f: f.by_sender["resident"], False),
+    ("m.actors", lambda f: f.by_sender["actor"], False),
+    ("m.council", lambda f: f.by_sender["council"], False),
+    ("m.lotse", lambda f: f.lotse, False),
+    ("m.kuemmerer", lambda f: f.kuemmerer, False),
+    ("m.lotse_share", lambda f: share(f.lotse, f.lotse + f.kuemmerer), True),
+    ("m.kuemmerer_share", lambda f: share(f.kuemmerer, f.lotse + f.kuemmerer), True),
+    ("m.helped", lambda f: share(f.helped_yes, f.lotse), True),
+    ("m.not_helped", lambda f: f.helped_no, False),
+    ("m.first_median", lambda f: median(f.first_response), False),
+    ("m.first_p90", lambda f: p90(f.first_response), False),
+    ("m.resolution_median", lambda f: median(f.resolution), False),
+    ("m.resolution_p90", lambda f: p90(f.resolution), False),
+    ("m.open", lambda f: len(f.backlog_ages), False),
+    ("m.open_age", lambda f: median(f.backlog_ages), False),
+    ("m.open_oldest", lambda f: max(f.backlog_ages, default=None), False),
+    ("m.reopened", lambda f: f.reopened, False),
+    ("m.reopened_share", lambda f: share(f.reopened, f.received), True),
+    ("m.settled_yes", lambda f: f.settled_yes, False),
+    ("m.settled_no", lambda f: f.settled_no, False),
+    ("m.settled_none", lambda f: f.settled_unanswered, False),
+    ("m.agreements_due", lambda f: f.agreement_totals()["due"], False),
+    ("m.on_time", lambda f: f.agreement_totals()["on_time"], False),
+    ("m.late", lambda f: f.agreement_totals()["late"], False),
+    ("m.agreements_open", lambda f: f.agreement_totals()["open"], False),
+    ("m.overdue", lambda f: f.agreement_totals()["overdue"], False),
+    ("m.escalated", lambda f: f.agreement_totals()["escalated"], False),
+    ("m.kept", lambda f: _kept(f.agreement_totals()), True),
+    ("m.conferences", lambda f: sum(f.conferences.values()), False),
+    ("m.projects", lambda f: sum(f.projects.values()), False),
 ]
-AGREEMENT_COLUMNS = [("Fällig", "due"), ("Pünktlich erledigt", "on_time"),
-                     ("Verspätet erledigt", "late"), ("Offen", "open"),
-                     ("davon überfällig", "overdue"), ("Eskaliert", "escalated"),
-                     ("Storniert", "cancelled")]  # fmt: skip
+AGREEMENT_COLUMNS = ["due", "on_time", "late", "open", "overdue", "escalated", "cancelled"]
+PDF_AGREEMENT_COLUMNS = ["due", "on_time", "late", "open", "overdue", "escalated"]
+# Keys of the files' own words (besides the metrics, the agreement columns and CHART_KEYS).
+FILE_KEYS = (
+    "sheet.overview", "sheet.topics", "sheet.months", "sheet.quarters", "sheet.agreements",
+    "sheet.conferences", "sheet.projects", "h.district", "h.topic", "h.concerns", "h.month",
+    "h.quarter", "h.department", "h.year", "h.held", "h.target", "h.assessment",
+    "h.projects", "h.conferences", "h.kept", "h.indicator", "h.value", "total", "no_quarter",
+    "rule.met", "rule.open", "rule.missed", "rule.not_met", "csv.table", "csv.group",
+    "csv.measure", "pdf.title", "pdf.made", "pdf.document", "pdf.note",
+)  # fmt: skip
 
 
-def tables(figures: Figures, reference: ReferenceData) -> list[Table]:
+def _overview(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> Table:
+    rows: list[list[Value]] = [
+        [charts.district_label(reference, d), *(m(figures.per_district[d]) for _, m, _ in METRICS)]
+        for d in figures.districts
+    ]
+    rows.append([labels("total"), *(m(figures.total) for _, m, _ in METRICS)])
+    return Table(labels("sheet.overview"), [labels("h.district"),
+                 *(labels(key) for key, _, _ in METRICS)], rows, 1,
+                 frozenset(labels(key) for key, _, is_share in METRICS if is_share))  # fmt: skip
+
+
+def _agreements(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> Table:
+    rows: list[list[Value]] = []
+    for d in figures.districts:
+        per = figures.per_district[d]
+        for dep in sorted(per.agreements, key=lambda x: x.zfill(4)):
+            c = per.agreements[dep]
+            rows.append([charts.district_label(reference, d),
+                         charts.department_label(reference, dep, labels),
+                         *(c[key] for key in AGREEMENT_COLUMNS), _kept(c)])  # fmt: skip
+    headers = [labels("h.district"), labels("h.department"),
+               *(labels(f"a.{key}") for key in AGREEMENT_COLUMNS), labels("h.kept")]  # fmt: skip
+    return Table(labels("sheet.agreements"), headers, rows, 2, frozenset({labels("h.kept")}))
+
+
+def tables(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> list[Table]:
     """Every table of the report; the XLSX has one sheet each, the CSV all of them."""
-    label = lambda d: charts.district_label(reference, d)  # noqa: E731
-    topic = lambda c: reference.topic(c).label("de") if reference.has_topic(c) else c  # noqa: E731
+
+    def label(d: str) -> str:
+        return charts.district_label(reference, d)
+
     per, years, now, tz = figures.per_district, figures.period.years(), figures.now, \
         figures.period.tz  # fmt: skip
-    overview = [[label(d), *(m(per[d]) for _, m, _ in METRICS)] for d in figures.districts]
-    overview.append(["Gesamt", *(m(figures.total) for _, m, _ in METRICS)])
-    agreements = []
-    for d in figures.districts:
-        for dep in sorted(per[d].agreements, key=lambda x: x.zfill(4)):
-            c = per[d].agreements[dep]
-            agreements.append(
-                [
-                    label(d),
-                    charts.department_label(reference, dep),
-                    *(c[key] for _, key in AGREEMENT_COLUMNS),
-                    _kept(c),
-                ]
-            )
+    h = labels
     return [
-        Table("Übersicht", ["Stadtbezirk", *(name for name, _, _ in METRICS)], overview, 1,
-              frozenset(name for name, _, is_share in METRICS if is_share)),
-        Table("Handlungsfelder", ["Stadtbezirk", "Handlungsfeld", "Anliegen"],
-              [[label(d), topic(t), n] for d in figures.districts
+        _overview(figures, reference, labels),
+        Table(h("sheet.topics"), [h("h.district"), h("h.topic"), h("h.concerns")],
+              [[label(d), labels.topic(t), n] for d in figures.districts
                for t, n in sorted(per[d].by_topic.items())], 2),
-        Table("Monate", ["Stadtbezirk", "Monat", "Handlungsfeld", "Anliegen"],
-              [[label(d), m, topic(t), n] for d in figures.districts
+        Table(h("sheet.months"), [h("h.district"), h("h.month"), h("h.topic"), h("h.concerns")],
+              [[label(d), m, labels.topic(t), n] for d in figures.districts
                for (m, t), n in sorted(per[d].by_month_topic.items())], 3),
-        Table("Stadtteile", ["Stadtbezirk", "Stadtteil", "Anliegen"],
-              [[label(d), q or "(ohne Angabe)", n] for d in figures.districts
+        Table(h("sheet.quarters"), [h("h.district"), h("h.quarter"), h("h.concerns")],
+              [[label(d), q or h("no_quarter"), n] for d in figures.districts
                for q, n in sorted(per[d].by_quarter.items())], 2),
-        Table("Vereinbarungen", ["Stadtbezirk", "Fachbereich",
-                                 *(name for name, _ in AGREEMENT_COLUMNS), "Quote pünktlich"],
-              agreements, 2, frozenset({"Quote pünktlich"})),
-        Table("Konferenzen", ["Stadtbezirk", "Jahr", "Durchgeführt", "Soll", "Bewertung"],
+        _agreements(figures, reference, labels),
+        Table(h("sheet.conferences"), [h("h.district"), h("h.year"), h("h.held"), h("h.target"),
+                                       h("h.assessment")],
               [[label(d), y, per[d].conferences[y], CONFERENCES_PER_YEAR,
-                RULE[conference_rule(per[d].conferences[y], y, now, tz)]]
+                h("rule." + conference_rule(per[d].conferences[y], y, now, tz))]
                for d in figures.districts for y in years], 2),
-        Table("Projekte", ["Stadtbezirk", "Jahr", "Projekte", "Soll", "Bewertung"],
+        Table(h("sheet.projects"), [h("h.district"), h("h.year"), h("h.projects"),
+                                    h("h.target"), h("h.assessment")],
               [[label(d), y, per[d].projects[y], PROJECTS_PER_YEAR,
-                "erfüllt" if per[d].projects[y] >= PROJECTS_PER_YEAR else "nicht erfüllt"]
+                h("rule.met" if per[d].projects[y] >= PROJECTS_PER_YEAR else "rule.not_met")]
                for d in figures.districts for y in years], 2),
     ]  # fmt: skip
 
@@ -147,10 +166,10 @@ def filename(figures: Figures, fmt: str) -> str:
     return f"bezirksbericht_{figures.period.key}_{scope}.{fmt}"
 
 
-def to_xlsx(figures: Figures, reference: ReferenceData) -> bytes:
+def to_xlsx(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> bytes:
     book = Workbook(write_only=True)
     bold = Font(bold=True)
-    for table in tables(figures, reference):
+    for table in tables(figures, reference, labels):
         sheet = book.create_sheet(table.name[:31])
         sheet.freeze_panes = "B2"
         header = []
@@ -173,15 +192,17 @@ def to_xlsx(figures: Figures, reference: ReferenceData) -> bytes:
     return buffer.getvalue()
 
 
-def to_csv(figures: Figures, reference: ReferenceData) -> bytes:
-    """Long format, one value per line: Tabelle;Stadtbezirk;Gruppe;Merkmal;Wert.
+def to_csv(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> bytes:
+    """Long format, one value per line: table;district;group;measure;value.
 
-    Semicolons, decimal commas and a byte-order mark, so German Excel opens it as is.
+    Semicolons, decimal commas and a byte-order mark, so German Excel opens it as is; the
+    values stay machine-readable (no thousands separators, shares as fractions).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["Tabelle", "Stadtbezirk", "Gruppe", "Merkmal", "Wert"])
-    for table in tables(figures, reference):
+    writer.writerow([labels("csv.table"), labels("h.district"), labels("csv.group"),
+                     labels("csv.measure"), labels("h.value")])  # fmt: skip
+    for table in tables(figures, reference, labels):
         k = table.keys
         for row in table.rows:
             group = " / ".join(str(v) for v in row[1:k])
@@ -198,21 +219,21 @@ def _csv_value(value: Value) -> str:
     return str(value)
 
 
-def _fmt(value: Value, is_share: bool = False) -> str:
+def _fmt(labels: ReportLabels, value: Value, is_share: bool = False) -> str:
     if value is None:
         return "–"
     if is_share and isinstance(value, float):
-        return f"{value * 100:.1f} %".replace(".", ",")
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
+        return labels.share(value)
+    if isinstance(value, int | float):
+        return labels.number(value)
     return str(value)
 
 
-def _page(title: str, subtitle: str) -> Figure:
+def _page(title: str, subtitle: str, labels: ReportLabels) -> Figure:
     page = Figure(figsize=charts.A4_LANDSCAPE, dpi=charts.DPI)
     page.text(0.05, 0.93, title, fontsize=20, fontweight="bold")
     page.text(0.05, 0.895, subtitle, fontsize=11, color="#444444")
-    page.text(0.05, 0.03, NOTE, fontsize=7.5, color="#666666", wrap=True)
+    page.text(0.05, 0.03, labels("pdf.note"), fontsize=7.5, color="#666666", wrap=True)
     return page
 
 
@@ -234,66 +255,72 @@ def _columns(
     left = x
     for col, width in enumerate(widths):
         right = col > 0
-        anchor = {"x": left + width if right else left, "ha": "right" if right else "left",
-                  "va": "top", "fontsize": size}  # fmt: skip
-        page.text(s=rows[0][col], y=y, fontweight="bold", **anchor)
+        at, ha = (left + width, "right") if right else (left, "left")
+        page.text(at, y, rows[0][col], ha=ha, va="top", fontsize=size, fontweight="bold")
         if len(rows) > 1:
-            page.text(
-                s="\n".join(row[col] for row in rows[1:]),
-                y=y - pitch,
-                linespacing=LINE_SPACING,
-                multialignment=anchor["ha"],
-                **anchor,
-            )
+            page.text(at, y - pitch, "\n".join(row[col] for row in rows[1:]), ha=ha, va="top",
+                      fontsize=size, linespacing=LINE_SPACING, multialignment=ha)  # fmt: skip
         left += width
     return y - pitch * len(rows)
 
 
-def _metric_rows(f: DistrictFigures) -> list[list[str]]:
-    return [["Kennzahl", "Wert"]] + [[name, _fmt(m(f), s)] for name, m, s in METRICS]
+def _metric_rows(f: DistrictFigures, labels: ReportLabels) -> list[list[str]]:
+    return [[labels("h.indicator"), labels("h.value")]] + [
+        [labels(key), _fmt(labels, m(f), s)] for key, m, s in METRICS
+    ]
 
 
-def pdf_pages(figures: Figures, reference: ReferenceData) -> list[Figure]:
+def _district_page(
+    figures: Figures, reference: ReferenceData, labels: ReportLabels, d: str, subtitle: str
+) -> Figure:
+    f, period, n = figures.per_district[d], figures.period, labels.number
+    page = _page(labels("district", name=charts.district_label(reference, d)), subtitle, labels)
+    _columns(page, 0.05, 0.84, _metric_rows(f, labels), [0.3, 0.1])
+    head = [[labels("h.department"), *(labels(f"pdf.{k}") for k in PDF_AGREEMENT_COLUMNS)]]
+    body = [[charts.department_label(reference, dep, labels),
+             *(n(f.agreements[dep][k]) for k in PDF_AGREEMENT_COLUMNS)]
+            for dep in sorted(f.agreements, key=lambda x: x.zfill(4))]  # fmt: skip
+    y = _columns(page, 0.52, 0.84, head + body, [0.12] + [0.055] * 6, size=9)
+    years = [[labels("h.year"), labels("h.conferences"), labels("h.target"),
+              labels("h.assessment"), labels("h.projects")]] + [
+        [str(y_), n(f.conferences[y_]), n(CONFERENCES_PER_YEAR),
+         labels("rule." + conference_rule(f.conferences[y_], y_, figures.now, period.tz)),
+         n(f.projects[y_])] for y_ in period.years()]  # fmt: skip
+    y = _columns(page, 0.52, y - 0.03, years, [0.06, 0.1, 0.05, 0.1, 0.08], size=9)
+    quarters = [[labels("h.quarter"), labels("h.concerns")]] + [
+        [q or labels("no_quarter"), n(c)] for q, c in f.by_quarter.most_common(8)
+    ]
+    _columns(page, 0.52, y - 0.03, quarters, [0.3, 0.1], size=9)
+    return page
+
+
+def pdf_pages(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> list[Figure]:
     """Summary, the charts (A4 landscape), then one table page per district."""
-    period = figures.period
-    when = f"{period.label('de')} ({period.first:%d.%m.%Y}–{period.last:%d.%m.%Y})"
-    stand = figures.now.astimezone(period.tz).strftime("%d.%m.%Y %H:%M")
-    scope = ", ".join(charts.district_label(reference, d) for d in figures.districts) \
-        if len(figures.districts) <= 2 else f"{len(figures.districts)} Stadtbezirke"  # fmt: skip
-    title = _page("Bezirksbericht Stadtbezirksmanagement", f"{when} · {scope} · Stand {stand}")
-    rows = _metric_rows(figures.total)
+    when = f"{labels.period} ({labels.period_range})"
+    made = labels("pdf.made", moment=labels.made)
+    if len(figures.districts) <= 2:
+        scope = ", ".join(charts.district_label(reference, d) for d in figures.districts)
+    else:
+        scope = labels("districts", count=len(figures.districts))
+    title = _page(labels("pdf.title"), f"{when} · {scope} · {made}", labels)
+    rows = _metric_rows(figures.total, labels)
     half = (len(rows) + 1) // 2
     _columns(title, 0.05, 0.82, rows[:half], [0.3, 0.1])
     _columns(title, 0.52, 0.82, [rows[0], *rows[half:]], [0.3, 0.1])
     pages = [title]
-    pages += [c.figure for c in charts.report_charts(figures, reference, charts.A4_LANDSCAPE)]
+    pages += [c.figure for c in charts.report_charts(figures, reference, labels,
+                                                     charts.A4_LANDSCAPE)]  # fmt: skip
     for d in figures.districts:
-        f, name = figures.per_district[d], charts.district_label(reference, d)
-        page = _page(f"Stadtbezirk {name}", f"{when} · Stand {stand}")
-        _columns(page, 0.05, 0.84, _metric_rows(f), [0.3, 0.1])
-        head = [["Fachbereich", "Fällig", "Pünktl.", "Verspät.", "Offen", "Überf.", "Eskal."]]
-        body = [[charts.department_label(reference, dep),
-                 *(str(f.agreements[dep][k]) for k in ("due", "on_time", "late", "open",
-                                                       "overdue", "escalated"))]
-                for dep in sorted(f.agreements, key=lambda x: x.zfill(4))]  # fmt: skip
-        y = _columns(page, 0.52, 0.84, head + body, [0.12] + [0.055] * 6, size=9)
-        years = [["Jahr", "Konferenzen", "Soll", "Bewertung", "Projekte"]] + [
-            [str(y_), str(f.conferences[y_]), str(CONFERENCES_PER_YEAR),
-             RULE[conference_rule(f.conferences[y_], y_, figures.now, period.tz)],
-             str(f.projects[y_])] for y_ in period.years()]  # fmt: skip
-        y = _columns(page, 0.52, y - 0.03, years, [0.06, 0.1, 0.05, 0.1, 0.08], size=9)
-        quarters = [["Stadtteil", "Anliegen"]] + [
-            [q or "(ohne Angabe)", str(n)] for q, n in f.by_quarter.most_common(8)
-        ]
-        _columns(page, 0.52, y - 0.03, quarters, [0.3, 0.1], size=9)
-        pages.append(page)
+        pages.append(_district_page(figures, reference, labels, d, f"{when} · {made}"))
     return pages
 
 
 # The PDF's 14 standard fonts: text is laid out from their metrics in a few microseconds a
 # line, where FreeType needs about a millisecond, and Helvetica covers German (cp1252).
-PDF_FONTS = {"pdf.use14corefonts": True, "font.family": "sans-serif",
-             "font.sans-serif": ["Helvetica"]}  # fmt: skip
+# A language outside cp1252 (Turkish, Arabic, ...) will need an embedded font here instead.
+# (typed Any: matplotlib types the keys as one long Literal)
+PDF_FONTS: Any = {"pdf.use14corefonts": True, "font.family": "sans-serif",
+                  "font.sans-serif": ["Helvetica"]}  # fmt: skip
 
 
 class _SameFontNotice(logging.Filter):
@@ -307,21 +334,23 @@ class _SameFontNotice(logging.Filter):
 logging.getLogger("matplotlib.font_manager").addFilter(_SameFontNotice())
 
 
-def to_pdf(figures: Figures, reference: ReferenceData) -> bytes:
+def to_pdf(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> bytes:
     buffer = io.BytesIO()
-    metadata = {"Title": "Bezirksbericht " + figures.period.label("de"),
+    metadata = {"Title": labels("pdf.document", period=labels.period),
                 "Creator": "Bezirksbot", "Producer": "Bezirksbot (matplotlib)"}  # fmt: skip
     with charts.RENDER_LOCK, rc_context(PDF_FONTS):
-        pages = pdf_pages(figures, reference)
+        pages = pdf_pages(figures, reference, labels)
         with PdfPages(buffer, metadata=metadata) as pdf:
             for page in pages:
                 pdf.savefig(page)
     return buffer.getvalue()
 
 
-def render(fmt: str, figures: Figures, reference: ReferenceData) -> tuple[str, bytes]:
+def render(
+    fmt: str, figures: Figures, reference: ReferenceData, labels: ReportLabels
+) -> tuple[str, bytes]:
     """(file name, content) of the report in ``fmt`` (pdf, xlsx or csv)."""
     make = {"pdf": to_pdf, "xlsx": to_xlsx, "csv": to_csv}.get(fmt)
     if make is None:
         raise ValueError(f"unknown format {fmt!r}")
-    return filename(figures, fmt), make(figures, reference)
+    return filename(figures, fmt), make(figures, reference, labels)

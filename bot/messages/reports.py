@@ -1,0 +1,126 @@
+"""/bericht in the chat: the short summary of a period's figures, the chart captions and the
+buttons (period, district, file format), in the reader's language. Numbers and shares are
+written by Babel for the reader's locale."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.i18n import N_, Translator
+from bot.messages import callbacks
+from bot.messages.formatting import format_number, format_share
+from bot.messages.reply import Button, Reply, chunked, rows
+from bot.messages.report_labels import period_label
+from bot.services.basics.periods import parse_period
+from bot.services.basics.reference import ReferenceData
+from bot.services.reporting import charts
+from bot.services.reporting.figures import Figures, conference_rule, median, p90, share
+
+PERIOD_CHOICES = (
+    (N_("This month"), "dieser Monat"), (N_("Last month"), "letzter Monat"),
+    (N_("This quarter"), "dieses Quartal"), (N_("Last quarter"), "letztes Quartal"),
+    (N_("This half-year"), "dieses Halbjahr"), (N_("Last half-year"), "letztes Halbjahr"),
+    (N_("This year"), "dieses Jahr"), (N_("Last year"), "letztes Jahr"),
+)  # fmt: skip
+EXAMPLES = "2026-H1, 2026-Q1, 2026-03, 2026, letztes Quartal, März 2026, 1.1.2026 - 31.3.2026"
+FORMATS = ((N_("PDF"), "pdf"), (N_("Excel (XLSX)"), "xlsx"), (N_("CSV"), "csv"))
+
+
+def _pct(t: Translator, value: float | None) -> str:
+    return "–" if value is None else format_share(value, lang=t.language)
+
+
+def _num(t: Translator, value: float | None) -> str:
+    return "–" if value is None else format_number(value, lang=t.language, digits=2)
+
+
+def _scope(t: Translator, reference: ReferenceData, fig: Figures) -> str:
+    if len(fig.districts) == 1:
+        return t("district {name}", name=charts.district_label(reference, fig.districts[0]))
+    return t("{count} districts", count=len(fig.districts))
+
+
+def _cases(t: Translator, fig: Figures) -> list[str]:
+    f = fig.total
+    decided = f.lotse + f.kuemmerer
+    return [
+        t("Concerns received: {n} (residents {r}, actors {a}, district council {c})", n=f.received,
+          r=f.by_sender["resident"], a=f.by_sender["actor"], c=f.by_sender["council"]),
+        t("Triage: Lotse {lotse} ({lotse_share}), Kümmerer {k} ({k_share}); the contact helped "
+          "in {helped} of the Lotse cases", lotse=f.lotse, k=f.kuemmerer,
+          lotse_share=_pct(t, share(f.lotse, decided)),
+          k_share=_pct(t, share(f.kuemmerer, decided)),
+          helped=_pct(t, share(f.helped_yes, f.lotse))),
+        t("First response: median {median}, 90 % within {p90} working days",
+          median=_num(t, median(f.first_response)), p90=_num(t, p90(f.first_response))),
+        t("Resolution: median {median}, 90 % within {p90} working days",
+          median=_num(t, median(f.resolution)), p90=_num(t, p90(f.resolution))),
+        t("Open now: {open}, median age {age} working days; reopened: {reopened} ({share})",
+          open=len(f.backlog_ages), age=_num(t, median(f.backlog_ages)), reopened=f.reopened,
+          share=_pct(t, share(f.reopened, f.received))),
+        t("Is it settled? {yes} yes, {no} no, {none} without answer", yes=f.settled_yes,
+          no=f.settled_no, none=f.settled_unanswered),
+    ]  # fmt: skip
+
+
+def _commitments(t: Translator, fig: Figures) -> list[str]:
+    f, tz, years = fig.total, fig.period.tz, fig.period.years()
+    a = f.agreement_totals()
+    rules = [conference_rule(fig.per_district[d].conferences[y], y, fig.now, tz)
+             for d in fig.districts for y in years]  # fmt: skip
+    no_project = sum(1 for d in fig.districts for y in years
+                     if not fig.per_district[d].projects[y])  # fmt: skip
+    return [
+        t("Agreements due: {due}; on time {on_time}, late {late}, open {open} (overdue "
+          "{overdue}), escalated {escalated}", **{k: a[k] for k in (
+              "due", "on_time", "late", "open", "overdue", "escalated")}),
+        t("Conferences held: {held}; twice a year: met {met}, still possible {open}, missed "
+          "{missed}", held=sum(f.conferences.values()), met=rules.count("met"),
+          open=rules.count("open"), missed=rules.count("missed")),
+        t("Projects: {count}; district-years without a project: {missing}",
+          count=sum(f.projects.values()), missing=no_project),
+    ]  # fmt: skip
+
+
+def summary(t: Translator, reference: ReferenceData, fig: Figures) -> Reply:
+    """The short text answer: the main figures of the period in a few lines."""
+    head = t("Report for {scope}, {period}", scope=_scope(t, reference, fig),
+             period=period_label(t, fig.period))  # fmt: skip
+    lines = [*_cases(t, fig), *_commitments(t, fig)]
+    return Reply("\n".join(["<b>" + escape(head) + "</b>", *(escape(line) for line in lines)]))
+
+
+def file_choice(t: Translator, *, coordinator: bool, key: str, scope: str) -> Reply:
+    """After the charts: the report as a file, another period, (coordinators) a district."""
+    files = [Button(t(name), callbacks.REPORT.data("f", fmt, key, scope)) for name, fmt in FORMATS]
+    more = [Button(t("Other period"), callbacks.REPORT.data("m", scope))]
+    if coordinator:
+        more.append(Button(t("Choose district"), callbacks.REPORT.data("d", key)))
+    return Reply(t("Download the report as a file, or choose:"), rows(files, more), html=False)
+
+
+def period_menu(t: Translator, *, now: datetime, tz: ZoneInfo, scope: str) -> Reply:
+    options = [
+        Button(
+            t(label), callbacks.REPORT.data("p", parse_period(phrase, now=now, tz=tz).key, scope)
+        )
+        for label, phrase in PERIOD_CHOICES
+    ]
+    text = t("Which period? You can also type e.g. /bericht {example}.", example="2026-H1")
+    return Reply(text, chunked(options, 2), html=False)
+
+
+def district_menu(t: Translator, reference: ReferenceData, key: str) -> Reply:
+    options = [Button(t("All districts"), callbacks.REPORT.data("p", key, "*"))] + [
+        Button(f"{d.number} {d.name}", callbacks.REPORT.data("p", key, d.number))
+        for d in reference.districts
+    ]
+    return Reply(t("Which district?"), chunked(options, 2), html=False)
+
+
+def unknown_period(t: Translator) -> Reply:
+    return Reply(
+        t("I do not know this period. Examples: {examples}", examples=EXAMPLES), html=False
+    )
