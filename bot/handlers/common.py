@@ -10,8 +10,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.delivery import send_payload
 from bot.i18n import Translator
 from bot.keyboards import ButtonRows, inline
+from bot.messages.reply import Reply
 from bot.services.access import people
 from bot.services.access.roles import Roles, load_roles
 from bot.storage.db import session_scope
@@ -108,3 +110,10 @@ async def refuse(update: Update, context: BotContext) -> None:
 async def acknowledge(update: Update) -> None:
     """Answer the button press and remove its keyboard at once (two calls, one round trip)."""
     await asyncio.gather(answer_query(update), drop_buttons(update))
+
+
+async def send_reply(update: Update, context: BotContext, reply: Reply) -> None:
+    """Send a message-layer Reply (text, buttons, photos) in the chat the update came from."""
+    chat = update.effective_chat
+    if chat is not None:
+        await send_payload(context.bot, chat.id, reply.to_payload())

@@ -1,4 +1,4 @@
-"""Messages between resident and manager through the bot, and staff's typed inputs.
+"""Messages between resident and manager through the bot.
 
 A manager answers by replying to any message of a case in their chat, or with
 `/antwort <ref> <text>`; a resident answers by replying to the bot's message about their
@@ -17,9 +17,8 @@ from bot.delivery import request_delivery
 from bot.handlers import fallback
 from bot.handlers.agreements import handle_agreement_pending
 from bot.handlers.common import actor_roles, refuse, send, translator
-from bot.handlers.triage import handle_pending
+from bot.services.cases import casework, triage
 from bot.services.cases import records as cases
-from bot.services.cases import triage
 from bot.services.cases.records import CaseStatus
 from bot.storage.db import session_scope
 from bot.storage.models import Case
@@ -37,10 +36,8 @@ def _content(update: Update) -> tuple[str | None, str | None]:
 
 
 async def on_message(update: Update, context: BotContext) -> None:
-    """Route a free message: a pending staff input, a reply on a case, or an answer."""
+    """Relay a free message: a reply on a case, or the resident's answer to a waiting case."""
     person, roles = await actor_roles(update, context)
-    if await handle_pending(update, context, roles, person):
-        return
     if await handle_agreement_pending(update, context):
         return
     message = update.effective_message
@@ -68,7 +65,7 @@ async def on_message(update: Update, context: BotContext) -> None:
             if not triage.can_work_on(roles, case):
                 outcome = "forbidden"
             else:
-                await triage.relay_to_resident(
+                await casework.relay_to_resident(
                     session, env, case, text=text, photo=photo, now=now, manager=person
                 )
                 outcome = ("to_resident", case.reference)
@@ -77,7 +74,7 @@ async def on_message(update: Update, context: BotContext) -> None:
                 case = await _waiting_case(session, person.id)
             if case is not None and case.resident_id == person.id:
                 target = await _followed_case(session, case)
-                await triage.relay_to_managers(
+                await casework.relay_to_managers(
                     session, env, target, resident=person, text=text, photo=photo, now=now
                 )
                 outcome = ("to_manager", target.reference)
@@ -155,7 +152,7 @@ async def answer_command(update: Update, context: BotContext) -> None:
             except desk.UnknownTemplate:
                 found = "template"
             else:
-                await triage.relay_to_resident(
+                await casework.relay_to_resident(
                     session,
                     services.env,
                     case,
@@ -175,10 +172,10 @@ async def answer_command(update: Update, context: BotContext) -> None:
 
 
 async def cancel_pending(update: Update, context: BotContext) -> None:
-    """/abbrechen outside the intake: drop a half-finished staff input."""
+    """/abbrechen outside any conversation: there is nothing to cancel (conversations
+    answer /abbrechen themselves)."""
     t = translator(update, context)
-    had = context.user_data.pop("pending", None) is not None
-    had = context.user_data.pop("ag_pending", None) is not None or had
+    had = context.user_data.pop("ag_pending", None) is not None
     await send(update, t("Cancelled.") if had else t("There is nothing to cancel."))
 
 
