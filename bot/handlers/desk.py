@@ -302,7 +302,8 @@ async def on_away(update: Update, context: BotContext) -> int:
 async def cancel_away(update: Update, context: BotContext) -> int:
     """/abbrechen while the absence waits for confirmation."""
     context.user_data.pop(AWAY_KEY, None)
-    await send(update, translator(update, context)("Cancelled."))
+    t = translator(update, context)
+    await send(update, t("Cancelled."))
     return ConversationHandler.END
 
 

@@ -41,14 +41,14 @@ KIND_LABELS = {
     "message_to_resident": N_("message to the resident"),
     "message_from_resident": N_("message from the resident"),
     "handed_over": N_("handed over to another district"),
-    "merged": N_("merged"),
+    "merged": N_("merged into another concern"),
     "duplicate_joined": N_("duplicate joined"),
     "next_step": N_("next step"),
     "department_involved": N_("department involved"),
     "resolved": N_("resolved"),
     "referral_feedback": N_("feedback on the contact"),
     "settled_feedback": N_("feedback on the solution"),
-    "reopened": N_("reopened"),
+    "reopened": N_("reopened by the resident"),
 }
 OTHER_EVENT = N_("other event")
 COVER_LABELS = {
