@@ -28,6 +28,7 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
+from bot.handlers.triage_common import chat_data_of, groups
 from bot.i18n import Translator
 from bot.jobs import write_for_staff_then_deliver
 from bot.keyboards import from_payload
@@ -109,7 +110,7 @@ async def on_page(update: Update, context: BotContext) -> None:
         return
     await answer_query(update)
     t = translator(update, context)
-    reply = await _page(context, t, staff[1], int(context.match.group(1)))
+    reply = await _page(context, t, staff[1], int(groups(context)[0] or 0))
     query = update.callback_query
     try:
         await query.edit_message_text(  # type: ignore[union-attr]
@@ -139,7 +140,7 @@ async def on_case(update: Update, context: BotContext) -> None:
     if staff is None:
         return
     async with session_scope(context.services.session_maker) as session:
-        case = await session.get(Case, int(context.match.group(1)))
+        case = await session.get(Case, int(groups(context)[0] or 0))
     if case is None or not staff[1].can_manage_district(case.district_number):
         await refuse(update, context)
         return
@@ -242,7 +243,7 @@ async def away(update: Update, context: BotContext) -> int | None:
         return ConversationHandler.END
     t = translator(update, context)
     services = context.services
-    context.user_data.pop(AWAY_KEY, None)
+    chat_data_of(context).pop(AWAY_KEY, None)
     try:
         parsed = parse_german_date(
             _argument(update), now=services.clock.now(), tz=services.settings.tz
@@ -251,7 +252,7 @@ async def away(update: Update, context: BotContext) -> int | None:
         await send(update, _away_problem(t, exc))
         return ConversationHandler.END
     day = parsed.value.date()
-    context.user_data[AWAY_KEY] = day.isoformat()
+    chat_data_of(context)[AWAY_KEY] = day.isoformat()
     await send_reply(update, context, say.away_confirm(t, day))
     return CONFIRM_AWAY
 
@@ -276,8 +277,8 @@ async def on_away(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await acknowledge(update)
     t = translator(update, context)
-    pending = context.user_data.pop(AWAY_KEY, None)
-    if context.match.group(1) == "no" or pending is None:
+    pending = chat_data_of(context).pop(AWAY_KEY, None)
+    if groups(context)[0] == "no" or pending is None:
         await send(update, t("Nothing changed. Send /abwesend bis … with another date."))
         return ConversationHandler.END
     services = context.services
@@ -301,7 +302,7 @@ async def on_away(update: Update, context: BotContext) -> int:
 
 async def cancel_away(update: Update, context: BotContext) -> int:
     """/abbrechen while the absence waits for confirmation."""
-    context.user_data.pop(AWAY_KEY, None)
+    chat_data_of(context).pop(AWAY_KEY, None)
     t = translator(update, context)
     await send(update, t("Cancelled."))
     return ConversationHandler.END

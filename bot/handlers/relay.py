@@ -9,6 +9,7 @@ never passed on.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
@@ -54,7 +55,7 @@ async def on_message(update: Update, context: BotContext) -> None:
         )
         return
     env, now = services.env, services.clock.now()
-    outcome = None
+    outcome: tuple[str, str] | None = None
     async with session_scope(services.session_maker) as session:
         case = None
         if message is not None and message.reply_to_message is not None:
@@ -63,7 +64,7 @@ async def on_message(update: Update, context: BotContext) -> None:
             )
         if case is not None and case.resident_id != person.id:
             if not triage.can_work_on(roles, case):
-                outcome = "forbidden"
+                outcome = ("forbidden", "")
             else:
                 await casework.relay_to_resident(
                     session, env, case, text=text, photo=photo, now=now, manager=person
@@ -81,7 +82,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     if outcome is None:
         await fallback.unexpected_message(update, context)
         return
-    if outcome == "forbidden":
+    if outcome[0] == "forbidden":
         await refuse(update, context)
         return
     request_delivery(context.application)
@@ -94,10 +95,10 @@ async def on_message(update: Update, context: BotContext) -> None:
         )
 
 
-async def _waiting_case(session: object, person_id: int) -> Case | None:
+async def _waiting_case(session: AsyncSession, person_id: int) -> Case | None:
     """The resident's one case with an open question, if exactly one."""
     rows = list(
-        await session.scalars(  # type: ignore[attr-defined]
+        await session.scalars(
             select(Case)
             .where(Case.resident_id == person_id, Case.status == CaseStatus.WAITING)
             .limit(2)
@@ -106,10 +107,10 @@ async def _waiting_case(session: object, person_id: int) -> Case | None:
     return rows[0] if len(rows) == 1 else None
 
 
-async def _followed_case(session: object, case: Case) -> Case:
+async def _followed_case(session: AsyncSession, case: Case) -> Case:
     """A merged case's messages belong to the case it joined."""
     if case.merged_into_id is not None:
-        target = await session.get(Case, case.merged_into_id)  # type: ignore[attr-defined]
+        target = await session.get(Case, case.merged_into_id)
         if target is not None:
             return target
     return case
@@ -122,7 +123,8 @@ async def answer_command(update: Update, context: BotContext) -> None:
     if not roles.is_staff:
         await refuse(update, context)
         return
-    parts = (update.effective_message.text or "").split(maxsplit=2)
+    message = update.effective_message
+    parts = ((message.text if message else None) or "").split(maxsplit=2)
     if len(parts) < 3:
         await send(
             update, t("Usage: /antwort <reference> <text>, e.g. /antwort 10-2026-0042 Thank you!")
@@ -175,7 +177,7 @@ async def cancel_pending(update: Update, context: BotContext) -> None:
     """/abbrechen outside any conversation: there is nothing to cancel (conversations
     answer /abbrechen themselves)."""
     t = translator(update, context)
-    had = context.user_data.pop("ag_pending", None) is not None
+    had = (context.user_data or {}).pop("ag_pending", None) is not None
     await send(update, t("Cancelled.") if had else t("There is nothing to cancel."))
 
 

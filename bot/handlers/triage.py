@@ -9,11 +9,13 @@ restarts it, `/abbrechen` leaves it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -33,7 +35,7 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
-from bot.handlers.triage_common import Press, arg_of, with_case
+from bot.handlers.triage_common import Press, arg_of, case_press, with_case
 from bot.i18n import Translator
 from bot.messages import callbacks
 from bot.messages import triage as say
@@ -128,14 +130,10 @@ ACTIONS: dict[str, tuple[Callable[[Press], Awaitable[Reply]], bool]] = {
 
 async def on_triage(update: Update, context: BotContext) -> int | None:
     """`tr:<action>:<case id>[:<arg>]` for the actions without typed input."""
-    action, case_id, arg = (
-        context.match.group(1),
-        int(context.match.group(2)),
-        context.match.group(3),
-    )
+    action, case_id, arg = case_press(context)
     t = translator(update, context)
     services = context.services
-    handler, drop = ACTIONS.get(action, (None, False))
+    handler, drop = ACTIONS.get(action) or (None, False)
 
     async def run(session: AsyncSession, person: Person, case: Case) -> Reply:
         if handler is None:
@@ -166,10 +164,26 @@ def _case_view(p: Press, case: Case) -> Reply:
 def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
     """The manager's typed inputs on a case; persistent, so a restart keeps the step."""
     text = PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND
-    text_step = [MessageHandler(text, typed.on_text)]
+    text_step: list[BaseHandler[Update, BotContext, Any]] = [MessageHandler(text, typed.on_text)]
     decision = CallbackQueryHandler(
         on_triage, pattern=TR.narrowed(r"(refsend|handsend):(\d{1,12}):([\w-]{1,40})")
     )
+    states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
+        typed.ASK: text_step,
+        typed.MSG: text_step,
+        typed.NOTE: text_step,
+        typed.RESOLVE: text_step,
+        typed.REF_SEARCH: text_step,
+        typed.LOTSE_NOTE: [decision, *text_step],
+        typed.HAND_NOTE: [decision, *text_step],
+        typed.STEP: [MessageHandler(text, typed.on_step_text)],
+        typed.STEP_DUE: [MessageHandler(text, typed.on_step_due)],
+        typed.STEP_CONFIRM: [
+            CallbackQueryHandler(
+                typed.on_step_confirm, pattern=TR.narrowed(r"(stepok|stepno):(\d{1,12})")
+            )
+        ],
+    }
     return ConversationHandler(
         entry_points=[
             CallbackQueryHandler(
@@ -180,22 +194,7 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
                 ),
             )
         ],
-        states={
-            typed.ASK: text_step,
-            typed.MSG: text_step,
-            typed.NOTE: text_step,
-            typed.RESOLVE: text_step,
-            typed.REF_SEARCH: text_step,
-            typed.LOTSE_NOTE: [decision, *text_step],
-            typed.HAND_NOTE: [decision, *text_step],
-            typed.STEP: [MessageHandler(text, typed.on_step_text)],
-            typed.STEP_DUE: [MessageHandler(text, typed.on_step_due)],
-            typed.STEP_CONFIRM: [
-                CallbackQueryHandler(
-                    typed.on_step_confirm, pattern=TR.narrowed(r"(stepok|stepno):(\d{1,12})")
-                )
-            ],
-        },
+        states=states,
         fallbacks=[CommandHandler(["abbrechen", "cancel"], typed.cancel, filters=PRIVATE)],
         name="triage_input",
         persistent=True,
@@ -206,11 +205,7 @@ def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
 # --- the resident's feedback ---------------------------------------------------------------
 async def on_feedback(update: Update, context: BotContext) -> None:
     """`fb:<ref|set>:<case id>:<yes|no>`: only the case's own resident may answer."""
-    question, case_id, answer = (
-        context.match.group(1),
-        int(context.match.group(2)),
-        context.match.group(3),
-    )
+    question, case_id, answer = case_press(context)
     services = context.services
     person = await ensure_person(update, context)
     async with session_scope(services.session_maker) as session:

@@ -81,3 +81,21 @@ def arg_of(p: Press) -> str:
     if not p.arg:
         raise triage.TriageError("argument")
     return p.arg
+
+
+def groups(context: BotContext) -> tuple[str | None, ...]:
+    """The groups of the pattern the pressed button matched."""
+    assert context.match is not None  # set for every CallbackQueryHandler with a pattern
+    return context.match.groups()
+
+
+def chat_data_of(context: BotContext) -> dict[Any, Any]:
+    """The user's data, where a conversation keeps its answers (persisted with its state)."""
+    assert context.user_data is not None  # private chats always have a user
+    return context.user_data
+
+
+def case_press(context: BotContext) -> tuple[str, int, str | None]:
+    """`<action>:<case id>[:<arg>]` of a button of the TRIAGE or FEEDBACK family."""
+    found = groups(context)
+    return found[0] or "", int(found[1] or 0), found[2] if len(found) > 2 else None

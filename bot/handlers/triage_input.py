@@ -24,7 +24,7 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
-from bot.handlers.triage_common import Press, arg_of, with_case
+from bot.handlers.triage_common import Press, arg_of, case_press, chat_data_of, groups, with_case
 from bot.messages import triage as say
 from bot.messages.reply import Reply
 from bot.services.basics.dates import DateParseError, parse_german_date
@@ -50,11 +50,7 @@ END = ConversationHandler.END
 
 async def on_prompt(update: Update, context: BotContext) -> int | None:
     """A button that asks for typed input: check it fits the case, then ask."""
-    action, case_id, arg = (
-        context.match.group(1),
-        int(context.match.group(2)),
-        context.match.group(3),
-    )
+    action, case_id, arg = case_press(context)
     env, t = context.services.env, translator(update, context)
 
     async def run(session: AsyncSession, person: Person, case: Case) -> Reply:
@@ -72,7 +68,7 @@ async def on_prompt(update: Update, context: BotContext) -> int | None:
             reply = say.prompt(
                 t, "ref_search" if action == "refsearch" else action, case.reference
             )
-        context.user_data[KEY] = data
+        chat_data_of(context)[KEY] = data
         return reply
 
     reply = await with_case(update, context, case_id, run)
@@ -177,14 +173,14 @@ async def _finish(
     update: Update, context: BotContext, act: Callable[[Press], Awaitable[Reply]], arg: str | None
 ) -> int:
     """Run one step of the conversation on its case; the conversation ends either way."""
-    data = dict(context.user_data.get(KEY) or {})
+    data = dict(chat_data_of(context).get(KEY) or {})
     t, services = translator(update, context), context.services
 
     async def run(session: AsyncSession, person: Person, case: Case) -> Reply:
         now = services.clock.now()
         return await act(Press(session, person, case, arg, services.env, now, t, data))
 
-    context.user_data.pop(KEY, None)
+    chat_data_of(context).pop(KEY, None)
     reply = await with_case(update, context, int(data.get("case") or 0), run)
     if reply is not None:
         await send_reply(update, context, reply)
@@ -197,9 +193,9 @@ async def on_text(update: Update, context: BotContext) -> int | None:
     if text is None:
         await _too_long(update, context)
         return None
-    action = (context.user_data.get(KEY) or {}).get("action")
+    action = (chat_data_of(context).get(KEY) or {}).get("action")
     if action not in TYPED:
-        context.user_data.pop(KEY, None)
+        chat_data_of(context).pop(KEY, None)
         return END
     return await _finish(update, context, TYPED[action], text)
 
@@ -210,7 +206,7 @@ async def on_step_text(update: Update, context: BotContext) -> int | None:
     if text is None:
         await _too_long(update, context)
         return None
-    context.user_data[KEY] = {**(context.user_data.get(KEY) or {}), "text": text}
+    chat_data_of(context)[KEY] = {**(chat_data_of(context).get(KEY) or {}), "text": text}
     await send_reply(update, context, say.step_due_question(translator(update, context)))
     return STEP_DUE
 
@@ -225,8 +221,8 @@ async def on_step_due(update: Update, context: BotContext) -> int | None:
     except DateParseError as error:
         await send_reply(update, context, say.date_problem(t, error))
         return None
-    data = {**(context.user_data.get(KEY) or {}), "due": parsed.value.isoformat()}
-    context.user_data[KEY] = data
+    data = {**(chat_data_of(context).get(KEY) or {}), "due": parsed.value.isoformat()}
+    chat_data_of(context)[KEY] = data
     await send_reply(
         update, context, say.step_confirm(t, int(data.get("case") or 0), parsed.value)
     )
@@ -235,13 +231,13 @@ async def on_step_due(update: Update, context: BotContext) -> int | None:
 
 async def on_step_confirm(update: Update, context: BotContext) -> int | None:
     """`tr:stepok|stepno:<case>`: save the next step, or type it again."""
-    data = context.user_data.get(KEY) or {}
-    if int(context.match.group(2)) != data.get("case") or "due" not in data:
+    data = chat_data_of(context).get(KEY) or {}
+    if int(groups(context)[1] or 0) != data.get("case") or "due" not in data:
         await answer_query(update, say.stale(translator(update, context)))
         return None
     await acknowledge(update)
-    if context.match.group(1) == "stepno":
-        context.user_data[KEY] = {k: data[k] for k in ("action", "case", "ref")}
+    if groups(context)[0] == "stepno":
+        chat_data_of(context)[KEY] = {k: data[k] for k in ("action", "case", "ref")}
         await send_reply(
             update, context, say.prompt(translator(update, context), "step", data["ref"])
         )
@@ -251,6 +247,6 @@ async def on_step_confirm(update: Update, context: BotContext) -> int | None:
 
 async def cancel(update: Update, context: BotContext) -> int:
     """/abbrechen: leave the typed input."""
-    context.user_data.pop(KEY, None)
+    chat_data_of(context).pop(KEY, None)
     await send_reply(update, context, say.cancelled(translator(update, context)))
     return END

@@ -105,9 +105,10 @@ async def save_reply(session: AsyncSession, *, person: Person, name: str, text: 
 
 
 async def _reply(session: AsyncSession, *, person: Person, name: str) -> SavedReply | None:
-    return await session.scalar(
+    row: SavedReply | None = await session.scalar(
         select(SavedReply).where(SavedReply.person_id == person.id, SavedReply.name == name)
     )
+    return row
 
 
 async def delete_reply(session: AsyncSession, *, person: Person, name: str) -> bool:
@@ -160,11 +161,12 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
 async def current_absence(
     session: AsyncSession, *, person: Person, now: datetime
 ) -> Absence | None:
-    return await session.scalar(
+    absence: Absence | None = await session.scalar(
         select(Absence)
         .where(Absence.person_id == person.id, Absence.starts_at <= now, Absence.ends_at > now)
         .order_by(Absence.ends_at.desc())
     )
+    return absence
 
 
 async def set_absence(
