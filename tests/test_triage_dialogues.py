@@ -146,3 +146,63 @@ async def test_absence_confirmation_survives_a_restart(env: BotEnv) -> None:
     await manager.press("Ja")
     async with session_scope(env.services.session_maker) as session:
         assert await session.scalar(select(Absence.id)) is not None
+
+
+async def test_resident_reads_the_contact_card_in_the_language_chosen_after_queueing(
+    env: BotEnv,
+) -> None:
+    """Intents are rendered at delivery: German for a German resident, English once they
+    switched, even for a message queued before the switch."""
+    from zoneinfo import ZoneInfo
+
+    from bot.delivery import flush_outbox
+    from bot.services.access import people
+    from bot.services.cases import records, triage
+    from bot.services.cases.records import Draft
+
+    await _manager(env, "de")
+    assert env.sim is not None and env.app is not None
+    erika = env.sim.user(1301, language_code="de")
+    services = env.services
+    now = env.clock.now()
+    async with session_scope(services.session_maker) as session:
+        resident = await people.get_or_create_person(
+            session, telegram_id=1301, first_name="Erika", language="de", now=now
+        )
+        draft = Draft(
+            district_number="10",
+            quarter="Linden-Süd",
+            topic="public_space",
+            description="Müll auf dem Platz.",
+        )
+        case = await records.submit_case(
+            session,
+            draft=draft,
+            resident=resident,
+            language="de",
+            now=now,
+            tz=ZoneInfo("Europe/Berlin"),
+        )
+        manager = await people.get_person(session, telegram_id=MANAGER)
+        assert manager is not None
+        key = services.reference.referrals[0].key
+        await triage.refer(
+            session, services.env, case, manager=manager, contact_key=key, note=None, now=now
+        )
+        reference = case.reference
+    await flush_outbox(env.app)
+    card = erika.last.plain_text
+    assert f"Zu Ihrem Anliegen {reference}: Die richtige Ansprechstelle" in card
+
+    case = await _case(env, reference)
+    async with session_scope(services.session_maker) as session:
+        case = await session.merge(case)
+        manager = await people.get_person(session, telegram_id=MANAGER)
+        assert manager is not None
+        await triage.take_on(session, services.env, case, manager=manager, now=env.clock.now())
+        # queued in German's case language; she switches to English before it is delivered
+        await session.execute(
+            update(Person).where(Person.telegram_id == 1301).values(language="en")
+        )
+    await flush_outbox(env.app)
+    assert f"Your concern {reference} is now: in progress." in erika.last.plain_text
