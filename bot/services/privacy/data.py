@@ -246,8 +246,11 @@ async def export_person(
                 "kind": m.kind,
                 "created_at": _iso(m.created_at, tz),
                 "sent_at": _iso(m.sent_at, tz),
-                "text": unescape(str(m.payload.get("text") or "")) or None,
-                "photos": m.payload.get("photos") or [],
+                # an intent's own words (a manager's message) stand for its text
+                "text": unescape(str((m.payload or {}).get("text") or ""))
+                or (m.params or {}).get("text"),
+                "photos": (m.payload or {}).get("photos") or (m.params or {}).get("photos") or [],
+                **({"intent": m.intent, "params": m.params} if m.intent else {}),
             }
             for m in messages
         ],
@@ -303,6 +306,7 @@ def _scrub_outbox(message: OutboxMessage, *, now: datetime, chat_id: int | None)
     if message.payload == ERASED_PAYLOAD and (chat_id is None or message.chat_id != chat_id):
         return False
     message.payload = dict(ERASED_PAYLOAD)
+    message.intent, message.params = None, None  # an intent's parameters hold the words too
     if chat_id is not None and message.chat_id == chat_id:
         message.chat_id = 0  # as for residents without a chat; the delivery log stays
     if message.sent_at is None and message.failed_at is None:
@@ -437,7 +441,7 @@ async def erase_person(session: AsyncSession, *, person: Person, now: datetime) 
         for message in await session.scalars(
             select(OutboxMessage).where(OutboxMessage.case_id.in_(related))
         ):
-            if _mentions(message.payload, needles):
+            if _mentions([message.payload, message.params], needles):
                 report.outbox += _scrub_outbox(message, now=now, chat_id=person.telegram_id)
     await _forget_person(session, person, now=now, report=report)
     return report
