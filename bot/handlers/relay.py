@@ -18,7 +18,7 @@ from bot.delivery import request_delivery
 from bot.handlers import fallback
 from bot.handlers.agreements import handle_agreement_pending
 from bot.handlers.common import actor_roles, refuse, send, translator
-from bot.services.cases import casework, triage
+from bot.services.cases import casework, desk, triage
 from bot.services.cases import records as cases
 from bot.services.cases.records import CaseStatus
 from bot.storage.db import session_scope
@@ -137,8 +137,6 @@ async def answer_command(update: Update, context: BotContext) -> None:
         if case is None or not triage.can_work_on(roles, case):
             found = None
         else:
-            from bot.services.cases import desk
-
             try:
                 text = await desk.expand_reply(
                     session,
