@@ -80,7 +80,7 @@ async def on_prompt(update: Update, context: BotContext) -> int | None:
 
 
 def _typed(update: Update, context: BotContext) -> str | None:
-    """The typed text, or None after telling the manager it is empty or too long."""
+    """The typed text (or a photo's caption); None when it is empty or too long."""
     message = update.effective_message
     text = ((message.text or message.caption or "") if message else "").strip()
     limit = context.services.settings.max_text_length
