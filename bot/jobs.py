@@ -12,7 +12,7 @@ from bot.delivery import flush_outbox
 from bot.services.agreements import conferences
 from bot.services.agreements import nudges as agreement_reminders
 from bot.services.basics.env import ServiceEnv
-from bot.services.cases import triage
+from bot.services.cases import feedback
 from bot.services.messaging import reminders
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder
@@ -22,7 +22,7 @@ def reminder_renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:
     """Each reminder kind and the function that writes its messages."""
 
     async def referral_followup(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
-        await triage.render_referral_followup(session, env, reminder, now)
+        await feedback.render_referral_followup(session, env, reminder, now)
 
     async def conference_reminder(
         session: AsyncSession, reminder: Reminder, now: datetime

@@ -45,11 +45,20 @@ async def test_forged_manager_buttons_are_refused(env: BotEnv) -> None:
         f"tr:merge:{case_id}:{case_id}",
         f"tr:depadd:{case_id}:66",
         "tr:kue:999999",
+        # the buttons that start a typed input, and the next step's confirmation
+        f"tr:note:{case_id}",
+        f"tr:ask:{case_id}",
+        f"tr:ref:{case_id}:easter_fire",
+        f"tr:handto:{case_id}:06",
+        f"tr:stepok:{case_id}",
     ]
     for user in (mallory, erika, other_manager):
         for data in forged:
             answer = await user.press_data(data)
             assert answer is not None and "not allowed" in (answer.text or ""), (user, data)
+    assert await _state(env) == before
+    # a refused prompt starts no input: the next text is not used as a note
+    await other_manager.send("Forged note.")
     assert await _state(env) == before
 
 

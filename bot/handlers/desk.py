@@ -7,54 +7,47 @@ every command and every button, because callback data can be forged.
 from __future__ import annotations
 
 from datetime import date, time
-from html import escape
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    filters,
+)
 
-from bot.context import BotApplication, BotContext, Services
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import (
     acknowledge,
     actor_roles,
     answer_query,
     refuse,
     send,
+    send_reply,
     translator,
 )
-from bot.i18n import N_, Translator
+from bot.handlers.triage_common import chat_data_of, groups
+from bot.i18n import Translator
 from bot.jobs import write_for_staff_then_deliver
-from bot.keyboards import ButtonRows, chunk, inline
-from bot.messages.cases import STATUS_LABELS, local, status_label
+from bot.keyboards import from_payload
+from bot.messages import callbacks
+from bot.messages import desk as say
+from bot.messages.formatting import format_date
+from bot.messages.reply import Reply
 from bot.services.access.roles import Role, Roles
-from bot.services.basics.dates import HINT_EXAMPLES, DateParseError, format_date, parse_german_date
+from bot.services.basics.dates import HINT_EXAMPLES, DateParseError, parse_german_date
 from bot.services.cases import desk
 from bot.services.cases import records as cases
 from bot.storage.db import session_scope
-from bot.storage.models import Case, CaseEvent, Person
+from bot.storage.models import Case, Person
 
 PER_PAGE = 8
 PRIVATE = filters.ChatType.PRIVATE
 MAX_CHUNK = 3500  # below Telegram's 4096, leaving room for the HTML tags
-ROLE_LABELS = {
-    "manager": N_("manager"),
-    "deputy": N_("deputy"),
-    "coordinator": N_("coordination"),
-    "admin": N_("administrator"),
-    "rep": N_("department"),
-}
-KIND_LABELS = {
-    "submitted": N_("submitted"),
-    "routed": N_("forwarded"),
-    "message": N_("message"),
-    "note": N_("note"),
-    "status": N_("status changed"),
-}
-COVER_LABELS = {
-    "manager": N_("another manager of the district"),
-    "deputy": N_("the deputy"),
-    "coordinator": N_("the coordination 18.6"),
-}
+AWAY_KEY = "away_until"  # the absence conversation's data: the understood day
+CONFIRM_AWAY = 0
 
 
 async def _staff(update: Update, context: BotContext) -> tuple[Person, Roles] | None:
@@ -86,21 +79,7 @@ async def _send_chunks(update: Update, lines: list[str]) -> None:
 # ------------------------------------------------------------------------------ the list
 
 
-def _case_line(services: Services, t: Translator, case: Case, today: date) -> str:
-    tz = services.settings.tz
-    place = case.quarter or services.reference.district(case.district_number).name
-    topic = services.reference.topic(case.topic).label(t.language)
-    days = (today - case.created_at.astimezone(tz).date()).days
-    age = t("today") if days == 0 else t("1 day") if days == 1 else t("{days} days", days=days)
-    marker = "🏛 " if case.actor_kind == "council" else ""
-    return escape(
-        f"{marker}{case.reference} · {place} · {topic} · {status_label(t, case.status)} · {age}"
-    )
-
-
-async def _page(
-    context: BotContext, t: Translator, roles: Roles, page: int
-) -> tuple[str, ButtonRows]:
+async def _page(context: BotContext, t: Translator, roles: Roles, page: int) -> Reply:
     services = context.services
     async with session_scope(services.session_maker) as session:
         rows, total = await desk.open_cases(session, roles=roles, page=page, per_page=PER_PAGE)
@@ -108,28 +87,11 @@ async def _page(
         if not rows and page >= pages:  # cases closed since the buttons were sent
             page = pages - 1
             rows, total = await desk.open_cases(session, roles=roles, page=page, per_page=PER_PAGE)
-    if total == 0:
-        return t("There are no open concerns in your districts."), []
-    today = services.clock.now().astimezone(services.settings.tz).date()
-    header = t(
-        "Open concerns, page {page} of {pages} ({total} in total):",
-        page=page + 1,
-        pages=pages,
-        total=total,
+    tz = services.settings.tz
+    today = services.clock.now().astimezone(tz).date()
+    return say.case_page(
+        t, services.reference, rows, page=page, pages=pages, total=total, today=today, tz=tz
     )
-    lines = ["<b>" + escape(header) + "</b>"]
-    lines += [_case_line(services, t, case, today) for case in rows]
-    buttons: list[list[tuple[str, str]]] = chunk(
-        [(case.reference, f"desk:case:{case.id}") for case in rows], 2
-    )
-    nav = []
-    if page > 0:
-        nav.append((t("◀ Previous"), f"desk:page:{page - 1}"))
-    if page + 1 < pages:
-        nav.append((t("Next ▶"), f"desk:page:{page + 1}"))
-    if nav:
-        buttons.append(nav)
-    return "\n".join(lines), buttons
 
 
 async def list_cases(update: Update, context: BotContext) -> None:
@@ -138,8 +100,7 @@ async def list_cases(update: Update, context: BotContext) -> None:
     if staff is None:
         return
     t = translator(update, context)
-    text, buttons = await _page(context, t, staff[1], 0)
-    await send(update, text, buttons=buttons, html=True)
+    await send_reply(update, await _page(context, t, staff[1], 0))
 
 
 async def on_page(update: Update, context: BotContext) -> None:
@@ -149,51 +110,19 @@ async def on_page(update: Update, context: BotContext) -> None:
         return
     await answer_query(update)
     t = translator(update, context)
-    text, buttons = await _page(context, t, staff[1], int(context.match.group(1)))
+    reply = await _page(context, t, staff[1], int(groups(context)[0] or 0))
     query = update.callback_query
     try:
         await query.edit_message_text(  # type: ignore[union-attr]
-            text, parse_mode="HTML", reply_markup=inline(buttons) if buttons else None
+            reply.text,
+            parse_mode="HTML",
+            reply_markup=from_payload(reply.to_payload().get("buttons")),
         )
     except BadRequest:  # unchanged or too old to edit
-        await send(update, text, buttons=buttons, html=True)
+        await send_reply(update, reply)
 
 
 # --------------------------------------------------------------------------- the history
-
-
-def _actor(t: Translator, case: Case, event: CaseEvent, actor: Person | None) -> str:
-    # A resident is never shown by name or Telegram account, only by their role.
-    if event.actor_role == "resident" or (actor is not None and actor.id == case.resident_id):
-        return t("resident")
-    if actor is None and event.actor_role is None:
-        return t("system")
-    role = event.actor_role or ""
-    label = t(ROLE_LABELS[role]) if role in ROLE_LABELS else role
-    name = actor.first_name if actor is not None and actor.first_name else ""
-    return f"{label} {name}".strip()
-
-
-def _event_lines(
-    t: Translator, case: Case, event: CaseEvent, actor: Person | None, services: Services
-) -> list[str]:
-    kind = event.kind.replace("_", " ")
-    if event.kind in KIND_LABELS:
-        kind = t(KIND_LABELS[event.kind])
-    data = event.data or {}
-    if event.kind == "routed" and data.get("to") in COVER_LABELS:
-        kind += " → " + (t("manager") if data["to"] == "manager" else t(COVER_LABELS[data["to"]]))
-    elif "from" in data and "to" in data:
-        names = [
-            t(STATUS_LABELS[s]) if s in STATUS_LABELS else str(s)
-            for s in (data["from"], data["to"])
-        ]
-        kind += f": {names[0]} → {names[1]}"
-    when = local(event.created_at, services.settings.tz)
-    lines = [f"<b>{escape(when)}</b> · {escape(_actor(t, case, event, actor))} · {escape(kind)}"]
-    if event.text:
-        lines.append("  " + escape(event.text))
-    return lines
 
 
 async def _show_history(update: Update, context: BotContext, case: Case) -> None:
@@ -201,17 +130,7 @@ async def _show_history(update: Update, context: BotContext, case: Case) -> None
     t = translator(update, context)
     async with session_scope(services.session_maker) as session:
         events = await desk.case_history(session, case=case)
-    topic = services.reference.topic(case.topic).label(t.language)
-    place = case.quarter or services.reference.district(case.district_number).name
-    lines = [
-        "<b>" + escape(t("Concern {reference}", reference=case.reference)) + "</b>",
-        escape(f"{place} · {topic} · {status_label(t, case.status)}"),
-        escape(case.description or ""),
-        "",
-        "<b>" + escape(t("History:")) + "</b>",
-    ]
-    for event, actor in events:
-        lines += _event_lines(t, case, event, actor, services)
+    lines = say.history(t, services.reference, case, events, services.settings.tz)
     await _send_chunks(update, lines)
 
 
@@ -221,7 +140,7 @@ async def on_case(update: Update, context: BotContext) -> None:
     if staff is None:
         return
     async with session_scope(context.services.session_maker) as session:
-        case = await session.get(Case, int(context.match.group(1)))
+        case = await session.get(Case, int(groups(context)[0] or 0))
     if case is None or not staff[1].can_manage_district(case.district_number):
         await refuse(update, context)
         return
@@ -263,17 +182,11 @@ async def list_templates(update: Update, context: BotContext) -> None:
     t = translator(update, context)
     async with session_scope(context.services.session_maker) as session:
         rows = await desk.list_replies(session, person=staff[0])
-    usage = t(
-        "Save one with /vorlage name text. Start an answer with #name to use it. "
-        "Placeholders: {placeholders}.",
-        placeholders="{reference}, {district}, {quarter}, {name}",
-    )
-    if not rows:
-        await send(update, t("You have no saved replies yet.") + "\n\n" + usage)
-        return
-    lines = ["<b>" + escape(t("Your saved replies:")) + "</b>"]
-    lines += [f"<b>#{escape(row.name)}</b> – {escape(row.text)}" for row in rows]
-    await _send_chunks(update, [*lines, "", escape(usage)])
+    shown = say.templates(t, rows)
+    if isinstance(shown, Reply):
+        await send_reply(update, shown)
+    else:
+        await _send_chunks(update, shown)
 
 
 async def save_template(update: Update, context: BotContext) -> None:
@@ -323,58 +236,57 @@ async def delete_template(update: Update, context: BotContext) -> None:
 # ------------------------------------------------------------------------------- absence
 
 
-async def away(update: Update, context: BotContext) -> None:
+async def away(update: Update, context: BotContext) -> int | None:
     """/abwesend bis <date>: ask to confirm the understood day before anything is stored."""
     staff = await _staff(update, context)
     if staff is None:
-        return
+        return ConversationHandler.END
     t = translator(update, context)
     services = context.services
-    context.user_data.pop("away_until", None)
-    examples = ", ".join(HINT_EXAMPLES)
+    chat_data_of(context).pop(AWAY_KEY, None)
     try:
         parsed = parse_german_date(
             _argument(update), now=services.clock.now(), tz=services.settings.tz
         )
     except DateParseError as exc:
-        if exc.reason == "empty":
-            text = t("Until when are you away? For example: /abwesend bis Freitag")
-        elif exc.reason == "past" and exc.value is not None:
-            text = t(
-                "{date} has already passed. Please give a day from today on, "
-                "e.g. /abwesend bis Freitag.",
-                date=format_date(exc.value.date(), lang=t.language),
-            )
-        else:
-            text = t("I did not understand that date. Examples: {examples}", examples=examples)
-        await send(update, text)
-        return
+        await send(update, _away_problem(t, exc))
+        return ConversationHandler.END
     day = parsed.value.date()
-    context.user_data["away_until"] = day.isoformat()
-    await send(
-        update,
-        t("Away until {date} – is that right?", date=format_date(day, lang=t.language)),
-        buttons=[[(t("Yes"), "desk:away:yes"), (t("No"), "desk:away:no")]],
-    )
+    chat_data_of(context)[AWAY_KEY] = day.isoformat()
+    await send_reply(update, say.away_confirm(t, day))
+    return CONFIRM_AWAY
 
 
-async def on_away(update: Update, context: BotContext) -> None:
+def _away_problem(t: Translator, exc: DateParseError) -> str:
+    if exc.reason == "empty":
+        return t("Until when are you away? For example: /abwesend bis Freitag")
+    if exc.reason == "past" and exc.value is not None:
+        return t(
+            "{date} has already passed. Please give a day from today on, "
+            "e.g. /abwesend bis Freitag.",
+            date=format_date(exc.value.date(), lang=t.language),
+        )
+    examples = ", ".join(HINT_EXAMPLES)
+    return t("I did not understand that date. Examples: {examples}", examples=examples)
+
+
+async def on_away(update: Update, context: BotContext) -> int:
     """Store the absence until the end of the confirmed day, and say who covers."""
     staff = await _staff(update, context)
     if staff is None:
-        return
+        return ConversationHandler.END
     await acknowledge(update)
     t = translator(update, context)
-    pending = context.user_data.pop("away_until", None)
-    if context.match.group(1) == "no" or pending is None:
+    pending = chat_data_of(context).pop(AWAY_KEY, None)
+    if groups(context)[0] == "no" or pending is None:
         await send(update, t("Nothing changed. Send /abwesend bis … with another date."))
-        return
+        return ConversationHandler.END
     services = context.services
     now, day = services.clock.now(), date.fromisoformat(pending)
     until = desk.end_of_day(day, services.settings.tz)
     if until <= now:
         await send(update, t("That day has passed meanwhile. Nothing changed."))
-        return
+        return ConversationHandler.END
     async with session_scope(services.session_maker) as session:
         person = await session.merge(staff[0])
         await desk.set_absence(session, person=person, until=until, now=now)
@@ -384,21 +296,32 @@ async def on_away(update: Update, context: BotContext) -> None:
             now=now,
             admin_ids=services.settings.admin_telegram_ids,
         )
-    lines = [
-        t(
-            "You are away until {date}. /zurueck ends it earlier.",
-            date=format_date(day, lang=t.language),
-        )
-    ]
-    for district, routed_as in cover.items():
-        lines.append(
-            t(
-                "New concerns of {district} go to {who}.",
-                district=services.reference.district(district).name,
-                who=t(COVER_LABELS[routed_as]),
-            )
-        )
-    await send(update, "\n".join(lines))
+    await send_reply(update, say.away_set(t, services.reference, day, cover))
+    return ConversationHandler.END
+
+
+async def cancel_away(update: Update, context: BotContext) -> int:
+    """/abbrechen while the absence waits for confirmation."""
+    chat_data_of(context).pop(AWAY_KEY, None)
+    t = translator(update, context)
+    await send(update, t("Cancelled."))
+    return ConversationHandler.END
+
+
+def build_absence() -> ConversationHandler:  # type: ignore[type-arg]
+    """/abwesend and its confirmation; persistent, so a restart keeps the understood day."""
+    return ConversationHandler(
+        entry_points=[CommandHandler("abwesend", away, filters=PRIVATE)],
+        states={
+            CONFIRM_AWAY: [
+                CallbackQueryHandler(on_away, pattern=callbacks.DESK.narrowed(r"away:(yes|no)"))
+            ]
+        },
+        fallbacks=[CommandHandler(["abbrechen", "cancel"], cancel_away, filters=PRIVATE)],
+        name="desk_absence",
+        persistent=True,
+        allow_reentry=True,
+    )
 
 
 async def back(update: Update, context: BotContext) -> None:
@@ -431,14 +354,21 @@ async def _nudge_job(context: BotContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler(["faelle", "cases"], list_cases, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_page, pattern=r"^desk:page:(\d{1,4})$"))
-    app.add_handler(CallbackQueryHandler(on_case, pattern=r"^desk:case:(\d{1,12})$"))
+    app.add_handler(
+        CallbackQueryHandler(on_page, pattern=callbacks.DESK.narrowed(r"page:(\d{1,4})"))
+    )
+    app.add_handler(
+        CallbackQueryHandler(on_case, pattern=callbacks.DESK.narrowed(r"case:(\d{1,12})"))
+    )
     app.add_handler(CommandHandler(["fall", "case"], show_case, filters=PRIVATE))
     app.add_handler(CommandHandler("vorlagen", list_templates, filters=PRIVATE))
     app.add_handler(CommandHandler("vorlage", save_template, filters=PRIVATE))
     app.add_handler(CommandHandler("vorlage_loeschen", delete_template, filters=PRIVATE))
-    app.add_handler(CommandHandler("abwesend", away, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_away, pattern=r"^desk:away:(yes|no)$"))
+    app.add_handler(build_absence())
+    # a confirmation pressed after the conversation ended (answered "nothing changed")
+    app.add_handler(
+        CallbackQueryHandler(on_away, pattern=callbacks.DESK.narrowed(r"away:(yes|no)"))
+    )
     app.add_handler(CommandHandler("zurueck", back, filters=PRIVATE))
     services = app.bot_data.services
     if app.job_queue is not None and services is not None:

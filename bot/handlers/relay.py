@@ -1,4 +1,4 @@
-"""Messages between resident and manager through the bot, and staff's typed inputs.
+"""Messages between resident and manager through the bot.
 
 A manager answers by replying to any message of a case in their chat, or with
 `/antwort <ref> <text>`; a resident answers by replying to the bot's message about their
@@ -9,6 +9,7 @@ never passed on.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
@@ -17,9 +18,8 @@ from bot.delivery import request_delivery
 from bot.handlers import fallback
 from bot.handlers.agreements import handle_agreement_pending
 from bot.handlers.common import actor_roles, refuse, send, translator
-from bot.handlers.triage import handle_pending
+from bot.services.cases import casework, desk, triage
 from bot.services.cases import records as cases
-from bot.services.cases import triage
 from bot.services.cases.records import CaseStatus
 from bot.storage.db import session_scope
 from bot.storage.models import Case
@@ -37,10 +37,8 @@ def _content(update: Update) -> tuple[str | None, str | None]:
 
 
 async def on_message(update: Update, context: BotContext) -> None:
-    """Route a free message: a pending staff input, a reply on a case, or an answer."""
+    """Relay a free message: a reply on a case, or the resident's answer to a waiting case."""
     person, roles = await actor_roles(update, context)
-    if await handle_pending(update, context, roles, person):
-        return
     if await handle_agreement_pending(update, context):
         return
     message = update.effective_message
@@ -57,7 +55,7 @@ async def on_message(update: Update, context: BotContext) -> None:
         )
         return
     env, now = services.env, services.clock.now()
-    outcome = None
+    outcome: tuple[str, str] | None = None
     async with session_scope(services.session_maker) as session:
         case = None
         if message is not None and message.reply_to_message is not None:
@@ -66,9 +64,9 @@ async def on_message(update: Update, context: BotContext) -> None:
             )
         if case is not None and case.resident_id != person.id:
             if not triage.can_work_on(roles, case):
-                outcome = "forbidden"
+                outcome = ("forbidden", "")
             else:
-                await triage.relay_to_resident(
+                await casework.relay_to_resident(
                     session, env, case, text=text, photo=photo, now=now, manager=person
                 )
                 outcome = ("to_resident", case.reference)
@@ -77,14 +75,14 @@ async def on_message(update: Update, context: BotContext) -> None:
                 case = await _waiting_case(session, person.id)
             if case is not None and case.resident_id == person.id:
                 target = await _followed_case(session, case)
-                await triage.relay_to_managers(
+                await casework.relay_to_managers(
                     session, env, target, resident=person, text=text, photo=photo, now=now
                 )
                 outcome = ("to_manager", target.reference)
     if outcome is None:
         await fallback.unexpected_message(update, context)
         return
-    if outcome == "forbidden":
+    if outcome[0] == "forbidden":
         await refuse(update, context)
         return
     request_delivery(context.application)
@@ -97,10 +95,10 @@ async def on_message(update: Update, context: BotContext) -> None:
         )
 
 
-async def _waiting_case(session: object, person_id: int) -> Case | None:
+async def _waiting_case(session: AsyncSession, person_id: int) -> Case | None:
     """The resident's one case with an open question, if exactly one."""
     rows = list(
-        await session.scalars(  # type: ignore[attr-defined]
+        await session.scalars(
             select(Case)
             .where(Case.resident_id == person_id, Case.status == CaseStatus.WAITING)
             .limit(2)
@@ -109,10 +107,10 @@ async def _waiting_case(session: object, person_id: int) -> Case | None:
     return rows[0] if len(rows) == 1 else None
 
 
-async def _followed_case(session: object, case: Case) -> Case:
+async def _followed_case(session: AsyncSession, case: Case) -> Case:
     """A merged case's messages belong to the case it joined."""
     if case.merged_into_id is not None:
-        target = await session.get(Case, case.merged_into_id)  # type: ignore[attr-defined]
+        target = await session.get(Case, case.merged_into_id)
         if target is not None:
             return target
     return case
@@ -125,7 +123,8 @@ async def answer_command(update: Update, context: BotContext) -> None:
     if not roles.is_staff:
         await refuse(update, context)
         return
-    parts = (update.effective_message.text or "").split(maxsplit=2)
+    message = update.effective_message
+    parts = ((message.text if message else None) or "").split(maxsplit=2)
     if len(parts) < 3:
         await send(
             update, t("Usage: /antwort <reference> <text>, e.g. /antwort 10-2026-0042 Thank you!")
@@ -138,8 +137,6 @@ async def answer_command(update: Update, context: BotContext) -> None:
         if case is None or not triage.can_work_on(roles, case):
             found = None
         else:
-            from bot.services.cases import desk
-
             try:
                 text = await desk.expand_reply(
                     session,
@@ -155,7 +152,7 @@ async def answer_command(update: Update, context: BotContext) -> None:
             except desk.UnknownTemplate:
                 found = "template"
             else:
-                await triage.relay_to_resident(
+                await casework.relay_to_resident(
                     session,
                     services.env,
                     case,
@@ -175,10 +172,10 @@ async def answer_command(update: Update, context: BotContext) -> None:
 
 
 async def cancel_pending(update: Update, context: BotContext) -> None:
-    """/abbrechen outside the intake: drop a half-finished staff input."""
+    """/abbrechen outside any conversation: there is nothing to cancel (conversations
+    answer /abbrechen themselves)."""
     t = translator(update, context)
-    had = context.user_data.pop("pending", None) is not None
-    had = context.user_data.pop("ag_pending", None) is not None or had
+    had = (context.user_data or {}).pop("ag_pending", None) is not None
     await send(update, t("Cancelled.") if had else t("There is nothing to cancel."))
 
 

@@ -8,18 +8,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from html import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translations, Translator
 from bot.services.access import people
 from bot.services.access.roles import Roles, district_recipients
-from bot.services.basics.reference import ReferenceData
 from bot.services.basics.workdays import is_working_day, working_days_between
 from bot.services.cases.records import OPEN_STATUSES, CaseStatus
+from bot.services.cases.triage_notices import Untriaged, UntriagedNudge
 from bot.services.messaging import outbox, reminders
 from bot.storage.models import Absence, Case, CaseEvent, Person, Reminder, SavedReply
 
@@ -51,7 +49,7 @@ async def open_cases(
     session: AsyncSession, *, roles: Roles, page: int, per_page: int = 8
 ) -> tuple[list[Case], int]:
     """One page (0-based) of the open cases the person may manage, and how many there are."""
-    condition = Case.status.in_([str(s) for s in OPEN_STATUSES])
+    condition: ColumnElement[bool] = Case.status.in_([str(s) for s in OPEN_STATUSES])
     if not roles.is_coordinator:
         districts = roles.districts()
         if not districts:
@@ -107,9 +105,10 @@ async def save_reply(session: AsyncSession, *, person: Person, name: str, text: 
 
 
 async def _reply(session: AsyncSession, *, person: Person, name: str) -> SavedReply | None:
-    return await session.scalar(
+    row: SavedReply | None = await session.scalar(
         select(SavedReply).where(SavedReply.person_id == person.id, SavedReply.name == name)
     )
+    return row
 
 
 async def delete_reply(session: AsyncSession, *, person: Person, name: str) -> bool:
@@ -162,11 +161,12 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
 async def current_absence(
     session: AsyncSession, *, person: Person, now: datetime
 ) -> Absence | None:
-    return await session.scalar(
+    absence: Absence | None = await session.scalar(
         select(Absence)
         .where(Absence.person_id == person.id, Absence.starts_at <= now, Absence.ends_at > now)
         .order_by(Absence.ends_at.desc())
     )
+    return absence
 
 
 async def set_absence(
@@ -234,9 +234,9 @@ async def write_untriaged_nudges(
     *,
     now: datetime,
     tz: ZoneInfo,
-    translations: Translations,
-    reference: ReferenceData,
     admin_ids: Iterable[int],
+    translations: object = None,  # the staff writers' shared signature; rendered later
+    reference: object = None,
 ) -> int:
     """On working days, one outbox message per recipient and district; once per day.
 
@@ -259,14 +259,26 @@ async def write_untriaged_nudges(
         chat_ids, _ = await district_recipients(
             session, district_number=district, now=now, admin_ids=admins
         )
+        intent = UntriagedNudge(
+            district_number=district,
+            cases=tuple(
+                Untriaged(
+                    reference=case.reference,
+                    quarter=case.quarter,
+                    topic=case.topic,
+                    working_days=working_days_between(
+                        case.created_at.astimezone(tz).date(), today
+                    ),
+                )
+                for case in found
+            ),
+        )
         for chat_id in chat_ids:
             reader = await people.get_person(session, telegram_id=chat_id)
-            t = translations.get(reader.language if reader else None)
-            text = _nudge_text(t, reference, district, found, today=today, tz=tz)
-            outbox.enqueue(
+            outbox.tell(
                 session,
                 chat_id=chat_id,
-                data=outbox.payload(text),
+                intent=intent,
                 now=now,
                 kind="untriaged",
                 person_id=reader.id if reader else None,
@@ -278,47 +290,3 @@ async def write_untriaged_nudges(
 async def _mark_sent(session: AsyncSession, *, key: str, now: datetime) -> None:
     # Marked sent at once, so the reminder sweep never renders this row a second time.
     await session.execute(update(Reminder).where(Reminder.key == key).values(sent_at=now))
-
-
-def _nudge_text(
-    t: Translator,
-    reference: ReferenceData,
-    district: str,
-    found: list[Case],
-    *,
-    today: date,
-    tz: ZoneInfo,
-) -> str:
-    name = reference.district(district).name
-    lines = [
-        "<b>"
-        + escape(
-            t(
-                "Concerns in {district} waiting for triage for more than two working days:",
-                district=name,
-            )
-        )
-        + "</b>"
-    ]
-    for case in found:
-        days = working_days_between(case.created_at.astimezone(tz).date(), today)
-        topic = reference.topic(case.topic).label(t.language)
-        quarter = case.quarter or name
-        lines.append(
-            escape(
-                t(
-                    "• {reference} – {quarter} – {topic} – {days} working days",
-                    reference=case.reference,
-                    quarter=quarter,
-                    topic=topic,
-                    days=days,
-                )
-            )
-        )
-    lines.append("")
-    lines.append(
-        escape(
-            t("/faelle shows your open concerns, /fall followed by the number shows one concern.")
-        )
-    )
-    return "\n".join(lines)

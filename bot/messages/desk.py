@@ -1,0 +1,235 @@
+"""What the manager's desk says: the list of open cases, a case's history, saved replies,
+absence, and the daily nudge about untriaged cases. No Telegram here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.i18n import N_, Translator
+from bot.messages import callbacks
+from bot.messages.cases import STATUS_LABELS, local, status_label
+from bot.messages.formatting import format_date
+from bot.messages.render import RenderContext, renders
+from bot.messages.reply import Button, Reply, chunked, rows
+from bot.services.basics.reference import ReferenceData
+from bot.services.cases.triage_notices import UntriagedNudge
+from bot.storage.models import Case, CaseEvent, Person, SavedReply
+
+DESK = callbacks.DESK
+ROLE_LABELS = {
+    "manager": N_("manager"),
+    "deputy": N_("deputy"),
+    "coordinator": N_("coordination"),
+    "admin": N_("administrator"),
+    "rep": N_("department"),
+    "resident": N_("resident"),
+}
+# Every event kind a case can have; an unknown (future) kind shows a neutral word, never
+# its internal name.
+KIND_LABELS = {
+    "submitted": N_("submitted"),
+    "routed": N_("forwarded"),
+    "message": N_("message"),
+    "note": N_("note"),
+    "status": N_("status changed"),
+    "referred": N_("referred to a contact"),
+    "taken_on": N_("taken on"),
+    "question": N_("question to the resident"),
+    "message_to_resident": N_("message to the resident"),
+    "message_from_resident": N_("message from the resident"),
+    "handed_over": N_("handed over to another district"),
+    "merged": N_("merged into another concern"),
+    "duplicate_joined": N_("duplicate joined"),
+    "next_step": N_("next step"),
+    "department_involved": N_("department involved"),
+    "resolved": N_("resolved"),
+    "referral_feedback": N_("feedback on the contact"),
+    "settled_feedback": N_("feedback on the solution"),
+    "reopened": N_("reopened by the resident"),
+}
+OTHER_EVENT = N_("other event")
+COVER_LABELS = {
+    "manager": N_("another manager of the district"),
+    "deputy": N_("the deputy"),
+    "coordinator": N_("the coordination 18.6"),
+}
+PLACEHOLDERS = "{reference}, {district}, {quarter}, {name}"
+
+
+def plain(text: str) -> Reply:
+    return Reply(text, html=False)
+
+
+# --- the list ------------------------------------------------------------------------------
+def case_line(t: Translator, ref: ReferenceData, case: Case, today: date, tz: ZoneInfo) -> str:
+    place = case.quarter or ref.district(case.district_number).name
+    topic = ref.topic(case.topic).label(t.language)
+    days = (today - case.created_at.astimezone(tz).date()).days
+    age = t("today") if days == 0 else t("1 day") if days == 1 else t("{days} days", days=days)
+    marker = "🏛 " if case.actor_kind == "council" else ""
+    status = status_label(t, case.status)
+    return escape(f"{marker}{case.reference} · {place} · {topic} · {status} · {age}")
+
+
+def case_page(
+    t: Translator,
+    ref: ReferenceData,
+    found: Sequence[Case],
+    *,
+    page: int,
+    pages: int,
+    total: int,
+    today: date,
+    tz: ZoneInfo,
+) -> Reply:
+    """One page of open cases with a button per case and the page turners."""
+    if total == 0:
+        return Reply(escape(t("There are no open concerns in your districts.")))
+    header = t(
+        "Open concerns, page {page} of {pages} ({total} in total):",
+        page=page + 1,
+        pages=pages,
+        total=total,
+    )
+    lines = ["<b>" + escape(header) + "</b>"]
+    lines += [case_line(t, ref, case, today, tz) for case in found]
+    buttons = list(chunked([Button(c.reference, DESK.data("case", c.id)) for c in found], 2))
+    nav = []
+    if page > 0:
+        nav.append(Button(t("◀ Previous"), DESK.data("page", page - 1)))
+    if page + 1 < pages:
+        nav.append(Button(t("Next ▶"), DESK.data("page", page + 1)))
+    return Reply("\n".join(lines), buttons=rows(*buttons, nav))
+
+
+# --- the history ---------------------------------------------------------------------------
+def actor_label(t: Translator, case: Case, event: CaseEvent, actor: Person | None) -> str:
+    # A resident is never shown by name or Telegram account, only by their role.
+    if event.actor_role == "resident" or (actor is not None and actor.id == case.resident_id):
+        return t("resident")
+    if actor is None and event.actor_role is None:
+        return t("system")
+    role = event.actor_role or ""
+    label = t(ROLE_LABELS[role]) if role in ROLE_LABELS else t(OTHER_EVENT)
+    name = actor.first_name if actor is not None and actor.first_name else ""
+    return f"{label} {name}".strip()
+
+
+def event_label(t: Translator, event: CaseEvent) -> str:
+    label = t(KIND_LABELS.get(event.kind, OTHER_EVENT))
+    data = event.data or {}
+    if event.kind == "routed" and data.get("to") in COVER_LABELS:
+        who = t("manager") if data["to"] == "manager" else t(COVER_LABELS[data["to"]])
+        return f"{label} → {who}"
+    if "from" in data and "to" in data:
+        names = [
+            t(STATUS_LABELS[s]) if s in STATUS_LABELS else str(s)
+            for s in (data["from"], data["to"])
+        ]
+        return f"{label}: {names[0]} → {names[1]}"
+    return label
+
+
+def event_lines(
+    t: Translator, case: Case, event: CaseEvent, actor: Person | None, tz: ZoneInfo
+) -> list[str]:
+    when = local(event.created_at, tz)  # compact and the same in every language
+    who = actor_label(t, case, event, actor)
+    lines = [f"<b>{escape(when)}</b> · {escape(who)} · {escape(event_label(t, event))}"]
+    if event.text:
+        lines.append("  " + escape(event.text))
+    return lines
+
+
+def history(
+    t: Translator,
+    ref: ReferenceData,
+    case: Case,
+    events: Iterable[tuple[CaseEvent, Person | None]],
+    tz: ZoneInfo,
+) -> list[str]:
+    """The lines of a case's history (HTML), to be sent in chunks."""
+    topic = ref.topic(case.topic).label(t.language)
+    place = case.quarter or ref.district(case.district_number).name
+    lines = [
+        "<b>" + escape(t("Concern {reference}", reference=case.reference)) + "</b>",
+        escape(f"{place} · {topic} · {status_label(t, case.status)}"),
+        escape(case.description or ""),
+        "",
+        "<b>" + escape(t("History:")) + "</b>",
+    ]
+    for event, actor in events:
+        lines += event_lines(t, case, event, actor, tz)
+    return lines
+
+
+# --- saved replies -------------------------------------------------------------------------
+def templates(t: Translator, saved: Sequence[SavedReply]) -> list[str] | Reply:
+    """The sender's saved replies as HTML lines, or a plain reply when there are none."""
+    usage = t(
+        "Save one with /vorlage name text. Start an answer with #name to use it. "
+        "Placeholders: {placeholders}.",
+        placeholders=PLACEHOLDERS,
+    )
+    if not saved:
+        return plain(t("You have no saved replies yet.") + "\n\n" + usage)
+    lines = ["<b>" + escape(t("Your saved replies:")) + "</b>"]
+    lines += [f"<b>#{escape(row.name)}</b> – {escape(row.text)}" for row in saved]
+    return [*lines, "", escape(usage)]
+
+
+# --- absence -------------------------------------------------------------------------------
+def away_confirm(t: Translator, day: date) -> Reply:
+    buttons = rows(
+        [Button(t("Yes"), DESK.data("away", "yes")), Button(t("No"), DESK.data("away", "no"))]
+    )
+    body = t("Away until {date} – is that right?", date=format_date(day, lang=t.language))
+    return Reply(body, buttons=buttons, html=False)
+
+
+def away_set(t: Translator, ref: ReferenceData, day: date, cover: dict[str, str]) -> Reply:
+    lines = [
+        t(
+            "You are away until {date}. /zurueck ends it earlier.",
+            date=format_date(day, lang=t.language),
+        )
+    ]
+    for district, routed_as in cover.items():
+        lines.append(
+            t(
+                "New concerns of {district} go to {who}.",
+                district=ref.district(district).name,
+                who=t(COVER_LABELS[routed_as]),
+            )
+        )
+    return plain("\n".join(lines))
+
+
+# --- the daily nudge -----------------------------------------------------------------------
+@renders(UntriagedNudge)
+def untriaged(n: UntriagedNudge, ctx: RenderContext) -> Reply:
+    t, ref = ctx.t, ctx.reference
+    name = ref.district(n.district_number).name
+    head = t(
+        "Concerns in {district} waiting for triage for more than two working days:", district=name
+    )
+    lines = ["<b>" + escape(head) + "</b>"]
+    for case in n.cases:
+        line = t(
+            "• {reference} – {quarter} – {topic} – {days} working days",
+            reference=case.reference,
+            quarter=case.quarter or name,
+            topic=ref.topic(case.topic).label(t.language),
+            days=case.working_days,
+        )
+        lines.append(escape(line))
+    lines.append("")
+    lines.append(
+        escape(
+            t("/faelle shows your open concerns, /fall followed by the number shows one concern.")
+        )
+    )
+    return Reply("\n".join(lines))

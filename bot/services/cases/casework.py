@@ -1,0 +1,159 @@
+"""A case the manager follows: questions and messages both ways, internal notes, next steps,
+departments involved, and the resolution. Callers check authorisation first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.basics.env import ServiceEnv
+from bot.services.cases.records import OPEN_STATUSES, CaseStatus, add_event
+from bot.services.cases.triage import (
+    TriageError,
+    first_response,
+    require,
+    tell_district,
+    tell_followers,
+)
+from bot.services.cases.triage_notices import FromManagement, FromResident, Resolved
+from bot.storage.models import Case, Person
+
+
+async def ask_resident(
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    manager: Person,
+    question: str,
+    now: datetime,
+) -> None:
+    """A question to the resident; the case waits for the answer."""
+    require(case, OPEN_STATUSES)
+    case.status = CaseStatus.WAITING
+    first_response(case, now)
+    await add_event(
+        session, case, "question", now=now, actor=manager, actor_role="manager", text=question
+    )
+    await relay_to_resident(session, env, case, text=question, now=now, record=False)
+
+
+async def relay_to_resident(
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    text: str | None,
+    now: datetime,
+    photo: str | None = None,
+    manager: Person | None = None,
+    record: bool = True,
+) -> None:
+    """A message from the district management, marked with the case reference."""
+    if record:
+        first_response(case, now)
+        await add_event(
+            session,
+            case,
+            "message_to_resident",
+            now=now,
+            actor=manager,
+            actor_role="manager",
+            text=text,
+            data={"photo": bool(photo)},
+        )
+    intent = FromManagement(reference=case.reference, text=text, photo=photo)
+    await tell_followers(session, case, intent, now)
+
+
+async def relay_to_managers(
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    resident: Person,
+    text: str | None,
+    photo: str | None,
+    now: datetime,
+) -> None:
+    """The resident's answer reaches the case and whoever handles its district now."""
+    await add_event(
+        session,
+        case,
+        "message_from_resident",
+        now=now,
+        actor=resident,
+        actor_role="resident",
+        text=text,
+        data={"photo": photo} if photo else None,
+    )
+    if case.status == CaseStatus.WAITING:
+        case.status = CaseStatus.IN_PROGRESS if case.mode == "kuemmerer" else CaseStatus.NEW
+    intent = FromResident(reference=case.reference, text=text, photo=photo)
+    await tell_district(session, env, case, intent, now=now, kind="from_resident")
+
+
+async def add_note(
+    session: AsyncSession, case: Case, *, manager: Person, text: str, now: datetime
+) -> None:
+    """An internal note: never shown to the resident."""
+    await add_event(session, case, "note", now=now, actor=manager, actor_role="manager", text=text)
+
+
+async def set_next_step(
+    session: AsyncSession, case: Case, *, manager: Person, text: str, due: datetime, now: datetime
+) -> None:
+    case.next_step, case.next_step_due = text, due
+    await add_event(
+        session,
+        case,
+        "next_step",
+        now=now,
+        actor=manager,
+        actor_role="manager",
+        text=text,
+        data={"due": due.isoformat()},
+    )
+
+
+async def involve_department(
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    manager: Person,
+    number: str,
+    now: datetime,
+) -> None:
+    if not env.reference.has_department(number):
+        raise TriageError("department")
+    await add_event(
+        session,
+        case,
+        "department_involved",
+        now=now,
+        actor=manager,
+        actor_role="manager",
+        data={"department": number},
+    )
+
+
+async def resolve(
+    session: AsyncSession,
+    env: ServiceEnv,
+    case: Case,
+    *,
+    manager: Person,
+    summary: str,
+    now: datetime,
+) -> None:
+    """Resolved with a summary; the resident is asked whether the concern is settled."""
+    require(case, OPEN_STATUSES)
+    case.status, case.closed_at, case.settled = CaseStatus.RESOLVED, now, None
+    first_response(case, now)
+    await add_event(
+        session, case, "resolved", now=now, actor=manager, actor_role="manager", text=summary
+    )
+    intent = Resolved(case_id=case.id, reference=case.reference, summary=summary)
+    await tell_followers(session, case, intent, now)
