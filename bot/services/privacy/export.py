@@ -234,7 +234,14 @@ def _message_content(message: OutboxMessage) -> dict[str, Any]:
     """A message as stored: what to say (an intent and its parameters, rendered at delivery)
     or, for older rows, the rendered text."""
     if message.intent is not None:
-        return {"intent": message.intent, "params": message.params}
+        params = message.params or {}
+        words = params.get("text")  # e.g. a manager's message: the words addressed to them
+        return {
+            "intent": message.intent,
+            "params": params,
+            "text": words if isinstance(words, str) else None,
+            "photos": params.get("photos") or [],
+        }
     payload = message.payload or {}
     return {
         "text": unescape_html(str(payload.get("text") or "")) or None,
