@@ -18,6 +18,7 @@ from bot.services.access.roles import Role
 from bot.services.agreements import workflow as agreements
 from bot.services.agreements.workflow import AgreementStatus
 from bot.services.messaging import reminders
+from bot.services.messaging.unreachable import agreement_of
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, AgreementEvent, OutboxMessage, Person, Reminder
 from tests.conftest import ADMIN_ID, BotEnv
@@ -43,7 +44,7 @@ class Watch:
         rows = await _delivered(self.env, chat_id)
         fresh = rows[self.seen.get(chat_id, 0) :]
         self.seen[chat_id] = len(rows)
-        return [m.payload.get("reminder_key") or m.kind for m in fresh]
+        return [(m.params or {}).get("reminder_key") or m.kind for m in fresh]
 
 
 async def _delivered(env: BotEnv, chat_id: int) -> list[OutboxMessage]:
@@ -247,7 +248,7 @@ async def test_a_restart_between_sweeps_loses_nothing_and_repeats_nothing(env: B
     assert await watch.new(REP) == []
 
     rows = await _delivered(env, REP)
-    keys = Counter(m.payload.get("reminder_key") for m in rows)
+    keys = Counter((m.params or {}).get("reminder_key") for m in rows)
     assert all(count == 1 for count in keys.values()) and len(keys) == 5
     assert len(env.api.messages(REP)) == 5
 
@@ -281,7 +282,7 @@ async def test_a_rep_who_blocked_the_bot_is_reported_once(env: BotEnv) -> None:
     second = await _create(env, due=at(4, 30, 0))
     await run_sweep(env.app)
     assert await watch.new(MANAGER) == ["unreachable"]
-    assert (await _delivered(env, MANAGER))[-1].payload["agreement_id"] == second
+    assert agreement_of((await _delivered(env, MANAGER))[-1]) == second
 
     # the rep unblocks and writes to the bot: nudges reach them again
     env.api.blocked.discard(REP)

@@ -15,7 +15,6 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from bot.context import BotContext
 from bot.delivery import request_delivery
 from bot.handlers import fallback
-from bot.handlers.agreements import handle_agreement_pending
 from bot.handlers.common import actor_roles, refuse, send, translator
 from bot.handlers.triage import handle_pending
 from bot.services.cases import records as cases
@@ -40,8 +39,6 @@ async def on_message(update: Update, context: BotContext) -> None:
     """Route a free message: a pending staff input, a reply on a case, or an answer."""
     person, roles = await actor_roles(update, context)
     if await handle_pending(update, context, roles, person):
-        return
-    if await handle_agreement_pending(update, context):
         return
     message = update.effective_message
     services = context.services
@@ -178,7 +175,6 @@ async def cancel_pending(update: Update, context: BotContext) -> None:
     """/abbrechen outside the intake: drop a half-finished staff input."""
     t = translator(update, context)
     had = context.user_data.pop("pending", None) is not None
-    had = context.user_data.pop("ag_pending", None) is not None or had
     await send(update, t("Cancelled.") if had else t("There is nothing to cancel."))
 
 
