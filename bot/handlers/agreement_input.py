@@ -246,7 +246,8 @@ async def on_reason(update: Update, context: BotContext) -> str | int:
 async def cancel(update: Update, context: BotContext) -> int:
     """/abbrechen: drop the half-typed input."""
     context.user_data.pop(KEY, None)
-    await send(update, translator(update, context)("Cancelled."))
+    t = translator(update, context)
+    await send(update, t("Cancelled."))
     return END
 
 
