@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -100,8 +100,20 @@ async def run(
     return result
 
 
-def _input(context: BotContext) -> dict[str, object]:
-    return context.user_data.get(KEY) or {}
+def _user_data(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None  # private chats with a user
+    return context.user_data
+
+
+def matched(context: BotContext) -> tuple[str, int]:
+    """The action and the agreement id of the pressed `ag:` button."""
+    assert context.match is not None  # handlers here are registered with patterns
+    return context.match.group(1), int(context.match.group(2))
+
+
+def _input(context: BotContext) -> dict[str, Any]:
+    stored: dict[str, Any] = _user_data(context).get(KEY) or {}
+    return stored
 
 
 def _agreement_id(context: BotContext) -> int:
@@ -110,17 +122,17 @@ def _agreement_id(context: BotContext) -> int:
 
 async def start(update: Update, context: BotContext) -> str | int:
     """`ag:<done|more|problem|redate>:<id>`: check who presses it and ask for the input."""
-    step, agreement_id = context.match.group(1), int(context.match.group(2))
+    step, agreement_id = matched(context)
     state, service_step = ENTRY[step]
 
     async def check(_session: AsyncSession, _person: Person, agreement: Agreement) -> bool:
         agreements.check_can(agreement, service_step)
         return True
 
-    context.user_data.pop(KEY, None)
+    _user_data(context).pop(KEY, None)
     if await run(update, context, agreement_id, step, check) is None:
         return END
-    context.user_data[KEY] = {"agreement": agreement_id, "step": step}
+    _user_data(context)[KEY] = {"agreement": agreement_id, "step": step}
     await answer_query(update)
     await send_reply(update, texts.prompt(translator(update, context), step, agreement_id))
     return state
@@ -152,7 +164,7 @@ async def _finish(update: Update, context: BotContext, step: str, note: str | No
         return texts.answer(t, step)
 
     reply = await run(update, context, _agreement_id(context), step, work)
-    context.user_data.pop(KEY, None)
+    _user_data(context).pop(KEY, None)
     if reply:
         await send(update, reply)
     return END
@@ -199,7 +211,7 @@ async def on_date(update: Update, context: BotContext) -> str:
     except DateParseError as error:
         await send(update, texts.date_problem(t, error.reason))
         return DATE
-    context.user_data[KEY] = {**_input(context), "date": parsed.value.isoformat()}
+    _user_data(context)[KEY] = {**_input(context), "date": parsed.value.isoformat()}
     await send_reply(update, texts.confirm_date(t, parsed.value, _agreement_id(context)))
     return DATE_CONFIRM
 
@@ -207,11 +219,12 @@ async def on_date(update: Update, context: BotContext) -> str:
 async def on_date_confirm(update: Update, context: BotContext) -> str | int:
     """`ag:dateok|dateno:<id>`: ask for the reason, change the date, or ask again."""
     t, pending = translator(update, context), _input(context)
-    if int(context.match.group(2)) != _agreement_id(context) or "date" not in pending:
+    choice, agreement_id = matched(context)
+    if agreement_id != _agreement_id(context) or "date" not in pending:
         await answer_query(update, t("This button is no longer valid."))
         return DATE_CONFIRM
     await acknowledge(update)
-    if context.match.group(1) == "dateno":
+    if choice == "dateno":
         await send(update, t("Please type the date again."))
         return DATE
     if pending.get("step") == "more":
@@ -230,7 +243,7 @@ async def _change_due(update: Update, context: BotContext, due: datetime) -> int
         return texts.due_changed_answer(t, due)
 
     reply = await run(update, context, _agreement_id(context), "redate", work)
-    context.user_data.pop(KEY, None)
+    _user_data(context).pop(KEY, None)
     if reply:
         await send(update, reply)
     return END
@@ -245,7 +258,7 @@ async def on_reason(update: Update, context: BotContext) -> str | int:
 
 async def cancel(update: Update, context: BotContext) -> int:
     """/abbrechen: drop the half-typed input."""
-    context.user_data.pop(KEY, None)
+    _user_data(context).pop(KEY, None)
     t = translator(update, context)
     await send(update, t("Cancelled."))
     return END

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.handlers import agreement_input
-from bot.handlers.agreement_input import run, send_reply
+from bot.handlers.agreement_input import matched, run, send_reply
 from bot.handlers.common import (
     actor_roles,
     answer_query,
@@ -38,7 +38,7 @@ ONE_PRESS = r"(donenow|confirm|reopen|approve|reject|nudge|escalate):(\d{1,12})"
 
 async def on_agreement_button(update: Update, context: BotContext) -> None:
     """`ag:<action>:<id>` for the actions that need no typed input."""
-    action, agreement_id = context.match.group(1), int(context.match.group(2))
+    action, agreement_id = matched(context)
     t = translator(update, context)
     env, now = context.services.env, context.services.clock.now()
 

@@ -15,6 +15,7 @@ from bot.messages.reply import Button, Reply, Rows, rows
 from bot.services.agreements import notices
 from bot.services.agreements.notices import AgreementCard
 from bot.services.agreements.status import AgreementStatus
+from bot.services.basics.reference import ReferenceData
 from bot.storage.models import Agreement
 
 AG = callbacks.AGREEMENT
@@ -322,3 +323,32 @@ def escalation_csv_header(t: Translator) -> list[str]:
         t("Escalation level"),
         t("State"),
     ]
+
+
+def form_review(
+    t: Translator,
+    ref: ReferenceData,
+    *,
+    district: str,
+    department: str,
+    measure: str,
+    due: datetime,
+    plan_title: str | None,
+) -> Reply:
+    """The agreement form's last step: what will be saved, with Save and Cancel."""
+    lines = [
+        "<b>" + escape(t("New agreement")) + "</b>",
+        escape(t("District: {district}", district=ref.district(district).name)),
+        escape(
+            t("Department: {department}", department=ref.department(department).label(t.language))
+        ),
+        escape(t("Measure: {measure}", measure=measure)),
+        escape(t("Due: {date}", date=format_date(due, lang=t.language))),
+    ]
+    if plan_title:
+        lines.append(escape(t("Action plan: {title}", title=plan_title)))
+    form = callbacks.AGREEMENT_FORM
+    buttons = rows(
+        [Button(t("✅ Save"), form.data("save")), Button(t("✖️ Cancel"), form.data("cancel"))]
+    )
+    return Reply("\n".join(lines), buttons=buttons)

@@ -46,7 +46,7 @@ async def add_event(
 
 async def default_rep(session: AsyncSession, *, district: str, department: str) -> Person | None:
     """The department's rep for the district: the default one if marked, else the first."""
-    return await session.scalar(
+    rep: Person | None = await session.scalar(
         select(Person)
         .join(RoleAssignment, RoleAssignment.person_id == Person.id)
         .where(
@@ -58,6 +58,7 @@ async def default_rep(session: AsyncSession, *, district: str, department: str) 
         .order_by(RoleAssignment.is_default.desc(), RoleAssignment.id)
         .limit(1)
     )
+    return rep
 
 
 async def current_rep(

@@ -172,12 +172,13 @@ async def schedule_slot(
         return True
     # The due date went back to an earlier one (A → B → A): its cancelled, never sent
     # slots come back. A sent one stays sent, so nothing is sent twice.
-    revived = await session.execute(
+    revived = await session.scalar(
         update(Reminder)
         .where(Reminder.key == key, Reminder.sent_at.is_(None), Reminder.cancelled_at.is_not(None))
         .values(cancelled_at=None, due_at=moment)
+        .returning(Reminder.id)
     )
-    return bool(revived.rowcount)
+    return revived is not None
 
 
 async def schedule_nudges(
