@@ -321,3 +321,32 @@ async def test_an_unreachable_resident_is_reported_to_the_manager(env: BotEnv) -
     assert reference in env.api.messages(MANAGER)[-1].plain_text
     await manager.send(f"/antwort {reference} Are you still there?")
     assert "unreachable" not in await watch.new(MANAGER)
+
+
+async def test_nudges_and_escalations_speak_each_readers_language(env: BotEnv) -> None:
+    """German rep and manager read German nudges and cards; the English coordinator English,
+    each in the language chosen after the messages were queued."""
+    await _setup(env)
+    await bind_role(env, ADMIN_ID, Role.COORDINATOR)
+    agreement_id = await _create(env)
+    await run_sweep(env.app)
+    async with session_scope(env.services.session_maker) as session:
+        for person in await session.scalars(
+            select(Person).where(Person.telegram_id.in_([REP, MANAGER]))
+        ):
+            person.language = "de"
+    await _sweep_at(env, at(3, 26, 9))  # the day before the due date
+    rep_texts = [m.plain_text for m in env.api.messages(REP)]
+    assert rep_texts[0].startswith("A new agreement for your department:")  # still English
+    assert rep_texts[-1].startswith("Erinnerung: Diese Vereinbarung ist morgen fällig.")
+    assert "Fällig: Fr, 27.03.2026" in rep_texts[-1]
+    assert env.api.messages(REP)[-1].inline_buttons[0]["text"] == "✅ Erledigt"
+
+    await _sweep_at(env, at(4, 30, 9))  # long overdue: both escalations
+    assert (await _agreement(env, agreement_id)).escalation_level == 2
+    card = next(m for m in env.api.messages(MANAGER) if "Eskalation:" in m.plain_text)
+    assert "überfällig" in card.plain_text and "Fachbereichsvertreter/in: Ralf" in card.plain_text
+    assert "Erneut erinnern" in [b["text"] for b in card.inline_buttons]
+    coordinator = env.api.messages(ADMIN_ID)[-1].plain_text
+    assert coordinator.startswith("🚨 Escalation to coordination: this agreement is overdue by")
+    assert "Representative: Ralf" in coordinator
