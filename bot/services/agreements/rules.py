@@ -52,6 +52,23 @@ def department_number(number: str) -> str:
     return str(int(number)) if number.isdigit() else number
 
 
+def checked_terms(
+    env: ServiceEnv, *, district: str, department: str, measure: str, topic: str | None
+) -> tuple[str, str, str]:
+    """District number, department number and measure as stored; `AgreementError` if any
+    (or the topic) is unknown or empty."""
+    if not env.reference.has_district(district):
+        raise AgreementError("district")
+    if not env.reference.has_department(department):
+        raise AgreementError("department")
+    if topic is not None and not env.reference.has_topic(topic):
+        raise AgreementError("topic")
+    measure = measure.strip()
+    if not measure or len(measure) > MAX_MEASURE:
+        raise AgreementError("measure")
+    return env.reference.district(district).number, department_number(department), measure
+
+
 def check_due(env: ServiceEnv, due: datetime, now: datetime) -> None:
     if due.tzinfo is None:
         raise ValueError("an aware datetime is required")

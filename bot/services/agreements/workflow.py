@@ -53,7 +53,7 @@ from bot.services.agreements.rules import (
     AgreementError,
     check_can,
     check_due,
-    department_number,
+    checked_terms,
     manager_may_act,
     parse_due,
     rep_may_act,
@@ -114,17 +114,9 @@ async def create_agreement(
     conference_id: int | None = None,
 ) -> Agreement:
     """Store an agreement, tell the manager if no rep is bound, and schedule its nudges."""
-    if not env.reference.has_district(district):
-        raise AgreementError("district")
-    district = env.reference.district(district).number
-    if not env.reference.has_department(department):
-        raise AgreementError("department")
-    department = department_number(department)
-    if topic is not None and not env.reference.has_topic(topic):
-        raise AgreementError("topic")
-    measure = measure.strip()
-    if not measure or len(measure) > MAX_MEASURE:
-        raise AgreementError("measure")
+    district, department, measure = checked_terms(
+        env, district=district, department=department, measure=measure, topic=topic
+    )
     check_due(env, due, now)
     rep = await session.get(Person, rep_id) if rep_id is not None else None
     if rep is None:
