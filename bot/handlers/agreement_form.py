@@ -6,6 +6,7 @@ Department, measure, due date (German, confirmed with weekday), topic, action pl
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -53,8 +54,24 @@ AGF = callbacks.AGREEMENT_FORM
 KEY = "agreement_form"
 
 
-def _form(context: BotContext) -> dict[str, object]:
-    return context.user_data.setdefault(KEY, {})
+def _user_data(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None  # private chats with a user
+    return context.user_data
+
+
+def _form(context: BotContext) -> dict[str, Any]:
+    form: dict[str, Any] = _user_data(context).setdefault(KEY, {})
+    return form
+
+
+def _group(context: BotContext, number: int) -> str:
+    assert context.match is not None  # the callbacks here are registered with patterns
+    return context.match.group(number)
+
+
+def _text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "").strip() if message is not None else ""
 
 
 async def _district_allowed(update: Update, context: BotContext, district: str) -> bool:
@@ -67,11 +84,13 @@ async def start(update: Update, context: BotContext) -> str | int:
     """Begin from a conference (`agf:start:<id>`), a case (`agf:case:<id>`) or /vereinbarung."""
     t = translator(update, context)
     services = context.services
-    form: dict[str, object] = {}
+    form: dict[str, Any] = {}
     if update.callback_query is not None:
-        kind, ident = context.match.group(1), int(context.match.group(2))
+        kind, ident = _group(context, 1), int(_group(context, 2))
         async with session_scope(services.session_maker) as session:
-            row = await session.get(Conference if kind == "start" else Case, ident)
+            row: Conference | Case | None = await session.get(
+                Conference if kind == "start" else Case, ident
+            )
         if row is None:
             await refuse(update, context)
             return ConversationHandler.END
@@ -100,7 +119,7 @@ async def start(update: Update, context: BotContext) -> str | int:
         await refuse(update, context)
         return ConversationHandler.END
     await answer_query(update)  # only now: a refusal above answers the query itself
-    context.user_data[KEY] = form
+    _user_data(context)[KEY] = form
     return await ask_department(update, context)
 
 
@@ -116,7 +135,7 @@ async def ask_department(update: Update, context: BotContext) -> str:
 
 async def on_department(update: Update, context: BotContext) -> str:
     await answer_query(update)
-    number = context.match.group(1)
+    number = _group(context, 1)
     if not context.services.reference.has_department(number):
         return await ask_department(update, context)
     await drop_buttons(update)
@@ -131,7 +150,7 @@ async def on_department(update: Update, context: BotContext) -> str:
 
 async def on_measure(update: Update, context: BotContext) -> str:
     t = translator(update, context)
-    text = (update.effective_message.text or "").strip()
+    text = _text(update)
     if not text or len(text) > context.services.settings.max_text_length:
         await send(
             update,
@@ -151,7 +170,7 @@ async def on_due(update: Update, context: BotContext) -> str:
     services = context.services
     try:
         parsed = parse_german_date(
-            update.effective_message.text or "", now=services.clock.now(), tz=services.settings.tz
+            _text(update), now=services.clock.now(), tz=services.settings.tz
         )
     except DateParseError as error:
         await send(update, texts.date_problem(t, error.reason))
@@ -170,7 +189,7 @@ async def on_due_confirm(update: Update, context: BotContext) -> str:
     t = translator(update, context)
     form = _form(context)
     pending = form.pop("due_pending", None)
-    if context.match.group(1) == "no" or not pending:
+    if _group(context, 1) == "no" or not pending:
         await send(update, t("Please type the due date again."))
         return DUE
     form["due"] = pending
@@ -188,7 +207,7 @@ async def on_due_confirm(update: Update, context: BotContext) -> str:
 
 async def on_topic(update: Update, context: BotContext) -> str:
     await answer_query(update)
-    code = context.match.group(1)
+    code = _group(context, 1)
     if code != "-" and not context.services.reference.has_topic(code):
         return TOPIC
     await drop_buttons(update)
@@ -214,7 +233,7 @@ async def ask_plan(update: Update, context: BotContext) -> str:
 
 async def on_plan(update: Update, context: BotContext) -> str:
     await acknowledge(update)
-    choice = context.match.group(1)
+    choice = _group(context, 1)
     form = _form(context)
     if choice == "new":
         t = translator(update, context)
@@ -225,7 +244,7 @@ async def on_plan(update: Update, context: BotContext) -> str:
 
 
 async def on_plan_title(update: Update, context: BotContext) -> str:
-    text = (update.effective_message.text or "").strip()
+    text = _text(update)
     if not text or len(text) > 200:
         t = translator(update, context)
         await send(update, t("Please type a title of at most 200 characters."))
@@ -300,7 +319,7 @@ async def on_save(update: Update, context: BotContext) -> str | int:
         return ConversationHandler.END
     await run_sweep(context.application)  # the "agreement made" nudge is due now: send it
     keep = {k: form[k] for k in ("district", "conference", "case") if form.get(k)}
-    context.user_data[KEY] = keep
+    _user_data(context)[KEY] = keep
     await send(
         update,
         t("Agreement saved. The department is informed and will be reminded."),
@@ -316,7 +335,7 @@ async def on_again(update: Update, context: BotContext) -> str:
 
 async def finish(update: Update, context: BotContext) -> int:
     await acknowledge(update)
-    context.user_data.pop(KEY, None)
+    _user_data(context).pop(KEY, None)
     t = translator(update, context)
     await send(update, t("Done."))
     return ConversationHandler.END
@@ -324,7 +343,7 @@ async def finish(update: Update, context: BotContext) -> int:
 
 async def cancel(update: Update, context: BotContext) -> int:
     await acknowledge(update)
-    context.user_data.pop(KEY, None)
+    _user_data(context).pop(KEY, None)
     t = translator(update, context)
     await send(update, t("Cancelled. Nothing was saved."))
     return ConversationHandler.END
