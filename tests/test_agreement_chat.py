@@ -180,8 +180,12 @@ async def test_status_headings_read_german_in_german_and_english_in_english(env:
 
     await manager.send("/vereinbarungen")
     assert "offen (1)" in manager.last.plain_text and "open (1)" not in manager.last.plain_text
+    assert f"#{agreement.id} FB 66 – Two more waste bins" in manager.last.plain_text
+    assert "Di, 31.03.2026" in manager.last.plain_text
     await coordinator.send("/vereinbarungen")
     assert "open (1)" in coordinator.last.plain_text
+    assert f"#{agreement.id} Dept. 66 – Two more" in coordinator.last.plain_text
+    assert "Tue, 31 Mar 2026" in coordinator.last.plain_text
 
     await rep.press_data(f"ag:problem:{agreement.id}")
     await rep.send("Der Platz ist eine Baustelle.")

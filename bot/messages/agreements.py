@@ -116,12 +116,14 @@ def status_overview(grouped: Mapping[str, Sequence[Agreement]], ctx: RenderConte
         for agreement in listed[:15]:
             due = format_date(agreement.due_at.astimezone(ctx.tz), lang=t.language)
             flag = " ⚠️" * agreement.escalation_level
-            lines.append(
-                escape(
-                    f"#{agreement.id} FB {agreement.department_number} – "
-                    f"{agreement.measure[:60]} – {due}{flag}"
-                )
+            line = t(
+                "#{number} Dept. {department} – {measure} – {date}",
+                number=agreement.id,
+                department=agreement.department_number,
+                measure=agreement.measure[:60],
+                date=due,
             )
+            lines.append(escape(line + flag))
     return Reply("\n".join(lines))
 
 
