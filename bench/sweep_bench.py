@@ -40,7 +40,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from bot.app import open_storage
 from bot.config import Settings
-from bot.services.agreements.nudges import (
+from bot.services.agreements.schedule import (
     OVERDUE,
     NudgePolicy,
     nudge_slots,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.jobs import run_sweep
 from bot.services.access.roles import Role
 from bot.storage.db import session_scope
-from bot.storage.models import Agreement, AgreementEvent, Case
+from bot.storage.models import Agreement, AgreementEvent, Case, Person
 from tests.conftest import ADMIN_ID, BotEnv
 from tests.helpers import bind_role, consent, file_concern
 
@@ -144,3 +144,103 @@ async def test_agreement_from_a_kuemmerer_case_and_report(env: BotEnv) -> None:
     await manager.send("/eskalationen")
     document = env.api.sent[MANAGER][-1].document
     assert document is not None and b"Clean the square" in document.content
+
+
+async def _speaks(env: BotEnv, language: str, *telegram_ids: int) -> None:
+    """The people's chosen language (bind_role stores English)."""
+    async with session_scope(env.services.session_maker) as session:
+        for person in await session.scalars(
+            select(Person).where(Person.telegram_id.in_(telegram_ids))
+        ):
+            person.language = language
+
+
+async def _record_by_buttons(manager: object) -> None:
+    """The form through its buttons' data, so it reads the same in every language."""
+    await manager.send("/vereinbarung")  # type: ignore[attr-defined]
+    await manager.press_data("agf:dep:66")  # type: ignore[attr-defined]
+    await manager.send("Two more waste bins at the Küchengarten square.")  # type: ignore[attr-defined]
+    await manager.send("bis Ende März")  # type: ignore[attr-defined]
+    for data in ("agf:due:yes", "agf:topic:-", "agf:plan:-", "agf:save"):
+        await manager.press_data(data)  # type: ignore[attr-defined]
+
+
+async def test_status_headings_read_german_in_german_and_english_in_english(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await bind_role(env, REP, Role.REP, district="10", department="66")
+    manager, rep = env.sim.user(MANAGER, language_code="de"), env.sim.user(REP, language_code="de")
+    coordinator = env.sim.user(ADMIN_ID, language_code="en")
+    await rep.send("/start")
+    await coordinator.send("/start")
+    await _speaks(env, "de", MANAGER, REP)
+    await _record_by_buttons(manager)
+    agreement = await _agreement(env)
+    assert "Eine neue Vereinbarung für Ihren Fachbereich:" in rep.last.plain_text
+    assert "31.03.2026" in rep.last.plain_text
+
+    await manager.send("/vereinbarungen")
+    assert "offen (1)" in manager.last.plain_text and "open (1)" not in manager.last.plain_text
+    assert f"#{agreement.id} FB 66 – Two more waste bins" in manager.last.plain_text
+    assert "Di, 31.03.2026" in manager.last.plain_text
+    await coordinator.send("/vereinbarungen")
+    assert "open (1)" in coordinator.last.plain_text
+    assert f"#{agreement.id} Dept. 66 – Two more" in coordinator.last.plain_text
+    assert "Tue, 31 Mar 2026" in coordinator.last.plain_text
+
+    await rep.press_data(f"ag:problem:{agreement.id}")
+    await rep.send("Der Platz ist eine Baustelle.")
+    await manager.send("/vereinbarungen")
+    assert "Problem gemeldet (1)" in manager.last.plain_text
+    await coordinator.send("/vereinbarungen")
+    assert "problem reported (1)" in coordinator.last.plain_text
+    assert "bittet" not in coordinator.last.plain_text
+
+
+async def test_a_restart_in_the_middle_of_asking_for_more_time_loses_nothing(
+    env: BotEnv,
+) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await bind_role(env, REP, Role.REP, district="10", department="66")
+    manager, rep = env.sim.user(MANAGER, language_code="de"), env.sim.user(REP, language_code="de")
+    await rep.send("/start")
+    await _speaks(env, "de", MANAGER, REP)
+    await _record_by_buttons(manager)
+    agreement = await _agreement(env)
+
+    await rep.press_data(f"ag:more:{agreement.id}")
+    assert "Bis wann brauchen Sie Zeit?" in rep.last.plain_text
+    sim = await env.restart()
+    rep = sim.user(REP, language_code="de")
+    await rep.send("bis Mitte April")
+    assert "15.04.2026" in rep.last.plain_text
+    sim = await env.restart()
+    rep, manager = sim.user(REP, language_code="de"), sim.user(MANAGER, language_code="de")
+    await rep.press("Ja")
+    assert rep.last.plain_text == "Und der Grund, in einem Satz?"
+    sim = await env.restart()
+    rep, manager = sim.user(REP, language_code="de"), sim.user(MANAGER, language_code="de")
+    await rep.send("Die Behälter müssen erst bestellt werden.")
+    assert "Ihre Bitte um mehr Zeit wurde" in rep.last.plain_text
+    assert (await _agreement(env)).status == "extension_requested"
+    assert "bittet um mehr Zeit" in manager.last.plain_text
+    assert "Die Behälter müssen erst bestellt werden." in manager.last.plain_text
+
+
+async def test_abbrechen_ends_the_input_and_the_next_text_is_no_problem_report(
+    env: BotEnv,
+) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await bind_role(env, REP, Role.REP, district="10", department="66")
+    manager, rep = env.sim.user(MANAGER, language_code="de"), env.sim.user(REP, language_code="en")
+    await rep.send("/start")
+    await _record_by_buttons(manager)
+    agreement = await _agreement(env)
+    await rep.press_data(f"ag:problem:{agreement.id}")
+    assert "Please describe the problem in a few words:" in rep.last.plain_text
+    await rep.send("/abbrechen")
+    assert rep.last.plain_text == "Cancelled."
+    await rep.send("Hello?")
+    assert (await _agreement(env)).status == "open"
+    # a stale "new date" confirmation, pressed outside the dialogue, changes nothing
+    await rep.press_data(f"ag:dateok:{agreement.id}")
+    assert (await _agreement(env)).status == "open"

@@ -18,6 +18,7 @@ from bot.services.access.roles import Role
 from bot.services.agreements import workflow as agreements
 from bot.services.agreements.workflow import AgreementStatus
 from bot.services.messaging import reminders
+from bot.services.messaging.unreachable import agreement_of
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, AgreementEvent, OutboxMessage, Person, Reminder
 from tests.conftest import ADMIN_ID, BotEnv
@@ -43,7 +44,7 @@ class Watch:
         rows = await _delivered(self.env, chat_id)
         fresh = rows[self.seen.get(chat_id, 0) :]
         self.seen[chat_id] = len(rows)
-        return [m.payload.get("reminder_key") or m.kind for m in fresh]
+        return [(m.params or {}).get("reminder_key") or m.kind for m in fresh]
 
 
 async def _delivered(env: BotEnv, chat_id: int) -> list[OutboxMessage]:
@@ -247,7 +248,7 @@ async def test_a_restart_between_sweeps_loses_nothing_and_repeats_nothing(env: B
     assert await watch.new(REP) == []
 
     rows = await _delivered(env, REP)
-    keys = Counter(m.payload.get("reminder_key") for m in rows)
+    keys = Counter((m.params or {}).get("reminder_key") for m in rows)
     assert all(count == 1 for count in keys.values()) and len(keys) == 5
     assert len(env.api.messages(REP)) == 5
 
@@ -281,7 +282,7 @@ async def test_a_rep_who_blocked_the_bot_is_reported_once(env: BotEnv) -> None:
     second = await _create(env, due=at(4, 30, 0))
     await run_sweep(env.app)
     assert await watch.new(MANAGER) == ["unreachable"]
-    assert (await _delivered(env, MANAGER))[-1].payload["agreement_id"] == second
+    assert agreement_of((await _delivered(env, MANAGER))[-1]) == second
 
     # the rep unblocks and writes to the bot: nudges reach them again
     env.api.blocked.discard(REP)
@@ -320,3 +321,32 @@ async def test_an_unreachable_resident_is_reported_to_the_manager(env: BotEnv) -
     assert reference in env.api.messages(MANAGER)[-1].plain_text
     await manager.send(f"/antwort {reference} Are you still there?")
     assert "unreachable" not in await watch.new(MANAGER)
+
+
+async def test_nudges_and_escalations_speak_each_readers_language(env: BotEnv) -> None:
+    """German rep and manager read German nudges and cards; the English coordinator English,
+    each in the language chosen after the messages were queued."""
+    await _setup(env)
+    await bind_role(env, ADMIN_ID, Role.COORDINATOR)
+    agreement_id = await _create(env)
+    await run_sweep(env.app)
+    async with session_scope(env.services.session_maker) as session:
+        for person in await session.scalars(
+            select(Person).where(Person.telegram_id.in_([REP, MANAGER]))
+        ):
+            person.language = "de"
+    await _sweep_at(env, at(3, 26, 9))  # the day before the due date
+    rep_texts = [m.plain_text for m in env.api.messages(REP)]
+    assert rep_texts[0].startswith("A new agreement for your department:")  # still English
+    assert rep_texts[-1].startswith("Erinnerung: Diese Vereinbarung ist morgen fällig.")
+    assert "Fällig: Fr, 27.03.2026" in rep_texts[-1]
+    assert env.api.messages(REP)[-1].inline_buttons[0]["text"] == "✅ Erledigt"
+
+    await _sweep_at(env, at(4, 30, 9))  # long overdue: both escalations
+    assert (await _agreement(env, agreement_id)).escalation_level == 2
+    card = next(m for m in env.api.messages(MANAGER) if "Eskalation:" in m.plain_text)
+    assert "überfällig" in card.plain_text and "Fachbereichsvertreter/in: Ralf" in card.plain_text
+    assert "Erneut erinnern" in [b["text"] for b in card.inline_buttons]
+    coordinator = env.api.messages(ADMIN_ID)[-1].plain_text
+    assert coordinator.startswith("🚨 Escalation to coordination: this agreement is overdue by")
+    assert "Representative: Ralf" in coordinator

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import make_services, open_storage
 from bot.i18n import Translations
+from bot.messages.render import OutboxRenderer
 from bot.services.access import people
 from bot.services.access.roles import Role, Roles, assign_role
 from bot.services.agreements import workflow as agreements
-from bot.services.agreements.nudges import (
+from bot.services.agreements.schedule import (
     ESCALATE_COORDINATORS,
     ESCALATE_MANAGER,
     NUDGE,
@@ -29,6 +31,7 @@ from bot.services.agreements.workflow import AgreementError, AgreementStatus
 from bot.services.basics.env import ServiceEnv
 from bot.services.basics.reference import load_reference_data
 from bot.services.basics.workdays import is_working_hours
+from bot.services.messaging.unreachable import agreement_of
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import (
     Agreement,
@@ -271,8 +274,14 @@ async def _pending_keys(maker: SessionMaker) -> list[str]:
         return list(rows)
 
 
+def _payload(message: OutboxMessage, language: str = "en") -> dict[str, Any]:
+    """The queued intent as the recipient would get it, rendered in `language`."""
+    renderer = OutboxRenderer(Translations("de"), load_reference_data(), BERLIN)
+    return renderer.payload(message.intent, message.params, message.payload, language)
+
+
 def _data(message: OutboxMessage) -> list[str]:
-    return [b["data"] for row in message.payload.get("buttons", []) for b in row]
+    return [b["data"] for row in _payload(message).get("buttons", []) for b in row]
 
 
 async def test_create_schedules_every_slot_for_the_default_rep(db: SessionMaker) -> None:
@@ -313,7 +322,7 @@ async def test_without_a_rep_the_agreement_is_stored_and_the_manager_told(
     await _setup(db, with_rep=False)
     agreement_id = await _create(db)
     (message,) = await _outbox(db, MANAGER)
-    assert message.payload["agreement_id"] == agreement_id and message.kind == "to_manager"
+    assert agreement_of(message) == agreement_id and message.kind == "to_manager"
     async with session_scope(db) as session:
         agreement = await session.get(Agreement, agreement_id)
         assert agreement is not None and agreement.rep_id is None
@@ -399,7 +408,7 @@ async def test_an_approved_extension_moves_every_pending_nudge(db: SessionMaker)
     assert agreement.status == AgreementStatus.EXTENSION_REQUESTED
     request = (await _outbox(db, MANAGER))[-1]
     assert _data(request) == [f"ag:approve:{agreement_id}", f"ag:reject:{agreement_id}"]
-    assert "delivered late" in request.payload["text"]  # the rep's own words
+    assert "delivered late" in _payload(request)["text"]  # the rep's own words
 
     await _act(db, agreement_id, "decide_extension", MANAGER, approve=True)
     agreement = await _agreement(db, agreement_id)
@@ -416,7 +425,7 @@ async def test_an_approved_extension_moves_every_pending_nudge(db: SessionMaker)
         "agr_escalate_coordinators:1",
     }
     told = (await _outbox(db, REP))[-1]
-    assert "17.04.2026" in told.payload["text"] or "17 Apr 2026" in told.payload["text"]
+    assert "17.04.2026" in _payload(told, "de")["text"] and "17 Apr 2026" in _payload(told)["text"]
 
 
 async def test_a_rejected_extension_keeps_the_date_and_its_nudges(db: SessionMaker) -> None:
@@ -450,7 +459,7 @@ async def test_done_problem_reopen_confirm_and_the_lists(db: SessionMaker) -> No
     await _act(db, first, "report_done", REP, text="Installed on Monday.")
     card = (await _outbox(db, MANAGER))[-1]
     assert _data(card) == [f"ag:confirm:{first}", f"ag:reopen:{first}"]
-    assert "Installed on Monday." in card.payload["text"]
+    assert "Installed on Monday." in _payload(card)["text"]
     with pytest.raises(AgreementError, match="state"):
         await _act(db, first, "report_done", REP, text="again")
     async with session_scope(db) as session:
@@ -469,7 +478,7 @@ async def test_done_problem_reopen_confirm_and_the_lists(db: SessionMaker) -> No
     async with session_scope(db) as session:
         assert [a.id for a in await agreements.escalated(session)] == [second]
     escalation = (await _outbox(db, ADMIN_ID))[-1]
-    assert escalation.kind == "escalation" and escalation.payload["agreement_id"] == second
+    assert escalation.kind == "escalation" and agreement_of(escalation) == second
 
     await _act(db, first, "confirm_done", MANAGER)
     agreement = await _agreement(db, first)

@@ -6,7 +6,7 @@ Department, measure, due date (German, confirmed with weekday), topic, action pl
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -18,6 +18,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.handlers.agreement_input import send_reply
 from bot.handlers.common import (
     acknowledge,
     actor_roles,
@@ -27,13 +28,15 @@ from bot.handlers.common import (
     send,
     translator,
 )
-from bot.handlers.triage import date_problem
 from bot.jobs import run_sweep
 from bot.keyboards import chunk
+from bot.messages import agreements as texts
+from bot.messages import callbacks
+from bot.messages.formatting import format_date
 from bot.services.access.roles import load_roles
 from bot.services.agreements import action_plans
 from bot.services.agreements import workflow as agreements
-from bot.services.basics.dates import DateParseError, format_date, parse_german_date
+from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.storage.db import session_scope
 from bot.storage.models import ActionPlan, Case, Conference
 
@@ -47,11 +50,28 @@ DEPARTMENT, MEASURE, DUE, TOPIC, PLAN, PLAN_TITLE, REVIEW = (
     "agf_review",
 )
 PRIVATE = filters.ChatType.PRIVATE
+AGF = callbacks.AGREEMENT_FORM
 KEY = "agreement_form"
 
 
-def _form(context: BotContext) -> dict[str, object]:
-    return context.user_data.setdefault(KEY, {})
+def _user_data(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None  # private chats with a user
+    return context.user_data
+
+
+def _form(context: BotContext) -> dict[str, Any]:
+    form: dict[str, Any] = _user_data(context).setdefault(KEY, {})
+    return form
+
+
+def _group(context: BotContext, number: int) -> str:
+    assert context.match is not None  # the callbacks here are registered with patterns
+    return context.match.group(number)
+
+
+def _text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "").strip() if message is not None else ""
 
 
 async def _district_allowed(update: Update, context: BotContext, district: str) -> bool:
@@ -64,11 +84,13 @@ async def start(update: Update, context: BotContext) -> str | int:
     """Begin from a conference (`agf:start:<id>`), a case (`agf:case:<id>`) or /vereinbarung."""
     t = translator(update, context)
     services = context.services
-    form: dict[str, object] = {}
+    form: dict[str, Any] = {}
     if update.callback_query is not None:
-        kind, ident = context.match.group(1), int(context.match.group(2))
+        kind, ident = _group(context, 1), int(_group(context, 2))
         async with session_scope(services.session_maker) as session:
-            row = await session.get(Conference if kind == "start" else Case, ident)
+            row: Conference | Case | None = await session.get(
+                Conference if kind == "start" else Case, ident
+            )
         if row is None:
             await refuse(update, context)
             return ConversationHandler.END
@@ -97,14 +119,14 @@ async def start(update: Update, context: BotContext) -> str | int:
         await refuse(update, context)
         return ConversationHandler.END
     await answer_query(update)  # only now: a refusal above answers the query itself
-    context.user_data[KEY] = form
+    _user_data(context)[KEY] = form
     return await ask_department(update, context)
 
 
 async def ask_department(update: Update, context: BotContext) -> str:
     t = translator(update, context)
     deps = [d for d in context.services.reference.departments if d.invited_to_conferences]
-    items = [(d.label(t.language), f"agf:dep:{d.number}") for d in deps]
+    items = [(d.label(t.language), AGF.data("dep", d.number)) for d in deps]
     await send(
         update, t("Agreement: which department takes on the measure?"), buttons=chunk(items, 2)
     )
@@ -113,7 +135,7 @@ async def ask_department(update: Update, context: BotContext) -> str:
 
 async def on_department(update: Update, context: BotContext) -> str:
     await answer_query(update)
-    number = context.match.group(1)
+    number = _group(context, 1)
     if not context.services.reference.has_department(number):
         return await ask_department(update, context)
     await drop_buttons(update)
@@ -128,7 +150,7 @@ async def on_department(update: Update, context: BotContext) -> str:
 
 async def on_measure(update: Update, context: BotContext) -> str:
     t = translator(update, context)
-    text = (update.effective_message.text or "").strip()
+    text = _text(update)
     if not text or len(text) > context.services.settings.max_text_length:
         await send(
             update,
@@ -148,16 +170,16 @@ async def on_due(update: Update, context: BotContext) -> str:
     services = context.services
     try:
         parsed = parse_german_date(
-            update.effective_message.text or "", now=services.clock.now(), tz=services.settings.tz
+            _text(update), now=services.clock.now(), tz=services.settings.tz
         )
     except DateParseError as error:
-        await send(update, date_problem(t, error))
+        await send(update, texts.date_problem(t, error.reason))
         return DUE
     _form(context)["due_pending"] = parsed.value.isoformat()
     await send(
         update,
         t("Due on {date} – is that right?", date=format_date(parsed.value, lang=t.language)),
-        buttons=[[(t("Yes"), "agf:due:yes"), (t("No"), "agf:due:no")]],
+        buttons=[[(t("Yes"), AGF.data("due", "yes")), (t("No"), AGF.data("due", "no"))]],
     )
     return DUE
 
@@ -167,25 +189,25 @@ async def on_due_confirm(update: Update, context: BotContext) -> str:
     t = translator(update, context)
     form = _form(context)
     pending = form.pop("due_pending", None)
-    if context.match.group(1) == "no" or not pending:
+    if _group(context, 1) == "no" or not pending:
         await send(update, t("Please type the due date again."))
         return DUE
     form["due"] = pending
     if form.get("topic"):
         return await ask_plan(update, context)
     topics = context.services.reference.topics
-    items = [(topic.label(t.language), f"agf:topic:{topic.code}") for topic in topics]
+    items = [(topic.label(t.language), AGF.data("topic", topic.code)) for topic in topics]
     await send(
         update,
         t("Which field of action?"),
-        buttons=[*chunk(items, 2), [(t("Skip"), "agf:topic:-")]],
+        buttons=[*chunk(items, 2), [(t("Skip"), AGF.data("topic", "-"))]],
     )
     return TOPIC
 
 
 async def on_topic(update: Update, context: BotContext) -> str:
     await answer_query(update)
-    code = context.match.group(1)
+    code = _group(context, 1)
     if code != "-" and not context.services.reference.has_topic(code):
         return TOPIC
     await drop_buttons(update)
@@ -198,15 +220,20 @@ async def ask_plan(update: Update, context: BotContext) -> str:
     form = _form(context)
     async with session_scope(context.services.session_maker) as session:
         plans = await action_plans.action_plans_of(session, district=str(form["district"]))
-    rows = [[(p.title, f"agf:plan:{p.id}")] for p in plans]
-    rows += [[(t("➕ New action plan"), "agf:plan:new"), (t("No action plan"), "agf:plan:-")]]
+    rows = [[(p.title, AGF.data("plan", p.id))] for p in plans]
+    rows += [
+        [
+            (t("➕ New action plan"), AGF.data("plan", "new")),
+            (t("No action plan"), AGF.data("plan", "-")),
+        ]
+    ]
     await send(update, t("Does it belong to an action plan?"), buttons=rows)
     return PLAN
 
 
 async def on_plan(update: Update, context: BotContext) -> str:
     await acknowledge(update)
-    choice = context.match.group(1)
+    choice = _group(context, 1)
     form = _form(context)
     if choice == "new":
         t = translator(update, context)
@@ -217,7 +244,7 @@ async def on_plan(update: Update, context: BotContext) -> str:
 
 
 async def on_plan_title(update: Update, context: BotContext) -> str:
-    text = (update.effective_message.text or "").strip()
+    text = _text(update)
     if not text or len(text) > 200:
         t = translator(update, context)
         await send(update, t("Please type a title of at most 200 characters."))
@@ -229,24 +256,16 @@ async def on_plan_title(update: Update, context: BotContext) -> str:
 async def show_review(update: Update, context: BotContext) -> str:
     t = translator(update, context)
     form = _form(context)
-    ref = context.services.reference
-    due = datetime.fromisoformat(str(form["due"]))
-    lines = [
-        "<b>" + escape(t("New agreement")) + "</b>",
-        escape(t("District: {district}", district=ref.district(str(form["district"])).name)),
-        escape(
-            t(
-                "Department: {department}",
-                department=ref.department(str(form["department"])).label(t.language),
-            )
-        ),
-        escape(t("Measure: {measure}", measure=form["measure"])),
-        escape(t("Due: {date}", date=format_date(due, lang=t.language))),
-    ]
-    if form.get("plan_title"):
-        lines.append(escape(t("Action plan: {title}", title=form["plan_title"])))
-    rows = [[(t("✅ Save"), "agf:save"), (t("✖️ Cancel"), "agf:cancel")]]
-    await send(update, "\n".join(lines), buttons=rows, html=True)
+    review = texts.form_review(
+        t,
+        context.services.reference,
+        district=str(form["district"]),
+        department=str(form["department"]),
+        measure=str(form["measure"]),
+        due=datetime.fromisoformat(str(form["due"])),
+        plan_title=str(form["plan_title"]) if form.get("plan_title") else None,
+    )
+    await send_reply(update, review)
     return REVIEW
 
 
@@ -300,11 +319,11 @@ async def on_save(update: Update, context: BotContext) -> str | int:
         return ConversationHandler.END
     await run_sweep(context.application)  # the "agreement made" nudge is due now: send it
     keep = {k: form[k] for k in ("district", "conference", "case") if form.get(k)}
-    context.user_data[KEY] = keep
+    _user_data(context)[KEY] = keep
     await send(
         update,
         t("Agreement saved. The department is informed and will be reminded."),
-        buttons=[[(t("➕ Another agreement"), "agf:again"), (t("Done"), "agf:done")]],
+        buttons=[[(t("➕ Another agreement"), AGF.data("again")), (t("Done"), AGF.data("done"))]],
     )
     return REVIEW
 
@@ -316,7 +335,7 @@ async def on_again(update: Update, context: BotContext) -> str:
 
 async def finish(update: Update, context: BotContext) -> int:
     await acknowledge(update)
-    context.user_data.pop(KEY, None)
+    _user_data(context).pop(KEY, None)
     t = translator(update, context)
     await send(update, t("Done."))
     return ConversationHandler.END
@@ -324,7 +343,7 @@ async def finish(update: Update, context: BotContext) -> int:
 
 async def cancel(update: Update, context: BotContext) -> int:
     await acknowledge(update)
-    context.user_data.pop(KEY, None)
+    _user_data(context).pop(KEY, None)
     t = translator(update, context)
     await send(update, t("Cancelled. Nothing was saved."))
     return ConversationHandler.END
@@ -339,24 +358,28 @@ def build_conversation() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND & PRIVATE
     return ConversationHandler(
         entry_points=[
-            CallbackQueryHandler(start, pattern=r"^agf:(start|case):(\d{1,12})$"),
+            CallbackQueryHandler(start, pattern=AGF.narrowed(r"(start|case):(\d{1,12})")),
             CommandHandler(["vereinbarung", "agreement"], start, filters=PRIVATE),
         ],
         states={
-            DEPARTMENT: [CallbackQueryHandler(on_department, pattern=r"^agf:dep:(\d{1,4})$")],
+            DEPARTMENT: [
+                CallbackQueryHandler(on_department, pattern=AGF.narrowed(r"dep:(\d{1,4})"))
+            ],
             MEASURE: [MessageHandler(text, on_measure)],
             DUE: [
                 MessageHandler(text, on_due),
-                CallbackQueryHandler(on_due_confirm, pattern=r"^agf:due:(yes|no)$"),
+                CallbackQueryHandler(on_due_confirm, pattern=AGF.narrowed(r"due:(yes|no)")),
             ],
-            TOPIC: [CallbackQueryHandler(on_topic, pattern=r"^agf:topic:([a-z_]{1,32}|-)$")],
-            PLAN: [CallbackQueryHandler(on_plan, pattern=r"^agf:plan:(\d{1,12}|new|-)$")],
+            TOPIC: [
+                CallbackQueryHandler(on_topic, pattern=AGF.narrowed(r"topic:([a-z_]{1,32}|-)"))
+            ],
+            PLAN: [CallbackQueryHandler(on_plan, pattern=AGF.narrowed(r"plan:(\d{1,12}|new|-)"))],
             PLAN_TITLE: [MessageHandler(text, on_plan_title)],
             REVIEW: [
-                CallbackQueryHandler(on_save, pattern=r"^agf:save$"),
-                CallbackQueryHandler(cancel, pattern=r"^agf:cancel$"),
-                CallbackQueryHandler(on_again, pattern=r"^agf:again$"),
-                CallbackQueryHandler(finish, pattern=r"^agf:done$"),
+                CallbackQueryHandler(on_save, pattern=AGF.narrowed("save")),
+                CallbackQueryHandler(cancel, pattern=AGF.narrowed("cancel")),
+                CallbackQueryHandler(on_again, pattern=AGF.narrowed("again")),
+                CallbackQueryHandler(finish, pattern=AGF.narrowed("done")),
             ],
         },
         fallbacks=[

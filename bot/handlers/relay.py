@@ -16,7 +16,6 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from bot.context import BotContext
 from bot.delivery import request_delivery
 from bot.handlers import fallback
-from bot.handlers.agreements import handle_agreement_pending
 from bot.handlers.common import actor_roles, refuse, send, translator
 from bot.services.cases import casework, desk, triage
 from bot.services.cases import records as cases
@@ -39,8 +38,6 @@ def _content(update: Update) -> tuple[str | None, str | None]:
 async def on_message(update: Update, context: BotContext) -> None:
     """Relay a free message: a reply on a case, or the resident's answer to a waiting case."""
     person, roles = await actor_roles(update, context)
-    if await handle_agreement_pending(update, context):
-        return
     message = update.effective_message
     services = context.services
     t = translator(update, context)
@@ -175,8 +172,7 @@ async def cancel_pending(update: Update, context: BotContext) -> None:
     """/abbrechen outside any conversation: there is nothing to cancel (conversations
     answer /abbrechen themselves)."""
     t = translator(update, context)
-    had = (context.user_data or {}).pop("ag_pending", None) is not None
-    await send(update, t("Cancelled.") if had else t("There is nothing to cancel."))
+    await send(update, t("There is nothing to cancel."))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

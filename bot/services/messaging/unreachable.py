@@ -5,31 +5,52 @@ Called by the outbox delivery when Telegram answers a send with "Forbidden". Who
 - a message to a resident about a case → the case's district manager, once per case;
 - a manager or deputy → the coordinators, once per unreachable period.
 "Once" is a marker reminder row with a unique key, stored as already sent
-(`agreement_reminders.first_time`), so two failing deliveries cannot both report.
-No Telegram here.
+(`schedule.first_time`), so two failing deliveries cannot both report.
+Who is told what is an intent; no Telegram and no text here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from html import escape
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
 from bot.services.access.roles import Role, coordinator_chat_ids, district_recipients
-from bot.services.agreements.nudges import first_time, language_of, report_unreachable_rep
+from bot.services.agreements.nudges import report_unreachable_rep
+from bot.services.agreements.schedule import first_time
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases.records import add_event as add_case_event
 from bot.services.messaging import outbox
+from bot.services.messaging.intents import Intent, intent
 from bot.storage.models import Agreement, Case, OutboxMessage, Person, RoleAssignment
 
 REP_MESSAGE_KINDS = ("nudge", "to_rep")
 
 
-def _name(t: Translator, person: Person) -> str:
-    return person.first_name or t("(no name)")
+@intent("case.resident_unreachable")
+@dataclass(frozen=True)
+class ResidentUnreachable(Intent):
+    reference: str
+
+
+@intent("person.manager_unreachable")
+@dataclass(frozen=True)
+class ManagerUnreachable(Intent):
+    name: str | None
+    districts: tuple[str, ...]
+
+
+def agreement_of(message: OutboxMessage) -> int | None:
+    """The agreement a queued message is about: from its intent's card, or from the payload
+    of a row queued before intents."""
+    card: Any = (message.params or {}).get("card")
+    if isinstance(card, dict) and card.get("agreement_id") is not None:
+        return int(card["agreement_id"])
+    stored = (message.payload or {}).get("agreement_id")
+    return int(stored) if stored is not None else None
 
 
 async def _rep_of_agreement(
@@ -39,8 +60,8 @@ async def _rep_of_agreement(
     message: OutboxMessage,
     now: datetime,
 ) -> bool:
-    agreement_id = (message.payload or {}).get("agreement_id")
-    agreement = await session.get(Agreement, int(agreement_id)) if agreement_id else None
+    agreement_id = agreement_of(message)
+    agreement = await session.get(Agreement, agreement_id) if agreement_id else None
     if agreement is None:
         return False
     if agreement.rep_id != person.id and message.kind not in REP_MESSAGE_KINDS:
@@ -67,18 +88,10 @@ async def _resident_of_case(
         session, district_number=case.district_number, now=now, admin_ids=env.admin_ids
     )
     for chat_id in chat_ids:
-        t = env.translator(await language_of(session, chat_id))
-        text = "⚠️ " + escape(
-            t(
-                "The resident of concern {reference} cannot be reached by the bot any more "
-                "(blocked or chat deleted).",
-                reference=case.reference,
-            )
-        )
-        outbox.enqueue(
+        outbox.tell(
             session,
             chat_id=chat_id,
-            data=outbox.payload(text),
+            intent=ResidentUnreachable(reference=case.reference),
             now=now,
             kind="unreachable",
             case_id=case.id,
@@ -110,19 +123,9 @@ async def _manager(session: AsyncSession, env: ServiceEnv, person: Person, now: 
         for c in await coordinator_chat_ids(session, admin_ids=env.admin_ids)
         if c != person.telegram_id
     ]
+    told = ManagerUnreachable(name=person.first_name, districts=tuple(districts))
     for chat_id in chat_ids:
-        t = env.translator(await language_of(session, chat_id))
-        text = "⚠️ " + escape(
-            t(
-                "The district manager {name} (district {districts}) cannot be reached by the bot "
-                "(blocked or chat deleted).",
-                name=_name(t, person),
-                districts=", ".join(districts),
-            )
-        )
-        outbox.enqueue(
-            session, chat_id=chat_id, data=outbox.payload(text), now=now, kind="unreachable"
-        )
+        outbox.tell(session, chat_id=chat_id, intent=told, now=now, kind="unreachable")
     return bool(chat_ids)
 
 
