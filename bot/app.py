@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand
@@ -12,8 +11,8 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.context import CONTEXT_TYPES, BotApplication, BotContext, Services
-from bot.delivery import OutboxSender, flush_outbox
+from bot.context import CONTEXT_TYPES, BotApplication, Services
+from bot.delivery import OutboxSender
 from bot.handlers import (
     agreement_form,
     agreements,
@@ -29,7 +28,7 @@ from bot.handlers import (
     triage,
 )
 from bot.i18n import Translations
-from bot.jobs import sweep_job
+from bot.jobs import register_jobs
 from bot.messages.render import OutboxRenderer
 from bot.services.basics.clock import Clock, SystemClock
 from bot.services.basics.reference import ReferenceData, load_reference_data
@@ -138,10 +137,10 @@ def register_all(app: BotApplication, services: Services) -> None:
     intake.register(app, menu_labels=menu.menu_labels(services.translations, menu.MENU_NEW))
     menu.register(app, services.translations)
     conferences.register(app)  # its typed steps must see text before relay's free text
-    privacy.register(app)  # /meine_daten, /loeschen and its buttons; the retention job
+    privacy.register(app)  # /meine_daten, /loeschen and its buttons
     agreement_form.register(app)  # a conversation: its text steps come before relay
     agreements.register(app)
-    reports.register(app)  # /bericht and its rp: buttons; the Monday digest job
+    reports.register(app)  # /bericht and its rp: buttons
     triage.register(app)
     relay.register(app)  # free text: staff inputs, replies on cases
     desk.register(app)
@@ -168,17 +167,4 @@ async def _post_init(app: BotApplication) -> None:
         await app.bot.set_my_commands(commands, language_code=language)
     t = services.translations.get(services.settings.default_language)
     await app.bot.set_my_commands([BotCommand(n, t(d)) for n, d in COMMANDS])
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            _outbox_job,
-            interval=timedelta(seconds=services.settings.outbox_interval_seconds),
-            first=timedelta(seconds=1),
-            name="outbox",
-        )
-        app.job_queue.run_repeating(
-            sweep_job, interval=timedelta(seconds=30), first=timedelta(seconds=2), name="reminders"
-        )
-
-
-async def _outbox_job(context: BotContext) -> None:
-    await flush_outbox(context.application)  # type: ignore[arg-type]
+    register_jobs(app)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import time
 from html import escape
 
 from telegram import Update
@@ -37,8 +36,6 @@ PERIOD_CHOICES = (
     (N_("This year"), "dieses Jahr"), (N_("Last year"), "letztes Jahr"),
 )  # fmt: skip
 EXAMPLES = "2026-H1, 2026-Q1, 2026-03, 2026, letztes Quartal, März 2026, 1.1.2026 - 31.3.2026"
-DIGEST_TIME = time(7, 30)
-MONDAY = 1  # python-telegram-bot 20+ counts the days of run_daily from 0 = Sunday
 
 
 def _districts(context: BotContext, roles: Roles, scope: str) -> list[str] | None:
@@ -256,18 +253,9 @@ async def run_weekly_digest(app: BotApplication) -> int:
     return await write_for_staff_then_deliver(app, digest.write_weekly_digests)
 
 
-async def _digest_job(context: BotContext) -> None:
-    await run_weekly_digest(context.application)  # type: ignore[arg-type]
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler(["bericht", "report"], report_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_report, pattern=rf"^rp:p:{PERIOD}:{SCOPE}$"))
     app.add_handler(CallbackQueryHandler(on_menu, pattern=rf"^rp:m:{SCOPE}$"))
     app.add_handler(CallbackQueryHandler(on_district, pattern=rf"^rp:d:{PERIOD}$"))
     app.add_handler(CallbackQueryHandler(on_file, pattern=rf"^rp:f:{FORMAT}:{PERIOD}:{SCOPE}$"))
-    services = app.bot_data.services
-    if app.job_queue is not None and services is not None:
-        # The job may fire on a holiday Monday; the digest service then writes nothing.
-        morning = DIGEST_TIME.replace(tzinfo=services.settings.tz)
-        app.job_queue.run_daily(_digest_job, time=morning, days=(MONDAY,), name="weekly_digest")

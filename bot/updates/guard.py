@@ -446,10 +446,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(SoundUpdates(), group=GROUP_SOUND)
     app.add_handler(TypeHandler(Update, guard.once), group=GROUP_ONCE)
     app.add_handler(TypeHandler(Update, guard.limits), group=GROUP_LIMITS)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            guard.prune_job,
-            interval=PRUNE_EVERY,
-            first=timedelta(minutes=10),
-            name="processed_updates_prune",
-        )
