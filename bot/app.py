@@ -35,8 +35,8 @@ from bot.services.basics.reference import ReferenceData, load_reference_data
 from bot.services.basics.routing import PlaceRouter
 from bot.storage import migrate
 from bot.storage.db import SessionMaker, create_engine, create_session_maker
-from bot.storage.persistence import DatabasePersistence, wait_for_drain
 from bot.updates import guard
+from bot.updates.persistence import DatabasePersistence, wait_for_drain
 from bot.updates.processor import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)

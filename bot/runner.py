@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.context import BotApplication
 from bot.services.basics.clock import Clock
 from bot.storage.db import create_engine, create_session_maker
-from bot.storage.persistence import persist_after_each_update
+from bot.updates.persistence import persist_after_each_update
 
 log = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from telegram.request import BaseRequest
 from bot.app import build_application, make_services, open_storage
 from bot.config import Settings
 from bot.context import BotApplication, Services
-from bot.storage.persistence import persist_after_each_update
+from bot.updates.persistence import persist_after_each_update
 from bot.web import open311
 from bot.web.metrics import DB_TIMEOUT, WebMetrics, database_reachable, read_backlog
 
