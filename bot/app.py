@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand
@@ -98,7 +99,9 @@ def build_application(
     rate_limit: bool = True,
 ) -> BotApplication:
     """Build the bot; `request` replaces the network (the offline stand-in in tests and demo)."""
-    builder = (
+    # The rate limiter changes the bot's type parameters; the builder is declared loosely so
+    # that both branches fit, and the result is the application the handlers are typed for.
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.token or "0:offline")
         .context_types(CONTEXT_TYPES)
@@ -118,10 +121,10 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    app: BotApplication = builder.build()  # type: ignore[assignment]
+    app: BotApplication = builder.build()
     app.bot_data.services = services
     renderer = OutboxRenderer(services.translations, services.reference, services.settings.tz)
-    app.bot_data.outbox = OutboxSender(  # type: ignore[attr-defined]
+    app.bot_data.outbox = OutboxSender(
         services.session_maker, services.clock, renderer, env=services.env
     )
     register_all(app, services)
@@ -150,7 +153,8 @@ def register_all(app: BotApplication, services: Services) -> None:
 async def _post_stop(app: BotApplication) -> None:
     """A clean stop records every processed update id and state before the process ends."""
     await wait_for_drain(app)
-    await app.bot_data.outbox.wait_idle()  # type: ignore[attr-defined]
+    if app.bot_data.outbox is not None:
+        await app.bot_data.outbox.wait_idle()
     await guard.guard_of(app).ledger.flush()
 
 

@@ -18,6 +18,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -48,7 +49,7 @@ class Instance:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     leading: asyncio.Event = field(default_factory=asyncio.Event)  # set once polling runs
     app: BotApplication | None = None
-    engine_options: dict[str, object] = field(default_factory=dict)
+    engine_options: dict[str, Any] = field(default_factory=dict)
 
 
 def run_polling(settings: Settings) -> int:

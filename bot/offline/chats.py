@@ -148,15 +148,15 @@ class SimUser(SimChat):
         self.user = user
         self.user_id: int = user["id"]
 
-    async def _say(self, wait: bool = True, **content: Any) -> list[SentMessage]:
+    async def _say(self, content: JSONDict, *, wait: bool = True) -> list[SentMessage]:
         return await self.deliver({"message": self.build_message(self.user, **content)}, wait=wait)
 
     async def send(self, text: str) -> list[SentMessage]:
         """Send a text; "/start payload" style texts carry the bot_command entity."""
-        return await self._say(**text_content(text))
+        return await self._say(text_content(text))
 
     async def send_nowait(self, text: str) -> None:
-        await self._say(wait=False, **text_content(text))
+        await self._say(text_content(text), wait=False)
 
     async def press_reply(self, label: str) -> list[SentMessage]:
         """Tap a reply-keyboard button, which Telegram sends as its label."""
@@ -165,7 +165,7 @@ class SimUser(SimChat):
         return await self.send(label)
 
     async def send_location(self, latitude: float, longitude: float) -> list[SentMessage]:
-        return await self._say(location={"latitude": latitude, "longitude": longitude})
+        return await self._say({"location": {"latitude": latitude, "longitude": longitude}})
 
     def _photo(self, file_id: str | None, content: bytes) -> list[JSONDict]:
         big = self.sim.api.add_file("photo", content, file_id=file_id, mime_type="image/jpeg")
@@ -195,7 +195,7 @@ class SimUser(SimChat):
         content: bytes = _FAKE_JPEG,
     ) -> list[SentMessage]:
         extra = {"caption": caption} if caption is not None else {}
-        return await self._say(photo=self._photo(file_id, content), **extra)
+        return await self._say({"photo": self._photo(file_id, content), **extra})
 
     async def send_document(
         self,
@@ -217,7 +217,7 @@ class SimUser(SimChat):
             "file_size": len(content),
         }
         extra = {"caption": caption} if caption is not None else {}
-        return await self._say(document=document, **extra)
+        return await self._say({"document": document, **extra})
 
     async def send_sticker(self, emoji: str = "👍") -> list[SentMessage]:
         stored = self.sim.api.add_file("sticker", b"RIFF fake webp")
@@ -231,7 +231,7 @@ class SimUser(SimChat):
             "type": "regular",
             "emoji": emoji,
         }
-        return await self._say(sticker=sticker)
+        return await self._say({"sticker": sticker})
 
     async def send_voice(self, duration: int = 3) -> list[SentMessage]:
         stored = self.sim.api.add_file("voice", b"OggS fake", mime_type="audio/ogg")
@@ -241,7 +241,7 @@ class SimUser(SimChat):
             "duration": duration,
             "mime_type": "audio/ogg",
         }
-        return await self._say(voice=voice)
+        return await self._say({"voice": voice})
 
     async def send_contact(
         self, phone: str, *, first_name: str | None = None, own: bool = True
@@ -253,7 +253,7 @@ class SimUser(SimChat):
         }
         if own:
             contact["user_id"] = self.user_id
-        return await self._say(contact=contact)
+        return await self._say({"contact": contact})
 
     @staticmethod
     def _quoted(message: SentMessage) -> JSONDict:
@@ -261,14 +261,16 @@ class SimUser(SimChat):
 
     async def reply_to(self, message: SentMessage, text: str) -> list[SentMessage]:
         """Answer a bot message with Telegram's reply function."""
-        return await self._say(reply_to_message=self._quoted(message), **text_content(text))
+        return await self._say({"reply_to_message": self._quoted(message), **text_content(text)})
 
     async def reply_photo_to(
         self, message: SentMessage, file_id: str | None = None, caption: str | None = None
     ) -> list[SentMessage]:
         extra = {"caption": caption} if caption is not None else {}
         photo = self._photo(file_id, _FAKE_JPEG)
-        return await self._say(reply_to_message=self._quoted(message), photo=photo, **extra)
+        return await self._say(
+            {"reply_to_message": self._quoted(message), "photo": photo, **extra}
+        )
 
     async def press(
         self, label: str, *, message: SentMessage | None = None

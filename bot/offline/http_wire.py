@@ -169,7 +169,9 @@ def encode_response(response: HttpResponse, *, keep_alive: bool) -> bytes:
 
 
 # --- from an HTTP body to python-telegram-bot's RequestData -----------------------------------
-class HttpRequestData(RequestData):
+# RequestData is final in python-telegram-bot's stubs; a subclass is the one way to hand a body
+# that arrived over HTTP to BaseRequest.do_request in the shape the bot itself sends.
+class HttpRequestData(RequestData):  # type: ignore[misc]  # see above
     """Parameters and uploads read back from an HTTP body, in the shape FakeBotAPI reads."""
 
     def __init__(self, params: JSONDict, uploads: dict[str, tuple[str, bytes, str]]) -> None:
@@ -182,6 +184,7 @@ class HttpRequestData(RequestData):
         return {name: value for name, value in self._params.items() if value is not None}
 
     @property
+    # the base promises file-like values; FakeBotAPI reads bytes as well
     def multipart_data(self) -> dict[str, tuple[str, bytes, str]]:  # type: ignore[override]
         return dict(self._uploads)
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.ext import Application, ExtBot
@@ -30,8 +29,12 @@ from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 __all__ = ["SimChat", "SimGroup", "SimUser", "Simulator", "running"]
 
 
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+App = TypeVar("App", bound=AnyApplication)
+
+
 @asynccontextmanager
-async def running(app: Application, *, run_hooks: bool = True) -> AsyncIterator[Application]:
+async def running(app: App, *, run_hooks: bool = True) -> AsyncIterator[App]:
     """Initialize and start `app`, then stop and shut it down, like run_polling minus polling."""
     await app.initialize()
     try:
@@ -55,7 +58,7 @@ class Simulator:
 
     def __init__(
         self,
-        app: Application,
+        app: AnyApplication,
         api: FakeBotAPI,
         *,
         via_queue: bool = True,
@@ -66,7 +69,7 @@ class Simulator:
         self.app, self.api = app, api
         # Through the queue updates pass the update processor, as with polling or a webhook.
         self.via_queue = via_queue
-        self.clock = clock or api.clock or time.time
+        self.clock = clock or api.clock
         self.settle_timeout = settle_timeout
         # Long-lived tasks started with application.create_task would never let settle() end.
         self.ignore_task = ignore_task or (lambda task: False)

@@ -19,15 +19,16 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from telegram import Message, Update
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import translator
 from bot.services.basics.clock import Clock
 from bot.storage.db import SessionMaker, session_scope
@@ -142,7 +143,7 @@ class UpdateLedger:
             result = await session.execute(
                 delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
             )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(cast("CursorResult[Any]", result).rowcount or 0)  # a DELETE's result
 
 
 async def _insert_once(session: Any, update_id: int, now: datetime) -> bool:
@@ -295,15 +296,16 @@ async def _tell(update: Update, text: str) -> None:
         await update.effective_chat.send_message(text)
 
 
-def guard_of(app: Application) -> Guard:  # type: ignore[type-arg]
+def guard_of(app: BotApplication) -> Guard:
     guard: Guard = app.bot_data[GUARD_KEY]
     return guard
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     """First of all handlers: -1000 (malformed updates), then -20 and -15, before the group
     guard at -10."""
-    services = app.bot_data.services  # type: ignore[attr-defined]
+    services = app.bot_data.services
+    assert services is not None, "build_application() sets the services first"
     settings = services.settings
     guard = Guard(
         UpdateLedger(services.session_maker, services.clock),

@@ -29,7 +29,9 @@ def _fields(cls: type) -> tuple[Field, ...]:
     """The constructor's typed fields of a Telegram class (resolved once per class)."""
     if cls not in _FIELDS:
         try:
-            hints = typing.get_type_hints(cls.__init__, globalns=vars(telegram))  # type: ignore[misc]
+            # mypy refuses __init__ read from a class object; here it is only inspected
+            init = cls.__init__  # type: ignore[misc]  # inspected, never called
+            hints = typing.get_type_hints(init, globalns=vars(telegram))
         except Exception:  # a class whose hints do not resolve is not checked, not refused
             hints = {}
         hints.pop("return", None)
@@ -45,7 +47,8 @@ def _misfit(value: object, hint: Any, depth: int) -> str | None:
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
         found = [_misfit(value, arg, depth) for arg in get_args(hint)]
-        return None if None in found else max(found, key=len)  # type: ignore[type-var]
+        misfits = [path for path in found if path is not None]
+        return None if len(misfits) < len(found) else max(misfits, key=len)
     if hint is type(None):
         return None if value is None else ""
     if origin is Literal:

@@ -240,7 +240,7 @@ class PlaceRouter:
         districts = tuple(self.reference.district(n) for n in postcode.district_numbers)
         hints = tuple(q for q in map(self.reference.quarter, postcode.quarter_hints) if q)
         named = self._resolve(self._name_hits(rest, exact=True), "postcode")
-        if named.kind in (MatchKind.QUARTER, MatchKind.DISTRICT):
+        if named.kind in (MatchKind.QUARTER, MatchKind.DISTRICT) and named.district is not None:
             if named.district in districts:  # "30453 Davenstedt": the name narrows the postcode
                 return replace(named, postcode=code)
             districts = (*districts, named.district)  # contradiction: let the resident choose
