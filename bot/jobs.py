@@ -98,6 +98,15 @@ DIGEST_AT = time(7, 30)
 PLANNING_AT = time(9, 0)
 
 
+def daily(run: Callable[[Any], Awaitable[object]]) -> Callable[[Any], Awaitable[None]]:
+    """A job callback running `run(application)` (the form the tests call directly)."""
+
+    async def job(context: Any) -> None:
+        await run(context.application)
+
+    return job
+
+
 def register_jobs(app: Any) -> None:
     """Every periodic job of the bot, with the reason for its interval. Daily times are local
     (Hannover), daylight saving included."""
@@ -111,15 +120,8 @@ def register_jobs(app: Any) -> None:
     queue = app.job_queue
     if queue is None:  # built without the job-queue extra
         return
-    services = app.bot_data.services
-    settings = services.settings
+    settings = app.bot_data.services.settings
     tz = settings.tz
-
-    def daily(run: Callable[[Any], Awaitable[object]]) -> Callable[[Any], Awaitable[None]]:
-        async def job(context: Any) -> None:
-            await run(context.application)
-
-        return job
 
     # Messages queued by a handler are sent at once; this catches what a failed or
     # interrupted delivery left behind, and retries after Telegram's flood waits.
