@@ -27,11 +27,11 @@ from bot.offline.personas import (
     DEFAULT_SPOT,
     DISTRICT,
     ERIKA,
-    HELP,
     INTRO,
     MANAGER,
     PERSONAS,
     coordinates,
+    help_text,
 )
 from bot.offline.simulator import Simulator, SimUser, running
 from bot.offline.terminal import Screen, read_line, reply_keys, typable
@@ -101,7 +101,7 @@ class Demo:
                 self.screen.say(
                     f"Unbekannter Demo-Befehl „{' '.join(words)}“. So geht es:", "error"
                 )
-            self.screen.say(HELP, "dim")
+            self.screen.say(help_text(), "dim")
         return True
 
     def set_language(self, code: str) -> None:
@@ -366,7 +366,7 @@ async def _run(settings: Settings, *, database: str, script: str | None) -> int:
             demo = Demo(app, api, sim, screen)
             screen.say("Bezirksbot – Offline-Demo", "title")
             screen.say(INTRO.format(database=database))
-            screen.say(HELP + "\n", "dim")
+            screen.say(help_text() + "\n", "dim")
             screen.say("Erster Schritt: Tippen Sie " + screen.paint("/start", "title") + "\n")
             try:
                 await _converse(demo, screen, lines)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.basics.languages import available_languages
+
 DISTRICT = "10"  # Linden-Limmer
 DEFAULT_SPOT = (52.3667, 9.7236)  # Linden-Süd, for `:ort` without numbers
 
@@ -38,8 +40,13 @@ HELP = """\
   :als manager           wechselt die Person (:als erika, :als jonas, :als koordination)
   :personen              zeigt alle Personen
   :verlauf               zeigt den ganzen Chat der aktuellen Person
-  :lang en               stellt die Telegram-Sprache der Person um (de/en)
+  :lang en               stellt die Telegram-Sprache der Person um ({languages})
   :hilfe · :ende         diese Hilfe · beenden (auch Strg+D)"""
+
+
+def help_text() -> str:
+    """The demo's commands; the languages are those the catalogues ship."""
+    return HELP.format(languages="/".join(available_languages()))
 
 
 def coordinates(args: list[str]) -> tuple[float, float]:
