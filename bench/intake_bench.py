@@ -95,7 +95,7 @@ from bot.app import build_application, make_services, open_storage
 from bot.config import Settings
 from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 from bot.offline.simulator import Simulator, SimUser, running
-from bot.storage.persistence import persist_after_each_update
+from bot.updates.persistence import persist_after_each_update
 from bot.updates.processor import ChatOrderedUpdateProcessor
 
 RESIDENTS = 50

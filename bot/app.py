@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand
@@ -12,8 +12,8 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.context import CONTEXT_TYPES, BotApplication, BotContext, Services
-from bot.delivery import OutboxSender, flush_outbox
+from bot.context import CONTEXT_TYPES, BotApplication, Services
+from bot.delivery import OutboxSender
 from bot.handlers import (
     agreement_form,
     agreements,
@@ -29,15 +29,15 @@ from bot.handlers import (
     triage,
 )
 from bot.i18n import Translations
-from bot.jobs import sweep_job
+from bot.jobs import register_jobs
 from bot.messages.render import OutboxRenderer
 from bot.services.basics.clock import Clock, SystemClock
 from bot.services.basics.reference import ReferenceData, load_reference_data
 from bot.services.basics.routing import PlaceRouter
 from bot.storage import migrate
 from bot.storage.db import SessionMaker, create_engine, create_session_maker
-from bot.storage.persistence import DatabasePersistence, wait_for_drain
 from bot.updates import guard
+from bot.updates.persistence import DatabasePersistence, wait_for_drain
 from bot.updates.processor import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,9 @@ def build_application(
     rate_limit: bool = True,
 ) -> BotApplication:
     """Build the bot; `request` replaces the network (the offline stand-in in tests and demo)."""
-    builder = (
+    # The rate limiter changes the bot's type parameters; the builder is declared loosely so
+    # that both branches fit, and the result is the application the handlers are typed for.
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.token or "0:offline")
         .context_types(CONTEXT_TYPES)
@@ -119,10 +121,10 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    app: BotApplication = builder.build()  # type: ignore[assignment]
+    app: BotApplication = builder.build()
     app.bot_data.services = services
     renderer = OutboxRenderer(services.translations, services.reference, services.settings.tz)
-    app.bot_data.outbox = OutboxSender(  # type: ignore[attr-defined]
+    app.bot_data.outbox = OutboxSender(
         services.session_maker, services.clock, renderer, env=services.env
     )
     register_all(app, services)
@@ -138,10 +140,10 @@ def register_all(app: BotApplication, services: Services) -> None:
     intake.register(app, menu_labels=menu.menu_labels(services.translations, menu.MENU_NEW))
     menu.register(app, services.translations)
     conferences.register(app)  # its typed steps must see text before relay's free text
-    privacy.register(app)  # /meine_daten, /loeschen and its buttons; the retention job
+    privacy.register(app)  # /meine_daten, /loeschen and its buttons
     agreement_form.register(app)  # a conversation: its text steps come before relay
     agreements.register(app)
-    reports.register(app)  # /bericht and its rp: buttons; the Monday digest job
+    reports.register(app)  # /bericht and its rp: buttons
     triage.register(app)
     relay.register(app)  # free text: staff inputs, replies on cases
     desk.register(app)
@@ -151,7 +153,8 @@ def register_all(app: BotApplication, services: Services) -> None:
 async def _post_stop(app: BotApplication) -> None:
     """A clean stop records every processed update id and state before the process ends."""
     await wait_for_drain(app)
-    await app.bot_data.outbox.wait_idle()  # type: ignore[attr-defined]
+    if app.bot_data.outbox is not None:
+        await app.bot_data.outbox.wait_idle()
     await guard.guard_of(app).ledger.flush()
 
 
@@ -168,17 +171,4 @@ async def _post_init(app: BotApplication) -> None:
         await app.bot.set_my_commands(commands, language_code=language)
     t = services.translations.get(services.settings.default_language)
     await app.bot.set_my_commands([BotCommand(n, t(d)) for n, d in COMMANDS])
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            _outbox_job,
-            interval=timedelta(seconds=services.settings.outbox_interval_seconds),
-            first=timedelta(seconds=1),
-            name="outbox",
-        )
-        app.job_queue.run_repeating(
-            sweep_job, interval=timedelta(seconds=30), first=timedelta(seconds=2), name="reminders"
-        )
-
-
-async def _outbox_job(context: BotContext) -> None:
-    await flush_outbox(context.application)  # type: ignore[arg-type]
+    register_jobs(app)

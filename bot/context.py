@@ -11,6 +11,7 @@ from bot.services.basics.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.delivery import OutboxSender
     from bot.i18n import Translations
     from bot.services.basics.env import ServiceEnv
     from bot.services.basics.reference import ReferenceData
@@ -62,6 +63,7 @@ class BotData(dict[str, Any]):
     """bot_data with a typed slot for the services (python-telegram-bot creates it empty)."""
 
     services: Services | None = None
+    outbox: OutboxSender | None = None  # set by build_application()
     clock: Clock = SystemClock()
 
 

@@ -13,11 +13,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from telegram import Bot, InputMediaPhoto, Message, ReplyKeyboardMarkup
+from telegram import Bot, InputMediaPhoto, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.keyboards import from_payload
+from bot.keyboards import from_payload, reply_keyboard
 from bot.messages.render import OutboxRenderer
 from bot.services.basics.clock import Clock
 from bot.services.basics.env import ServiceEnv
@@ -217,12 +217,8 @@ async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
         chat_id,
         data["text"],
         parse_mode=ParseMode.HTML if data.get("html", True) else None,
-        reply_markup=from_payload(data.get("buttons")) or _reply_keyboard(data.get("keyboard")),
+        reply_markup=from_payload(data.get("buttons")) or reply_keyboard(data.get("keyboard")),
     )
-
-
-def _reply_keyboard(rows: list[list[str]] | None) -> ReplyKeyboardMarkup | None:
-    return ReplyKeyboardMarkup(rows, resize_keyboard=True) if rows else None
 
 
 async def deliver_now(app: Any, message: OutboxMessage, language: str | None = None) -> int:

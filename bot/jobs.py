@@ -1,9 +1,11 @@
-"""Periodic work: the reminder sweep (JobQueue), which tests call directly with a moved clock."""
+"""Periodic work, all registered here (`register_jobs`, called from the application's
+post_init), and the shape the jobs share: write into the outbox in one transaction, then
+deliver. Tests call the `run_*` functions directly with a moved clock."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +18,7 @@ from bot.services.cases import feedback
 from bot.services.messaging import reminders
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder
+from bot.updates import guard
 
 
 def reminder_renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:
@@ -80,3 +83,83 @@ async def run_sweep(app: Any) -> int:
 
 async def sweep_job(context: Any) -> None:
     await run_sweep(context.application)
+
+
+async def outbox_job(context: Any) -> None:
+    await flush_outbox(context.application)
+
+
+# python-telegram-bot 20+ counts the days of run_daily from 0 = Sunday
+MONDAY = 1
+SWEEP_EVERY = timedelta(seconds=30)
+RETENTION_AT = time(3, 30)
+NUDGE_AT = time(8, 0)
+DIGEST_AT = time(7, 30)
+PLANNING_AT = time(9, 0)
+
+
+def daily(run: Callable[[Any], Awaitable[object]]) -> Callable[[Any], Awaitable[None]]:
+    """A job callback running `run(application)` (the form the tests call directly)."""
+
+    async def job(context: Any) -> None:
+        await run(context.application)
+
+    return job
+
+
+def register_jobs(app: Any) -> None:
+    """Every periodic job of the bot, with the reason for its interval. Daily times are local
+    (Hannover), daylight saving included."""
+    # The handler modules use this module's helpers (write_then_deliver, run_sweep), so their
+    # job functions are imported here, at call time, not at import time (no import cycle).
+    from bot.handlers.conferences import run_planning_reminders
+    from bot.handlers.desk import run_untriaged_nudge
+    from bot.handlers.privacy import run_retention
+    from bot.handlers.reports import run_weekly_digest
+
+    queue = app.job_queue
+    if queue is None:  # built without the job-queue extra
+        return
+    settings = app.bot_data.services.settings
+    tz = settings.tz
+
+    # Messages queued by a handler are sent at once; this catches what a failed or
+    # interrupted delivery left behind, and retries after Telegram's flood waits.
+    queue.run_repeating(
+        outbox_job,
+        interval=timedelta(seconds=settings.outbox_interval_seconds),
+        first=timedelta(seconds=1),
+        name="outbox",
+    )
+    # Reminders fall due at a minute's precision (follow-ups, agreement nudges and
+    # escalations, conference reminders): half a minute late at most.
+    queue.run_repeating(
+        sweep_job, interval=SWEEP_EVERY, first=timedelta(seconds=2), name="reminders"
+    )
+    # The update ledger only needs to outlive Telegram's redelivery of an update (24 hours).
+    queue.run_repeating(
+        guard.guard_of(app).prune_job,
+        interval=guard.PRUNE_EVERY,
+        first=timedelta(minutes=10),
+        name="processed_updates_prune",
+    )
+    # Pseudonymisation is due by the day; at night nobody is waiting for the bot.
+    queue.run_daily(daily(run_retention), time=RETENTION_AT.replace(tzinfo=tz), name="retention")
+    # Managers start the day with the cases left untriaged for two working days.
+    queue.run_daily(
+        daily(run_untriaged_nudge), time=NUDGE_AT.replace(tzinfo=tz), name="untriaged_nudge"
+    )
+    # The weekly digest before the Monday's work; on a holiday Monday it writes nothing.
+    queue.run_daily(
+        daily(run_weekly_digest),
+        time=DIGEST_AT.replace(tzinfo=tz),
+        days=(MONDAY,),
+        name="weekly_digest",
+    )
+    # The six-month conference and fourth-quarter project rules are checked once a day; each
+    # reminder is written once per period.
+    queue.run_daily(
+        daily(run_planning_reminders),
+        time=PLANNING_AT.replace(tzinfo=tz),
+        name="planning_reminders",
+    )

@@ -1,12 +1,45 @@
-"""Keyboards from plain button data (the outbox stores buttons as dicts)."""
+"""Telegram keyboards from the message layer's plain data: a `Reply`'s buttons, the outbox's
+stored button dicts, and reply keyboards."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram.constants import ParseMode
+
+from bot.messages.reply import Button, Reply, Rows
 
 ButtonRows = Sequence[Sequence[tuple[str, str]]]
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+
+
+def button(b: Button) -> InlineKeyboardButton:
+    if b.url is not None:
+        return InlineKeyboardButton(b.label, url=b.url)
+    return InlineKeyboardButton(b.label, callback_data=b.data or "")
+
+
+def inline_markup(buttons: Rows) -> InlineKeyboardMarkup | None:
+    """A Reply's button rows as an inline keyboard (None without buttons)."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[button(b) for b in row] for row in buttons])
+
+
+def reply_keyboard(rows: Sequence[Sequence[str]] | None) -> ReplyKeyboardMarkup | None:
+    """Rows of labels as a reply keyboard (e.g. the main menu)."""
+    return ReplyKeyboardMarkup([list(row) for row in rows], resize_keyboard=True) if rows else None
+
+
+def markup(reply: Reply) -> Markup | None:
+    """What to pass as `reply_markup` for a Reply: its inline buttons, else its reply
+    keyboard (Telegram takes one or the other)."""
+    return inline_markup(reply.buttons) or reply_keyboard(reply.keyboard)
+
+
+def parse_mode(reply: Reply) -> ParseMode | None:
+    return ParseMode.HTML if reply.html else None
 
 
 def inline(rows: ButtonRows) -> InlineKeyboardMarkup:

@@ -18,6 +18,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -29,7 +30,7 @@ from bot.config import Settings
 from bot.context import BotApplication
 from bot.services.basics.clock import Clock
 from bot.storage.db import create_engine, create_session_maker
-from bot.storage.persistence import persist_after_each_update
+from bot.updates.persistence import persist_after_each_update
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Instance:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     leading: asyncio.Event = field(default_factory=asyncio.Event)  # set once polling runs
     app: BotApplication | None = None
-    engine_options: dict[str, object] = field(default_factory=dict)
+    engine_options: dict[str, Any] = field(default_factory=dict)
 
 
 def run_polling(settings: Settings) -> int:

@@ -28,8 +28,8 @@ from bot.updates.guard import (
     GROUP_SOUND,
     FloodControl,
     guard_of,
-    malformed,
 )
+from bot.updates.sound import malformed
 from tests.conftest import START, BotEnv, make_settings
 from tests.helpers import consent, count_cases
 

@@ -9,7 +9,7 @@ registered before relay's free-text handler, so it never collides with a triage 
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -264,10 +264,6 @@ async def run_planning_reminders(app: BotApplication) -> int:
     return await write_then_deliver(app, write)
 
 
-async def _planning_job(context: BotContext) -> None:
-    await run_planning_reminders(context.application)  # type: ignore[arg-type]
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
         conversation(
@@ -304,7 +300,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
         CallbackQueryHandler(on_held, pattern=callbacks.CONFERENCE.narrowed(r"(held):(\d{1,12})"))
     )
-    services = app.bot_data.services
-    if app.job_queue is not None and services is not None:
-        morning = time(9, 0, tzinfo=services.settings.tz)
-        app.job_queue.run_daily(_planning_job, time=morning, name="planning_reminders")

@@ -6,7 +6,7 @@ every command and every button, because callback data can be forged.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 
 from telegram import Update
 from telegram.error import BadRequest
@@ -348,10 +348,6 @@ async def run_untriaged_nudge(app: BotApplication) -> int:
     return await write_for_staff_then_deliver(app, desk.write_untriaged_nudges)
 
 
-async def _nudge_job(context: BotContext) -> None:
-    await run_untriaged_nudge(context.application)  # type: ignore[arg-type]
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler(["faelle", "cases"], list_cases, filters=PRIVATE))
     app.add_handler(
@@ -370,7 +366,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         CallbackQueryHandler(on_away, pattern=callbacks.DESK.narrowed(r"away:(yes|no)"))
     )
     app.add_handler(CommandHandler("zurueck", back, filters=PRIVATE))
-    services = app.bot_data.services
-    if app.job_queue is not None and services is not None:
-        morning = time(8, 0, tzinfo=services.settings.tz)
-        app.job_queue.run_daily(_nudge_job, time=morning, name="untriaged_nudge")

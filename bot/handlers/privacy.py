@@ -9,7 +9,7 @@ in-memory user data is dropped too, and the next message makes a new, unconsente
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 ERASE_REQUESTED = "erase_requested"  # user_data: when /loeschen was sent (ISO)
 CONFIRM_WITHIN = timedelta(minutes=15)
-RETENTION_AT = time(3, 30)
 
 
 async def my_data(update: Update, context: BotContext) -> None:
@@ -150,15 +149,7 @@ async def run_retention(app: Any) -> int:
     return report.cases
 
 
-async def retention_job(context: BotContext) -> None:
-    await run_retention(context.application)
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler(["meine_daten", "mydata"], my_data, filters=PRIVATE))
     app.add_handler(CommandHandler(["loeschen", "erase"], erase_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_erase, pattern=callbacks.PRIVACY.pattern))
-    if app.job_queue is not None:
-        services = app.bot_data.services  # type: ignore[attr-defined]
-        at = RETENTION_AT.replace(tzinfo=services.settings.tz)  # 03:30 local, DST included
-        app.job_queue.run_daily(retention_job, time=at, name="retention")

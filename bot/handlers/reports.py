@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import time
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -29,8 +28,6 @@ from bot.storage.db import session_scope
 
 PRIVATE = filters.ChatType.PRIVATE
 REPORT = callbacks.REPORT
-DIGEST_TIME = time(7, 30)
-MONDAY = 1  # python-telegram-bot 20+ counts the days of run_daily from 0 = Sunday
 
 
 async def _say(update: Update, reply: Reply) -> None:
@@ -192,10 +189,6 @@ async def run_weekly_digest(app: BotApplication) -> int:
     return await write_for_staff_then_deliver(app, digest.write_weekly_digests)
 
 
-async def _digest_job(context: BotContext) -> None:
-    await run_weekly_digest(context.application)  # type: ignore[arg-type]
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler(["bericht", "report"], report_command, filters=PRIVATE))
     period, scope = callbacks.PERIOD, callbacks.SCOPE
@@ -209,8 +202,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             on_file, pattern=REPORT.narrowed(f"f:(pdf|xlsx|csv):{period}:{scope}")
         )
     )
-    services = app.bot_data.services
-    if app.job_queue is not None and services is not None:
-        # The job may fire on a holiday Monday; the digest service then writes nothing.
-        morning = DIGEST_TIME.replace(tzinfo=services.settings.tz)
-        app.job_queue.run_daily(_digest_job, time=morning, days=(MONDAY,), name="weekly_digest")

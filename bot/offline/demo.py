@@ -9,17 +9,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import os
 import re
-import shutil
 import sys
-import textwrap
-import threading
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 from sqlalchemy import func, select
 from telegram.warnings import PTBUserWarning
@@ -28,90 +22,24 @@ from bot.config import Settings
 from bot.context import BotApplication, Services
 from bot.delivery import flush_outbox
 from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
+from bot.offline.personas import (
+    COORDINATION,
+    DEFAULT_SPOT,
+    DISTRICT,
+    ERIKA,
+    INTRO,
+    MANAGER,
+    PERSONAS,
+    coordinates,
+    help_text,
+)
 from bot.offline.simulator import Simulator, SimUser, running
+from bot.offline.terminal import Screen, read_line, reply_keys, typable
 from bot.services.access import people
 from bot.services.access.roles import Role, assign_role
 from bot.services.basics.languages import available_languages
 from bot.storage.db import session_scope
 from bot.storage.models import CaseMessage, Person, ProcessedUpdate, RoleAssignment
-
-DISTRICT = "10"  # Linden-Limmer
-DEFAULT_SPOT = (52.3667, 9.7236)  # Linden-Süd, for `:ort` without numbers
-
-
-@dataclass(frozen=True)
-class Persona:
-    key: str
-    label: str
-    user_id: int
-    first_name: str
-    aliases: tuple[str, ...] = ()
-
-
-ERIKA = Persona("erika", "Erika (Einwohnerin)", 100_001, "Erika", ("einwohnerin",))
-JONAS = Persona("jonas", "Jonas (Einwohner)", 100_002, "Jonas", ("einwohner",))
-MANAGER = Persona("manager", "Stadtbezirksmanager Linden-Limmer", 700_010, "Stefan", ("sbm",))
-COORDINATION = Persona("koordination", "Koordination 18.6", 900_186, "Kim", ("admin",))
-PERSONAS = (ERIKA, JONAS, MANAGER, COORDINATION)
-
-INTRO = f"""\
-Hier läuft der echte Bot mit einer lokalen Datenbank ({{database}}) – ohne Telegram, ohne Netz.
-Sie sind {ERIKA.label} und möchten ein Anliegen aus Linden-Süd melden. Danach sehen Sie mit
-:als manager, wie es beim {MANAGER.label} ankommt.
-"""
-HELP = """\
-  Text, /start, /neu …   geht als Nachricht an den Bot, als die aktuelle Person
-  #1, #2 …               drückt einen Knopf der neuesten Nachricht mit Knöpfen
-  !Beschriftung          drückt einen Knopf nach seiner Beschriftung (auch ⌨️-Tastatur)
-  :ort 52.37 9.73        teilt einen Standort (ohne Zahlen: Linden-Süd)
-  :foto                  sendet ein Foto
-  :als manager           wechselt die Person (:als erika, :als jonas, :als koordination)
-  :personen              zeigt alle Personen
-  :verlauf               zeigt den ganzen Chat der aktuellen Person
-  :lang en               stellt die Telegram-Sprache der Person um (de/en)
-  :hilfe · :ende         diese Hilfe · beenden (auch Strg+D)"""
-
-
-class Screen:
-    """Printing, with ANSI colours only when stdout is a terminal."""
-
-    STYLES: ClassVar[dict[str, str]] = {
-        "title": "1",
-        "bot": "36",
-        "button": "33",
-        "notice": "35",
-        "error": "31",
-        "dim": "2",
-        "me": "32",
-    }
-
-    def __init__(self) -> None:
-        self.colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        self.width = max(40, min(shutil.get_terminal_size((100, 24)).columns, 100) - 1)
-
-    def paint(self, text: str, style: str) -> str:
-        return f"\033[{self.STYLES[style]}m{text}\033[0m" if self.colour and text else text
-
-    def say(self, text: str = "", style: str | None = None) -> None:
-        print(self.paint(text, style) if style else text, flush=True)
-
-    def block(self, head: str, text: str, style: str) -> None:
-        """Wrapped text; the first line starts with `head`, the others are indented."""
-        lines: list[str] = []
-        for paragraph in text.splitlines() or [""]:
-            lines += textwrap.wrap(paragraph, self.width - 3) or [""]
-        for index, line in enumerate(lines):
-            self.say((head if index == 0 else "   ") + self.paint(line, style))
-
-
-def _reply_keys(markup: JSONDict | None) -> list[tuple[str, bool]]:
-    """The reply-keyboard buttons of a markup as (label, asks for the location)."""
-    rows = (markup or {}).get("keyboard") or []
-    return [
-        (b, False) if isinstance(b, str) else (b["text"], bool(b.get("request_location")))
-        for row in rows
-        for b in row
-    ]
 
 
 class Demo:
@@ -163,7 +91,7 @@ class Demo:
         elif name == "verlauf":
             self.history()
         elif name == "ort":
-            await self.user.send_location(*_coordinates(args))
+            await self.user.send_location(*coordinates(args))
         elif name == "foto":
             await self.user.send_photo(caption=" ".join(args) or None)
         elif name in ("lang", "sprache"):
@@ -173,7 +101,7 @@ class Demo:
                 self.screen.say(
                     f"Unbekannter Demo-Befehl „{' '.join(words)}“. So geht es:", "error"
                 )
-            self.screen.say(HELP, "dim")
+            self.screen.say(help_text(), "dim")
         return True
 
     def set_language(self, code: str) -> None:
@@ -245,13 +173,13 @@ class Demo:
                 for b in row
             ]
             self.screen.say("   " + self.screen.paint("   ".join(labels), "button"))
-        keys = _reply_keys(message.reply_markup)
+        keys = reply_keys(message.reply_markup)
         if keys:
             labels = [f"[{text}{' → :ort' if location else ''}]" for text, location in keys]
             self.screen.say("   ⌨️  " + self.screen.paint("  ".join(labels), "button"))
             if not self.keyboard_explained:
                 self.keyboard_explained = True
-                example = _typable(keys[0][0])
+                example = typable(keys[0][0])
                 self.screen.say(f"      (Tastatur unten im Chat; drücken mit !{example})", "dim")
         if (message.reply_markup or {}).get("remove_keyboard"):
             self.screen.say("   ⌨️  (Tastatur ausgeblendet)", "dim")
@@ -288,7 +216,7 @@ class Demo:
     async def press_number(self, number: int) -> None:
         newest = self.with_buttons()
         if not newest:
-            keys = [f"!{_typable(text)}" for text, _ in self.reply_keys()]
+            keys = [f"!{typable(text)}" for text, _ in self.reply_keys()]
             raise ValueError(
                 "hier gibt es gerade keine nummerierten Knöpfe"
                 + (f"; Tastatur-Knöpfe drücken Sie mit {', '.join(keys)}" if keys else "")
@@ -322,7 +250,7 @@ class Demo:
             return
         buttons = newest[0].inline_buttons if newest else []
         offered = ", ".join(f"#{n} {b['text']}" for n, b in enumerate(buttons, 1)) or ", ".join(
-            f"!{_typable(text)}" for text, _ in self.reply_keys()
+            f"!{typable(text)}" for text, _ in self.reply_keys()
         )
         raise ValueError(
             f"keinen Knopf „{label}“ gefunden" + (f"; zur Wahl: {offered}" if offered else "")
@@ -332,7 +260,7 @@ class Demo:
         """The reply keyboard shown now: that of the newest message that set or removed one."""
         for message in reversed(self.user.messages):
             if {"keyboard", "remove_keyboard"} & (message.reply_markup or {}).keys():
-                return _reply_keys(message.reply_markup)
+                return reply_keys(message.reply_markup)
         return []
 
     async def press(self, message: SentMessage, button: JSONDict) -> None:
@@ -343,45 +271,6 @@ class Demo:
         answer = await self.user.press(button["text"], message=message)
         if answer is not None and answer.text:
             self.screen.say(f"   💬 {answer.text}", "notice")
-
-
-def _typable(label: str) -> str:
-    """A button label without its emoji, as one would type it after `!`."""
-    return re.sub(r"[^\w .,'-]", "", label).strip()
-
-
-def _coordinates(args: list[str]) -> tuple[float, float]:
-    """`52.37 9.73`, `52.37,9.73` or `52,37 9,73`; nothing means Linden-Süd."""
-    parts = args[0].split(",") if len(args) == 1 else [a.rstrip(",;") for a in args]
-    if not parts:
-        return DEFAULT_SPOT
-    if len(parts) != 2:
-        raise ValueError("bitte Breite und Länge angeben, z. B. :ort 52.37 9.73")
-    latitude, longitude = (float(part.replace(",", ".")) for part in parts)
-    return latitude, longitude
-
-
-async def _read_line(prompt: str) -> str:
-    """input() in a daemon thread: Ctrl-C must not wait for a blocked read at exit."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[str] = loop.create_future()
-
-    def settle(result: str, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    def worker() -> None:
-        try:
-            loop.call_soon_threadsafe(settle, input(prompt), None)
-        except BaseException as exc:  # EOFError, KeyboardInterrupt: handed to the loop
-            loop.call_soon_threadsafe(settle, "", exc)
-
-    threading.Thread(target=worker, name="demo-input", daemon=True).start()
-    return await future
 
 
 async def _prepare(services: Services) -> tuple[int, int]:
@@ -421,7 +310,7 @@ async def _converse(demo: Demo, screen: Screen, script: list[str] | None) -> Non
         if script is not None:
             line = script.pop(0).strip()
         else:
-            line = (await _read_line("" if echo else demo.prompt())).strip()
+            line = (await read_line("" if echo else demo.prompt())).strip()
         if echo:
             screen.say(demo.prompt() + line)
         if line and not await demo.step(line):
@@ -477,7 +366,7 @@ async def _run(settings: Settings, *, database: str, script: str | None) -> int:
             demo = Demo(app, api, sim, screen)
             screen.say("Bezirksbot – Offline-Demo", "title")
             screen.say(INTRO.format(database=database))
-            screen.say(HELP + "\n", "dim")
+            screen.say(help_text() + "\n", "dim")
             screen.say("Erster Schritt: Tippen Sie " + screen.paint("/start", "title") + "\n")
             try:
                 await _converse(demo, screen, lines)

@@ -1,67 +1,41 @@
-"""python-telegram-bot persistence kept in the bot's own database (not a pickle beside it).
-
-Conversation states and per-user data are stored as JSON rows in `ptb_persistence`, so an
-intake survives a restart and two instances share it. Only JSON-friendly values may be put
-into `user_data`; the intake keeps its draft as a plain dict for that reason.
-"""
+"""The rows of `ptb_persistence`: conversation states and per-user data as JSON, read and
+written for the python-telegram-bot persistence in `bot.updates.persistence`."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
-from telegram.ext import Application, BasePersistence, PersistenceInput, TypeHandler
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import PersistenceEntry
 
-UserData = dict[Any, Any]
-PERSIST_GROUP = 10_000  # after every other handler group
-PERSIST_STATE = "persistence_drain"
+Row = tuple[str, str]  # (kind, key): kind is "user" or "conv:<name>"
 
 
-async def wait_for_drain(app: Any) -> None:
-    """Let a background state write finish (called when the application stops)."""
-    state = app.bot_data.get(PERSIST_STATE)
-    task = state["task"] if state else None
-    if task is not None and not task.done():
-        await asyncio.gather(task, return_exceptions=True)
+async def load_rows(session_maker: SessionMaker, kind: str) -> dict[str, Any]:
+    """Every stored row of `kind`, by key."""
+    async with session_scope(session_maker) as session:
+        rows = await session.scalars(select(PersistenceEntry).where(PersistenceEntry.kind == kind))
+        return {row.key: row.data for row in rows}
 
 
-def persist_after_each_update(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Write changed conversation states and user data after each update, not only every
-    `update_interval` seconds: an instance that dies between two updates then leaves the
-    latest state for the one that takes over (python-telegram-bot writes in intervals)."""
-
-    # The write runs beside the next updates instead of inside this one: writes of updates
-    # that finish together are folded into one commit, and no update waits for the disk.
-    # A crash can lose the state of the last few milliseconds; the steps that matter are
-    # idempotent (a confirmed intake carries its own key), so a repeated step does no harm.
-    state: dict[str, Any] = {"task": None, "again": False}
-    app.bot_data[PERSIST_STATE] = state  # the stop hook waits for a drain still running
-
-    async def drain(application: Any) -> None:
-        while state["again"]:
-            state["again"] = False
-            await application.update_persistence()
-
-    async def write(_update: object, context: Any) -> None:
-        state["again"] = True
-        task = state["task"]
-        if task is None or task.done():
-            state["task"] = context.application.create_task(
-                drain(context.application), name="persistence-drain"
-            )
-
-    app.add_handler(TypeHandler(Update, write), group=PERSIST_GROUP)
+async def write_rows(session_maker: SessionMaker, batch: Mapping[Row, Any | None]) -> None:
+    """Write the rows in one transaction; None deletes a row."""
+    async with session_scope(session_maker) as session:
+        for (kind, key), data in batch.items():
+            if data is None:
+                await session.execute(
+                    delete(PersistenceEntry).where(
+                        PersistenceEntry.kind == kind, PersistenceEntry.key == key
+                    )
+                )
+            else:
+                await _upsert(session, kind, key, data)
 
 
 async def _upsert(session: AsyncSession, kind: str, key: str, data: Any) -> None:
@@ -79,128 +53,3 @@ async def _upsert(session: AsyncSession, kind: str, key: str, data: Any) -> None
             set_={"data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
         )
     )
-
-
-class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
-    def __init__(self, session_maker: SessionMaker, *, update_interval: float = 2.0) -> None:
-        super().__init__(
-            store_data=PersistenceInput(
-                bot_data=False, chat_data=False, user_data=True, callback_data=False
-            ),
-            update_interval=update_interval,
-        )
-        self._maker = session_maker
-        self._written: dict[tuple[str, str], str] = {}
-        # Rows changed in one round of update_persistence() (python-telegram-bot gathers the
-        # calls) are written together in one transaction: one commit per update, not per row.
-        self._pending: dict[tuple[str, str], str | None] = {}
-        self._writer: asyncio.Task[None] | None = None
-
-    async def _load(self, kind: str) -> dict[str, Any]:
-        async with session_scope(self._maker) as session:
-            rows = await session.scalars(
-                select(PersistenceEntry).where(PersistenceEntry.kind == kind)
-            )
-            result = {row.key: row.data for row in rows}
-        for key, data in result.items():
-            self._written[(kind, key)] = json.dumps(data, sort_keys=True)
-        return result
-
-    async def _store(self, kind: str, key: str, data: Any) -> None:
-        encoded = json.dumps(data, sort_keys=True, default=str)
-        if self._written.get((kind, key)) == encoded and (kind, key) not in self._pending:
-            return  # unchanged since the last write: skip the round trip
-        await self._queue((kind, key), encoded)
-
-    async def _drop(self, kind: str, key: str) -> None:
-        await self._queue((kind, key), None)
-
-    async def _queue(self, row: tuple[str, str], encoded: str | None) -> None:
-        """Hand the row to the batch writer and wait until it is committed."""
-        self._pending[row] = encoded
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_batches(), name="persistence")
-        await asyncio.shield(self._writer)
-
-    async def _write_batches(self) -> None:
-        await asyncio.sleep(0)  # let the other calls of this round join the batch
-        while self._pending:
-            batch, self._pending = self._pending, {}
-            async with session_scope(self._maker) as session:
-                for (kind, key), encoded in batch.items():
-                    if encoded is None:
-                        await session.execute(
-                            delete(PersistenceEntry).where(
-                                PersistenceEntry.kind == kind, PersistenceEntry.key == key
-                            )
-                        )
-                    else:
-                        await _upsert(session, kind, key, json.loads(encoded))
-            for row, encoded in batch.items():
-                if encoded is None:
-                    self._written.pop(row, None)
-                else:
-                    self._written[row] = encoded
-
-    # user data -------------------------------------------------------------------------
-    async def get_user_data(self) -> dict[int, UserData]:
-        return {int(key): dict(value or {}) for key, value in (await self._load("user")).items()}
-
-    async def update_user_data(self, user_id: int, data: UserData) -> None:
-        if isinstance(user_id, int):  # a forged update may carry any JSON value as user id
-            await self._store("user", str(user_id), data)
-
-    async def drop_user_data(self, user_id: int) -> None:
-        if isinstance(user_id, int):
-            await self._drop("user", str(user_id))
-
-    async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
-        return None
-
-    # conversations ---------------------------------------------------------------------
-    async def get_conversations(self, name: str) -> ConversationDict:
-        stored = await self._load(f"conv:{name}")
-        return {tuple(json.loads(key)): value for key, value in stored.items()}
-
-    async def update_conversation(
-        self, name: str, key: ConversationKey, new_state: object | None
-    ) -> None:
-        encoded_key = json.dumps(list(key))
-        if new_state is None:
-            await self._drop(f"conv:{name}", encoded_key)
-        else:
-            await self._store(f"conv:{name}", encoded_key, new_state)
-
-    # not stored: chat data, bot data and arbitrary callback data ------------------------
-    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
-        return defaultdict(dict)
-
-    async def get_bot_data(self) -> dict[Any, Any]:
-        return {}
-
-    async def get_callback_data(self) -> CDCData | None:
-        return None
-
-    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
-        return None
-
-    async def update_bot_data(self, data: dict[Any, Any]) -> None:
-        return None
-
-    async def update_callback_data(self, data: CDCData) -> None:
-        return None
-
-    async def drop_chat_data(self, chat_id: int) -> None:
-        return None
-
-    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
-        return None
-
-    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
-        return None
-
-    async def flush(self) -> None:
-        """At shutdown: wait for a batch still being written, before the engine goes away."""
-        writer = self._writer
-        if writer is not None and not writer.done():
-            await writer

@@ -16,25 +16,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import types
-import typing
 from collections import OrderedDict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, cast
 
-import telegram
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from telegram import Message, TelegramObject, Update
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram import Message, Update
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import translator
 from bot.services.basics.clock import Clock
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import ProcessedUpdate
+from bot.updates.sound import SoundUpdates
 
 log = logging.getLogger(__name__)
 
@@ -44,138 +43,8 @@ RECENT_IDS = 4096  # in-memory ids in front of the table: a redelivery is usuall
 KEEP_PROCESSED = timedelta(days=3)  # Telegram keeps undelivered updates for 24 hours
 PRUNE_EVERY = timedelta(hours=6)
 WINDOW_SECONDS = 60.0
-MAX_INT = 2**63  # BIGINT: larger ids cannot be stored and never come from Telegram
-MAX_DEPTH = 8
 MEGABYTE = 1024 * 1024
 ATTACHMENTS = ("document", "video", "audio", "voice", "video_note", "animation", "sticker")
-
-
-# --- well-formed updates ------------------------------------------------------------------
-Field = tuple[str, Any, bool]  # name, type hint, whether None is allowed
-_FIELDS: dict[type, tuple[Field, ...]] = {}
-
-
-def _fields(cls: type) -> tuple[Field, ...]:
-    """The constructor's typed fields of a Telegram class (resolved once per class)."""
-    if cls not in _FIELDS:
-        try:
-            hints = typing.get_type_hints(cls.__init__, globalns=vars(telegram))  # type: ignore[misc]
-        except Exception:  # a class whose hints do not resolve is not checked, not refused
-            hints = {}
-        hints.pop("return", None)
-        hints.pop("api_kwargs", None)
-        _FIELDS[cls] = tuple(
-            (name, hint, _misfit(None, hint, 0) is None) for name, hint in hints.items()
-        )
-    return _FIELDS[cls]
-
-
-def _misfit(value: object, hint: Any, depth: int) -> str | None:
-    """None if `value` fits the type hint, else the path below it that does not ("" here)."""
-    origin = get_origin(hint)
-    if origin in (Union, types.UnionType):
-        found = [_misfit(value, arg, depth) for arg in get_args(hint)]
-        return None if None in found else max(found, key=len)  # type: ignore[type-var]
-    if hint is type(None):
-        return None if value is None else ""
-    if origin is Literal:
-        return None if value in get_args(hint) else ""
-    if origin in (Sequence, list, tuple) or hint in (list, tuple):
-        if not isinstance(value, list | tuple):
-            return ""
-        args = [a for a in get_args(hint) if a is not Ellipsis]
-        for index, item in enumerate(value if args else ()):
-            below = _misfit(item, args[0], depth)
-            if below is not None:
-                return f"[{index}]{below}"
-        return None
-    if hint is bool:
-        return None if isinstance(value, bool) else ""
-    if hint is int:
-        return None if type(value) is int and -MAX_INT <= value < MAX_INT else ""
-    if hint is float:
-        return None if type(value) in (int, float) else ""
-    if hint is str:
-        return None if isinstance(value, str) and _encodable(value) else ""
-    if isinstance(hint, type) and issubclass(hint, TelegramObject):
-        if not isinstance(value, hint):
-            return ""
-        below = problem(value, depth + 1)
-        return None if below is None else "." + below
-    return None  # dates, enums and the like: python-telegram-bot has converted them
-
-
-def _encodable(text: str) -> bool:
-    """False for lone surrogates (valid JSON escapes, but neither UTF-8 nor storable)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def problem(obj: TelegramObject, depth: int = 0) -> str | None:
-    """The first field whose value does not have the type the Bot API promises, else None."""
-    if depth > MAX_DEPTH:
-        return "nesting"
-    for name, hint, nullable in _fields(type(obj)):
-        value = getattr(obj, name, None)
-        if value is None:
-            if nullable:
-                continue
-            return name  # a required field is missing
-        below = _misfit(value, hint, depth)
-        if below is not None:
-            return name + below
-    return None
-
-
-def malformed(update: Update) -> str | None:
-    """Why an update cannot have come from Telegram, or None if it is sound."""
-    if type(update.update_id) is not int or not 0 <= update.update_id < MAX_INT:
-        return "update_id"
-    found = problem(update)
-    if found is not None:
-        return found
-    chat, user = update.effective_chat, update.effective_user
-    if user is not None and user.id <= 0:
-        return "user id"  # Telegram's user ids are positive; negative ids are chats
-    if chat is not None and chat.type == "private":
-        # In a private chat the chat id is the user's id; handlers rely on both.
-        if user is None or user.id != chat.id:
-            return "private chat without its user"
-    query = update.callback_query
-    if query is not None and not (query.data or query.game_short_name):
-        # Telegram always sends one of them; without either, every pattern handler matches
-        return "callback without data"
-    return None
-
-
-class SoundUpdates(TypeHandler[Update, BotContext, None]):
-    """A filter that never handles anything: malformed updates are dropped in `check_update`.
-
-    It sits in the first group of all, before any handler that matches every update (the
-    metrics' TypeHandler at -100): matching makes the application build a context, which reads
-    `user_data` under the sender's id and fails for an id of the wrong type before any
-    callback could refuse the update. python-telegram-bot treats ApplicationHandlerStop raised
-    in `check_update` like one raised in a callback.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(Update, _never_called)
-
-    def check_update(self, update: object) -> bool:
-        if isinstance(update, Update):
-            reason = malformed(update)
-            if reason is not None:
-                update_id = update.update_id if type(update.update_id) is int else None
-                log.warning("update %s dropped: malformed (%s)", update_id, reason)
-                raise ApplicationHandlerStop
-        return False
-
-
-async def _never_called(update: Update, context: BotContext) -> None:
-    """SoundUpdates only filters."""
 
 
 # --- each update once -----------------------------------------------------------------------
@@ -274,7 +143,7 @@ class UpdateLedger:
             result = await session.execute(
                 delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
             )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(cast("CursorResult[Any]", result).rowcount or 0)  # a DELETE's result
 
 
 async def _insert_once(session: Any, update_id: int, now: datetime) -> bool:
@@ -427,15 +296,16 @@ async def _tell(update: Update, text: str) -> None:
         await update.effective_chat.send_message(text)
 
 
-def guard_of(app: Application) -> Guard:  # type: ignore[type-arg]
+def guard_of(app: BotApplication) -> Guard:
     guard: Guard = app.bot_data[GUARD_KEY]
     return guard
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     """First of all handlers: -1000 (malformed updates), then -20 and -15, before the group
     guard at -10."""
-    services = app.bot_data.services  # type: ignore[attr-defined]
+    services = app.bot_data.services
+    assert services is not None, "build_application() sets the services first"
     settings = services.settings
     guard = Guard(
         UpdateLedger(services.session_maker, services.clock),
@@ -446,10 +316,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(SoundUpdates(), group=GROUP_SOUND)
     app.add_handler(TypeHandler(Update, guard.once), group=GROUP_ONCE)
     app.add_handler(TypeHandler(Update, guard.limits), group=GROUP_LIMITS)
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            guard.prune_job,
-            interval=PRUNE_EVERY,
-            first=timedelta(minutes=10),
-            name="processed_updates_prune",
-        )

@@ -81,7 +81,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     # holds 40 slots while they wait on each other and starves every other chat. So the chat
     # lock comes first here and the slot second. Application tasks are started in arrival
     # order and reach the lock before their first suspension, which keeps the order.
-    async def process_update(  # type: ignore[misc]
+    async def process_update(  # type: ignore[misc]  # overrides a @final method on purpose
         self,
         update: object,
         coroutine: Awaitable[Any],

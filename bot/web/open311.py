@@ -51,7 +51,8 @@ def to_xml(root_tag: str, item_tag: str, items: Iterable[dict[str, Any]]) -> byt
             child = SubElement(element, key)
             if value is not None:
                 child.text = _text(value)
-    return tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def render(

@@ -43,7 +43,7 @@ from telegram.request import BaseRequest
 from bot.app import build_application, make_services, open_storage
 from bot.config import Settings
 from bot.context import BotApplication, Services
-from bot.storage.persistence import persist_after_each_update
+from bot.updates.persistence import persist_after_each_update
 from bot.web import open311
 from bot.web.metrics import DB_TIMEOUT, WebMetrics, database_reachable, read_backlog
 
@@ -95,37 +95,7 @@ def build_web_app(
         return Response(status_code=200)
 
     async def healthz(_request: Request) -> Response:
-        limits = {
-            "outbox_backlog": settings.health_max_outbox_backlog,
-            "reminder_backlog": settings.health_max_reminder_backlog,
-        }
-        body: dict[str, Any] = {"database": "ok", "bot": "running", "limits": limits}
-        reasons: list[str] = []
-        try:
-            async with asyncio.timeout(DB_TIMEOUT):
-                await database_reachable(maker)
-                backlog = await read_backlog(maker, services.clock.now())
-        except Exception as error:  # the reason is logged, not shown: it may name the server
-            log.warning("health check: database unreachable (%s)", type(error).__name__)
-            body["database"] = "unreachable"
-            reasons.append("database unreachable")
-        else:
-            body["outbox_backlog"] = backlog.outbox
-            body["reminder_backlog"] = backlog.reminders_due
-            if backlog.outbox > settings.health_max_outbox_backlog:
-                reasons.append(
-                    f"outbox backlog {backlog.outbox} > {settings.health_max_outbox_backlog}"
-                )
-            if backlog.reminders_due > settings.health_max_reminder_backlog:
-                reasons.append(
-                    f"reminder backlog {backlog.reminders_due} > "
-                    f"{settings.health_max_reminder_backlog}"
-                )
-        if not ptb_app.running:
-            body["bot"] = "stopped"
-            reasons.append("bot not running")
-        body["status"] = "unhealthy" if reasons else "ok"
-        body["reasons"] = reasons
+        body, reasons = await health(settings, services, ptb_app)
         return JSONResponse(body, status_code=503 if reasons else 200)
 
     async def metrics_endpoint(_request: Request) -> Response:
@@ -142,6 +112,44 @@ def build_web_app(
     app = Starlette(routes=routes)
     app.state.metrics = metrics
     return app
+
+
+async def health(
+    settings: Settings, services: Services, ptb_app: BotApplication
+) -> tuple[dict[str, Any], list[str]]:
+    """The health report (database, backlogs, bot) and the reasons it is unhealthy."""
+    limits = {
+        "outbox_backlog": settings.health_max_outbox_backlog,
+        "reminder_backlog": settings.health_max_reminder_backlog,
+    }
+    body: dict[str, Any] = {"database": "ok", "bot": "running", "limits": limits}
+    reasons: list[str] = []
+    try:
+        async with asyncio.timeout(DB_TIMEOUT):
+            await database_reachable(services.session_maker)
+            backlog = await read_backlog(services.session_maker, services.clock.now())
+    except Exception as error:  # the reason is logged, not shown: it may name the server
+        log.warning("health check: database unreachable (%s)", type(error).__name__)
+        body["database"] = "unreachable"
+        reasons.append("database unreachable")
+    else:
+        body["outbox_backlog"] = backlog.outbox
+        body["reminder_backlog"] = backlog.reminders_due
+        if backlog.outbox > settings.health_max_outbox_backlog:
+            reasons.append(
+                f"outbox backlog {backlog.outbox} > {settings.health_max_outbox_backlog}"
+            )
+        if backlog.reminders_due > settings.health_max_reminder_backlog:
+            reasons.append(
+                f"reminder backlog {backlog.reminders_due} > "
+                f"{settings.health_max_reminder_backlog}"
+            )
+    if not ptb_app.running:
+        body["bot"] = "stopped"
+        reasons.append("bot not running")
+    body["status"] = "unhealthy" if reasons else "ok"
+    body["reasons"] = reasons
+    return body, reasons
 
 
 async def _read_update(request: Request, ptb_app: BotApplication) -> Update | None:

@@ -7,8 +7,6 @@ between names, yields ``choices``: the router never guesses silently.
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import math
 import re
@@ -16,20 +14,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
-import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 from rapidfuzz import fuzz, process
-from shapely.errors import ShapelyError
-from shapely.geometry import Point, shape
 
+from bot.services.basics.city_files import Boundaries, Hit, load_streets, street_key
 from bot.services.basics.reference import (
     District,
     Quarter,
     ReferenceData,
-    ReferenceDataError,
     fold,
 )
 
@@ -45,21 +37,6 @@ _FILLER = frozenset({"hannover", "stadtteil", "stadtbezirk", "bezirk"})
 _NO_PARTIAL = frozenset({"nord", "sud", "mitte", "hafen", "neustadt", "gross", "isernhagen"})
 _POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
 _HOUSE_NUMBER = re.compile(r"\d+[a-z]?")
-_QUARTER_KEYS = ("stadtteil", "stadtteilname", "stadtteil_name", "quarter", "stt_name")
-_DISTRICT_KEYS = (
-    "stadtbezirk",
-    "stadtbezirksname",
-    "stadtbezirk_name",
-    "bezirk",
-    "district",
-    "stadtbezirksnummer",
-    "stadtbezirk_nr",
-    "stbz_nr",
-    "bezirk_nr",
-    "district_number",
-)
-_GENERIC_KEYS = ("name", "bezeichnung", "label")
-_NUMBER_KEYS = ("nummer", "number", "nr")
 
 
 class MatchKind(StrEnum):
@@ -94,22 +71,8 @@ class PlaceMatch:
         return self.kind != MatchKind.NONE
 
 
-@dataclass(frozen=True)
-class _Hit:
-    score: float
-    quarters: tuple[Quarter, ...]
-    district: District | None = None  # set when a district itself was named
-    start: int = 0
-    end: int = 1
-
-
 def _none(reason: str, source: str, postcode: str | None = None) -> PlaceMatch:
     return PlaceMatch(MatchKind.NONE, reason=reason, source=source, postcode=postcode)
-
-
-def street_key(name: str) -> str:
-    """'Limmerstraße', 'Limmer Str.' and 'limmerstrasse' all give 'limmerstr'."""
-    return re.sub(r"strasse\b", "str", fold(name)).replace(" ", "")
 
 
 class PlaceRouter:
@@ -125,14 +88,14 @@ class PlaceRouter:
         geojson_crs: str | None = None,
     ) -> None:
         self.reference = reference
-        self._names: dict[str, list[_Hit]] = {}
-        self._partials: dict[str, list[_Hit]] = {}
+        self._names: dict[str, list[Hit]] = {}
+        self._partials: dict[str, list[Hit]] = {}
         for q in reference.quarters:
-            self._names.setdefault(fold(q.name), []).append(_Hit(100.0, (q,)))
+            self._names.setdefault(fold(q.name), []).append(Hit(100.0, (q,)))
         for alias in reference.aliases:
-            self._names.setdefault(fold(alias), []).append(_Hit(100.0, reference.alias(alias)))
+            self._names.setdefault(fold(alias), []).append(Hit(100.0, reference.alias(alias)))
         for d in reference.districts:
-            self._names.setdefault(fold(d.name), []).append(_Hit(100.0, (), d))
+            self._names.setdefault(fold(d.name), []).append(Hit(100.0, (), d))
         for key, hits in list(self._names.items()):
             words = key.split()
             for part in {" ".join(words[:i]) for i in range(1, len(words))} | {
@@ -141,9 +104,9 @@ class PlaceRouter:
                 if part not in self._names and part not in _NO_PARTIAL and len(part) >= 4:
                     self._partials.setdefault(part, []).extend(hits)
         self._keys = list(self._names)
-        self._streets = _load_streets(Path(street_csv), reference) if street_csv else {}
+        self._streets = load_streets(Path(street_csv), reference) if street_csv else {}
         self._boundaries = (
-            _Boundaries(Path(geojson), reference, name_property, geojson_crs) if geojson else None
+            Boundaries(Path(geojson), reference, name_property, geojson_crs) if geojson else None
         )
 
     @property
@@ -170,8 +133,8 @@ class PlaceRouter:
             return self._match_postcode(codes[0], rest)
         return names if names is not None else _none("no_match", "name")
 
-    def _name_hits(self, words: Sequence[str], exact: bool = False) -> list[_Hit]:
-        hits: list[_Hit] = []
+    def _name_hits(self, words: Sequence[str], exact: bool = False) -> list[Hit]:
+        hits: list[Hit] = []
         for size in range(1, min(MAX_WINDOW, len(words)) + 1):
             for start in range(len(words) - size + 1):
                 window = " ".join(words[start : start + size])
@@ -194,7 +157,7 @@ class PlaceRouter:
                     ]
         return hits
 
-    def _resolve(self, hits: Iterable[_Hit], source: str) -> PlaceMatch:
+    def _resolve(self, hits: Iterable[Hit], source: str) -> PlaceMatch:
         hits = list(hits)
         if not hits:
             return _none("no_match", source)
@@ -240,7 +203,7 @@ class PlaceRouter:
         districts = tuple(self.reference.district(n) for n in postcode.district_numbers)
         hints = tuple(q for q in map(self.reference.quarter, postcode.quarter_hints) if q)
         named = self._resolve(self._name_hits(rest, exact=True), "postcode")
-        if named.kind in (MatchKind.QUARTER, MatchKind.DISTRICT):
+        if named.kind in (MatchKind.QUARTER, MatchKind.DISTRICT) and named.district is not None:
             if named.district in districts:  # "30453 Davenstedt": the name narrows the postcode
                 return replace(named, postcode=code)
             districts = (*districts, named.district)  # contradiction: let the resident choose
@@ -287,7 +250,7 @@ class PlaceRouter:
             if found:
                 rows = self._streets[found[0]]
                 rows = [r for r in rows if code and r[1] == code] or rows
-                match = self._resolve((_Hit(found[1], (q,)) for q, _ in rows), "street")
+                match = self._resolve((Hit(found[1], (q,)) for q, _ in rows), "street")
                 return replace(match, postcode=code)
         return None
 
@@ -302,146 +265,10 @@ class PlaceRouter:
         return self._resolve(hits, "point") if hits else _none("outside", "point")
 
 
-def _inside(hit: _Hit, other: _Hit) -> bool:
+def _inside(hit: Hit, other: Hit) -> bool:
     """The hit's words lie strictly within the other's ('Mitte' inside 'Linden-Mitte')."""
     return (
         other.start <= hit.start
         and hit.end <= other.end
         and other.end - other.start > hit.end - hit.start
     )
-
-
-def _load_streets(path: Path, ref: ReferenceData) -> dict[str, list[tuple[Quarter, str | None]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ReferenceDataError(path, "file is missing") from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
-    fields = {(f or "").strip().lower() for f in reader.fieldnames or ()}
-    if not {"street", "quarter"} <= fields:
-        raise ReferenceDataError(path, "needs the columns 'street,quarter' (optional 'postcode')")
-    streets: dict[str, list[tuple[Quarter, str | None]]] = {}
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        quarter = ref.quarter(row["quarter"])
-        if quarter is None or not street_key(row["street"]):
-            raise ReferenceDataError(path, f"line {line}: unknown quarter or empty street")
-        streets.setdefault(street_key(row["street"]), []).append(
-            (quarter, row.get("postcode") or None)
-        )
-    return streets
-
-
-class _Boundaries:
-    """Polygons of quarters or districts in an STRtree, queried with a transformed point."""
-
-    def __init__(self, path: Path, ref: ReferenceData, prop: str | None, crs: str | None) -> None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ReferenceDataError(path, f"cannot read GeoJSON: {exc}") from None
-        if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-            raise ReferenceDataError(path, "expected a GeoJSON FeatureCollection")
-        features = [f for f in data.get("features") or [] if isinstance(f, dict)]
-        target = _parse_crs(crs or data.get("crs"), path)
-        wgs84 = target is None or target.equals(CRS.from_epsg(4326), ignore_axis_order=True)
-        self._transformer = (
-            None if wgs84 else Transformer.from_crs(CRS.from_epsg(4326), target, always_xy=True)
-        )
-        self._ref = ref
-        generic = "district" if self._generic_names_are_districts(features) else "any"
-        geometries, self._hits, skipped = [], [], []
-        for index, feature in enumerate(features):
-            props = feature.get("properties") or {}
-            hit = self._target(props, prop, generic)
-            if hit is None or not feature.get("geometry"):
-                skipped.append(props)
-                continue
-            try:
-                geometry = shape(feature["geometry"])
-            except (ShapelyError, ValueError, TypeError, KeyError, AttributeError) as exc:
-                problem = f"feature #{index + 1}: bad geometry: {exc}"
-                raise ReferenceDataError(path, problem) from None
-            geometries.append(geometry if geometry.is_valid else shapely.make_valid(geometry))
-            self._hits.append(hit)
-        if not geometries:
-            keys = prop or ", ".join(_QUARTER_KEYS + _GENERIC_KEYS + _DISTRICT_KEYS + _NUMBER_KEYS)
-            raise ReferenceDataError(
-                path, f"no feature names a known quarter or district (properties: {keys})"
-            )
-        if skipped:
-            log.warning(
-                "%s: skipped %d feature(s) without a known quarter or district, e.g. %s",
-                path,
-                len(skipped),
-                skipped[:3],
-            )
-        self._tree = shapely.STRtree(geometries)
-
-    def hits(self, lat: float, lon: float) -> list[_Hit]:
-        x, y = self._transformer.transform(lon, lat) if self._transformer else (lon, lat)
-        found = self._tree.query(Point(x, y), predicate="intersects")
-        return [self._hits[i] for i in sorted(found)]
-
-    def _value_hit(self, value: Any, mode: str) -> _Hit | None:
-        """Resolve a property value; mode: quarter (names), district (names, numbers), any."""
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            return None
-        if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
-            number = str(int(value)).zfill(2)
-            known = mode != "quarter" and self._ref.has_district(number)
-            return _Hit(100.0, (), self._ref.district(number)) if known else None
-        if not isinstance(value, str):
-            return None
-        if mode != "district":
-            quarter = self._ref.quarter(value)
-            quarters = (quarter,) if quarter else self._ref.alias(value)
-            if quarters:
-                return _Hit(100.0, quarters)
-        district = self._ref.district_by_name(value) if mode != "quarter" else None
-        return _Hit(100.0, (), district) if district else None
-
-    def _target(self, props: dict[str, Any], prop: str | None, generic: str) -> _Hit | None:
-        lower = {str(k).lower(): v for k, v in props.items()}
-        if prop:
-            return self._value_hit(props.get(prop, lower.get(prop.lower())), "any")
-        groups = (
-            (_QUARTER_KEYS, "quarter"),
-            (_GENERIC_KEYS, generic),
-            (_DISTRICT_KEYS, "district"),
-            (_NUMBER_KEYS, "district"),
-        )
-        for keys, mode in groups:
-            for key in keys:
-                if key in lower and (hit := self._value_hit(lower[key], mode)):
-                    return hit
-        return None
-
-    def _generic_names_are_districts(self, features: list[dict[str, Any]]) -> bool:
-        """A layer whose 'name' holds e.g. 'Linden-Limmer' is a district layer throughout."""
-        quarter_only = district_only = 0
-        for feature in features:
-            props = {str(k).lower(): v for k, v in (feature.get("properties") or {}).items()}
-            value = next((props[k] for k in _GENERIC_KEYS if isinstance(props.get(k), str)), None)
-            if value is None:
-                continue
-            is_quarter = bool(self._ref.quarter(value) or self._ref.alias(value))
-            is_district = self._ref.district_by_name(value) is not None
-            quarter_only += is_quarter and not is_district
-            district_only += is_district and not is_quarter
-        return district_only > 0 and quarter_only == 0
-
-
-def _parse_crs(value: Any, path: Path) -> CRS | None:
-    """The GeoJSON 'crs' member ({"type": "name", ...} or EPSG code) or a user string."""
-    if isinstance(value, dict):
-        props = value.get("properties") or {}
-        value = props.get("name") or (f"EPSG:{props['code']}" if "code" in props else None)
-    if value is None:
-        return None
-    try:
-        return CRS.from_user_input(value)
-    except CRSError as exc:
-        raise ReferenceDataError(path, f"unknown coordinate system {value!r}: {exc}") from None

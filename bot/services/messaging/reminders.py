@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Reminder
@@ -49,7 +50,8 @@ async def schedule(
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
-    result = await session.execute(statement)
+    # an INSERT's result is a CursorResult, which the generic signature does not say
+    result = cast("CursorResult[Any]", await session.execute(statement))
     return bool(result.rowcount)
 
 

@@ -1,0 +1,60 @@
+"""Who the newcomer plays in the offline demo, and what the demo tells them (in German: the
+demo speaks to the city's staff)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services.basics.languages import available_languages
+
+DISTRICT = "10"  # Linden-Limmer
+DEFAULT_SPOT = (52.3667, 9.7236)  # Linden-Süd, for `:ort` without numbers
+
+
+@dataclass(frozen=True)
+class Persona:
+    key: str
+    label: str
+    user_id: int
+    first_name: str
+    aliases: tuple[str, ...] = ()
+
+
+ERIKA = Persona("erika", "Erika (Einwohnerin)", 100_001, "Erika", ("einwohnerin",))
+JONAS = Persona("jonas", "Jonas (Einwohner)", 100_002, "Jonas", ("einwohner",))
+MANAGER = Persona("manager", "Stadtbezirksmanager Linden-Limmer", 700_010, "Stefan", ("sbm",))
+COORDINATION = Persona("koordination", "Koordination 18.6", 900_186, "Kim", ("admin",))
+PERSONAS = (ERIKA, JONAS, MANAGER, COORDINATION)
+
+INTRO = f"""\
+Hier läuft der echte Bot mit einer lokalen Datenbank ({{database}}) – ohne Telegram, ohne Netz.
+Sie sind {ERIKA.label} und möchten ein Anliegen aus Linden-Süd melden. Danach sehen Sie mit
+:als manager, wie es beim {MANAGER.label} ankommt.
+"""
+HELP = """\
+  Text, /start, /neu …   geht als Nachricht an den Bot, als die aktuelle Person
+  #1, #2 …               drückt einen Knopf der neuesten Nachricht mit Knöpfen
+  !Beschriftung          drückt einen Knopf nach seiner Beschriftung (auch ⌨️-Tastatur)
+  :ort 52.37 9.73        teilt einen Standort (ohne Zahlen: Linden-Süd)
+  :foto                  sendet ein Foto
+  :als manager           wechselt die Person (:als erika, :als jonas, :als koordination)
+  :personen              zeigt alle Personen
+  :verlauf               zeigt den ganzen Chat der aktuellen Person
+  :lang en               stellt die Telegram-Sprache der Person um ({languages})
+  :hilfe · :ende         diese Hilfe · beenden (auch Strg+D)"""
+
+
+def help_text() -> str:
+    """The demo's commands; the languages are those the catalogues ship."""
+    return HELP.format(languages="/".join(available_languages()))
+
+
+def coordinates(args: list[str]) -> tuple[float, float]:
+    """`52.37 9.73`, `52.37,9.73` or `52,37 9,73`; nothing means Linden-Süd."""
+    parts = args[0].split(",") if len(args) == 1 else [a.rstrip(",;") for a in args]
+    if not parts:
+        return DEFAULT_SPOT
+    if len(parts) != 2:
+        raise ValueError("bitte Breite und Länge angeben, z. B. :ort 52.37 9.73")
+    latitude, longitude = (float(part.replace(",", ".")) for part in parts)
+    return latitude, longitude

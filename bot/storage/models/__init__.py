@@ -1,0 +1,51 @@
+"""The database schema, one module per domain. Every timestamp is UTC; districts are referenced
+by their number. Importing this package registers every table on `Base.metadata` (Alembic
+and the migration test rely on that)."""
+
+from bot.storage.models.agreements import (
+    ActionPlan,
+    AgendaItem,
+    Agreement,
+    AgreementEvent,
+    Conference,
+    ConferenceInvite,
+    Project,
+)
+from bot.storage.models.base import NAMING_CONVENTION, Base
+from bot.storage.models.bookkeeping import PersistenceEntry, ProcessedUpdate
+from bot.storage.models.cases import (
+    Case,
+    CaseEvent,
+    CaseMessage,
+    CasePhoto,
+    ReferenceCounter,
+    SavedReply,
+)
+from bot.storage.models.messaging import OutboxMessage, Reminder
+from bot.storage.models.people import Absence, Invitation, Person, RoleAssignment
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Absence",
+    "ActionPlan",
+    "AgendaItem",
+    "Agreement",
+    "AgreementEvent",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseMessage",
+    "CasePhoto",
+    "Conference",
+    "ConferenceInvite",
+    "Invitation",
+    "OutboxMessage",
+    "PersistenceEntry",
+    "Person",
+    "ProcessedUpdate",
+    "Project",
+    "ReferenceCounter",
+    "Reminder",
+    "RoleAssignment",
+    "SavedReply",
+]
