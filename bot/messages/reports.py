@@ -18,13 +18,19 @@ from bot.services.basics.reference import ReferenceData
 from bot.services.reporting import charts
 from bot.services.reporting.figures import Figures, conference_rule, median, p90, share
 
+# (label, the phrase the period parser reads): the phrases are parser input, not prose
 PERIOD_CHOICES = (
-    (N_("This month"), "dieser Monat"), (N_("Last month"), "letzter Monat"),
-    (N_("This quarter"), "dieses Quartal"), (N_("Last quarter"), "letztes Quartal"),
-    (N_("This half-year"), "dieses Halbjahr"), (N_("Last half-year"), "letztes Halbjahr"),
-    (N_("This year"), "dieses Jahr"), (N_("Last year"), "letztes Jahr"),
-)  # fmt: skip
-EXAMPLES = "2026-H1, 2026-Q1, 2026-03, 2026, letztes Quartal, März 2026, 1.1.2026 - 31.3.2026"
+    (N_("This month"), "dieser Monat"),  # not translated: parser input
+    (N_("Last month"), "letzter Monat"),  # not translated: parser input
+    (N_("This quarter"), "dieses Quartal"),  # not translated: parser input
+    (N_("Last quarter"), "letztes Quartal"),  # not translated: parser input
+    (N_("This half-year"), "dieses Halbjahr"),  # not translated: parser input
+    (N_("Last half-year"), "letztes Halbjahr"),  # not translated: parser input
+    (N_("This year"), "dieses Jahr"),  # not translated: parser input
+    (N_("Last year"), "letztes Jahr"),  # not translated: parser input
+)
+# what one may type after /bericht; the parser reads German phrases, so they stay German
+EXAMPLES = "2026-H1, 2026-Q1, 2026-03, 2026, letztes Quartal, März 2026, 1.1.2026 - 31.3.2026"  # not translated: parser input
 FORMATS = ((N_("PDF"), "pdf"), (N_("Excel (XLSX)"), "xlsx"), (N_("CSV"), "csv"))
 
 
