@@ -30,7 +30,13 @@ PERIOD_CHOICES = (
     (N_("Last year"), "letztes Jahr"),  # not translated: parser input
 )
 # what one may type after /bericht; the parser reads German phrases, so they stay German
-EXAMPLES = "2026-H1, 2026-Q1, 2026-03, 2026, letztes Quartal, März 2026, 1.1.2026 - 31.3.2026"  # not translated: parser input
+EXAMPLES = ", ".join(
+    (
+        "2026-H1, 2026-Q1, 2026-03, 2026",
+        "letztes Quartal, März 2026",  # not translated: parser input
+        "1.1.2026 - 31.3.2026",
+    )
+)
 FORMATS = ((N_("PDF"), "pdf"), (N_("Excel (XLSX)"), "xlsx"), (N_("CSV"), "csv"))
 
 
