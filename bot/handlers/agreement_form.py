@@ -354,7 +354,7 @@ async def expected_text(update: Update, context: BotContext) -> None:
     await send(update, t("Please answer the question above, or /abbrechen."))
 
 
-def build_conversation() -> ConversationHandler:
+def build_conversation() -> ConversationHandler[BotContext]:
     text = filters.TEXT & ~filters.COMMAND & PRIVATE
     return ConversationHandler(
         entry_points=[

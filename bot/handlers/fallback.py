@@ -77,4 +77,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
     app.add_handler(CallbackQueryHandler(stale_callback))
     app.add_handler(MessageHandler(private & ~filters.COMMAND, unexpected_message))
-    app.add_error_handler(on_error)  # type: ignore[arg-type]
+    app.add_error_handler(on_error)

@@ -40,7 +40,7 @@ from bot.services.basics.german_phrases import (
 )
 
 if TYPE_CHECKING:
-    from dateparser.date import DateDataParser  # type: ignore[import-untyped]  # no hints
+    from dateparser.date import DateDataParser
 
 __all__ = [
     "HINT_EXAMPLES",

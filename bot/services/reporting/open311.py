@@ -158,7 +158,7 @@ def services(reference: ReferenceData, words: PublicWords) -> list[dict[str, Any
                 "description": template.format(topic=name),
                 "metadata": False,  # no extra attributes: GET service definition is not offered
                 "type": "realtime",
-                "keywords": ", ".join(keywords),
+                "keywords": ", ".join(k for k in keywords if k),
                 "group": words.group_fields if topic.field_of_action else words.group_other,
             }
         )

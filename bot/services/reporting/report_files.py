@@ -20,9 +20,9 @@ from typing import Any
 from matplotlib import rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from openpyxl import Workbook  # type: ignore[import-untyped]  # openpyxl ships no hints
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]  # (see above)
-from openpyxl.styles import Font  # type: ignore[import-untyped]  # (see above)
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting import charts
