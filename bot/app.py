@@ -30,6 +30,7 @@ from bot.handlers import (
 )
 from bot.i18n import Translations
 from bot.jobs import register_jobs
+from bot.messages.menu import command_menu
 from bot.messages.render import OutboxRenderer
 from bot.services.basics.clock import Clock, SystemClock
 from bot.services.basics.reference import ReferenceData, load_reference_data
@@ -41,14 +42,6 @@ from bot.updates.persistence import DatabasePersistence, wait_for_drain
 from bot.updates.processor import ChatOrderedUpdateProcessor
 
 log = logging.getLogger(__name__)
-
-COMMANDS = (
-    ("neu", "New concern"),
-    ("meine", "My concerns"),
-    ("sprache", "Language"),
-    ("hilfe", "Help"),
-    ("abbrechen", "Cancel"),
-)
 
 
 async def open_storage(settings: Settings) -> tuple[AsyncEngine, SessionMaker]:
@@ -167,8 +160,8 @@ async def _post_init(app: BotApplication) -> None:
     assert services is not None
     for language in services.translations.languages:
         t = services.translations.get(language)
-        commands = [BotCommand(name, t(description)) for name, description in COMMANDS]
+        commands = [BotCommand(name, text) for name, text in command_menu(t)]
         await app.bot.set_my_commands(commands, language_code=language)
     t = services.translations.get(services.settings.default_language)
-    await app.bot.set_my_commands([BotCommand(n, t(d)) for n, d in COMMANDS])
+    await app.bot.set_my_commands([BotCommand(n, text) for n, text in command_menu(t)])
     register_jobs(app)

@@ -33,6 +33,7 @@ from bot.keyboards import chunk
 from bot.messages import agreements as texts
 from bot.messages import callbacks
 from bot.messages.formatting import format_date
+from bot.messages.reference import department_label, topic_label
 from bot.services.access.roles import load_roles
 from bot.services.agreements import action_plans
 from bot.services.agreements import workflow as agreements
@@ -126,7 +127,7 @@ async def start(update: Update, context: BotContext) -> str | int:
 async def ask_department(update: Update, context: BotContext) -> str:
     t = translator(update, context)
     deps = [d for d in context.services.reference.departments if d.invited_to_conferences]
-    items = [(d.label(t.language), AGF.data("dep", d.number)) for d in deps]
+    items = [(department_label(t, d), AGF.data("dep", d.number)) for d in deps]
     await send(
         update, t("Agreement: which department takes on the measure?"), buttons=chunk(items, 2)
     )
@@ -196,7 +197,7 @@ async def on_due_confirm(update: Update, context: BotContext) -> str:
     if form.get("topic"):
         return await ask_plan(update, context)
     topics = context.services.reference.topics
-    items = [(topic.label(t.language), AGF.data("topic", topic.code)) for topic in topics]
+    items = [(topic_label(t, topic), AGF.data("topic", topic.code)) for topic in topics]
     await send(
         update,
         t("Which field of action?"),

@@ -40,6 +40,7 @@ from bot.i18n import Translator
 from bot.messages import callbacks
 from bot.messages import triage as say
 from bot.messages.cases import notification_payload
+from bot.messages.reference import department_label
 from bot.messages.reply import Reply
 from bot.services.basics.dates import DateParseError
 from bot.services.cases import casework, feedback, triage
@@ -110,7 +111,7 @@ async def _involve(p: Press) -> Reply:
     await casework.involve_department(
         p.session, p.env, p.case, manager=p.person, number=number, now=p.now
     )
-    label = p.env.reference.department(number).label(p.t.language)
+    label = department_label(p.t, p.env.reference.department(number))
     return say.involved(p.t, label, p.case.reference)
 
 

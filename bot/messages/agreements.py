@@ -10,6 +10,7 @@ from html import escape
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.formatting import format_date
+from bot.messages.reference import department_label
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, rows
 from bot.services.agreements import notices
@@ -55,7 +56,7 @@ def summary(card: AgreementCard, ctx: RenderContext) -> str:
         ref.district(card.district).name if ref.has_district(card.district) else card.district
     )
     department = (
-        ref.department(card.department).label(t.language)
+        department_label(t, ref.department(card.department))
         if ref.has_department(card.department)
         else card.department
     )
@@ -342,7 +343,10 @@ def form_review(
         "<b>" + escape(t("New agreement")) + "</b>",
         escape(t("District: {district}", district=ref.district(district).name)),
         escape(
-            t("Department: {department}", department=ref.department(department).label(t.language))
+            t(
+                "Department: {department}",
+                department=department_label(t, ref.department(department)),
+            )
         ),
         escape(t("Measure: {measure}", measure=measure)),
         escape(t("Due: {date}", date=format_date(due, lang=t.language))),

@@ -10,6 +10,7 @@ from html import escape
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.formatting import format_date, format_moment
+from bot.messages.reference import department_label
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, chunked, rows
 from bot.services.agreements.conferences import Overview, Scheduled
@@ -71,7 +72,7 @@ def title(ctx: RenderContext, conference: ConferenceRef | Conference) -> str:
 
 
 def department(ctx: RenderContext, number: str) -> str:
-    return ctx.reference.department(number).label(ctx.t.language)
+    return department_label(ctx.t, ctx.reference.department(number))
 
 
 def rep_buttons(t: Translator, conference_id: int, invite_id: int | None) -> Rows:
@@ -164,7 +165,7 @@ def confirm_when(t: Translator, starts_at: datetime) -> Reply:
 def department_buttons(ctx: RenderContext, selected: Sequence[str]) -> Rows:
     items = [
         Button(
-            ("✅ " if d.number in selected else "▫️ ") + d.label(ctx.t.language),
+            ("✅ " if d.number in selected else "▫️ ") + department_label(ctx.t, d),
             callbacks.CONFERENCE_DEPARTMENTS.data(d.number),
         )
         for d in ctx.reference.departments

@@ -12,6 +12,7 @@ from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.cases import STATUS_LABELS, local, status_label
 from bot.messages.formatting import format_date
+from bot.messages.reference import topic_label_of
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, chunked, rows
 from bot.services.basics.reference import ReferenceData
@@ -66,7 +67,7 @@ def plain(text: str) -> Reply:
 # --- the list ------------------------------------------------------------------------------
 def case_line(t: Translator, ref: ReferenceData, case: Case, today: date, tz: ZoneInfo) -> str:
     place = case.quarter or ref.district(case.district_number).name
-    topic = ref.topic(case.topic).label(t.language)
+    topic = topic_label_of(t, ref, case.topic)
     days = (today - case.created_at.astimezone(tz).date()).days
     age = t("today") if days == 0 else t("1 day") if days == 1 else t("{days} days", days=days)
     marker = "🏛 " if case.actor_kind == "council" else ""
@@ -152,7 +153,7 @@ def history(
     tz: ZoneInfo,
 ) -> list[str]:
     """The lines of a case's history (HTML), to be sent in chunks."""
-    topic = ref.topic(case.topic).label(t.language)
+    topic = topic_label_of(t, ref, case.topic)
     place = case.quarter or ref.district(case.district_number).name
     lines = [
         "<b>" + escape(t("Concern {reference}", reference=case.reference)) + "</b>",
@@ -222,7 +223,7 @@ def untriaged(n: UntriagedNudge, ctx: RenderContext) -> Reply:
             "• {reference} – {quarter} – {topic} – {days} working days",
             reference=case.reference,
             quarter=case.quarter or name,
-            topic=ref.topic(case.topic).label(t.language),
+            topic=topic_label_of(t, ref, case.topic),
             days=case.working_days,
         )
         lines.append(escape(line))

@@ -113,3 +113,18 @@ def my_cases(
         sent = format_moment(case.created_at, tz, lang=t.language)
         lines.append(f"• {case.reference} – {topic} – {status} ({sent})")
     return Reply("\n".join(lines), html=False)
+
+
+# The command menu Telegram shows beside the input field, per language.
+COMMANDS = (
+    ("neu", N_("New concern")),
+    ("meine", N_("My concerns")),
+    ("sprache", N_("Language")),
+    ("hilfe", N_("Help")),
+    ("abbrechen", N_("Cancel")),
+)
+
+
+def command_menu(t: Translator) -> list[tuple[str, str]]:
+    """(command, description) for Telegram's command menu, in the reader's language."""
+    return [(name, t(description)) for name, description in COMMANDS]

@@ -8,6 +8,7 @@ from html import escape
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
+from bot.messages.reference import topic_label, topic_label_of
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, chunked, rows
 from bot.services.agreements.planning_notices import ProjectMissing
@@ -39,7 +40,7 @@ def card(ctx: RenderContext, project: Project, *, saved: bool = False) -> Reply:
     """Title, topic, partners, status and notes, with the buttons to change it."""
     t, reference = ctx.t, ctx.reference
     topic = (
-        reference.topic(project.topic).label(t.language)
+        topic_label_of(t, reference, project.topic)
         if project.topic and reference.has_topic(project.topic)
         else "–"
     )
@@ -80,7 +81,7 @@ def title_too_long(t: Translator) -> Reply:
 def ask_topic(ctx: RenderContext) -> Reply:
     t = ctx.t
     topics = [
-        Button(x.label(t.language), callbacks.PROJECT_TOPIC.data(x.code))
+        Button(topic_label(t, x), callbacks.PROJECT_TOPIC.data(x.code))
         for x in ctx.reference.topics
         if x.field_of_action
     ]

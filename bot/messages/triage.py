@@ -12,6 +12,7 @@ from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.cases import notification_payload, status_label
 from bot.messages.formatting import format_date
+from bot.messages.reference import department_label
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, chunked, rows
 from bot.services.basics.dates import DateParseError
@@ -133,7 +134,9 @@ def districts(t: Translator, case_id: int, reference: str, choices: Iterable[Dis
 
 
 def departments(t: Translator, case_id: int, choices: Iterable[Department]) -> Reply:
-    buttons = [Button(d.label(t.language), TR.data("depadd", case_id, d.number)) for d in choices]
+    buttons = [
+        Button(department_label(t, d), TR.data("depadd", case_id, d.number)) for d in choices
+    ]
     return Reply(t("Which department do you involve?"), buttons=chunked(buttons, 2), html=False)
 
 
