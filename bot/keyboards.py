@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+
+from bot.messages.reply import Reply
 
 ButtonRows = Sequence[Sequence[tuple[str, str]]]
 
@@ -38,3 +40,22 @@ def to_payload(rows: ButtonRows) -> list[list[dict[str, str]]]:
 
 def chunk(items: Sequence[tuple[str, str]], width: int) -> list[list[tuple[str, str]]]:
     return [list(items[i : i + width]) for i in range(0, len(items), width)]
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """A message-layer reply's buttons: inline buttons, else its reply keyboard, else none."""
+    if reply.buttons:
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(b.label, url=b.url)
+                    if b.url is not None
+                    else InlineKeyboardButton(b.label, callback_data=b.data)
+                    for b in line
+                ]
+                for line in reply.buttons
+            ]
+        )
+    if reply.keyboard:
+        return ReplyKeyboardMarkup([list(line) for line in reply.keyboard], resize_keyboard=True)
+    return None

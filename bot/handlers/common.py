@@ -11,7 +11,8 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.keyboards import ButtonRows, inline
+from bot.keyboards import ButtonRows, inline, markup
+from bot.messages.reply import Reply
 from bot.services.access import people
 from bot.services.access.roles import Roles, load_roles
 from bot.storage.db import session_scope
@@ -65,6 +66,19 @@ async def send(
         text,
         reply_markup=markup,  # type: ignore[arg-type]
         parse_mode=ParseMode.HTML if html else None,
+    )
+
+
+async def send_reply(update: Update, reply: Reply, *, reply_markup: object | None = None) -> None:
+    """Send a message-layer reply in the chat the update came from (`reply_markup` replaces
+    its buttons, for keyboards the message layer cannot describe)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chat.send_message(
+        reply.text,
+        reply_markup=reply_markup or markup(reply),  # type: ignore[arg-type]  # object: any markup
+        parse_mode=ParseMode.HTML if reply.html else None,
     )
 
 

@@ -246,8 +246,11 @@ async def export_person(
                 "kind": m.kind,
                 "created_at": _iso(m.created_at, tz),
                 "sent_at": _iso(m.sent_at, tz),
-                "text": unescape(str(m.payload.get("text") or "")) or None,
-                "photos": m.payload.get("photos") or [],
+                # a queued intent has no stored text: its kind and parameters say what it told
+                "text": unescape(str((m.payload or {}).get("text") or "")) or None,
+                "photos": (m.payload or {}).get("photos") or [],
+                "intent": m.intent,
+                "details": m.params,
             }
             for m in messages
         ],
