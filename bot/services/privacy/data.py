@@ -303,9 +303,11 @@ def _scrub_event(event: CaseEvent) -> bool:
 
 def _scrub_outbox(message: OutboxMessage, *, now: datetime, chat_id: int | None) -> bool:
     """Blank a stored payload; an undelivered one is given up (there is nothing left to send)."""
-    if message.payload == ERASED_PAYLOAD and (chat_id is None or message.chat_id != chat_id):
+    erased = message.payload == ERASED_PAYLOAD and message.intent is None
+    if erased and (chat_id is None or message.chat_id != chat_id):
         return False
     message.payload = dict(ERASED_PAYLOAD)
+    message.intent = message.params = None  # an intent's parameters hold the same content
     if chat_id is not None and message.chat_id == chat_id:
         message.chat_id = 0  # as for residents without a chat; the delivery log stays
     if message.sent_at is None and message.failed_at is None:
@@ -440,7 +442,7 @@ async def erase_person(session: AsyncSession, *, person: Person, now: datetime) 
         for message in await session.scalars(
             select(OutboxMessage).where(OutboxMessage.case_id.in_(related))
         ):
-            if _mentions(message.payload, needles):
+            if _mentions([message.payload, message.params], needles):
                 report.outbox += _scrub_outbox(message, now=now, chat_id=person.telegram_id)
     await _forget_person(session, person, now=now, report=report)
     return report
