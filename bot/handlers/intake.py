@@ -4,10 +4,12 @@ ConversationHandler that ties the steps of `intake_steps` together."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -37,8 +39,10 @@ from bot.handlers.intake_steps import (
     TOPIC,
     WHERE,
     ask_where,
+    conversation,
     draft_of,
     goto,
+    matched,
     on_actor,
     on_actor_name,
     on_contact_text,
@@ -75,8 +79,8 @@ async def start_intake(update: Update, context: BotContext) -> str | int:
     if not people.has_consent(person):
         await send_reply(update, say.consent_first(translator(update, context)))
         return ConversationHandler.END
-    context.user_data["draft"] = Draft(key=uuid.uuid4().hex).to_dict()
-    context.user_data.pop("editing", None)
+    conversation(context)["draft"] = Draft(key=uuid.uuid4().hex).to_dict()
+    conversation(context).pop("editing", None)
     return await ask_where(update, context)
 
 
@@ -89,6 +93,8 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
         await send_reply(update, say.incomplete(t))
         return await goto(update, context, FIRST_MISSING.get(draft.missing()[0], DESCRIPTION))
     services = context.services
+    chat = update.effective_chat
+    assert chat is not None  # a button press in a chat
     async with session_scope(services.session_maker) as session:
         person = await sender_in(session, update, context)
         submitted = await intake.submit(
@@ -96,11 +102,11 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
             services.env,
             draft=draft,
             resident=person,
-            chat_id=update.effective_chat.id,
+            chat_id=chat.id,
             language=t.language,
             now=services.clock.now(),
         )
-    context.user_data.pop("draft", None)
+    conversation(context).pop("draft", None)
     await drop_buttons(update)  # only now: before the commit, pressing again is still safe
     # The receipt is queued as a backup: sent at once here, by the outbox if we die first.
     await deliver_now(context.application, submitted.receipt, t.language)
@@ -125,8 +131,8 @@ async def on_change(update: Update, context: BotContext) -> str:
 
 async def on_edit(update: Update, context: BotContext) -> str:
     await acknowledge(update)
-    field = context.match.group(1)
-    context.user_data["editing"] = True
+    field = matched(context).group(1)
+    conversation(context)["editing"] = True
     if field == "photos":
         draft = draft_of(context)
         draft.photos = []
@@ -137,8 +143,8 @@ async def on_edit(update: Update, context: BotContext) -> str:
 async def cancel(update: Update, context: BotContext) -> int:
     """Drop the draft; nothing was stored."""
     await acknowledge(update)
-    context.user_data.pop("draft", None)
-    context.user_data.pop("editing", None)
+    conversation(context).pop("draft", None)
+    conversation(context).pop("editing", None)
     await send_reply(update, say.cancelled(translator(update, context)))
     return ConversationHandler.END
 
@@ -147,7 +153,7 @@ async def cancel(update: Update, context: BotContext) -> int:
 BUTTON_STEPS = (TOPIC, PHOTOS, CONTACT, ACTOR, REVIEW)
 
 
-def _wrong_input(state: str) -> Callable[[Update, BotContext], Awaitable[str]]:
+def _wrong_input(state: str) -> Callable[[Update, BotContext], Coroutine[Any, Any, str]]:
     async def handler(update: Update, context: BotContext) -> str:
         """Explain what is expected and stay in the step; nothing is lost."""
         await send_reply(update, say.wrong_input(translator(update, context), state))
@@ -172,7 +178,7 @@ def build_conversation(translations_labels: list[str]) -> ConversationHandler:
     """The resident's intake; persistent, so a restart keeps every answer."""
     text = filters.TEXT & ~filters.COMMAND & PRIVATE
     entry_menu = filters.Text(translations_labels) & PRIVATE
-    states = {
+    states: dict[str, list[BaseHandler[Update, BotContext, Any]]] = {
         WHERE: [
             MessageHandler(filters.LOCATION & PRIVATE, on_location),
             MessageHandler(text, on_place_text),
@@ -216,7 +222,7 @@ def build_conversation(translations_labels: list[str]) -> ConversationHandler:
             MessageHandler(entry_menu, start_intake),
             CallbackQueryHandler(start_intake, pattern=callbacks.MENU.narrowed(r"new")),
         ],
-        states=states,  # type: ignore[arg-type]
+        states=states,  # type: ignore[arg-type]  # PTB wants dict[object, ...]; dict is invariant
         fallbacks=[
             CommandHandler(["abbrechen", "cancel"], cancel),
             CallbackQueryHandler(stale_button),

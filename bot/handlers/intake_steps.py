@@ -7,9 +7,11 @@ while the resident changes one field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -34,17 +36,34 @@ WHERE, TOPIC, DESCRIPTION, PHOTOS, CONTACT, ACTOR, ACTOR_NAME, REVIEW = (
 )
 
 
+def conversation(context: BotContext) -> dict[str, Any]:
+    """The resident's user data, where the draft lives (there is one in a private chat)."""
+    assert context.user_data is not None
+    return context.user_data
+
+
+def incoming(update: Update) -> Message:
+    assert update.effective_message is not None
+    return update.effective_message
+
+
+def matched(context: BotContext) -> re.Match[str]:
+    """The match of the pressed button's data against the handler's pattern."""
+    assert context.match is not None
+    return context.match
+
+
 def draft_of(context: BotContext) -> Draft:
-    return Draft.from_dict(context.user_data.get("draft"))
+    return Draft.from_dict(conversation(context).get("draft"))
 
 
 def save(context: BotContext, draft: Draft) -> None:
-    context.user_data["draft"] = draft.to_dict()
+    conversation(context)["draft"] = draft.to_dict()
 
 
 def _after(context: BotContext, default: str) -> str:
     """Where to go after a step: back to the review while changing one field."""
-    return REVIEW if context.user_data.get("editing") else default
+    return REVIEW if conversation(context).get("editing") else default
 
 
 # --- questions ------------------------------------------------------------------------------
@@ -98,7 +117,7 @@ async def ask_actor(update: Update, context: BotContext) -> str:
 
 async def show_review(update: Update, context: BotContext, *, edit: bool = False) -> str:
     """The summary with its buttons; `edit` redraws the pressed review instead of a new one."""
-    context.user_data.pop("editing", None)
+    conversation(context).pop("editing", None)
     reply = review(translator(update, context), context.services.reference, draft_of(context))
     query = update.callback_query if edit else None
     if query is not None and query.message is not None:
@@ -135,13 +154,16 @@ async def goto(update: Update, context: BotContext, state: str) -> str:
 async def on_place_text(update: Update, context: BotContext) -> str:
     """Match a typed quarter, postcode or address and confirm the guess."""
     t = translator(update, context)
-    text = (update.effective_message.text or "").strip()[:256]
+    text = (incoming(update).text or "").strip()[:256]
     draft = draft_of(context)
     draft.address_text = text
     save(context, draft)
     decision = intake.place_decision(context.services.router.match_text(text))
     if decision.kind == "confirm":
-        context.user_data["guess"] = {"district": decision.district, "quarter": decision.quarter}
+        conversation(context)["guess"] = {
+            "district": decision.district,
+            "quarter": decision.quarter,
+        }
         await send_reply(update, say.place_guess(t, context.services.reference, decision))
         return WHERE
     if decision.kind == "choose_quarter" and decision.district is not None:
@@ -156,7 +178,8 @@ async def on_place_text(update: Update, context: BotContext) -> str:
 async def on_location(update: Update, context: BotContext) -> str:
     """Keep the pin on the case; route by the city's boundaries when configured."""
     t = translator(update, context)
-    location = update.effective_message.location
+    location = incoming(update).location
+    assert location is not None  # the handler's filter: a location message
     draft = draft_of(context)
     draft.latitude, draft.longitude = location.latitude, location.longitude
     decision = intake.place_decision(
@@ -174,7 +197,7 @@ async def on_location(update: Update, context: BotContext) -> str:
 
 async def on_guess_ok(update: Update, context: BotContext) -> str:
     await acknowledge(update)
-    guess = context.user_data.pop("guess", None)
+    guess = conversation(context).pop("guess", None)
     if not guess:
         return await ask_districts(update, context)
     draft = draft_of(context)
@@ -192,7 +215,7 @@ async def on_pick(update: Update, context: BotContext) -> str:
 
 async def on_district(update: Update, context: BotContext) -> str:
     await acknowledge(update)
-    number = context.match.group(1)
+    number = matched(context).group(1)
     if not context.services.reference.has_district(number):
         return await ask_districts(update, context)
     return await ask_quarters(update, context, number)
@@ -200,7 +223,7 @@ async def on_district(update: Update, context: BotContext) -> str:
 
 async def on_quarter(update: Update, context: BotContext) -> str:
     await acknowledge(update)
-    number, index = context.match.group(1), context.match.group(2)
+    number, index = matched(context).group(1), matched(context).group(2)
     ref = context.services.reference
     if not ref.has_district(number):
         return await ask_districts(update, context)
@@ -217,7 +240,7 @@ async def on_quarter(update: Update, context: BotContext) -> str:
 # --- what -----------------------------------------------------------------------------------
 async def on_topic(update: Update, context: BotContext) -> str:
     await answer_query(update)
-    code = context.match.group(1)
+    code = matched(context).group(1)
     if not context.services.reference.has_topic(code):
         return await ask_topic(update, context)
     await drop_buttons(update)
@@ -229,7 +252,7 @@ async def on_topic(update: Update, context: BotContext) -> str:
 
 async def on_description(update: Update, context: BotContext) -> str:
     t = translator(update, context)
-    text = (update.effective_message.text or "").strip()
+    text = (incoming(update).text or "").strip()
     limit = context.services.settings.max_text_length
     if not text:
         await send_reply(update, say.description_empty(t))
@@ -252,7 +275,7 @@ async def on_photo(update: Update, context: BotContext) -> str:
     if len(draft.photos) >= limit:
         await send_reply(update, say.photos_full(t, limit))
         return PHOTOS
-    draft.photos.append(update.effective_message.photo[-1].file_id)
+    draft.photos.append(incoming(update).photo[-1].file_id)
     save(context, draft)
     count = len(draft.photos)
     await send_reply(update, say.photo_saved(t, count=count, left=limit - count))
@@ -266,7 +289,7 @@ async def on_photos_done(update: Update, context: BotContext) -> str:
 
 # --- who ------------------------------------------------------------------------------------
 async def on_contact_text(update: Update, context: BotContext) -> str:
-    message = update.effective_message
+    message = incoming(update)
     text = message.contact.phone_number if message.contact else (message.text or "").strip()
     if not text or len(text) > 200:
         await send_reply(update, say.contact_invalid(translator(update, context)))
@@ -287,7 +310,7 @@ async def on_skip_contact(update: Update, context: BotContext) -> str:
 
 async def on_actor(update: Update, context: BotContext) -> str:
     await acknowledge(update)
-    kind = context.match.group(1)
+    kind = matched(context).group(1)
     draft = draft_of(context)
     draft.actor_kind = None if kind == "none" else kind
     draft.actor_name = None
@@ -299,7 +322,7 @@ async def on_actor(update: Update, context: BotContext) -> str:
 
 
 async def on_actor_name(update: Update, context: BotContext) -> str:
-    text = (update.effective_message.text or "").strip()
+    text = (incoming(update).text or "").strip()
     if not text or len(text) > 120:
         await send_reply(update, say.actor_name_invalid(translator(update, context)))
         return ACTOR_NAME
