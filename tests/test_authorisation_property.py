@@ -35,6 +35,7 @@ from telegram.ext import (
 from bot.app import make_services, open_storage
 from bot.context import Services
 from bot.delivery import flush_outbox
+from bot.messages import callbacks
 from bot.offline.fake_api import FakeBotAPI
 from bot.offline.simulator import Simulator, SimUser
 from bot.services.access import invitations, people
@@ -76,8 +77,8 @@ SECRETS = {  # marker -> the only test user who may see it
     "SECRET-PROJECT": None,
 }
 # Buttons with which residents act on what is their own (consent, language, intake, feedback,
-# erasure): only these may change the sender's own cases.
-SELF_SERVICE = {"consent", "lang", "menu", "in", "fb", "priv"}
+# erasure): only these may change the sender's own cases. The registry marks them.
+SELF_SERVICE = {f.prefix for f in callbacks.FAMILIES.values() if f.self_service}
 BOOKKEEPING_TABLES = {"ptb_persistence", "processed_updates"}
 BOOKKEEPING_COLUMNS = {
     "outbox": {
@@ -419,8 +420,8 @@ def all_handlers(app: Application) -> Iterator[object]:  # type: ignore[type-arg
             yield from walk(handler)
 
 
-def callback_patterns(app: Application) -> list[str]:  # type: ignore[type-arg]
-    """The regex of every CallbackQueryHandler."""
+def handler_patterns(app: Application) -> list[str]:  # type: ignore[type-arg]
+    """The regex of every CallbackQueryHandler the application registered."""
     return sorted(
         {
             h.pattern.pattern
@@ -428,6 +429,11 @@ def callback_patterns(app: Application) -> list[str]:  # type: ignore[type-arg]
             if isinstance(h, CallbackQueryHandler) and isinstance(h.pattern, re.Pattern)
         }
     )
+
+
+def callback_patterns(app: Application) -> list[str]:  # type: ignore[type-arg]
+    """The pattern of every family of the registry, and the narrower ones handlers use."""
+    return sorted({f.pattern for f in callbacks.FAMILIES.values()} | set(handler_patterns(app)))
 
 
 def command_names(app: Application) -> list[str]:  # type: ignore[type-arg]
@@ -438,7 +444,7 @@ def command_names(app: Application) -> list[str]:  # type: ignore[type-arg]
 
 
 def prefix_of(pattern_or_data: str) -> str:
-    match = re.match(r"\^?([A-Za-z]+):", pattern_or_data)
+    match = re.match(r"\^?([A-Za-z_]+)(?:\\)?:", pattern_or_data)
     return match.group(1) if match else ""
 
 
@@ -554,8 +560,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 async def test_every_callback_prefix_is_discovered(world: World) -> None:
     assert world.env.app is not None
-    prefixes = {prefix_of(p) for p in callback_patterns(world.env.app)}
-    assert {"in", "consent", "lang", "menu", "tr", "fb", "desk"} <= prefixes
+    handled = {prefix_of(p) for p in handler_patterns(world.env.app)}
+    # every handler listens to a family of the registry, and every family has a handler
+    assert handled == set(callbacks.FAMILIES), handled ^ set(callbacks.FAMILIES)
+    assert {"in", "consent", "lang", "menu", "tr", "fb", "desk"} <= handled
     # The seeded world shows buttons of the staff features, so their data is replayed too.
     seen = {prefix_of(d) for d in world.seen_data}
     assert {"tr", "cf", "ag"} & seen

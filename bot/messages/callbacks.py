@@ -95,11 +95,13 @@ FEEDBACK = family(
     self_service=True,
 )
 PRIVACY = family("priv", "erasure of one's own data", r"erase:(yes|no)", self_service=True)
-TRIAGE = family("tr", "the manager's actions on a case", rf"([a-z]+):({_ID})(?::([\w-]{{1,40}}))?")
+TRIAGE = family(
+    "tr", "the manager's actions on a case", rf"([a-z]{{1,12}}):({_ID})(?::([a-z0-9_-]{{1,32}}))?"
+)
 DESK = family(
     "desk", "the manager's desk: lists, absence", rf"page:(\d{{1,4}})|case:({_ID})|away:(yes|no)"
 )
-AGREEMENT = family("ag", "actions on an agreement (rep, manager)", rf"([a-z]+):({_ID})")
+AGREEMENT = family("ag", "actions on an agreement (rep, manager)", rf"([a-z]{{1,12}}):({_ID})")
 AGREEMENT_FORM = family(
     "agf",
     "the agreement form",

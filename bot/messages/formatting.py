@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_date
 from babel.dates import format_skeleton, format_time
 from babel.numbers import format_decimal, format_percent
@@ -25,7 +25,7 @@ _DATE_SKELETON = "yMMMEd"
 def _locale(lang: str) -> Locale:
     try:
         return Locale.parse(lang.replace("-", "_"))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnknownLocaleError):  # e.g. the tests' pseudo-locale
         return Locale.parse("de")
 
 

@@ -1,0 +1,214 @@
+"""Every text a person reads comes from the catalogues: the bot runs in a pseudo-locale whose
+every translation is wrapped in ⟦…⟧, the main flows of every role are walked end to end, and
+every message text, caption, button label, callback answer and command description the bot
+sent must consist of marked pieces only (data excepted by rule: see tests/pseudo.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import make_services, open_storage
+from bot.jobs import run_sweep
+from bot.offline.fake_api import ApiCall, FakeBotAPI
+from bot.services.access.roles import Role
+from bot.services.basics.clock import FakeClock
+from tests import pseudo
+from tests.conftest import ADMIN_ID, START, BotEnv, make_settings
+from tests.helpers import bind_role
+
+RESIDENT, MANAGER, REP, COORDINATOR = 760_001, 760_010, 760_066, ADMIN_ID
+TYPED: list[str] = []  # everything the users typed: data, not language
+
+
+@dataclass
+class Seen:
+    """A piece of text the bot sent, and where."""
+
+    where: str
+    text: str
+    problems: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+async def pseudo_env(tmp_path: Path) -> AsyncIterator[BotEnv]:
+    settings = make_settings(tmp_path)
+    engine, maker = await open_storage(settings)
+    clock = FakeClock(START)
+    services = make_services(settings, maker, clock=clock)
+    services.translations = pseudo.pseudo_translations(tmp_path / "locales")
+    bot_env = BotEnv(settings, engine, services, clock, FakeBotAPI())
+    await bot_env.start()
+    try:
+        yield bot_env
+    finally:
+        await bot_env.stop()
+        await engine.dispose()
+
+
+def _texts_of(call: ApiCall) -> list[tuple[str, str]]:
+    """(where, text) for every piece of a Bot API call that a person reads."""
+    params = call.params
+    found: list[tuple[str, str]] = []
+    for key in ("text", "caption"):
+        if isinstance(params.get(key), str):
+            found.append((f"{call.method}.{key}", params[key]))
+    markup = params.get("reply_markup")
+    if isinstance(markup, str):
+        import json
+
+        markup = json.loads(markup)
+    if isinstance(markup, dict):
+        for row in markup.get("inline_keyboard") or []:
+            found += [(f"{call.method}.button", b.get("text", "")) for b in row]
+        for row in markup.get("keyboard") or []:
+            found += [
+                (f"{call.method}.keyboard", b if isinstance(b, str) else b.get("text", ""))
+                for b in row
+            ]
+    if call.method == "setMyCommands":
+        commands = params.get("commands")
+        if isinstance(commands, str):
+            import json
+
+            commands = json.loads(commands)
+        found += [("setMyCommands", c.get("description", "")) for c in commands or []]
+    return found
+
+
+def _check(env: BotEnv, data: set[str]) -> list[Seen]:
+    seen = []
+    for call in env.api.calls:
+        for where, text in _texts_of(call):
+            words = pseudo.unmarked(text, data)
+            if words:
+                seen.append(Seen(where, text, words))
+    return seen
+
+
+def _data(env: BotEnv) -> set[str]:
+    from bot.messages.formatting import language_name
+
+    names = {"Erika", "Maria", "Ralf", "Carla", "Staff"}
+    languages = {language_name(code) for code in ("de", "en")}
+    return pseudo.official_names(env.services.reference) | set(TYPED) | names | languages
+
+
+async def _say(user: Any, text: str) -> None:
+    TYPED.append(text)
+    await user.send(text)
+
+
+async def _resident_files_a_concern(env: BotEnv) -> Any:
+    assert env.sim is not None
+    erika = env.sim.user(RESIDENT, first_name="Erika", language_code="de")
+    await erika.send("/start")
+    await erika.press("I agree")
+    await erika.send("/hilfe")
+    await erika.send("/neu")
+    await _say(erika, "linden sued")
+    await erika.press("Yes")
+    await erika.press(erika.buttons()[0])
+    await _say(erika, "The square at the corner is full of rubbish every weekend.")
+    await erika.press("Continue without more photos")
+    await erika.press("Skip")
+    await erika.press("No, privately")
+    await erika.press("Send")
+    await erika.send("/meine")
+    return erika
+
+
+async def _manager_works_the_case(env: BotEnv, erika: Any) -> None:
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, first_name="Maria", language_code="de")
+    await manager.press("Kümmerer")
+    reference = re.search(r"\d{2}-\d{4}-\d{4}", erika.messages[-1].text or "")
+    ref = reference.group(0) if reference else ""
+    await manager.send(f"/fall {ref}")
+    await manager.send("/faelle")
+    await _say(manager, "Since when have you noticed this?")
+    await manager.reply_to(manager.messages[-3], "Since when have you noticed this?")
+    await erika.reply_to(erika.last, "For about three weeks.")
+    TYPED.append("For about three weeks.")
+    for action, text in (("note", "Spoke with FB 32."), ("step", "Site visit")):
+        buttons = [b for b in manager.last.inline_buttons if f"tr:{action}:" in b["callback_data"]]
+        if buttons:
+            await manager.press_data(buttons[0]["callback_data"])
+            await _say(manager, text)
+    await manager.send("/vorlagen")
+    await manager.send("/abbrechen")
+    await manager.send(f"/fall {ref}")
+
+
+async def _errors(env: BotEnv, erika: Any) -> None:
+    await erika.send("/gibtsnicht")
+    await erika.send("x" * 5000)
+    await erika.press_data("tr:kue:999999")
+    await erika.press_data("zz:forged")
+
+
+async def _reports_and_invitations(env: BotEnv) -> None:
+    assert env.sim is not None
+    coordinator = env.sim.user(COORDINATOR, first_name="Carla", language_code="de")
+    await coordinator.send("/start")
+    await coordinator.send("/bericht 2026-Q1")
+    await coordinator.send('/einladen manager --district "Linden-Limmer"')
+    await coordinator.send("/einladungen")
+    await coordinator.send("/eskalationen")
+
+
+async def _agreement_with_nudges(env: BotEnv) -> None:
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, first_name="Maria", language_code="de")
+    rep = env.sim.user(REP, first_name="Ralf", language_code="de")
+    await rep.send("/start")
+    await manager.send("/konferenz")
+    await _say(manager, "15.4. um 10 Uhr")
+    await manager.press("Yes")
+    await manager.press("Send invitations")
+    await rep.press("Accept")
+    await manager.send("/konferenzen")
+    await manager.send("/vereinbarung")
+    await manager.send("/vereinbarungen")
+    await rep.send("/vereinbarungen")
+    for days in (10, 20, 30, 45):
+        env.clock.advance(days=days)
+        await run_sweep(env.app)
+
+
+async def _privacy(env: BotEnv, erika: Any) -> None:
+    await erika.send("/meine_daten")
+    await erika.send("/loeschen")
+    await erika.press("No, keep")
+
+
+async def test_every_text_in_the_main_flows_comes_from_the_catalogues(pseudo_env: BotEnv) -> None:
+    env = pseudo_env
+    await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Maria")
+    await bind_role(env, REP, Role.REP, district="10", department="66", first_name="Ralf")
+    erika = await _resident_files_a_concern(env)
+    await _manager_works_the_case(env, erika)
+    await _agreement_with_nudges(env)
+    await _reports_and_invitations(env)
+    await _privacy(env, erika)
+    await _errors(env, erika)
+    env.clock.advance(timedelta(days=1))
+    problems = _check(env, _data(env))
+    report = "\n".join(f"{p.where}: {p.problems} in {p.text[:160]!r}" for p in problems)
+    assert not problems, f"{len(problems)} texts with unmarked words:\n{report}"
+
+
+def test_the_check_finds_unmarked_words_and_lets_data_through() -> None:
+    marked = "⟦Your concern {ref} is now: ⟦in progress⟧.⟧".replace("{ref}", "10-2026-0001")
+    assert pseudo.unmarked(marked) == []
+    assert pseudo.unmarked("<b>⟦Where⟧</b>: Linden-Süd", {"Linden-Süd"}) == []
+    assert pseudo.unmarked("⟦Due⟧: Fr, 13.03.2026 – /fall 10-2026-0001") == []
+    assert pseudo.unmarked("⟦Hello⟧ Erika, ⟦see⟧ https://t.me/x?start=inv-abc", {"Erika"}) == []
+    assert pseudo.unmarked("⟦Status⟧: open (1)") == ["open"]
+    assert pseudo.unmarked("Nicht markiert ⟦aber das⟧") == ["Nicht", "markiert"]
