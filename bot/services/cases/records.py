@@ -154,6 +154,20 @@ async def file_case(session: AsyncSession, case: Case, *, resident: Person, tz: 
     return case
 
 
+async def submit_case(
+    session: AsyncSession,
+    *,
+    draft: Draft,
+    resident: Person,
+    language: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> Case:
+    """Turn a confirmed draft into a case with a reference number and its first event."""
+    case = new_case(draft=draft, resident=resident, language=language, now=now)
+    return await file_case(session, case, resident=resident, tz=tz)
+
+
 async def case_for_intake(session: AsyncSession, *, key: str | None) -> Case | None:
     """The case an intake already filed, if its confirmation is processed a second time."""
     if not key:
