@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from bot.delivery import flush_outbox
+from bot.services.access import people
 from bot.services.access.roles import Role
+from bot.services.cases import intake
+from bot.services.cases.records import Draft
+from bot.services.messaging import outbox
+from bot.storage.db import session_scope
 from tests.conftest import ADMIN_ID, BotEnv
 from tests.helpers import bind_role, consent, count_cases, file_concern
 
@@ -136,3 +142,116 @@ async def test_photos_and_location_reach_the_manager(env: BotEnv) -> None:
         "sendMessage",
     ]
     assert manager_messages[3].location["latitude"] == 52.37
+
+
+async def test_german_resident_and_manager_read_german_throughout(env: BotEnv) -> None:
+    await bind_role(env, MANAGER_LINDEN, Role.MANAGER, district="10")
+    manager = env.sim.user(MANAGER_LINDEN, language_code="de")
+    await manager.send("/sprache")
+    await manager.press("Deutsch")
+    erika = env.sim.user(1101, first_name="Erika", language_code="de")
+    await erika.send("/start")
+    await erika.press("Ich stimme zu")
+    await erika.send("/neu")
+    assert erika.messages[-2].plain_text.startswith("Wo ist Ihr Anliegen?")
+    assert erika.buttons() == ["Stadtbezirk aus der Liste wählen"]
+    await erika.send("linden sued")
+    assert erika.last.plain_text == "Linden-Süd, Stadtbezirk Linden-Limmer?"
+    await erika.press("Ja")
+    await erika.press("Öffentlicher Raum")
+    assert "höchstens 2000 Zeichen" in erika.last.plain_text
+    await erika.send("Der Platz an der Ecke ist jedes Wochenende vermüllt.")
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.press("Überspringen")
+    assert erika.last.plain_text == "Schreiben Sie für eine Organisation?"
+    await erika.press("Nein, privat")
+    review = erika.last.plain_text
+    assert review.startswith("Ihr Anliegen\nWo: Linden-Süd, Stadtbezirk Linden-Limmer")
+    assert "Kontakt: keine" in review and "112" in review  # the emergency numbers
+    assert erika.buttons() == ["✅ Senden", "🌐 Text veröffentlichen: nein", "✏️ Ändern",
+                               "✖️ Abbrechen"]  # fmt: skip
+    await erika.press("Senden")
+    assert erika.last.plain_text.startswith(
+        "Vielen Dank! Ihr Anliegen hat die Nummer 10-2026-0001"
+    )
+    assert erika.reply_keyboard == [
+        ["📝 Neues Anliegen", "📋 Meine Anliegen"],
+        ["🌐 Sprache", "❓ Hilfe"],
+    ]
+
+    card = manager.last
+    assert card.plain_text.startswith("Neues Anliegen 10-2026-0001\nWo: Linden-Süd, Stadtbezirk")
+    assert "Handlungsfeld: Öffentlicher Raum" in card.plain_text
+    assert "Eingegangen: Mi, 11.03.2026, 10:00" in card.plain_text
+    assert manager.buttons(card) == [
+        "🧭 Lotse (vermitteln)",
+        "🤝 Kümmerer (übernehmen)",
+        "❓ Einwohner/in fragen",
+        "↪️ Anderer Stadtbezirk",
+    ]
+    # the buttons' data come from the triage family, so the triage handlers still take them
+    await manager.press("Kümmerer")
+    assert "10-2026-0001" in manager.last.plain_text
+    assert "📝 Notiz" in " ".join(manager.buttons())
+
+
+async def test_english_resident_and_manager_read_english(env: BotEnv) -> None:
+    await bind_role(env, MANAGER_LINDEN, Role.MANAGER, district="10")
+    erika = env.sim.user(1102, language_code="en")
+    await consent(erika)
+    await erika.send("/neu")
+    assert erika.messages[-2].plain_text.startswith("Where is your concern?")
+    reference = await file_concern(erika)
+    assert erika.last.plain_text.startswith(f"Thank you! Your concern has the number {reference}")
+    assert erika.reply_keyboard == [
+        ["📝 New concern", "📋 My concerns"],
+        ["🌐 Language", "❓ Help"],
+    ]
+    card = env.sim.user(MANAGER_LINDEN).last
+    assert card.plain_text.startswith(f"New concern {reference}\nWhere: Linden-Süd, district")
+    assert "Topic: Public space" in card.plain_text
+    assert "Received: Wed, 11 Mar 2026, 10:00" in card.plain_text
+    assert "Contact: none" in card.plain_text
+    assert [b["callback_data"] for b in card.inline_buttons][:2] == [
+        f"tr:lotse:{_case_id(reference)}",
+        f"tr:kue:{_case_id(reference)}",
+    ]
+
+
+def _case_id(reference: str) -> int:
+    return int(reference.rsplit("-", 1)[1])  # the first cases of a fresh database
+
+
+async def test_a_queued_card_and_receipt_speak_the_language_chosen_after_queueing(
+    env: BotEnv,
+) -> None:
+    """The card and the receipt are queued as intents: rendered when they are sent."""
+    await bind_role(env, MANAGER_LINDEN, Role.MANAGER, district="10")  # English
+    draft = Draft(district_number="10", quarter="Limmer", topic="public_space",
+                  description="Broken bench.", key="q" * 32)  # fmt: skip
+    async with session_scope(env.services.session_maker) as session:
+        resident = await people.get_or_create_person(
+            session, telegram_id=1103, first_name="Erika", language="en", now=env.clock.now()
+        )
+        submitted = await intake.submit(
+            session,
+            env.services.env,
+            draft=draft,
+            resident=resident,
+            chat_id=1103,
+            language="en",
+            now=env.clock.now(),
+        )
+        reference = submitted.case.reference
+        # the process dies before the handler sends the receipt; meanwhile both switch
+        for person in (resident, await people.get_person(session, telegram_id=MANAGER_LINDEN)):
+            assert person is not None
+            person.language = "de"
+    assert env.app is not None
+    await flush_outbox(env.app)
+    assert f"Neues Anliegen {reference}" in env.sim.user(MANAGER_LINDEN).last.plain_text
+    assert env.api.sent.get(1103, []) == []  # the receipt waits for the handler first
+    env.clock.advance(seconds=outbox.BACKUP_SECONDS + 1)
+    await flush_outbox(env.app)
+    receipt = env.sim.user(1103).last.plain_text
+    assert receipt.startswith(f"Vielen Dank! Ihr Anliegen hat die Nummer {reference}")

@@ -70,6 +70,22 @@ async def send(
     )
 
 
+async def send_reply(update: Update, reply: Reply, *, reply_markup: object | None = None) -> None:
+    """Send a message-layer reply in the chat the update came from (`reply_markup` replaces
+    its buttons, for keyboards the message layer cannot describe)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if reply_markup is None:  # photos, a document and buttons, as the outbox sends them
+        await send_payload(chat.get_bot(), chat.id, reply.to_payload())
+        return
+    await chat.send_message(
+        reply.text,
+        reply_markup=reply_markup,  # type: ignore[arg-type]  # object: any markup
+        parse_mode=ParseMode.HTML if reply.html else None,
+    )
+
+
 async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=alert)
@@ -110,10 +126,3 @@ async def refuse(update: Update, context: BotContext) -> None:
 async def acknowledge(update: Update) -> None:
     """Answer the button press and remove its keyboard at once (two calls, one round trip)."""
     await asyncio.gather(answer_query(update), drop_buttons(update))
-
-
-async def send_reply(update: Update, answer: Reply) -> None:
-    """Send what the message layer made, in the chat the update came from."""
-    chat = update.effective_chat
-    if chat is not None:
-        await send_payload(chat.get_bot(), chat.id, answer.to_payload())

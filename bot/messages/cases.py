@@ -1,14 +1,20 @@
-"""Texts built from cases and drafts, in the reader's language. No Telegram here."""
+"""A case in general, in the reader's language: status and place labels, the card of a new
+case with the manager's first buttons. No Telegram here."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
+from bot.messages import callbacks
+from bot.messages.formatting import format_moment
+from bot.messages.render import RenderContext, render, renders
+from bot.messages.reply import Button, Reply, Rows, rows
 from bot.services.basics.reference import ReferenceData
-from bot.services.cases.records import Draft
+from bot.services.cases.new_case import NewCase, new_case_notice
 from bot.storage.models import Case
 
 STATUS_LABELS = {
@@ -30,15 +36,20 @@ EMERGENCY = N_(
     "or 112 (fire brigade and ambulance)."
 )
 
-PUBLICATION_NOTE = N_(
-    "Only the description, without your name, contact details, photos or exact address, can "
-    "appear in the city's open data interface (Open311). If you agree, please leave personal "
-    "details out of it."
-)
-
 
 def local(moment: datetime, tz: ZoneInfo) -> str:
+    """Kept for the modules that still show "dd.mm.yyyy HH:MM"; new code uses `formatting`."""
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+
+def status_label(t: Translator, status: str) -> str:
+    return t(STATUS_LABELS.get(status, status))
+
+
+def actor_label(t: Translator, kind: str, name: str | None) -> str:
+    """ "Club or association – Familienzentrum e.V." (the name only when given)."""
+    org = t(ACTOR_LABELS.get(kind, ACTOR_LABELS["other"]))
+    return f"{org} – {name}" if name else org
 
 
 def place_label(
@@ -52,110 +63,101 @@ def place_label(
     return t("district {district}", district=name)
 
 
-def draft_summary(ref: ReferenceData, t: Translator, draft: Draft) -> str:
-    """The review step's summary, HTML-escaped for parse_mode HTML."""
-    lines = [
-        "<b>" + escape(t("Your concern")) + "</b>",
-        escape(
-            t("Where: {place}", place=place_label(ref, t, draft.district_number, draft.quarter))
+# --- the manager's buttons --------------------------------------------------------------------
+def triage_rows(t: Translator, case_id: int, similar: tuple[tuple[int, str], ...] = ()) -> Rows:
+    """The buttons on a new case: the manager's first decision (and merging into a similar)."""
+    tr = callbacks.TRIAGE
+    return rows(
+        [
+            Button(t("🧭 Lotse (refer)"), tr.data("lotse", case_id)),
+            Button(t("🤝 Kümmerer (take on)"), tr.data("kue", case_id)),
+        ],
+        [
+            Button(t("❓ Ask the resident"), tr.data("ask", case_id)),
+            Button(t("↪️ Other district"), tr.data("hand", case_id)),
+        ],
+        *(
+            [Button(t("🔗 Merge into {reference}", reference=ref), tr.data("merge", case_id, oid))]
+            for oid, ref in similar
         ),
-    ]
-    if draft.address_text:
-        lines.append(escape(t("Address: {address}", address=draft.address_text)))
-    if draft.latitude is not None:
-        lines.append(escape(t("Location shared on the map")))
-    if draft.topic:
-        lines.append(escape(t("Topic: {topic}", topic=ref.topic(draft.topic).label(t.language))))
-    lines.append(escape(t("Description: {text}", text=draft.description or "–")))
-    lines.append(escape(t("Photos: {count}", count=len(draft.photos))))
-    lines.append(escape(t("Contact: {contact}", contact=draft.contact or t("none"))))
-    if draft.actor_kind:
-        org = t(ACTOR_LABELS.get(draft.actor_kind, ACTOR_LABELS["other"]))
-        name = f" – {draft.actor_name}" if draft.actor_name else ""
-        lines.append(escape(t("On behalf of: {org}", org=org + name)))
-    lines.append("")
-    if draft.publication_consent:
-        lines.append(
-            escape(
-                t("Publication: your description may appear anonymously in the city's open data.")
-            )
-        )
-    else:
-        lines.append(escape(t("Publication: your description will not be published.")))
-    lines.append("<i>" + escape(t(PUBLICATION_NOTE)) + "</i>")
-    lines.append("")
-    lines.append(escape(t(EMERGENCY)))
-    return "\n".join(lines)
-
-
-def case_notification(
-    ref: ReferenceData, t: Translator, case: Case, *, tz: ZoneInfo, routed_as: str
-) -> str:
-    """What a manager (or the coordinators) see of a new case."""
-    header = t("New concern {reference}", reference=case.reference)
-    lines = ["<b>" + escape(header) + "</b>"]
-    if routed_as != "manager":
-        lines.append(
-            escape(t("(You receive this because no manager of this district is available.)"))
-        )
-    lines.append(
-        escape(t("Where: {place}", place=place_label(ref, t, case.district_number, case.quarter)))
     )
-    if case.address_text:
-        lines.append(escape(t("Address: {address}", address=case.address_text)))
-    lines.append(escape(t("Topic: {topic}", topic=ref.topic(case.topic).label(t.language))))
-    if case.actor_kind:
-        org = t(ACTOR_LABELS.get(case.actor_kind, ACTOR_LABELS["other"]))
-        name = f" – {case.actor_name}" if case.actor_name else ""
-        lines.append(escape(t("From: {org}", org=org + name)))
-    lines.append(escape(t("Received: {when}", when=local(case.created_at, tz))))
-    lines.append(escape(t("Contact: {contact}", contact=case.contact or t("none"))))
-    lines.append("")
-    lines.append(escape(case.description or ""))
-    return "\n".join(lines)
 
 
-def status_label(t: Translator, status: str) -> str:
-    return t(STATUS_LABELS.get(status, status))
+def caretaker_rows(t: Translator, case_id: int) -> Rows:
+    """What a Kümmerer can do with a case in progress."""
+    tr = callbacks.TRIAGE
+    return rows(
+        [
+            Button(t("📝 Note"), tr.data("note", case_id)),
+            Button(t("📅 Next step"), tr.data("step", case_id)),
+        ],
+        [
+            Button(t("🏛 Involve department"), tr.data("dep", case_id)),
+            Button(t("💬 Message resident"), tr.data("msg", case_id)),
+        ],
+        [
+            Button(
+                t("📜 Agreement with a department"), callbacks.AGREEMENT_FORM.data("case", case_id)
+            )
+        ],
+        [
+            Button(t("🧭 Refer instead"), tr.data("lotse", case_id)),
+            Button(t("✅ Resolve"), tr.data("resolve", case_id)),
+        ],
+    )
+
+
+def _dicts(buttons: Rows) -> list[list[dict[str, str]]]:
+    return [[b.to_payload() for b in line] for line in buttons]
 
 
 def triage_buttons(t: Translator, case: Case, similar: list[Case]) -> list[list[dict[str, str]]]:
-    """The buttons on a new case: the manager's first decision."""
-    rows = [
-        [
-            {"text": t("🧭 Lotse (refer)"), "data": f"tr:lotse:{case.id}"},
-            {"text": t("🤝 Kümmerer (take on)"), "data": f"tr:kue:{case.id}"},
-        ],
-        [
-            {"text": t("❓ Ask the resident"), "data": f"tr:ask:{case.id}"},
-            {"text": t("↪️ Other district"), "data": f"tr:hand:{case.id}"},
-        ],
-    ]
-    for other in similar:
-        label = t("🔗 Merge into {reference}", reference=other.reference)
-        rows.append([{"text": label, "data": f"tr:merge:{case.id}:{other.id}"}])
-    return rows
+    """`triage_rows` as the outbox's dicts (for callers not yet on `Reply`)."""
+    return _dicts(triage_rows(t, case.id, tuple((c.id, c.reference) for c in similar)))
 
 
 def caretaker_buttons(t: Translator, case: Case) -> list[list[dict[str, str]]]:
-    """What a Kümmerer can do with a case in progress."""
-    return [
-        [
-            {"text": t("📝 Note"), "data": f"tr:note:{case.id}"},
-            {"text": t("📅 Next step"), "data": f"tr:step:{case.id}"},
-        ],
-        [
-            {"text": t("🏛 Involve department"), "data": f"tr:dep:{case.id}"},
-            {"text": t("💬 Message resident"), "data": f"tr:msg:{case.id}"},
-        ],
-        [
-            {"text": t("📜 Agreement with a department"), "data": f"agf:case:{case.id}"},
-        ],
-        [
-            {"text": t("🧭 Refer instead"), "data": f"tr:lotse:{case.id}"},
-            {"text": t("✅ Resolve"), "data": f"tr:resolve:{case.id}"},
-        ],
-    ]
+    """`caretaker_rows` as the outbox's dicts (for callers not yet on `Reply`)."""
+    return _dicts(caretaker_rows(t, case.id))
+
+
+# --- the card of a new case -------------------------------------------------------------------
+def _card_lines(n: NewCase, ctx: RenderContext) -> list[str]:
+    t = ctx.t
+    lines = [t("New concern {reference}", reference=n.reference)]
+    if n.routed_as != "manager":
+        lines.append(t("(You receive this because no manager of this district is available.)"))
+    lines.append(t("Where: {place}", place=place_label(ctx.reference, t, n.district, n.quarter)))
+    if n.address:
+        lines.append(t("Address: {address}", address=n.address))
+    lines.append(t("Topic: {topic}", topic=ctx.reference.topic(n.topic).label(t.language)))
+    if n.actor_kind:
+        lines.append(t("From: {org}", org=actor_label(t, n.actor_kind, n.actor_name)))
+    lines.append(t("Received: {when}", when=format_moment(n.received_at, ctx.tz, lang=t.language)))
+    lines.append(t("Contact: {contact}", contact=n.contact or t("none")))
+    return lines
+
+
+@renders(NewCase)
+def new_case(n: NewCase, ctx: RenderContext) -> Reply:
+    """What a manager (or the coordinators) see of a new case, with the triage buttons."""
+    t = ctx.t
+    head, *facts = _card_lines(n, ctx)
+    text = "\n".join(
+        ["<b>" + escape(head) + "</b>", *map(escape, facts), "", escape(n.description)]
+    )
+    if n.note:
+        text += "\n\n" + escape(t("Note from the handover: {note}", note=n.note))
+    if n.similar:
+        refs = ", ".join(s.reference for s in n.similar)
+        text += "\n\n" + escape(t("Similar open concerns: {references}", references=refs))
+    similar = tuple((s.case_id, s.reference) for s in n.similar)
+    return Reply(
+        text,
+        buttons=triage_rows(t, n.case_id, similar),
+        photos=n.photos,
+        location=n.location,
+    )
 
 
 def notification_payload(
@@ -168,16 +170,10 @@ def notification_payload(
     similar: list[Case],
     note: str | None = None,
     photos: list[str] | None = None,
-) -> dict[str, object]:
-    text = case_notification(ref, t, case, tz=tz, routed_as=routed_as)
-    if note:
-        text += "\n\n" + escape(t("Note from the handover: {note}", note=note))
-    if similar:
-        refs = ", ".join(c.reference for c in similar)
-        text += "\n\n" + escape(t("Similar open concerns: {references}", references=refs))
-    data: dict[str, object] = {"text": text, "buttons": triage_buttons(t, case, similar)}
-    if photos:
-        data["photos"] = photos
-    if case.latitude is not None and case.longitude is not None:
-        data["location"] = [case.latitude, case.longitude]
-    return data
+) -> dict[str, Any]:
+    """The card of a case rendered at once, as an outbox payload (for the triage handlers;
+    services queue `NewCase` instead)."""
+    notice = new_case_notice(
+        case, routed_as=routed_as, similar=similar, photos=photos or (), note=note
+    )
+    return render(notice, RenderContext(t=t, reference=ref, tz=tz)).to_payload()

@@ -7,17 +7,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages.cases import notification_payload
-from bot.services.access import people
 from bot.services.access.roles import district_recipients
 from bot.services.basics.env import ServiceEnv
-from bot.services.basics.reference import ReferenceData
 from bot.services.basics.routing import PlaceMatch
 from bot.services.cases import records as cases
+from bot.services.cases.new_case import CaseConfirmed, new_case_notice
 from bot.services.cases.records import Draft
 from bot.services.cases.triage import similar_open_cases
 from bot.services.messaging import outbox
-from bot.storage.models import Case, Person
+from bot.storage.models import Case, OutboxMessage, Person
 
 
 @dataclass(frozen=True)
@@ -29,10 +27,6 @@ class PlaceDecision:
     quarter: str | None = None
     districts: tuple[str, ...] = ()
     reason: str | None = None
-
-    def label(self, ref: ReferenceData) -> str:
-        name = ref.district(self.district).name if self.district else ""
-        return f"{self.quarter} ({name})" if self.quarter else name
 
 
 def place_decision(match: PlaceMatch) -> PlaceDecision:
@@ -70,23 +64,57 @@ async def confirm_draft(
         session, district_number=case.district_number, now=now, admin_ids=env.admin_ids
     )
     similar = await similar_open_cases(session, case)
-    readers = [await people.get_person(session, telegram_id=chat_id) for chat_id in chat_ids]
     case = await cases.file_case(session, case, resident=resident, tz=env.tz)
-    for chat_id, reader in zip(chat_ids, readers, strict=True):
-        t = env.translations.get(reader.language if reader else None)
-        data = notification_payload(
-            env.reference,
-            t,
-            case,
-            tz=env.tz,
-            routed_as=routed_as,
-            similar=similar,
-            photos=list(draft.photos),
-        )
-        outbox.enqueue(
-            session, chat_id=chat_id, data=data, now=now, kind="new_case", case_id=case.id
+    # Rendered at delivery in each reader's language (the default when they chose none).
+    notice = new_case_notice(case, routed_as=routed_as, similar=similar, photos=draft.photos)
+    for chat_id in chat_ids:
+        outbox.tell(
+            session, chat_id=chat_id, intent=notice, now=now, kind="new_case", case_id=case.id
         )
     await cases.add_event(
         session, case, "routed", now=now, data={"to": routed_as, "recipients": len(chat_ids)}
     )
     return case, routed_as
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A confirmed intake: its case, who was notified ("already" for a repeat), and the
+    resident's receipt, queued as a backup for the handler to send at once."""
+
+    case: Case
+    routed_as: str
+    receipt: OutboxMessage
+
+
+async def submit(
+    session: AsyncSession,
+    env: ServiceEnv,
+    *,
+    draft: Draft,
+    resident: Person,
+    chat_id: int,
+    language: str,
+    now: datetime,
+) -> Submitted:
+    """File the draft (once per intake key) and queue the resident's receipt with the number.
+
+    The receipt only backs up the handler's immediate send: if the process dies between the
+    commit and the send, the outbox sends it a little later, so a resident never files the
+    same concern twice for want of an answer.
+    """
+    case, routed_as = await confirm_draft(
+        session, env, draft=draft, resident=resident, language=language, now=now
+    )
+    receipt = outbox.tell(
+        session,
+        chat_id=chat_id,
+        intent=CaseConfirmed(reference=case.reference, district=case.district_number),
+        now=now,
+        person_id=resident.id,
+        case_id=case.id,
+        language=language,
+        kind="confirmation",
+        backup_for=outbox.BACKUP_SECONDS,
+    )
+    return Submitted(case, routed_as, receipt)

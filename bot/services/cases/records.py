@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -137,7 +138,7 @@ def new_case(*, draft: Draft, resident: Person, language: str, now: datetime) ->
     return case
 
 
-async def file_case(session: AsyncSession, case: Case, *, resident: Person, tz: Any) -> Case:
+async def file_case(session: AsyncSession, case: Case, *, resident: Person, tz: ZoneInfo) -> Case:
     """Number the case, store it and record its first event.
 
     Taking the number locks the district's counter row until the commit, so every other
@@ -154,7 +155,13 @@ async def file_case(session: AsyncSession, case: Case, *, resident: Person, tz: 
 
 
 async def submit_case(
-    session: AsyncSession, *, draft: Draft, resident: Person, language: str, now: datetime, tz: Any
+    session: AsyncSession,
+    *,
+    draft: Draft,
+    resident: Person,
+    language: str,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> Case:
     """Turn a confirmed draft into a case with a reference number and its first event."""
     case = new_case(draft=draft, resident=resident, language=language, now=now)
@@ -165,7 +172,8 @@ async def case_for_intake(session: AsyncSession, *, key: str | None) -> Case | N
     """The case an intake already filed, if its confirmation is processed a second time."""
     if not key:
         return None
-    return await session.scalar(select(Case).where(Case.intake_key == key))
+    found: Case | None = await session.scalar(select(Case).where(Case.intake_key == key))
+    return found
 
 
 async def cases_of_resident(
@@ -181,7 +189,10 @@ async def cases_of_resident(
 
 
 async def get_case(session: AsyncSession, *, reference: str) -> Case | None:
-    return await session.scalar(select(Case).where(Case.reference == reference.strip()))
+    found: Case | None = await session.scalar(
+        select(Case).where(Case.reference == reference.strip())
+    )
+    return found
 
 
 async def history(session: AsyncSession, *, case: Case) -> list[CaseEvent]:
@@ -209,8 +220,9 @@ async def link_message(
 
 
 async def case_for_message(session: AsyncSession, *, chat_id: int, message_id: int) -> Case | None:
-    return await session.scalar(
+    found: Case | None = await session.scalar(
         select(Case)
         .join(CaseMessage, CaseMessage.case_id == Case.id)
         .where(CaseMessage.chat_id == chat_id, CaseMessage.message_id == message_id)
     )
+    return found
