@@ -48,7 +48,6 @@ class Services:
             )
             cached = ServiceEnv(
                 self.reference,
-                self.translations,
                 s.tz,
                 tuple(s.admin_telegram_ids),
                 s.referral_followup_working_days,

@@ -54,7 +54,8 @@ async def write_then_deliver(app: Any, write: Write) -> int:
 
 async def write_for_staff_then_deliver(app: Any, writer: Callable[..., Awaitable[int]]) -> int:
     """`write_then_deliver` for the staff digests and nudges, which all take the same
-    settings: `writer(session, now=, tz=, translations=, reference=, admin_ids=)`."""
+    settings: `writer(session, now=, tz=, admin_ids=)` (their messages are intents, rendered
+    at delivery, so they need no translations)."""
     services = app.bot_data.services
     settings = services.settings
 
@@ -63,8 +64,6 @@ async def write_for_staff_then_deliver(app: Any, writer: Callable[..., Awaitable
             session,
             now=now,
             tz=settings.tz,
-            translations=services.translations,
-            reference=services.reference,
             admin_ids=settings.admin_telegram_ids,
         )
 

@@ -45,7 +45,7 @@ from tests.conftest import ADMIN_ID, make_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 POLICY = NudgePolicy()
-ENV = ServiceEnv(load_reference_data(), Translations("de"), BERLIN, (ADMIN_ID,))
+ENV = ServiceEnv(load_reference_data(), BERLIN, (ADMIN_ID,))
 REP, OTHER_REP, MANAGER = 700_066, 700_067, 700_010
 
 

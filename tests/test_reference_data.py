@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from bot.i18n import Translations
+from bot.messages.reference import department_label, topic_label
+from bot.messages.referrals import referral_description, referral_name
 from bot.services.basics.reference import (
     DATA_DIR,
     ReferenceData,
@@ -131,17 +134,21 @@ def test_departments(ref: ReferenceData) -> None:
     assert ref.department("61").name_de == "Planen und Stadtentwicklung"
     assert ref.department(18).name_de == "Personal und Organisation"
     assert all(d.name_de is None for d in ref.departments if not d.verified)
-    assert ref.department("32").label("de") == "Fachbereich 32"
-    assert ref.department("61").label("en") == "Department 61 – Planen und Stadtentwicklung"
+    de, en = Translations().get("de"), Translations().get("en")
+    assert department_label(de, ref.department("32")) == "Fachbereich 32"
+    assert department_label(en, ref.department("61")) == (
+        "Department 61 – Planen und Stadtentwicklung"
+    )
     assert ref.has_department("15") and not ref.has_department("99")
 
 
 def test_topics(ref: ReferenceData) -> None:
     assert {t.code for t in ref.topics} == TOPIC_CODES
-    assert ref.topic("local_economy").label("de") == "Lokale Ökonomie und Image"
-    assert ref.topic("civic_engagement").label("de") == "Bürgerschaftliches Engagement"
-    assert ref.topic("health_environment").label("en") == "Health and environment"
-    assert ref.topic("other").label("en-GB") == "Other"
+    de, en = Translations().get("de"), Translations().get("en-GB")
+    assert topic_label(de, ref.topic("local_economy")) == "Lokale Ökonomie und Image"
+    assert topic_label(de, ref.topic("civic_engagement")) == "Bürgerschaftliches Engagement"
+    assert topic_label(en, ref.topic("health_environment")) == "Health and environment"
+    assert topic_label(en, ref.topic("other")) == "Other"
     assert ref.has_topic("permits") and not ref.has_topic("weather")
 
 
@@ -172,8 +179,9 @@ def test_referrals_are_consistent_and_invent_no_contacts(ref: ReferenceData) -> 
     }
     assert ref.referral("street_lighting").responsible.startswith("enercity")
     assert ref.referral("waste_cleaning").responsible.startswith("aha")
-    assert ref.referral("large_event").name("en") == "Large events"
-    assert "SOG-VO" in ref.referral("easter_fire").description("de")
+    en, de = Translations().get("en"), Translations().get("de")
+    assert referral_name(en, ref.referral("large_event")) == "Large events"
+    assert "SOG-VO" in referral_description(de, ref.referral("easter_fire"))
 
 
 def test_referrals_for_topic(ref: ReferenceData) -> None:

@@ -174,7 +174,7 @@ async def command_during_intake(update: Update, context: BotContext) -> None:
     await send_reply(update, say.command_during_intake(translator(update, context)))
 
 
-def build_conversation(translations_labels: list[str]) -> ConversationHandler:
+def build_conversation(translations_labels: list[str]) -> ConversationHandler[BotContext]:
     """The resident's intake; persistent, so a restart keeps every answer."""
     text = filters.TEXT & ~filters.COMMAND & PRIVATE
     entry_menu = filters.Text(translations_labels) & PRIVATE

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.formatting import format_moment
+from bot.messages.reference import topic_label_of
 from bot.messages.render import RenderContext, render, renders
 from bot.messages.reply import Button, Reply, Rows, rows
 from bot.services.basics.reference import ReferenceData
@@ -130,7 +131,7 @@ def _card_lines(n: NewCase, ctx: RenderContext) -> list[str]:
     lines.append(t("Where: {place}", place=place_label(ctx.reference, t, n.district, n.quarter)))
     if n.address:
         lines.append(t("Address: {address}", address=n.address))
-    lines.append(t("Topic: {topic}", topic=ctx.reference.topic(n.topic).label(t.language)))
+    lines.append(t("Topic: {topic}", topic=topic_label_of(t, ctx.reference, n.topic)))
     if n.actor_kind:
         lines.append(t("From: {org}", org=actor_label(t, n.actor_kind, n.actor_name)))
     lines.append(t("Received: {when}", when=format_moment(n.received_at, ctx.tz, lang=t.language)))

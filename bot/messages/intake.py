@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.cases import ACTOR_LABELS, EMERGENCY
+from bot.messages.reference import topic_label
 from bot.messages.reply import Button, Reply, Rows, chunked, rows
 from bot.services.basics.reference import ReferenceData
 from bot.services.cases.intake import PlaceDecision
@@ -124,7 +125,7 @@ def location_elsewhere(t: Translator, *, outside: bool) -> Reply:
 
 # --- what ---------------------------------------------------------------------------------------
 def topics(t: Translator, ref: ReferenceData) -> Reply:
-    items = [Button(topic.label(t.language), IN.data("t", topic.code)) for topic in ref.topics]
+    items = [Button(topic_label(t, topic), IN.data("t", topic.code)) for topic in ref.topics]
     return say(t("What is it about?"), chunked(items, 2))
 
 

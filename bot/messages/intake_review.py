@@ -9,6 +9,7 @@ from bot.i18n import Translator
 from bot.messages import callbacks
 from bot.messages.cases import EMERGENCY, actor_label, place_label
 from bot.messages.intake import EDITABLE, EXPECTED, PUBLICATION_NOTE, menu_keyboard, say
+from bot.messages.reference import topic_label_of
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, chunked, rows
 from bot.services.basics.reference import ReferenceData
@@ -27,7 +28,7 @@ def draft_summary(ref: ReferenceData, t: Translator, draft: Draft) -> str:
     if draft.latitude is not None:
         lines.append(t("Location shared on the map"))
     if draft.topic:
-        lines.append(t("Topic: {topic}", topic=ref.topic(draft.topic).label(t.language)))
+        lines.append(t("Topic: {topic}", topic=topic_label_of(t, ref, draft.topic)))
     lines.append(t("Description: {text}", text=draft.description or "–"))
     lines.append(t("Photos: {count}", count=len(draft.photos)))
     lines.append(t("Contact: {contact}", contact=draft.contact or t("none")))

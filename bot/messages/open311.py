@@ -4,12 +4,17 @@ address), in the city's language: the interface is the city's open data, not a c
 from __future__ import annotations
 
 from bot.i18n import Translator
+from bot.messages.reference import topic_label
+from bot.messages.referrals import referral_name
+from bot.services.basics.reference import ReferenceData
 from bot.services.cases.records import CaseStatus
 from bot.services.reporting.open311 import PublicWords
 
 
-def public_words(t: Translator) -> PublicWords:
+def public_words(t: Translator, reference: ReferenceData) -> PublicWords:
     return PublicWords(
+        topic_names={topic.code: topic_label(t, topic) for topic in reference.topics},
+        referral_names={c.key: referral_name(t, c) for c in reference.referrals},
         language=t.language,
         status_notes={
             CaseStatus.REFERRED.value: t("Referred to the responsible office."),

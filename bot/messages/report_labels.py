@@ -13,6 +13,7 @@ from babel.dates import format_time
 
 from bot.i18n import N_, Translator
 from bot.messages.formatting import format_number, format_share
+from bot.messages.reference import topic_label_of
 from bot.services.basics.periods import Period
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting.figures import Figures
@@ -162,7 +163,7 @@ def report_labels(t: Translator, figures: Figures, reference: ReferenceData) -> 
     locale = _locale(lang)
 
     def topic(code: str) -> str:
-        return reference.topic(code).label(lang) if reference.has_topic(code) else code
+        return topic_label_of(t, reference, code)
 
     return ReportLabels(
         text={key: t(message) for key, message in TEXTS.items()},

@@ -13,6 +13,7 @@ from bot.messages import callbacks
 from bot.messages.cases import notification_payload, status_label
 from bot.messages.formatting import format_date
 from bot.messages.reference import department_label
+from bot.messages.referrals import referral_description, referral_name
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, chunked, rows
 from bot.services.basics.dates import DateParseError
@@ -116,7 +117,7 @@ def contacts(
 ) -> Reply:
     """The contacts to choose from: the topic's, or those a search found."""
     listed = list(found)[:8]
-    buttons = [[Button(c.name(t.language), TR.data("ref", case_id, c.key))] for c in listed]
+    buttons = [[Button(referral_name(t, c), TR.data("ref", case_id, c.key))] for c in listed]
     buttons.append([Button(t("🔎 Search the directory"), TR.data("refsearch", case_id))])
     if query and listed:
         body = t("Contacts matching '{query}':", query=query)
@@ -221,10 +222,9 @@ def feedback_answer(t: Translator, outcome: Outcome) -> Reply:
 # --- intents -------------------------------------------------------------------------------
 def contact_card(t: Translator, contact: ReferralContact, note: str | None) -> str:
     """The contact a Lotse hands over, in the resident's language; only known fields."""
-    lang = t.language
-    lines = ["<b>" + escape(contact.name(lang)) + "</b>"]
-    if contact.description(lang):
-        lines.append(escape(contact.description(lang)))
+    lines = ["<b>" + escape(referral_name(t, contact)) + "</b>"]
+    if referral_description(t, contact):
+        lines.append(escape(referral_description(t, contact)))
     if contact.responsible:
         lines.append(escape(t("Responsible: {body}", body=contact.responsible)))
     fields = (

@@ -84,7 +84,9 @@ def routes(services: Services) -> list[BaseRoute]:
     """The three read endpoints, over the bot's database and reference data."""
     reference, maker, tz = services.reference, services.session_maker, services.settings.tz
     # the interface speaks the city's language, whatever a caller's Accept-Language
-    words = public_words(services.translations.get(services.settings.default_language))
+    words = public_words(
+        services.translations.get(services.settings.default_language), services.reference
+    )
 
     def guarded(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:

@@ -40,6 +40,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from bot.config import Settings
+from bot.i18n import Translations
+from bot.messages.reference import topic_label
 from bot.offline.fake_api import JSONDict, SentMessage
 from bot.offline.http_api import BotApiServer
 from bot.services.access import people
@@ -277,7 +279,7 @@ def make_concerns(
     concerns = []
     for index in range(config.intakes):
         number, name, quarter = rng.choice(places)
-        topic = reference.topic(rng.choice(TOPICS)).label("en")
+        topic = topic_label(Translations().get("en"), reference.topic(rng.choice(TOPICS)))
         token = f"C{index:04d}"
         actor = rng.choice([None, None, None, ("Club or association", f"Verein {token} e.V.")])
         concerns.append(

@@ -46,8 +46,6 @@ __all__ = [
     "HINT_EXAMPLES",
     "DateParseError",
     "ParsedDate",
-    "format_date",
-    "format_parsed",
     "parse_german_date",
     "warm_up",
 ]
@@ -268,38 +266,3 @@ def parse_german_date(
 
 
 # ------------------------------------------------ formatting (deprecated: use the message layer)
-
-_WEEKDAY_NAMES = {
-    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
-_MONTH_NAMES_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
-
-
-def format_date(value: datetime | date, *, lang: str = "de", with_time: bool | None = None) -> str:
-    """Deprecated: `bot.messages.formatting.format_date` (Babel, every shipped language).
-    Kept only until the remaining call sites in other domains have switched.
-
-    German "Fr, 13.03.2026" / "Do, 12.03.2026, 18:00"; English "Fri, 13 Mar 2026".
-
-    ``value`` is shown in its own zone. ``with_time=None`` shows the time unless it is
-    midnight (pass ``True`` for a meeting at 00:00). Languages other than English fall
-    back to German, the bot's default. Independent of the process locale.
-    """
-    english = lang.lower().startswith("en")
-    weekday = _WEEKDAY_NAMES["en" if english else "de"][value.weekday()]
-    if english:
-        text = f"{weekday}, {value.day} {_MONTH_NAMES_EN[value.month - 1]} {value.year}"
-    else:
-        text = f"{weekday}, {value.day:02d}.{value.month:02d}.{value.year}"
-    if not isinstance(value, datetime):
-        return text
-    if with_time is None:
-        with_time = (value.hour, value.minute) != (0, 0)
-    return f"{text}, {value.hour:02d}:{value.minute:02d}" if with_time else text
-
-
-def format_parsed(parsed: ParsedDate, *, lang: str = "de") -> str:
-    """Deprecated: `bot.messages.formatting.format_parsed`."""
-    return format_date(parsed.value, lang=lang, with_time=parsed.has_time)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Translations, Translator
 from bot.services.basics.reference import ReferenceData
 
 
@@ -26,12 +25,8 @@ class NudgePolicy:
 @dataclass(frozen=True)
 class ServiceEnv:
     reference: ReferenceData
-    translations: Translations
     tz: ZoneInfo
     admin_ids: Sequence[int] = ()
     referral_followup_working_days: int = 3
     reopen_days: int = 14
     policy: NudgePolicy = field(default_factory=NudgePolicy)  # agreement nudges, working hours
-
-    def translator(self, language: str | None) -> Translator:
-        return self.translations.get(language)

@@ -27,10 +27,6 @@ def fold(text: str) -> str:
     return " ".join(_NON_ALNUM.split(_DIGRAPH.sub(r"\1", text))).strip()
 
 
-def _pick(lang: str, de: str, en: str) -> str:
-    return en if lang.lower().startswith("en") and en else de
-
-
 @dataclass(frozen=True)
 class Quarter:
     name: str
@@ -61,12 +57,6 @@ class Department:
     invited_to_conferences: bool
     confidence: str | None = None
 
-    def label(self, lang: str = "de") -> str:
-        """Deprecated: `bot.messages.reference.department_label` (prefix from the catalogues).
-        'Fachbereich 61 – Planen und Stadtentwicklung', or 'Fachbereich 32' without a name."""
-        prefix = _pick(lang, "Fachbereich", "Department")
-        return f"{prefix} {self.number}" + (f" – {self.name_de}" if self.name_de else "")
-
 
 @dataclass(frozen=True)
 class Topic:
@@ -76,12 +66,8 @@ class Topic:
 
     code: str
     label_de: str
-    label_en: str | None = None  # deprecated: only for `label` below
+    label_en: str | None = None  # the file's English, for search; shown: the catalogues
     field_of_action: bool = True
-
-    def label(self, lang: str = "de") -> str:
-        """Deprecated: `bot.messages.reference.topic_label`."""
-        return _pick(lang, self.label_de, self.label_en or "")
 
 
 @dataclass(frozen=True)
@@ -106,11 +92,3 @@ class ReferralContact:
     web: str | None
     confidence: str
     keywords_en: tuple[str, ...] = ()
-
-    def name(self, lang: str = "de") -> str:
-        """Deprecated: `bot.messages.referrals.referral_name`."""
-        return _pick(lang, self.name_de, self.name_en or "")
-
-    def description(self, lang: str = "de") -> str:
-        """Deprecated: `bot.messages.referrals.referral_description`."""
-        return _pick(lang, self.description_de, self.description_en or "")

@@ -235,8 +235,6 @@ async def write_untriaged_nudges(
     now: datetime,
     tz: ZoneInfo,
     admin_ids: Iterable[int],
-    translations: object = None,  # the staff writers' shared signature; rendered later
-    reference: object = None,
 ) -> int:
     """On working days, one outbox message per recipient and district; once per day.
 

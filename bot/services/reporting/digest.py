@@ -20,7 +20,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
@@ -194,7 +193,6 @@ async def write_weekly_digests(
     now: datetime,
     tz: ZoneInfo,
     admin_ids: Iterable[int],
-    **_settings: Any,  # the staff jobs' other settings (translations, reference): unused
 ) -> int:
     """On a working Monday, one outbox intent per recipient; returns how many were written."""
     today = now.astimezone(tz).date()

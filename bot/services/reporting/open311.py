@@ -52,6 +52,8 @@ class PublicWords:
     agency: str  # {district}
     district: str  # {name}
     city: str
+    topic_names: Mapping[str, str]  # code -> name in the city's language
+    referral_names: Mapping[str, str]  # key -> name in the city's language
 
 
 # Every field of a service request, in the standard's order.
@@ -148,9 +150,9 @@ def services(reference: ReferenceData, words: PublicWords) -> list[dict[str, Any
     """One service per topic: the code residents' cases are stored under."""
     result = []
     for topic in reference.topics:
-        name = topic.label(words.language)
+        name = words.topic_names.get(topic.code, topic.label_de)
         template = words.field_service if topic.field_of_action else words.other_service
-        keywords = list(dict.fromkeys([topic.label_de, topic.label_en]))
+        keywords = list(dict.fromkeys([topic.label_de, name]))
         result.append(
             {
                 "service_code": topic.code,
@@ -262,7 +264,7 @@ def _agency(
             contact = reference.referral(case.referral_key)
         except KeyError:  # the city removed the entry since: the district still answers
             return agency, None
-        return contact.responsible, contact.name(words.language)
+        return contact.responsible, words.referral_names.get(contact.key, contact.name_de)
     return agency, None
 
 
@@ -291,7 +293,7 @@ def to_record(
         "service_request_id": case.reference,
         "status": public_status(case),
         "status_notes": words.status_notes.get(case.status),
-        "service_name": topic.label(words.language) if topic else case.topic,
+        "service_name": words.topic_names.get(topic.code, topic.label_de) if topic else case.topic,
         "service_code": case.topic,
         "description": public_description(case),
         "agency_responsible": agency,
