@@ -36,17 +36,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
 from bot.config import Settings
 from bot.i18n import Translations
 from bot.messages.reference import topic_label
+from bot.messages.render import OutboxRenderer
 from bot.offline.fake_api import JSONDict, SentMessage
 from bot.offline.http_api import BotApiServer
 from bot.services.access import people
 from bot.services.access.roles import Role, assign_role
-from bot.services.basics.reference import ReferenceData
+from bot.services.basics.reference import ReferenceData, load_reference_data
+from bot.services.messaging import outbox
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import Case, OutboxMessage, Reminder
 
@@ -1010,8 +1013,17 @@ async def analyse(driver: CrashDriver) -> CrashReport:
         cases = list(await session.execute(select(Case.reference, Case.description)))
         rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
         reminders = list(await session.scalars(select(Reminder)))
+        languages = await outbox.languages_of(session, {r.chat_id for r in rows})
+    # What each row said: intents rendered as the sender did (the readers kept their language)
+    renderer = OutboxRenderer(Translations(), load_reference_data(), ZoneInfo("Europe/Berlin"))
+    said = {
+        row.id: renderer.payload(
+            row.intent, row.params, row.payload, languages.get(row.chat_id), row.language
+        )
+        for row in rows
+    }
     _concern_figures(driver, report, [(r, d or "") for r, d in cases])
-    _message_figures(driver, report, rows)
+    _message_figures(driver, report, rows, said)
     report.nudges_due = sum(1 for r in reminders if r.cancelled_at is None)
     report.nudges_sent = sum(1 for r in reminders if r.sent_at is not None)
     return report
@@ -1061,7 +1073,12 @@ def _concern_figures(
         report.problems.append(f"cases of no known concern: {by_token[token]}")
 
 
-def _message_figures(driver: CrashDriver, report: CrashReport, rows: list[OutboxMessage]) -> None:
+def _message_figures(
+    driver: CrashDriver,
+    report: CrashReport,
+    rows: list[OutboxMessage],
+    said: dict[int, dict[str, Any]],
+) -> None:
     api = driver.server.api
     received: Counter[tuple[int, str]] = Counter()
     photos: Counter[tuple[int, str]] = Counter()
@@ -1075,8 +1092,8 @@ def _message_figures(driver: CrashDriver, report: CrashReport, rows: list[Outbox
     expected: Counter[tuple[int, str]] = Counter()
     expected_photos: Counter[tuple[int, str]] = Counter()
     for row in rows:
-        expected[(row.chat_id, str(row.payload.get("text") or ""))] += 1
-        for file_id in row.payload.get("photos") or []:
+        expected[(row.chat_id, str(said[row.id].get("text") or ""))] += 1
+        for file_id in said[row.id].get("photos") or []:
             expected_photos[(row.chat_id, file_id)] += 1
         if row.failed_at is not None:
             report.messages_failed += 1
@@ -1098,7 +1115,7 @@ def _message_figures(driver: CrashDriver, report: CrashReport, rows: list[Outbox
     )
     relayed: dict[str, list[datetime]] = {}
     for row in rows:
-        for token in re.findall(r"Crash answer (A\d{4})", str(row.payload.get("text") or "")):
+        for token in re.findall(r"Crash answer (A\d{4})", str(said[row.id].get("text") or "")):
             relayed.setdefault(token, []).append(row.created_at)
     for moments in relayed.values():
         if len(moments) > 1:
