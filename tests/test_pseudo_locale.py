@@ -13,18 +13,38 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import make_services, open_storage
 from bot.jobs import run_sweep
 from bot.offline.fake_api import ApiCall, FakeBotAPI
+from bot.services.access import people
 from bot.services.access.roles import Role
+from bot.services.agreements import workflow as agreements
 from bot.services.basics.clock import FakeClock
+from bot.storage.db import session_scope
+from bot.storage.models import OutboxMessage
 from tests import pseudo
 from tests.conftest import ADMIN_ID, START, BotEnv, make_settings
 from tests.helpers import bind_role
 
 RESIDENT, MANAGER, REP, COORDINATOR = 760_001, 760_010, 760_066, ADMIN_ID
-TYPED: list[str] = []  # everything the users typed: data, not language
+TYPED: list[str] = []
+REACHED = {
+    "case.new",
+    "case.confirmed",
+    "triage.status_changed",
+    "triage.from_management",
+    "triage.from_resident",
+    "triage.referred",
+    "triage.referral_followup",
+    "triage.reopened",
+    "conference.invitation",
+    "agreement.nudge",
+    "agreement.overdue",
+    "agreement.escalated_manager",
+    "agreement.escalated_coordinators",
+}  # everything the users typed: data, not language
 
 
 @dataclass
@@ -95,7 +115,7 @@ def _check(env: BotEnv, data: set[str]) -> list[Seen]:
 def _data(env: BotEnv) -> set[str]:
     from bot.messages.formatting import language_name
 
-    names = {"Erika", "Maria", "Ralf", "Carla", "Staff"}
+    names = {"Erika", "Jonas", "Maria", "Ralf", "Carla", "Staff"}
     languages = {language_name(code) for code in ("de", "en")}
     return pseudo.official_names(env.services.reference) | set(TYPED) | names | languages
 
@@ -132,8 +152,8 @@ async def _manager_works_the_case(env: BotEnv, erika: Any) -> None:
     ref = reference.group(0) if reference else ""
     await manager.send(f"/fall {ref}")
     await manager.send("/faelle")
-    await _say(manager, "Since when have you noticed this?")
-    await manager.reply_to(manager.messages[-3], "Since when have you noticed this?")
+    TYPED.append("Since when have you noticed this?")
+    await manager.send(f"/antwort {ref} Since when have you noticed this?")
     await erika.reply_to(erika.last, "For about three weeks.")
     TYPED.append("For about three weeks.")
     for action, text in (("note", "Spoke with FB 32."), ("step", "Site visit")):
@@ -144,6 +164,61 @@ async def _manager_works_the_case(env: BotEnv, erika: Any) -> None:
     await manager.send("/vorlagen")
     await manager.send("/abbrechen")
     await manager.send(f"/fall {ref}")
+
+
+async def _lotse_with_feedback(env: BotEnv) -> None:
+    """A second resident's concern handed over as Lotse; days later: did it help?"""
+    assert env.sim is not None
+    jonas = env.sim.user(RESIDENT + 1, first_name="Jonas", language_code="de")
+    manager = env.sim.user(MANAGER, first_name="Maria", language_code="de")
+    await jonas.send("/start")
+    await jonas.press("I agree")
+    await jonas.send("/neu")
+    await _say(jonas, "linden sued")
+    await jonas.press("Yes")
+    await jonas.press(jonas.buttons()[-1])
+    await _say(jonas, "May our club hold an Easter fire?")
+    await jonas.press("Continue without more photos")
+    await jonas.press("Skip")
+    await jonas.press("Club or association")
+    await _say(jonas, "TSV Linden")
+    await jonas.press("Send")
+    await manager.press("Lotse")
+    await manager.press("Search the directory")
+    await _say(manager, "Osterfeuer")
+    await manager.press(manager.buttons()[0])
+    await _say(manager, "Please apply at least four weeks ahead.")
+    env.clock.advance(days=5, hours=2)
+    await run_sweep(env.app)
+    await jonas.press("No")
+
+
+async def _agreement_escalates(env: BotEnv) -> None:
+    """An agreement nobody keeps: nudges to the rep, escalation to manager and coordination."""
+    async with session_scope(env.services.session_maker) as session:
+        manager = await people.get_person(session, telegram_id=MANAGER)
+        assert manager is not None
+        await agreements.create_agreement(
+            session,
+            env.services.env,
+            district="10",
+            department="66",
+            measure="Two more waste bins",
+            due=env.clock.now() + timedelta(days=9),
+            now=env.clock.now(),
+            created_by=manager,
+            topic="public_space",
+        )
+    TYPED.append("Two more waste bins")
+    assert env.sim is not None
+    rep = env.sim.user(REP, first_name="Ralf", language_code="de")
+    for _ in range(40):  # every working morning for eight weeks
+        env.clock.advance(days=1)
+        await run_sweep(env.app)
+    await rep.send("/vereinbarungen")
+    buttons = [b["text"] for b in rep.last.inline_buttons]
+    if buttons:
+        await rep.press(buttons[0])
 
 
 async def _errors(env: BotEnv, erika: Any) -> None:
@@ -175,6 +250,7 @@ async def _agreement_with_nudges(env: BotEnv) -> None:
     await rep.press("Accept")
     await manager.send("/konferenzen")
     await manager.send("/vereinbarung")
+    await manager.send("/abbrechen")
     await manager.send("/vereinbarungen")
     await rep.send("/vereinbarungen")
     for days in (10, 20, 30, 45):
@@ -195,10 +271,21 @@ async def test_every_text_in_the_main_flows_comes_from_the_catalogues(pseudo_env
     erika = await _resident_files_a_concern(env)
     await _manager_works_the_case(env, erika)
     await _agreement_with_nudges(env)
+    await _lotse_with_feedback(env)
+    await _agreement_escalates(env)
     await _reports_and_invitations(env)
     await _privacy(env, erika)
     await _errors(env, erika)
     env.clock.advance(timedelta(days=1))
+    async with session_scope(env.services.session_maker) as session:
+        said = set(
+            await session.scalars(
+                select(OutboxMessage.intent).where(OutboxMessage.sent_at.is_not(None))
+            )
+        )
+    # the flows reached what they are meant to show (so the check below cannot pass by
+    # walking past them)
+    assert REACHED <= said, REACHED - said
     problems = _check(env, _data(env))
     report = "\n".join(f"{p.where}: {p.problems} in {p.text[:160]!r}" for p in problems)
     assert not problems, f"{len(problems)} texts with unmarked words:\n{report}"
