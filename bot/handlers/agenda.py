@@ -5,9 +5,9 @@ management may add topics until the start."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, MessageHandler
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import actor_roles, answer_query, refuse
 from bot.handlers.planning import (
     END,
@@ -87,7 +87,7 @@ async def on_agenda_text(update: Update, context: BotContext) -> str | int:
     return END
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     entry = CallbackQueryHandler(
         start_agenda, pattern=callbacks.CONFERENCE.narrowed(r"(agenda):(\d{1,12})")
     )

@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.agreement_input import send_reply
 from bot.handlers.common import (
     acknowledge,
@@ -393,5 +393,5 @@ def build_conversation() -> ConversationHandler[BotContext]:
     )
 
 
-def register(app: object) -> None:
-    app.add_handler(build_conversation())  # type: ignore[attr-defined]
+def register(app: BotApplication) -> None:
+    app.add_handler(build_conversation())

@@ -12,9 +12,9 @@ import io
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers import agreement_input
 from bot.handlers.agreement_input import matched, run, send_reply
 from bot.handlers.common import (
@@ -147,7 +147,7 @@ async def escalation_report(update: Update, context: BotContext) -> None:
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]  # PTB's Application is generic
+def register(app: BotApplication) -> None:  # PTB's Application is generic
     app.add_handler(agreement_input.build_conversation())
     app.add_handler(
         CallbackQueryHandler(on_agreement_button, pattern=callbacks.AGREEMENT.narrowed(ONE_PRESS))

@@ -65,7 +65,7 @@ async def send(
     markup = inline(buttons) if buttons else reply_markup
     await chat.send_message(
         text,
-        reply_markup=markup,  # type: ignore[arg-type]
+        reply_markup=markup,  # type: ignore[arg-type]  # any of the four markup kinds
         parse_mode=ParseMode.HTML if html else None,
     )
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.context import BotApplication, BotContext
 from bot.delivery import request_delivery
@@ -264,7 +264,7 @@ async def run_planning_reminders(app: BotApplication) -> int:
     return await write_then_deliver(app, write)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     app.add_handler(
         conversation(
             "conference",

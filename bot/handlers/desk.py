@@ -11,7 +11,6 @@ from datetime import date
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -113,7 +112,7 @@ async def on_page(update: Update, context: BotContext) -> None:
     reply = await _page(context, t, staff[1], int(groups(context)[0] or 0))
     query = update.callback_query
     try:
-        await query.edit_message_text(  # type: ignore[union-attr]
+        await query.edit_message_text(  # type: ignore[union-attr]  # a callback handler: the query is there
             reply.text,
             parse_mode="HTML",
             reply_markup=from_payload(reply.to_payload().get("buttons")),
@@ -308,7 +307,7 @@ async def cancel_away(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def build_absence() -> ConversationHandler:  # type: ignore[type-arg]
+def build_absence() -> ConversationHandler[BotContext]:
     """/abwesend and its confirmation; persistent, so a restart keeps the understood day."""
     return ConversationHandler(
         entry_points=[CommandHandler("abwesend", away, filters=PRIVATE)],
@@ -348,7 +347,7 @@ async def run_untriaged_nudge(app: BotApplication) -> int:
     return await write_for_staff_then_deliver(app, desk.write_untriaged_nudges)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(["faelle", "cases"], list_cases, filters=PRIVATE))
     app.add_handler(
         CallbackQueryHandler(on_page, pattern=callbacks.DESK.narrowed(r"page:(\d{1,4})"))

@@ -7,7 +7,6 @@ import logging
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     MessageHandler,
@@ -15,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import answer_query, send_reply, translator
 from bot.messages import fallback as messages
 
@@ -66,12 +65,12 @@ async def on_error(update: object, context: BotContext) -> None:
             log.warning("could not tell the user about error in update %s", update_id)
 
 
-def register_guard(app: Application) -> None:  # type: ignore[type-arg]
+def register_guard(app: BotApplication) -> None:
     """Before everything else: non-private chats stop here."""
     app.add_handler(TypeHandler(Update, not_private), group=-10)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     """After all feature handlers (same group, registered last)."""
     private = filters.ChatType.PRIVATE
     app.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))

@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.delivery import deliver_now, request_delivery
 from bot.handlers.common import (
     acknowledge,
@@ -234,5 +234,5 @@ def build_conversation(translations_labels: list[str]) -> ConversationHandler[Bo
     )
 
 
-def register(app: object, *, menu_labels: list[str]) -> None:
-    app.add_handler(build_conversation(menu_labels))  # type: ignore[attr-defined]
+def register(app: BotApplication, *, menu_labels: list[str]) -> None:
+    app.add_handler(build_conversation(menu_labels))

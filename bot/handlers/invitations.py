@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import actor_roles, ensure_person, refuse, send_reply, translator
 from bot.messages import invitations as messages
 from bot.services.access import invitations
@@ -111,7 +111,7 @@ async def list_open(update: Update, context: BotContext) -> None:
     await send_reply(update, reply)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     """Before the intake and the menu, so an invitation link wins over the plain /start."""
     app.add_handler(CommandHandler("start", redeem_link, filters=PRIVATE & INVITATION_START))
     app.add_handler(CommandHandler(["einladen", "invite"], invite, filters=PRIVATE))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from telegram import ReplyKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import acknowledge, ensure_person, send_reply, translator
 from bot.i18n import Translations, Translator
 from bot.messages import callbacks
@@ -93,7 +93,7 @@ def _menu_button(translations: Translations, label: str) -> filters.BaseFilter:
     return filters.Text(menu_labels(translations, label)) & PRIVATE
 
 
-def register(app: Application, translations: Translations) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication, translations: Translations) -> None:
     app.add_handler(CommandHandler("start", start, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_consent, pattern=callbacks.CONSENT.pattern))
     app.add_handler(CommandHandler(["hilfe", "help"], help_command, filters=PRIVATE))

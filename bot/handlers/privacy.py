@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import (
     acknowledge,
     answer_query,
@@ -149,7 +149,7 @@ async def run_retention(app: Any) -> int:
     return report.cases
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(["meine_daten", "mydata"], my_data, filters=PRIVATE))
     app.add_handler(CommandHandler(["loeschen", "erase"], erase_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_erase, pattern=callbacks.PRIVACY.pattern))

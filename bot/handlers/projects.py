@@ -6,9 +6,9 @@ Every step and button reads the sender's roles from the database again."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.handlers.common import acknowledge, actor_roles, answer_query, refuse
 from bot.handlers.planning import (
     END,
@@ -180,7 +180,7 @@ async def on_note(update: Update, context: BotContext) -> str | int:
     return END
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     project = callbacks.PROJECT
     app.add_handler(
         conversation(

@@ -11,9 +11,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.delivery import request_delivery
 from bot.handlers import fallback
 from bot.handlers.common import actor_roles, refuse, send, translator
@@ -175,7 +175,7 @@ async def cancel_pending(update: Update, context: BotContext) -> None:
     await send(update, t("There is nothing to cancel."))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(["antwort", "answer"], answer_command, filters=PRIVATE))
     app.add_handler(CommandHandler(["abbrechen", "cancel"], cancel_pending, filters=PRIVATE))
     app.add_handler(

@@ -11,7 +11,7 @@ import asyncio
 import re
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import actor_roles, answer_query, refuse, send, translator
@@ -189,7 +189,7 @@ async def run_weekly_digest(app: BotApplication) -> int:
     return await write_for_staff_then_deliver(app, digest.write_weekly_digests)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(["bericht", "report"], report_command, filters=PRIVATE))
     period, scope = callbacks.PERIOD, callbacks.SCOPE
     app.add_handler(

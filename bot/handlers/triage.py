@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -23,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
+from bot.context import BotApplication, BotContext
 from bot.delivery import request_delivery
 from bot.handlers import triage_input as typed
 from bot.handlers.common import (
@@ -162,7 +161,7 @@ def _case_view(p: Press, case: Case) -> Reply:
     return Reply(view.text, buttons=view.buttons)
 
 
-def build_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_conversation() -> ConversationHandler[BotContext]:
     """The manager's typed inputs on a case; persistent, so a restart keeps the step."""
     text = PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND
     text_step: list[BaseHandler[Update, BotContext, Any]] = [MessageHandler(text, typed.on_text)]
@@ -231,7 +230,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     await send_reply(update, say.feedback_answer(translator(update, context), outcome))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: BotApplication) -> None:
     app.add_handler(build_conversation())
     app.add_handler(CallbackQueryHandler(on_triage, pattern=TR.pattern))
     app.add_handler(CallbackQueryHandler(on_feedback, pattern=callbacks.FEEDBACK.pattern))

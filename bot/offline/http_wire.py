@@ -185,7 +185,7 @@ class HttpRequestData(RequestData):  # type: ignore[misc]  # see above
 
     @property
     # the base promises file-like values; FakeBotAPI reads bytes as well
-    def multipart_data(self) -> dict[str, tuple[str, bytes, str]]:  # type: ignore[override]
+    def multipart_data(self) -> dict[str, tuple[str, bytes, str]]:  # type: ignore[override]  # see above
         return dict(self._uploads)
 
 
