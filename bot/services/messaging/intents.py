@@ -13,6 +13,7 @@ import dataclasses
 import types
 import typing
 from datetime import date, datetime
+from functools import cache
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
 
@@ -55,7 +56,7 @@ def from_params(kind: str, params: dict[str, Any]) -> Intent:
     cls = INTENTS.get(kind)
     if cls is None:
         raise IntentError(f"unknown intent kind {kind!r}")
-    hints = get_type_hints(cls)
+    hints = _hints(cls)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # registered classes are dataclasses
         if f.name in params:
@@ -63,6 +64,12 @@ def from_params(kind: str, params: dict[str, Any]) -> Intent:
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise IntentError(f"{kind}: field {f.name!r} missing")
     return cls(**values)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    """The resolved field types of an intent class (resolving them is slow; they never change)."""
+    return get_type_hints(cls)
 
 
 def _encode(value: Any) -> Any:
@@ -99,6 +106,6 @@ def _decode(hint: Any, value: Any) -> Any:
         (arg,) = typing.get_args(hint) or (Any,)
         return [_decode(arg, v) for v in value]
     if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
-        inner = get_type_hints(hint)
+        inner = _hints(hint)
         return hint(**{k: _decode(inner[k], v) for k, v in value.items() if k in inner})
     return value
