@@ -13,7 +13,6 @@ import dataclasses
 import types
 import typing
 from datetime import date, datetime
-from functools import cache
 from typing import Any, ClassVar, TypeVar, get_type_hints
 
 
@@ -66,10 +65,15 @@ def from_params(kind: str, params: dict[str, Any]) -> Intent:
     return cls(**values)
 
 
-@cache
+_HINTS: dict[str, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
     """The resolved field types of an intent class (resolving them is slow; they never change)."""
-    return get_type_hints(cls)
+    key = f"{cls.__module__}.{cls.__qualname__}"
+    if key not in _HINTS:
+        _HINTS[key] = get_type_hints(cls)
+    return _HINTS[key]
 
 
 def _encode(value: Any) -> Any:
