@@ -38,7 +38,7 @@ from bot.handlers.triage_common import Press, arg_of, case_press, with_case
 from bot.i18n import Translator
 from bot.messages import callbacks
 from bot.messages import triage as say
-from bot.messages.cases import notification_payload
+from bot.messages.cases import caretaker_rows, case_card
 from bot.messages.reference import department_label
 from bot.messages.reply import Reply
 from bot.services.basics.dates import DateParseError
@@ -152,12 +152,9 @@ async def on_triage(update: Update, context: BotContext) -> int | None:
 
 
 def _case_view(p: Press, case: Case) -> Reply:
-    data = notification_payload(
-        p.env.reference, p.t, case, tz=p.env.tz, routed_as="manager", similar=[]
-    )
-    view = say.payload_reply(data)
+    view = case_card(p.env.reference, p.t, case, tz=p.env.tz, routed_as="manager", similar=[])
     if case.mode == "kuemmerer":
-        view = view.with_buttons(say.caretaker_buttons(p.t, case.id))
+        view = view.with_buttons(caretaker_rows(p.t, case.id))
     return Reply(view.text, buttons=view.buttons)
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.formatting import format_moment
 from bot.messages.reference import topic_label_of
-from bot.messages.render import RenderContext, render, renders
+from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, rows
 from bot.services.basics.reference import ReferenceData
 from bot.services.cases.new_case import NewCase, new_case_notice
@@ -108,20 +107,6 @@ def caretaker_rows(t: Translator, case_id: int) -> Rows:
     )
 
 
-def _dicts(buttons: Rows) -> list[list[dict[str, str]]]:
-    return [[b.to_payload() for b in line] for line in buttons]
-
-
-def triage_buttons(t: Translator, case: Case, similar: list[Case]) -> list[list[dict[str, str]]]:
-    """`triage_rows` as the outbox's dicts (for callers not yet on `Reply`)."""
-    return _dicts(triage_rows(t, case.id, tuple((c.id, c.reference) for c in similar)))
-
-
-def caretaker_buttons(t: Translator, case: Case) -> list[list[dict[str, str]]]:
-    """`caretaker_rows` as the outbox's dicts (for callers not yet on `Reply`)."""
-    return _dicts(caretaker_rows(t, case.id))
-
-
 # --- the card of a new case -------------------------------------------------------------------
 def _card_lines(n: NewCase, ctx: RenderContext) -> list[str]:
     t = ctx.t
@@ -161,7 +146,7 @@ def new_case(n: NewCase, ctx: RenderContext) -> Reply:
     )
 
 
-def notification_payload(
+def case_card(
     ref: ReferenceData,
     t: Translator,
     case: Case,
@@ -171,10 +156,10 @@ def notification_payload(
     similar: list[Case],
     note: str | None = None,
     photos: list[str] | None = None,
-) -> dict[str, Any]:
-    """The card of a case rendered at once, as an outbox payload (for the triage handlers;
-    services queue `NewCase` instead)."""
+) -> Reply:
+    """The card of a case rendered at once, for the reader in front of us (the triage
+    handlers); services queue `NewCase` instead."""
     notice = new_case_notice(
         case, routed_as=routed_as, similar=similar, photos=photos or (), note=note
     )
-    return render(notice, RenderContext(t=t, reference=ref, tz=tz)).to_payload()
+    return new_case(notice, RenderContext(t=t, reference=ref, tz=tz))

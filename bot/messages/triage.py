@@ -10,7 +10,7 @@ from html import escape
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
-from bot.messages.cases import notification_payload, status_label
+from bot.messages.cases import caretaker_rows, case_card, status_label
 from bot.messages.formatting import format_date
 from bot.messages.reference import department_label
 from bot.messages.referrals import referral_description, referral_name
@@ -80,32 +80,9 @@ def too_long(t: Translator, limit: int) -> Reply:
     return text(t("Please send a text of at most {limit} characters, or /abbrechen.", limit=limit))
 
 
-def caretaker_buttons(t: Translator, case_id: int) -> Rows:
-    """What a Kümmerer can do with a case in progress."""
-    return rows(
-        [
-            Button(t("📝 Note"), TR.data("note", case_id)),
-            Button(t("📅 Next step"), TR.data("step", case_id)),
-        ],
-        [
-            Button(t("🏛 Involve department"), TR.data("dep", case_id)),
-            Button(t("💬 Message resident"), TR.data("msg", case_id)),
-        ],
-        [
-            Button(
-                t("📜 Agreement with a department"), callbacks.AGREEMENT_FORM.data("case", case_id)
-            )
-        ],
-        [
-            Button(t("🧭 Refer instead"), TR.data("lotse", case_id)),
-            Button(t("✅ Resolve"), TR.data("resolve", case_id)),
-        ],
-    )
-
-
 def caretaker(t: Translator, case_id: int, reference: str) -> Reply:
     body = t("You are the Kümmerer for {reference}. What next?", reference=reference)
-    return Reply(body, buttons=caretaker_buttons(t, case_id), html=False)
+    return Reply(body, buttons=caretaker_rows(t, case_id), html=False)
 
 
 def contacts(
@@ -342,22 +319,6 @@ def handed_over_notice(n: HandedOver, ctx: RenderContext) -> Reply:
         longitude=card.longitude,
         status="new",
     )
-    data = notification_payload(
+    return case_card(
         ctx.reference, ctx.t, case, tz=ctx.tz, routed_as=n.routed_as, similar=[], note=n.note
-    )
-    return payload_reply(data)
-
-
-def payload_reply(data: dict[str, object]) -> Reply:
-    """A Reply from the dict form `bot.messages.cases` builds."""
-    raw_rows = data.get("buttons") or []
-    buttons = tuple(
-        tuple(Button(b["text"], b.get("data"), b.get("url")) for b in row)
-        for row in raw_rows  # type: ignore[attr-defined]  # rows of button dicts
-    )
-    location = data.get("location")
-    return Reply(
-        str(data["text"]),
-        buttons=buttons,
-        location=(location[0], location[1]) if isinstance(location, list) else None,
     )
