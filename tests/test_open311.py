@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy import insert, select
 
 from bot.services.privacy.erasure import erase_person
+from bot.services.reporting import open311 as open311_service
 from bot.services.reporting.open311 import REQUEST_FIELDS, SERVICE_FIELDS
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent, CasePhoto, Person
@@ -360,6 +361,23 @@ async def test_at_most_1000_requests_newest_first(env: BotEnv, client: httpx.Asy
         ({"start_date": "2026-03-01T00:00:00"}, "time zone"),
         ({"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-02-01T00:00:00Z"}, "before"),
         ({"start_date": "2025-01-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "90 days"),
+        # out of range: these overflowed the 90-day arithmetic into an HTTP 500 before
+        ({"start_date": "9999-12-31T00:00:00Z"}, "start_date"),
+        ({"end_date": "0001-01-01T00:00:00Z"}, "end_date"),
+        ({"start_date": "9999-12-31"}, "start_date"),
+        ({"end_date": "0001-01-01"}, "end_date"),
+        ({"start_date": "9999-12-31T23:59:59-23:59"}, "start_date"),
+        ({"start_date": "1969-12-31T23:59:59Z"}, "1970"),
+        ({"start_date": "2026-03-01T00:00:00+25:00"}, "start_date"),
+        ({"start_date": "２０２６-03-01"}, "start_date"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "-5"}, "limit"),
+        ({"limit": "zehn"}, "limit"),
+        ({"service_code": "public_space,potholes"}, "service_code"),
+        ({"service_request_id": "abc"}, "service_request_id"),
+        ({"service_request_id": "10-2026-0001,10-2026-0002'--"}, "service_request_id"),
+        ({"status": "open,offen"}, "status"),
     ],
 )
 async def test_bad_parameters_answer_400_in_the_standard_format(
@@ -387,8 +405,72 @@ async def test_unknown_request_answers_404_in_the_standard_format(
     assert response.status_code == 404
     [error_xml] = xml_items(response, "errors", "error")
     assert error_xml["code"] == "404"
-    response = await get(client, "requests.csv")
+
+
+@pytest.mark.parametrize(
+    "path", ["requests.csv", "services.html", "requests/10-2026-0001.txt", "requests.json.gz"]
+)
+async def test_an_unknown_format_answers_400_in_json(
+    env: BotEnv, client: httpx.AsyncClient, path: str
+) -> None:
+    await seed(env)
+    response = await get(client, path)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/json")
+    [error] = response.json()
+    assert error["code"] == 400 and ".json or .xml" in error["description"]
+
+
+@pytest.mark.parametrize("request_id", ["abc", "10-2026-1", "10_2026_0001", "1O-2026-0001"])
+async def test_a_malformed_request_id_in_the_path_answers_400(
+    env: BotEnv, client: httpx.AsyncClient, request_id: str
+) -> None:
+    await seed(env)
+    response = await get(client, f"requests/{request_id}.json")
+    assert response.status_code == 400
+    [error] = response.json()
+    assert error["code"] == 400 and "10-2026-0001" in error["description"]
+    response = await get(client, f"requests/{request_id}.xml")
+    assert response.status_code == 400
+    [error_xml] = xml_items(response, "errors", "error")
+    assert error_xml["code"] == "400"
+
+
+async def test_an_unknown_path_answers_404_in_the_standard_format(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await get(client, "discovery.json")
     assert response.status_code == 404 and response.json()[0]["code"] == 404
+    response = await get(client, "requests/10-2026-0001/notes.xml")
+    assert response.status_code == 404
+    [error_xml] = xml_items(response, "errors", "error")
+    assert error_xml["code"] == "404"
+
+
+async def test_limit_returns_the_newest(env: BotEnv, client: httpx.AsyncClient) -> None:
+    await seed(env)
+    newest = ids((await get(client, "requests.json")).json())
+    assert ids((await get(client, "requests.json", limit="2")).json()) == newest[:2]
+    one = await get(client, "requests.xml", limit="1")
+    assert len(xml_items(one, "service_requests", "request")) == 1
+    two_codes = await get(client, "requests.json", service_code="public_space,culture_leisure")
+    both = ids(two_codes.json())
+    assert "10-2026-0002" in both and "10-2026-0001" in both
+
+
+async def test_our_own_failure_is_a_500_in_the_standard_format(
+    env: BotEnv, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: Any, **_kwargs: Any) -> list[dict[str, Any]]:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(open311_service, "find_requests", broken)
+    response = await get(client, "requests.xml")
+    assert response.status_code == 500
+    [error_xml] = xml_items(response, "errors", "error")
+    assert error_xml["code"] == "500" and "database" not in str(error_xml["description"])
+    monkeypatch.undo()
+    assert (await get(client, "requests.json")).status_code == 200
 
 
 # --- privacy ---------------------------------------------------------------------------------

@@ -6,13 +6,15 @@
     GET /open311/v2/requests/{service_request_id}.{json,xml}
 
 Errors come in the standard's format: `[{"code": 400, "description": "..."}]` or
-`<errors><error><code>400</code><description>...</description></error></errors>`.
+`<errors><error><code>400</code><description>...</description></error></errors>`, for
+every bad parameter (400), unknown request (404) and unknown path (404) alike.
 What may be published is decided in `bot.services.reporting.open311`; this module only renders it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -27,6 +29,8 @@ from bot.messages.open311 import public_words
 from bot.services.reporting import open311
 from bot.services.reporting.open311 import Open311Error
 from bot.storage.db import session_scope
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/open311/v2"
 FORMATS = ("json", "xml")
@@ -73,36 +77,51 @@ def error_response(fmt: str, error: Open311Error) -> Response:
 def _format(request: Request) -> str:
     fmt = str(request.path_params.get("fmt", "")).lower()
     if fmt not in FORMATS:
-        raise Open311Error(404, "unknown format: use .json or .xml")
+        raise Open311Error(400, "unknown format: use .json or .xml")
     return fmt
 
 
 Endpoint = Callable[[Request, str], Awaitable[Response]]
 
 
+def guarded(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+    """Every answer in the standard's format: a bad parameter is a 400, and a failure of ours
+    a 500 that is answered (not raised), so the server keeps the connection and goes on."""
+
+    async def handle(request: Request) -> Response:
+        fmt = str(request.path_params.get("fmt", "json")).lower()
+        try:
+            return await endpoint(request, _format(request))
+        except Open311Error as error:
+            return error_response(fmt, error)
+        except Exception:
+            log.exception("open311: %s failed", request.url.path)
+            return error_response(fmt, Open311Error(500, "internal error; please try again"))
+
+    return handle
+
+
+async def unknown_path(request: Request) -> Response:
+    fmt = "xml" if request.url.path.lower().endswith(".xml") else "json"
+    return error_response(fmt, Open311Error(404, "unknown path: see services.json"))
+
+
 def routes(services: Services) -> list[BaseRoute]:
     """The three read endpoints, over the bot's database and reference data."""
     reference, maker, tz = services.reference, services.session_maker, services.settings.tz
+    codes = frozenset(topic.code for topic in reference.topics)
     # the interface speaks the city's language, whatever a caller's Accept-Language
     words = public_words(
         services.translations.get(services.settings.default_language), services.reference
     )
 
-    def guarded(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
-        async def handle(request: Request) -> Response:
-            fmt = str(request.path_params.get("fmt", "json")).lower()
-            try:
-                return await endpoint(request, _format(request))
-            except Open311Error as error:
-                return error_response(fmt, error)
-
-        return handle
-
     async def service_list(_request: Request, fmt: str) -> Response:
         return render(fmt, "services", "service", open311.services(reference, words))
 
     async def request_list(request: Request, fmt: str) -> Response:
-        query = open311.parse_query(request.query_params, now=services.clock.now(), tz=tz)
+        query = open311.parse_query(
+            request.query_params, now=services.clock.now(), tz=tz, service_codes=codes
+        )
         async with session_scope(maker) as session:
             records = await open311.find_requests(
                 session, query, reference=reference, tz=tz, words=words
@@ -121,4 +140,5 @@ def routes(services: Services) -> list[BaseRoute]:
         Route(PREFIX + "/services.{fmt}", guarded(service_list), methods=["GET"]),
         Route(PREFIX + "/requests.{fmt}", guarded(request_list), methods=["GET"]),
         Route(PREFIX + "/requests/{request_id}.{fmt}", guarded(request_one), methods=["GET"]),
+        Route(PREFIX + "/{rest:path}", unknown_path, methods=["GET"]),
     ]

@@ -155,7 +155,8 @@ async def health(
 async def _read_update(request: Request, ptb_app: BotApplication) -> Update | None:
     """The Update in the body, or None when the body is not one (logged without content)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    # isdecimal, not isdigit: int() refuses the digit "²" (a 500 behind a lenient server)
+    if declared.isascii() and declared.isdecimal() and int(declared) > MAX_BODY_BYTES:
         return None
     body = bytearray()
     async for chunk in request.stream():

@@ -15,9 +15,9 @@ and XML. The standard: https://wiki.open311.org/GeoReport_v2/
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import case as sql_case
@@ -168,6 +168,15 @@ def services(reference: ReferenceData, words: PublicWords) -> list[dict[str, Any
 
 
 # --- query parameters ------------------------------------------------------------------------
+# The moments a query may name: wide enough for any case the bot can hold, narrow enough that
+# the 90-day arithmetic and the conversion to UTC stay inside what datetime can represent.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+# A case's reference number: district, year, running number ("10-2026-0001").
+REQUEST_ID = re.compile(r"[0-9]{2}-[0-9]{4}-[0-9]{4,9}")
+FORMAT_HINT = "an ISO 8601 date-time such as 2026-03-01T00:00:00+01:00"
+
+
 def _split(value: str | None) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -178,29 +187,75 @@ def parse_datetime(value: str, name: str, *, tz: tzinfo, end: bool = False) -> d
     """A W3C/ISO 8601 moment with a zone ("2026-03-01T00:00:00Z", "...+01:00") or a date.
 
     A date alone means the local day (Europe/Berlin): its start, or for the end of a range
-    the start of the next day, so `end_date=2026-03-31` includes the 31st.
+    the start of the next day, so `end_date=2026-03-31` includes the 31st. Moments before
+    1970 or from the year 3000 on are refused (400), as is anything else malformed.
     """
     text = value.strip()
+    if not text.isascii():
+        raise Open311Error(400, f"{name} must be {FORMAT_HINT}")
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            moment = datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=tz)
+            moment = datetime.combine(day, time(0), tzinfo=tz) + timedelta(days=int(end))
         else:
             moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise Open311Error(
-            400, f"{name} must be an ISO 8601 date-time such as 2026-03-01T00:00:00+01:00"
-        ) from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise Open311Error(400, f"{name} needs a time zone offset, e.g. Z or +01:00")
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise Open311Error(400, f"{name} needs a time zone offset, e.g. Z or +01:00")
+        inside = EARLIEST <= moment.astimezone(UTC) < LATEST
+    except (ValueError, OverflowError):
+        raise Open311Error(400, f"{name} must be {FORMAT_HINT}") from None
+    if not inside:
+        raise Open311Error(400, f"{name} must lie between 1970-01-01 and 2999-12-31")
     return moment
 
 
+def parse_limit(value: str | None) -> int:
+    """The optional `limit`: a whole number from 1 to 1000 (the default)."""
+    if value is None:
+        return MAX_REQUESTS
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_REQUESTS:
+        raise Open311Error(400, f"limit must be a whole number from 1 to {MAX_REQUESTS}")
+    return int(text)
+
+
+def parse_request_id(value: str) -> str:
+    """A reference number such as 10-2026-0001; 400 for anything else."""
+    text = value.strip()
+    if not REQUEST_ID.fullmatch(text):
+        raise Open311Error(400, "service_request_id must look like 10-2026-0001")
+    return text
+
+
+def _date_range(params: Mapping[str, str], now: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
+    raw_start, raw_end = params.get("start_date"), params.get("end_date")
+    start = parse_datetime(raw_start, "start_date", tz=tz) if raw_start else None
+    end = parse_datetime(raw_end, "end_date", tz=tz, end=True) if raw_end else None
+    if start is None:  # no start: the 90 days up to the end, or up to now
+        end = end or now
+        start = end - DEFAULT_WINDOW
+    elif end is None:
+        end = start + DEFAULT_WINDOW
+    if end < start:
+        raise Open311Error(400, "end_date must not be before start_date")
+    if end - start > MAX_WINDOW:
+        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+    return start, end
+
+
 def parse_query(
-    params: Mapping[str, str], *, now: datetime, tz: tzinfo, limit: int = MAX_REQUESTS
+    params: Mapping[str, str],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    service_codes: Collection[str] | None = None,
 ) -> RequestQuery:
-    """Validate the filters; the date range defaults to the last 90 days and spans at most 90."""
-    ids = _split(params.get("service_request_id"))
+    """Validate the filters; the date range defaults to the last 90 days and spans at most 90.
+
+    `service_codes` are the known ones: any other code is a 400, as is every malformed value.
+    """
+    limit = parse_limit(params.get("limit"))
+    ids = tuple(parse_request_id(part) for part in _split(params.get("service_request_id")))
     if len(ids) > MAX_IDS:
         raise Open311Error(400, f"at most {MAX_IDS} service_request_id values at once")
     if ids:  # the standard: service_request_id overrides all other arguments
@@ -210,21 +265,9 @@ def parse_query(
     if unknown:
         raise Open311Error(400, "status must be open or closed (comma-separated)")
     codes = _split(params.get("service_code"))
-    raw_start, raw_end = params.get("start_date"), params.get("end_date")
-    start = parse_datetime(raw_start, "start_date", tz=tz) if raw_start else None
-    end = parse_datetime(raw_end, "end_date", tz=tz, end=True) if raw_end else None
-    if start is None and end is None:
-        end = now
-        start = now - DEFAULT_WINDOW
-    elif start is None:
-        assert end is not None
-        start = end - DEFAULT_WINDOW
-    elif end is None:
-        end = start + DEFAULT_WINDOW
-    if end < start:
-        raise Open311Error(400, "end_date must not be before start_date")
-    if end - start > MAX_WINDOW:
-        raise Open311Error(400, "start_date and end_date may not span more than 90 days")
+    if service_codes is not None and any(code not in service_codes for code in codes):
+        raise Open311Error(400, "unknown service_code: see services.json for the codes")
+    start, end = _date_range(params, now, tz)
     return RequestQuery(service_codes=codes, statuses=statuses, start=start, end=end, limit=limit)
 
 
@@ -347,9 +390,9 @@ async def get_request(
     tz: tzinfo,
     words: PublicWords,
 ) -> dict[str, Any]:
-    """One case by its reference number; Open311Error 404 when there is none."""
-    query = RequestQuery(ids=(request_id.strip(),), limit=1)
+    """One case by its reference number; Open311Error 400 when malformed, 404 when unknown."""
+    query = RequestQuery(ids=(parse_request_id(request_id),), limit=1)
     found = await find_requests(session, query, reference=reference, tz=tz, words=words)
     if not found:
-        raise Open311Error(404, f"no service request {request_id.strip()!r}")
+        raise Open311Error(404, f"no service request {query.ids[0]!r}")
     return found[0]
