@@ -3,17 +3,24 @@ nothing personal in any answer."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import socket
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlalchemy import insert, select
+from starlette.applications import Starlette
 
 from bot.services.privacy.erasure import erase_person
 from bot.services.reporting import open311 as open311_service
@@ -48,7 +55,7 @@ PERSONAL = {
 
 
 @pytest.fixture
-async def client(env: BotEnv) -> AsyncIterator[httpx.AsyncClient]:
+def web(env: BotEnv) -> Starlette:
     settings = env.settings.model_copy(
         update={
             "webhook_url": "https://bot.example.org",
@@ -57,7 +64,12 @@ async def client(env: BotEnv) -> AsyncIterator[httpx.AsyncClient]:
         }
     )
     assert env.app is not None
-    transport = httpx.ASGITransport(app=build_web_app(settings, env.services, env.app))
+    return build_web_app(settings, env.services, env.app)
+
+
+@pytest.fixture
+async def client(web: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=web)
     async with httpx.AsyncClient(transport=transport, base_url="http://bot.test") as http:
         yield http
 
@@ -576,3 +588,148 @@ async def test_erasure_withdraws_the_publication(env: BotEnv, client: httpx.Asyn
     async with session_scope(env.services.session_maker) as session:
         consents = set(await session.scalars(select(Case.publication_consent)))
     assert consents == {False}
+
+
+# --- every query: never a 5xx, always a well-formed body in the requested format ---------------
+_MOMENTS = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.one_of(
+        st.none(), st.just(UTC), st.builds(timezone, st.timedeltas(
+            min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)
+        ).map(lambda d: timedelta(minutes=d // timedelta(minutes=1)))),
+    ),
+)  # fmt: skip
+_VALUES = st.one_of(
+    _MOMENTS.map(datetime.isoformat),
+    _MOMENTS.map(lambda m: m.date().isoformat()),
+    st.sampled_from(
+        [
+            "9999-12-31T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "2026-03-01T00:00:00Z",
+            "open",
+            "closed,OPEN",
+            "public_space",
+            "public_space,other",
+            "10-2026-0001",
+            "10-2026-0001,10-2026-0003",
+            "0",
+            "1",
+            "1000",
+            "99999999999999999999",
+            "",
+            ",",
+        ]
+    ),
+    st.integers().map(str),
+    st.text(max_size=30),
+)
+_KEYS = st.sampled_from(
+    [
+        "service_request_id",
+        "service_code",
+        "status",
+        "start_date",
+        "end_date",
+        "limit",
+        "jurisdiction_id",
+        "page",
+    ]
+)
+_FORMATS = st.one_of(st.sampled_from(["json", "xml", "JSON", "Xml"]), st.text(max_size=6))
+
+
+def _path(endpoint: str, request_id: str, fmt: str) -> str:
+    name = f"requests/{quote(request_id, safe='')}" if endpoint == "one" else endpoint
+    return f"{name}.{quote(fmt, safe='')}"
+
+
+@pytest.fixture
+async def seeded(env: BotEnv) -> dict[str, Case]:
+    return await seed(env)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    endpoint=st.sampled_from(["services", "requests", "one"]),
+    request_id=st.one_of(st.sampled_from(["10-2026-0001", "10-2026-9999"]), st.text(max_size=20)),
+    fmt=_FORMATS,
+    params=st.dictionaries(st.one_of(_KEYS, st.text(max_size=8)), _VALUES, max_size=4),
+)
+async def test_no_query_answers_5xx_and_every_body_is_well_formed(
+    seeded: dict[str, Case],
+    client: httpx.AsyncClient,
+    endpoint: str,
+    request_id: str,
+    fmt: str,
+    params: dict[str, str],
+) -> None:
+    response = await get(client, _path(endpoint, request_id, fmt), **params)
+    assert response.status_code < 500, response.text
+    as_xml = fmt.lower() == "xml" or (
+        response.status_code == 404 and response.url.path.lower().endswith(".xml")
+    )
+    if response.status_code >= 400:
+        if as_xml:
+            errors: list[dict[str, Any]] = xml_items(response, "errors", "error")
+        else:
+            assert response.headers["content-type"].startswith("application/json")
+            errors = response.json()
+        [error] = errors
+        assert int(error["code"]) == response.status_code and error["description"]
+        return
+    assert response.status_code == 200
+    root, item, fields = (
+        ("services", "service", SERVICE_FIELDS)
+        if endpoint == "services"
+        else ("service_requests", "request", REQUEST_FIELDS)
+    )
+    records = xml_items(response, root, item) if as_xml else response.json()
+    assert isinstance(records, list)
+    assert all(tuple(record) == fields for record in records)
+
+
+# --- a real server: a bad request leaves the connection usable ---------------------------------
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in head[1:] if line)
+    body = await reader.readexactly(int(headers["content-length"]))
+    return int(head[0].split()[1]), headers, body
+
+
+async def test_the_server_keeps_serving_on_the_same_connection(
+    env: BotEnv, client: httpx.AsyncClient
+) -> None:
+    await seed(env)
+    app = client._transport.app  # type: ignore[attr-defined]  # the ASGITransport's app
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            assert not serving.done()
+            await asyncio.sleep(0.01)
+        reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        base = "/open311/v2/requests"
+        for path, status in [
+            (base + ".json?start_date=9999-12-31T00:00:00Z", 400),
+            (base + ".xml?end_date=0001-01-01T00:00:00Z", 400),
+            (base + ".json?limit=x", 400),
+            (base + "/10-2026-0001.json", 200),
+        ]:
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: bot.test\r\n\r\n".encode())
+            await writer.drain()
+            got, headers, body = await asyncio.wait_for(_read_response(reader), 10)
+            assert got == status, body
+            assert headers.get("connection") != "close"
+        assert json.loads(body)[0]["service_request_id"] == "10-2026-0001"
+        writer.close()
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
