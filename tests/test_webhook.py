@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -451,3 +453,83 @@ def test_serve_registers_the_webhook_and_stops_cleanly_on_sigterm(tmp_path: Path
     ]
     assert "message" in result["webhook"][0]["allowed_updates"]
     assert SECRET not in err
+
+
+# --- bad input never answers 5xx ----------------------------------------------------------------
+async def asgi_post(app: Starlette, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
+    """One POST straight through ASGI, with headers no HTTP client would send."""
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/telegram/hook",
+        "raw_path": b"/telegram/hook",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("bot.test", 80),
+    }
+    messages = iter([{"type": "http.request", "body": body, "more_body": False}])
+
+    async def receive() -> dict[str, Any]:
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return int(sent[0]["status"])
+
+
+@pytest.mark.parametrize("declared", ["²", "¹³", "-1", "1e3", "abc", " 12"])
+async def test_a_strange_content_length_is_no_server_error(env: BotEnv, declared: str) -> None:
+    headers = [
+        (SECRET_HEADER.lower().encode(), SECRET.encode()),
+        (b"content-length", declared.encode("latin-1")),  # as a server decodes it
+    ]
+    assert await asgi_post(web_app(env), headers, b"not json") == 400
+    update = json.dumps(start_update(5101)).encode()
+    assert await asgi_post(web_app(env), headers, update) == 200
+    await settle(env)
+    assert env.api.messages(5101)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+_NO_UPDATE = st.one_of(
+    st.binary(max_size=64),
+    _JSON.map(lambda v: json.dumps(v).encode()),
+    st.builds(
+        lambda update_id, junk: json.dumps({"update_id": update_id, "message": junk}).encode(),
+        st.one_of(st.text(max_size=4), st.floats(allow_nan=False), st.none()),
+        _JSON,
+    ),
+)
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=_NO_UPDATE, query=st.text(max_size=20), secret=st.sampled_from([SECRET, "", "x"]))
+async def test_no_bad_input_answers_5xx(
+    env: BotEnv, client: httpx.AsyncClient, body: bytes, query: str, secret: str
+) -> None:
+    headers = {SECRET_HEADER: secret, "content-type": "application/json"}
+    response = await client.post("/telegram/hook", content=body, headers=headers)
+    assert response.status_code == (400 if secret == SECRET else 403)
+    for path in ("/healthz", "/metrics"):
+        response = await client.get(path, params={"q": query, query: "1"})
+        assert response.status_code == 200, response.text
+    assert (await client.get("/healthz")).json()["status"] == "ok"
+    assert env.app is not None and env.app.update_queue.empty()
