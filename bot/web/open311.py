@@ -2,12 +2,14 @@
 
     GET /open311/v2/services.{json,xml}
     GET /open311/v2/requests.{json,xml}?service_request_id=&service_code=&status=
-                                        &start_date=&end_date=
+                                        &start_date=&end_date=&limit=
     GET /open311/v2/requests/{service_request_id}.{json,xml}
 
 Errors come in the standard's format: `[{"code": 400, "description": "..."}]` or
 `<errors><error><code>400</code><description>...</description></error></errors>`, for
 every bad parameter (400), unknown request (404) and unknown path (404) alike.
+`limit` is 1..1000 (default 1000); dates lie between 1970 and 2999; unknown parameters are
+ignored (jurisdiction_id among them: the bot serves one city).
 What may be published is decided in `bot.services.reporting.open311`; this module only renders it.
 """
 
