@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.context import BotApplication
 from bot.delivery import flush_outbox
 from bot.jobs import run_sweep
+from bot.messages.formatting import format_moment
 from bot.offline.demo_tools import DemoClock, prepare, save_file, target
 from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 from bot.offline.personas import (
@@ -123,8 +124,8 @@ class Demo:
         assert self.clock is not None and services is not None
         tz = services.settings.tz
         self.clock.travel_to(target(args, self.clock.now(), tz))
-        local = self.clock.now().astimezone(tz)
-        self.screen.say(f"⏩ Demo-Zeit jetzt: {local:%a %d.%m.%Y %H:%M} (Europe/Berlin)", "notice")
+        local = format_moment(self.clock.now(), tz, lang="de")
+        self.screen.say(f"⏩ Demo-Zeit jetzt: {local} ({tz.key})", "notice")
         due = await run_sweep(self.app)
         self.screen.say(f"   {due} fällige Erinnerung(en) verarbeitet", "dim")
 

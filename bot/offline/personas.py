@@ -40,7 +40,8 @@ STAFF: tuple[tuple[Persona, Role, str, str | None], ...] = (
 INTRO = f"""\
 Hier läuft der echte Bot mit einer lokalen Datenbank ({{database}}) – ohne Telegram, ohne Netz.
 Sie sind {ERIKA.label} und möchten ein Anliegen aus Linden-Süd melden. Danach sehen Sie mit
-:als manager, wie es beim {MANAGER.label} ankommt.
+:als manager, wie es beim {MANAGER.label} ankommt. :als vertreter zeigt den Chat von
+{REP.label}; :zeit +3d lässt die Erinnerungen der nächsten Tage los.
 """
 HELP = """\
   Text, /start, /neu …   geht als Nachricht an den Bot, als die aktuelle Person
