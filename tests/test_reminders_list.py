@@ -15,7 +15,7 @@ from bot.services.access import people
 from bot.services.access.roles import Role
 from bot.services.agreements import workflow as agreements
 from bot.storage.db import session_scope
-from tests.conftest import BotEnv, make_settings
+from tests.conftest import ADMIN_ID, BotEnv, make_settings
 from tests.helpers import bind_role
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -83,6 +83,16 @@ async def test_only_the_managers_own_districts_and_no_residents(env: BotEnv) -> 
     resident = env.sim.user(RESIDENT, language_code="en")
     await resident.send("/reminders")
     assert resident.last.plain_text == "Sorry, you are not allowed to do that."
+
+
+async def test_the_coordination_sees_every_district(env: BotEnv) -> None:
+    await _agreement(env, datetime(2026, 3, 27, tzinfo=BERLIN))
+    coordinator = env.sim.user(ADMIN_ID, language_code="en")
+    await coordinator.send("/reminders 40")
+    text = coordinator.last.plain_text
+    assert text.startswith("Reminders of the next 40 days")
+    assert "Reminder of an agreement to Ralf, representative of Department 66" in text
+    assert "Escalation of an agreement to the coordination unit" in text
 
 
 async def test_the_command_line_lists_them_in_german(
