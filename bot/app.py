@@ -25,6 +25,7 @@ from bot.handlers import (
     menu,
     privacy,
     relay,
+    reminders,
     reports,
     triage,
 )
@@ -137,6 +138,7 @@ def register_all(app: BotApplication, services: Services) -> None:
     agreement_form.register(app)  # a conversation: its text steps come before relay
     agreements.register(app)
     reports.register(app)  # /bericht and its rp: buttons
+    reminders.register(app)  # /erinnerungen
     triage.register(app)
     relay.register(app)  # free text: staff inputs, replies on cases
     desk.register(app)

@@ -1,10 +1,11 @@
-"""The `bezirksbot` command: run, serve, demo, migrate, invite, report, start (run with a
-token, else demo)."""
+"""The `bezirksbot` command: run, serve, demo, migrate, invite, report, reminders, start (run
+with a token, else demo)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ No Telegram bot token is configured.
 To run the real bot:
   1. In Telegram, open @BotFather, send /newbot and follow the questions.
   2. Copy the token it gives you into .env:  TELEGRAM_BOT_TOKEN=123456:ABC...
-  3. Start again:  bezirksbot run
+  3. Start again:  bezirksbot {command}
 
 To try Bezirksbot without a token and without network:  bezirksbot demo
 """
@@ -30,7 +31,7 @@ def _settings() -> Settings:
 
 def cmd_run(settings: Settings) -> int:
     if not settings.token:
-        print(NO_TOKEN, file=sys.stderr)
+        print(NO_TOKEN.format(command="run"), file=sys.stderr)
         return 2
     from bot.runner import run_polling
 
@@ -40,7 +41,7 @@ def cmd_run(settings: Settings) -> int:
 def cmd_serve(settings: Settings) -> int:
     """The webhook server (with /healthz, /metrics and Open311) until SIGTERM or Ctrl-C."""
     if not settings.token:
-        print(NO_TOKEN, file=sys.stderr)
+        print(NO_TOKEN.format(command="serve"), file=sys.stderr)
         return 2
     problems = settings.webhook_problems()
     if problems:
@@ -197,6 +198,46 @@ async def _bot_username(settings: Settings) -> str | None:
         return None
 
 
+def cmd_reminders(settings: Settings, args: argparse.Namespace) -> int:
+    """The coming nudges, follow-ups and escalations, in German, in the city's time zone."""
+    return asyncio.run(_reminders(settings, args))
+
+
+async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from bot.app import open_storage
+    from bot.i18n import Translations
+    from bot.messages.reminders import heading, line
+    from bot.services.basics.reference import load_reference_data
+    from bot.services.messaging import reminders
+    from bot.storage.db import session_scope
+
+    reference = load_reference_data(settings.data_dir)
+    if args.district is not None and not reference.has_district(args.district):
+        print(f"Unknown district {args.district!r} (give its number 01-13).", file=sys.stderr)
+        return 2
+    if args.days < 1:
+        print("--days must be at least 1", file=sys.stderr)
+        return 2
+    districts = None if args.district is None else [reference.district(args.district).number]
+    now = datetime.now(UTC)
+    engine, maker = await open_storage(settings)  # migrates, as `bezirksbot migrate` does
+    try:
+        async with session_scope(maker) as session:
+            items = await reminders.upcoming(
+                session, now=now, until=now + timedelta(days=args.days), districts=districts
+            )
+    finally:
+        await engine.dispose()
+    t = Translations("de").get("de")
+    print(heading(t, args.days, len(items)))
+    for item in items:
+        district = f"[{item.district}] " if item.district else ""
+        print(f"  {district}{line(t, reference, item, settings.tz)}")
+    return 0
+
+
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Write the report file (pseudonymised figures) and print its path."""
     from pathlib import Path
@@ -244,16 +285,41 @@ async def _report(settings: Settings, args: argparse.Namespace) -> tuple[str, by
     return report_files.render(args.format, result, reference, report_labels(t, result, reference))
 
 
+SETTINGS_NOTE = "Settings are read from the environment and from .env (see .env.example)."
+COMMANDS = {
+    "start": (
+        "run the bot if a token is configured, otherwise the demo",
+        "Run the bot with long polling when TELEGRAM_BOT_TOKEN is set; without a token, start\n"
+        "the offline demo (./data/demo.sqlite3) instead.\n\n"
+        "Settings: TELEGRAM_BOT_TOKEN (optional), DATABASE_URL, ADMIN_TELEGRAM_IDS.\n"
+        + SETTINGS_NOTE,
+    ),
+    "run": (
+        "run the bot with long polling (needs TELEGRAM_BOT_TOKEN)",
+        "Run the bot with long polling: it asks Telegram for new updates, no public address\n"
+        "is needed. Migrates the database first. Exits with 3 when the leader lock was lost.\n\n"
+        "Settings: TELEGRAM_BOT_TOKEN (required), DATABASE_URL, ADMIN_TELEGRAM_IDS.\n"
+        + SETTINGS_NOTE,
+    ),
+    "serve": (
+        "run the bot behind a webhook, with /healthz, /metrics and "
+        "Open311 (needs TELEGRAM_BOT_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET)",
+        "Run the bot behind a webhook: an HTTP server that Telegram calls, which also answers\n"
+        "/healthz, /metrics and the Open311 API. Migrates the database first.\n\n"
+        "Settings: TELEGRAM_BOT_TOKEN, WEBHOOK_URL (public https address) and WEBHOOK_SECRET\n"
+        "(required); LISTEN_HOST and LISTEN_PORT (where to listen), DATABASE_URL,\n"
+        "ADMIN_TELEGRAM_IDS.\n" + SETTINGS_NOTE,
+    ),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bezirksbot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("start", help="run the bot if a token is configured, otherwise the demo")
-    sub.add_parser("run", help="run the bot with long polling (needs TELEGRAM_BOT_TOKEN)")
-    sub.add_parser(
-        "serve",
-        help="run the bot behind a webhook, with /healthz, /metrics and "
-        "Open311 (needs TELEGRAM_BOT_TOKEN, WEBHOOK_URL, WEBHOOK_SECRET)",
-    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="print INFO lines too")
+    raw = argparse.RawDescriptionHelpFormatter
+    for name, (summary, text) in COMMANDS.items():
+        sub.add_parser(name, help=summary, description=text, formatter_class=raw)
     demo = sub.add_parser("demo", help="try the bot offline in the terminal, no token needed")
     demo.add_argument("--database", default="./data/demo.sqlite3", help="SQLite file for the demo")
     demo.add_argument("--script", default=None, help="read demo input lines from this file")
@@ -276,6 +342,15 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, help="days the link stays valid (INVITATION_DAYS)")
     invite.add_argument("--revoke", type=int, metavar="ID", help="revoke an open invitation")
     invite.add_argument("--list", action="store_true", help="list the open invitations")
+    coming = sub.add_parser(
+        "reminders",
+        help="list the coming nudges, follow-ups and escalations (who, what, when)",
+        description="List the pending reminders of the reminders table: agreement nudges, "
+        "overdue notices and escalations, referral follow-ups and conference reminders, in "
+        "German, with Europe/Berlin (TIMEZONE) times. Reads DATABASE_URL.",
+    )
+    coming.add_argument("--district", help="one district (01-13); default: all districts")
+    coming.add_argument("--days", type=int, default=14, help="how many days ahead (default 14)")
     report = sub.add_parser("report", help="write the figures of a period as PDF, XLSX or CSV")
     report.add_argument("--period", required=True, help="2026-H1, 2026-Q3, 2026-03, 2026, ...")
     report.add_argument("--district", help="one district (01-13); default: all districts")
@@ -288,6 +363,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings()
     configure_logging(settings)  # plain or JSON lines (LOG_JSON), contact details redacted
+    if not args.verbose:  # Alembic's "Context impl SQLiteImpl." etc. only with -v
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     command = args.command or "start"
     if command == "start":
         if settings.token:
@@ -307,6 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_migrate(settings)
     if command == "invite":
         return cmd_invite(settings, args)
+    if command == "reminders":
+        return cmd_reminders(settings, args)
     if command == "report":
         return cmd_report(settings, args)
     build_parser().print_help()

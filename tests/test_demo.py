@@ -6,13 +6,14 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.offline.demo import MANAGER, run_demo
+from bot.offline.demo import run_demo
+from bot.offline.personas import MANAGER, REP
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +87,7 @@ async def test_a_second_run_keeps_the_data_and_binds_the_manager_once(
         active = db.execute(
             "SELECT count(*) FROM role_assignments WHERE ended_at IS NULL"
         ).fetchone()[0]
-    assert active == 1
+    assert active == 2  # the manager and the representative, each bound once
 
 
 async def test_mistakes_do_not_end_the_demo(
@@ -149,3 +150,76 @@ async def test_a_bare_number_presses_the_button_it_names(
     assert "Where is your concern?" in out  # consent was given: /neu starts the intake
     assert "„30449“ als Knopf" not in out  # a postcode is no button number
     assert "„99“ als Knopf" not in out  # no button #99: sent as text
+
+
+async def test_time_travel_runs_the_sweep_and_the_rep_sees_the_nudge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An agreement for the representative's department; `:zeit` moves the demo's clock, the
+    real sweep sends the nudge, and the representative persona sees it (German)."""
+    from bot.app import make_services, open_storage
+    from bot.services.access import people
+    from bot.services.agreements import workflow as agreements
+    from bot.storage.db import session_scope
+
+    database = tmp_path / "demo.sqlite3"
+    first = tmp_path / "first.txt"
+    first.write_text(":personen\n", encoding="utf-8")
+    settings = make_settings(tmp_path)
+    assert await run_demo(settings, database=str(database), script=str(first)) == 0
+    assert "vertreter" in capsys.readouterr().out  # the representative is one of the personas
+
+    demo_settings = settings.model_copy(update={"database_url": f"sqlite+aiosqlite:///{database}"})
+    engine, maker = await open_storage(demo_settings)
+    try:
+        services = make_services(demo_settings, maker)
+        now = services.clock.now()
+        async with session_scope(maker) as session:
+            manager = await people.get_person(session, telegram_id=MANAGER.user_id)
+            assert manager is not None
+            await agreements.create_agreement(
+                session, services.env, district="10", department="66",
+                measure="Zwei Abfallbehälter am Küchengartenplatz", due=now + timedelta(days=10),
+                now=now, created_by=manager, topic="public_space",
+            )  # fmt: skip
+    finally:
+        await engine.dispose()
+
+    second = tmp_path / "second.txt"
+    day = (now + timedelta(days=12)).astimezone(ZoneInfo("Europe/Berlin")).date()
+    while day.weekday() >= 5:  # a working day at 10:00: nudges wait for working hours
+        day += timedelta(days=1)
+    second.write_text(
+        f":als vertreter\n:zeit +4h\n:zeit morgen\n:zeit {day.isoformat()} 10:00\n",
+        encoding="utf-8",
+    )
+    assert await run_demo(settings, database=str(database), script=str(second)) == 0
+    out = capsys.readouterr().out
+    rep_chat = out.split(f"Sie sind jetzt: {REP.label}", 1)[1]
+    assert "⏩ Demo-Zeit jetzt:" in rep_chat and "(Europe/Berlin)" in rep_chat
+    assert "Zwei Abfallbehälter am Küchengartenplatz" in rep_chat  # the nudge reached the rep
+    assert "ist keine Zeitangabe" in rep_chat  # "morgen" is explained, not guessed
+    assert "fällige Erinnerung(en) verarbeitet" in rep_chat
+
+
+async def test_reply_to_edits_files_and_an_honest_help(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """German: the consent button edits its message (shown as an edit), `:antworte` replies
+    to an earlier message, /meine_daten's file is saved with its path, the help is honest."""
+    script = tmp_path / "de.txt"
+    script.write_text(
+        ":hilfe\n/start\n#1\n:antworte 1 Eine Frage dazu\n:antworte 99 x\n/meine_daten\n",
+        encoding="utf-8",
+    )
+    database = tmp_path / "data" / "demo.sqlite3"
+    settings = make_settings(tmp_path)
+    assert await run_demo(settings, database=str(database), script=str(script)) == 0
+    out = capsys.readouterr().out
+    assert "Bezirksgrenzen-Datei" in out  # a shared location needs the boundary file
+    assert "✏️ bearbeitet:" in out
+    assert "(Antwort auf: „" in out
+    assert "so: :antworte <1 bis" in out
+    saved = sorted((tmp_path / "data" / "demo-files").iterdir())
+    assert saved and f"gespeichert: {saved[0]}" in out
+    assert saved[0].read_bytes().startswith(b"{")

@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -160,3 +161,59 @@ async def test_sigterm_finishes_the_update_in_hand_and_writes_the_state(tmp_path
             assert len(list(await session.scalars(select(ProcessedUpdate)))) == 2
     finally:
         await engine.dispose()
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "needs"),
+    [
+        ("start", ["TELEGRAM_BOT_TOKEN", "offline demo"]),
+        ("run", ["long polling", "TELEGRAM_BOT_TOKEN (required)"]),
+        ("serve", ["webhook", "WEBHOOK_URL", "WEBHOOK_SECRET", "LISTEN_PORT", "/healthz"]),
+    ],
+)
+def test_help_describes_the_command_and_its_settings(
+    command: str, needs: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"usage: bezirksbot {command}" in out
+    for word in needs:
+        assert word in out
+    assert ".env" in out
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=environment | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_serve_without_a_token_names_serve(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "serve")
+    assert result.returncode == 2
+    assert "Start again:  bezirksbot serve" in result.stderr
+    assert "bezirksbot run" not in result.stderr
+
+
+def test_alembic_speaks_only_with_verbose(tmp_path: Path) -> None:
+    quiet = _cli(tmp_path, "migrate")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Database schema is up to date." in quiet.stdout
+    assert "alembic" not in quiet.stderr
+
+    (tmp_path / "cli.sqlite3").unlink()
+    loud = _cli(tmp_path, "-v", "migrate")
+    assert loud.returncode == 0, loud.stderr
+    assert "INFO alembic.runtime.migration" in loud.stderr

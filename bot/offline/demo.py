@@ -1,7 +1,8 @@
 """The offline demo: the real bot with its real handlers and a local SQLite file, in a terminal.
 
-The newcomer plays residents, the district manager of Linden-Limmer and the coordination unit
-18.6 through the Telegram stand-in (FakeBotAPI + Simulator): no token, no network.
+The newcomer plays residents, the district manager of Linden-Limmer, a department's
+representative and the coordination unit 18.6 through the Telegram stand-in (FakeBotAPI +
+Simulator): no token, no network. `:zeit` moves the demo's clock and runs the reminder sweep.
 """
 
 from __future__ import annotations
@@ -15,36 +16,35 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy import func, select
 from telegram.warnings import PTBUserWarning
 
 from bot.config import Settings
-from bot.context import BotApplication, Services
+from bot.context import BotApplication
 from bot.delivery import flush_outbox
+from bot.jobs import run_sweep
+from bot.messages.formatting import format_moment
+from bot.offline.demo_tools import DemoClock, prepare, save_file, target
 from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 from bot.offline.personas import (
     COORDINATION,
     DEFAULT_SPOT,
-    DISTRICT,
     ERIKA,
     INTRO,
-    MANAGER,
     PERSONAS,
     coordinates,
     help_text,
 )
 from bot.offline.simulator import Simulator, SimUser, running
 from bot.offline.terminal import Screen, read_line, reply_keys, typable
-from bot.services.access import people
-from bot.services.access.roles import Role, assign_role
 from bot.services.basics.languages import available_languages
-from bot.storage.db import session_scope
-from bot.storage.models import CaseMessage, Person, ProcessedUpdate, RoleAssignment
 
 
 class Demo:
     def __init__(self, app: BotApplication, api: FakeBotAPI, sim: Simulator, screen: Screen):
         self.app, self.api, self.screen = app, api, screen
+        self.clock: DemoClock | None = None  # set by _run: `:zeit` moves it
+        self.files = Path("./data/demo-files")
+        self.versions: dict[tuple[int, int], int] = {}  # edits shown, per message
         self.users = {p.key: sim.user(p.user_id, first_name=p.first_name) for p in PERSONAS}
         self.persona = ERIKA
         self.seen: dict[int, int] = defaultdict(int)  # bot messages shown, per chat
@@ -94,6 +94,10 @@ class Demo:
             await self.user.send_location(*coordinates(args))
         elif name == "foto":
             await self.user.send_photo(caption=" ".join(args) or None)
+        elif name == "antworte":
+            await self.reply_to(args)
+        elif name == "zeit":
+            await self.travel(args)
         elif name in ("lang", "sprache"):
             self.set_language(args[0].lower() if args else "")
         else:
@@ -101,8 +105,29 @@ class Demo:
                 self.screen.say(
                     f"Unbekannter Demo-Befehl „{' '.join(words)}“. So geht es:", "error"
                 )
-            self.screen.say(help_text(), "dim")
+            self.screen.say(help_text(str(self.files)), "dim")
         return True
+
+    async def reply_to(self, args: list[str]) -> None:
+        """`:antworte 2 Text`: Telegram's "reply" to the 2nd last bot message of this chat."""
+        shown = [m for m in self.user.messages if not m.deleted]
+        if len(args) < 2 or not args[0].isdigit() or not 1 <= int(args[0]) <= len(shown):
+            raise ValueError(f"so: :antworte <1 bis {len(shown)}> Text (1 = neueste Nachricht)")
+        quoted = shown[-int(args[0])]
+        excerpt = quoted.plain_text.strip().splitlines()[0][:60] if quoted.plain_text else ""
+        self.screen.say(f"   (Antwort auf: „{excerpt}“)", "dim")
+        await self.user.reply_to(quoted, " ".join(args[1:]))
+
+    async def travel(self, args: list[str]) -> None:
+        """`:zeit +3d`: move the clock, then run the reminder sweep and the outbox."""
+        services = self.app.bot_data.services
+        assert self.clock is not None and services is not None
+        tz = services.settings.tz
+        self.clock.travel_to(target(args, self.clock.now(), tz))
+        local = format_moment(self.clock.now(), tz, lang="de")
+        self.screen.say(f"⏩ Demo-Zeit jetzt: {local} ({tz.key})", "notice")
+        due = await run_sweep(self.app)
+        self.screen.say(f"   {due} fällige Erinnerung(en) verarbeitet", "dim")
 
     def set_language(self, code: str) -> None:
         if code not in available_languages():
@@ -140,6 +165,9 @@ class Demo:
         """Print the current persona's new messages, and a notice for everyone else's."""
         chat = self.persona.user_id
         messages = self.api.sent.get(chat, [])
+        for message in messages[: self.seen[chat]]:
+            if len(message.edited) > self.versions.get((chat, message.message_id), 0):
+                self.render(message)
         for message in messages[self.seen[chat] :]:
             if not message.deleted:
                 self.render(message)
@@ -155,9 +183,12 @@ class Demo:
                 )
 
     def render(self, message: SentMessage) -> None:
-        parts = []
+        key = (message.chat_id, message.message_id)
+        parts = ["✏️ bearbeitet:"] if len(message.edited) > self.versions.get(key, 0) else []
+        self.versions[key] = len(message.edited)
         if message.photo:
             parts.append("🖼️  [Foto]")
+        saved = save_file(self.files, message)
         if message.document:
             parts.append(f"📄 [Dokument: {message.document.file_name or 'Datei'}]")
         if message.location:
@@ -166,6 +197,8 @@ class Demo:
         if message.plain_text.strip():
             parts.append(message.plain_text.strip())
         self.screen.block("🤖 ", "\n".join(parts) or f"[{message.method}]", "bot")
+        if saved is not None:  # on a line of its own: a path must not be wrapped
+            self.screen.say(f"   💾 gespeichert: {saved}", "dim")
         number = itertools.count(1)
         for row in (message.reply_markup or {}).get("inline_keyboard") or []:
             labels = [
@@ -273,36 +306,6 @@ class Demo:
             self.screen.say(f"   💬 {answer.text}", "notice")
 
 
-async def _prepare(services: Services) -> tuple[int, int]:
-    """Bind the demo manager once; return the highest message and update ids already used."""
-    now = services.clock.now()
-    async with session_scope(services.session_maker) as session:
-        bound = await session.scalar(
-            select(RoleAssignment.id)
-            .join(Person, Person.id == RoleAssignment.person_id)
-            .where(
-                Person.telegram_id == MANAGER.user_id,
-                RoleAssignment.role == Role.MANAGER,
-                RoleAssignment.district_number == DISTRICT,
-                RoleAssignment.ended_at.is_(None),
-            )
-        )
-        if bound is None:
-            person = await people.get_or_create_person(
-                session,
-                telegram_id=MANAGER.user_id,
-                first_name=MANAGER.first_name,
-                language=None,
-                now=now,
-            )
-            await assign_role(
-                session, person=person, role=Role.MANAGER, now=now, district_number=DISTRICT
-            )
-        message_id = await session.scalar(select(func.max(CaseMessage.message_id)))
-        update_id = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
-    return int(message_id or 0), int(update_id or 0)
-
-
 async def _converse(demo: Demo, screen: Screen, script: list[str] | None) -> None:
     """Read lines (from the terminal, a pipe or the script) until the end."""
     echo = script is not None or not sys.stdin.isatty()
@@ -354,19 +357,22 @@ async def _run(settings: Settings, *, database: str, script: str | None) -> int:
     screen = Screen()
     engine, maker = await open_storage(settings)
     try:
-        services = make_services(settings, maker)
-        last_message_id, last_update_id = await _prepare(services)
+        clock = DemoClock()
+        services = make_services(settings, maker, clock=clock)
+        last_message_id, last_update_id = await prepare(maker, clock.now())
         api = FakeBotAPI()
+        api.clock = clock.timestamp
         # Go on numbering after earlier runs: the database links message ids to cases.
         api._message_ids = defaultdict(lambda: last_message_id)
         app = build_application(settings, services, request=api, rate_limit=False)
         async with running(app):
-            sim = Simulator(app, api)
+            sim = Simulator(app, api, clock=clock.timestamp)
             sim._update_ids = itertools.count(last_update_id + 1)
             demo = Demo(app, api, sim, screen)
+            demo.clock, demo.files = clock, Path(database).parent / "demo-files"
             screen.say("Bezirksbot – Offline-Demo", "title")
             screen.say(INTRO.format(database=database))
-            screen.say(help_text() + "\n", "dim")
+            screen.say(help_text(str(demo.files)) + "\n", "dim")
             screen.say("Erster Schritt: Tippen Sie " + screen.paint("/start", "title") + "\n")
             try:
                 await _converse(demo, screen, lines)

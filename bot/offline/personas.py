@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.access.roles import Role
 from bot.services.basics.languages import available_languages
 
 DISTRICT = "10"  # Linden-Limmer
@@ -23,13 +24,24 @@ class Persona:
 ERIKA = Persona("erika", "Erika (Einwohnerin)", 100_001, "Erika", ("einwohnerin",))
 JONAS = Persona("jonas", "Jonas (Einwohner)", 100_002, "Jonas", ("einwohner",))
 MANAGER = Persona("manager", "Stadtbezirksmanager Linden-Limmer", 700_010, "Stefan", ("sbm",))
+REP = Persona(
+    "vertreter", "Fachbereichsvertreter FB 66 (Linden-Limmer)", 700_066, "Ralf",
+    ("vertretung", "rep", "fb66"),
+)  # fmt: skip
+REP_DEPARTMENT = "66"
 COORDINATION = Persona("koordination", "Koordination 18.6", 900_186, "Kim", ("admin",))
-PERSONAS = (ERIKA, JONAS, MANAGER, COORDINATION)
+PERSONAS = (ERIKA, JONAS, MANAGER, REP, COORDINATION)
+# Bound at every demo start unless bound already (the coordination comes from ADMIN ids).
+STAFF: tuple[tuple[Persona, Role, str, str | None], ...] = (
+    (MANAGER, Role.MANAGER, DISTRICT, None),
+    (REP, Role.REP, DISTRICT, REP_DEPARTMENT),
+)
 
 INTRO = f"""\
 Hier läuft der echte Bot mit einer lokalen Datenbank ({{database}}) – ohne Telegram, ohne Netz.
 Sie sind {ERIKA.label} und möchten ein Anliegen aus Linden-Süd melden. Danach sehen Sie mit
-:als manager, wie es beim {MANAGER.label} ankommt.
+:als manager, wie es beim {MANAGER.label} ankommt. :als vertreter zeigt den Chat von
+{REP.label}; :zeit +3d lässt die Erinnerungen der nächsten Tage los.
 """
 HELP = """\
   Text, /start, /neu …   geht als Nachricht an den Bot, als die aktuelle Person
@@ -37,16 +49,23 @@ HELP = """\
   !Beschriftung          drückt einen Knopf nach seiner Beschriftung (auch ⌨️-Tastatur)
   :ort 52.37 9.73        teilt einen Standort (ohne Zahlen: Linden-Süd)
   :foto                  sendet ein Foto
-  :als manager           wechselt die Person (:als erika, :als jonas, :als koordination)
+  :antworte 2 Text       antwortet (Telegrams „Antworten“) auf die 2.-letzte Bot-Nachricht
+  :zeit +3d              stellt die Demo-Uhr vor (+4h, 2026-12-10 09:00) und lässt fällige
+                         Erinnerungen, Nachfragen und Eskalationen los
+  :als manager           wechselt die Person (:als erika, :als jonas, :als vertreter,
+                         :als koordination)
   :personen              zeigt alle Personen
   :verlauf               zeigt den ganzen Chat der aktuellen Person
   :lang en               stellt die Telegram-Sprache der Person um ({languages})
-  :hilfe · :ende         diese Hilfe · beenden (auch Strg+D)"""
+  :hilfe · :ende         diese Hilfe · beenden (auch Strg+D)
+  Dateien, die der Bot schickt, liegen danach in {files}. Ein geteilter Standort wird nur
+  mit einer Bezirksgrenzen-Datei (BOUNDARIES_GEOJSON) einem Stadtbezirk zugeordnet; ohne
+  sie fragt der Bot nach dem Stadtbezirk."""
 
 
-def help_text() -> str:
+def help_text(files: str = "./data/demo-files/") -> str:
     """The demo's commands; the languages are those the catalogues ship."""
-    return HELP.format(languages="/".join(available_languages()))
+    return HELP.format(languages="/".join(available_languages()), files=files)
 
 
 def coordinates(args: list[str]) -> tuple[float, float]:

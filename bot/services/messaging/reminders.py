@@ -7,16 +7,17 @@ marks it sent, so a restart between sweeps neither loses nor repeats one.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Reminder
+from bot.storage.models import Agreement, Case, Conference, Person, Reminder
 
 # A renderer writes the outbox messages for one due reminder (it may write none, e.g. when
 # the case moved on); it gets the session, the reminder and the sweep's moment.
@@ -92,3 +93,72 @@ async def sweep(
             await renderer(session, reminder, now)
         reminder.sent_at = now
     return len(due)
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A pending reminder as the listing shows it: what, for whom, when, about what."""
+
+    kind: str
+    due_at: datetime
+    district: str | None
+    case_reference: str | None = None
+    agreement_id: int | None = None
+    measure: str | None = None
+    department: str | None = None
+    rep_name: str | None = None
+    conference_start: datetime | None = None
+
+
+LISTED_KINDS = (
+    "agr_nudge",
+    "agr_overdue",
+    "agr_escalate_manager",
+    "agr_escalate_coordinators",
+    "referral_followup",
+    "conference_reminder",
+)
+
+
+async def upcoming(
+    session: AsyncSession, *, now: datetime, until: datetime, districts: list[str] | None
+) -> list[Upcoming]:
+    """The pending nudges, follow-ups and escalations due before `until`, soonest first;
+    `districts` None means every district."""
+    district = func.coalesce(
+        Agreement.district_number, Case.district_number, Conference.district_number
+    )
+    query = (
+        select(Reminder, Agreement, Case, Conference, Person.first_name, district)
+        .outerjoin(Agreement, Agreement.id == Reminder.agreement_id)
+        .outerjoin(Case, Case.id == Reminder.case_id)
+        .outerjoin(Conference, Conference.id == Reminder.conference_id)
+        .outerjoin(Person, Person.id == Agreement.rep_id)
+        .where(
+            Reminder.sent_at.is_(None),
+            Reminder.cancelled_at.is_(None),
+            Reminder.kind.in_(LISTED_KINDS),
+            Reminder.due_at < until,
+        )
+        .order_by(Reminder.due_at, Reminder.id)
+    )
+    if districts is not None:
+        query = query.where(district.in_(districts))
+    found = []
+    for reminder, agreement, case, conference, rep_name, number in (
+        await session.execute(query)
+    ).all():
+        found.append(
+            Upcoming(
+                kind=reminder.kind,
+                due_at=reminder.due_at,
+                district=number,
+                case_reference=case.reference if case is not None else None,
+                agreement_id=agreement.id if agreement is not None else None,
+                measure=agreement.measure if agreement is not None else None,
+                department=agreement.department_number if agreement is not None else None,
+                rep_name=rep_name,
+                conference_start=conference.starts_at if conference is not None else None,
+            )
+        )
+    return found
