@@ -93,6 +93,8 @@ def receipt(n: CaseConfirmed, ctx: RenderContext) -> Reply:
         reference=n.reference,
         district=ctx.reference.district(n.district).name,
     )
+    if n.summary:
+        text += "\n" + t("Your concern: “{summary}”", summary=n.summary)
     return Reply(text, html=False, keyboard=menu_keyboard(t))
 
 

@@ -486,7 +486,7 @@ class Resident(ChatPlayer):
         start = len(self.messages)
         photo_tries = silent = 0
         while concern.actions < self.driver.config.max_actions:
-            newest = self._newest(start)
+            newest = self._newest(start, concern)
             kind = classify(newest) if newest is not None else None
             if kind == "confirmed" and newest is not None:
                 match = REFERENCE.search(text_of(newest))
@@ -513,9 +513,19 @@ class Resident(ChatPlayer):
             await self.think()
         concern.abandoned = True
 
-    def _newest(self, start: int) -> SentMessage | None:
+    def _newest(self, start: int, concern: Concern | None = None) -> SentMessage | None:
+        """The newest message the resident understands; a receipt that quotes another of
+        their concerns (sent late, after a restart) is read and passed over, as a person
+        would."""
         for message in reversed(self.messages[start:]):
-            if classify(message) not in (None, "pick"):
+            kind = classify(message)
+            if (
+                kind == "confirmed"
+                and concern is not None
+                and concern.token not in text_of(message)
+            ):
+                continue
+            if kind not in (None, "pick"):
                 return message
         return None
 
@@ -906,6 +916,9 @@ class CrashReport:
     concerns_confirmed: int = 0
     concerns_stored: int = 0
     concerns_lost: int = 0  # confirmed, but not stored under its number
+    # a receipt of the resident's earlier concern that arrived (from the outbox, after a kill)
+    # while they were already telling the next one: stored, only counted against the wrong one
+    receipts_late: int = 0
     concerns_doubled: int = 0  # stored twice where no kill explains it
     unconfirmed_stored: int = 0  # a case whose resident never saw its number
     unconfirmed_in_flight: int = 0  # ... with a kill between its "Send" and any answer
@@ -943,6 +956,7 @@ class CrashReport:
             ("concerns confirmed", self.concerns_confirmed),
             ("concerns stored", self.concerns_stored),
             ("  confirmed but lost", self.concerns_lost),
+            ("  receipt of the concern before, late", self.receipts_late),
             ("  doubled", self.concerns_doubled),
             (
                 "  stored, never confirmed",
@@ -1043,11 +1057,20 @@ def _concern_figures(
         sequences.setdefault(prefix, []).append(int(number))
     report.reference_gaps = sum(max(ns) - len(set(ns)) for ns in sequences.values())
     kills = driver.bot.kill_times
+    owner = {reference: token for token, refs in by_token.items() for reference in refs}
+    resident_of = {c.token: c.resident_id for c in driver.concerns}
     for concern in driver.concerns:
         stored = by_token.get(concern.token, [])
         if concern.reference is not None:
             report.concerns_confirmed += 1
-            if concern.reference not in stored:
+            earlier = owner.get(concern.reference)
+            if (
+                concern.reference not in stored
+                and earlier is not None
+                and resident_of.get(earlier) == concern.resident_id
+            ):
+                report.receipts_late += 1
+            elif concern.reference not in stored:
                 report.concerns_lost += 1
                 report.problems.append(
                     f"{concern.token}: confirmed as {concern.reference}, stored as {stored}"

@@ -11,7 +11,7 @@ from bot.services.access.roles import district_recipients
 from bot.services.basics.env import ServiceEnv
 from bot.services.basics.routing import PlaceMatch
 from bot.services.cases import records as cases
-from bot.services.cases.new_case import CaseConfirmed, new_case_notice
+from bot.services.cases.new_case import CaseConfirmed, new_case_notice, summary_of
 from bot.services.cases.records import Draft
 from bot.services.cases.triage import similar_open_cases
 from bot.services.messaging import outbox
@@ -109,7 +109,11 @@ async def submit(
     receipt = outbox.tell(
         session,
         chat_id=chat_id,
-        intent=CaseConfirmed(reference=case.reference, district=case.district_number),
+        intent=CaseConfirmed(
+            reference=case.reference,
+            district=case.district_number,
+            summary=summary_of(case.description or ""),
+        ),
         now=now,
         person_id=resident.id,
         case_id=case.id,

@@ -56,6 +56,20 @@ class CaseConfirmed(Intent):
 
     reference: str
     district: str
+    # the first words of the description, so that a late receipt (after a restart) still says
+    # which concern it is for; empty in rows queued before it existed
+    summary: str = ""
+
+
+SUMMARY_CHARS = 60
+
+
+def summary_of(description: str) -> str:
+    """The first words of a description, cut at a word boundary."""
+    text = " ".join(description.split())
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    return text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def new_case_notice(
