@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
@@ -358,3 +359,34 @@ def form_review(
         [Button(t("✅ Save"), form.data("save")), Button(t("✖️ Cancel"), form.data("cancel"))]
     )
     return Reply("\n".join(lines), buttons=buttons)
+
+
+def saved_note(t: Translator, *, has_rep: bool, informed_at: datetime | None, tz: ZoneInfo) -> str:
+    """After saving: truthfully when the department hears of it (held for working hours)."""
+    if not has_rep:
+        return t(
+            "Agreement saved. Nobody of the department uses the bot yet, so nobody was "
+            "informed; the district management has the card."
+        )
+    if informed_at is None:
+        return t("Agreement saved. The department is informed and will be reminded.")
+    moment = informed_at.astimezone(tz)
+    return t(
+        "Agreement saved. The department will be informed on {date} at {time} (outside "
+        "working hours nobody is disturbed) and will be reminded.",
+        date=format_date(moment.date(), lang=t.language),
+        time=moment.strftime("%H:%M"),
+    )
+
+
+DAY_OFF_QUESTIONS = {
+    "sunday": N_("Due on {date}. That is a Sunday – keep it anyway?"),
+    "saturday": N_("Due on {date}. That is a Saturday – keep it anyway?"),
+    "holiday": N_("Due on {date}. That is a public holiday – keep it anyway?"),
+}
+
+
+def due_question(t: Translator, due: datetime, day_off: str | None) -> str:
+    """The due date read back for confirmation; a weekend or holiday is asked about."""
+    question = DAY_OFF_QUESTIONS.get(day_off or "", N_("Due on {date} – is that right?"))
+    return t(question, date=format_date(due, lang=t.language))
