@@ -361,3 +361,19 @@ async def test_a_next_step_due_on_a_holiday_is_asked_about(env: BotEnv) -> None:
         case = await session.scalar(select(Case).where(Case.reference == reference))
     assert case is not None and case.next_step_due is not None
     assert case.next_step_due.astimezone(BERLIN).date() == date(2026, 4, 5)
+
+
+async def test_more_time_until_a_sunday_is_asked_about(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await bind_role(env, REP, Role.REP, district="10", department="66")
+    await _speaks(env, "de", MANAGER, REP)
+    manager = env.sim.user(MANAGER, language_code="de")
+    rep = env.sim.user(REP, language_code="de")
+    await _save_by_buttons(manager)
+    agreement = await _agreement(env)
+    await rep.press_data(f"ag:more:{agreement.id}")
+    await rep.send("12.4.")  # a Sunday
+    assert "Neues Datum: So, 12.04.2026. Das ist ein Sonntag – trotzdem?" in rep.last.plain_text
+    await rep.press("Nein")
+    await rep.send("13.4.")
+    assert "Neues Datum: Mo, 13.04.2026 – stimmt das?" in rep.last.plain_text

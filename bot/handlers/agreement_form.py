@@ -32,6 +32,7 @@ from bot.jobs import run_sweep
 from bot.keyboards import chunk
 from bot.messages import agreements as texts
 from bot.messages import callbacks
+from bot.messages.due_dates import due_question
 from bot.messages.reference import department_label, topic_label
 from bot.services.access.roles import load_roles
 from bot.services.agreements import action_plans, schedule
@@ -177,7 +178,7 @@ async def on_due(update: Update, context: BotContext) -> str:
         await send(update, texts.date_problem(t, error.reason))
         return DUE
     _form(context)["due_pending"] = parsed.value.isoformat()
-    question = texts.due_question(t, parsed.value, day_off(parsed.value.date()))
+    question = due_question(t, parsed.value, day_off(parsed.value.date()))
     buttons = [[(t("Yes"), AGF.data("due", "yes")), (t("No"), AGF.data("due", "no"))]]
     await send(update, question, buttons=buttons)
     return DUE

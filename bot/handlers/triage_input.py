@@ -27,7 +27,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.triage_common import Press, arg_of, case_press, chat_data_of, groups, with_case
 from bot.messages import triage as say
-from bot.messages.agreements import due_question
+from bot.messages.due_dates import due_question
 from bot.messages.reply import Reply
 from bot.services.agreements.rules import day_off
 from bot.services.basics.dates import DateParseError, parse_german_date

@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
+from bot.messages.due_dates import new_date_question
 from bot.messages.formatting import format_date
 from bot.messages.reference import department_label
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, rows
 from bot.services.agreements import notices
 from bot.services.agreements.notices import AgreementCard
+from bot.services.agreements.rules import day_off
 from bot.services.agreements.status import AgreementStatus
 from bot.services.basics.reference import ReferenceData
 from bot.storage.models import Agreement
@@ -288,8 +290,9 @@ def prompt(t: Translator, step: str, agreement_id: int) -> Reply:
 
 
 def confirm_date(t: Translator, when: datetime, agreement_id: int) -> Reply:
+    """A new due date read back; a weekend or Lower Saxony holiday is asked about."""
     return Reply(
-        t("New date: {date} – is that right?", date=format_date(when, lang=t.language)),
+        new_date_question(t, when, day_off(when.date())),
         buttons=rows(
             [
                 Button(t("Yes"), AG.data("dateok", agreement_id)),
@@ -361,32 +364,22 @@ def form_review(
     return Reply("\n".join(lines), buttons=buttons)
 
 
+NOBODY_INFORMED = N_(
+    "Agreement saved. Nobody of the department uses the bot yet, so nobody was informed; the "
+    "district management has the card."
+)
+INFORMED_LATER = N_(
+    "Agreement saved. The department will be informed on {date} at {time} (outside working "
+    "hours nobody is disturbed) and will be reminded."
+)
+
+
 def saved_note(t: Translator, *, has_rep: bool, informed_at: datetime | None, tz: ZoneInfo) -> str:
     """After saving: truthfully when the department hears of it (held for working hours)."""
     if not has_rep:
-        return t(
-            "Agreement saved. Nobody of the department uses the bot yet, so nobody was "
-            "informed; the district management has the card."
-        )
+        return t(NOBODY_INFORMED)
     if informed_at is None:
         return t("Agreement saved. The department is informed and will be reminded.")
     moment = informed_at.astimezone(tz)
-    return t(
-        "Agreement saved. The department will be informed on {date} at {time} (outside "
-        "working hours nobody is disturbed) and will be reminded.",
-        date=format_date(moment.date(), lang=t.language),
-        time=moment.strftime("%H:%M"),
-    )
-
-
-DAY_OFF_QUESTIONS = {
-    "sunday": N_("Due on {date}. That is a Sunday – keep it anyway?"),
-    "saturday": N_("Due on {date}. That is a Saturday – keep it anyway?"),
-    "holiday": N_("Due on {date}. That is a public holiday – keep it anyway?"),
-}
-
-
-def due_question(t: Translator, due: datetime, day_off: str | None) -> str:
-    """The due date read back for confirmation; a weekend or holiday is asked about."""
-    question = DAY_OFF_QUESTIONS.get(day_off or "", N_("Due on {date} – is that right?"))
-    return t(question, date=format_date(due, lang=t.language))
+    date, time = format_date(moment.date(), lang=t.language), moment.strftime("%H:%M")
+    return t(INFORMED_LATER, date=date, time=time)
