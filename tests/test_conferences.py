@@ -304,6 +304,11 @@ async def test_the_einladen_suggested_after_konferenz_works_for_the_manager(env:
     await manager.press("Einladungen senden")
     missing = next(t for t in manager.texts() if "/einladen" in t)
     assert missing.startswith("Keine Fachbereichsvertreter/innen eingetragen bei:")
+    assert "z. B. /einladen fb " in missing and missing.endswith(" 10"), missing
+    command = missing.rsplit("z. B. ", 1)[1]
+    await manager.send(command)  # exactly what was suggested
+    answer = manager.last.plain_text
+    assert "t.me/" in answer and "Linden-Limmer" in answer, answer
     await manager.send("/einladen fb 66")
     answer = manager.last.plain_text
     assert "t.me/" in answer and "Linden-Limmer" in answer, answer
