@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError, load_settings
 from bot.logging_setup import configure_logging
 
 NO_TOKEN = """\
@@ -26,7 +26,11 @@ To try Bezirksbot without a token and without network:  bezirksbot demo
 
 
 def _settings() -> Settings:
-    return Settings()
+    try:
+        return load_settings()
+    except SettingsError as error:  # refuse to start, naming every wrong setting
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def cmd_run(settings: Settings) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
-from zoneinfo import ZoneInfo
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.services.basics.languages import available_languages
@@ -48,23 +48,24 @@ class Settings(BaseSettings):
     street_directory_csv: Path | None = None
     boundaries_geojson: Path | None = None
     boundaries_name_property: str | None = None
-    max_text_length: int = 2000
-    max_photos: int = 3
-    max_upload_bytes: int = 10 * 1024 * 1024  # a larger photo or file is refused
-    flood_messages_per_minute: int = 30  # per user; 0 switches flood control off
-    max_concurrent_updates: int = 64
-    persistence_interval_seconds: float = 2.0
-    outbox_interval_seconds: float = 5.0
-    invitation_days: int = 7
-    referral_followup_working_days: int = 3
-    reopen_days: int = 14
-    retention_months: int = Field(default=12, ge=1)  # closed cases keep personal data this long
+    max_text_length: int = Field(default=2000, ge=1, le=4000)  # a Telegram message holds 4096
+    max_photos: int = Field(default=3, ge=0, le=10)
+    # a larger photo or file is refused; bots cannot download more than 20 MB
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=20 * 1024 * 1024)
+    flood_messages_per_minute: int = Field(default=30, ge=0)  # per user; 0 switches it off
+    max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    persistence_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
+    outbox_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
+    invitation_days: int = Field(default=7, ge=1, le=365)
+    referral_followup_working_days: int = Field(default=3, ge=1, le=60)
+    reopen_days: int = Field(default=14, ge=0, le=365)
+    retention_months: int = Field(default=12, ge=1, le=120)  # closed cases keep personal data
     nudge_days_before: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 1])
-    nudge_overdue_every_working_days: int = 3
-    escalate_manager_after_working_days: int = 5
-    escalate_coordinator_after_working_days: int = 10
-    working_hours_start: int = 8
-    working_hours_end: int = 18
+    nudge_overdue_every_working_days: int = Field(default=3, ge=1, le=60)
+    escalate_manager_after_working_days: int = Field(default=5, ge=1, le=250)
+    escalate_coordinator_after_working_days: int = Field(default=10, ge=1, le=250)
+    working_hours_start: int = Field(default=8, ge=0, le=23)
+    working_hours_end: int = Field(default=18, ge=1, le=23)
     log_json: bool = False
     # `bezirksbot serve`: the webhook server (also health, metrics and Open311)
     webhook_url: str | None = None  # public base URL Telegram posts to, e.g. https://bot.example
@@ -93,13 +94,40 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("working_hours_end")
+    @field_validator("nudge_days_before")
     @classmethod
-    def _hours_in_order(cls, value: int, info: ValidationInfo) -> int:
-        start = info.data.get("working_hours_start", 8)
-        if not 0 <= start < value <= 23:
-            raise ValueError("WORKING_HOURS_START must be before WORKING_HOURS_END (0-23)")
+    def _days_before_positive(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= day <= 365 for day in value):
+            raise ValueError("every day must be between 1 and 365 (the due date is always nudged)")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone, e.g. Europe/Berlin") from None
+        return value
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Settings:
+        if self.working_hours_start >= self.working_hours_end:
+            raise ValueError(
+                "WORKING_HOURS_START must be before WORKING_HOURS_END "
+                f"(got {self.working_hours_start} and {self.working_hours_end})"
+            )
+        if (
+            self.escalate_manager_after_working_days
+            >= self.escalate_coordinator_after_working_days
+        ):
+            raise ValueError(
+                "ESCALATE_MANAGER_AFTER_WORKING_DAYS must be less than "
+                "ESCALATE_COORDINATOR_AFTER_WORKING_DAYS (got "
+                f"{self.escalate_manager_after_working_days} and "
+                f"{self.escalate_coordinator_after_working_days})"
+            )
+        return self
 
     @field_validator("default_language")
     @classmethod
@@ -166,3 +194,32 @@ class Settings(BaseSettings):
             rest = self.database_url[len(prefix) :]
             return None if rest in ("", ":memory:") else Path(rest)
         return None
+
+
+class SettingsError(ValueError):
+    """The settings cannot be used; the message names every setting that is wrong."""
+
+
+def describe(error: ValidationError) -> str:
+    """One line per problem, each naming the environment variable and the value given."""
+    lines = []
+    for problem in error.errors():
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        if problem["loc"]:
+            name = str(problem["loc"][0]).upper()
+            lines.append(f"  - {name}={problem.get('input')!s}: {message}")
+        else:
+            lines.append(f"  - {message}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from the environment and `.env`; a `SettingsError` names what is wrong."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(
+            "Invalid settings (in .env or the environment):\n"
+            + describe(error)
+            + "\nSee .env.example for what each setting means."
+        ) from None

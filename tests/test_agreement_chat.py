@@ -3,7 +3,8 @@ buttons, and the escalation report."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from tests.conftest import ADMIN_ID, BotEnv
 from tests.helpers import bind_role, consent, file_concern
 
 MANAGER, REP, OTHER_REP = 700_010, 700_066, 700_067
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 async def _agreement(env: BotEnv) -> Agreement:
@@ -244,3 +246,134 @@ async def test_abbrechen_ends_the_input_and_the_next_text_is_no_problem_report(
     # a stale "new date" confirmation, pressed outside the dialogue, changes nothing
     await rep.press_data(f"ag:dateok:{agreement.id}")
     assert (await _agreement(env)).status == "open"
+
+
+# ------------------------------------------------- truthful "informed", checked due dates
+
+
+async def _save_by_buttons(manager: object, due: str = "bis Ende März") -> None:
+    await manager.send("/vereinbarung")  # type: ignore[attr-defined]
+    await manager.press_data("agf:dep:66")  # type: ignore[attr-defined]
+    await manager.send("Zwei weitere Mülleimer am Küchengartenplatz.")  # type: ignore[attr-defined]
+    await manager.send(due)  # type: ignore[attr-defined]
+    for data in ("agf:due:yes", "agf:topic:-", "agf:plan:-", "agf:save"):
+        await manager.press_data(data)  # type: ignore[attr-defined]
+
+
+async def test_an_agreement_on_friday_night_says_when_the_department_is_informed(
+    env: BotEnv,
+) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await bind_role(env, REP, Role.REP, district="10", department="66")
+    await _speaks(env, "de", MANAGER, REP)
+    manager = env.sim.user(MANAGER, language_code="de")
+    rep = env.sim.user(REP, language_code="de")
+    await rep.send("/start")
+    before = len(rep.texts())
+    env.clock.set(datetime(2026, 3, 13, 22, 6, tzinfo=BERLIN))  # a Friday night
+    await _save_by_buttons(manager)
+    said = manager.last.plain_text
+    assert "Vereinbarung gespeichert" in said
+    assert "wird am Mo, 16.03.2026 um 08:00 informiert" in said, said
+    assert "ist informiert" not in said
+    assert len(rep.texts()) == before  # nothing at night, as the manager was told
+
+    env.clock.set(datetime(2026, 3, 16, 8, 1, tzinfo=BERLIN))
+    await run_sweep(env.app)
+    assert "Mülleimer" in rep.last.plain_text  # Monday 08:00, as promised
+
+
+async def test_an_agreement_in_working_hours_is_told_at_once(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await bind_role(env, REP, Role.REP, district="10", department="66")
+    manager = env.sim.user(MANAGER, language_code="en")
+    rep = env.sim.user(REP, language_code="en")
+    await _save_by_buttons(manager)  # Wednesday 10:00
+    assert "The department is informed and will be reminded." in manager.last.plain_text
+    assert "Mülleimer" in rep.last.plain_text
+
+
+async def test_an_agreement_nobody_of_the_department_reads_says_so(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await _speaks(env, "de", MANAGER)
+    manager = env.sim.user(MANAGER, language_code="de")
+    await _save_by_buttons(manager)
+    assert any("Noch niemand aus dem Fachbereich" in text for text in manager.texts())
+    assert not any("Fachbereich ist informiert" in text for text in manager.texts())
+
+
+async def test_a_due_date_on_a_sunday_or_holiday_is_asked_about(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await _speaks(env, "de", MANAGER)
+    manager = env.sim.user(MANAGER, language_code="de")
+    await manager.send("/vereinbarung")
+    await manager.press_data("agf:dep:66")
+    await manager.send("Spielplatz reinigen.")
+    await manager.send("29.3.")  # a Sunday
+    assert "Das ist ein Sonntag – trotzdem?" in manager.last.plain_text
+    await manager.press("Nein")
+    assert "erneut" in manager.last.plain_text or "noch einmal" in manager.last.plain_text
+    await manager.send("6.4.")  # Easter Monday, a public holiday in Lower Saxony
+    assert "Das ist ein Feiertag – trotzdem?" in manager.last.plain_text
+    await manager.send("/abbrechen")
+    await manager.send("/vereinbarung")
+    await manager.press_data("agf:dep:66")
+    await manager.send("Spielplatz reinigen.")
+    await manager.send("28.3.")  # a Saturday: kept anyway
+    assert "Das ist ein Samstag – trotzdem?" in manager.last.plain_text
+    for data in ("agf:due:yes", "agf:topic:-", "agf:plan:-", "agf:save"):
+        await manager.press_data(data)
+    agreement = await _agreement(env)
+    assert agreement.due_at.astimezone(BERLIN).date() == date(2026, 3, 28)
+
+
+async def test_a_working_day_is_only_read_back(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    manager = env.sim.user(MANAGER, language_code="en")
+    await _record(manager, due="30.3.")
+    assert "Due on Mon, 30 Mar 2026 – is that right?" in manager.last.plain_text
+    await manager.send("/abbrechen")
+    await _record(manager, due="5.4.")
+    assert "That is a Sunday – keep it anyway?" in manager.last.plain_text
+
+
+async def test_a_next_step_due_on_a_holiday_is_asked_about(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await _speaks(env, "de", MANAGER)
+    erika = env.sim.user(1201, language_code="en")  # the helpers file in English
+    manager = env.sim.user(MANAGER, language_code="de")
+    await consent(erika)
+    reference = await file_concern(erika)
+    await manager.press("Kümmerer")
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case).where(Case.reference == reference))
+    assert case is not None
+    await manager.press_data(f"tr:step:{case.id}")
+    await manager.send("Ortstermin mit FB 67")
+    await manager.send("3.4.")  # Good Friday
+    assert "Das ist ein Feiertag – trotzdem?" in manager.last.plain_text
+    await manager.press("Nein")
+    await manager.send("Ortstermin mit FB 67")
+    await manager.send("5.4.")
+    assert "Das ist ein Sonntag – trotzdem?" in manager.last.plain_text
+    await manager.press("Ja")
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case).where(Case.reference == reference))
+    assert case is not None and case.next_step_due is not None
+    assert case.next_step_due.astimezone(BERLIN).date() == date(2026, 4, 5)
+
+
+async def test_more_time_until_a_sunday_is_asked_about(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    await bind_role(env, REP, Role.REP, district="10", department="66")
+    await _speaks(env, "de", MANAGER, REP)
+    manager = env.sim.user(MANAGER, language_code="de")
+    rep = env.sim.user(REP, language_code="de")
+    await _save_by_buttons(manager)
+    agreement = await _agreement(env)
+    await rep.press_data(f"ag:more:{agreement.id}")
+    await rep.send("12.4.")  # a Sunday
+    assert "Neues Datum: So, 12.04.2026. Das ist ein Sonntag – trotzdem?" in rep.last.plain_text
+    await rep.press("Nein")
+    await rep.send("13.4.")
+    assert "Neues Datum: Mo, 13.04.2026 – stimmt das?" in rep.last.plain_text

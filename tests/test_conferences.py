@@ -289,3 +289,26 @@ async def test_an_agenda_topic_half_typed_survives_a_restart(env: BotEnv) -> Non
     async with session_scope(env.services.session_maker) as session:
         [item] = list(await session.scalars(select(AgendaItem)))
     assert (item.department_number, item.text) == ("66", "Lighting in the Von-Alten-Garten")
+
+
+async def test_the_einladen_suggested_after_konferenz_works_for_the_manager(env: BotEnv) -> None:
+    """German: /konferenz names departments without a rep and /einladen; Maria may use it."""
+    await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Maria")
+    async with session_scope(env.services.session_maker) as session:
+        await session.execute(update(Person).values(language="de"))
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, language_code="de")
+    await manager.send("/konferenz")
+    await manager.send("15.4. um 10 Uhr")
+    await manager.press("Ja")
+    await manager.press("Einladungen senden")
+    missing = next(t for t in manager.texts() if "/einladen" in t)
+    assert missing.startswith("Keine Fachbereichsvertreter/innen eingetragen bei:")
+    assert "z. B. /einladen fb " in missing and missing.endswith(" 10"), missing
+    command = missing.rsplit("z. B. ", 1)[1]
+    await manager.send(command)  # exactly what was suggested
+    answer = manager.last.plain_text
+    assert "t.me/" in answer and "Linden-Limmer" in answer, answer
+    await manager.send("/einladen fb 66")
+    answer = manager.last.plain_text
+    assert "t.me/" in answer and "Linden-Limmer" in answer, answer

@@ -417,3 +417,74 @@ async def test_invitations_in_german(env: BotEnv) -> None:
     assert admin.last.plain_text == f"Es gibt keine offene Einladung {number}."
     await admin.send(f"/widerrufen {number + 1}")
     assert admin.last.plain_text.startswith(f"Die Einladung {number + 1} ist widerrufen")
+
+
+# ------------------------------------------------- managers invite their districts' reps
+
+
+async def _german_manager(env: BotEnv, telegram_id: int, district: str) -> object:
+    from tests.helpers import bind_role
+
+    await bind_role(env, telegram_id, Role.MANAGER, district=district)
+    async with session_scope(env.services.session_maker) as session:
+        person = await people.get_person(session, telegram_id=telegram_id)
+        assert person is not None
+        person.language = "de"
+    return env.sim.user(telegram_id, first_name="Maria", language_code="de")
+
+
+async def test_a_manager_invites_representatives_of_their_own_district(env: BotEnv) -> None:
+    maria = await _german_manager(env, 700_080, "10")
+    await maria.send("/einladen fb 19")  # no district named: her own, Linden-Limmer
+    answer = maria.last.plain_text  # type: ignore[attr-defined]
+    assert "in Linden-Limmer" in answer and "19" in answer
+    payload = LINK.search(answer).group(1)  # type: ignore[union-attr]
+    await maria.send("/einladen rep 66 Linden-Limmer")
+    assert LINK.search(maria.last.plain_text)  # type: ignore[attr-defined]
+
+    rolf = env.sim.user(700_081, first_name="Rolf", language_code="de")
+    await rolf.send(f"/start {payload}")
+    assert await _roles_of(env, 700_081) == [("rep", "10")]
+    assert await _invitation_count(env) == 2
+
+
+async def test_a_manager_invites_no_one_else(env: BotEnv) -> None:
+    maria = await _german_manager(env, 700_080, "10")
+    for command in (
+        "/einladen fb 66 Nord",  # another district
+        "/einladen fb 66 10,01",  # her own and another
+        "/einladen manager 10",
+        "/einladen vertretung 10",
+        "/einladen koordination",
+        "/einladen admin",
+        "/einladungen",
+        "/widerrufen 1",
+    ):
+        await maria.send(command)
+        said = maria.last.plain_text  # type: ignore[attr-defined]
+        assert said == "Das dürfen Sie leider nicht.", (command, said)
+    assert await _invitation_count(env) == 0
+    await maria.send("/einladen fb 99")
+    assert "99" in maria.last.plain_text  # type: ignore[attr-defined]
+    assert await _invitation_count(env) == 0
+
+
+def test_who_may_invite_a_representative() -> None:
+    from bot.services.access.roles import Roles
+
+    def assignment(role: Role, district: str | None) -> RoleAssignment:
+        return RoleAssignment(role=role, district_number=district)
+
+    manager = Roles(1, (assignment(Role.MANAGER, "10"),))
+    rep = Roles(2, (RoleAssignment(role=Role.REP, district_number="10", department_number="66"),))
+    coordinator = Roles(3, (assignment(Role.COORDINATOR, None),))
+    assert invitations.may_invite(manager, Role.REP, districts=["10"])
+    assert not invitations.may_invite(manager, Role.REP, districts=["10", "09"])
+    assert not invitations.may_invite(manager, Role.REP, districts=[])
+    assert not invitations.may_invite(manager, Role.MANAGER, districts=["10"])
+    assert not invitations.may_invite(manager)  # listing and revoking stay with coordination
+    assert not invitations.may_invite(rep, Role.REP, districts=["10"])
+    assert invitations.may_invite(coordinator, Role.MANAGER, districts=["Nord"])
+    assert not invitations.may_invite(coordinator, Role.ADMIN)
+    assert invitations.rep_districts(REFERENCE, manager, []) == ["10"]
+    assert invitations.rep_districts(REFERENCE, coordinator, []) == []

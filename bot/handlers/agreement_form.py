@@ -32,11 +32,12 @@ from bot.jobs import run_sweep
 from bot.keyboards import chunk
 from bot.messages import agreements as texts
 from bot.messages import callbacks
-from bot.messages.formatting import format_date
+from bot.messages.due_dates import due_question
 from bot.messages.reference import department_label, topic_label
 from bot.services.access.roles import load_roles
-from bot.services.agreements import action_plans
+from bot.services.agreements import action_plans, schedule
 from bot.services.agreements import workflow as agreements
+from bot.services.agreements.rules import day_off
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.storage.db import session_scope
 from bot.storage.models import ActionPlan, Case, Conference
@@ -177,11 +178,9 @@ async def on_due(update: Update, context: BotContext) -> str:
         await send(update, texts.date_problem(t, error.reason))
         return DUE
     _form(context)["due_pending"] = parsed.value.isoformat()
-    await send(
-        update,
-        t("Due on {date} – is that right?", date=format_date(parsed.value, lang=t.language)),
-        buttons=[[(t("Yes"), AGF.data("due", "yes")), (t("No"), AGF.data("due", "no"))]],
-    )
+    question = due_question(t, parsed.value, day_off(parsed.value.date()))
+    buttons = [[(t("Yes"), AGF.data("due", "yes")), (t("No"), AGF.data("due", "no"))]]
+    await send(update, question, buttons=buttons)
     return DUE
 
 
@@ -315,6 +314,7 @@ async def on_save(update: Update, context: BotContext) -> str | int:
                 action_plan_id=plan_id,
                 conference_id=form.get("conference"),
             )
+        informed = schedule.informed_at(services.env, now) if saved is not None else None
     if saved is None:
         await refuse(update, context)
         return ConversationHandler.END
@@ -323,7 +323,9 @@ async def on_save(update: Update, context: BotContext) -> str | int:
     _user_data(context)[KEY] = keep
     await send(
         update,
-        t("Agreement saved. The department is informed and will be reminded."),
+        texts.saved_note(
+            t, has_rep=saved.rep_id is not None, informed_at=informed, tz=services.settings.tz
+        ),
         buttons=[[(t("➕ Another agreement"), AGF.data("again")), (t("Done"), AGF.data("done"))]],
     )
     return REVIEW

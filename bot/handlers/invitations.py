@@ -13,6 +13,7 @@ from bot.handlers.common import actor_roles, ensure_person, refuse, send_reply, 
 from bot.messages import invitations as messages
 from bot.services.access import invitations
 from bot.services.access.invitations import InvitationError
+from bot.services.access.roles import Role
 from bot.storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,9 @@ async def redeem_link(update: Update, context: BotContext) -> None:
 
 
 async def invite(update: Update, context: BotContext) -> None:
-    """Create an invitation link (coordinators and admins)."""
+    """Create an invitation link (coordinators and admins; a manager for their reps)."""
     person, roles = await actor_roles(update, context)
-    if not invitations.may_invite(roles):
+    if not invitations.invites_reps(roles):  # coordinators, and managers for their reps
         await refuse(update, context)
         return
     t = translator(update, context)
@@ -53,11 +54,13 @@ async def invite(update: Update, context: BotContext) -> None:
     if role is None:
         await send_reply(update, messages.usage(t))
         return
-    if not invitations.may_invite(roles, role):  # coordinators cannot create admins
-        await refuse(update, context)
-        return
     services = context.services
     try:
+        if role == Role.REP:
+            districts = invitations.rep_districts(services.reference, roles, districts)
+        if not invitations.may_invite(roles, role, districts=districts):
+            await refuse(update, context)  # coordinators no admins, managers their reps only
+            return
         async with session_scope(services.session_maker) as session:
             invitation, token = await invitations.create_invitation(
                 session,

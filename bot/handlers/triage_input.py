@@ -8,6 +8,7 @@ restart in the middle loses nothing. The conversation's data sits in user_data u
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,9 @@ from bot.handlers.common import (
 )
 from bot.handlers.triage_common import Press, arg_of, case_press, chat_data_of, groups, with_case
 from bot.messages import triage as say
+from bot.messages.due_dates import due_question
 from bot.messages.reply import Reply
+from bot.services.agreements.rules import day_off
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.services.cases import casework, triage
 from bot.storage.models import Case, Person
@@ -223,7 +226,10 @@ async def on_step_due(update: Update, context: BotContext) -> int | None:
         return None
     data = {**(chat_data_of(context).get(KEY) or {}), "due": parsed.value.isoformat()}
     chat_data_of(context)[KEY] = data
-    await send_reply(update, say.step_confirm(t, int(data.get("case") or 0), parsed.value))
+    confirm = say.step_confirm(t, int(data.get("case") or 0), parsed.value)
+    off = day_off(parsed.value.date())  # a Sunday or holiday is asked about, not just read back
+    question = due_question(t, parsed.value, off) if off else confirm.text
+    await send_reply(update, replace(confirm, text=question))
     return STEP_CONFIRM
 
 

@@ -6,15 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
+from bot.messages.due_dates import new_date_question
 from bot.messages.formatting import format_date
 from bot.messages.reference import department_label
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, rows
 from bot.services.agreements import notices
 from bot.services.agreements.notices import AgreementCard
+from bot.services.agreements.rules import day_off
 from bot.services.agreements.status import AgreementStatus
 from bot.services.basics.reference import ReferenceData
 from bot.storage.models import Agreement
@@ -287,8 +290,9 @@ def prompt(t: Translator, step: str, agreement_id: int) -> Reply:
 
 
 def confirm_date(t: Translator, when: datetime, agreement_id: int) -> Reply:
+    """A new due date read back; a weekend or Lower Saxony holiday is asked about."""
     return Reply(
-        t("New date: {date} – is that right?", date=format_date(when, lang=t.language)),
+        new_date_question(t, when, day_off(when.date())),
         buttons=rows(
             [
                 Button(t("Yes"), AG.data("dateok", agreement_id)),
@@ -358,3 +362,24 @@ def form_review(
         [Button(t("✅ Save"), form.data("save")), Button(t("✖️ Cancel"), form.data("cancel"))]
     )
     return Reply("\n".join(lines), buttons=buttons)
+
+
+NOBODY_INFORMED = N_(
+    "Agreement saved. Nobody of the department uses the bot yet, so nobody was informed; the "
+    "district management has the card."
+)
+INFORMED_LATER = N_(
+    "Agreement saved. The department will be informed on {date} at {time} (outside working "
+    "hours nobody is disturbed) and will be reminded."
+)
+
+
+def saved_note(t: Translator, *, has_rep: bool, informed_at: datetime | None, tz: ZoneInfo) -> str:
+    """After saving: truthfully when the department hears of it (held for working hours)."""
+    if not has_rep:
+        return t(NOBODY_INFORMED)
+    if informed_at is None:
+        return t("Agreement saved. The department is informed and will be reminded.")
+    moment = informed_at.astimezone(tz)
+    date, time = format_date(moment.date(), lang=t.language), moment.strftime("%H:%M")
+    return t(INFORMED_LATER, date=date, time=time)

@@ -191,8 +191,10 @@ def scheduled(ctx: RenderContext, result: Scheduled) -> list[Reply]:
             Reply(
                 t(
                     "Nobody to invite from: {departments}. Invite their representatives "
-                    "with /einladen.",
+                    "with /einladen, e.g. {command}",
                     departments=labels,
+                    command=f"/einladen fb {result.without_rep[0]} "
+                    f"{result.conference.district_number}",
                 ),
                 html=False,
             )

@@ -86,11 +86,33 @@ def parse_command(args: Sequence[str]) -> tuple[Role | None, list[str], str | No
     return role, rest, None
 
 
-def may_invite(roles: Roles, role: Role | None = None) -> bool:
-    """Coordinators and admins invite; only admins create admins."""
+def may_invite(
+    roles: Roles, role: Role | None = None, *, districts: Sequence[str] | None = None
+) -> bool:
+    """Coordinators and admins invite; only admins create admins. A district manager invites
+    representatives for the districts they manage, as their deputy too (`districts`: the
+    invitation's district numbers)."""
     if role == Role.ADMIN:
         return roles.is_admin or any(a.role == Role.ADMIN for a in roles.assignments)
-    return roles.is_coordinator
+    if roles.is_coordinator:
+        return True
+    managed = roles.districts()  # as manager or deputy
+    return role == Role.REP and bool(districts) and set(districts or ()) <= managed
+
+
+def invites_reps(roles: Roles) -> bool:
+    """Whether /einladen is for this person at all: coordinators, or a district manager."""
+    return roles.is_coordinator or bool(roles.districts())
+
+
+def rep_districts(reference: ReferenceData, roles: Roles, items: Sequence[str]) -> list[str]:
+    """The district numbers a rep invitation is for; a manager who names none invites for
+    their own district. Raises InvitationError for a district that does not exist."""
+    numbers = resolve_districts(reference, items)
+    managed = sorted(roles.districts())
+    if not numbers and not roles.is_coordinator and len(managed) == 1:
+        return managed
+    return numbers
 
 
 def hash_token(token: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from bot.services.access.roles import Role, Roles
 from bot.services.agreements.status import ACTIVE_STATUSES, AgreementStatus
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.services.basics.env import ServiceEnv
+from bot.services.basics.workdays import holidays_in_year
 from bot.storage.models import Agreement
 
 MAX_MEASURE = 2000
@@ -106,3 +108,16 @@ def check_can(agreement: Agreement, step: str) -> None:
     """Before asking for input: raise `AgreementError("state")` unless `step` (a key of
     `CAN`) fits the agreement's status, so a stale button is answered at once."""
     require_status(agreement, *CAN[step])
+
+
+DayOff = Literal["saturday", "sunday", "holiday"]
+
+
+def day_off(day: date) -> DayOff | None:
+    """Why a due date is no working day (a weekend or a public holiday of Lower Saxony),
+    so the dialogue can ask whether it is meant; None for a working day."""
+    if day.weekday() == 6:
+        return "sunday"
+    if day.weekday() == 5:
+        return "saturday"
+    return "holiday" if day in holidays_in_year(day.year) else None

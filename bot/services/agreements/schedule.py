@@ -38,6 +38,7 @@ __all__ = [
     "escalation_moment",
     "first_time",
     "hold_for_hours",
+    "informed_at",
     "key_prefix",
     "nudge_slots",
     "overdue_days",
@@ -218,6 +219,13 @@ def hold_for_hours(message: OutboxMessage, env: ServiceEnv, now: datetime) -> No
     message.next_attempt_at = next_working_moment(
         now, tz=env.tz, start=policy.work_start, end=policy.work_end
     ).astimezone(UTC)
+
+
+def informed_at(env: ServiceEnv, now: datetime) -> datetime | None:
+    """When a message queued now for a rep goes out (`hold_for_hours`): None when at once,
+    else the start of the next working hours."""
+    moment = _into_hours(now, env.tz, env.policy)
+    return None if moment <= now else moment.astimezone(UTC)
 
 
 def overdue_days(agreement: Agreement, env: ServiceEnv, now: datetime) -> int:
