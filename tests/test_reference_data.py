@@ -190,10 +190,16 @@ def test_referrals_are_consistent_and_invent_no_contacts(ref: ReferenceData) -> 
         assert set(referral.topics) <= TOPIC_CODES
         assert referral.department is None or ref.has_department(referral.department)
         assert referral.keywords_de and referral.confidence
-        assert referral.email is None and referral.opening_hours is None
+        assert referral.opening_hours is None
         assert "vermutlich" not in referral.responsible + referral.description_de
     # only the evidenced channels (departments.md): the switchboard, the Easter-fire service
-    assert {r.key: r.phone for r in ref.referrals if r.phone} == {"general_115": "0511 168-0"}
+    assert {r.key: r.phone for r in ref.referrals if r.phone} == {
+        "general_115": "0511 168-0",
+        "public_order_service": "0511 168-55555",
+    }
+    assert {r.key: r.email for r in ref.referrals if r.email} == {
+        "public_order_service": "Ordnungsdienst@hannover-stadt.de"
+    }
     assert {r.key: r.web for r in ref.referrals if r.web} == {
         "easter_fire": "serviceportal.hannover-stadt.de – Dienstleistung „Brauchtumsfeuer / "
         "Osterfeuer“ (1088-0)"

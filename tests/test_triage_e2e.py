@@ -318,3 +318,21 @@ async def test_lotse_another_contact_instead_and_a_direct_contact_needs_no_warni
     assert "Telefonzentrale" not in card and "Sprechstunde" in card
     assert "Straßenschäden" not in card
     assert (await _case(env, reference)).status == "referred"
+
+
+async def test_a_card_with_the_offices_own_phone_and_e_mail_needs_no_warning(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    erika = env.sim.user(1103, language_code="en")
+    manager = env.sim.user(MANAGER, language_code="en")
+    await consent(erika)
+    reference = await file_concern(erika, text="Who enforces the rules on our square?")
+    await manager.press("Lotse")
+    await manager.press("Search the directory")
+    await manager.send("Ordnungsdienst")
+    await manager.press("City enforcement service")
+    assert "⚠️" not in manager.last.plain_text
+    assert manager.buttons() == ["Send without a sentence"]
+    await manager.press("Send without a sentence")
+    card = erika.last.plain_text
+    assert "Phone: 0511 168-55555" in card and "E-mail: Ordnungsdienst@hannover-stadt.de" in card
+    assert "switchboard" not in card and reference in card

@@ -28,6 +28,7 @@ NAMES = {
     "urban_planning": N_("Urban planning and development"),
     "general_115": N_("City switchboard (general questions)"),
     "district_management": N_("District management"),
+    "public_order_service": N_("City enforcement service"),
 }
 DESCRIPTIONS = {
     "easter_fire": N_(
@@ -87,6 +88,10 @@ DESCRIPTIONS = {
     "district_management": N_(
         "The district managers are the city's contact in each district and bring "
         "concerns together with the responsible bodies."
+    ),
+    "public_order_service": N_(
+        "The city's enforcement service (Städtischer Ordnungsdienst) can be reached by phone "
+        "and e-mail."
     ),
 }
 
