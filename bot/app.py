@@ -18,6 +18,7 @@ from bot.handlers import (
     agreement_form,
     agreements,
     conferences,
+    departments,
     desk,
     fallback,
     intake,
@@ -140,6 +141,7 @@ def register_all(app: BotApplication, services: Services) -> None:
     reports.register(app)  # /bericht and its rp: buttons
     reminders.register(app)  # /erinnerungen
     triage.register(app)
+    departments.register(app)  # /fachbereich; stored name corrections applied at start
     relay.register(app)  # free text: staff inputs, replies on cases
     desk.register(app)
     fallback.register(app)  # last: unknown commands, old buttons, anything else

@@ -70,6 +70,10 @@ def official_names(reference: ReferenceData) -> set[str]:
         names.update(district.quarters)
     for department in reference.departments:
         names.update(str(value) for key, value in vars(department).items() if "name" in key)
+    # contact channels of the referral directory and the city's general ones are data too
+    channels = ("phone", "email", "address", "opening_hours", "web")
+    for holder in (*reference.referrals, reference.general):
+        names.update(str(getattr(holder, key, None) or "") for key in channels)
     return {n for n in names if n}
 
 

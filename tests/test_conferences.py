@@ -91,14 +91,17 @@ async def test_schedule_with_german_time_invites_the_reps(env: BotEnv) -> None:
     defaults = [d for d in env.services.reference.departments if d.invited_to_conferences]
     assert sum(label.startswith("✅") for label in labels) == len(defaults)
     await manager.press("Department 15")  # leave one out
-    assert "▫️ Department 15" in manager.buttons()
+    assert "▫️ Department 15 – Büro Oberbürgermeister" in manager.buttons()
     await manager.press("Send invitations")
 
     texts = manager.texts()
     assert "Invitations sent to representatives: 2." in texts
     missing = next(text for text in texts if text.startswith("Nobody to invite from"))
     assert "Department 19" in missing and "Department 15" not in missing
-    assert "No answer yet: Department 32 (Petra), Department 66 (Rolf)" in manager.last.plain_text
+    assert (
+        "No answer yet: Department 32 (Öffentliche Ordnung?) (Petra), "
+        "Department 66 (Tiefbau?) (Rolf)"
+    ) in manager.last.plain_text
 
     [conference] = await _conferences(env)
     assert conference.district_number == "10" and conference.starts_at == STARTS
@@ -130,7 +133,7 @@ async def test_answers_and_agenda_reach_the_managers_overview(env: BotEnv) -> No
     await rep66.press("Accept")
     assert "you accepted" in rep66.last.plain_text
     await rep32.press("Decline")
-    assert "Department 32 declined" in manager.last.plain_text
+    assert "Department 32 (Öffentliche Ordnung?) declined" in manager.last.plain_text
     await rep66.press("Add agenda topic")
     assert "Type your topic" in rep66.last.plain_text
     await rep66.send("Parking at Lindener Marktplatz")
@@ -140,9 +143,9 @@ async def test_answers_and_agenda_reach_the_managers_overview(env: BotEnv) -> No
     assert invites["66"].response == "accepted" and invites["32"].response == "declined"
     await manager.send("/konferenzen")
     overview = manager.last.plain_text
-    assert "Accepted: Department 66 (Rolf)" in overview
-    assert "Declined: Department 32 (Petra)" in overview
-    assert "1. Parking at Lindener Marktplatz (Department 66)" in overview
+    assert "Accepted: Department 66 (Tiefbau?) (Rolf)" in overview
+    assert "Declined: Department 32 (Öffentliche Ordnung?) (Petra)" in overview
+    assert "1. Parking at Lindener Marktplatz (Department 66 (Tiefbau?))" in overview
     [conference] = await _conferences(env)  # nothing to record before the meeting
     assert [b["callback_data"] for b in manager.last.inline_buttons] == [
         f"cf:agenda:{conference.id}"

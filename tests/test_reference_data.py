@@ -129,13 +129,31 @@ def test_postcodes(ref: ReferenceData) -> None:
 
 def test_departments(ref: ReferenceData) -> None:
     assert {d.number for d in ref.departments} == CONFERENCE_DEPARTMENTS
-    assert {d.number for d in ref.departments if d.verified} == {"18", "61"}
-    assert all(d.invited_to_conferences for d in ref.departments)
-    assert ref.department("61").name_de == "Planen und Stadtentwicklung"
-    assert ref.department(18).name_de == "Personal und Organisation"
-    assert all(d.name_de is None for d in ref.departments if not d.verified)
+    # the number-to-name pairs evidenced in ../shared/data/departments.md, no more
+    verified = {d.number: d.name_de for d in ref.departments if d.verified}
+    assert verified == {
+        "15": "Büro Oberbürgermeister",
+        "18": "Personal und Organisation",
+        "19": "Gebäudemanagement",
+        "50": "Soziales",
+        "51": "Jugend und Familie",
+        "57": "Senioren",
+        "61": "Planen und Stadtentwicklung",
+        "67": "Umwelt und Stadtgrün",
+    }
+    probable = {d.number: d.name_de for d in ref.departments if d.unconfirmed_name}
+    assert probable == {
+        "23": "Wirtschaft",
+        "32": "Öffentliche Ordnung",
+        "52": "Sport und Bäder",
+        "66": "Tiefbau",
+    }
+    assert {d.number for d in ref.departments if not d.name_de} == {"42", "43"}
+    assert all(d.invited_to_conferences and d.confidence for d in ref.departments)
     de, en = Translations().get("de"), Translations().get("en")
-    assert department_label(de, ref.department("32")) == "Fachbereich 32"
+    assert department_label(de, ref.department("66")) == "Fachbereich 66 (Tiefbau?)"
+    assert department_label(de, ref.department("42")) == "Fachbereich 42"
+    assert department_label(de, ref.department("67")) == "Fachbereich 67 – Umwelt und Stadtgrün"
     assert department_label(en, ref.department("61")) == (
         "Department 61 – Planen und Stadtentwicklung"
     )
@@ -172,8 +190,25 @@ def test_referrals_are_consistent_and_invent_no_contacts(ref: ReferenceData) -> 
         assert set(referral.topics) <= TOPIC_CODES
         assert referral.department is None or ref.has_department(referral.department)
         assert referral.keywords_de and referral.confidence
-        assert referral.email is None and referral.web is None and referral.opening_hours is None
-    assert {r.key: r.phone for r in ref.referrals if r.phone} == {"general_115": "115"}
+        assert referral.opening_hours is None
+        assert "vermutlich" not in referral.responsible + referral.description_de
+    # only the evidenced channels (departments.md): the switchboard, the Easter-fire service
+    assert {r.key: r.phone for r in ref.referrals if r.phone} == {
+        "general_115": "0511 168-0",
+        "public_order_service": "0511 168-55555",
+    }
+    assert {r.key: r.email for r in ref.referrals if r.email} == {
+        "public_order_service": "Ordnungsdienst@hannover-stadt.de"
+    }
+    assert {r.key: r.web for r in ref.referrals if r.web} == {
+        "easter_fire": "serviceportal.hannover-stadt.de – Dienstleistung „Brauchtumsfeuer / "
+        "Osterfeuer“ (1088-0)"
+    }
+    assert ref.general is not None
+    assert (ref.general.phone, ref.general.web) == (
+        "0511 168-0",
+        "serviceportal.hannover-stadt.de",
+    )
     assert {r.key: r.address for r in ref.referrals if r.address} == {
         "district_management": "Theodor-Lessing-Platz 1, 30159 Hannover"
     }
@@ -282,8 +317,12 @@ def test_referral_with_unknown_department_is_rejected(data_copy: Path) -> None:
 
 
 def test_verified_department_needs_a_name(data_copy: Path) -> None:
-    _edit(data_copy, "departments.json", lambda d: d["departments"][0].update(verified=True))
-    with pytest.raises(ReferenceDataError, match=r"departments\.json: department 15: verified"):
+    _edit(
+        data_copy,
+        "departments.json",
+        lambda d: d["departments"][3].update(verified=True, name_de=None),
+    )
+    with pytest.raises(ReferenceDataError, match=r"departments\.json: department 23: verified"):
         load_reference_data(data_copy)
 
 
@@ -293,6 +332,12 @@ def test_postcode_with_unknown_district_is_rejected(data_copy: Path) -> None:
         path.read_text(encoding="utf-8").replace("30449,10,", "30449,14,"), encoding="utf-8"
     )
     with pytest.raises(ReferenceDataError, match=r"postcodes\.csv: line \d+: .*'14'"):
+        load_reference_data(data_copy)
+
+
+def test_general_contact_needs_a_channel(data_copy: Path) -> None:
+    _edit(data_copy, "referrals.json", lambda d: d["general_contact"].update(phone=None, web=None))
+    with pytest.raises(ReferenceDataError, match=r"general_contact: needs a phone or a web page"):
         load_reference_data(data_copy)
 
 

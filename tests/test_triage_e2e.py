@@ -7,11 +7,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.jobs import run_sweep
+from bot.offline.chats import SimUser
 from bot.services.access.roles import Role
 from bot.storage.db import session_scope
 from bot.storage.models import Case, CaseEvent
 from tests.conftest import BotEnv
-from tests.helpers import bind_role, consent, file_concern
+from tests.helpers import bind_role, consent, file_concern, reference_in
 
 MANAGER, DEPUTY = 700_010, 700_011
 
@@ -239,3 +240,99 @@ async def test_next_step_date_past_and_nonsense_and_saved_reply(env: BotEnv) -> 
     await manager.send("/vorlage danke Thank you, we are on it ({reference}).")
     await manager.send(f"/antwort {reference} #danke")
     assert f"Thank you, we are on it ({reference})." in erika.last.plain_text
+
+
+async def _german_concern(env: BotEnv, topic: str, text: str) -> tuple[SimUser, SimUser, str]:
+    """A German resident files a concern; the German manager of Linden-Limmer gets it."""
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    manager = env.sim.user(MANAGER, first_name="Maria", language_code="de")
+    await manager.send("/sprache")  # the role was bound without a language: choose German
+    await manager.press("Deutsch")
+    erika = env.sim.user(1102, first_name="Erika", language_code="de")
+    await erika.send("/start")
+    await erika.press("Ich stimme zu")
+    await erika.send("/neu")
+    await erika.send("linden sued")
+    await erika.press("Ja")
+    await erika.press(topic)
+    await erika.send(text)
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.press("Überspringen")
+    await erika.press("Nein, privat")
+    await erika.press("Senden")
+    return erika, manager, reference_in(erika.last.plain_text)
+
+
+async def test_lotse_warns_and_the_card_gives_the_citys_channels_in_german(env: BotEnv) -> None:
+    erika, manager, reference = await _german_concern(
+        env, "Genehmigungen", "Darf unser Verein ein Osterfeuer machen?"
+    )
+    await manager.press("Lotse")
+    await manager.press("Im Verzeichnis suchen")
+    await manager.send("Osterfeuer")
+    await manager.press("Osterfeuer und andere Brauchtumsfeuer")
+    # the office has no phone, e-mail or address: the manager is warned before sending
+    warning = manager.last.plain_text
+    assert warning.startswith("⚠️ Für „Osterfeuer und andere Brauchtumsfeuer“ kennt das")
+    assert "Trotzdem senden?" in warning
+    assert manager.buttons() == ["Trotzdem senden, ohne eigenen Satz", "🔎 Andere Stelle wählen"]
+    assert (await _case(env, reference)).status == "new"  # nothing sent yet
+    await manager.press("Trotzdem senden, ohne eigenen Satz")
+    card = erika.last.plain_text
+    assert (
+        "Zuständig: Ordnungsbehörde der Stadt (Fachbereich Öffentliche Ordnung: unbestätigt)"
+        in card
+    )
+    assert "vermutlich" not in card
+    assert "Internet: serviceportal.hannover-stadt.de – Dienstleistung „Brauchtumsfeuer" in card
+    assert (
+        "Ein direkter Kontakt dieser Stelle ist nicht bekannt. So erreichen Sie die Stadt:" in card
+    )
+    assert "Telefonzentrale der Stadt: 0511 168-0" in card
+    assert "Online-Dienste" not in card  # the card has its own service page
+    assert (await _case(env, reference)).status == "referred"
+
+
+async def test_lotse_another_contact_instead_and_a_direct_contact_needs_no_warning(
+    env: BotEnv,
+) -> None:
+    erika, manager, reference = await _german_concern(
+        env, "Öffentlicher Raum", "Wer ist für unseren Stadtbezirk zuständig?"
+    )
+    await manager.press("Lotse")
+    await manager.press("Im Verzeichnis suchen")
+    await manager.send("Schlagloch")
+    await manager.press("Straßenschäden, Schlaglöcher, Baustellen")
+    assert (
+        "kennt das Verzeichnis weder Telefon noch E-Mail noch Adresse" in manager.last.plain_text
+    )
+    await manager.press("Andere Stelle wählen")
+    assert manager.last.plain_text.startswith("Schreiben Sie ein Suchwort")
+    await manager.send("Bezirksmanagement")
+    await manager.press(manager.buttons()[0])
+    prompt = manager.last.plain_text  # an address of its own: no warning, the usual prompt
+    assert "⚠️" not in prompt and manager.buttons() == ["Ohne eigenen Satz senden"]
+    await manager.send("Kommen Sie gern in die Sprechstunde.")
+    card = erika.last.plain_text
+    assert "Adresse: Theodor-Lessing-Platz 1, 30159 Hannover" in card
+    assert "Telefonzentrale" not in card and "Sprechstunde" in card
+    assert "Straßenschäden" not in card
+    assert (await _case(env, reference)).status == "referred"
+
+
+async def test_a_card_with_the_offices_own_phone_and_e_mail_needs_no_warning(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    erika = env.sim.user(1103, language_code="en")
+    manager = env.sim.user(MANAGER, language_code="en")
+    await consent(erika)
+    reference = await file_concern(erika, text="Who enforces the rules on our square?")
+    await manager.press("Lotse")
+    await manager.press("Search the directory")
+    await manager.send("Ordnungsdienst")
+    await manager.press("City enforcement service")
+    assert "⚠️" not in manager.last.plain_text
+    assert manager.buttons() == ["Send without a sentence"]
+    await manager.press("Send without a sentence")
+    card = erika.last.plain_text
+    assert "Phone: 0511 168-55555" in card and "E-mail: Ordnungsdienst@hannover-stadt.de" in card
+    assert "switchboard" not in card and reference in card

@@ -61,7 +61,8 @@ async def on_prompt(update: Update, context: BotContext) -> int | None:
         if action == "ref":
             triage.check_contact(env, case, arg or "")
             data["contact"] = arg
-            reply = say.lotse_note_prompt(t, case.id, case.reference, arg or "")
+            contact = env.reference.referral(arg or "")
+            reply = say.lotse_note_prompt(t, case.id, case.reference, contact)
         elif action == "handto":
             triage.check_handover(env, case, arg or "")
             data["district"] = arg

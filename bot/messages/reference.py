@@ -37,6 +37,11 @@ def topic_label_of(t: Translator, reference: ReferenceData, code: str) -> str:
 
 
 def department_label(t: Translator, department: Department) -> str:
-    """'Fachbereich 61 – Planen und Stadtentwicklung', or 'Department 32' without a name."""
+    """'Fachbereich 61 – Planen und Stadtentwicklung'; an unconfirmed name with a question
+    mark, 'Fachbereich 66 (Tiefbau?)'; 'Department 42' without a name."""
     label = t(DEPARTMENT, number=department.number)
-    return label + (f" – {department.name_de}" if department.name_de else "")
+    if not department.name_de:
+        return label
+    if department.unconfirmed_name:
+        return f"{label} ({department.name_de}?)"
+    return f"{label} – {department.name_de}"

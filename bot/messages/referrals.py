@@ -26,16 +26,17 @@ NAMES = {
     # the topic of the same English name is "Senioren": a distinct msgid (English unchanged)
     "seniors": N_("Senior citizens (referral)"),
     "urban_planning": N_("Urban planning and development"),
-    "general_115": N_("Public-administration number 115"),
+    "general_115": N_("City switchboard (general questions)"),
     "district_management": N_("District management"),
+    "public_order_service": N_("City enforcement service"),
 }
 DESCRIPTIONS = {
     "easter_fire": N_(
         "Traditional bonfires (Easter, midsummer and St Martin's fires) need a permit "
         "under the city's public-order ordinance (SOG-VO). Only traditional fires are "
-        "allowed. The public-order authority is responsible, most likely the "
-        "department Öffentliche Ordnung. On city green space the department Umwelt "
-        "und Stadtgrün must also agree."
+        "allowed. The public-order authority is responsible; the exact office is "
+        "unconfirmed (probably the department Öffentliche Ordnung). On city green space "
+        "the department Umwelt und Stadtgrün must also agree."
     ),
     "green_space_use": N_(
         "Using city green space for an event or an Easter fire needs the consent of "
@@ -46,8 +47,8 @@ DESCRIPTIONS = {
     ),
     "street_special_use": N_(
         "Containers, scaffolding or outdoor seating on the street or pavement are a "
-        "special use and need a permit from the road authority, probably the "
-        "department Tiefbau."
+        "special use and need a permit from the road authority; the exact office is "
+        "unconfirmed (probably the department Tiefbau)."
     ),
     "street_damage": N_(
         "Potholes, broken pavements and road works on city streets are handled by the "
@@ -75,21 +76,22 @@ DESCRIPTIONS = {
         "Concerns about children, young people and families are handled by the "
         "department Jugend und Familie."
     ),
-    "seniors": N_(
-        "Concerns of older people go to the city's department for senior citizens; "
-        "its exact name is not confirmed."
-    ),
+    "seniors": N_("Concerns of older people go to the department Senioren (department 57)."),
     "urban_planning": N_(
         "Questions about urban planning and development go to department 61, Planen "
         "und Stadtentwicklung."
     ),
     "general_115": N_(
-        "General questions to the administration are answered by the "
-        "public-administration number 115."
+        "General questions to the administration are answered by the city switchboard. "
+        "Whether the public-administration number 115 serves Hannover is unconfirmed."
     ),
     "district_management": N_(
         "The district managers are the city's contact in each district and bring "
         "concerns together with the responsible bodies."
+    ),
+    "public_order_service": N_(
+        "The city's enforcement service (Städtischer Ordnungsdienst) can be reached by phone "
+        "and e-mail."
     ),
 }
 

@@ -17,7 +17,7 @@ from bot.messages.referrals import referral_description, referral_name
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, chunked, rows
 from bot.services.basics.dates import DateParseError
-from bot.services.basics.reference import Department, District, ReferralContact
+from bot.services.basics.reference import Department, District, GeneralContact, ReferralContact
 from bot.services.cases.feedback import Outcome
 from bot.services.cases.triage_notices import (
     FromManagement,
@@ -66,9 +66,23 @@ def prompt(t: Translator, action: str, reference: str, buttons: Rows = ()) -> Re
     return Reply(body, buttons=buttons, html=False)
 
 
-def lotse_note_prompt(t: Translator, case_id: int, reference: str, contact_key: str) -> Reply:
-    button = Button(t("Send without a sentence"), TR.data("refsend", case_id, contact_key))
-    return prompt(t, "lotse_note", reference, rows([button]))
+def lotse_note_prompt(
+    t: Translator, case_id: int, reference: str, contact: ReferralContact
+) -> Reply:
+    """Ask for the resident's sentence; a contact without a phone, e-mail or address of its
+    own is confirmed first: the manager reads what the resident will get instead."""
+    send = Button(t("Send without a sentence"), TR.data("refsend", case_id, contact.key))
+    if contact.has_direct_contact:
+        return prompt(t, "lotse_note", reference, rows([send]))
+    warning = t(
+        "⚠️ The directory has no phone, e-mail or address for '{name}'. The resident gets "
+        "the city's general channels instead (switchboard, online services). Send it anyway?",
+        name=referral_name(t, contact),
+    )
+    anyway = Button(t("Send anyway, without a sentence"), TR.data("refsend", case_id, contact.key))
+    other = Button(t("🔎 Choose another contact"), TR.data("refsearch", case_id))
+    asked = prompt(t, "lotse_note", reference, rows([anyway], [other]))
+    return Reply(warning + "\n\n" + asked.text, buttons=asked.buttons, html=False)
 
 
 def hand_note_prompt(t: Translator, case_id: int, reference: str, district: str) -> Reply:
@@ -197,8 +211,11 @@ def feedback_answer(t: Translator, outcome: Outcome) -> Reply:
 
 
 # --- intents -------------------------------------------------------------------------------
-def contact_card(t: Translator, contact: ReferralContact, note: str | None) -> str:
-    """The contact a Lotse hands over, in the resident's language; only known fields."""
+def contact_card(
+    t: Translator, contact: ReferralContact, note: str | None, general: GeneralContact | None
+) -> str:
+    """The contact a Lotse hands over, in the resident's language; only known fields. Without
+    a phone, e-mail or address of the office, the city's general channels are given."""
     lines = ["<b>" + escape(referral_name(t, contact)) + "</b>"]
     if referral_description(t, contact):
         lines.append(escape(referral_description(t, contact)))
@@ -212,9 +229,21 @@ def contact_card(t: Translator, contact: ReferralContact, note: str | None) -> s
         (t("Web"), contact.web),
     )
     lines += [f"{escape(label)}: {escape(value)}" for label, value in fields if value]
+    if not contact.has_direct_contact and general is not None:
+        lines += ["", *_general_channels(t, general, with_web=not contact.web)]
     if note:
         lines += ["", escape(note)]
     return "\n".join(lines)
+
+
+def _general_channels(t: Translator, general: GeneralContact, *, with_web: bool) -> list[str]:
+    """The city's switchboard and online services, for an office without a direct contact
+    (the online services only where the card has no service page of its own)."""
+    channels = [(t("City switchboard"), general.phone)]
+    if with_web:
+        channels.append((t("Online services"), general.web))
+    lines = [escape(t("No direct contact of this office is known. You can reach the city:"))]
+    return lines + [f"{escape(label)}: {escape(value)}" for label, value in channels if value]
 
 
 @renders(StatusChanged)
@@ -232,7 +261,7 @@ def status_changed(n: StatusChanged, ctx: RenderContext) -> Reply:
 def referred_card(n: Referred, ctx: RenderContext) -> Reply:
     t = ctx.t
     head = t("About your concern {reference}: the right contact for it is:", reference=n.reference)
-    card = contact_card(t, ctx.reference.referral(n.contact_key), n.note)
+    card = contact_card(t, ctx.reference.referral(n.contact_key), n.note, ctx.reference.general)
     return Reply(escape(head) + "\n\n" + card)
 
 

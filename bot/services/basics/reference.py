@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from bot.services.basics.reference_files import (
     load_departments,
     load_districts,
+    load_general_contact,
     load_postcodes,
     load_referrals,
     load_topics,
@@ -23,6 +24,7 @@ from bot.services.basics.reference_files import (
 from bot.services.basics.reference_items import (
     Department,
     District,
+    GeneralContact,
     Postcode,
     Quarter,
     ReferenceDataError,
@@ -34,6 +36,7 @@ from bot.services.basics.reference_items import (
 __all__ = [
     "Department",
     "District",
+    "GeneralContact",
     "Postcode",
     "Quarter",
     "ReferenceData",
@@ -59,7 +62,9 @@ class ReferenceData:
         departments: tuple[Department, ...],
         topics: tuple[Topic, ...],
         referrals: tuple[ReferralContact, ...],
+        general: GeneralContact | None = None,
     ) -> None:
+        self.general = general
         self.districts, self.postcodes, self.departments = districts, postcodes, departments
         self.topics, self.referrals, self.aliases = topics, referrals, dict(aliases)
         self.quarters = tuple(Quarter(q, d.number) for d in districts for q in d.quarters)
@@ -114,6 +119,14 @@ class ReferenceData:
     def department(self, number: str | int) -> Department:
         return self._departments[self._number(number)]
 
+    def rename_department(self, number: str | int, name: str, *, verified: bool = True) -> None:
+        """A coordinator's correction of a department's name (stored in the database)."""
+        key = self._number(number)
+        old = self._departments[key]
+        new = Department(old.number, name, verified, old.invited_to_conferences, old.confidence)
+        self._departments[key] = new
+        self.departments = tuple(new if d.number == key else d for d in self.departments)
+
     def has_topic(self, code: str) -> bool:
         return code in self._topics
 
@@ -163,4 +176,5 @@ def load_reference_data(path: Path | str | None = None) -> ReferenceData:
     referrals = load_referrals(
         folder / "referrals.json", {t.code for t in topics}, {d.number for d in departments}
     )
-    return ReferenceData(districts, aliases, postcodes, departments, topics, referrals)
+    general = load_general_contact(folder / "referrals.json")
+    return ReferenceData(districts, aliases, postcodes, departments, topics, referrals, general)

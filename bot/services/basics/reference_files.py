@@ -13,6 +13,7 @@ from typing import Any
 from bot.services.basics.reference_items import (
     Department,
     District,
+    GeneralContact,
     Postcode,
     ReferenceDataError,
     ReferralContact,
@@ -216,3 +217,15 @@ def load_referrals(
             )
         )
     return tuple(referrals)
+
+
+def load_general_contact(path: Path) -> GeneralContact:
+    """The city's general channels (`general_contact` in referrals.json): a phone or a web page."""
+    item = _read_json(path).get("general_contact")
+    if not isinstance(item, dict):
+        raise ReferenceDataError(path, "expected an object under 'general_contact'")
+    phone = _str(path, item, "phone", "general_contact", optional=True)
+    web = _str(path, item, "web", "general_contact", optional=True)
+    if not phone and not web:
+        raise ReferenceDataError(path, "general_contact: needs a phone or a web page")
+    return GeneralContact(phone, web, _str(path, item, "confidence", "general_contact"))

@@ -57,6 +57,11 @@ class Department:
     invited_to_conferences: bool
     confidence: str | None = None
 
+    @property
+    def unconfirmed_name(self) -> bool:
+        """A probable name that no record confirms (shown as 'FB 66 (Tiefbau?)')."""
+        return bool(self.name_de) and not self.verified
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -92,3 +97,17 @@ class ReferralContact:
     web: str | None
     confidence: str
     keywords_en: tuple[str, ...] = ()
+
+    @property
+    def has_direct_contact(self) -> bool:
+        """A phone, e-mail or address of the office itself (a web page alone is not)."""
+        return bool(self.phone or self.email or self.address)
+
+
+@dataclass(frozen=True)
+class GeneralContact:
+    """The city's general channels, given on a card whose office has no direct contact."""
+
+    phone: str | None
+    web: str | None
+    confidence: str

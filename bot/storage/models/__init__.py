@@ -21,6 +21,7 @@ from bot.storage.models.cases import (
     ReferenceCounter,
     SavedReply,
 )
+from bot.storage.models.departments import DepartmentName
 from bot.storage.models.messaging import OutboxMessage, Reminder
 from bot.storage.models.people import Absence, Invitation, Person, RoleAssignment
 
@@ -38,6 +39,7 @@ __all__ = [
     "CasePhoto",
     "Conference",
     "ConferenceInvite",
+    "DepartmentName",
     "Invitation",
     "OutboxMessage",
     "PersistenceEntry",
