@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import resource
 import statistics
 import sys
@@ -110,10 +111,11 @@ async def run(db: Path, year: int, repeat: int) -> None:
     await pdf()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    size = len(report_files.to_pdf(result["fig"], reference, labels()))
+    data = report_files.to_pdf(result["fig"], reference, labels())
+    fonts = sorted({name.decode() for name in re.findall(rb"/FontName /([\w+-]+)", data)})
     pages = 1 + len(charts.report_charts(result["fig"], reference, labels())) + len(districts)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  PDF: {pages} pages, {size / 1e3:.0f} kB")
+    print(f"  PDF: {pages} pages, {len(data) / 1e3:.0f} kB; embedded fonts: {', '.join(fonts)}")
     print(f"  memory: Python peak during one PDF run {peak / 1e6:.1f} MB (tracemalloc); "
           f"process peak RSS {rss:.0f} MB (ru_maxrss)")  # fmt: skip
     for label, times, target in (("figures of one year", fig_times, FIGURES_TARGET),

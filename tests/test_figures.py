@@ -294,3 +294,17 @@ def test_period_bounds_are_local_midnights_in_utc() -> None:
 def test_unknown_periods(text: str) -> None:
     with pytest.raises(PeriodError):
         parse_period(text, now=datetime(2026, 3, 11, 9, tzinfo=UTC), tz=TZ)
+
+
+async def test_concerns_by_status_and_planned_conferences(env: BotEnv) -> None:
+    async with session_scope(env.services.session_maker) as session:
+        await seed(session)
+    fig = await compute(env)
+    d10, d06 = fig.per_district["10"], fig.per_district["06"]
+    assert d10.by_status == Counter(new=1, in_progress=1, referred=2, resolved=1)
+    assert d06.by_status == Counter(in_progress=1, referred=1, resolved=1, merged=1)
+    assert sum(fig.total.by_status[s] for s in figures.STATUSES) == fig.total.received == 9
+    assert d06.planned == Counter({2026: 1}) and d06.conferences == Counter({2026: 1})
+    assert d10.planned == Counter()  # the cancelled one is neither held nor planned
+    # "the contact helped" counts among the answers: C1 yes, C4 no, D1 not asked yet
+    assert (fig.total.helped_yes, fig.total.helped_no, fig.total.lotse) == (1, 1, 3)

@@ -4,6 +4,7 @@ one it picks; residents and forged buttons get the refusal."""
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -12,9 +13,10 @@ from bot.offline.simulator import SimUser
 from bot.services.access import people
 from bot.services.access.roles import Role
 from bot.storage.db import session_scope
+from bot.storage.models import Conference
 from tests.conftest import BotEnv
 from tests.helpers import bind_role, consent
-from tests.test_figures import seed
+from tests.test_figures import at, seed
 from tests.test_report_files import pdf_pages, png_size
 
 MANAGER = 700_010
@@ -63,10 +65,14 @@ async def test_manager_gets_their_district_with_charts_and_files(env: BotEnv) ->
     assert summary.startswith("Report for district 10 Linden-Limmer, Q2 2026")
     assert "Concerns received: 5 (residents 3, actors 1, district council 1)" in summary
     # shares and decimals in the English form (Babel), the German one is tested below
-    assert "Triage: Lotse 2 (50%), Kümmerer 2 (50%); the contact helped in 50% of the Lotse" \
+    assert "Triage: Lotse 2 (50%), Kümmerer 2 (50%); the contact helped in 50% of the answers " \
+        "(1 of 2)" in summary  # fmt: skip
+    assert "By status now: new 1, in progress 1, waiting 0, referred 2, resolved 1, merged 0" \
         in summary  # fmt: skip
-    assert "First response: median 0.5, 90 % within 1 working days" in summary
-    assert "Resolution: median 1, 90 % within 8 working days" in summary
+    # a unit after every figure
+    assert "First response: median 0.5 working days, 90 % within 1 working day" in summary
+    assert "Resolution: median 1 working day, 90 % within 8 working days" in summary
+    assert re.search(r"Open now: 3, median age [\d.]+ working days?; reopened: 1 \(20%\)", summary)
     assert "Agreements due: 4; on time 1, late 1, open 2 (overdue 0), escalated 2" in summary
     assert "Projects: 2; district-years without a project: 0" in summary
     pictures = photos(answer)
@@ -80,7 +86,7 @@ async def test_manager_gets_their_district_with_charts_and_files(env: BotEnv) ->
 
     [(name, pdf)] = documents(await press(manager, "PDF"))
     assert name == "bezirksbericht_2026-Q2_bezirk-10.pdf"
-    assert pdf_pages(pdf) == 1 + 2 + 1
+    assert pdf_pages(pdf) == 1 + 2  # the district's page opens it: no summary repeating it
     [(name, xlsx)] = documents(await press(manager, "Excel (XLSX)"))
     book = load_workbook(io.BytesIO(xlsx))
     assert [r[0] for r in book["Overview"].iter_rows(values_only=True)][1:] == [
@@ -126,7 +132,7 @@ async def test_coordinator_sees_all_districts_and_picks_one(env: BotEnv) -> None
         chosen[0].plain_text  # fmt: skip
     assert len(photos(chosen)) == 2
     [(name, pdf)] = documents(await press(coordinator, "PDF"))
-    assert name == "bezirksbericht_2026-Q2_bezirk-06.pdf" and pdf_pages(pdf) == 4
+    assert name == "bezirksbericht_2026-Q2_bezirk-06.pdf" and pdf_pages(pdf) == 1 + 2
     [(name, pdf)] = documents(await press_data(coordinator, "rp:f:pdf:2026-Q2:*"))
     assert name == "bezirksbericht_2026-Q2_alle.pdf" and pdf_pages(pdf) == 1 + 3 + 13
 
@@ -146,6 +152,10 @@ async def test_residents_and_reps_are_refused(env: BotEnv) -> None:
 
 async def test_the_german_report_reads_german_with_german_numbers(env: BotEnv) -> None:
     await seeded(env)
+    async with session_scope(env.services.session_maker) as session:  # a planned conference
+        planned = Conference(district_number="10", kind="conference", status="planned",
+                             starts_at=at(2026, 6, 25, 17), created_at=at(2026, 6, 1))  # fmt: skip
+        session.add(planned)
     await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Anna", language="de")
     assert env.sim is not None
     manager = env.sim.user(MANAGER, first_name="Anna", language_code="de")
@@ -158,9 +168,12 @@ async def test_the_german_report_reads_german_with_german_numbers(env: BotEnv) -
     assert summary.startswith("Bericht: Stadtbezirk 10 Linden-Limmer, 2. Quartal 2026")
     assert "Eingegangene Anliegen: 5 (Einwohner/innen 3, Akteure 1, Bezirksrat 1)" in summary
     # German shares keep a no-break space before the percent sign (CLDR)
-    assert "Sichtung: Lotse 2 (50\xa0%), Kümmerer 2 (50\xa0%); die Ansprechstelle half bei " \
-        "50\xa0%" in summary  # fmt: skip
-    assert "Erste Antwort: Median 0,5, 90 % innerhalb von 1 Arbeitstagen" in summary
+    assert "Sichtung: Lotse 2 (50\xa0%), Kümmerer 2 (50\xa0%); die Ansprechstelle half laut " \
+        "50\xa0% der Antworten (1 von 2)" in summary  # fmt: skip
+    assert "Erste Antwort: Median 0,5 Arbeitstage, bei 90 % höchstens 1 Arbeitstag" in summary
+    assert "Nach Status (jetzt): neu 1, in Bearbeitung 1, wartet auf Antwort 0, weitergeleitet " \
+        "(Lotse) 2, erledigt 1, zusammengeführt 0" in summary  # fmt: skip
+    assert "Durchgeführte Stadtbezirkskonferenzen: 2, geplant: 1;" in summary
     assert [m.caption for m in answer if m.photo] == [
         "Anliegen pro Monat nach Handlungsfeld",
         "Vereinbarungen nach Fachbereich",
@@ -178,3 +191,34 @@ async def test_the_german_report_reads_german_with_german_numbers(env: BotEnv) -
     menu = await press(manager, "Anderer Zeitraum")
     assert manager.buttons(menu[-1])[:2] == ["Dieser Monat", "Letzter Monat"]
     assert menu[-1].plain_text.startswith("Welcher Zeitraum?")
+
+
+async def test_an_empty_period_sends_no_empty_charts_and_no_zero_shares(env: BotEnv) -> None:
+    await seeded(env)
+    await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Anna", language="de")
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, first_name="Anna", language_code="de")
+    async with session_scope(env.services.session_maker) as session:
+        person = await people.get_person(session, telegram_id=MANAGER)
+        assert person is not None
+        person.language = "de"
+    answer = await manager.send("/bericht 2025-Q1")
+    summary = answer[0].plain_text
+    assert "die Ansprechstelle half: noch keine Antworten" in summary
+    assert "0,0" not in summary and "0.0" not in summary
+    assert "Erste Antwort: Median –, bei 90 % höchstens –" in summary
+    assert not photos(answer)  # nothing to draw: no charts with an axis from -0.045 to 0.045
+    assert answer[1].plain_text == ("Anliegen pro Monat nach Handlungsfeld: keine Daten im "
+                                    "Zeitraum\nVereinbarungen nach Fachbereich: keine Daten im "
+                                    "Zeitraum")  # fmt: skip
+    assert manager.buttons(answer[-1]) == ["PDF", "Excel (XLSX)", "CSV", "Anderer Zeitraum"]
+
+    english = await staff(env, COORDINATOR, Role.COORDINATOR)
+    answer = await english.send("/bericht 2025-Q1")
+    assert "the contact helped: no answers yet" in answer[0].plain_text
+    assert not photos(answer)
+    assert answer[1].plain_text.splitlines() == [
+        "Concerns per month by field of action: no data in the period",
+        "Agreements by department: no data in the period",
+        "Concerns per district: no data in the period",
+    ]

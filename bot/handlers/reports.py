@@ -85,13 +85,17 @@ async def _report(
     reference = context.services.reference
     labels = report_labels(t, fig, reference)
     pictures = await asyncio.to_thread(
-        lambda: [(c.title, c.png()) for c in charts.report_charts(fig, reference, labels)]
-    )
+        lambda: [(c.title, None if c.empty else c.png())
+                 for c in charts.report_charts(fig, reference, labels)]
+    )  # fmt: skip
     await _say(update, texts.summary(t, reference, fig))
     chat = update.effective_chat
     assert chat is not None
     for title, png in pictures:
-        await chat.send_photo(png, caption=title)
+        if png is not None:
+            await chat.send_photo(png, caption=title)
+    if empty := [title for title, png in pictures if png is None]:  # no empty axes: say so
+        await _say(update, texts.without_data(t, empty))
     await _say(update, texts.file_choice(t, coordinator=roles.is_coordinator,
                                          key=fig.period.key, scope=scope))  # fmt: skip
 

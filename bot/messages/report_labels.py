@@ -68,6 +68,7 @@ TEXTS: dict[str, str] = {
     "m.escalated": N_("escalated"),
     "m.kept": N_("On-time rate"),
     "m.conferences": N_("Conferences held"),
+    "m.planned": N_("Conferences planned"),
     "m.projects": N_("Projects"),
     # the agreement columns of the XLSX and CSV, and their short forms in the PDF
     "a.due": N_("Due"),
@@ -112,6 +113,16 @@ TEXTS: dict[str, str] = {
     "rule.open": N_("still possible"),
     "rule.missed": N_("missed"),
     "rule.not_met": N_("not met"),
+    "no_answers": N_("no answers yet"),
+    "sheet.status": N_("Status"),
+    "h.status": N_("Status"),
+    "h.planned": N_("Planned"),
+    "status.new": N_("new"),
+    "status.in_progress": N_("in progress"),
+    "status.waiting": N_("waiting"),
+    "status.referred": N_("referred"),
+    "status.resolved": N_("resolved"),
+    "status.merged": N_("merged"),
     "csv.table": N_("Table"),
     "csv.group": N_("Group"),
     "csv.measure": N_("Characteristic"),
@@ -174,4 +185,13 @@ def report_labels(t: Translator, figures: Figures, reference: ReferenceData) -> 
         topic=topic,
         number=lambda value: format_number(value, lang=lang, digits=2),
         share=lambda value: format_share(value, lang=lang, digits=1),
+        days=lambda value: working_days(t, value),
     )
+
+
+def working_days(t: Translator, value: float) -> str:
+    """A duration with its unit: "1 Arbeitstag", "2,5 Arbeitstage"."""
+    number = format_number(value, lang=t.language, digits=2)
+    if value == 1:
+        return t("{n} working day", n=number)
+    return t("{n} working days", n=number)

@@ -10,13 +10,21 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
-from bot.messages.formatting import format_number, format_share
+from bot.messages.formatting import format_share
 from bot.messages.reply import Button, Reply, chunked, rows
-from bot.messages.report_labels import period_label
+from bot.messages.report_labels import TEXTS as LABELS
+from bot.messages.report_labels import period_label, working_days
 from bot.services.basics.periods import parse_period
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting import charts
-from bot.services.reporting.figures import Figures, conference_rule, median, p90, share
+from bot.services.reporting.figures import (
+    STATUSES,
+    Figures,
+    conference_rule,
+    median,
+    p90,
+    share,
+)
 
 # (label, the phrase the period parser reads): the phrases are parser input, not prose
 PERIOD_CHOICES = (
@@ -44,8 +52,20 @@ def _pct(t: Translator, value: float | None) -> str:
     return "–" if value is None else format_share(value, lang=t.language)
 
 
-def _num(t: Translator, value: float | None) -> str:
-    return "–" if value is None else format_number(value, lang=t.language, digits=2)
+def _days(t: Translator, value: float | None) -> str:
+    return "–" if value is None else working_days(t, value)
+
+
+def _helped(t: Translator, yes: int, no: int) -> str:
+    if not yes + no:  # nobody was asked yet, or nobody answered
+        return t("the contact helped: no answers yet")
+    return t("the contact helped in {share} of the answers ({yes} of {answers})",
+             share=_pct(t, share(yes, yes + no)), yes=yes, answers=yes + no)  # fmt: skip
+
+
+def _statuses(t: Translator, fig: Figures) -> str:
+    counts = ", ".join(f"{t(LABELS['status.' + s])} {fig.total.by_status[s]}" for s in STATUSES)
+    return t("By status now: {counts}", counts=counts)
 
 
 def _scope(t: Translator, reference: ReferenceData, fig: Figures) -> str:
@@ -60,17 +80,17 @@ def _cases(t: Translator, fig: Figures) -> list[str]:
     return [
         t("Concerns received: {n} (residents {r}, actors {a}, district council {c})", n=f.received,
           r=f.by_sender["resident"], a=f.by_sender["actor"], c=f.by_sender["council"]),
-        t("Triage: Lotse {lotse} ({lotse_share}), Kümmerer {k} ({k_share}); the contact helped "
-          "in {helped} of the Lotse cases", lotse=f.lotse, k=f.kuemmerer,
-          lotse_share=_pct(t, share(f.lotse, decided)),
+        t("Triage: Lotse {lotse} ({lotse_share}), Kümmerer {k} ({k_share}); {helped}",
+          lotse=f.lotse, k=f.kuemmerer, lotse_share=_pct(t, share(f.lotse, decided)),
           k_share=_pct(t, share(f.kuemmerer, decided)),
-          helped=_pct(t, share(f.helped_yes, f.lotse))),
-        t("First response: median {median}, 90 % within {p90} working days",
-          median=_num(t, median(f.first_response)), p90=_num(t, p90(f.first_response))),
-        t("Resolution: median {median}, 90 % within {p90} working days",
-          median=_num(t, median(f.resolution)), p90=_num(t, p90(f.resolution))),
-        t("Open now: {open}, median age {age} working days; reopened: {reopened} ({share})",
-          open=len(f.backlog_ages), age=_num(t, median(f.backlog_ages)), reopened=f.reopened,
+          helped=_helped(t, f.helped_yes, f.helped_no)),
+        _statuses(t, fig),
+        t("First response: median {median}, 90 % within {p90}",
+          median=_days(t, median(f.first_response)), p90=_days(t, p90(f.first_response))),
+        t("Resolution: median {median}, 90 % within {p90}",
+          median=_days(t, median(f.resolution)), p90=_days(t, p90(f.resolution))),
+        t("Open now: {open}, median age {age}; reopened: {reopened} ({share})",
+          open=len(f.backlog_ages), age=_days(t, median(f.backlog_ages)), reopened=f.reopened,
           share=_pct(t, share(f.reopened, f.received))),
         t("Is it settled? {yes} yes, {no} no, {none} without answer", yes=f.settled_yes,
           no=f.settled_no, none=f.settled_unanswered),
@@ -88,8 +108,9 @@ def _commitments(t: Translator, fig: Figures) -> list[str]:
         t("Agreements due: {due}; on time {on_time}, late {late}, open {open} (overdue "
           "{overdue}), escalated {escalated}", **{k: a[k] for k in (
               "due", "on_time", "late", "open", "overdue", "escalated")}),
-        t("Conferences held: {held}; twice a year: met {met}, still possible {open}, missed "
-          "{missed}", held=sum(f.conferences.values()), met=rules.count("met"),
+        t("Conferences held: {held}, planned: {planned}; twice a year: met {met}, still "
+          "possible {open}, missed {missed}", held=sum(f.conferences.values()),
+          planned=sum(f.planned.values()), met=rules.count("met"),
           open=rules.count("open"), missed=rules.count("missed")),
         t("Projects: {count}; district-years without a project: {missing}",
           count=sum(f.projects.values()), missing=no_project),
@@ -102,6 +123,12 @@ def summary(t: Translator, reference: ReferenceData, fig: Figures) -> Reply:
              period=period_label(t, fig.period))  # fmt: skip
     lines = [*_cases(t, fig), *_commitments(t, fig)]
     return Reply("\n".join(["<b>" + escape(head) + "</b>", *(escape(line) for line in lines)]))
+
+
+def without_data(t: Translator, titles: list[str]) -> Reply:
+    """The charts that would be empty are not sent: their titles, and that there is no data."""
+    return Reply("\n".join(t("{chart}: no data in the period", chart=title) for title in titles),
+                 html=False)  # fmt: skip
 
 
 def file_choice(t: Translator, *, coordinator: bool, key: str, scope: str) -> Reply:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting.figures import Figures
@@ -45,6 +45,11 @@ class Chart:
     categories: list[str]  # one bar (group) each
     series: dict[str, list[int]]  # legend label → one value per category
     figure: Figure
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to draw: the chart shows only its title and "no data"."""
+        return not any(any(values) for values in self.series.values())
 
     def png(self) -> bytes:
         buffer = io.BytesIO()
@@ -92,7 +97,7 @@ def _stacked(
     axis_label: str,
     size: tuple[float, float],
     subtitle: str,
-    no_data: str,
+    labels: ReportLabels,
 ) -> Chart:
     figure = Figure(figsize=size, dpi=DPI)
     ax = figure.add_subplot()
@@ -112,22 +117,22 @@ def _stacked(
         ax.set_xticks(positions, categories, fontsize=11, rotation=45, ha="right")
         ax.set_ylabel(axis_label, fontsize=12)
     ax.tick_params(labelsize=11)
-    (ax.xaxis if horizontal else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
+    value_axis = ax.xaxis if horizontal else ax.yaxis
+    value_axis.set_major_locator(MaxNLocator(integer=True))
+    value_axis.set_major_formatter(FuncFormatter(lambda value, _: labels.number(value)))
     ax.grid(axis="x" if horizontal else "y", color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
     figure.suptitle(title, fontsize=14, fontweight="bold")
     ax.set_title(subtitle, fontsize=11)
-    if not any(base):
-        ax.text(0.5, 0.5, no_data, transform=ax.transAxes, ha="center",
-                va="center", fontsize=13, color="#555555")  # fmt: skip
-        if horizontal:  # the categories spread as if there were bars
-            ax.set_ylim(len(categories) - 0.4, -0.6)
-        else:
-            ax.set_xlim(-0.6, len(categories) - 0.4)
     columns = min(len(series), 3) or 1
     rows = -(-len(series) // columns)
-    if series and any(base):  # below the bars: on a phone the width is worth more than height
+    if not any(base):  # no empty axes (they would count from -0.045 to 0.045): say so instead
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, labels("no_data"), transform=ax.transAxes, ha="center",
+                va="center", fontsize=13, color="#555555")  # fmt: skip
+        rows = 0
+    elif series:  # below the bars: on a phone the width is worth more than height
         figure.legend(loc="lower center", ncol=columns, fontsize=10, frameon=False,
                       bbox_to_anchor=(0.5, 0.0))  # fmt: skip
     _layout(figure, categories, horizontal=horizontal, legend_rows=rows)
@@ -154,7 +159,7 @@ def concerns_per_month(
         "anliegen_monate", labels("chart.months"),
         [labels.month(m) for m in months], series, colours, horizontal=False,
         axis_label=labels("axis.concerns"), size=size,
-        subtitle=_subtitle(figures, reference, labels), no_data=labels("no_data"),
+        subtitle=_subtitle(figures, reference, labels), labels=labels,
     )  # fmt: skip
 
 
@@ -181,7 +186,7 @@ def agreements_per_department(
         "vereinbarungen_fachbereiche", labels("chart.departments"),
         [department_label(reference, d, labels) for d in order], series, colours,
         horizontal=True, axis_label=labels("axis.agreements_due"), size=size,
-        subtitle=_subtitle(figures, reference, labels), no_data=labels("no_data"),
+        subtitle=_subtitle(figures, reference, labels), labels=labels,
     )  # fmt: skip
 
 
@@ -201,7 +206,7 @@ def districts_side_by_side(
         "bezirke_vergleich", labels("chart.districts"),
         [district_label(reference, d) for d in order], series, list(OKABE_ITO[4:7]),
         horizontal=True, axis_label=labels("axis.concerns"), size=size,
-        subtitle=_subtitle(figures, reference, labels), no_data=labels("no_data"),
+        subtitle=_subtitle(figures, reference, labels), labels=labels,
     )  # fmt: skip
 
 

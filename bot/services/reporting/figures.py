@@ -41,6 +41,7 @@ from bot.services.basics.workdays import working_days_between
 from bot.storage.models import Agreement, Case, CaseEvent, Conference, Project
 
 OPEN_CASES = ("new", "in_progress", "waiting")
+STATUSES = ("new", "in_progress", "waiting", "referred", "resolved", "merged")
 CLOSED_CASES = ("resolved", "referred")  # merged cases are not "resolved" by anyone
 DONE_AGREEMENTS = ("done", "done_reported")  # done_reported: the rep's word, not confirmed yet
 ACTIVE_AGREEMENTS = ("open", "extension_requested", "problem")
@@ -120,6 +121,7 @@ class DistrictFigures:
     by_topic: Counter[str] = field(default_factory=Counter)
     by_quarter: Counter[str] = field(default_factory=Counter)
     by_month_topic: Counter[tuple[str, str]] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)  # now, of the concerns received
     lotse: int = 0
     kuemmerer: int = 0
     helped_yes: int = 0
@@ -133,6 +135,7 @@ class DistrictFigures:
     backlog_ages: list[int] = field(default_factory=list)
     agreements: dict[str, Counter[str]] = field(default_factory=dict)  # department → counts
     conferences: Counter[int] = field(default_factory=Counter)  # year → held
+    planned: Counter[int] = field(default_factory=Counter)  # year → conferences planned
     projects: Counter[int] = field(default_factory=Counter)  # year → projects
 
     def merge(self, other: DistrictFigures) -> None:
@@ -214,12 +217,13 @@ async def compute(
         f.settled_yes, f.settled_no = f.settled_yes + sy, f.settled_no + sn
         f.settled_unanswered, f.reopened = f.settled_unanswered + su, f.reopened + ro
     quarter = func.coalesce(Case.quarter, "").label("quarter")
-    for d, key, n in await session.execute(
-        select(Case.district_number, quarter, func.count())
+    for d, key, status, n in await session.execute(
+        select(Case.district_number, quarter, Case.status, func.count())
         .where(received)
-        .group_by(Case.district_number, quarter)
+        .group_by(Case.district_number, quarter, Case.status)
     ):
-        per[d].by_quarter[key] = n
+        per[d].by_quarter[key] += n
+        per[d].by_status[status] += n
     await _durations(session, scope, period, now, cal, per, received)
     await _agreements(session, scope, period, now, cal, per)
     await _conferences_and_projects(session, scope, period, per)
@@ -320,15 +324,15 @@ async def _conferences_and_projects(
     year = _buckets(
         Conference.starts_at, [(local_midnight(date(y + 1, 1, 1), tz), y) for y in years]
     ).label("year")
-    for d, y, n in await session.execute(
-        select(Conference.district_number, year, func.count())
+    for d, y, status, n in await session.execute(
+        select(Conference.district_number, year, Conference.status, func.count())
         .where(Conference.district_number.in_(scope), Conference.kind == "conference",
-               Conference.status == "held",
+               Conference.status.in_(("held", "planned")),
                Conference.starts_at >= local_midnight(date(years[0], 1, 1), tz),
                Conference.starts_at < local_midnight(date(years[-1] + 1, 1, 1), tz))
-        .group_by(Conference.district_number, year)
+        .group_by(Conference.district_number, year, Conference.status)
     ):  # fmt: skip
-        per[d].conferences[int(y)] = n
+        (per[d].conferences if status == "held" else per[d].planned)[int(y)] = n
     for d, y, n in await session.execute(
         select(Project.district_number, Project.year, func.count())
         .where(Project.district_number.in_(scope), Project.year.in_(years))

@@ -24,6 +24,7 @@ class ReportLabels:
     topic: Callable[[str], str]  # a topic code -> its name
     number: Callable[[float], str]
     share: Callable[[float], str]
+    days: Callable[[float], str]  # a duration with its unit: "2 Arbeitstage"
 
     def __call__(self, key: str, **params: object) -> str:
         text = self.text[key]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from bot.services.reporting import charts
 from bot.services.reporting.figures import (
     CONFERENCES_PER_YEAR,
     PROJECTS_PER_YEAR,
+    STATUSES,
     DistrictFigures,
     Figures,
     conference_rule,
@@ -55,39 +55,40 @@ def _kept(c: Any) -> float | None:
     return share(c["on_time"], c["on_time"] + c["late"] + c["overdue"])
 
 
-# label key, value, is a share
-METRICS: list[tuple[str, Callable[[DistrictFigures], Value], bool]] = [
-    ("m.received", lambda f: f.received, False),
-    ("m.residents", lambda f: f.by_sender["resident"], False),
-    ("m.actors", lambda f: f.by_sender["actor"], False),
-    ("m.council", lambda f: f.by_sender["council"], False),
-    ("m.lotse", lambda f: f.lotse, False),
-    ("m.kuemmerer", lambda f: f.kuemmerer, False),
-    ("m.lotse_share", lambda f: share(f.lotse, f.lotse + f.kuemmerer), True),
-    ("m.kuemmerer_share", lambda f: share(f.kuemmerer, f.lotse + f.kuemmerer), True),
-    ("m.helped", lambda f: share(f.helped_yes, f.lotse), True),
-    ("m.not_helped", lambda f: f.helped_no, False),
-    ("m.first_median", lambda f: median(f.first_response), False),
-    ("m.first_p90", lambda f: p90(f.first_response), False),
-    ("m.resolution_median", lambda f: median(f.resolution), False),
-    ("m.resolution_p90", lambda f: p90(f.resolution), False),
-    ("m.open", lambda f: len(f.backlog_ages), False),
-    ("m.open_age", lambda f: median(f.backlog_ages), False),
-    ("m.open_oldest", lambda f: max(f.backlog_ages, default=None), False),
-    ("m.reopened", lambda f: f.reopened, False),
-    ("m.reopened_share", lambda f: share(f.reopened, f.received), True),
-    ("m.settled_yes", lambda f: f.settled_yes, False),
-    ("m.settled_no", lambda f: f.settled_no, False),
-    ("m.settled_none", lambda f: f.settled_unanswered, False),
-    ("m.agreements_due", lambda f: f.agreement_totals()["due"], False),
-    ("m.on_time", lambda f: f.agreement_totals()["on_time"], False),
-    ("m.late", lambda f: f.agreement_totals()["late"], False),
-    ("m.agreements_open", lambda f: f.agreement_totals()["open"], False),
-    ("m.overdue", lambda f: f.agreement_totals()["overdue"], False),
-    ("m.escalated", lambda f: f.agreement_totals()["escalated"], False),
-    ("m.kept", lambda f: _kept(f.agreement_totals()), True),
-    ("m.conferences", lambda f: sum(f.conferences.values()), False),
-    ("m.projects", lambda f: sum(f.projects.values()), False),
+# label key, value, kind: "n" a count, "share" a share (0..1), "days" working days
+METRICS: list[tuple[str, Callable[[DistrictFigures], Value], str]] = [
+    ("m.received", lambda f: f.received, "n"),
+    ("m.residents", lambda f: f.by_sender["resident"], "n"),
+    ("m.actors", lambda f: f.by_sender["actor"], "n"),
+    ("m.council", lambda f: f.by_sender["council"], "n"),
+    ("m.lotse", lambda f: f.lotse, "n"),
+    ("m.kuemmerer", lambda f: f.kuemmerer, "n"),
+    ("m.lotse_share", lambda f: share(f.lotse, f.lotse + f.kuemmerer), "share"),
+    ("m.kuemmerer_share", lambda f: share(f.kuemmerer, f.lotse + f.kuemmerer), "share"),
+    ("m.helped", lambda f: share(f.helped_yes, f.helped_yes + f.helped_no), "share"),
+    ("m.not_helped", lambda f: f.helped_no, "n"),
+    ("m.first_median", lambda f: median(f.first_response), "days"),
+    ("m.first_p90", lambda f: p90(f.first_response), "days"),
+    ("m.resolution_median", lambda f: median(f.resolution), "days"),
+    ("m.resolution_p90", lambda f: p90(f.resolution), "days"),
+    ("m.open", lambda f: len(f.backlog_ages), "n"),
+    ("m.open_age", lambda f: median(f.backlog_ages), "days"),
+    ("m.open_oldest", lambda f: max(f.backlog_ages, default=None), "days"),
+    ("m.reopened", lambda f: f.reopened, "n"),
+    ("m.reopened_share", lambda f: share(f.reopened, f.received), "share"),
+    ("m.settled_yes", lambda f: f.settled_yes, "n"),
+    ("m.settled_no", lambda f: f.settled_no, "n"),
+    ("m.settled_none", lambda f: f.settled_unanswered, "n"),
+    ("m.agreements_due", lambda f: f.agreement_totals()["due"], "n"),
+    ("m.on_time", lambda f: f.agreement_totals()["on_time"], "n"),
+    ("m.late", lambda f: f.agreement_totals()["late"], "n"),
+    ("m.agreements_open", lambda f: f.agreement_totals()["open"], "n"),
+    ("m.overdue", lambda f: f.agreement_totals()["overdue"], "n"),
+    ("m.escalated", lambda f: f.agreement_totals()["escalated"], "n"),
+    ("m.kept", lambda f: _kept(f.agreement_totals()), "share"),
+    ("m.conferences", lambda f: sum(f.conferences.values()), "n"),
+    ("m.planned", lambda f: sum(f.planned.values()), "n"),
+    ("m.projects", lambda f: sum(f.projects.values()), "n"),
 ]
 AGREEMENT_COLUMNS = ["due", "on_time", "late", "open", "overdue", "escalated", "cancelled"]
 PDF_AGREEMENT_COLUMNS = ["due", "on_time", "late", "open", "overdue", "escalated"]
@@ -98,7 +99,8 @@ FILE_KEYS = (
     "h.quarter", "h.department", "h.year", "h.held", "h.target", "h.assessment",
     "h.projects", "h.conferences", "h.kept", "h.indicator", "h.value", "total", "no_quarter",
     "rule.met", "rule.open", "rule.missed", "rule.not_met", "csv.table", "csv.group",
-    "csv.measure", "pdf.title", "pdf.made", "pdf.document", "pdf.note",
+    "csv.measure", "pdf.title", "pdf.made", "pdf.document", "pdf.note", "sheet.status",
+    "h.status", "h.planned", "no_answers", *(f"status.{s}" for s in STATUSES),
 )  # fmt: skip
 
 
@@ -110,7 +112,7 @@ def _overview(figures: Figures, reference: ReferenceData, labels: ReportLabels) 
     rows.append([labels("total"), *(m(figures.total) for _, m, _ in METRICS)])
     return Table(labels("sheet.overview"), [labels("h.district"),
                  *(labels(key) for key, _, _ in METRICS)], rows, 1,
-                 frozenset(labels(key) for key, _, is_share in METRICS if is_share))  # fmt: skip
+                 frozenset(labels(key) for key, _, k in METRICS if k == "share"))  # fmt: skip
 
 
 def _agreements(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> Table:
@@ -147,10 +149,13 @@ def tables(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> 
         Table(h("sheet.quarters"), [h("h.district"), h("h.quarter"), h("h.concerns")],
               [[label(d), q or h("no_quarter"), n] for d in figures.districts
                for q, n in sorted(per[d].by_quarter.items())], 2),
+        Table(h("sheet.status"), [h("h.district"), h("h.status"), h("h.concerns")],
+              [[label(d), h("status." + s), per[d].by_status[s]] for d in figures.districts
+               for s in STATUSES], 2),
         _agreements(figures, reference, labels),
-        Table(h("sheet.conferences"), [h("h.district"), h("h.year"), h("h.held"), h("h.target"),
-                                       h("h.assessment")],
-              [[label(d), y, per[d].conferences[y], CONFERENCES_PER_YEAR,
+        Table(h("sheet.conferences"), [h("h.district"), h("h.year"), h("h.held"), h("h.planned"),
+                                       h("h.target"), h("h.assessment")],
+              [[label(d), y, per[d].conferences[y], per[d].planned[y], CONFERENCES_PER_YEAR,
                 h("rule." + conference_rule(per[d].conferences[y], y, now, tz))]
                for d in figures.districts for y in years], 2),
         Table(h("sheet.projects"), [h("h.district"), h("h.year"), h("h.projects"),
@@ -219,11 +224,13 @@ def _csv_value(value: Value) -> str:
     return str(value)
 
 
-def _fmt(labels: ReportLabels, value: Value, is_share: bool = False) -> str:
+def _fmt(labels: ReportLabels, value: Value, kind: str = "n") -> str:
     if value is None:
         return "–"
-    if is_share and isinstance(value, float):
+    if kind == "share" and isinstance(value, float):
         return labels.share(value)
+    if kind == "days" and isinstance(value, int | float):
+        return labels.days(value)
     if isinstance(value, int | float):
         return labels.number(value)
     return str(value)
@@ -265,73 +272,82 @@ def _columns(
 
 
 def _metric_rows(f: DistrictFigures, labels: ReportLabels) -> list[list[str]]:
+    def value(key: str, m: Callable[[DistrictFigures], Value], kind: str) -> str:
+        found = m(f)
+        if found is None and key == "m.helped":  # nobody was asked yet, or nobody answered
+            return labels("no_answers")
+        return _fmt(labels, found, kind)
+
     return [[labels("h.indicator"), labels("h.value")]] + [
-        [labels(key), _fmt(labels, m(f), s)] for key, m, s in METRICS
+        [labels(key), value(key, m, kind)] for key, m, kind in METRICS
+    ]
+
+
+def _status_rows(f: DistrictFigures, labels: ReportLabels) -> list[list[str]]:
+    return [[labels("h.status"), labels("h.concerns")]] + [
+        [labels("status." + s), labels.number(f.by_status[s])] for s in STATUSES
     ]
 
 
 def _district_page(
-    figures: Figures, reference: ReferenceData, labels: ReportLabels, d: str, subtitle: str
+    figures: Figures, reference: ReferenceData, labels: ReportLabels, d: str, heads: list[str]
 ) -> Figure:
+    """A district's tables; ``heads``: the page's title and subtitle."""
     f, period, n = figures.per_district[d], figures.period, labels.number
-    page = _page(labels("district", name=charts.district_label(reference, d)), subtitle, labels)
-    _columns(page, 0.05, 0.84, _metric_rows(f, labels), [0.3, 0.1])
+    page = _page(heads[0], heads[1], labels)
+    _columns(page, 0.05, 0.84, _metric_rows(f, labels), [0.3, 0.1], size=8.5)
     head = [[labels("h.department"), *(labels(f"pdf.{k}") for k in PDF_AGREEMENT_COLUMNS)]]
     body = [[charts.department_label(reference, dep, labels),
              *(n(f.agreements[dep][k]) for k in PDF_AGREEMENT_COLUMNS)]
             for dep in sorted(f.agreements, key=lambda x: x.zfill(4))]  # fmt: skip
     y = _columns(page, 0.52, 0.84, head + body, [0.12] + [0.055] * 6, size=9)
-    years = [[labels("h.year"), labels("h.conferences"), labels("h.target"),
+    years = [[labels("h.year"), labels("h.conferences"), labels("h.planned"), labels("h.target"),
               labels("h.assessment"), labels("h.projects")]] + [
-        [str(y_), n(f.conferences[y_]), n(CONFERENCES_PER_YEAR),
+        [str(y_), n(f.conferences[y_]), n(f.planned[y_]), n(CONFERENCES_PER_YEAR),
          labels("rule." + conference_rule(f.conferences[y_], y_, figures.now, period.tz)),
          n(f.projects[y_])] for y_ in period.years()]  # fmt: skip
-    y = _columns(page, 0.52, y - 0.03, years, [0.06, 0.1, 0.05, 0.1, 0.08], size=9)
+    y = _columns(page, 0.52, y - 0.03, years, [0.05, 0.09, 0.07, 0.04, 0.1, 0.07], size=9)
     quarters = [[labels("h.quarter"), labels("h.concerns")]] + [
         [q or labels("no_quarter"), n(c)] for q, c in f.by_quarter.most_common(8)
     ]
-    _columns(page, 0.52, y - 0.03, quarters, [0.3, 0.1], size=9)
+    _columns(page, 0.52, y - 0.03, quarters, [0.2, 0.07], size=9)
+    _columns(page, 0.81, y - 0.03, _status_rows(f, labels), [0.1, 0.06], size=9)
     return page
 
 
 def pdf_pages(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> list[Figure]:
-    """Summary, the charts (A4 landscape), then one table page per district."""
+    """Summary, the charts (A4 landscape), then one table page per district; a report of one
+    district opens with its page (the summary would only repeat it)."""
     when = f"{labels.period} ({labels.period_range})"
     made = labels("pdf.made", moment=labels.made)
-    if len(figures.districts) <= 2:
-        scope = ", ".join(charts.district_label(reference, d) for d in figures.districts)
-    else:
-        scope = labels("districts", count=len(figures.districts))
+    districts = figures.districts
+    scope = ", ".join(charts.district_label(reference, d) for d in districts)
+    if len(districts) > 2:
+        scope = labels("districts", count=len(districts))
+    chart_pages = [c.figure for c in charts.report_charts(figures, reference, labels,
+                                                          charts.A4_LANDSCAPE)]  # fmt: skip
+    if len(districts) == 1:
+        heads = [labels("pdf.title"), f"{when} · {scope} · {made}"]
+        return [_district_page(figures, reference, labels, districts[0], heads), *chart_pages]
     title = _page(labels("pdf.title"), f"{when} · {scope} · {made}", labels)
     rows = _metric_rows(figures.total, labels)
     half = (len(rows) + 1) // 2
     _columns(title, 0.05, 0.82, rows[:half], [0.3, 0.1])
-    _columns(title, 0.52, 0.82, [rows[0], *rows[half:]], [0.3, 0.1])
-    pages = [title]
-    pages += [c.figure for c in charts.report_charts(figures, reference, labels,
-                                                     charts.A4_LANDSCAPE)]  # fmt: skip
-    for d in figures.districts:
-        pages.append(_district_page(figures, reference, labels, d, f"{when} · {made}"))
+    y = _columns(title, 0.52, 0.82, [rows[0], *rows[half:]], [0.3, 0.1])
+    _columns(title, 0.52, y - 0.03, _status_rows(figures.total, labels), [0.3, 0.1])
+    pages = [title, *chart_pages]
+    for d in districts:
+        name = labels("district", name=charts.district_label(reference, d))
+        pages.append(_district_page(figures, reference, labels, d, [name, f"{when} · {made}"]))
     return pages
 
 
-# The PDF's 14 standard fonts: text is laid out from their metrics in a few microseconds a
-# line, where FreeType needs about a millisecond, and Helvetica covers German (cp1252).
-# A language outside cp1252 (Turkish, Arabic, ...) will need an embedded font here instead.
+# An embedded, subsetted TrueType font (Type 42): DejaVu Sans, shipped with matplotlib, covers
+# every language of the bot and renders the same on every reader; only the glyphs used are
+# embedded, so the file stays small and writing it fast.
 # (typed Any: matplotlib types the keys as one long Literal)
-PDF_FONTS: Any = {"pdf.use14corefonts": True, "font.family": "sans-serif",
-                  "font.sans-serif": ["Helvetica"]}  # fmt: skip
-
-
-class _SameFontNotice(logging.Filter):
-    """Helvetica's metrics file calls its regular weight "Medium"; matplotlib picks it for
-    "normal" all the same but logs a warning each time, which would only be noise."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Failed to find font weight normal for Helvetica" not in record.getMessage()
-
-
-logging.getLogger("matplotlib.font_manager").addFilter(_SameFontNotice())
+PDF_FONTS: Any = {"pdf.fonttype": 42, "pdf.use14corefonts": False,
+                  "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}  # fmt: skip
 
 
 def to_pdf(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> bytes:
