@@ -153,7 +153,7 @@ async def test_german_resident_and_manager_read_german_throughout(env: BotEnv) -
     await erika.send("/start")
     await erika.press("Ich stimme zu")
     await erika.send("/neu")
-    assert erika.messages[-2].plain_text.startswith("Wo ist Ihr Anliegen?")
+    assert erika.messages[-2].plain_text.startswith("Schritt 1 von 6\nWo ist Ihr Anliegen?")
     assert erika.buttons() == ["Stadtbezirk aus der Liste wählen"]
     await erika.send("linden sued")
     assert erika.last.plain_text == "Linden-Süd, Stadtbezirk Linden-Limmer?"
@@ -163,11 +163,12 @@ async def test_german_resident_and_manager_read_german_throughout(env: BotEnv) -
     await erika.send("Der Platz an der Ecke ist jedes Wochenende vermüllt.")
     await erika.press("Ohne weitere Fotos fortfahren")
     await erika.press("Überspringen")
-    assert erika.last.plain_text == "Schreiben Sie für eine Organisation?"
+    assert erika.last.plain_text == "Schritt 6 von 6\nSchreiben Sie für eine Organisation?"
     await erika.press("Nein, privat")
     review = erika.last.plain_text
     assert review.startswith("Ihr Anliegen\nWo: Linden-Süd, Stadtbezirk Linden-Limmer")
     assert "Kontakt: keine" in review and "112" in review  # the emergency numbers
+    assert "Adresse:" not in review  # a typed quarter is no address
     assert erika.buttons() == ["✅ Senden", "🌐 Text veröffentlichen: nein", "✏️ Ändern",
                                "✖️ Abbrechen"]  # fmt: skip
     await erika.press("Senden")
@@ -200,7 +201,7 @@ async def test_english_resident_and_manager_read_english(env: BotEnv) -> None:
     erika = env.sim.user(1102, language_code="en")
     await consent(erika)
     await erika.send("/neu")
-    assert erika.messages[-2].plain_text.startswith("Where is your concern?")
+    assert erika.messages[-2].plain_text.startswith("Step 1 of 6\nWhere is your concern?")
     reference = await file_concern(erika)
     assert erika.last.plain_text.startswith(f"Thank you! Your concern has the number {reference}")
     assert erika.reply_keyboard == [

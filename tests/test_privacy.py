@@ -219,7 +219,7 @@ async def test_export_and_erasure_leave_no_personal_data(env: BotEnv) -> None:
     assert set(cases) == {first, second}
     assert cases[first]["description"] == DESCRIPTION_1
     assert cases[second]["description"] == DESCRIPTION_2
-    assert cases[first]["contact"] == CONTACT
+    assert cases[first]["contact"] == f"{EMAIL}, +495117654321"  # checked and normalised
     assert cases[second]["organisation_name"] == ORGANISATION
     assert [p["file_id"] for p in cases[first]["photos"]] == [PHOTO]
     assert (cases[first]["latitude"], cases[first]["longitude"]) == (LATITUDE, LONGITUDE)
