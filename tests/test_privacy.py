@@ -207,7 +207,12 @@ async def test_export_and_erasure_leave_no_personal_data(env: BotEnv) -> None:
 
     # Art. 15: everything as a JSON file in the chat
     await resident.send("/meine_daten")
-    document = resident.last.document
+    summary = resident.last.plain_text  # the same in words, after the file
+    assert summary.startswith(f"Summary of your stored data\nName: {NAME}\n")
+    assert "Concerns: 2" in summary and f"• {first} – Public space – " in summary
+    assert f"Contact: {EMAIL}, +495117654321" in summary and f"Address: {ADDRESS}" in summary
+    assert "Photos: 1" in summary
+    document = resident.messages[-2].document
     assert document is not None and document.file_name == EXPORT_FILENAME
     assert document.content is not None
     raw = document.content.decode("utf-8")
@@ -437,8 +442,12 @@ async def test_export_and_erasure_questions_in_german(env: BotEnv) -> None:
     await erika.send("/start")
     await erika.press("✅ Ich stimme zu")
     await erika.send("/meine_daten")
-    assert erika.last.caption == (
+    assert erika.messages[-2].caption == (
         "Alles, was der Bot über Sie speichert. Mit /loeschen lassen Sie es löschen."
+    )
+    assert erika.last.plain_text.startswith(
+        "Zusammenfassung Ihrer gespeicherten Daten\nName: Erika\nDatenschutzhinweis angenommen: "
+        "Mi, 11.03.2026, 10:00\nAnliegen: 0\n"
     )
     await erika.send("/loeschen")
     assert erika.buttons() == ["🗑 Ja, löschen", "Nein, behalten"]
