@@ -361,3 +361,26 @@ async def test_english_postcode_quarters_and_a_street_address_is_kept(env: BotEn
     review = sam.last.plain_text
     assert "Where: Linden-Mitte, district Linden-Limmer" in review
     assert "Address: Limmerstraße 5, 30449" in review
+
+
+async def test_german_changing_the_place_drops_the_old_address(env: BotEnv) -> None:
+    erika = env.sim.user(1115, language_code="de")
+    await erika.send("/start")
+    await erika.press("Ich stimme zu")
+    await erika.send("/neu")
+    await erika.send("Limmerstraße 5, 30449")
+    await erika.press("Linden-Mitte")
+    await erika.press("Öffentlicher Raum")
+    await erika.send("Die Laterne ist seit Tagen dunkel.")
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.press("Überspringen")
+    await erika.press("Nein, privat")
+    assert "Adresse: Limmerstraße 5, 30449" in erika.last.plain_text
+    await erika.press("Ändern")
+    await erika.press("Ort")
+    await erika.press("Stadtbezirk aus der Liste wählen")
+    await erika.press("Linden-Limmer")
+    await erika.press("Limmer")
+    review = erika.last.plain_text
+    assert "Wo: Limmer, Stadtbezirk Linden-Limmer" in review
+    assert "Adresse:" not in review

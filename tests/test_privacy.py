@@ -456,3 +456,32 @@ async def test_export_and_erasure_questions_in_german(env: BotEnv) -> None:
     await erika.send("/loeschen")
     await erika.press("Ja, löschen")
     assert "gelöscht" in erika.last.plain_text
+
+
+async def test_german_export_summary_names_each_concern(env: BotEnv) -> None:
+    erika = env.sim.user(1202, first_name="Erika", language_code="de")
+    await erika.send("/start")
+    await erika.press("✅ Ich stimme zu")
+    await erika.send("/neu")
+    await erika.send("Deisterstraße 17")
+    await erika.press("Linden-Limmer")
+    await erika.press("Linden-Süd")
+    await erika.press("Öffentlicher Raum")
+    await erika.send("Vor dem Bäcker wurden die Bänke ohne Ankündigung entfernt.")
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.send("0511 7654321")
+    await erika.press("Nein, privat")
+    await erika.press("Senden")
+    reference = reference_in(erika.last.plain_text)
+    await erika.send("/meine_daten")
+    assert erika.messages[-2].document is not None
+    summary = erika.last.plain_text
+    assert "Anliegen: 1" in summary
+    assert f"• {reference} – Öffentlicher Raum – eingegangen" in summary
+    assert "Gesendet: Mi, 11.03.2026, 10:00" in summary
+    assert "Wo: Linden-Süd, Stadtbezirk Linden-Limmer" in summary
+    assert "Adresse: Deisterstraße 17" in summary and "Kontakt: +495117654321" in summary
+    assert "Beschreibung: Vor dem Bäcker wurden die Bänke" in summary
+    assert summary.endswith(
+        "Die Datei oben enthält alles vollständig, auch den Verlauf jedes Anliegens."
+    )
