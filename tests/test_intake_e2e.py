@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.delivery import flush_outbox
+from bot.offline.simulator import SimUser
 from bot.services.access import people
 from bot.services.access.roles import Role
 from bot.services.cases import intake
 from bot.services.cases.records import Draft
 from bot.services.messaging import outbox
 from bot.storage.db import session_scope
+from bot.storage.models import Case
 from tests.conftest import ADMIN_ID, BotEnv
 from tests.helpers import bind_role, consent, count_cases, file_concern
 
@@ -153,7 +157,7 @@ async def test_german_resident_and_manager_read_german_throughout(env: BotEnv) -
     await erika.send("/start")
     await erika.press("Ich stimme zu")
     await erika.send("/neu")
-    assert erika.messages[-2].plain_text.startswith("Wo ist Ihr Anliegen?")
+    assert erika.messages[-2].plain_text.startswith("Schritt 1 von 6\nWo ist Ihr Anliegen?")
     assert erika.buttons() == ["Stadtbezirk aus der Liste wählen"]
     await erika.send("linden sued")
     assert erika.last.plain_text == "Linden-Süd, Stadtbezirk Linden-Limmer?"
@@ -163,11 +167,12 @@ async def test_german_resident_and_manager_read_german_throughout(env: BotEnv) -
     await erika.send("Der Platz an der Ecke ist jedes Wochenende vermüllt.")
     await erika.press("Ohne weitere Fotos fortfahren")
     await erika.press("Überspringen")
-    assert erika.last.plain_text == "Schreiben Sie für eine Organisation?"
+    assert erika.last.plain_text == "Schritt 6 von 6\nSchreiben Sie für eine Organisation?"
     await erika.press("Nein, privat")
     review = erika.last.plain_text
     assert review.startswith("Ihr Anliegen\nWo: Linden-Süd, Stadtbezirk Linden-Limmer")
     assert "Kontakt: keine" in review and "112" in review  # the emergency numbers
+    assert "Adresse:" not in review  # a typed quarter is no address
     assert erika.buttons() == ["✅ Senden", "🌐 Text veröffentlichen: nein", "✏️ Ändern",
                                "✖️ Abbrechen"]  # fmt: skip
     await erika.press("Senden")
@@ -200,7 +205,7 @@ async def test_english_resident_and_manager_read_english(env: BotEnv) -> None:
     erika = env.sim.user(1102, language_code="en")
     await consent(erika)
     await erika.send("/neu")
-    assert erika.messages[-2].plain_text.startswith("Where is your concern?")
+    assert erika.messages[-2].plain_text.startswith("Step 1 of 6\nWhere is your concern?")
     reference = await file_concern(erika)
     assert erika.last.plain_text.startswith(f"Thank you! Your concern has the number {reference}")
     assert erika.reply_keyboard == [
@@ -255,3 +260,127 @@ async def test_a_queued_card_and_receipt_speak_the_language_chosen_after_queuein
     await flush_outbox(env.app)
     receipt = env.sim.user(1103).last.plain_text
     assert receipt.startswith(f"Vielen Dank! Ihr Anliegen hat die Nummer {reference}")
+
+
+# --- issue 11: checked contact, truthful address, narrowed quarters, the step counter ---------
+async def _at_contact(user: SimUser, *, yes: str, topic: str, photos_done: str) -> None:
+    await user.send("/neu")
+    await user.send("linden sued")
+    await user.press(yes)
+    await user.press(topic)
+    await user.send("Der Gehweg ist seit Wochen mit Sperrmüll zugestellt.")
+    await user.press(photos_done)
+
+
+async def test_german_contact_is_checked_asked_again_and_normalised(env: BotEnv) -> None:
+    erika = env.sim.user(1111, language_code="de")
+    await erika.send("/start")
+    await erika.press("Ich stimme zu")
+    await _at_contact(erika, yes="Ja", topic="Öffentlicher Raum", photos_done="Ohne weitere")
+    assert erika.last.plain_text.startswith("Schritt 5 von 6\n")
+    await erika.send("abc")
+    assert erika.last.plain_text.startswith(
+        "Das ist weder eine Telefonnummer noch eine E-Mail-Adresse.\nBitte geben Sie"
+    )
+    assert erika.buttons() == ["Überspringen"]  # skipping stays open
+    await erika.send("0511 12")
+    assert erika.last.plain_text.startswith("Das sieht nicht nach einer gültigen Telefonnummer")
+    await erika.send("erika@localhost")
+    assert erika.last.plain_text.startswith("Das sieht nicht nach einer gültigen E-Mail-Adresse")
+    await erika.send("0511 7654321")
+    assert erika.last.plain_text == "Schritt 6 von 6\nSchreiben Sie für eine Organisation?"
+    await erika.press("Nein, privat")
+    assert "Kontakt: +495117654321" in erika.last.plain_text
+    await erika.press("Senden")
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case))
+    assert case is not None and case.contact == "+495117654321"
+
+
+async def test_english_contact_takes_an_email_and_a_typed_skip(env: BotEnv) -> None:
+    sam = env.sim.user(1112, language_code="en")
+    await consent(sam)
+    await _at_contact(sam, yes="Yes", topic="Public space", photos_done="Continue without")
+    await sam.send("not a contact")
+    assert sam.last.plain_text.startswith(
+        "That is neither a phone number nor an e-mail address.\nPlease type a phone number"
+    )
+    await sam.send("Sam.Smith@Example.ORG")
+    assert sam.last.plain_text == "Step 6 of 6\nAre you writing on behalf of an organisation?"
+    await sam.press("No, privately")
+    assert "Contact: Sam.Smith@example.org" in sam.last.plain_text
+    await sam.press("Change")
+    await sam.press("Contact")
+    await sam.send("skip")  # typed instead of pressing "Skip"
+    assert "Contact: none" in sam.last.plain_text
+
+
+async def test_german_postcode_offers_only_its_quarters(env: BotEnv) -> None:
+    erika = env.sim.user(1113, language_code="de")
+    await erika.send("/start")
+    await erika.press("Ich stimme zu")
+    await erika.send("/neu")
+    await erika.send("30449")
+    assert erika.last.plain_text == "Schritt 1 von 6\nWelcher Stadtteil in Linden-Limmer?"
+    assert erika.buttons() == ["Linden-Mitte", "Linden-Süd", "Anderer Stadtteil", "Weiß ich nicht"]
+    await erika.press("Anderer Stadtteil")  # the way to all four
+    assert erika.buttons() == [
+        "Linden-Nord",
+        "Linden-Mitte",
+        "Linden-Süd",
+        "Limmer",
+        "Weiß ich nicht",
+    ]
+    await erika.press("Linden-Süd")
+    assert erika.last.plain_text.startswith("Schritt 2 von 6\n")
+    await erika.press("Öffentlicher Raum")
+    assert erika.last.plain_text.startswith("Schritt 3 von 6\n")
+    await erika.send("Die Laterne vor Haus 12 ist seit Tagen dunkel.")
+    assert erika.last.plain_text.startswith("Schritt 4 von 6\n")
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.press("Überspringen")
+    await erika.press("Nein, privat")
+    review = erika.last.plain_text
+    assert "Wo: Linden-Süd, Stadtbezirk Linden-Limmer" in review
+    assert "Adresse:" not in review  # a postcode is no address
+
+
+async def test_english_postcode_quarters_and_a_street_address_is_kept(env: BotEnv) -> None:
+    sam = env.sim.user(1114, language_code="en")
+    await consent(sam)
+    await sam.send("/neu")
+    await sam.send("Limmerstraße 5, 30449")
+    assert sam.last.plain_text == "Step 1 of 6\nWhich quarter of Linden-Limmer?"
+    assert sam.buttons() == ["Linden-Mitte", "Linden-Süd", "Other quarter", "I don't know"]
+    await sam.press("Linden-Mitte")
+    await sam.press("Public space")
+    await sam.send("A streetlight has been dark for days.")
+    await sam.press("Continue without more photos")
+    await sam.press("Skip")
+    await sam.press("No, privately")
+    review = sam.last.plain_text
+    assert "Where: Linden-Mitte, district Linden-Limmer" in review
+    assert "Address: Limmerstraße 5, 30449" in review
+
+
+async def test_german_changing_the_place_drops_the_old_address(env: BotEnv) -> None:
+    erika = env.sim.user(1115, language_code="de")
+    await erika.send("/start")
+    await erika.press("Ich stimme zu")
+    await erika.send("/neu")
+    await erika.send("Limmerstraße 5, 30449")
+    await erika.press("Linden-Mitte")
+    await erika.press("Öffentlicher Raum")
+    await erika.send("Die Laterne ist seit Tagen dunkel.")
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.press("Überspringen")
+    await erika.press("Nein, privat")
+    assert "Adresse: Limmerstraße 5, 30449" in erika.last.plain_text
+    await erika.press("Ändern")
+    await erika.press("Ort")
+    await erika.press("Stadtbezirk aus der Liste wählen")
+    await erika.press("Linden-Limmer")
+    await erika.press("Limmer")
+    review = erika.last.plain_text
+    assert "Wo: Limmer, Stadtbezirk Linden-Limmer" in review
+    assert "Adresse:" not in review

@@ -3,9 +3,16 @@ default UI) and English: every text, label and date reads in the chosen language
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.messages.formatting import language_name
+from bot.services.access.roles import Role
+from bot.storage.db import session_scope
+from bot.storage.models import Case
 from tests.conftest import BotEnv
-from tests.helpers import consent, file_concern
+from tests.helpers import bind_role, consent, file_concern
+
+MANAGER_LINDEN = 700_010
 
 
 async def test_greeting_consent_and_menu_in_german(env: BotEnv) -> None:
@@ -37,7 +44,8 @@ async def test_my_concerns_read_in_the_language_chosen_later(env: BotEnv) -> Non
     await anna.send("/meine")
     listed = anna.last.plain_text
     assert "Your concerns:" in listed
-    assert f"• {reference} – Public space – received (Wed, 11 Mar 2026, " in listed
+    assert f"• {reference} – Public space – received\n  Sent: Wed, 11 Mar 2026, 10:00" in listed
+    assert "Latest step: passed to the district management (Wed, 11 Mar 2026, 10:00)" in listed
 
     await anna.send("/sprache")
     assert anna.buttons() == [language_name(code) for code in env.services.translations.languages]
@@ -46,7 +54,7 @@ async def test_my_concerns_read_in_the_language_chosen_later(env: BotEnv) -> Non
     await anna.press_reply("📋 Meine Anliegen")
     listed = anna.last.plain_text
     assert "Ihre Anliegen:" in listed
-    assert f"• {reference} – Öffentlicher Raum – eingegangen (Mi, 11.03.2026, " in listed
+    assert f"• {reference} – Öffentlicher Raum – eingegangen\n  Gesendet: Mi, 11.03.2026" in listed
 
 
 async def test_fallback_answers_in_german_and_english(env: BotEnv) -> None:
@@ -58,3 +66,56 @@ async def test_fallback_answers_in_german_and_english(env: BotEnv) -> None:
     english = env.sim.user(1105, language_code="en")
     await english.send("/nosuchcommand")
     assert english.last.plain_text == "I do not know that command. /hilfe shows what I can do."
+
+
+async def _case_id(env: BotEnv) -> int:
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case))
+    assert case is not None
+    return case.id
+
+
+async def test_my_concerns_show_the_latest_step_and_the_next_date_in_german(env: BotEnv) -> None:
+    await bind_role(env, MANAGER_LINDEN, Role.MANAGER, district="10")
+    manager = env.sim.user(MANAGER_LINDEN, language_code="de")
+    await manager.send("/sprache")
+    await manager.press("Deutsch")
+    erika = env.sim.user(1121, language_code="de")
+    await erika.send("/start")
+    await erika.press("✅ Ich stimme zu")
+    await erika.send("/neu")
+    await erika.send("linden sued")
+    await erika.press("Ja")
+    await erika.press("Öffentlicher Raum")
+    await erika.send("Am Spielplatz liegen jeden Morgen Scherben.")
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.press("Überspringen")
+    await erika.press("Nein, privat")
+    await erika.press("Senden")
+    case_id = await _case_id(env)
+    await manager.press_data(f"tr:kue:{case_id}")
+    await manager.press_data(f"tr:step:{case_id}")
+    await manager.send("Ortstermin mit FB 67")
+    await manager.send("bis Freitag")
+    await manager.press("Ja")
+
+    await erika.press_reply("📋 Meine Anliegen")
+    listed = erika.last.plain_text
+    assert "Öffentlicher Raum – in Bearbeitung" in listed
+    assert "Letzter Schritt: nächster Schritt geplant (Mi, 11.03.2026, 10:00)" in listed
+    assert "Nächster Termin: Fr, 13.03.2026" in listed
+    assert "Ortstermin" not in listed  # the manager's wording stays internal
+
+
+async def test_my_concerns_without_a_next_date_in_english(env: BotEnv) -> None:
+    await bind_role(env, MANAGER_LINDEN, Role.MANAGER, district="10")
+    manager = env.sim.user(MANAGER_LINDEN, language_code="en")
+    sam = env.sim.user(1122, language_code="en")
+    await consent(sam)
+    reference = await file_concern(sam)
+    await manager.press_data(f"tr:kue:{await _case_id(env)}")
+    await sam.send("/meine")
+    listed = sam.last.plain_text
+    assert f"• {reference} – Public space – in progress" in listed
+    assert "Latest step: taken on by the district management (Wed, 11 Mar 2026, 10:00)" in listed
+    assert "Next date" not in listed

@@ -207,7 +207,12 @@ async def test_export_and_erasure_leave_no_personal_data(env: BotEnv) -> None:
 
     # Art. 15: everything as a JSON file in the chat
     await resident.send("/meine_daten")
-    document = resident.last.document
+    summary = resident.last.plain_text  # the same in words, after the file
+    assert summary.startswith(f"Summary of your stored data\nName: {NAME}\n")
+    assert "Concerns: 2" in summary and f"• {first} – Public space – " in summary
+    assert f"Contact: {EMAIL}, +495117654321" in summary and f"Address: {ADDRESS}" in summary
+    assert "Photos: 1" in summary
+    document = resident.messages[-2].document
     assert document is not None and document.file_name == EXPORT_FILENAME
     assert document.content is not None
     raw = document.content.decode("utf-8")
@@ -219,7 +224,7 @@ async def test_export_and_erasure_leave_no_personal_data(env: BotEnv) -> None:
     assert set(cases) == {first, second}
     assert cases[first]["description"] == DESCRIPTION_1
     assert cases[second]["description"] == DESCRIPTION_2
-    assert cases[first]["contact"] == CONTACT
+    assert cases[first]["contact"] == f"{EMAIL}, +495117654321"  # checked and normalised
     assert cases[second]["organisation_name"] == ORGANISATION
     assert [p["file_id"] for p in cases[first]["photos"]] == [PHOTO]
     assert (cases[first]["latitude"], cases[first]["longitude"]) == (LATITUDE, LONGITUDE)
@@ -437,8 +442,12 @@ async def test_export_and_erasure_questions_in_german(env: BotEnv) -> None:
     await erika.send("/start")
     await erika.press("✅ Ich stimme zu")
     await erika.send("/meine_daten")
-    assert erika.last.caption == (
+    assert erika.messages[-2].caption == (
         "Alles, was der Bot über Sie speichert. Mit /loeschen lassen Sie es löschen."
+    )
+    assert erika.last.plain_text.startswith(
+        "Zusammenfassung Ihrer gespeicherten Daten\nName: Erika\nDatenschutzhinweis angenommen: "
+        "Mi, 11.03.2026, 10:00\nAnliegen: 0\n"
     )
     await erika.send("/loeschen")
     assert erika.buttons() == ["🗑 Ja, löschen", "Nein, behalten"]
@@ -447,3 +456,32 @@ async def test_export_and_erasure_questions_in_german(env: BotEnv) -> None:
     await erika.send("/loeschen")
     await erika.press("Ja, löschen")
     assert "gelöscht" in erika.last.plain_text
+
+
+async def test_german_export_summary_names_each_concern(env: BotEnv) -> None:
+    erika = env.sim.user(1202, first_name="Erika", language_code="de")
+    await erika.send("/start")
+    await erika.press("✅ Ich stimme zu")
+    await erika.send("/neu")
+    await erika.send("Deisterstraße 17")
+    await erika.press("Linden-Limmer")
+    await erika.press("Linden-Süd")
+    await erika.press("Öffentlicher Raum")
+    await erika.send("Vor dem Bäcker wurden die Bänke ohne Ankündigung entfernt.")
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.send("0511 7654321")
+    await erika.press("Nein, privat")
+    await erika.press("Senden")
+    reference = reference_in(erika.last.plain_text)
+    await erika.send("/meine_daten")
+    assert erika.messages[-2].document is not None
+    summary = erika.last.plain_text
+    assert "Anliegen: 1" in summary
+    assert f"• {reference} – Öffentlicher Raum – eingegangen" in summary
+    assert "Gesendet: Mi, 11.03.2026, 10:00" in summary
+    assert "Wo: Linden-Süd, Stadtbezirk Linden-Limmer" in summary
+    assert "Adresse: Deisterstraße 17" in summary and "Kontakt: +495117654321" in summary
+    assert "Beschreibung: Vor dem Bäcker wurden die Bänke" in summary
+    assert summary.endswith(
+        "Die Datei oben enthält alles vollständig, auch den Verlauf jedes Anliegens."
+    )

@@ -76,8 +76,9 @@ async def test_switching_publication_on_stores_it_and_publishes_the_text(env: Bo
     assert f"<description>{TEXT}</description>" in xml
 
     await erika.send("/meine_daten")
-    assert erika.last.document is not None and erika.last.document.content is not None
-    [case] = json.loads(erika.last.document.content)["cases"]
+    document = erika.messages[-2].document  # the file, then its readable summary
+    assert document is not None and document.content is not None
+    [case] = json.loads(document.content)["cases"]
     assert case["description_may_be_published"] is True
 
 

@@ -11,7 +11,8 @@ import pytest
 from pyproj import Transformer
 
 from bot.services.basics.reference import ReferenceData, ReferenceDataError, load_reference_data
-from bot.services.basics.routing import MatchKind, PlaceMatch, PlaceRouter
+from bot.services.basics.routing import MatchKind, PlaceMatch, PlaceRouter, is_street_address
+from bot.services.cases import intake
 
 SHARED = Path("/work/shared/data")
 UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
@@ -418,3 +419,70 @@ def test_broken_boundary_files(ref: ReferenceData, tmp_path: Path) -> None:
     single.write_text(json.dumps({"type": "Feature"}), encoding="utf-8")
     with pytest.raises(ReferenceDataError, match=r"single\.geojson: expected a GeoJSON"):
         PlaceRouter(ref, geojson=single)
+
+
+# --- issue 11: a postcode narrows the quarters; an address only when one was typed ----------
+def test_a_postcode_narrows_the_quarter_question(router: PlaceRouter) -> None:
+    decision = intake.place_decision(router.match_text("30449"))
+    assert decision.kind == "choose_quarter" and decision.district == "10"
+    assert decision.quarters == ("Linden-Mitte", "Linden-Süd")
+    # a district's name is no postcode: all its quarters stay on offer
+    assert intake.place_decision(router.match_text("Linden-Limmer")).quarters == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Linden-Süd", False),
+        ("linden sued", False),
+        ("30449", False),
+        ("30449 Linden-Süd", False),
+        ("Limmerstraße 5, 30449", True),
+        ("Deisterstraße 17", True),
+        ("Am Küchengarten 5a", True),
+    ],
+)
+def test_only_a_street_address_counts_as_address(
+    router: PlaceRouter, text: str, address: bool
+) -> None:
+    assert is_street_address(text, router.match_text(text)) is address
+
+
+# --- issue 11: contact details are checked and normalised -----------------------------------
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0511 7654321", "+495117654321"),
+        ("+49 (0)511 168-0", "+495111680"),
+        ("0170 1234567", "+491701234567"),
+        ("491701234567", "+491701234567"),  # a shared Telegram contact, without "+"
+        ("+44 20 7946 0958", "+442079460958"),
+        ("Erika.Muster@Example.ORG", "Erika.Muster@example.org"),
+        ("erika@example.org oder 0511 7654321", "erika@example.org, +495117654321"),
+    ],
+)
+def test_valid_contacts_are_normalised(text: str, value: str) -> None:
+    assert intake.check_contact(text) == intake.ContactCheck(value=value)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("abc", "unclear"),
+        ("", "unclear"),
+        (",", "unclear"),
+        ("12", "invalid_phone"),
+        ("0511 12", "invalid_phone"),
+        ("erika@localhost", "invalid_email"),
+        ("a@b", "invalid_email"),
+        ("0511 7654321, abc", "unclear"),
+        ("1" * 201, "too_long"),
+    ],
+)
+def test_invalid_contacts_are_refused(text: str, problem: str) -> None:
+    assert intake.check_contact(text).problem == problem
+
+
+@pytest.mark.parametrize("text", ["skip", "Überspringen", "keine", "-"])
+def test_a_typed_skip_skips(text: str) -> None:
+    assert intake.check_contact(text) == intake.ContactCheck(skip=True)

@@ -133,9 +133,12 @@ async def on_edit(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     field = matched(context).group(1)
     conversation(context)["editing"] = True
-    if field == "photos":
+    if field in ("photos", "where"):
         draft = draft_of(context)
-        draft.photos = []
+        if field == "photos":
+            draft.photos = []
+        else:  # a new place: the old address and pin no longer belong to it
+            draft.address_text, draft.latitude, draft.longitude = None, None, None
         save(context, draft)
     return await goto(update, context, field)
 

@@ -20,6 +20,7 @@ from bot.handlers.common import acknowledge, answer_query, drop_buttons, send_re
 from bot.keyboards import markup
 from bot.messages import intake as say
 from bot.messages.intake_review import review
+from bot.services.basics.routing import is_street_address
 from bot.services.basics.safety import suggests_emergency
 from bot.services.cases import intake
 from bot.services.cases.records import Draft
@@ -82,9 +83,13 @@ async def ask_districts(update: Update, context: BotContext, only: Sequence[str]
     return WHERE
 
 
-async def ask_quarters(update: Update, context: BotContext, district_number: str) -> str:
+async def ask_quarters(
+    update: Update, context: BotContext, district_number: str, only: Sequence[str] = ()
+) -> str:
+    """The district's quarters; `only` (a postcode's quarters) narrows the choice."""
     t = translator(update, context)
-    await send_reply(update, say.quarters(t, context.services.reference, district_number))
+    ref = context.services.reference
+    await send_reply(update, say.quarters(t, ref, district_number, only))
     return WHERE
 
 
@@ -155,10 +160,12 @@ async def on_place_text(update: Update, context: BotContext) -> str:
     """Match a typed quarter, postcode or address and confirm the guess."""
     t = translator(update, context)
     text = (incoming(update).text or "").strip()[:256]
+    match = context.services.router.match_text(text)
     draft = draft_of(context)
-    draft.address_text = text
+    # only a street address is kept as the address, not a typed quarter or postcode
+    draft.address_text = text if is_street_address(text, match) else None
     save(context, draft)
-    decision = intake.place_decision(context.services.router.match_text(text))
+    decision = intake.place_decision(match)
     if decision.kind == "confirm":
         conversation(context)["guess"] = {
             "district": decision.district,
@@ -167,7 +174,7 @@ async def on_place_text(update: Update, context: BotContext) -> str:
         await send_reply(update, say.place_guess(t, context.services.reference, decision))
         return WHERE
     if decision.kind == "choose_quarter" and decision.district is not None:
-        return await ask_quarters(update, context, decision.district)
+        return await ask_quarters(update, context, decision.district, decision.quarters)
     if decision.kind == "choose_district":
         await send_reply(update, say.several_districts(t))
         return await ask_districts(update, context, only=decision.districts)
@@ -289,13 +296,15 @@ async def on_photos_done(update: Update, context: BotContext) -> str:
 
 # --- who ------------------------------------------------------------------------------------
 async def on_contact_text(update: Update, context: BotContext) -> str:
+    """A phone number or e-mail address, checked and normalised; else ask again."""
     message = incoming(update)
     text = message.contact.phone_number if message.contact else (message.text or "").strip()
-    if not text or len(text) > 200:
-        await send_reply(update, say.contact_invalid(translator(update, context)))
+    check = intake.check_contact(text)
+    if check.problem is not None:
+        await send_reply(update, say.contact_invalid(translator(update, context), check.problem))
         return CONTACT
     draft = draft_of(context)
-    draft.contact = text
+    draft.contact = check.value  # None when the resident typed "skip"
     save(context, draft)
     return await goto(update, context, _after(context, ACTOR))
 

@@ -79,12 +79,12 @@ async def on_language(update: Update, context: BotContext) -> None:
 
 
 async def my_cases(update: Update, context: BotContext) -> None:
-    """List the sender's own cases with their status."""
+    """List the sender's own cases with their status, latest step and next date."""
     t = translator(update, context)
     person = await ensure_person(update, context)
     services = context.services
     async with session_scope(services.session_maker) as session:
-        rows = await cases.cases_of_resident(session, resident=person)
+        rows = await cases.progress_of_resident(session, resident=person)
     reply = messages.my_cases(t, rows, reference=services.reference, tz=services.settings.tz)
     await send_reply(update, reply)
 

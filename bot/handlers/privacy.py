@@ -37,7 +37,7 @@ CONFIRM_WITHIN = timedelta(minutes=15)
 
 
 async def my_data(update: Update, context: BotContext) -> None:
-    """Send everything stored about the sender as a JSON file."""
+    """Send everything stored about the sender as a JSON file and a readable summary."""
     t = translator(update, context)
     user = update.effective_user
     if user is None:
@@ -55,6 +55,9 @@ async def my_data(update: Update, context: BotContext) -> None:
                 user_data=dict(context.user_data or {}),
             )
     await send_reply(update, messages.export(t, data))
+    if data is not None:  # and the same in words
+        for reply in messages.export_summary(t, services.reference, data):
+            await send_reply(update, reply)
 
 
 async def erase_command(update: Update, context: BotContext) -> None:

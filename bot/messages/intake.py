@@ -46,8 +46,24 @@ EXPECTED = {
 MENU = ((N_("📝 New concern"), N_("📋 My concerns")), (N_("🌐 Language"), N_("❓ Help")))
 
 
+# The steps the resident walks through, in order ("Step 2 of 6" on each question).
+STEPS = ("where", "topic", "description", "photos", "contact", "actor")
+CONTACT_PROBLEMS = {
+    "too_long": N_("That is too long for contact details (at most 200 characters)."),
+    "invalid_email": N_("That does not look like a valid e-mail address."),
+    "invalid_phone": N_("That does not look like a valid phone number."),
+    "unclear": N_("That is neither a phone number nor an e-mail address."),
+}
+
+
 def say(text: str, buttons: Rows = ()) -> Reply:
     return Reply(text, buttons=buttons, html=False)
+
+
+def step(t: Translator, state: str, question: str) -> str:
+    """The question under the resident's position: "Step 2 of 6"."""
+    number = STEPS.index(state) + 1
+    return t("Step {number} of {total}", number=number, total=len(STEPS)) + "\n" + question
 
 
 def menu_keyboard(t: Translator) -> tuple[tuple[str, ...], ...]:
@@ -58,9 +74,13 @@ def menu_keyboard(t: Translator) -> tuple[tuple[str, ...], ...]:
 def where_prompt(t: Translator) -> tuple[Reply, Reply]:
     """The question with a one-button keyboard that shares the location (the handler makes
     the button ask for it), then the way to the list."""
-    question = t(
-        "Where is your concern? Share a location with the button below, type the quarter, "
-        "postcode or address, or choose from the list."
+    question = step(
+        t,
+        "where",
+        t(
+            "Where is your concern? Share a location with the button below, type the quarter, "
+            "postcode or address, or choose from the list."
+        ),
     )
     pick = say(t("Or choose:"), rows([Button(t("Choose district from list"), IN.data("pick"))]))
     return Reply(question, html=False, keyboard=((t("📍 Share location"),),)), pick
@@ -72,17 +92,28 @@ def districts(t: Translator, ref: ReferenceData, only: Sequence[str] = ()) -> Re
         for d in ref.districts
         if not only or d.number in only
     ]
-    return say(t("Which district?"), chunked(items, 2))
+    return say(step(t, "where", t("Which district?")), chunked(items, 2))
 
 
-def quarters(t: Translator, ref: ReferenceData, district_number: str) -> Reply:
+def quarters(
+    t: Translator, ref: ReferenceData, district_number: str, only: Sequence[str] = ()
+) -> Reply:
+    """The district's quarters; `only` (a postcode's quarters) narrows them, with a way to
+    all of them."""
     district = ref.district(district_number)
-    items = [Button(q, IN.data("q", district.number, i)) for i, q in enumerate(district.quarters)]
+    narrowed = [q for q in only if q in district.quarters]
+    items = [
+        Button(q, IN.data("q", district.number, i))
+        for i, q in enumerate(district.quarters)
+        if not narrowed or q in narrowed
+    ]
+    more = [Button(t("Other quarter"), IN.data("d", district.number))] if narrowed else []
     buttons = (
         *chunked(items, 2),
-        (Button(t("I don't know"), IN.data("q", district.number, "-")),),
+        tuple([*more, Button(t("I don't know"), IN.data("q", district.number, "-"))]),
     )
-    return say(t("Which quarter of {district}?", district=district.name), buttons)
+    question = t("Which quarter of {district}?", district=district.name)
+    return say(step(t, "where", question), buttons)
 
 
 def place_guess(t: Translator, ref: ReferenceData, decision: PlaceDecision) -> Reply:
@@ -126,16 +157,15 @@ def location_elsewhere(t: Translator, *, outside: bool) -> Reply:
 # --- what ---------------------------------------------------------------------------------------
 def topics(t: Translator, ref: ReferenceData) -> Reply:
     items = [Button(topic_label(t, topic), IN.data("t", topic.code)) for topic in ref.topics]
-    return say(t("What is it about?"), chunked(items, 2))
+    return say(step(t, "topic", t("What is it about?")), chunked(items, 2))
 
 
 def description_prompt(t: Translator, limit: int) -> Reply:
-    return say(
-        t(
-            "Please describe your concern in a few sentences (at most {limit} characters).",
-            limit=limit,
-        )
+    question = t(
+        "Please describe your concern in a few sentences (at most {limit} characters).",
+        limit=limit,
     )
+    return say(step(t, "description", question))
 
 
 def description_empty(t: Translator) -> Reply:
@@ -163,7 +193,7 @@ def _continue(t: Translator) -> Rows:
 
 def photos_prompt(t: Translator, limit: int) -> Reply:
     text = t("You may send up to {limit} photos. Press 'Continue' when done.", limit=limit)
-    return say(text, _continue(t))
+    return say(step(t, "photos", text), _continue(t))
 
 
 def photo_saved(t: Translator, *, count: int, left: int) -> Reply:
@@ -182,20 +212,34 @@ def contact_prompt(t: Translator) -> Reply:
         "Optional: how can the district management reach you besides this chat? "
         "Type a phone number or e-mail address, or skip."
     )
-    return say(text, rows([Button(t("Skip"), IN.data("skip_contact"))]))
+    return say(step(t, "contact", text), _skip(t))
 
 
-def contact_invalid(t: Translator) -> Reply:
-    return say(t("Please enter at most 200 characters, or skip."))
+def _skip(t: Translator) -> Rows:
+    return rows([Button(t("Skip"), IN.data("skip_contact"))])
+
+
+def contact_invalid(t: Translator, problem: str) -> Reply:
+    """Why the typed contact was not taken, and the question again (skipping stays open)."""
+    text = (
+        t(CONTACT_PROBLEMS.get(problem, CONTACT_PROBLEMS["unclear"]))
+        + "\n"
+        + t(
+            "Please type a phone number (e.g. 0511 1234567) or an e-mail address "
+            "(e.g. name@example.org), or skip."
+        )
+    )
+    return say(text, _skip(t))
 
 
 def actor_prompt(t: Translator) -> Reply:
     buttons = tuple((Button(t(label), IN.data("a", code)),) for code, label in ACTOR_CHOICES)
-    return say(t("Are you writing on behalf of an organisation?"), buttons)
+    return say(step(t, "actor", t("Are you writing on behalf of an organisation?")), buttons)
 
 
 def actor_name_prompt(t: Translator) -> Reply:
-    return say(t("What is the name of the organisation (or your council group)?"))
+    question = t("What is the name of the organisation (or your council group)?")
+    return say(step(t, "actor", question))
 
 
 def actor_name_invalid(t: Translator) -> Reply:

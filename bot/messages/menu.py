@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from bot.i18n import N_, Translations, Translator
 from bot.messages import callbacks
 from bot.messages.cases import EMERGENCY, status_label
-from bot.messages.formatting import format_moment, language_name
+from bot.messages.formatting import format_date, format_moment, language_name, local
 from bot.messages.reference import topic_label_of
 from bot.messages.reply import Button, Reply, rows
 from bot.services.basics.reference import ReferenceData
-from bot.storage.models import Case
+from bot.services.cases.records import OPEN_STATUSES, CaseProgress
 
 MENU_NEW = N_("📝 New concern")
 MENU_MINE = N_("📋 My concerns")
@@ -100,19 +100,53 @@ def language_set(t: Translator) -> Reply:
     return with_menu(t, t("Language set to English."))
 
 
+# The latest step of a case, as its resident reads it (keys: `records.RESIDENT_STEPS`).
+STEP_LABELS = {
+    "submitted": N_("sent"),
+    "routed": N_("passed to the district management"),
+    "taken_on": N_("taken on by the district management"),
+    "referred": N_("a contact was passed on to you"),
+    "question": N_("question to you"),
+    "message_to_resident": N_("message to you"),
+    "message_from_resident": N_("your message"),
+    "next_step": N_("next step planned"),
+    "department_involved": N_("a department was involved"),
+    "handed_over": N_("passed to another district"),
+    "merged": N_("merged with another concern"),
+    "resolved": N_("resolved"),
+    "reopened": N_("reopened"),
+    "status": N_("status changed"),
+}
+
+
 def my_cases(
-    t: Translator, cases: Sequence[Case], *, reference: ReferenceData, tz: ZoneInfo
+    t: Translator, found: Sequence[CaseProgress], *, reference: ReferenceData, tz: ZoneInfo
 ) -> Reply:
-    """The resident's concerns with topic, status and when they were sent."""
-    if not cases:
+    """The resident's concerns: topic, status, when sent, the latest step and the next date."""
+    if not found:
         return Reply(t("You have not sent any concerns yet. Start with /neu."), html=False)
     lines = [t("Your concerns:")]
-    for case in cases:
-        topic = topic_label_of(t, reference, case.topic)
-        status = status_label(t, case.status)
-        sent = format_moment(case.created_at, tz, lang=t.language)
-        lines.append(f"• {case.reference} – {topic} – {status} ({sent})")
+    for item in found:
+        lines += ["", *_progress_lines(t, item, reference=reference, tz=tz)]
     return Reply("\n".join(lines), html=False)
+
+
+def _progress_lines(
+    t: Translator, item: CaseProgress, *, reference: ReferenceData, tz: ZoneInfo
+) -> list[str]:
+    case, lang = item.case, t.language
+    topic = topic_label_of(t, reference, case.topic)
+    status = status_label(t, case.status)
+    sent = format_moment(case.created_at, tz, lang=lang)
+    lines = [f"• {case.reference} – {topic} – {status}", "  " + t("Sent: {when}", when=sent)]
+    if item.latest is not None and item.latest.kind != "submitted":
+        step = t(STEP_LABELS.get(item.latest.kind, "status changed"))
+        when = format_moment(item.latest.created_at, tz, lang=lang)
+        lines.append("  " + t("Latest step: {step} ({when})", step=step, when=when))
+    if case.next_step_due is not None and case.status in OPEN_STATUSES:
+        due = format_date(local(case.next_step_due, tz), lang=lang)
+        lines.append("  " + t("Next date: {date}", date=due))
+    return lines
 
 
 # The command menu Telegram shows beside the input field, per language.

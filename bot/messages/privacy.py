@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
+from bot.messages.cases import place_label, status_label
+from bot.messages.formatting import format_date
+from bot.messages.reference import topic_label_of
 from bot.messages.reply import Button, Document, Reply, rows
+from bot.services.basics.reference import ReferenceData
 from bot.services.privacy.requests import ErasurePreview, Refusal
 
 EXPORT_FILENAME = "meine-daten.json"
@@ -71,3 +76,60 @@ def erased(t: Translator) -> Reply:
         ),
         html=False,
     )
+
+
+# --- the readable summary beside the JSON file (Art. 15: intelligible form) ---------------------
+SUMMARY_LIMIT = 3800  # below Telegram's 4096 characters per message
+EXCERPT = 160  # characters of a description in the summary; the file has all of it
+
+
+def _when(value: str | None, lang: str) -> str:
+    """An exported ISO moment (local, with offset) in the reader's format."""
+    return format_date(datetime.fromisoformat(value), lang=lang, with_time=True) if value else "–"
+
+
+def _excerpt(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+def _case_lines(t: Translator, ref: ReferenceData, case: dict[str, Any]) -> list[str]:
+    lang = t.language
+    topic = topic_label_of(t, ref, case["topic"])
+    place = place_label(ref, t, case["district_number"], case["quarter"])
+    lines = [
+        f"• {case['reference']} – {topic} – {status_label(t, case['status'])}",
+        "  " + t("Sent: {when}", when=_when(case["created_at"], lang)),
+        "  " + t("Where: {place}", place=place),
+    ]
+    if case.get("address"):
+        lines.append("  " + t("Address: {address}", address=case["address"]))
+    lines.append("  " + t("Description: {text}", text=_excerpt(case.get("description")) or "–"))
+    lines.append("  " + t("Contact: {contact}", contact=case.get("contact") or t("none")))
+    lines.append("  " + t("Photos: {count}", count=len(case.get("photos") or [])))
+    return lines
+
+
+def export_summary(t: Translator, ref: ReferenceData, data: dict[str, Any]) -> list[Reply]:
+    """What the JSON file holds, in words, in one or more messages."""
+    person, lang = data.get("person") or {}, t.language
+    given = (data.get("consent") or {}).get("given_at")
+    found = data.get("cases") or []
+    lines = [
+        t("Summary of your stored data"),
+        t("Name: {name}", name=person.get("first_name") or "–"),
+        t("Privacy notice accepted: {when}", when=_when(given, lang)),
+        t("Concerns: {count}", count=len(found)),
+    ]
+    for case in found:
+        lines += ["", *_case_lines(t, ref, case)]
+    lines += ["", t("The file above holds everything in full, including each concern's history.")]
+    replies: list[Reply] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > SUMMARY_LIMIT:
+            replies.append(Reply("\n".join(chunk), html=False))
+            chunk = []
+        chunk.append(line)
+    replies.append(Reply("\n".join(chunk), html=False))
+    return replies

@@ -316,6 +316,7 @@ def buttons(message: SentMessage) -> list[JSONDict]:
 def classify(message: SentMessage) -> str | None:
     """What a resident understands a bot message to be, or None (e.g. a status update)."""
     text = text_of(message)
+    text = re.sub(r"^Step \d+ of \d+\n", "", text)  # the intake's step counter
     if "Your concern has the number" in text:
         return "confirmed"
     if text.startswith("Hello") and "Privacy:" in text:

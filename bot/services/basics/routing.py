@@ -272,3 +272,17 @@ def _inside(hit: Hit, other: Hit) -> bool:
         and hit.end <= other.end
         and other.end - other.start > hit.end - hit.start
     )
+
+
+def is_street_address(text: str, match: PlaceMatch) -> bool:
+    """Whether the typed place is a street address, not just a quarter, district or postcode.
+
+    A street of the street directory counts, and so do words with a house number beside them
+    ("Limmerstraße 5, 30449"); "Linden-Süd" or "30449" alone do not.
+    """
+    if match.source == "street":
+        return True
+    words = fold(_POSTCODE.sub(" ", text)).split()
+    numbers = [w for w in words if _HOUSE_NUMBER.fullmatch(w)]
+    names = [w for w in words if not _HOUSE_NUMBER.fullmatch(w) and w not in _FILLER]
+    return bool(numbers) and bool(names)

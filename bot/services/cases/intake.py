@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access.roles import district_recipients
@@ -27,19 +30,93 @@ class PlaceDecision:
     quarter: str | None = None
     districts: tuple[str, ...] = ()
     reason: str | None = None
+    # a postcode's quarters: the quarter question offers only these (and a way to all)
+    quarters: tuple[str, ...] = ()
 
 
 def place_decision(match: PlaceMatch) -> PlaceDecision:
+    hints = tuple(q.name for q in match.quarter_hints) if match.source == "postcode" else ()
     if match.kind == "quarter" and match.quarter is not None:
         return PlaceDecision("confirm", match.quarter.district_number, match.quarter.name)
     if match.kind == "district" and match.district is not None:
-        return PlaceDecision("choose_quarter", match.district.number)
+        return PlaceDecision("choose_quarter", match.district.number, quarters=hints)
     if match.kind == "choices" and match.choices:
         numbers = tuple(d.number for d in match.choices)
         if len(numbers) == 1:
-            return PlaceDecision("choose_quarter", numbers[0])
-        return PlaceDecision("choose_district", districts=numbers)
+            return PlaceDecision("choose_quarter", numbers[0], quarters=hints)
+        return PlaceDecision("choose_district", districts=numbers, quarters=hints)
     return PlaceDecision("unknown", reason=match.reason)
+
+
+# --- contact --------------------------------------------------------------------------------
+MAX_CONTACT = 200
+# Typed instead of pressing "Skip" (folded to lower case).
+SKIP_WORDS = frozenset(
+    {"skip", "überspringen", "ueberspringen", "keine", "kein", "nein", "no", "none", "-"}
+)
+
+
+@dataclass(frozen=True)
+class ContactCheck:
+    """A typed contact: ``skip``, a normalised ``value`` (E.164 phone or e-mail), or a
+    ``problem`` (too_long | invalid_email | invalid_phone | unclear)."""
+
+    value: str | None = None
+    problem: str | None = None
+    skip: bool = False
+
+
+_SEPARATORS = re.compile(r"\s*(?:[,;]|\s(?:und|and|oder|or)\s)\s*", re.IGNORECASE)
+
+
+def check_contact(text: str) -> ContactCheck:
+    """Validate phone numbers (German by default) and e-mail addresses and normalise them;
+    several are separated by commas or "or" ("0511 1234567 oder name@example.org")."""
+    text = text.strip()
+    if text.casefold() in SKIP_WORDS:
+        return ContactCheck(skip=True)
+    if not text or len(text) > MAX_CONTACT:
+        return ContactCheck(problem="too_long" if text else "unclear")
+    values = []
+    for part in filter(None, _SEPARATORS.split(text)):
+        check = _check_one(part)
+        if check.problem is not None:
+            return check
+        values.append(check.value)
+    if not values:
+        return ContactCheck(problem="unclear")
+    return ContactCheck(value=", ".join(v for v in values if v))
+
+
+def _check_one(text: str) -> ContactCheck:
+    if "@" in text:
+        try:
+            valid = validate_email(text, check_deliverability=False)
+        except EmailNotValidError:
+            return ContactCheck(problem="invalid_email")
+        return ContactCheck(value=valid.normalized)
+    if not any(c.isdigit() for c in text):
+        return ContactCheck(problem="unclear")
+    phone = _phone(text)
+    if phone is None:
+        return ContactCheck(problem="invalid_phone")
+    return ContactCheck(value=phone)
+
+
+def _phone(text: str) -> str | None:
+    """E.164 for a valid number; "0511 …" is German, "+44 …" keeps its country. A shared
+    Telegram contact may come without its "+" ("49511…")."""
+    candidates = [text]
+    if text.isdigit() and not text.startswith("0"):
+        candidates.insert(0, "+" + text)
+    for candidate in candidates:
+        try:
+            number = phonenumbers.parse(candidate, "DE")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
 
 
 async def confirm_draft(

@@ -188,6 +188,54 @@ async def cases_of_resident(
     return list(rows)
 
 
+# What a resident may see of their case's history (internal notes and feedback stay out).
+RESIDENT_STEPS = frozenset(
+    {
+        "submitted",
+        "routed",
+        "taken_on",
+        "referred",
+        "question",
+        "message_to_resident",
+        "message_from_resident",
+        "next_step",
+        "department_involved",
+        "handed_over",
+        "merged",
+        "resolved",
+        "reopened",
+        "status",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CaseProgress:
+    """A resident's case with its latest step they may see (None before any)."""
+
+    case: Case
+    latest: CaseEvent | None
+
+
+async def progress_of_resident(
+    session: AsyncSession, *, resident: Person, limit: int = 20
+) -> list[CaseProgress]:
+    """The resident's newest cases, each with its latest visible step (for /meine)."""
+    found = await cases_of_resident(session, resident=resident, limit=limit)
+    latest: dict[int, CaseEvent] = {}
+    if found:
+        events = await session.scalars(
+            select(CaseEvent)
+            .where(
+                CaseEvent.case_id.in_([c.id for c in found]),
+                CaseEvent.kind.in_(RESIDENT_STEPS),
+            )
+            .order_by(CaseEvent.created_at, CaseEvent.id)
+        )
+        latest = {event.case_id: event for event in events}
+    return [CaseProgress(case, latest.get(case.id)) for case in found]
+
+
 async def get_case(session: AsyncSession, *, reference: str) -> Case | None:
     found: Case | None = await session.scalar(
         select(Case).where(Case.reference == reference.strip())
