@@ -123,3 +123,9 @@ REPORT = family(
     "reports in the chat",
     rf"p:{PERIOD}:{SCOPE}|m:{SCOPE}|d:{PERIOD}|f:(pdf|xlsx|csv):{PERIOD}:{SCOPE}",
 )
+RELAY = family(
+    "rpl",
+    "the resident's choice: which case a message answers, or a new concern",
+    rf"case:({_ID})|(new)",
+    self_service=True,
+)
