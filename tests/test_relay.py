@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.offline.simulator import SimUser
 from bot.services.access.roles import Role
 from bot.storage.db import session_scope
-from bot.storage.models import Case, CaseEvent
+from bot.storage.models import Case, CaseEvent, Person
 from tests.conftest import BotEnv
 from tests.helpers import bind_role, consent, file_concern, reference_in
 
@@ -166,3 +166,40 @@ async def test_outside_the_window_the_text_is_not_attached(env: BotEnv) -> None:
     await erika.send("Hello?")
     assert "New concern" in erika.last.plain_text
     assert await _answers(env, reference) == []
+
+
+async def test_a_template_greets_the_resident_by_name_in_german(env: BotEnv) -> None:
+    manager = await _german_manager(env)
+    erika = await _german_resident(env, 1307, "Erika")
+    reference = await _german_concern(erika, "Der Spielplatz am Lindener Markt ist vermüllt.")
+    await manager.send("/vorlagen")
+    assert "#danke – Hallo {name}, vielen Dank für Ihr Anliegen {reference}." in (
+        manager.last.plain_text
+    )
+    await manager.send(f"/antwort {reference} #danke Wir melden uns bis Freitag.")
+    told = erika.last.plain_text
+    assert (
+        f"Hallo Erika, vielen Dank für Ihr Anliegen {reference}. Wir haben es erhalten und "
+        "kümmern uns darum. Wir melden uns bis Freitag."
+    ) in told
+    assert "Maria" not in told  # the manager's name is not the resident's
+
+
+async def test_a_template_without_a_known_name_is_neutral_in_english(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Maria")
+    manager = _user(env, MANAGER, first_name="Maria", language_code="en")
+    erika = _user(env, 1308, language_code="en")
+    await consent(erika)
+    reference = await file_concern(erika)
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case).where(Case.reference == reference))
+        assert case is not None and case.resident_id is not None
+        resident = await session.get(Person, case.resident_id)
+        assert resident is not None
+        resident.first_name = None
+    await manager.send("/vorlage frage Hello {name}, one question on {reference}:")
+    await manager.send(f"/antwort {reference} #frage which corner?")
+    assert f"Hello neighbour, one question on {reference}: which corner?" in (
+        erika.last.plain_text
+    )
+    assert "Maria" not in erika.last.plain_text

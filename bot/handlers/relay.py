@@ -37,6 +37,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.triage_common import chat_data_of, groups
 from bot.messages import callbacks
+from bot.messages import desk as desk_say
 from bot.messages import relay as say
 from bot.messages.reply import Reply
 from bot.services.cases import casework, desk, triage
@@ -242,17 +243,7 @@ async def answer_command(update: Update, context: BotContext) -> None:
             found = None
         else:
             try:
-                text = await desk.expand_reply(
-                    session,
-                    person=person,
-                    text=text,
-                    placeholders={
-                        "reference": case.reference,
-                        "district": services.reference.district(case.district_number).name,
-                        "quarter": case.quarter or "",
-                        "name": person.first_name or "",
-                    },
-                )
+                text = await _expanded(session, context, case, manager=person, text=text)
             except desk.UnknownTemplate:
                 found = "template"
             else:
@@ -273,6 +264,27 @@ async def answer_command(update: Update, context: BotContext) -> None:
         return
     request_delivery(context.application)
     await send(update, t("Sent to the resident of {reference}.", reference=found))
+
+
+async def _expanded(
+    session: AsyncSession, context: BotContext, case: Case, *, manager: Person, text: str
+) -> str:
+    """A leading `#name` filled in the resident's language; `{name}` is the resident's."""
+    services = context.services
+    resident = await session.get(Person, case.resident_id) if case.resident_id else None
+    theirs = services.translations.get((resident.language if resident else None) or case.language)
+    return await desk.expand_reply(
+        session,
+        person=manager,
+        text=text,
+        placeholders={
+            "reference": case.reference,
+            "district": services.reference.district(case.district_number).name,
+            "quarter": case.quarter or "",
+            "name": desk_say.resident_name(theirs, resident.first_name if resident else None),
+        },
+        defaults=desk_say.default_templates(theirs),
+    )
 
 
 async def cancel_pending(update: Update, context: BotContext) -> None:
