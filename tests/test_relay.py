@@ -176,7 +176,16 @@ async def test_a_template_greets_the_resident_by_name_in_german(env: BotEnv) -> 
     assert "#danke – Hallo {name}, vielen Dank für Ihr Anliegen {reference}." in (
         manager.last.plain_text
     )
+    before = len(erika.messages)
     await manager.send(f"/antwort {reference} #danke Wir melden uns bis Freitag.")
+    preview = manager.last.plain_text
+    assert preview.startswith(
+        f"Vorschau Ihrer Antwort an die Einwohnerin/den Einwohner zu {reference}"
+    )
+    assert "Hallo Erika, vielen Dank" in preview
+    assert manager.buttons() == ["✅ Senden", "✏️ Bearbeiten", "✖️ Abbrechen"]
+    assert len(erika.messages) == before  # nothing goes out before "Senden"
+    await manager.press("✅ Senden")
     told = erika.last.plain_text
     assert (
         f"Hallo Erika, vielen Dank für Ihr Anliegen {reference}. Wir haben es erhalten und "
@@ -199,7 +208,40 @@ async def test_a_template_without_a_known_name_is_neutral_in_english(env: BotEnv
         resident.first_name = None
     await manager.send("/vorlage frage Hello {name}, one question on {reference}:")
     await manager.send(f"/antwort {reference} #frage which corner?")
+    await manager.press("✅ Send")
     assert f"Hello neighbour, one question on {reference}: which corner?" in (
         erika.last.plain_text
     )
     assert "Maria" not in erika.last.plain_text
+
+
+async def test_a_previewed_answer_can_be_edited_across_a_restart_in_german(env: BotEnv) -> None:
+    manager = await _german_manager(env)
+    erika = await _german_resident(env, 1309, "Erika")
+    reference = await _german_concern(erika, "Der Spielplatz am Lindener Markt ist vermüllt.")
+    before = len(erika.messages)
+    await manager.send(f"/antwort {reference} #abschluss")
+    assert "Danke für Ihr Engagement in Linden-Süd!" in manager.last.plain_text
+    await manager.press("✏️ Bearbeiten")
+    assert "Der bisherige Text:" in manager.last.plain_text
+    await env.restart()
+    await manager.send("Hallo Erika, der Spielplatz ist wieder sauber.")
+    assert manager.last.plain_text.endswith("Hallo Erika, der Spielplatz ist wieder sauber.")
+    assert len(erika.messages) == before
+    await manager.press("✅ Senden")
+    assert "der Spielplatz ist wieder sauber." in erika.last.plain_text
+    assert "Engagement" not in erika.last.plain_text
+
+
+async def test_a_previewed_answer_can_be_cancelled_in_english(env: BotEnv) -> None:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    manager = _user(env, MANAGER, language_code="en")
+    erika = _user(env, 1310, language_code="en")
+    await consent(erika)
+    reference = await file_concern(erika)
+    before = len(erika.messages)
+    await manager.send(f"/antwort {reference} #verweis")
+    assert "another office is responsible" in manager.last.plain_text
+    await manager.press("✖️ Cancel")
+    assert manager.last.plain_text == "Cancelled."
+    assert len(erika.messages) == before

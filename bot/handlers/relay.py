@@ -24,7 +24,7 @@ from telegram.ext import (
 
 from bot.context import BotApplication, BotContext
 from bot.delivery import request_delivery
-from bot.handlers import fallback
+from bot.handlers import answer, fallback
 from bot.handlers.common import (
     actor_roles,
     answer_query,
@@ -37,10 +37,9 @@ from bot.handlers.common import (
 )
 from bot.handlers.triage_common import chat_data_of, groups
 from bot.messages import callbacks
-from bot.messages import desk as desk_say
 from bot.messages import relay as say
 from bot.messages.reply import Reply
-from bot.services.cases import casework, desk, triage
+from bot.services.cases import casework, triage
 from bot.services.cases import records as cases
 from bot.storage.db import session_scope
 from bot.storage.models import Case, Person
@@ -221,72 +220,6 @@ async def cancel_choice(update: Update, context: BotContext) -> int:
     return END
 
 
-async def answer_command(update: Update, context: BotContext) -> None:
-    """`/antwort <ref> <text>`: answer the resident of a case."""
-    person, roles = await actor_roles(update, context)
-    t = translator(update, context)
-    if not roles.is_staff:
-        await refuse(update, context)
-        return
-    message = update.effective_message
-    parts = ((message.text if message else None) or "").split(maxsplit=2)
-    if len(parts) < 3:
-        await send(
-            update, t("Usage: /antwort <reference> <text>, e.g. /antwort 10-2026-0042 Thank you!")
-        )
-        return
-    reference, text = parts[1], parts[2].strip()
-    services = context.services
-    async with session_scope(services.session_maker) as session:
-        case = await cases.get_case(session, reference=reference)
-        if case is None or not triage.can_work_on(roles, case):
-            found = None
-        else:
-            try:
-                text = await _expanded(session, context, case, manager=person, text=text)
-            except desk.UnknownTemplate:
-                found = "template"
-            else:
-                await casework.relay_to_resident(
-                    session,
-                    services.env,
-                    case,
-                    text=text,
-                    now=services.clock.now(),
-                    manager=person,
-                )
-                found = case.reference
-    if found is None:
-        await send(update, t("No case {reference} that you may answer.", reference=reference))
-        return
-    if found == "template":
-        await send(update, t("There is no saved reply with that name. /vorlagen lists yours."))
-        return
-    request_delivery(context.application)
-    await send(update, t("Sent to the resident of {reference}.", reference=found))
-
-
-async def _expanded(
-    session: AsyncSession, context: BotContext, case: Case, *, manager: Person, text: str
-) -> str:
-    """A leading `#name` filled in the resident's language; `{name}` is the resident's."""
-    services = context.services
-    resident = await session.get(Person, case.resident_id) if case.resident_id else None
-    theirs = services.translations.get((resident.language if resident else None) or case.language)
-    return await desk.expand_reply(
-        session,
-        person=manager,
-        text=text,
-        placeholders={
-            "reference": case.reference,
-            "district": services.reference.district(case.district_number).name,
-            "quarter": case.quarter or "",
-            "name": desk_say.resident_name(theirs, resident.first_name if resident else None),
-        },
-        defaults=desk_say.default_templates(theirs),
-    )
-
-
 async def cancel_pending(update: Update, context: BotContext) -> None:
     """/abbrechen outside any conversation: there is nothing to cancel (conversations
     answer /abbrechen themselves)."""
@@ -311,6 +244,6 @@ def build_conversation() -> ConversationHandler[BotContext]:
 
 
 def register(app: BotApplication) -> None:
-    app.add_handler(CommandHandler(["antwort", "answer"], answer_command, filters=PRIVATE))
+    app.add_handler(answer.build_conversation())  # /antwort; its edit step before free text
     app.add_handler(build_conversation())  # before /abbrechen: it answers its own
     app.add_handler(CommandHandler(["abbrechen", "cancel"], cancel_pending, filters=PRIVATE))

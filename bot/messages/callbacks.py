@@ -129,3 +129,6 @@ RELAY = family(
     rf"case:({_ID})|(new)",
     self_service=True,
 )
+ANSWER = family(
+    "ans", "the manager's preview of an answer: send, edit, cancel", r"(send|edit|cancel)"
+)

@@ -82,3 +82,21 @@ def discarded(t: Translator) -> Reply:
 
 def not_yours(t: Translator) -> str:
     return t("This button is no longer valid.")
+
+
+def preview(t: Translator, reference: str, text: str) -> Reply:
+    """An answer made from a template, before it goes out."""
+    head = t("Preview of your answer to the resident of {reference}:", reference=reference)
+    buttons = rows(
+        [
+            Button(t("✅ Send"), callbacks.ANSWER.data("send")),
+            Button(t("✏️ Edit"), callbacks.ANSWER.data("edit")),
+            Button(t("✖️ Cancel"), callbacks.ANSWER.data("cancel")),
+        ]
+    )
+    return Reply(head + "\n\n" + text, buttons=buttons, html=False)
+
+
+def edit_prompt(t: Translator, text: str) -> Reply:
+    body = t("Send the new text of the answer (/abbrechen to stop). The current text:")
+    return Reply(body + "\n\n" + text, html=False)
