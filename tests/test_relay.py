@@ -163,9 +163,21 @@ async def test_outside_the_window_the_text_is_not_attached(env: BotEnv) -> None:
     reference = await file_concern(erika)
     await manager.send(f"/antwort {reference} Is it better now?")
     env.clock.advance(timedelta(days=env.settings.resident_reply_window_days + 1))
-    await erika.send("Hello?")
-    assert "New concern" in erika.last.plain_text
+    await erika.send("Hello?")  # not attached on its own: asked, and kept meanwhile
+    assert erika.last.plain_text.startswith("Which of your concerns does your message answer?")
+    assert erika.buttons() == [
+        f"{reference} – The square at the corner is ful…",
+        "📝 It is a new concern",
+    ]
     assert await _answers(env, reference) == []
+    await erika.press(erika.buttons()[0])
+    assert await _answers(env, reference) == ["Hello?"]
+
+
+async def test_without_any_case_free_text_explains_the_new_concern(env: BotEnv) -> None:
+    erika = await _german_resident(env, 1311, "Erika")
+    await erika.send("Guten Tag!")
+    assert "Neues Anliegen" in erika.last.plain_text and "/neu" in erika.last.plain_text
 
 
 async def test_a_template_greets_the_resident_by_name_in_german(env: BotEnv) -> None:

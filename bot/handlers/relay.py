@@ -98,14 +98,7 @@ async def on_message(update: Update, context: BotContext) -> int:
                 reply = say.sent_to_resident(t, case.reference)
         else:
             if case is None:
-                found = await casework.reply_candidates(
-                    session,
-                    resident_id=person.id,
-                    now=now,
-                    window_days=services.settings.resident_reply_window_days,
-                )
-                case = found[0] if len(found) == 1 else None
-                choices = [say.Choice(c.id, c.reference, c.description) for c in found]
+                case, choices = await _choices(session, context, person)
             if case is not None and case.resident_id == person.id:
                 target = await _followed_case(session, case)
                 await casework.relay_to_managers(
@@ -119,12 +112,31 @@ async def on_message(update: Update, context: BotContext) -> int:
         request_delivery(context.application)
         await send_reply(update, reply)
         return END
-    if len(choices) > 1:
+    if choices:
         chat_data_of(context)[PENDING] = [{"text": text, "photo": photo}]
         await send_reply(update, say.which_case(t, choices))
         return CHOOSE
     await fallback.unexpected_message(update, context)
     return END
+
+
+async def _choices(
+    session: AsyncSession, context: BotContext, person: Person
+) -> tuple[Case | None, list[say.Choice]]:
+    """The one case the text answers, else the cases to ask about: those written to within
+    the window, else the resident's open cases (a question rather than a lost message)."""
+    services = context.services
+    found = await casework.reply_candidates(
+        session,
+        resident_id=person.id,
+        now=services.clock.now(),
+        window_days=services.settings.resident_reply_window_days,
+    )
+    if len(found) == 1:
+        return found[0], []
+    if not found:
+        found = await casework.open_cases_of(session, resident_id=person.id)
+    return None, [say.Choice(c.id, c.reference, c.description) for c in found]
 
 
 async def _followed_case(session: AsyncSession, case: Case) -> Case:
@@ -150,13 +162,9 @@ async def on_more(update: Update, context: BotContext) -> int:
     services = context.services
     async with session_scope(services.session_maker) as session:
         person = await sender_in(session, update, context)
-        found = await casework.reply_candidates(
-            session,
-            resident_id=person.id,
-            now=services.clock.now(),
-            window_days=services.settings.resident_reply_window_days,
-        )
-        choices = [say.Choice(c.id, c.reference, c.description) for c in found]
+        case, choices = await _choices(session, context, person)
+        if case is not None:
+            choices = [say.Choice(case.id, case.reference, case.description)]
     await send_reply(update, say.which_case(t, choices))
     return CHOOSE
 

@@ -190,3 +190,14 @@ async def reply_candidates(
         if target is not None and target not in found:
             found.append(target)
     return found
+
+
+async def open_cases_of(session: AsyncSession, *, resident_id: int, limit: int = 8) -> list[Case]:
+    """The resident's open cases, newest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.resident_id == resident_id, Case.status.in_(OPEN_STATUSES))
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
