@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     listen_port: int = Field(default=8080, ge=1, le=65535)
     health_max_outbox_backlog: int = Field(default=500, ge=0)
     health_max_reminder_backlog: int = Field(default=500, ge=0)
+    # a resident's free text answers a case the management wrote to within this many days
+    resident_reply_window_days: int = Field(default=30, ge=1)
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod

@@ -205,7 +205,12 @@ async def test_templates_are_saved_and_expanded(env: BotEnv) -> None:
             await desk.save_reply(session, person=anna, name="no spaces", text="x")
         with pytest.raises(desk.InvalidTemplate):
             await desk.save_reply(session, person=anna, name="x" * 33, text="x")
-        values = {"reference": "10-2026-0001", "quarter": "Limmer", "district": "Linden-Limmer"}
+        values = {
+            "reference": "10-2026-0001",
+            "quarter": "Limmer",
+            "district": "Linden-Limmer",
+            "name": "Erika",  # the resident's name, never the manager's (Anna)
+        }
         expanded = await desk.expand_reply(
             session, person=anna, text="#danke We will call.", placeholders=values
         )
@@ -217,10 +222,18 @@ async def test_templates_are_saved_and_expanded(env: BotEnv) -> None:
         )
         with pytest.raises(desk.UnknownTemplate):
             await desk.expand_reply(session, person=anna, text="#nope", placeholders=values)
+        shipped = await desk.expand_reply(
+            session,
+            person=anna,
+            text="#frage Since when?",
+            placeholders=values,
+            defaults={"frage": "Hello {name}, about {reference}:", "danke": "not used"},
+        )
         assert [r.name for r in await desk.list_replies(session, person=anna)] == ["danke"]
     assert expanded == (
-        "Thank you for 10-2026-0001 in Limmer (Linden-Limmer). Anna, {unknown} { We will call."
+        "Thank you for 10-2026-0001 in Limmer (Linden-Limmer). Erika, {unknown} { We will call."
     )
+    assert shipped == "Hello Erika, about 10-2026-0001: Since when?"
     assert plain == "No template {here}" and escaped == "#3 on the list"
 
 
@@ -228,6 +241,9 @@ async def test_template_commands(env: BotEnv) -> None:
     anna = await staff(env, MANAGER, Role.MANAGER, "10")
     await anna.send("/vorlagen")
     assert "no saved replies yet" in anna.last.plain_text
+    assert "#danke – Hello {name}, thank you for your concern {reference}." in (
+        anna.last.plain_text
+    )  # the shipped defaults
     assert "{reference}, {district}, {quarter}, {name}" in anna.last.plain_text
     await anna.send("/vorlage gruss Hello,\nwe received {reference}.")
     assert "#gruss" in anna.last.plain_text

@@ -239,6 +239,8 @@ async def test_next_step_date_past_and_nonsense_and_saved_reply(env: BotEnv) -> 
 
     await manager.send("/vorlage danke Thank you, we are on it ({reference}).")
     await manager.send(f"/antwort {reference} #danke")
+    assert f"Thank you, we are on it ({reference})." in manager.last.plain_text  # the preview
+    await manager.press("✅ Send")
     assert f"Thank you, we are on it ({reference})." in erika.last.plain_text
 
 

@@ -181,11 +181,7 @@ async def list_templates(update: Update, context: BotContext) -> None:
     t = translator(update, context)
     async with session_scope(context.services.session_maker) as session:
         rows = await desk.list_replies(session, person=staff[0])
-    shown = say.templates(t, rows)
-    if isinstance(shown, Reply):
-        await send_reply(update, shown)
-    else:
-        await _send_chunks(update, shown)
+    await _send_chunks(update, say.templates(t, rows))
 
 
 async def save_template(update: Update, context: BotContext) -> None:

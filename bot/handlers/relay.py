@@ -1,29 +1,54 @@
 """Messages between resident and manager through the bot.
 
 A manager answers by replying to any message of a case in their chat, or with
-`/antwort <ref> <text>`; a resident answers by replying to the bot's message about their
-case, or just writes while a question to them is open. The resident's Telegram identity is
-never passed on.
+`/antwort <ref> <text>`. A resident answers by replying to the bot's message about their
+case, or just writes: the text belongs to the case the management wrote to (within
+RESIDENT_REPLY_WINDOW_DAYS, or whose question is open); with several such cases the bot asks
+which one, or whether it is a new concern, and keeps the text meanwhile in a persistent
+conversation, so a restart loses nothing. The resident's Telegram identity is never passed on.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.context import BotApplication, BotContext
 from bot.delivery import request_delivery
-from bot.handlers import fallback
-from bot.handlers.common import actor_roles, refuse, send, translator
-from bot.services.cases import casework, desk, triage
+from bot.handlers import answer, fallback
+from bot.handlers.common import (
+    actor_roles,
+    answer_query,
+    drop_buttons,
+    refuse,
+    send,
+    send_reply,
+    sender_in,
+    translator,
+)
+from bot.handlers.triage_common import chat_data_of, groups
+from bot.messages import callbacks
+from bot.messages import relay as say
+from bot.messages.reply import Reply
+from bot.services.cases import casework, triage
 from bot.services.cases import records as cases
-from bot.services.cases.records import CaseStatus
 from bot.storage.db import session_scope
-from bot.storage.models import Case
+from bot.storage.models import Case, Person
 
 PRIVATE = filters.ChatType.PRIVATE
+FREE = PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND
+CHOOSE = 0
+PENDING = "relay_pending"  # in user data: the messages kept while the resident chooses
+END = ConversationHandler.END
 
 
 def _content(update: Update) -> tuple[str | None, str | None]:
@@ -35,24 +60,29 @@ def _content(update: Update) -> tuple[str | None, str | None]:
     return text, photo
 
 
-async def on_message(update: Update, context: BotContext) -> None:
-    """Relay a free message: a reply on a case, or the resident's answer to a waiting case."""
+def _too_long(update: Update, context: BotContext) -> Reply | None:
+    text, _ = _content(update)
+    limit = context.services.settings.max_text_length
+    if text and len(text) > limit:
+        return say.too_long(translator(update, context), limit)
+    return None
+
+
+async def on_message(update: Update, context: BotContext) -> int:
+    """Relay a free message: a manager's reply on a case, or a resident's answer."""
+    refusal = _too_long(update, context)
+    if refusal is not None:
+        await send_reply(update, refusal)
+        return END
     person, roles = await actor_roles(update, context)
     message = update.effective_message
     services = context.services
     t = translator(update, context)
     text, photo = _content(update)
-    if text and len(text) > services.settings.max_text_length:
-        await send(
-            update,
-            t(
-                "Your message is too long (at most {limit} characters). Please shorten it.",
-                limit=services.settings.max_text_length,
-            ),
-        )
-        return
     env, now = services.env, services.clock.now()
-    outcome: tuple[str, str] | None = None
+    reply: Reply | None = None
+    forbidden = False
+    choices: list[say.Choice] = []
     async with session_scope(services.session_maker) as session:
         case = None
         if message is not None and message.reply_to_message is not None:
@@ -60,48 +90,53 @@ async def on_message(update: Update, context: BotContext) -> None:
                 session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id
             )
         if case is not None and case.resident_id != person.id:
-            if not triage.can_work_on(roles, case):
-                outcome = ("forbidden", "")
-            else:
+            forbidden = not triage.can_work_on(roles, case)
+            if not forbidden:
                 await casework.relay_to_resident(
                     session, env, case, text=text, photo=photo, now=now, manager=person
                 )
-                outcome = ("to_resident", case.reference)
+                reply = say.sent_to_resident(t, case.reference)
         else:
             if case is None:
-                case = await _waiting_case(session, person.id)
+                case, choices = await _choices(session, context, person)
             if case is not None and case.resident_id == person.id:
                 target = await _followed_case(session, case)
                 await casework.relay_to_managers(
                     session, env, target, resident=person, text=text, photo=photo, now=now
                 )
-                outcome = ("to_manager", target.reference)
-    if outcome is None:
-        await fallback.unexpected_message(update, context)
-        return
-    if outcome[0] == "forbidden":
+                reply = say.added(t, target.reference)
+    if forbidden:
         await refuse(update, context)
-        return
-    request_delivery(context.application)
-    kind, reference = outcome
-    if kind == "to_resident":
-        await send(update, t("Sent to the resident of {reference}.", reference=reference))
-    else:
-        await send(
-            update, t("Thank you, your message was added to {reference}.", reference=reference)
-        )
+        return END
+    if reply is not None:
+        request_delivery(context.application)
+        await send_reply(update, reply)
+        return END
+    if choices:
+        chat_data_of(context)[PENDING] = [{"text": text, "photo": photo}]
+        await send_reply(update, say.which_case(t, choices))
+        return CHOOSE
+    await fallback.unexpected_message(update, context)
+    return END
 
 
-async def _waiting_case(session: AsyncSession, person_id: int) -> Case | None:
-    """The resident's one case with an open question, if exactly one."""
-    rows = list(
-        await session.scalars(
-            select(Case)
-            .where(Case.resident_id == person_id, Case.status == CaseStatus.WAITING)
-            .limit(2)
-        )
+async def _choices(
+    session: AsyncSession, context: BotContext, person: Person
+) -> tuple[Case | None, list[say.Choice]]:
+    """The one case the text answers, else the cases to ask about: those written to within
+    the window, else the resident's open cases (a question rather than a lost message)."""
+    services = context.services
+    found = await casework.reply_candidates(
+        session,
+        resident_id=person.id,
+        now=services.clock.now(),
+        window_days=services.settings.resident_reply_window_days,
     )
-    return rows[0] if len(rows) == 1 else None
+    if len(found) == 1:
+        return found[0], []
+    if not found:
+        found = await casework.open_cases_of(session, resident_id=person.id)
+    return None, [say.Choice(c.id, c.reference, c.description) for c in found]
 
 
 async def _followed_case(session: AsyncSession, case: Case) -> Case:
@@ -113,59 +148,84 @@ async def _followed_case(session: AsyncSession, case: Case) -> Case:
     return case
 
 
-async def answer_command(update: Update, context: BotContext) -> None:
-    """`/antwort <ref> <text>`: answer the resident of a case."""
-    person, roles = await actor_roles(update, context)
+async def on_more(update: Update, context: BotContext) -> int:
+    """Another message while the resident chooses: kept with the first, and asked again."""
+    refusal = _too_long(update, context)
+    if refusal is not None:
+        await send_reply(update, refusal)
+        return CHOOSE
+    text, photo = _content(update)
+    pending: list[dict[str, Any]] = list(chat_data_of(context).get(PENDING) or [])
+    pending.append({"text": text, "photo": photo})
+    chat_data_of(context)[PENDING] = pending
     t = translator(update, context)
-    if not roles.is_staff:
-        await refuse(update, context)
-        return
-    message = update.effective_message
-    parts = ((message.text if message else None) or "").split(maxsplit=2)
-    if len(parts) < 3:
-        await send(
-            update, t("Usage: /antwort <reference> <text>, e.g. /antwort 10-2026-0042 Thank you!")
-        )
-        return
-    reference, text = parts[1], parts[2].strip()
     services = context.services
     async with session_scope(services.session_maker) as session:
-        case = await cases.get_case(session, reference=reference)
-        if case is None or not triage.can_work_on(roles, case):
-            found = None
-        else:
-            try:
-                text = await desk.expand_reply(
-                    session,
-                    person=person,
-                    text=text,
-                    placeholders={
-                        "reference": case.reference,
-                        "district": services.reference.district(case.district_number).name,
-                        "quarter": case.quarter or "",
-                        "name": person.first_name or "",
-                    },
-                )
-            except desk.UnknownTemplate:
-                found = "template"
-            else:
-                await casework.relay_to_resident(
-                    session,
-                    services.env,
-                    case,
-                    text=text,
-                    now=services.clock.now(),
-                    manager=person,
-                )
-                found = case.reference
-    if found is None:
-        await send(update, t("No case {reference} that you may answer.", reference=reference))
-        return
-    if found == "template":
-        await send(update, t("There is no saved reply with that name. /vorlagen lists yours."))
-        return
+        person = await sender_in(session, update, context)
+        case, choices = await _choices(session, context, person)
+        if case is not None:
+            choices = [say.Choice(case.id, case.reference, case.description)]
+    await send_reply(update, say.which_case(t, choices))
+    return CHOOSE
+
+
+async def on_choice(update: Update, context: BotContext) -> int:
+    """The resident chose the case their kept messages answer, or a new concern."""
+    case_id, new = groups(context)
+    t = translator(update, context)
+    pending: list[dict[str, Any]] = list(chat_data_of(context).get(PENDING) or [])
+    if new:
+        chat_data_of(context).pop(PENDING, None)
+        await answer_query(update)
+        await drop_buttons(update)
+        texts = [str(item["text"]) for item in pending if item.get("text")]
+        await send_reply(update, say.new_concern(t, "\n".join(texts) or None))
+        return END
+    services = context.services
+    reference: str | None = None
+    async with session_scope(services.session_maker) as session:
+        person = await sender_in(session, update, context)
+        case = await session.get(Case, int(case_id or 0))
+        if case is not None and case.resident_id == person.id and pending:
+            target = await _followed_case(session, case)
+            await _relay_pending(session, context, target, person, pending)
+            reference = target.reference
+    if reference is None:
+        await answer_query(update, say.not_yours(t))
+        return CHOOSE
+    chat_data_of(context).pop(PENDING, None)
+    await answer_query(update)
+    await drop_buttons(update)
     request_delivery(context.application)
-    await send(update, t("Sent to the resident of {reference}.", reference=found))
+    await send_reply(update, say.added(t, reference))
+    return END
+
+
+async def _relay_pending(
+    session: AsyncSession,
+    context: BotContext,
+    case: Case,
+    resident: Person,
+    pending: list[dict[str, Any]],
+) -> None:
+    services = context.services
+    for item in pending:
+        await casework.relay_to_managers(
+            session,
+            services.env,
+            case,
+            resident=resident,
+            text=item.get("text"),
+            photo=item.get("photo"),
+            now=services.clock.now(),
+        )
+
+
+async def cancel_choice(update: Update, context: BotContext) -> int:
+    """/abbrechen while the bot asks which case: the kept messages are discarded."""
+    chat_data_of(context).pop(PENDING, None)
+    await send_reply(update, say.discarded(translator(update, context)))
+    return END
 
 
 async def cancel_pending(update: Update, context: BotContext) -> None:
@@ -175,9 +235,23 @@ async def cancel_pending(update: Update, context: BotContext) -> None:
     await send(update, t("There is nothing to cancel."))
 
 
-def register(app: BotApplication) -> None:
-    app.add_handler(CommandHandler(["antwort", "answer"], answer_command, filters=PRIVATE))
-    app.add_handler(CommandHandler(["abbrechen", "cancel"], cancel_pending, filters=PRIVATE))
-    app.add_handler(
-        MessageHandler(PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND, on_message)
+def build_conversation() -> ConversationHandler[BotContext]:
+    """Free text; a question which case keeps the text (persistent: a restart loses nothing)."""
+    return ConversationHandler(
+        entry_points=[MessageHandler(FREE, on_message)],
+        states={
+            CHOOSE: [
+                CallbackQueryHandler(on_choice, pattern=callbacks.RELAY.pattern),
+                MessageHandler(FREE, on_more),
+            ]
+        },
+        fallbacks=[CommandHandler(["abbrechen", "cancel"], cancel_choice, filters=PRIVATE)],
+        name="relay_choice",
+        persistent=True,
     )
+
+
+def register(app: BotApplication) -> None:
+    app.add_handler(answer.build_conversation())  # /antwort; its edit step before free text
+    app.add_handler(build_conversation())  # before /abbrechen: it answers its own
+    app.add_handler(CommandHandler(["abbrechen", "cancel"], cancel_pending, filters=PRIVATE))

@@ -123,3 +123,12 @@ REPORT = family(
     "reports in the chat",
     rf"p:{PERIOD}:{SCOPE}|m:{SCOPE}|d:{PERIOD}|f:(pdf|xlsx|csv):{PERIOD}:{SCOPE}",
 )
+RELAY = family(
+    "rpl",
+    "the resident's choice: which case a message answers, or a new concern",
+    rf"case:({_ID})|(new)",
+    self_service=True,
+)
+ANSWER = family(
+    "ans", "the manager's preview of an answer: send, edit, cancel", r"(send|edit|cancel)"
+)

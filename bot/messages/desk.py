@@ -168,17 +168,56 @@ def history(
 
 
 # --- saved replies -------------------------------------------------------------------------
-def templates(t: Translator, saved: Sequence[SavedReply]) -> list[str] | Reply:
-    """The sender's saved replies as HTML lines, or a plain reply when there are none."""
+# Shipped replies, in each language; a saved reply of the same name replaces one.
+DEFAULT_TEMPLATES = {
+    "danke": N_(
+        "Hello {name}, thank you for your concern {reference}. We have received it and "
+        "will take care of it."
+    ),
+    "verweis": N_(
+        "Hello {name}, another office is responsible for your concern {reference}; "
+        "we have sent you its contact details."
+    ),
+    "frage": N_("Hello {name}, we have a question about your concern {reference}:"),
+    "abschluss": N_(
+        "Hello {name}, we have settled your concern {reference}. Thank you for your "
+        "commitment in {quarter}!"
+    ),
+}
+NEUTRAL_NAME = N_("neighbour")  # {name} when the bot knows no name
+
+
+def default_templates(t: Translator) -> dict[str, str]:
+    return {name: t(text) for name, text in DEFAULT_TEMPLATES.items()}
+
+
+def resident_name(t: Translator, first_name: str | None) -> str:
+    """`{name}`: the resident's name as the bot knows it, else a neutral form."""
+    return (first_name or "").strip() or t(NEUTRAL_NAME)
+
+
+def templates(t: Translator, saved: Sequence[SavedReply]) -> list[str]:
+    """The sender's saved replies and the shipped ones not replaced, as HTML lines."""
     usage = t(
         "Save one with /vorlage name text. Start an answer with #name to use it. "
         "Placeholders: {placeholders}.",
         placeholders=PLACEHOLDERS,
     )
-    if not saved:
-        return plain(t("You have no saved replies yet.") + "\n\n" + usage)
-    lines = ["<b>" + escape(t("Your saved replies:")) + "</b>"]
-    lines += [f"<b>#{escape(row.name)}</b> – {escape(row.text)}" for row in saved]
+    if saved:
+        lines = ["<b>" + escape(t("Your saved replies:")) + "</b>"]
+        lines += [f"<b>#{escape(row.name)}</b> – {escape(row.text)}" for row in saved]
+    else:
+        lines = [escape(t("You have no saved replies yet."))]
+    own = {row.name for row in saved}
+    shipped = [(n, text) for n, text in default_templates(t).items() if n not in own]
+    if shipped:
+        lines += [
+            "",
+            "<b>"
+            + escape(t("Default replies (/vorlage with the same name changes one):"))
+            + "</b>",
+        ]
+        lines += [f"<b>#{escape(name)}</b> – {escape(text)}" for name, text in shipped]
     return [*lines, "", escape(usage)]
 
 

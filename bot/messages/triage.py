@@ -262,14 +262,20 @@ def referred_card(n: Referred, ctx: RenderContext) -> Reply:
     t = ctx.t
     head = t("About your concern {reference}: the right contact for it is:", reference=n.reference)
     card = contact_card(t, ctx.reference.referral(n.contact_key), n.note, ctx.reference.general)
-    return Reply(escape(head) + "\n\n" + card)
+    return Reply(escape(head) + "\n\n" + card + "\n\n" + escape(how_to_answer(t)))
 
 
 @renders(FromManagement)
 def from_management(n: FromManagement, ctx: RenderContext) -> Reply:
     head = ctx.t("District management, concern {reference}:", reference=n.reference)
     photos = (n.photo,) if n.photo else ()
-    return Reply(escape(head) + "\n" + escape(n.text or ""), photos=photos)
+    body = escape(head) + "\n" + escape(n.text or "") + "\n\n" + escape(how_to_answer(ctx.t))
+    return Reply(body, photos=photos)
+
+
+def how_to_answer(t: Translator) -> str:
+    """The line under every staff message to a resident."""
+    return t("To answer, simply write here in the chat.")
 
 
 @renders(FromResident)

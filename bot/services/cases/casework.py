@@ -3,8 +3,9 @@ departments involved, and the resolution. Callers check authorisation first."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.basics.env import ServiceEnv
@@ -17,7 +18,10 @@ from bot.services.cases.triage import (
     tell_followers,
 )
 from bot.services.cases.triage_notices import FromManagement, FromResident, Resolved
-from bot.storage.models import Case, Person
+from bot.storage.models import Case, CaseEvent, Person
+
+# What the district management said to the resident: the resident's free text may answer it.
+STAFF_TO_RESIDENT = ("message_to_resident", "question", "referred", "resolved")
 
 
 async def ask_resident(
@@ -157,3 +161,43 @@ async def resolve(
     )
     intent = Resolved(case_id=case.id, reference=case.reference, summary=summary)
     await tell_followers(session, case, intent, now)
+
+
+async def reply_candidates(
+    session: AsyncSession, *, resident_id: int, now: datetime, window_days: int
+) -> list[Case]:
+    """The cases a resident's free text may answer, newest staff message first: those the
+    management wrote to within the window, and those waiting for an answer. A merged case
+    stands for the case it joined."""
+    newest = func.max(CaseEvent.created_at)
+    since = now - timedelta(days=window_days)
+    query = (
+        select(Case, newest)
+        .outerjoin(
+            CaseEvent,
+            (CaseEvent.case_id == Case.id)
+            & CaseEvent.kind.in_(STAFF_TO_RESIDENT)
+            & (CaseEvent.created_at >= since),
+        )
+        .where(Case.resident_id == resident_id)
+        .group_by(Case.id)
+        .having(or_(newest.is_not(None), Case.status == CaseStatus.WAITING))
+        .order_by(newest.desc().nulls_last(), Case.id.desc())
+    )
+    found: list[Case] = []
+    for case, _ in (await session.execute(query)).all():
+        target = await session.get(Case, case.merged_into_id) if case.merged_into_id else case
+        if target is not None and target not in found:
+            found.append(target)
+    return found
+
+
+async def open_cases_of(session: AsyncSession, *, resident_id: int, limit: int = 8) -> list[Case]:
+    """The resident's open cases, newest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.resident_id == resident_id, Case.status.in_(OPEN_STATUSES))
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

@@ -6,7 +6,7 @@ No Telegram here; the clock and the time zone are passed in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -132,9 +132,15 @@ def fill_placeholders(template: str, values: dict[str, str]) -> str:
 
 
 async def expand_reply(
-    session: AsyncSession, *, person: Person, text: str, placeholders: dict[str, str]
+    session: AsyncSession,
+    *,
+    person: Person,
+    text: str,
+    placeholders: dict[str, str],
+    defaults: Mapping[str, str] | None = None,
 ) -> str:
-    """Replace a leading `#name` by the person's template with its placeholders filled.
+    """Replace a leading `#name` by the person's template (else the default of that name)
+    with its placeholders filled; `{name}` is whatever the caller passes (the resident's).
 
     Text without a leading `#name` is returned unchanged; `##...` sends a literal `#...`.
     """
@@ -143,11 +149,12 @@ async def expand_reply(
     match = _TEMPLATE_USE.match(text)
     if match is None:
         return text
-    row = await _reply(session, person=person, name=match.group(1).lower())
-    if row is None:
+    name = match.group(1).lower()
+    row = await _reply(session, person=person, name=name)
+    template = row.text if row is not None else (defaults or {}).get(name)
+    if template is None:
         raise UnknownTemplate(match.group(1))
-    values = {"name": person.first_name or "", **placeholders}
-    return fill_placeholders(row.text, values) + text[match.end() :]
+    return fill_placeholders(template, placeholders) + text[match.end() :]
 
 
 # -------------------------------------------------------------------------------- absence
