@@ -323,6 +323,10 @@ def classify(message: SentMessage) -> str | None:
         return "consent"
     if text.startswith(("Hello", "Thank you. What would you like")):
         return "menu"
+    # free text outside an intake, from a resident with an open case: the bot asks which case
+    # it belongs to; a resident telling a new concern starts it again with /neu
+    if text.startswith(("Which of your concerns does your message", "Your message was discarded")):
+        return "menu"
     if text.startswith("Please accept the privacy notice first"):
         return "need_consent"
     if text.startswith(("Cancelled", "There is nothing to cancel")):
