@@ -114,6 +114,8 @@ async def test_nothing_confirmed_is_lost_or_doubled_when_the_bot_is_killed(
     assert report.messages_failed == 0, report.problems
     assert report.messages_duplicated <= report.kills, report.problems
     assert report.nudges_sent == report.nudges_due
+    # the managers' Lotse path ran: each referral schedules the resident's follow-up question
+    assert report.nudges_due > 0, "no referral happened: the managers' Lotse path is broken"
 
 
 async def test_http_stand_in_speaks_the_bot_api_over_http() -> None:

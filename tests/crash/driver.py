@@ -690,7 +690,7 @@ class Manager(ChatPlayer):
         await self.think()
         await self._step(
             prompt,
-            "Send without a sentence",
+            "without a sentence",  # "Send …", or "Send anyway, …" for a card without a contact
             f"Referred. The case {reference} is closed as referred.",
         )
         return True
