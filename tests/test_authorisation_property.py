@@ -303,6 +303,7 @@ async def seed_world(env: BotEnv) -> World:
     await manager.press_data(f"tr:kue:{case_ids['C']}")
     await manager.press_data(f"tr:resolve:{case_ids['C']}")
     await manager.send("SECRET-RESOLVED: repaired on Monday.")
+    await manager.press_data(f"tr:resolveok:{case_ids['C']}")
     services, now = env.services, env.clock.now()
     async with session_scope(services.session_maker) as session:
         creator = await _person(session, MANAGER_10)

@@ -123,9 +123,14 @@ async def test_faelle_pages_with_buttons_and_opens_a_history(env: BotEnv) -> Non
     assert "10-2026-0010 · Linden-Süd" in anna.last.plain_text
     assert anna.last.message_id == first.message_id
     await anna.press("10-2026-0010")
+    card = anna.last
+    assert card.plain_text.startswith("Concern 10-2026-0010\nWhere: Linden-Süd")
+    assert card.message_id != first.message_id  # the list stays for the next case
+    assert anna.buttons(card)[:2] == ["🧭 Lotse (refer)", "🤝 Kümmerer (take on)"]
+    await anna.press("History", message=card)
     history = anna.last.plain_text
-    assert "Concern 10-2026-0010" in history
-    assert "10.03.2026 10:00 · resident · submitted" in history
+    assert history.startswith("History of 10-2026-0010")
+    assert "Tue, 10 Mar 2026, 10:00 · resident · submitted" in history
 
 
 async def test_history_shows_every_step_with_actor_and_time(env: BotEnv) -> None:
@@ -147,10 +152,11 @@ async def test_history_shows_every_step_with_actor_and_time(env: BotEnv) -> None
             text="Called FB 67 <about> it.",
         )
     await anna.send(f"/fall {reference}")
+    await anna.press("History")
     history = anna.last.plain_text
-    assert "11.03.2026 10:00 · resident · submitted" in history
-    assert "11.03.2026 10:00 · system · forwarded → manager" in history
-    assert "11.03.2026 12:00 · manager Anna · note\n  Called FB 67 <about> it." in history
+    assert "Wed, 11 Mar 2026, 10:00 · resident · submitted" in history
+    assert "Wed, 11 Mar 2026, 10:00 · system · forwarded → manager" in history
+    assert "Wed, 11 Mar 2026, 12:00 · manager Anna · note\n  Called FB 67 <about> it." in history
     assert "Erika" not in history and "1001" not in history  # the resident stays anonymous
     await anna.send("/fall 10-2026-9999")
     assert "no concern with the number 10-2026-9999" in anna.last.plain_text

@@ -74,6 +74,7 @@ async def test_feedback_buttons_only_for_the_own_resident(env: BotEnv) -> None:
         case_id = await session.scalar(select(Case.id).where(Case.reference == reference))
     await manager.press_data(f"tr:resolve:{case_id}")
     await manager.send("Done.")
+    await manager.press("Yes, resolve")
     before = await _state(env)
     answer = await mallory.press_data(f"fb:set:{case_id}:no")
     assert answer is not None and "not allowed" in (answer.text or "")

@@ -203,6 +203,7 @@ async def test_export_and_erasure_leave_no_personal_data(env: BotEnv) -> None:
     await manager.press_data(f"tr:kue:{case_2.id}")
     await manager.press_data(f"tr:resolve:{case_2.id}")
     await manager.send(SUMMARY)
+    await manager.press("Yes, resolve")
     assert SUMMARY in resident.last.plain_text
 
     # Art. 15: everything as a JSON file in the chat
@@ -366,6 +367,7 @@ async def _resolve(env: BotEnv, manager: SimUser, reference: str, summary: str) 
     await manager.press_data(f"tr:kue:{case.id}")
     await manager.press_data(f"tr:resolve:{case.id}")
     await manager.send(summary)
+    await manager.press("Yes, resolve")
     assert (await _case(env, reference)).status == "resolved"
 
 

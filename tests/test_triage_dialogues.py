@@ -63,8 +63,11 @@ async def test_prompts_and_history_read_german_in_german(env: BotEnv) -> None:
     await manager.press_data(f"tr:resolve:{case_id}")
     assert "Fassen Sie die Lösung" in manager.last.plain_text
     await manager.send("Beleuchtung installiert.")
+    await manager.press("Ja, erledigen")
 
     await manager.send(f"/fall {reference}")
+    assert "Status: erledigt" in manager.last.plain_text
+    await manager.press("Verlauf")
     history = manager.last.plain_text
     for label in (
         "übernommen (Kümmerer)",
@@ -90,7 +93,9 @@ async def test_prompts_and_history_read_english_in_english(env: BotEnv) -> None:
     await manager.press_data(f"tr:resolve:{case_id}")
     assert "Type a short summary of the solution" in manager.last.plain_text
     await manager.send("Done.")
+    await manager.press("Yes, resolve")
     await manager.send(f"/fall {reference}")
+    await manager.press("History")
     history = manager.last.plain_text
     for label in ("taken on", "question to the resident", "note", "resolved"):
         assert label in history, label
@@ -119,7 +124,8 @@ async def test_abbrechen_leaves_the_input_and_the_text_is_not_used(env: BotEnv) 
     reference, case_id = await _taken_on(env, manager)
     await manager.press_data(f"tr:resolve:{case_id}")
     await manager.send("/abbrechen")
-    assert "Abgebrochen." in manager.last.plain_text
+    assert manager.last.plain_text.startswith("Abgebrochen.\n\nAnliegen")  # with the card
+    assert "✅ Erledigen" in manager.buttons()
     await manager.send("Das ist keine Lösung.")
     assert (await _case(env, reference)).status == "in_progress"
     await manager.send("/abbrechen")

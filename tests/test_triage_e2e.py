@@ -94,7 +94,8 @@ async def test_kuemmerer_relays_both_ways_resolves_and_resident_reopens(env: Bot
     # note, next step with a German date, department
     case_id = (await _case(env, reference)).id
     stale = await manager.press_data(f"tr:kue:{case_id}", message=notification)
-    assert stale is not None and "no longer valid" in (stale.text or "")  # already taken on
+    assert stale is not None and "Already done" in (stale.text or "")  # already taken on
+    assert "in progress" in (stale.text or "")
     await manager.press_data(f"tr:note:{case_id}")
     await manager.send("Spoke with FB 32 on the phone.")
     await manager.press_data(f"tr:step:{case_id}")
@@ -106,12 +107,14 @@ async def test_kuemmerer_relays_both_ways_resolves_and_resident_reopens(env: Bot
     await manager.press("Department 32")
     await manager.press_data(f"tr:resolve:{case_id}")
     await manager.send("Lighting installed and patrols increased.")
+    await manager.press("Yes, resolve")
     assert "Is your concern settled?" in erika.last.plain_text
     await erika.press("No")
     case = await _case(env, reference)
     assert case.status == "in_progress" and case.closed_at is None
     await manager.press_data(f"tr:resolve:{case_id}")
     await manager.send("Second visit: the corner is calm now.")
+    await manager.press("Yes, resolve")
     await erika.press("Yes, settled")
     case = await _case(env, reference)
     assert case.status == "resolved" and case.settled is True
@@ -151,6 +154,7 @@ async def test_reopen_only_within_fourteen_days(env: BotEnv) -> None:
     case_id = (await _case(env, reference)).id
     await manager.press_data(f"tr:resolve:{case_id}")
     await manager.send("Cleaned up.")
+    await manager.press("Yes, resolve")
     env.clock.advance(timedelta(days=15))
     await erika.press("No")
     assert "closed too long ago" in erika.last.plain_text

@@ -18,6 +18,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
+from bot.handlers import triage
 from bot.handlers.common import (
     acknowledge,
     actor_roles,
@@ -40,7 +41,7 @@ from bot.services.basics.dates import HINT_EXAMPLES, DateParseError, parse_germa
 from bot.services.cases import desk
 from bot.services.cases import records as cases
 from bot.storage.db import session_scope
-from bot.storage.models import Case, Person
+from bot.storage.models import Person
 
 PER_PAGE = 8
 PRIVATE = filters.ChatType.PRIVATE
@@ -121,34 +122,19 @@ async def on_page(update: Update, context: BotContext) -> None:
         await send_reply(update, reply)
 
 
-# --------------------------------------------------------------------------- the history
-
-
-async def _show_history(update: Update, context: BotContext, case: Case) -> None:
-    services = context.services
-    t = translator(update, context)
-    async with session_scope(services.session_maker) as session:
-        events = await desk.case_history(session, case=case)
-    lines = say.history(t, services.reference, case, events, services.settings.tz)
-    await _send_chunks(update, lines)
+# ------------------------------------------------------------------------------ the card
 
 
 async def on_case(update: Update, context: BotContext) -> None:
-    """Show a case's history from the list; the district is checked again."""
-    staff = await _staff(update, context)
-    if staff is None:
+    """A case of a list (/faelle, /heute): its card with the actions its state allows, as a
+    new message below the list; the district is checked again."""
+    if await _staff(update, context) is None:
         return
-    async with session_scope(context.services.session_maker) as session:
-        case = await session.get(Case, int(groups(context)[0] or 0))
-    if case is None or not staff[1].can_manage_district(case.district_number):
-        await refuse(update, context)
-        return
-    await answer_query(update)
-    await _show_history(update, context, case)
+    await triage.open_card(update, context, int(groups(context)[0] or 0))
 
 
 async def show_case(update: Update, context: BotContext) -> None:
-    """/fall <reference>: the whole history of one case."""
+    """/fall <reference>: the case's card with its actions (its history one button away)."""
     staff = await _staff(update, context)
     if staff is None:
         return
@@ -164,10 +150,7 @@ async def show_case(update: Update, context: BotContext) -> None:
             update, t("I found no concern with the number {reference}.", reference=reference)
         )
         return
-    if not staff[1].can_manage_district(case.district_number):
-        await refuse(update, context)
-        return
-    await _show_history(update, context, case)
+    await triage.open_card(update, context, case.id)
 
 
 # ------------------------------------------------------------------------ saved replies

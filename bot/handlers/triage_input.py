@@ -1,8 +1,12 @@
 """The typed inputs a manager gives on a case: question, message, note, next step with its
-due date, resolution, contact search, and the notes of a referral or handover.
+due date, resolution (with a preview of what the resident reads, confirmed before anything
+is sent), contact search, and the notes of a referral or handover.
 
 They are the states of one persistent conversation (built in `bot.handlers.triage`), so a
-restart in the middle loses nothing. The conversation's data sits in user_data under KEY.
+restart in the middle loses nothing. The conversation's data sits in user_data under KEY,
+with the message the input started from ("card"): when the input is done, the confirmation
+and a fresh card come as a new message (or in place of the pressed confirmation button), and
+that older card loses its buttons, so only the newest card is live.
 """
 
 from __future__ import annotations
@@ -19,25 +23,48 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.handlers.case_card import drop_buttons_of, edit_or_send
 from bot.handlers.common import (
     acknowledge,
     answer_query,
     send_reply,
     translator,
 )
-from bot.handlers.triage_common import Press, arg_of, case_press, chat_data_of, groups, with_case
+from bot.handlers.triage_common import (
+    Press,
+    arg_of,
+    case_press,
+    chat_data_of,
+    confirmed,
+    groups,
+    handed_over,
+    with_case,
+)
+from bot.messages import case_view
 from bot.messages import triage as say
 from bot.messages.due_dates import due_question
+from bot.messages.render import RenderContext
 from bot.messages.reply import Reply
 from bot.services.agreements.rules import day_off
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.services.cases import casework, triage
+from bot.services.cases.triage_notices import Resolved
 from bot.storage.models import Case, Person
 
-KEY = "triage"  # action, case, ref, and contact / district / text / due as the step needs
-ASK, MSG, NOTE, STEP, STEP_DUE, STEP_CONFIRM, RESOLVE, REF_SEARCH, LOTSE_NOTE, HAND_NOTE = range(
-    10
-)
+KEY = "triage"  # action, case, ref, card, and contact / district / text / due / summary
+(
+    ASK,
+    MSG,
+    NOTE,
+    STEP,
+    STEP_DUE,
+    STEP_CONFIRM,
+    RESOLVE,
+    REF_SEARCH,
+    LOTSE_NOTE,
+    HAND_NOTE,
+    RESOLVE_CONFIRM,
+) = range(11)
 STATES = {
     "ask": ASK,
     "msg": MSG,
@@ -51,6 +78,11 @@ STATES = {
 END = ConversationHandler.END
 
 
+def _pressed(update: Update) -> int | None:
+    query = update.callback_query
+    return query.message.message_id if query is not None and query.message is not None else None
+
+
 async def on_prompt(update: Update, context: BotContext) -> int | None:
     """A button that asks for typed input: check it fits the case, then ask."""
     action, case_id, arg = case_press(context)
@@ -58,6 +90,7 @@ async def on_prompt(update: Update, context: BotContext) -> int | None:
 
     async def run(session: AsyncSession, person: Person, case: Case) -> Reply:
         data: dict[str, Any] = {"action": action, "case": case.id, "ref": case.reference}
+        data["card"] = _pressed(update)
         if action == "ref":
             triage.check_contact(env, case, arg or "")
             data["contact"] = arg
@@ -68,14 +101,13 @@ async def on_prompt(update: Update, context: BotContext) -> int | None:
             data["district"] = arg
             reply = say.hand_note_prompt(t, case.id, case.reference, arg or "")
         else:
-            triage.require(case)
             reply = say.prompt(
                 t, "ref_search" if action == "refsearch" else action, case.reference
             )
         chat_data_of(context)[KEY] = data
         return reply
 
-    reply = await with_case(update, context, case_id, run)
+    reply = await with_case(update, context, case_id, run, name=action)
     if reply is None:
         return None
     await answer_query(update)
@@ -100,31 +132,32 @@ async def _ask(p: Press) -> Reply:
     await casework.ask_resident(
         p.session, p.env, p.case, manager=p.person, question=arg_of(p), now=p.now
     )
-    return say.asked(p.t, p.case.reference)
+    return await confirmed(p, say.asked(p.t, p.case.reference))
 
 
 async def _message(p: Press) -> Reply:
     await casework.relay_to_resident(
         p.session, p.env, p.case, text=arg_of(p), now=p.now, manager=p.person
     )
-    return say.sent_to_resident(p.t, p.case.reference)
+    return await confirmed(p, say.sent_to_resident(p.t, p.case.reference))
 
 
 async def _note(p: Press) -> Reply:
     await casework.add_note(p.session, p.case, manager=p.person, text=arg_of(p), now=p.now)
-    return say.note_saved(p.t, p.case.reference)
+    return await confirmed(p, say.note_saved(p.t, p.case.reference))
 
 
 async def _resolve(p: Press) -> Reply:
     await casework.resolve(
         p.session, p.env, p.case, manager=p.person, summary=arg_of(p), now=p.now
     )
-    return say.resolved(p.t, p.case.reference)
+    return await confirmed(p, say.resolved(p.t, p.case.reference))
 
 
 async def _search(p: Press) -> Reply:
     found = [contact for contact, _score in p.env.reference.search_referrals(arg_of(p))]
-    return say.contacts(p.t, p.case.id, p.case.reference, found, query=p.arg)
+    contacts = say.contacts(p.t, p.case.id, p.case.reference, found, query=p.arg)
+    return contacts.with_buttons((*contacts.buttons, case_view.back_row(p.t, p.case.id)))
 
 
 async def _lotse_note(p: Press) -> Reply:
@@ -137,7 +170,7 @@ async def _lotse_note(p: Press) -> Reply:
         note=arg_of(p),
         now=p.now,
     )
-    return say.referred(p.t, p.case.reference)
+    return await confirmed(p, say.referred(p.t, p.case.reference))
 
 
 async def _hand_note(p: Press) -> Reply:
@@ -151,7 +184,7 @@ async def _hand_note(p: Press) -> Reply:
         note=arg_of(p),
         now=p.now,
     )
-    return say.handed_over(p.t, p.env.reference.district(district).name)
+    return await handed_over(p, district)
 
 
 async def _step_saved(p: Press) -> Reply:
@@ -159,14 +192,13 @@ async def _step_saved(p: Press) -> Reply:
     await casework.set_next_step(
         p.session, p.case, manager=p.person, text=str(p.data["text"]), due=due, now=p.now
     )
-    return say.step_saved(p.t, due)
+    return await confirmed(p, say.step_saved(p.t, due))
 
 
 TYPED: dict[str, Callable[[Press], Awaitable[Reply]]] = {
     "ask": _ask,
     "msg": _message,
     "note": _note,
-    "resolve": _resolve,
     "refsearch": _search,
     "ref": _lotse_note,
     "handto": _hand_note,
@@ -176,18 +208,27 @@ TYPED: dict[str, Callable[[Press], Awaitable[Reply]]] = {
 async def _finish(
     update: Update, context: BotContext, act: Callable[[Press], Awaitable[Reply]], arg: str | None
 ) -> int:
-    """Run one step of the conversation on its case; the conversation ends either way."""
+    """Run the input's action on its case (if its state still allows it); the conversation
+    ends either way. The result replaces a pressed confirmation, else comes as a new message;
+    the card the input started from loses its buttons once the action is done."""
     data = dict(chat_data_of(context).get(KEY) or {})
     t, services = translator(update, context), context.services
+    case_id, action = int(data.get("case") or 0), str(data.get("action") or "")
 
     async def run(session: AsyncSession, person: Person, case: Case) -> Reply:
         now = services.clock.now()
         return await act(Press(session, person, case, arg, services.env, now, t, data))
 
     chat_data_of(context).pop(KEY, None)
-    reply = await with_case(update, context, int(data.get("case") or 0), run)
-    if reply is not None:
-        await send_reply(update, reply)
+    reply = await with_case(update, context, case_id, run, name=action)
+    if reply is None:
+        return END
+    await answer_query(update)
+    await edit_or_send(update, context, reply, case_id)
+    chat = update.effective_chat
+    started = data.get("card")
+    if action != "refsearch" and started and started != _pressed(update) and chat is not None:
+        await drop_buttons_of(context, chat.id, int(started))
     return END
 
 
@@ -240,16 +281,86 @@ async def on_step_confirm(update: Update, context: BotContext) -> int | None:
     if int(groups(context)[1] or 0) != data.get("case") or "due" not in data:
         await answer_query(update, say.stale(translator(update, context)))
         return None
-    await acknowledge(update)
     if groups(context)[0] == "stepno":
-        chat_data_of(context)[KEY] = {k: data[k] for k in ("action", "case", "ref")}
+        await acknowledge(update)
+        chat_data_of(context)[KEY] = {k: data.get(k) for k in ("action", "case", "ref", "card")}
         await send_reply(update, say.prompt(translator(update, context), "step", data["ref"]))
         return STEP
     return await _finish(update, context, _step_saved, None)
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    """/abbrechen: leave the typed input."""
+async def on_resolve_text(update: Update, context: BotContext) -> int | None:
+    """The resolution's summary: shown as the resident will read it, before anything is
+    sent (the resident's language, not the manager's)."""
+    text = _typed(update, context)
+    if text is None:
+        await _too_long(update, context)
+        return None
+    data = {**(chat_data_of(context).get(KEY) or {}), "summary": text}
+    chat_data_of(context)[KEY] = data
+    services, t = context.services, translator(update, context)
+
+    async def run(session: AsyncSession, person: Person, case: Case) -> Reply:
+        resident = await session.get(Person, case.resident_id) if case.resident_id else None
+        theirs = services.translations.get(
+            (resident.language if resident else None) or case.language
+        )
+        notice = Resolved(case_id=case.id, reference=case.reference, summary=text)
+        reads = say.resolved_notice(
+            notice, RenderContext(theirs, services.reference, services.env.tz)
+        )
+        return case_view.resolve_preview(t, case.id, case.reference, reads)
+
+    preview = await with_case(update, context, int(data.get("case") or 0), run, name="resolve")
+    if preview is None:
+        chat_data_of(context).pop(KEY, None)
+        return END
+    await send_reply(update, preview)
+    return RESOLVE_CONFIRM
+
+
+async def on_resolve_confirm(update: Update, context: BotContext) -> int | None:
+    """`tr:resolveok|resolveedit|resolveno:<case>`: resolve with the previewed summary, type
+    it again, or leave the case as it is."""
+    data = chat_data_of(context).get(KEY) or {}
+    choice, case_id = groups(context)[0], int(groups(context)[1] or 0)
+    t = translator(update, context)
+    if case_id != data.get("case") or "summary" not in data:
+        await answer_query(update, say.stale(t))
+        return None
+    if choice == "resolveok":
+        return await _finish(update, context, _resolve, str(data["summary"]))
+    if choice == "resolveedit":
+        await acknowledge(update)
+        chat_data_of(context)[KEY] = {k: v for k, v in data.items() if k != "summary"}
+        await send_reply(update, say.prompt(t, "resolve", str(data["ref"])))
+        return RESOLVE
     chat_data_of(context).pop(KEY, None)
-    await send_reply(update, say.cancelled(translator(update, context)))
+    await _show_after(update, context, case_id, case_view.resolve_cancelled(t, str(data["ref"])))
+    return END
+
+
+async def _show_after(update: Update, context: BotContext, case_id: int, note: str) -> None:
+    """A note with the case's card below it, in place of a pressed button's message."""
+    services, t = context.services, translator(update, context)
+
+    async def run(session: AsyncSession, person: Person, case: Case) -> Reply:
+        now = services.clock.now()
+        press = Press(session, person, case, None, services.env, now, t)
+        return await confirmed(press, say.text(note))
+
+    reply = await with_case(update, context, case_id, run)
+    if reply is not None:
+        await answer_query(update)
+        await edit_or_send(update, context, reply, case_id)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """/abbrechen: leave the typed input; the case's card comes again."""
+    data = chat_data_of(context).pop(KEY, None) or {}
+    t = translator(update, context)
+    if data.get("case"):
+        await _show_after(update, context, int(data["case"]), say.cancelled(t).text)
+    else:
+        await send_reply(update, say.cancelled(t))
     return END

@@ -64,46 +64,47 @@ def place_label(
 
 
 # --- the manager's buttons --------------------------------------------------------------------
-def triage_rows(t: Translator, case_id: int, similar: tuple[tuple[int, str], ...] = ()) -> Rows:
-    """The buttons on a new case: the manager's first decision (and merging into a similar)."""
+# The label of each action on a case (`bot.services.cases.actions` says which a case allows).
+ACTION_LABELS = {
+    "lotse": N_("🧭 Lotse (refer)"),
+    "kue": N_("🤝 Kümmerer (take on)"),
+    "ask": N_("❓ Ask the resident"),
+    "hand": N_("↪️ Other district"),
+    "note": N_("📝 Note"),
+    "step": N_("📅 Next step"),
+    "dep": N_("🏛 Involve department"),
+    "msg": N_("💬 Message resident"),
+    "agreement": N_("📑 Agreement with a department"),
+    "refer_instead": N_("🧭 Refer instead"),
+    "resolve": N_("✅ Resolve"),
+    "reopen": N_("↩️ Reopen as Kümmerer"),
+    "hist": N_("📜 History"),
+}
+
+
+def action_button(t: Translator, action: str, case_id: int) -> Button:
+    """The button of one action on a case (the agreement form is a family of its own)."""
+    if action == "agreement":
+        return Button(t(ACTION_LABELS[action]), callbacks.AGREEMENT_FORM.data("case", case_id))
+    if action == "refer_instead":
+        return Button(t(ACTION_LABELS[action]), callbacks.TRIAGE.data("lotse", case_id))
+    return Button(t(ACTION_LABELS[action]), callbacks.TRIAGE.data(action, case_id))
+
+
+def merge_buttons(t: Translator, case_id: int, similar: tuple[tuple[int, str], ...]) -> Rows:
     tr = callbacks.TRIAGE
-    return rows(
-        [
-            Button(t("🧭 Lotse (refer)"), tr.data("lotse", case_id)),
-            Button(t("🤝 Kümmerer (take on)"), tr.data("kue", case_id)),
-        ],
-        [
-            Button(t("❓ Ask the resident"), tr.data("ask", case_id)),
-            Button(t("↪️ Other district"), tr.data("hand", case_id)),
-        ],
-        *(
-            [Button(t("🔗 Merge into {reference}", reference=ref), tr.data("merge", case_id, oid))]
-            for oid, ref in similar
-        ),
+    return tuple(
+        (Button(t("🔗 Merge into {reference}", reference=ref), tr.data("merge", case_id, oid)),)
+        for oid, ref in similar
     )
 
 
-def caretaker_rows(t: Translator, case_id: int) -> Rows:
-    """What a Kümmerer can do with a case in progress."""
-    tr = callbacks.TRIAGE
+def triage_rows(t: Translator, case_id: int, similar: tuple[tuple[int, str], ...] = ()) -> Rows:
+    """The buttons on a new case: the manager's first decision (and merging into a similar)."""
     return rows(
-        [
-            Button(t("📝 Note"), tr.data("note", case_id)),
-            Button(t("📅 Next step"), tr.data("step", case_id)),
-        ],
-        [
-            Button(t("🏛 Involve department"), tr.data("dep", case_id)),
-            Button(t("💬 Message resident"), tr.data("msg", case_id)),
-        ],
-        [
-            Button(
-                t("📜 Agreement with a department"), callbacks.AGREEMENT_FORM.data("case", case_id)
-            )
-        ],
-        [
-            Button(t("🧭 Refer instead"), tr.data("lotse", case_id)),
-            Button(t("✅ Resolve"), tr.data("resolve", case_id)),
-        ],
+        [action_button(t, "lotse", case_id), action_button(t, "kue", case_id)],
+        [action_button(t, "ask", case_id), action_button(t, "hand", case_id)],
+        *merge_buttons(t, case_id, similar),
     )
 
 

@@ -1,23 +1,24 @@
-"""What the manager's desk says: the list of open cases, a case's history, saved replies,
-absence, and the daily nudge about untriaged cases. No Telegram here."""
+"""What the manager's desk says: the list of open cases, the names of a case's events (the
+history itself is in `case_history`), saved replies, absence, and the daily nudge about
+untriaged cases. No Telegram here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
-from bot.messages.cases import STATUS_LABELS, local, status_label
+from bot.messages.cases import status_label
 from bot.messages.formatting import format_date
 from bot.messages.reference import topic_label_of
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, chunked, rows
 from bot.services.basics.reference import ReferenceData
 from bot.services.cases.triage_notices import UntriagedNudge
-from bot.storage.models import Case, CaseEvent, Person, SavedReply
+from bot.storage.models import Case, SavedReply
 
 DESK = callbacks.DESK
 ROLE_LABELS = {
@@ -50,6 +51,7 @@ KIND_LABELS = {
     "referral_feedback": N_("feedback on the contact"),
     "settled_feedback": N_("feedback on the solution"),
     "reopened": N_("reopened by the resident"),
+    "reopened_by_manager": N_("reopened as Kümmerer"),
 }
 OTHER_EVENT = N_("other event")
 COVER_LABELS = {
@@ -104,67 +106,6 @@ def case_page(
     if page + 1 < pages:
         nav.append(Button(t("Next ▶"), DESK.data("page", page + 1)))
     return Reply("\n".join(lines), buttons=rows(*buttons, nav))
-
-
-# --- the history ---------------------------------------------------------------------------
-def actor_label(t: Translator, case: Case, event: CaseEvent, actor: Person | None) -> str:
-    # A resident is never shown by name or Telegram account, only by their role.
-    if event.actor_role == "resident" or (actor is not None and actor.id == case.resident_id):
-        return t("resident")
-    if actor is None and event.actor_role is None:
-        return t("system")
-    role = event.actor_role or ""
-    label = t(ROLE_LABELS[role]) if role in ROLE_LABELS else t(OTHER_EVENT)
-    name = actor.first_name if actor is not None and actor.first_name else ""
-    return f"{label} {name}".strip()
-
-
-def event_label(t: Translator, event: CaseEvent) -> str:
-    label = t(KIND_LABELS.get(event.kind, OTHER_EVENT))
-    data = event.data or {}
-    if event.kind == "routed" and data.get("to") in COVER_LABELS:
-        who = t("manager") if data["to"] == "manager" else t(COVER_LABELS[data["to"]])
-        return f"{label} → {who}"
-    if "from" in data and "to" in data:
-        names = [
-            t(STATUS_LABELS[s]) if s in STATUS_LABELS else str(s)
-            for s in (data["from"], data["to"])
-        ]
-        return f"{label}: {names[0]} → {names[1]}"
-    return label
-
-
-def event_lines(
-    t: Translator, case: Case, event: CaseEvent, actor: Person | None, tz: ZoneInfo
-) -> list[str]:
-    when = local(event.created_at, tz)  # compact and the same in every language
-    who = actor_label(t, case, event, actor)
-    lines = [f"<b>{escape(when)}</b> · {escape(who)} · {escape(event_label(t, event))}"]
-    if event.text:
-        lines.append("  " + escape(event.text))
-    return lines
-
-
-def history(
-    t: Translator,
-    ref: ReferenceData,
-    case: Case,
-    events: Iterable[tuple[CaseEvent, Person | None]],
-    tz: ZoneInfo,
-) -> list[str]:
-    """The lines of a case's history (HTML), to be sent in chunks."""
-    topic = topic_label_of(t, ref, case.topic)
-    place = case.quarter or ref.district(case.district_number).name
-    lines = [
-        "<b>" + escape(t("Concern {reference}", reference=case.reference)) + "</b>",
-        escape(f"{place} · {topic} · {status_label(t, case.status)}"),
-        escape(case.description or ""),
-        "",
-        "<b>" + escape(t("History:")) + "</b>",
-    ]
-    for event, actor in events:
-        lines += event_lines(t, case, event, actor, tz)
-    return lines
 
 
 # --- saved replies -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from html import escape
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
-from bot.messages.cases import caretaker_rows, case_card, status_label
+from bot.messages.cases import case_card, status_label
 from bot.messages.formatting import format_date
 from bot.messages.reference import department_label
 from bot.messages.referrals import referral_description, referral_name
@@ -94,9 +94,12 @@ def too_long(t: Translator, limit: int) -> Reply:
     return text(t("Please send a text of at most {limit} characters, or /abbrechen.", limit=limit))
 
 
-def caretaker(t: Translator, case_id: int, reference: str) -> Reply:
-    body = t("You are the Kümmerer for {reference}. What next?", reference=reference)
-    return Reply(body, buttons=caretaker_rows(t, case_id), html=False)
+def caretaker(t: Translator, reference: str) -> Reply:
+    return text(t("You are the Kümmerer for {reference}. What next?", reference=reference))
+
+
+def reopened_by_manager(t: Translator, reference: str) -> Reply:
+    return text(t("{reference} is open again; you are its Kümmerer.", reference=reference))
 
 
 def contacts(

@@ -198,6 +198,27 @@ async def take_on(
     await tell_followers(session, case, intent, now)
 
 
+async def reopen(
+    session: AsyncSession, env: ServiceEnv, case: Case, *, manager: Person, now: datetime
+) -> None:
+    """A referred or resolved case taken on again: the manager becomes its Kümmerer (the
+    resident already had a contact or an answer, so the manager confirmed this first)."""
+    require(case, (CaseStatus.REFERRED, CaseStatus.RESOLVED))
+    old = case.status
+    case.status, case.mode, case.closed_at = CaseStatus.IN_PROGRESS, "kuemmerer", None
+    await add_event(
+        session,
+        case,
+        "reopened_by_manager",
+        now=now,
+        actor=manager,
+        actor_role="manager",
+        data={"from": str(old), "to": str(case.status)},
+    )
+    intent = StatusChanged(reference=case.reference, status=str(case.status))
+    await tell_followers(session, case, intent, now)
+
+
 def case_card(case: Case) -> CaseCard:
     return CaseCard(
         id=case.id,
