@@ -116,6 +116,9 @@ async def test_nothing_confirmed_is_lost_or_doubled_when_the_bot_is_killed(
     assert report.nudges_sent == report.nudges_due
     # the managers' Lotse path ran: each referral schedules the resident's follow-up question
     assert report.nudges_due > 0, "no referral happened: the managers' Lotse path is broken"
+    # the Kümmerer's resolve path ran through its preview; a kill never resolved a case twice
+    assert report.cases_resolved > 0, "nothing was resolved: the resolve confirmation is broken"
+    assert report.resolved_twice == 0, report.problems
 
 
 async def test_http_stand_in_speaks_the_bot_api_over_http() -> None:

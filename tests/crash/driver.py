@@ -2,9 +2,9 @@
 
 The bot runs as its own process (`python -m bot run`) against the HTTP Bot API stand-in
 (`bot.offline.http_api`, in this process). Residents file concerns, managers take cases on
-("Kümmerer"), refer them ("Lotse") and answer with `/antwort`, while a killer task sends
-SIGKILL at moments spread over the run (some while the bot confirms a concern or delivers a
-notification) and restarts the bot.
+("Kümmerer"), refer them ("Lotse"), answer with `/antwort` and resolve some (summary,
+preview, "Yes, resolve"), while a killer task sends SIGKILL at moments spread over the run
+(some while the bot confirms a concern or delivers a notification) and restarts the bot.
 
 The people behave like people, not like a replay: each looks at the newest bot message it
 understands and answers that. When the bot does not answer (it was killed while holding the
@@ -51,7 +51,7 @@ from bot.services.access.roles import Role, assign_role
 from bot.services.basics.reference import ReferenceData, load_reference_data
 from bot.services.messaging import outbox
 from bot.storage.db import SessionMaker, session_scope
-from bot.storage.models import Case, OutboxMessage, Reminder
+from bot.storage.models import Case, CaseEvent, OutboxMessage, Reminder
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST"
@@ -60,6 +60,7 @@ MANAGER_IDS = 700_001
 ADMIN_IDS = (900_001, 900_002)  # coordinators; the first one plays, the second only receives
 MANAGED_DISTRICTS = ("01", "02", "07", "10")  # the others go to the coordinators
 STALE = "This button is no longer valid."
+OUTDATED = "Already done: "  # a button whose action the case's state no longer allows
 REFERENCE = re.compile(r"\b\d{2}-\d{4}-\d{4}\b")
 TOPICS = (
     "public_space",
@@ -443,7 +444,8 @@ class ChatPlayer:
 
     def stale_answer(self) -> bool:
         answer = self.api.callback_answers.get(self.last_query) if self.last_query else None
-        return answer is not None and answer.text == STALE
+        text = answer.text or "" if answer is not None else ""
+        return text == STALE or text.startswith(OUTDATED)
 
     async def wait_reply(
         self, mark: int, understood: Callable[[SentMessage], bool], patience: float = 1.0
@@ -669,7 +671,43 @@ class Manager(ChatPlayer):
             mark = len(self.messages)
             self.send(f"/antwort {reference} Crash answer {token}: we will repair the benches.")
             if await self.wait_reply(mark, lambda m: expected in text_of(m)):
-                return
+                break
+        if self.driver.rng.random() < 0.5:
+            await self.think()
+            await self.resolve(reference)
+
+    def _card(self, reference: str) -> SentMessage | None:
+        """The newest card of the case that offers "Resolve" (the notification, edited)."""
+        return next(
+            (
+                m
+                for m in reversed(self.messages)
+                if reference in text_of(m) and any(b["text"] == "✅ Resolve" for b in buttons(m))
+            ),
+            None,
+        )
+
+    async def resolve(self, reference: str) -> None:
+        """Resolve from the card: the summary, its preview, then "Yes, resolve"."""
+        card = self._card(reference)
+        if card is None:
+            return
+        asked = f"Type a short summary of the solution for {reference}"
+        if await self._step(card, "✅ Resolve", asked) is None:
+            return
+        await self.think()
+        expected = f"Resolve {reference}? The resident reads:"
+        for _ in range(4):  # the text may be lost with a killed process: typed again
+            if self._find(expected) is not None:
+                break
+            mark = len(self.messages)
+            self.send(f"Crash resolution of {reference}: the benches are repaired.")
+            await self.wait_reply(mark, lambda m: expected in text_of(m))
+        preview = self._find(expected)
+        if preview is None:
+            return
+        await self.think()
+        await self._step(preview, "Yes, resolve", f"{reference} is resolved.")
 
     async def lotse(self, reference: str, notification: SentMessage) -> bool:
         """Refer the case to a contact; False if its topic has none (then take it on)."""
@@ -941,6 +979,8 @@ class CrashReport:
     reference_gaps: int = 0  # numbers skipped in a district's sequence (a counter not rolled back)
     nudges_due: int = 0
     nudges_sent: int = 0
+    cases_resolved: int = 0  # by a manager, after the preview of what the resident reads
+    resolved_twice: int = 0  # cases with more than one "resolved" event (none may have)
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # which, and the kill before them
@@ -987,6 +1027,7 @@ class CrashReport:
                 f"{self.answers_relayed_twice_after_kill})",
             ),
             ("nudges due / sent", f"{self.nudges_due} / {self.nudges_sent}"),
+            ("cases resolved", f"{self.cases_resolved} (twice: {self.resolved_twice})"),
             (
                 "updates redelivered",
                 f"{self.updates_redelivered} (skipped by the guard as "
@@ -1032,6 +1073,9 @@ async def analyse(driver: CrashDriver) -> CrashReport:
         cases = list(await session.execute(select(Case.reference, Case.description)))
         rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
         reminders = list(await session.scalars(select(Reminder)))
+        resolutions = Counter(
+            await session.scalars(select(CaseEvent.case_id).where(CaseEvent.kind == "resolved"))
+        )
         languages = await outbox.languages_of(session, {r.chat_id for r in rows})
     # What each row said: intents rendered as the sender did (the readers kept their language)
     renderer = OutboxRenderer(Translations(), load_reference_data(), ZoneInfo("Europe/Berlin"))
@@ -1045,6 +1089,8 @@ async def analyse(driver: CrashDriver) -> CrashReport:
     _message_figures(driver, report, rows, said)
     report.nudges_due = sum(1 for r in reminders if r.cancelled_at is None)
     report.nudges_sent = sum(1 for r in reminders if r.sent_at is not None)
+    report.cases_resolved = len(resolutions)
+    report.resolved_twice = sum(1 for n in resolutions.values() if n > 1)
     return report
 
 
