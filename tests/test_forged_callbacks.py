@@ -51,12 +51,24 @@ async def test_forged_manager_buttons_are_refused(env: BotEnv) -> None:
         f"tr:ref:{case_id}:easter_fire",
         f"tr:handto:{case_id}:06",
         f"tr:stepok:{case_id}",
+        # the case card: its history, the way back to it, reopening and resolving
+        f"tr:hist:{case_id}",
+        f"tr:show:{case_id}:back",
+        f"tr:reopen:{case_id}",
+        f"tr:reopenok:{case_id}",
+        f"tr:resolveok:{case_id}",
+        f"tr:resolveno:{case_id}",
+        f"desk:case:{case_id}",
     ]
     for user in (mallory, erika, other_manager):
         for data in forged:
             answer = await user.press_data(data)
             assert answer is not None and "not allowed" in (answer.text or ""), (user, data)
     assert await _state(env) == before
+    # no card, history or choice reached them: the case's text is nowhere in their chats
+    assert not any(
+        "full of rubbish" in m.plain_text for u in (mallory, other_manager) for m in u.messages
+    )
     # a refused prompt starts no input: the next text is not used as a note
     await other_manager.send("Forged note.")
     assert await _state(env) == before

@@ -60,15 +60,16 @@ def actor_label(t: Translator, case: Case, event: CaseEvent, actor: Person | Non
     return f"{label} {name}".strip()
 
 
-def _day(t: Translator, value: Any, tz: ZoneInfo) -> str | None:
-    """A stored ISO moment as the reader's date; None when there is none."""
+def _day(t: Translator, value: Any, tz: ZoneInfo, *, with_time: bool | None = None) -> str | None:
+    """A stored ISO moment as the reader's date (with the time unless it is midnight, or as
+    `with_time` says); None when there is none."""
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         return None
     if moment.tzinfo is not None:
         moment = moment.astimezone(tz)
-    return format_date(moment, lang=t.language)
+    return format_date(moment, lang=t.language, with_time=with_time)
 
 
 def _department(t: Translator, ref: ReferenceData, number: Any) -> str:
@@ -150,7 +151,7 @@ def agreement_lines(
     )
     data = event.data or {}
     due = data.get("due") or data.get("to")
-    day = _day(t, due, tz) if due else None
+    day = _day(t, due, tz, with_time=False) if due else None  # agreements are due on a day
     if day:
         label += " – " + t("due {date}", date=day)
     lines = [f"<b>{escape(when)}</b> · {escape(who)} · {escape(label)}"]

@@ -120,7 +120,7 @@ def _involved(t: Translator, ref: ReferenceData, view: CaseOverview, tz: ZoneInf
                 department=department,
                 measure=agreement.measure,
                 status=agreement_status(t, agreement.status),
-                date=format_date(agreement.due_at.astimezone(tz), lang=t.language),
+                date=format_date(agreement.due_at.astimezone(tz).date(), lang=t.language),
             )
         )
     return lines
