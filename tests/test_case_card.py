@@ -92,7 +92,7 @@ async def _kinds(env: BotEnv, case_id: int) -> list[str]:
 # --- German -----------------------------------------------------------------------------------
 async def test_fall_shows_the_card_with_the_actions_of_each_state(env: BotEnv) -> None:
     manager = await _manager(env, "de")
-    erika, reference, _ = await _german_concern(env)
+    _, reference, _ = await _german_concern(env)
     await manager.send(f"/fall {reference}")
     card = manager.last
     text = card.plain_text
@@ -309,7 +309,7 @@ async def test_resolving_shows_what_the_resident_reads_first(env: BotEnv) -> Non
 
 async def test_the_history_names_due_dates_departments_and_agreements(env: BotEnv) -> None:
     manager = await _manager(env, "de")
-    erika, reference, case_id = await _german_concern(env)
+    _, reference, case_id = await _german_concern(env)
     await manager.press("Kümmerer")
     card = manager.last
     await manager.press("Fachbereich einbeziehen", message=card)

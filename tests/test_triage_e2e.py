@@ -180,6 +180,10 @@ async def test_handover_to_another_district_and_merge(env: BotEnv) -> None:
     await manager.press_data(f"tr:hand:{(await _case(env, first)).id}")
     await manager.press("Ricklingen")
     await manager.send("This is actually at the Ricklinger Masch.")
+    # no card with buttons: the case is no longer the district's, its manager cannot act on it
+    assert manager.last.plain_text == "Handed over to Ricklingen."
+    assert manager.buttons(manager.last) == []  # no card: nothing left to do here
+    assert not any("Hand over without a note" in manager.buttons(m) for m in manager.messages)
     moved = await _case(env, first)
     assert moved.district_number == "09" and moved.status == "new"
     assert first in other.last.plain_text and "Ricklinger Masch" in other.last.plain_text

@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.delivery import send_payload
 from bot.handlers.case_card import drop_buttons_of, edit_or_send
 from bot.handlers.common import (
     acknowledge,
@@ -51,7 +52,8 @@ from bot.services.cases import casework, triage
 from bot.services.cases.triage_notices import Resolved
 from bot.storage.models import Case, Person
 
-KEY = "triage"  # action, case, ref, card, and contact / district / text / due / summary
+# action, case, ref, the card and prompt messages, contact / district / text / due / summary
+KEY = "triage"
 (
     ASK,
     MSG,
@@ -111,7 +113,11 @@ async def on_prompt(update: Update, context: BotContext) -> int | None:
     if reply is None:
         return None
     await answer_query(update)
-    await send_reply(update, reply)
+    chat = update.effective_chat
+    if chat is not None:
+        prompt = await send_payload(chat.get_bot(), chat.id, reply.to_payload())
+        if reply.buttons:  # e.g. "Send without a sentence": gone once the input is done
+            chat_data_of(context).setdefault(KEY, {})["prompt"] = prompt.message_id
     return STATES[action]
 
 
@@ -226,9 +232,11 @@ async def _finish(
     await answer_query(update)
     await edit_or_send(update, context, reply, case_id)
     chat = update.effective_chat
-    started = data.get("card")
-    if action != "refsearch" and started and started != _pressed(update) and chat is not None:
-        await drop_buttons_of(context, chat.id, int(started))
+    if action == "refsearch" or chat is None:
+        return END
+    for earlier in (data.get("card"), data.get("prompt")):
+        if earlier and earlier != _pressed(update):
+            await drop_buttons_of(context, chat.id, int(earlier))
     return END
 
 

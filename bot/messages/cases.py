@@ -3,7 +3,6 @@ case with the manager's first buttons. No Telegram here."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -35,11 +34,6 @@ EMERGENCY = N_(
     "⚠️ This bot is not an emergency service. In acute danger call 110 (police) "
     "or 112 (fire brigade and ambulance)."
 )
-
-
-def local(moment: datetime, tz: ZoneInfo) -> str:
-    """Kept for the modules that still show "dd.mm.yyyy HH:MM"; new code uses `formatting`."""
-    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
 def status_label(t: Translator, status: str) -> str:
