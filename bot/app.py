@@ -17,6 +17,7 @@ from bot.delivery import OutboxSender
 from bot.handlers import (
     agreement_form,
     agreements,
+    case_list,
     conferences,
     departments,
     desk,
@@ -143,6 +144,7 @@ def register_all(app: BotApplication, services: Services) -> None:
     triage.register(app)
     departments.register(app)  # /fachbereich; stored name corrections applied at start
     relay.register(app)  # free text: staff inputs, replies on cases
+    case_list.register(app)  # /faelle and its filter and page buttons
     desk.register(app)
     fallback.register(app)  # last: unknown commands, old buttons, anything else
 

@@ -1,4 +1,4 @@
-"""The manager's desk: open cases, a case's history, saved replies, absence, untriaged nudges.
+"""The manager's desk: a case's history, saved replies, absence, untriaged nudges.
 
 No Telegram here; the clock and the time zone are passed in.
 """
@@ -10,13 +10,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import people
-from bot.services.access.roles import Roles, district_recipients
+from bot.services.access.roles import district_recipients
 from bot.services.basics.workdays import is_working_day, working_days_between
-from bot.services.cases.records import OPEN_STATUSES, CaseStatus
+from bot.services.cases.records import CaseStatus
 from bot.services.cases.triage_notices import Untriaged, UntriagedNudge
 from bot.services.messaging import outbox, reminders
 from bot.storage.models import Absence, Case, CaseEvent, Person, Reminder, SavedReply
@@ -40,30 +40,6 @@ class UnknownTemplate(LookupError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(name)
-
-
-# ------------------------------------------------------------------------------ open cases
-
-
-async def open_cases(
-    session: AsyncSession, *, roles: Roles, page: int, per_page: int = 8
-) -> tuple[list[Case], int]:
-    """One page (0-based) of the open cases the person may manage, and how many there are."""
-    condition: ColumnElement[bool] = Case.status.in_([str(s) for s in OPEN_STATUSES])
-    if not roles.is_coordinator:
-        districts = roles.districts()
-        if not districts:
-            return [], 0
-        condition = condition & Case.district_number.in_(sorted(districts))
-    total = int(await session.scalar(select(func.count(Case.id)).where(condition)) or 0)
-    rows = await session.scalars(
-        select(Case)
-        .where(condition)
-        .order_by(Case.priority.desc(), Case.created_at, Case.id)
-        .offset(max(page, 0) * per_page)
-        .limit(per_page)
-    )
-    return list(rows), total
 
 
 async def case_history(
