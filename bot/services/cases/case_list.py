@@ -39,21 +39,24 @@ class ListKind(StrEnum):
     SEARCH = "search"
 
 
-# What may follow /faelle to choose a filter, in German and English (compared folded, so
-# "Überfällig", "ueberfaellig" and "uberfallig" are the same word).
+# What may follow /faelle to choose a filter, in German and English; compared folded, so
+# "Überfällig", "ueberfaellig" and "uberfallig" are the same word.
 KEYWORDS = {
-    "neu": ListKind.NEW,
-    "new": ListKind.NEW,
-    "meine": ListKind.MINE,
-    "mine": ListKind.MINE,
-    "wartend": ListKind.WAITING,
-    "waiting": ListKind.WAITING,
-    "uberfallig": ListKind.OVERDUE,
-    "overdue": ListKind.OVERDUE,
-    "alle": ListKind.ALL,
-    "all": ListKind.ALL,
-    "offen": ListKind.ALL,
-    "open": ListKind.ALL,
+    fold(word): kind
+    for word, kind in (
+        ("neu", ListKind.NEW),
+        ("new", ListKind.NEW),
+        ("meine", ListKind.MINE),
+        ("mine", ListKind.MINE),
+        ("wartend", ListKind.WAITING),
+        ("waiting", ListKind.WAITING),
+        ("überfällig", ListKind.OVERDUE),
+        ("overdue", ListKind.OVERDUE),
+        ("alle", ListKind.ALL),
+        ("all", ListKind.ALL),
+        ("offen", ListKind.ALL),
+        ("open", ListKind.ALL),
+    )
 }
 
 
@@ -279,6 +282,6 @@ async def topic_choices(
     counted = await session.execute(
         select(Case.topic, func.count(Case.id)).where(scope & _open()).group_by(Case.topic)
     )
-    counts = dict(counted.tuples())
+    counts = {code: n for code, n in counted.tuples()}  # dict() would take .keys()
     order = {t.code: i for i, t in enumerate(reference.topics)}
     return sorted(counts.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
