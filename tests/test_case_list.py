@@ -115,6 +115,9 @@ async def test_ueberfaellig_button_marks_the_filter_and_paging_keeps_it(env: Bot
     assert shown(anna) == [late[0]]
     await anna.press("◀ Zurück")
     assert "überfällig, Seite 1 von 2" in anna.last.plain_text
+    sent = len(anna.messages)
+    await anna.press("✓ Überfällig")  # the same list again: nothing changes, nothing new
+    assert len(anna.messages) == sent and anna.last.message_id == first.message_id
     await anna.press("Alle")
     assert "Offene Anliegen, Seite 1 von 2 (11 insgesamt)" in anna.last.plain_text
 

@@ -25,21 +25,22 @@ from bot.services.access.roles import Roles
 from bot.services.cases import case_list
 from bot.services.cases.case_list import CaseFilter, ListKind
 from bot.storage.db import session_scope
-from bot.storage.models import Person
 
 PER_PAGE = 8
 PRIVATE = filters.ChatType.PRIVATE
 SEARCHES = "desk_searches"  # the user's data: search number -> its words
 SEARCH_COUNT = "desk_search_count"
+UNCHANGED = "not modified"  # not translated: Telegram's error text
 KEPT_SEARCHES = 5  # older searches' buttons say the search is no longer available
 
 
-async def _staff(update: Update, context: BotContext) -> tuple[Person, Roles] | None:
-    person, roles = await actor_roles(update, context)
+async def _staff(update: Update, context: BotContext) -> Roles | None:
+    """The sender's roles, read again from the database; None (refused) for non-staff."""
+    _, roles = await actor_roles(update, context)
     if not roles.is_staff:
         await refuse(update, context)
         return None
-    return person, roles
+    return roles
 
 
 def _argument(update: Update) -> str:
@@ -101,25 +102,27 @@ async def _edit(update: Update, reply: Reply) -> None:
             parse_mode="HTML",
             reply_markup=from_payload(reply.to_payload().get("buttons")),
         )
-    except BadRequest:  # unchanged or too old to edit
-        await send_reply(update, reply)
+    except BadRequest as exc:
+        # the same list again ("message is not modified"): nothing to do; else too old to edit
+        if UNCHANGED not in exc.message.casefold():
+            await send_reply(update, reply)
 
 
 async def list_cases(update: Update, context: BotContext) -> None:
     """/faelle [filter | quarter | field of action | words]: the list, page 1."""
-    staff = await _staff(update, context)
-    if staff is None:
+    roles = await _staff(update, context)
+    if roles is None:
         return
     t = translator(update, context)
     flt = case_list.parse_query(context.services.reference, _argument(update))
     search_id = _remember(context, flt.words) if flt.kind == ListKind.SEARCH else None
-    await send_reply(update, await _view(context, t, staff[1], flt, 0, search_id))
+    await send_reply(update, await _view(context, t, roles, flt, 0, search_id))
 
 
 async def on_list(update: Update, context: BotContext) -> None:
     """A filter or a page turner: the list again, in place, with the filter of the button."""
-    staff = await _staff(update, context)
-    if staff is None:
+    roles = await _staff(update, context)
+    if roles is None:
         return
     await answer_query(update)
     t = translator(update, context)
@@ -129,24 +132,24 @@ async def on_list(update: Update, context: BotContext) -> None:
         await _edit(update, say.search_expired(t))
         return
     search_id = int(value[1:]) if flt.kind == ListKind.SEARCH else None
-    await _edit(update, await _view(context, t, staff[1], flt, page, search_id))
+    await _edit(update, await _view(context, t, roles, flt, page, search_id))
 
 
 async def on_page(update: Update, context: BotContext) -> None:
     """A page turner of a list sent before the filters existed: the unfiltered list."""
-    staff = await _staff(update, context)
-    if staff is None:
+    roles = await _staff(update, context)
+    if roles is None:
         return
     await answer_query(update)
     t = translator(update, context)
-    reply = await _view(context, t, staff[1], CaseFilter(), int(groups(context)[0] or 0))
+    reply = await _view(context, t, roles, CaseFilter(), int(groups(context)[0] or 0))
     await _edit(update, reply)
 
 
 async def on_pick(update: Update, context: BotContext) -> None:
     """Stadtteil / Handlungsfeld: offer those with open cases in the sender's districts."""
-    staff = await _staff(update, context)
-    if staff is None:
+    roles = await _staff(update, context)
+    if roles is None:
         return
     await answer_query(update)
     t = translator(update, context)
@@ -154,12 +157,12 @@ async def on_pick(update: Update, context: BotContext) -> None:
     async with session_scope(services.session_maker) as session:
         if groups(context)[0] == "q":
             quarters = await case_list.quarter_choices(
-                session, roles=staff[1], reference=services.reference
+                session, roles=roles, reference=services.reference
             )
             reply = say.quarter_choice(t, services.reference, quarters)
         else:
             topics = await case_list.topic_choices(
-                session, roles=staff[1], reference=services.reference
+                session, roles=roles, reference=services.reference
             )
             reply = say.topic_choice(t, services.reference, topics)
     await _edit(update, reply)
