@@ -26,6 +26,7 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.delivery import request_delivery
 from bot.handlers.common import acknowledge, answer_query, ensure_person, refuse, send, translator
+from bot.handlers.dialogue import Dialogue
 from bot.keyboards import from_payload
 from bot.messages import agreements as texts
 from bot.messages import callbacks
@@ -269,10 +270,10 @@ async def expected_text(update: Update, context: BotContext) -> None:
     await send(update, t("Please answer the question above, or /abbrechen."))
 
 
-def build_conversation() -> ConversationHandler[BotContext]:
+def build_conversation() -> Dialogue:
     text = filters.TEXT & ~filters.COMMAND & PRIVATE
     ag = callbacks.AGREEMENT
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[
             CallbackQueryHandler(
                 start, pattern=ag.narrowed(r"(done|more|problem|redate):(\d{1,12})")

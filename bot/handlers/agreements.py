@@ -143,7 +143,11 @@ async def escalation_report(update: Update, context: BotContext) -> None:
     await chat.send_document(
         document=buffer.getvalue().encode("utf-8-sig"),
         filename="eskalationen.csv",
-        caption=t("{count} escalated agreements, per department and district.", count=len(rows)),
+        caption=t.plural(
+            "{count} escalated agreement, per department and district.",
+            "{count} escalated agreements, per department and district.",
+            len(rows),
+        ),
     )
 
 

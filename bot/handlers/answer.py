@@ -27,6 +27,7 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
+from bot.handlers.dialogue import Dialogue
 from bot.handlers.triage_common import chat_data_of, groups
 from bot.messages import callbacks
 from bot.messages import desk as desk_say
@@ -166,9 +167,9 @@ async def _expanded(
     )
 
 
-def build_conversation() -> ConversationHandler[BotContext]:
+def build_conversation() -> Dialogue:
     """/antwort, and its preview when a template is used (persistent)."""
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[CommandHandler(["antwort", "answer"], answer_command, filters=PRIVATE)],
         states={
             PREVIEW: [CallbackQueryHandler(on_preview, pattern=callbacks.ANSWER.pattern)],

@@ -26,6 +26,7 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
+from bot.handlers.dialogue import Dialogue
 from bot.handlers.triage_common import chat_data_of, groups
 from bot.i18n import Translator
 from bot.jobs import write_for_staff_then_deliver
@@ -253,9 +254,9 @@ async def cancel_away(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def build_absence() -> ConversationHandler[BotContext]:
+def build_absence() -> Dialogue:
     """/abwesend and its confirmation; persistent, so a restart keeps the understood day."""
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[CommandHandler("abwesend", away, filters=PRIVATE)],
         states={
             CONFIRM_AWAY: [

@@ -39,7 +39,9 @@ async def on_consent(update: Update, context: BotContext) -> None:
     t = translator(update, context)
     assert context.match is not None  # registered with the family's pattern
     if context.match.group(1) == "no":
-        await send_reply(update, messages.consent_refused(t))
+        general = context.services.reference.general
+        switchboard = general.phone if general is not None and general.phone else "0511 168-0"
+        await send_reply(update, messages.consent_refused(t, switchboard))
         return
     person = await ensure_person(update, context)
     services = context.services

@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, filte
 from bot.context import BotContext
 from bot.delivery import send_payload
 from bot.handlers.common import actor_roles, refuse, translator
+from bot.handlers.dialogue import Dialogue
 from bot.messages import conferences as say
 from bot.messages.render import RenderContext
 from bot.messages.reply import Reply
@@ -109,9 +110,9 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 def conversation(
     name: str, entry_points: list[Handler], states: dict[object, list[Handler]]
-) -> ConversationHandler[BotContext]:
+) -> Dialogue:
     """A persistent dialogue: it survives a restart; a new entry restarts it."""
-    return ConversationHandler(
+    return Dialogue(
         entry_points=entry_points,
         states=states,
         fallbacks=[CommandHandler(["abbrechen", "cancel"], cancel, filters=PRIVATE)],

@@ -17,7 +17,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -34,6 +33,7 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
+from bot.handlers.dialogue import Dialogue
 from bot.handlers.triage_common import Press, arg_of, case_press, with_case
 from bot.i18n import Translator
 from bot.messages import callbacks
@@ -158,7 +158,7 @@ def _case_view(p: Press, case: Case) -> Reply:
     return Reply(view.text, buttons=view.buttons)
 
 
-def build_conversation() -> ConversationHandler[BotContext]:
+def build_conversation() -> Dialogue:
     """The manager's typed inputs on a case; persistent, so a restart keeps the step."""
     text = PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND
     text_step: list[BaseHandler[Update, BotContext, Any]] = [MessageHandler(text, typed.on_text)]
@@ -181,7 +181,7 @@ def build_conversation() -> ConversationHandler[BotContext]:
             )
         ],
     }
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[
             CallbackQueryHandler(
                 typed.on_prompt,

@@ -71,7 +71,7 @@ def _statuses(t: Translator, fig: Figures) -> str:
 def _scope(t: Translator, reference: ReferenceData, fig: Figures) -> str:
     if len(fig.districts) == 1:
         return t("district {name}", name=charts.district_label(reference, fig.districts[0]))
-    return t("{count} districts", count=len(fig.districts))
+    return t.plural("{count} district", "{count} districts", len(fig.districts))
 
 
 def _cases(t: Translator, fig: Figures) -> list[str]:
