@@ -157,7 +157,13 @@ async def save_template(update: Update, context: BotContext) -> None:
             row = await desk.save_reply(session, person=staff[0], name=parts[0], text=parts[1])
     except desk.InvalidTemplate as exc:
         if exc.reason == "name":
-            await send(update, t("A name has 1 to 32 characters: letters a–z, digits, _ and -."))
+            await send(
+                update,
+                t(
+                    "A name has 1 to 32 characters: letters a–z, digits, _ and -; a language "
+                    "may follow for residents who read it, e.g. danke.tr."
+                ),
+            )
         else:
             await send(update, t("The text is too long."))
         return

@@ -22,7 +22,8 @@ from bot.services.messaging import outbox, reminders
 from bot.storage.models import Absence, Case, CaseEvent, Person, Reminder, SavedReply
 
 UNTRIAGED_AFTER_WORKING_DAYS = 2  # "older than 2 working days": nudged from the 3rd on
-TEMPLATE_NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
+# "danke", or "danke.tr" for the Turkish version of it (used for residents who read Turkish)
+TEMPLATE_NAME = re.compile(r"^[a-z0-9_-]{1,32}(\.[a-z]{2})?$")
 MAX_TEMPLATE_LENGTH = 3000
 _TEMPLATE_USE = re.compile(r"^#([A-Za-z0-9_-]{1,32})(?=\s|$)")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -114,8 +115,10 @@ async def expand_reply(
     text: str,
     placeholders: dict[str, str],
     defaults: Mapping[str, str] | None = None,
+    language: str | None = None,
 ) -> str:
-    """Replace a leading `#name` by the person's template (else the default of that name)
+    """Replace a leading `#name` by the person's template in the resident's `language`
+    (`name.<language>`), else their template of that name, else the default of that name,
     with its placeholders filled; `{name}` is whatever the caller passes (the resident's).
 
     Text without a leading `#name` is returned unchanged; `##...` sends a literal `#...`.
@@ -126,7 +129,10 @@ async def expand_reply(
     if match is None:
         return text
     name = match.group(1).lower()
-    row = await _reply(session, person=person, name=name)
+    row = None
+    if language:
+        row = await _reply(session, person=person, name=f"{name}.{language}")
+    row = row or await _reply(session, person=person, name=name)
     template = row.text if row is not None else (defaults or {}).get(name)
     if template is None:
         raise UnknownTemplate(match.group(1))
