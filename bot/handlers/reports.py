@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import actor_roles, answer_query, refuse, send, translator
+from bot.i18n import Translator
 from bot.jobs import write_for_staff_then_deliver
 from bot.messages import callbacks
 from bot.messages import reports as texts
@@ -83,7 +84,9 @@ async def _report(
         await _say(update, texts.unknown_period(t))
         return
     reference = context.services.reference
-    labels = report_labels(t, fig, reference)
+    labels = report_labels(_drawn_in(context, t), fig, reference)
+    if t.rtl:
+        await _say(update, texts.in_german(t))
     pictures = await asyncio.to_thread(
         lambda: [(c.title, None if c.empty else c.png())
                  for c in charts.report_charts(fig, reference, labels)]
@@ -98,6 +101,12 @@ async def _report(
         await _say(update, texts.without_data(t, empty))
     await _say(update, texts.file_choice(t, coordinator=roles.is_coordinator,
                                          key=fig.period.key, scope=scope))  # fmt: skip
+
+
+def _drawn_in(context: BotContext, t: Translator) -> Translator:
+    """The language of charts and files: the reader's, German for a right-to-left one
+    (matplotlib and the PDF lay text out left to right)."""
+    return context.services.translations.get("de") if t.rtl else t
 
 
 async def report_command(update: Update, context: BotContext) -> None:
@@ -181,7 +190,7 @@ async def on_file(update: Update, context: BotContext) -> None:
         return
     await answer_query(update)
     reference = context.services.reference
-    labels = report_labels(translator(update, context), fig, reference)
+    labels = report_labels(_drawn_in(context, translator(update, context)), fig, reference)
     name, content = await asyncio.to_thread(report_files.render, fmt, fig, reference, labels)
     chat = update.effective_chat
     assert chat is not None

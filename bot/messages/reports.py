@@ -131,6 +131,11 @@ def without_data(t: Translator, titles: list[str]) -> Reply:
                  html=False)  # fmt: skip
 
 
+def in_german(t: Translator) -> Reply:
+    """Charts and files are drawn left to right: for a right-to-left reader they stay German."""
+    return Reply(t("The charts and files of the report are in German."), html=False)
+
+
 def file_choice(t: Translator, *, coordinator: bool, key: str, scope: str) -> Reply:
     """After the charts: the report as a file, another period, (coordinators) a district."""
     files = [Button(t(name), callbacks.REPORT.data("f", fmt, key, scope)) for name, fmt in FORMATS]
