@@ -28,6 +28,7 @@ from bot.handlers.common import (
     sender_in,
     translator,
 )
+from bot.handlers.home import send_home
 from bot.handlers.intake_steps import (
     ACTOR,
     ACTOR_NAME,
@@ -148,7 +149,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     await acknowledge(update)
     conversation(context).pop("draft", None)
     conversation(context).pop("editing", None)
-    await send_reply(update, say.cancelled(translator(update, context)))
+    await send_home(update, context, say.cancelled(translator(update, context)))
     return ConversationHandler.END
 
 
