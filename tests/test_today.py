@@ -202,7 +202,7 @@ async def test_long_sections_are_cut_at_eight_with_a_hint(env: BotEnv) -> None:
     await maria.send("/heute")
     text = maria.last.plain_text
     assert "🆕 New, not yet triaged (10)" in text
-    assert "… and 2 more: /faelle" in text
+    assert "… and 2 more: /faelle new" in text
     assert made[7].reference in text and made[8].reference not in text
     assert len(maria.buttons()) == 8
 

@@ -25,10 +25,13 @@ from bot.services.cases.today import CasesToday
 from bot.storage.models import Agreement, Case, Conference
 
 T = TypeVar("T")
-# Where the rest of a long section is listed (the commands' own names, in every language).
+# Where the rest of a long section is listed: /faelle with the filter of the section (its
+# German and English words both work), /vereinbarungen, /konferenzen.
 MORE = N_("… and {count} more: {command}")
 MORE_PLAIN = N_("… and {count} more")
-CASES_MORE = "/faelle"
+NEW_MORE = N_("/faelle new")
+DUE_MORE = N_("/faelle overdue")
+WAITING_MORE = N_("/faelle waiting")
 AGREEMENTS_MORE = "/vereinbarungen"
 CONFERENCES_MORE = "/konferenzen"
 EMPTY_STAFF = N_(
@@ -174,11 +177,11 @@ def staff_day(ctx: RenderContext, day: Day, cases: CasesToday, planning: Plannin
         return _empty(ctx, day, EMPTY_STAFF)
     sections = [
         _section(ctx, N_("🆕 New, not yet triaged ({count})"), cases.untriaged,
-                 _case_line(ctx, day), _case_buttons("🆕"), CASES_MORE),
+                 _case_line(ctx, day), _case_buttons("🆕"), ctx.t(NEW_MORE)),
         _section(ctx, N_("⏰ Next steps due today or overdue ({count})"), cases.due,
-                 _step_line(ctx, day), _case_buttons("⏰"), CASES_MORE),
+                 _step_line(ctx, day), _case_buttons("⏰"), ctx.t(DUE_MORE)),
         _section(ctx, N_("💬 Waiting for the resident ({count})"), cases.waiting,
-                 _case_line(ctx, day), _case_buttons("💬"), CASES_MORE),
+                 _case_line(ctx, day), _case_buttons("💬"), ctx.t(WAITING_MORE)),
         _section(ctx, N_("🤝 Agreements due today or overdue ({count})"), planning.due,
                  _agreement_line(ctx, day), _agreement_button, AGREEMENTS_MORE, 4),
         _section(ctx, N_("📅 Conferences this week ({count})"), planning.conferences,
