@@ -189,6 +189,7 @@ async def test_staff_keyboard_everywhere_the_menu_shows_and_its_buttons_work(env
     staff_rows = maria.reply_keyboard
     assert staff_rows is not None and staff_rows[0] == ["📅 Heute", "📂 Fälle"]
     await maria.send("/start")  # the greeting (consent asked once: buttons, no keyboard)
+    assert "/heute zeigt, was heute bei Ihnen ansteht" in maria.last.plain_text
     await maria.press("✅ Ich stimme zu")
     assert maria.reply_keyboard == staff_rows
     await maria.send("/start")

@@ -200,10 +200,9 @@ HOME_NOTE = N_("/heute shows what needs you today, /hilfe the commands of your r
 
 def at_home(t: Translator, reply: Reply, parts: Collection[Part], *, note: bool = False) -> Reply:
     """A reply that shows the main menu, as staff get it: their keyboard instead of the
-    resident's (a reply with inline buttons keeps them), with `note` a pointer to /heute."""
-    if reply.buttons:
-        return reply
+    resident's (Telegram takes inline buttons or a keyboard: buttons stay), with `note` a
+    pointer to /heute and /hilfe."""
     text = reply.text
     if note:
         text += "\n\n" + (escape(t(HOME_NOTE)) if reply.html else t(HOME_NOTE))
-    return replace(reply, text=text, keyboard=keyboard_rows(t, parts))
+    return replace(reply, text=text, keyboard=() if reply.buttons else keyboard_rows(t, parts))

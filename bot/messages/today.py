@@ -70,6 +70,10 @@ def _section(
     return lines, chunked([button(item) for item in found.items], width)
 
 
+def _short(text: str, limit: int = 50) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _case_buttons(icon: str) -> Callable[[Case], Button]:
     def make(case: Case) -> Button:
         return Button(f"{icon} {case.reference}", callbacks.DESK.data("case", case.id))
@@ -103,8 +107,7 @@ def _step_line(ctx: RenderContext, day: Day) -> Callable[[Case], str]:
             if case.next_step_due.astimezone(ctx.tz).date() < day.today
             else t("due today")
         )
-        step = (case.next_step or "").strip()
-        step = step if len(step) <= 50 else step[:49] + "…"
+        step = _short((case.next_step or "").strip())
         return " · ".join(part for part in (case.reference, step, when) if part)
 
     return line
@@ -118,7 +121,7 @@ def _agreement_line(ctx: RenderContext, day: Day) -> Callable[[Agreement], str]:
             if ref.has_department(agreement.department_number)
             else agreement.department_number
         )
-        measure = agreement.measure if len(agreement.measure) <= 50 else agreement.measure[:49]
+        measure = _short(agreement.measure)
         due = _date(t, agreement.due_at, ctx)
         when = (
             t("overdue since {date}", date=due)
