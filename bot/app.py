@@ -22,6 +22,7 @@ from bot.handlers import (
     departments,
     desk,
     fallback,
+    home,
     intake,
     invitations,
     menu,
@@ -29,6 +30,7 @@ from bot.handlers import (
     relay,
     reminders,
     reports,
+    today,
     triage,
 )
 from bot.i18n import Translations
@@ -135,6 +137,8 @@ def register_all(app: BotApplication, services: Services) -> None:
     # The intake conversation comes before the menu so that its states see text first.
     intake.register(app, menu_labels=menu.menu_labels(services.translations, menu.MENU_NEW))
     menu.register(app, services.translations)
+    home.register(app, services.translations)  # the staff keyboard's buttons, as the menu's
+    today.register(app)  # /heute and its buttons that open an agreement or a conference
     conferences.register(app)  # its typed steps must see text before relay's free text
     privacy.register(app)  # /meine_daten, /loeschen and its buttons
     agreement_form.register(app)  # a conversation: its text steps come before relay

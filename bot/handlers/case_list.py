@@ -44,7 +44,10 @@ async def _staff(update: Update, context: BotContext) -> Roles | None:
 
 
 def _argument(update: Update) -> str:
+    """The words after /faelle; none for the keyboard's "📂 Fälle" button."""
     text = update.effective_message.text if update.effective_message else None
+    if not (text or "").startswith("/"):
+        return ""
     parts = (text or "").split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
 

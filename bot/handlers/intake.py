@@ -29,6 +29,7 @@ from bot.handlers.common import (
     translator,
 )
 from bot.handlers.dialogue import Dialogue
+from bot.handlers.home import send_home
 from bot.handlers.intake_steps import (
     ACTOR,
     ACTOR_NAME,
@@ -149,7 +150,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     await acknowledge(update)
     conversation(context).pop("draft", None)
     conversation(context).pop("editing", None)
-    await send_reply(update, say.cancelled(translator(update, context)))
+    await send_home(update, context, say.cancelled(translator(update, context)))
     return ConversationHandler.END
 
 

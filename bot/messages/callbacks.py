@@ -114,7 +114,9 @@ AGREEMENT_FORM = family(
     rf"|plan:({_ID}|new|-)|(save|cancel|again|done)",
 )
 CONFERENCE = family(
-    "cf", "invitations and records of a conference", rf"(yes|no|agenda|held):({_ID})"
+    "cf",
+    "invitations, records and the card of a conference",
+    rf"(yes|no|agenda|held|open):({_ID})",
 )
 CONFERENCE_CONFIRM = family("cfc", "confirm a new conference", r"(yes|no)")
 CONFERENCE_DEPARTMENTS = family("cfd", "departments invited to a conference", r"(\d{1,8}|send)")
