@@ -18,7 +18,6 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
-from bot.handlers.agreement_input import send_reply
 from bot.handlers.common import (
     acknowledge,
     actor_roles,
@@ -26,6 +25,7 @@ from bot.handlers.common import (
     drop_buttons,
     refuse,
     send,
+    send_reply,
     translator,
 )
 from bot.handlers.dialogue import Dialogue

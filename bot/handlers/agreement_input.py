@@ -25,12 +25,18 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.delivery import request_delivery
-from bot.handlers.common import acknowledge, answer_query, ensure_person, refuse, send, translator
+from bot.handlers.common import (
+    acknowledge,
+    answer_query,
+    ensure_person,
+    refuse,
+    send,
+    send_reply,
+    translator,
+)
 from bot.handlers.dialogue import Dialogue
-from bot.keyboards import from_payload
 from bot.messages import agreements as texts
 from bot.messages import callbacks
-from bot.messages.reply import Reply
 from bot.services.access.roles import Roles, load_roles
 from bot.services.agreements import workflow as agreements
 from bot.services.basics.dates import DateParseError, parse_german_date
@@ -66,14 +72,6 @@ def _allowed(action: str, roles: Roles, agreement: Agreement) -> bool:
     if action in MANAGER_ACTIONS:
         return agreements.manager_may_act(roles, agreement)
     return False
-
-
-async def send_reply(update: Update, reply: Reply) -> None:
-    """Send a message-layer reply (text and inline buttons) in the update's chat."""
-    payload = reply.to_payload()
-    await send(
-        update, reply.text, html=reply.html, reply_markup=from_payload(payload.get("buttons"))
-    )
 
 
 async def run(

@@ -16,13 +16,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
 from bot.handlers import agreement_input
-from bot.handlers.agreement_input import matched, run, send_reply
+from bot.handlers.agreement_input import matched, run
 from bot.handlers.common import (
     actor_roles,
     answer_query,
     drop_buttons,
     refuse,
     send,
+    send_reply,
     translator,
 )
 from bot.messages import agreements as texts
