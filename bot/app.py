@@ -17,10 +17,12 @@ from bot.delivery import OutboxSender
 from bot.handlers import (
     agreement_form,
     agreements,
+    case_list,
     conferences,
     departments,
     desk,
     fallback,
+    home,
     intake,
     invitations,
     menu,
@@ -28,6 +30,7 @@ from bot.handlers import (
     relay,
     reminders,
     reports,
+    today,
     triage,
 )
 from bot.i18n import Translations
@@ -134,6 +137,8 @@ def register_all(app: BotApplication, services: Services) -> None:
     # The intake conversation comes before the menu so that its states see text first.
     intake.register(app, menu_labels=menu.menu_labels(services.translations, menu.MENU_NEW))
     menu.register(app, services.translations)
+    home.register(app, services.translations)  # the staff keyboard's buttons, as the menu's
+    today.register(app)  # /heute and its buttons that open an agreement or a conference
     conferences.register(app)  # its typed steps must see text before relay's free text
     privacy.register(app)  # /meine_daten, /loeschen and its buttons
     agreement_form.register(app)  # a conversation: its text steps come before relay
@@ -143,6 +148,7 @@ def register_all(app: BotApplication, services: Services) -> None:
     triage.register(app)
     departments.register(app)  # /fachbereich; stored name corrections applied at start
     relay.register(app)  # free text: staff inputs, replies on cases
+    case_list.register(app)  # /faelle and its filter and page buttons
     desk.register(app)
     fallback.register(app)  # last: unknown commands, old buttons, anything else
 

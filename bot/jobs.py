@@ -95,6 +95,7 @@ RETENTION_AT = time(3, 30)
 NUDGE_AT = time(8, 0)
 DIGEST_AT = time(7, 30)
 PLANNING_AT = time(9, 0)
+MENUS_EVERY = timedelta(minutes=15)
 
 
 def daily(run: Callable[[Any], Awaitable[object]]) -> Callable[[Any], Awaitable[None]]:
@@ -111,6 +112,7 @@ def register_jobs(app: Any) -> None:
     (Hannover), daylight saving included."""
     # The handler modules use this module's helpers (write_then_deliver, run_sweep), so their
     # job functions are imported here, at call time, not at import time (no import cycle).
+    from bot.handlers.command_menus import menu_sync_job
     from bot.handlers.conferences import run_planning_reminders
     from bot.handlers.desk import run_untriaged_nudge
     from bot.handlers.privacy import run_retention
@@ -154,6 +156,12 @@ def register_jobs(app: Any) -> None:
         time=DIGEST_AT.replace(tzinfo=tz),
         days=(MONDAY,),
         name="weekly_digest",
+    )
+    # Handlers refresh the command menus at once when a role is granted (which may end a
+    # predecessor's) or a language chosen; this catches the rest (the command line, the admin
+    # list in the settings, new texts after a deployment). Unchanged menus are not re-sent.
+    queue.run_repeating(
+        menu_sync_job, interval=MENUS_EVERY, first=timedelta(seconds=30), name="command_menus"
     )
     # The six-month conference and fourth-quarter project rules are checked once a day; each
     # reminder is written once per period.

@@ -47,14 +47,26 @@ def messages_in_code() -> set[str]:
 
 def _catalogue_ids(language: str) -> set[str]:
     with (LOCALES_DIR / language / "LC_MESSAGES" / "bot.po").open("rb") as handle:
-        return {str(m.id) for m in read_po(handle, locale=language) if m.id}
+        return {
+            str(m.id) for m in read_po(handle, locale=language) if isinstance(m.id, str) and m.id
+        }
+
+
+def plurals_in_code() -> set[tuple[str, str]]:
+    found = extract_from_dir(
+        str(ROOT / "bot"), method_map=[("**.py", "python")], keywords={"plural": (1, 2)}
+    )
+    return {(m[0], m[1]) for _f, _l, m, _c, _x in found if isinstance(m, tuple | list)}
 
 
 def pseudo_translations(folder: Path) -> Translations:
     """Translations whose only language is the pseudo-locale, written below `folder`."""
     catalog = Catalog(locale="de")  # any valid locale: only the strings matter
-    for message in sorted(messages_in_code() | _catalogue_ids("de")):
+    plurals = plurals_in_code()
+    for message in sorted(messages_in_code() | _catalogue_ids("de") - {s for s, _ in plurals}):
         catalog.add(message, f"{OPEN}{message}{CLOSE}")
+    for singular, plural in sorted(plurals):
+        catalog.add((singular, plural), (f"{OPEN}{singular}{CLOSE}", f"{OPEN}{plural}{CLOSE}"))
     target = folder / PSEUDO / "LC_MESSAGES"
     target.mkdir(parents=True, exist_ok=True)
     with (target / "bot.po").open("wb") as handle:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -17,19 +18,38 @@ ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def _messages_in_code() -> set[str]:
+def _extracted() -> list[str | tuple[str, str]]:
     found = extract_from_dir(
         str(ROOT / "bot"),
         method_map=[("**.py", "python")],
-        keywords={"t": None, "N_": None},
+        keywords={"t": None, "N_": None, "plural": (1, 2)},
     )
-    return {message for _file, _line, message, _comments, _context in found if message}
+    return [message for _file, _line, message, _comments, _context in found if message]
+
+
+def _messages_in_code() -> set[str]:
+    """Every msgid; a plural message by its singular."""
+    return {m if isinstance(m, str) else m[0] for m in _extracted()}
+
+
+def _plurals_in_code() -> set[tuple[str, str]]:
+    return {tuple(m) for m in _extracted() if not isinstance(m, str)}  # type: ignore[misc]
 
 
 def _catalog(language: str) -> dict[str, str]:
+    """msgid → translation; a plural message by its singular, its forms joined by a tab."""
     with (LOCALES_DIR / language / "LC_MESSAGES" / "bot.po").open("rb") as handle:
         catalog = read_po(handle, locale=language)
-    return {str(m.id): ("" if m.fuzzy else str(m.string or "")) for m in catalog if m.id}
+    found = {}
+    for m in catalog:
+        if not m.id:
+            continue
+        if isinstance(m.id, tuple):
+            forms = [str(f or "") for f in m.string]
+            found[str(m.id[0])] = "" if m.fuzzy or not all(forms) else "\t".join(forms)
+        else:
+            found[str(m.id)] = "" if m.fuzzy else str(m.string or "")
+    return found
 
 
 def test_code_has_messages() -> None:
@@ -46,10 +66,80 @@ def test_catalogue_is_complete(language: str) -> None:
 @pytest.mark.parametrize("language", available_languages())
 def test_placeholders_survive_translation(language: str) -> None:
     for message, translated in _catalog(language).items():
-        if translated:
-            assert set(PLACEHOLDER.findall(message)) == set(PLACEHOLDER.findall(translated)), (
-                f"{language}: placeholders differ in {message!r} -> {translated!r}"
+        for form in translated.split("\t") if translated else ():
+            assert set(PLACEHOLDER.findall(message)) == set(PLACEHOLDER.findall(form)), (
+                f"{language}: placeholders differ in {message!r} -> {form!r}"
             )
+
+
+TAG = re.compile(r"</?(b|i|u|code|a)\b[^>]*>")
+BUTTON_LABEL = 40  # characters that fit a phone's button
+TELEGRAM_MESSAGE = 4096
+
+
+@cache
+def _button_labels() -> set[str]:
+    """Messages shown on buttons: `Button(t("…"), …)` anywhere in the message layer and the
+    handlers, the menu keyboard's labels, and the names shown on choice buttons (referral
+    contacts, topics)."""
+    labels: set[str] = set()
+    for path in _user_facing_modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Button":
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Call) and getattr(first.func, "id", "") == "t":
+                    arg = first.args[0] if first.args else None
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        labels.add(arg.value)
+            if isinstance(node, ast.Assign) and any(
+                getattr(target, "id", "").startswith("MENU_") for target in node.targets
+            ):
+                labels |= {c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant)}
+    from bot.messages.referrals import NAMES
+
+    return labels | set(NAMES.values())
+
+
+def _looks_like_label(message: str) -> bool:
+    return message in _button_labels()
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_markup_and_lengths_survive_translation(language: str) -> None:
+    """HTML tags the same and in the same order; short texts (button labels) stay short."""
+    for message, translated in _catalog(language).items():
+        for form in translated.split("\t") if translated else ():
+            assert [m.group(0)[:3] for m in TAG.finditer(message)] == [
+                m.group(0)[:3] for m in TAG.finditer(form)
+            ], f"{language}: tags differ in {message!r} -> {form!r}"
+            assert len(form) < TELEGRAM_MESSAGE, f"{language}: too long: {message!r}"
+            if _looks_like_label(message):
+                assert len(form) <= BUTTON_LABEL, f"{language}: label too long: {form!r}"
+
+
+@pytest.mark.parametrize("language", available_languages())
+def test_plural_forms_follow_the_language(language: str) -> None:
+    """The catalogue's plural rule is CLDR's (Babel's), every plural message has all forms,
+    and the counts 0, 1, 2, 3, 5, 11, 21, 101 each get a form with the count in it."""
+    from babel.messages.plurals import get_plural
+
+    from bot.i18n import Translations
+
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "bot.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    expected = get_plural(language)
+    assert catalog.num_plurals == expected.num_plurals, language
+    t = Translations(languages=(language,), default_language=language).get(language)
+    plurals = _plurals_in_code()
+    assert plurals, "no plural message in the code"
+    for singular, plural in plurals:
+        forms = set()
+        for count in (0, 1, 2, 3, 5, 11, 21, 101):
+            text = t.plural(singular, plural, count, n=count, found=count)
+            assert str(count) in text, f"{language}: {count} missing in {text!r}"
+            forms.add(t.plurals[singular][t.plural_index(count)] if language != "en" else text)
+        if language != "en":
+            assert len(forms) >= min(2, expected.num_plurals), (language, singular)
 
 
 def test_no_message_escapes_extraction() -> None:
@@ -70,7 +160,7 @@ def test_no_message_escapes_extraction() -> None:
 # opt out with a comment giving the reason: `# not translated: <why>`.
 PROSE = re.compile(r"\b[A-Za-zÄÖÜäöüß]{3,}\s+[A-Za-zÄÖÜäöüß]{3,}")
 NOT_PROSE = re.compile(r"[\\^$]|\(\?|\{\{")  # regexes and format templates of code
-MARKED = {"t", "N_", "gettext", "family"}
+MARKED = {"t", "N_", "gettext", "family", "plural"}
 NOT_SHOWN = {"debug", "info", "warning", "error", "exception", "critical"}
 OPT_OUT = "# not translated:"
 

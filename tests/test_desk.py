@@ -14,6 +14,7 @@ from bot.services.access import people
 from bot.services.access.roles import Role, load_roles
 from bot.services.cases import desk
 from bot.services.cases import records as cases
+from bot.services.cases.case_list import CaseFilter, find_cases
 from bot.services.cases.records import Draft
 from bot.storage.db import session_scope
 from bot.storage.models import Absence, Case, Person
@@ -87,25 +88,29 @@ async def test_open_cases_council_first_then_oldest_and_paged(env: BotEnv) -> No
     await make_case(env, at=berlin(2026, 3, 1), status="resolved")
     other = await make_case(env, at=berlin(2026, 3, 1), district="06", quarter="Kirchrode")
     await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    now, everyone = env.clock.now(), CaseFilter()
     async with session_scope(env.services.session_maker) as session:
         person = await people.get_person(session, telegram_id=MANAGER)
         roles = await load_roles(session, person=person, admin_ids=[])
-        first, total = await desk.open_cases(session, roles=roles, page=0, per_page=3)
-        second, _ = await desk.open_cases(session, roles=roles, page=1, per_page=3)
-        everything, all_total = await desk.open_cases(
-            session, roles=await load_roles(session, person=None, admin_ids=[]), page=0
-        )
+        first = await find_cases(session, roles=roles, flt=everyone, now=now, page=0, per_page=3)
+        second = await find_cases(session, roles=roles, flt=everyone, now=now, page=1, per_page=3)
+        beyond = await find_cases(session, roles=roles, flt=everyone, now=now, page=9, per_page=3)
+        nobody = await load_roles(session, person=None, admin_ids=[])
+        everything = await find_cases(session, roles=nobody, flt=everyone, now=now)
         admin = await load_roles(session, person=person, admin_ids=[MANAGER])
-        city_wide, city_total = await desk.open_cases(session, roles=admin, page=0)
+        city_wide = await find_cases(session, roles=admin, flt=everyone, now=now)
+    total = first.total
     assert total == 4
-    assert [c.reference for c in first + second] == [
+    assert [c.reference for c in first.cases + second.cases] == [
         council.reference,
         club.reference,
         old.reference,
         newer.reference,
     ]
-    assert (everything, all_total) == ([], 0)  # nobody without a district sees anything
-    assert city_total == 5 and other.reference in [c.reference for c in city_wide]
+    assert (first.pages, second.page) == (2, 1)
+    assert (beyond.page, [c.reference for c in beyond.cases]) == (1, [newer.reference])
+    assert (everything.cases, everything.total) == ([], 0)  # no district: nothing to see
+    assert city_wide.total == 5 and other.reference in [c.reference for c in city_wide.cases]
 
 
 async def test_faelle_pages_with_buttons_and_opens_a_history(env: BotEnv) -> None:

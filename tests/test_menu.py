@@ -29,6 +29,16 @@ async def test_greeting_consent_and_menu_in_german(env: BotEnv) -> None:
     assert "/meine – meine Anliegen" in erika.last.plain_text
 
 
+async def test_refusing_consent_names_the_city_switchboard_de(env: BotEnv) -> None:
+    """115 is unconfirmed for Hannover (shared/data/departments.md): the switchboard is not."""
+    assert env.sim is not None
+    karl = env.sim.user(1104, first_name="Karl", language_code="de")
+    await karl.send("/start")
+    await karl.press("✖️ Nein")
+    refusal = karl.last.plain_text
+    assert "Telefonzentrale, Telefon 0511 168-0" in refusal and "115" not in refusal
+
+
 async def test_a_name_with_markup_is_shown_as_typed(env: BotEnv) -> None:
     bob = env.sim.user(1102, first_name="<b>Bob</b> & Co", language_code="en")
     await bob.send("/start")

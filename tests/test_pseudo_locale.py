@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import make_services, open_storage
+from bot.handlers.command_menus import refresh_menus
 from bot.jobs import run_sweep
 from bot.offline.fake_api import ApiCall, FakeBotAPI
 from bot.services.access import people
@@ -219,6 +220,13 @@ async def _agreement_escalates(env: BotEnv) -> None:
     buttons = [b["text"] for b in rep.last.inline_buttons]
     if buttons:
         await rep.press(buttons[0])
+    # the day's overviews and the cards their buttons open
+    manager = env.sim.user(MANAGER, first_name="Maria", language_code="de")
+    for user in (manager, rep):
+        await user.send("/heute")
+        opens = [b for b in user.last.inline_buttons if b["callback_data"].startswith("ag:open")]
+        assert opens, user.last.text
+        await user.press_data(opens[0]["callback_data"])
 
 
 async def _errors(env: BotEnv, erika: Any) -> None:
@@ -244,10 +252,18 @@ async def _agreement_with_nudges(env: BotEnv) -> None:
     rep = env.sim.user(REP, first_name="Ralf", language_code="de")
     await rep.send("/start")
     await manager.send("/konferenz")
-    await _say(manager, "15.4. um 10 Uhr")
+    await _say(manager, "13.3. um 10 Uhr")  # this week: /heute shows it
     await manager.press("Yes")
     await manager.press("Send invitations")
     await rep.press("Accept")
+    for user in (manager, rep):
+        await user.send("/heute")
+        opens = [b for b in user.last.inline_buttons if b["callback_data"].startswith("cf:open")]
+        assert opens, user.last.text
+        await user.press_data(opens[0]["callback_data"])
+        await user.send("/hilfe")
+    await refresh_menus(env.app)  # the staff command menus, in the chats' languages
+    assert env.api.chat_menu(MANAGER) and env.api.chat_menu(REP)
     await manager.send("/konferenzen")
     await manager.send("/vereinbarung")
     await manager.send("/abbrechen")

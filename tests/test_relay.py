@@ -257,3 +257,36 @@ async def test_a_previewed_answer_can_be_cancelled_in_english(env: BotEnv) -> No
     await manager.press("✖️ Cancel")
     assert manager.last.plain_text == "Cancelled."
     assert len(erika.messages) == before
+
+
+async def test_a_template_in_the_residents_language_is_preferred_and_named(env: BotEnv) -> None:
+    """`danke.tr` goes to a resident who reads Turkish; the preview says which language."""
+    manager = await _german_manager(env)
+    ayse = _user(env, 1309, first_name="Ayşe", language_code="tr")
+    await ayse.send("/start")
+    t = env.services.translations.get("tr")
+    await ayse.press(t("✅ I agree"))
+    await ayse.send("/neu")
+    await ayse.send("Linden-Süd")
+    for label in ("Yes", "Public space"):
+        await ayse.press(t(label))
+    await ayse.send("Bank kırık.")
+    for label in ("Continue without more photos", "Skip", "No, privately", "✅ Send"):
+        await ayse.press(t(label))
+    reference = reference_in(ayse.last.plain_text)
+    erika = await _german_resident(env, 1310, "Erika")
+    german_reference = await _german_concern(erika, "Die Bank am Küchengarten ist kaputt.")
+
+    await manager.send("/vorlage danke.tr Merhaba {name}, {reference} numaralı talebiniz alındı.")
+    assert "Gespeichert" in manager.last.plain_text
+    await manager.send(f"/antwort {reference} #danke")
+    preview = manager.last.plain_text
+    assert "Sprache der Antwort: Türkçe" in preview
+    assert f"Merhaba Ayşe, {reference} numaralı talebiniz alındı." in preview
+    await manager.press("✅ Senden")
+    assert f"Merhaba Ayşe, {reference} numaralı talebiniz alındı." in ayse.last.plain_text
+
+    # a German resident still gets the German default of the same name
+    await manager.send(f"/antwort {german_reference} #danke")
+    assert "Sprache der Antwort: Deutsch" in manager.last.plain_text
+    assert "Hallo Erika, vielen Dank" in manager.last.plain_text

@@ -222,3 +222,27 @@ async def test_an_empty_period_sends_no_empty_charts_and_no_zero_shares(env: Bot
         "Agreements by department: no data in the period",
         "Concerns per district: no data in the period",
     ]
+
+
+async def test_an_arabic_reader_gets_charts_and_files_in_german_with_a_note(env: BotEnv) -> None:
+    """Charts and files are laid out left to right: for Arabic they stay German, said in
+    Arabic; the summary and the buttons are Arabic."""
+    await seeded(env)
+    await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Anna", language="ar")
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, first_name="Anna", language_code="ar")
+    async with session_scope(env.services.session_maker) as session:
+        person = await people.get_person(session, telegram_id=MANAGER)
+        assert person is not None
+        person.language = "ar"
+    t = env.services.translations.get("ar")
+    answer = await manager.send("/bericht 2026-Q2")
+    texts = [m.plain_text for m in answer if not m.photo]
+    assert t("The charts and files of the report are in German.") in texts
+    assert re.search("[\u0600-\u06ff]", texts[-1]), "the file choice reads Arabic"
+    assert [m.caption for m in answer if m.photo] == [
+        "Anliegen pro Monat nach Handlungsfeld",
+        "Vereinbarungen nach Fachbereich",
+    ]
+    [(_, csv)] = documents(await press(manager, t("CSV")))
+    assert csv.decode("utf-8-sig").startswith("Tabelle;Stadtbezirk;Gruppe;Merkmal;Wert")

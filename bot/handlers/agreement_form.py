@@ -18,7 +18,6 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
-from bot.handlers.agreement_input import send_reply
 from bot.handlers.common import (
     acknowledge,
     actor_roles,
@@ -26,8 +25,10 @@ from bot.handlers.common import (
     drop_buttons,
     refuse,
     send,
+    send_reply,
     translator,
 )
+from bot.handlers.dialogue import Dialogue
 from bot.jobs import run_sweep
 from bot.keyboards import chunk
 from bot.messages import agreements as texts
@@ -357,9 +358,9 @@ async def expected_text(update: Update, context: BotContext) -> None:
     await send(update, t("Please answer the question above, or /abbrechen."))
 
 
-def build_conversation() -> ConversationHandler[BotContext]:
+def build_conversation() -> Dialogue:
     text = filters.TEXT & ~filters.COMMAND & PRIVATE
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[
             CallbackQueryHandler(start, pattern=AGF.narrowed(r"(start|case):(\d{1,12})")),
             CommandHandler(["vereinbarung", "agreement"], start, filters=PRIVATE),

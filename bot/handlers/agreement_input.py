@@ -25,11 +25,18 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.delivery import request_delivery
-from bot.handlers.common import acknowledge, answer_query, ensure_person, refuse, send, translator
-from bot.keyboards import from_payload
+from bot.handlers.common import (
+    acknowledge,
+    answer_query,
+    ensure_person,
+    refuse,
+    send,
+    send_reply,
+    translator,
+)
+from bot.handlers.dialogue import Dialogue
 from bot.messages import agreements as texts
 from bot.messages import callbacks
-from bot.messages.reply import Reply
 from bot.services.access.roles import Roles, load_roles
 from bot.services.agreements import workflow as agreements
 from bot.services.basics.dates import DateParseError, parse_german_date
@@ -65,14 +72,6 @@ def _allowed(action: str, roles: Roles, agreement: Agreement) -> bool:
     if action in MANAGER_ACTIONS:
         return agreements.manager_may_act(roles, agreement)
     return False
-
-
-async def send_reply(update: Update, reply: Reply) -> None:
-    """Send a message-layer reply (text and inline buttons) in the update's chat."""
-    payload = reply.to_payload()
-    await send(
-        update, reply.text, html=reply.html, reply_markup=from_payload(payload.get("buttons"))
-    )
 
 
 async def run(
@@ -269,10 +268,10 @@ async def expected_text(update: Update, context: BotContext) -> None:
     await send(update, t("Please answer the question above, or /abbrechen."))
 
 
-def build_conversation() -> ConversationHandler[BotContext]:
+def build_conversation() -> Dialogue:
     text = filters.TEXT & ~filters.COMMAND & PRIVATE
     ag = callbacks.AGREEMENT
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[
             CallbackQueryHandler(
                 start, pattern=ag.narrowed(r"(done|more|problem|redate):(\d{1,12})")

@@ -16,13 +16,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
 from bot.handlers import agreement_input
-from bot.handlers.agreement_input import matched, run, send_reply
+from bot.handlers.agreement_input import matched, run
 from bot.handlers.common import (
     actor_roles,
     answer_query,
     drop_buttons,
     refuse,
     send,
+    send_reply,
     translator,
 )
 from bot.messages import agreements as texts
@@ -143,7 +144,11 @@ async def escalation_report(update: Update, context: BotContext) -> None:
     await chat.send_document(
         document=buffer.getvalue().encode("utf-8-sig"),
         filename="eskalationen.csv",
-        caption=t("{count} escalated agreements, per department and district.", count=len(rows)),
+        caption=t.plural(
+            "{count} escalated agreement, per department and district.",
+            "{count} escalated agreements, per department and district.",
+            len(rows),
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
+from bot.handlers.dialogue import Dialogue
 from bot.handlers.triage_common import chat_data_of, groups
 from bot.messages import callbacks
 from bot.messages import desk as desk_say
@@ -59,6 +60,7 @@ async def answer_command(update: Update, context: BotContext) -> int:
     reference, text = parts[1], parts[2].strip()
     services = context.services
     found: str | None = None
+    language = t.language
     async with session_scope(services.session_maker) as session:
         case = await cases.get_case(session, reference=reference)
         if case is not None and triage.can_work_on(roles, case):
@@ -68,6 +70,7 @@ async def answer_command(update: Update, context: BotContext) -> int:
                 found = "template"
             else:
                 found = case.reference
+                language = await _language_of(session, context, case)
     if found is None:
         await send(update, t("No case {reference} that you may answer.", reference=reference))
         return END
@@ -76,8 +79,8 @@ async def answer_command(update: Update, context: BotContext) -> int:
         return END
     if not text.startswith("#") or text.startswith("##"):  # no template: nothing to check
         return await _deliver(update, context, found, expanded)
-    chat_data_of(context)[KEY] = {"reference": found, "text": expanded}
-    await send_reply(update, say.preview(t, found, expanded))
+    chat_data_of(context)[KEY] = {"reference": found, "text": expanded, "language": language}
+    await send_reply(update, say.preview(t, found, expanded, language))
     return PREVIEW
 
 
@@ -132,7 +135,8 @@ async def on_edited(update: Update, context: BotContext) -> int:
         await send_reply(update, say.too_long(t, limit))
         return EDIT
     chat_data_of(context)[KEY] = {**kept, "text": text}
-    await send_reply(update, say.preview(t, str(kept["reference"]), text))
+    language = str(kept.get("language") or t.language)
+    await send_reply(update, say.preview(t, str(kept["reference"]), text, language))
     return PREVIEW
 
 
@@ -163,12 +167,19 @@ async def _expanded(
             "name": desk_say.resident_name(theirs, resident.first_name if resident else None),
         },
         defaults=desk_say.default_templates(theirs),
+        language=theirs.language,
     )
 
 
-def build_conversation() -> ConversationHandler[BotContext]:
+async def _language_of(session: AsyncSession, context: BotContext, case: Case) -> str:
+    resident = await session.get(Person, case.resident_id) if case.resident_id else None
+    language = (resident.language if resident else None) or case.language
+    return context.services.translations.get(language).language
+
+
+def build_conversation() -> Dialogue:
     """/antwort, and its preview when a template is used (persistent)."""
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[CommandHandler(["antwort", "answer"], answer_command, filters=PRIVATE)],
         states={
             PREVIEW: [CallbackQueryHandler(on_preview, pattern=callbacks.ANSWER.pattern)],

@@ -1,4 +1,5 @@
-"""The manager's desk: /faelle, /fall, saved replies, /abwesend and /zurueck, the daily nudge.
+"""The manager's desk: /fall (the case card), saved replies, /abwesend and /zurueck, the
+daily nudge.
 
 Only staff (managers, deputies, coordinators) get past `_staff()`; roles are read again on
 every command and every button, because callback data can be forged.
@@ -9,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -22,20 +22,18 @@ from bot.handlers import triage
 from bot.handlers.common import (
     acknowledge,
     actor_roles,
-    answer_query,
     refuse,
     send,
     send_reply,
     translator,
 )
+from bot.handlers.dialogue import Dialogue
 from bot.handlers.triage_common import chat_data_of, groups
 from bot.i18n import Translator
 from bot.jobs import write_for_staff_then_deliver
-from bot.keyboards import from_payload
 from bot.messages import callbacks
 from bot.messages import desk as say
 from bot.messages.formatting import format_date
-from bot.messages.reply import Reply
 from bot.services.access.roles import Role, Roles
 from bot.services.basics.dates import HINT_EXAMPLES, DateParseError, parse_german_date
 from bot.services.cases import desk
@@ -43,7 +41,6 @@ from bot.services.cases import records as cases
 from bot.storage.db import session_scope
 from bot.storage.models import Person
 
-PER_PAGE = 8
 PRIVATE = filters.ChatType.PRIVATE
 MAX_CHUNK = 3500  # below Telegram's 4096, leaving room for the HTML tags
 AWAY_KEY = "away_until"  # the absence conversation's data: the understood day
@@ -74,52 +71,6 @@ async def _send_chunks(update: Update, lines: list[str]) -> None:
         block.append(line[:MAX_CHUNK])
     if block:
         await send(update, "\n".join(block), html=True)
-
-
-# ------------------------------------------------------------------------------ the list
-
-
-async def _page(context: BotContext, t: Translator, roles: Roles, page: int) -> Reply:
-    services = context.services
-    async with session_scope(services.session_maker) as session:
-        rows, total = await desk.open_cases(session, roles=roles, page=page, per_page=PER_PAGE)
-        pages = max(1, -(-total // PER_PAGE))
-        if not rows and page >= pages:  # cases closed since the buttons were sent
-            page = pages - 1
-            rows, total = await desk.open_cases(session, roles=roles, page=page, per_page=PER_PAGE)
-    tz = services.settings.tz
-    today = services.clock.now().astimezone(tz).date()
-    return say.case_page(
-        t, services.reference, rows, page=page, pages=pages, total=total, today=today, tz=tz
-    )
-
-
-async def list_cases(update: Update, context: BotContext) -> None:
-    """Show the open cases of the sender's districts, priority and oldest first."""
-    staff = await _staff(update, context)
-    if staff is None:
-        return
-    t = translator(update, context)
-    await send_reply(update, await _page(context, t, staff[1], 0))
-
-
-async def on_page(update: Update, context: BotContext) -> None:
-    """Turn the page of the list in place."""
-    staff = await _staff(update, context)
-    if staff is None:
-        return
-    await answer_query(update)
-    t = translator(update, context)
-    reply = await _page(context, t, staff[1], int(groups(context)[0] or 0))
-    query = update.callback_query
-    try:
-        await query.edit_message_text(  # type: ignore[union-attr]  # a callback handler: the query is there
-            reply.text,
-            parse_mode="HTML",
-            reply_markup=from_payload(reply.to_payload().get("buttons")),
-        )
-    except BadRequest:  # unchanged or too old to edit
-        await send_reply(update, reply)
 
 
 # ------------------------------------------------------------------------------ the card
@@ -189,7 +140,13 @@ async def save_template(update: Update, context: BotContext) -> None:
             row = await desk.save_reply(session, person=staff[0], name=parts[0], text=parts[1])
     except desk.InvalidTemplate as exc:
         if exc.reason == "name":
-            await send(update, t("A name has 1 to 32 characters: letters a–z, digits, _ and -."))
+            await send(
+                update,
+                t(
+                    "A name has 1 to 32 characters: letters a–z, digits, _ and -; a language "
+                    "may follow for residents who read it, e.g. danke.tr."
+                ),
+            )
         else:
             await send(update, t("The text is too long."))
         return
@@ -286,9 +243,9 @@ async def cancel_away(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def build_absence() -> ConversationHandler[BotContext]:
+def build_absence() -> Dialogue:
     """/abwesend and its confirmation; persistent, so a restart keeps the understood day."""
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[CommandHandler("abwesend", away, filters=PRIVATE)],
         states={
             CONFIRM_AWAY: [
@@ -327,10 +284,6 @@ async def run_untriaged_nudge(app: BotApplication) -> int:
 
 
 def register(app: BotApplication) -> None:
-    app.add_handler(CommandHandler(["faelle", "cases"], list_cases, filters=PRIVATE))
-    app.add_handler(
-        CallbackQueryHandler(on_page, pattern=callbacks.DESK.narrowed(r"page:(\d{1,4})"))
-    )
     app.add_handler(
         CallbackQueryHandler(on_case, pattern=callbacks.DESK.narrowed(r"case:(\d{1,12})"))
     )

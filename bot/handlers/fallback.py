@@ -15,7 +15,8 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
-from bot.handlers.common import answer_query, send_reply, translator
+from bot.handlers.common import answer_query, translator
+from bot.handlers.home import send_home
 from bot.messages import fallback as messages
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,12 @@ async def not_private(update: Update, context: BotContext) -> None:
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Point to /hilfe."""
-    await send_reply(update, messages.unknown_command(translator(update, context)))
+    await send_home(update, context, messages.unknown_command(translator(update, context)))
 
 
 async def unexpected_message(update: Update, context: BotContext) -> None:
     """Explain how to send a concern."""
-    await send_reply(update, messages.unexpected_message(translator(update, context)))
+    await send_home(update, context, messages.unexpected_message(translator(update, context)))
 
 
 async def stale_callback(update: Update, context: BotContext) -> None:

@@ -28,6 +28,8 @@ from bot.handlers.common import (
     sender_in,
     translator,
 )
+from bot.handlers.dialogue import Dialogue
+from bot.handlers.home import send_home
 from bot.handlers.intake_steps import (
     ACTOR,
     ACTOR_NAME,
@@ -148,7 +150,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     await acknowledge(update)
     conversation(context).pop("draft", None)
     conversation(context).pop("editing", None)
-    await send_reply(update, say.cancelled(translator(update, context)))
+    await send_home(update, context, say.cancelled(translator(update, context)))
     return ConversationHandler.END
 
 
@@ -177,7 +179,7 @@ async def command_during_intake(update: Update, context: BotContext) -> None:
     await send_reply(update, say.command_during_intake(translator(update, context)))
 
 
-def build_conversation(translations_labels: list[str]) -> ConversationHandler[BotContext]:
+def build_conversation(translations_labels: list[str]) -> Dialogue:
     """The resident's intake; persistent, so a restart keeps every answer."""
     text = filters.TEXT & ~filters.COMMAND & PRIVATE
     entry_menu = filters.Text(translations_labels) & PRIVATE
@@ -219,7 +221,7 @@ def build_conversation(translations_labels: list[str]) -> ConversationHandler[Bo
     }
     for state, handlers in states.items():
         handlers.append(MessageHandler(PRIVATE & ~filters.COMMAND, _wrong_input(state)))
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[
             CommandHandler(["neu", "new"], start_intake, filters=PRIVATE),
             MessageHandler(entry_menu, start_intake),

@@ -9,7 +9,9 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
+from bot.handlers.command_menus import refresh_menus
 from bot.handlers.common import actor_roles, ensure_person, refuse, send_reply, translator
+from bot.handlers.home import send_home
 from bot.messages import invitations as messages
 from bot.services.access import invitations
 from bot.services.access.invitations import InvitationError
@@ -40,7 +42,10 @@ async def redeem_link(update: Update, context: BotContext) -> None:
         await send_reply(update, messages.not_redeemed(t, result.status))
         return
     log.info("invitation %s redeemed by person %s", result.invitation.id, person.id)
-    await send_reply(update, messages.welcome(t, services.reference, result.invitation))
+    # Everyone's menu, not only the new holder's: a new manager ends the predecessor's role.
+    await refresh_menus(context.application)
+    welcome = messages.welcome(t, services.reference, result.invitation)
+    await send_home(update, context, welcome, note=True)
 
 
 async def invite(update: Update, context: BotContext) -> None:

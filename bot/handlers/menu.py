@@ -6,9 +6,12 @@ from telegram import ReplyKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApplication, BotContext
+from bot.handlers.command_menus import refresh_menus
 from bot.handlers.common import acknowledge, ensure_person, send_reply, translator
+from bot.handlers.home import send_home, sender_parts
 from bot.i18n import Translations, Translator
 from bot.messages import callbacks
+from bot.messages import home as staff_home
 from bot.messages import menu as messages
 from bot.messages.menu import MENU_HELP, MENU_LANGUAGE, MENU_MINE, MENU_NEW, menu_labels, menu_rows
 from bot.services.access import people
@@ -30,7 +33,7 @@ async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     name = (user.first_name or "") if user else ""
     consented = people.has_consent(person)
-    await send_reply(update, messages.greeting(t, name, consented=consented))
+    await send_home(update, context, messages.greeting(t, name, consented=consented), note=True)
 
 
 async def on_consent(update: Update, context: BotContext) -> None:
@@ -39,19 +42,23 @@ async def on_consent(update: Update, context: BotContext) -> None:
     t = translator(update, context)
     assert context.match is not None  # registered with the family's pattern
     if context.match.group(1) == "no":
-        await send_reply(update, messages.consent_refused(t))
+        general = context.services.reference.general
+        switchboard = general.phone if general is not None and general.phone else "0511 168-0"
+        await send_reply(update, messages.consent_refused(t, switchboard))
         return
     person = await ensure_person(update, context)
     services = context.services
     async with session_scope(services.session_maker) as session:
         person = await session.merge(person)
         await people.record_consent(session, person, now=services.clock.now())
-    await send_reply(update, messages.consent_given(t))
+    await send_home(update, context, messages.consent_given(t))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain what the bot does and its commands."""
-    await send_reply(update, messages.help_text(translator(update, context)))
+    """Explain what the bot does and its commands; staff get the commands of their roles."""
+    parts = await sender_parts(update, context)
+    t = translator(update, context)
+    await send_reply(update, staff_home.help_text(t, parts) if parts else messages.help_text(t))
 
 
 async def language_command(update: Update, context: BotContext) -> None:
@@ -75,7 +82,8 @@ async def on_language(update: Update, context: BotContext) -> None:
         await people.set_language(session, person, language)
     if context.user_data is not None:
         context.user_data["lang"] = language
-    await send_reply(update, messages.language_set(translations.get(language)))
+    await send_home(update, context, messages.language_set(translations.get(language)))
+    await refresh_menus(context.application, person_ids={person.id})  # staff: in the new language
 
 
 async def my_cases(update: Update, context: BotContext) -> None:

@@ -11,8 +11,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, filters
 
 from bot.context import BotContext
-from bot.delivery import send_payload
-from bot.handlers.common import actor_roles, refuse, translator
+from bot.handlers.common import actor_roles, refuse, send_reply, translator
+from bot.handlers.dialogue import Dialogue
 from bot.messages import conferences as say
 from bot.messages.render import RenderContext
 from bot.messages.reply import Reply
@@ -47,10 +47,8 @@ def render_context(update: Update, context: BotContext) -> RenderContext:
 
 async def show(update: Update, context: BotContext, *replies: Reply) -> None:
     """Send what the message layer made, in the chat the update came from."""
-    chat = update.effective_chat
     for reply in replies:
-        if chat is not None:
-            await send_payload(context.bot, chat.id, reply.to_payload())
+        await send_reply(update, reply)
 
 
 def argument(update: Update) -> str:
@@ -109,9 +107,9 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 def conversation(
     name: str, entry_points: list[Handler], states: dict[object, list[Handler]]
-) -> ConversationHandler[BotContext]:
+) -> Dialogue:
     """A persistent dialogue: it survives a restart; a new entry restarts it."""
-    return ConversationHandler(
+    return Dialogue(
         entry_points=entry_points,
         states=states,
         fallbacks=[CommandHandler(["abbrechen", "cancel"], cancel, filters=PRIVATE)],

@@ -35,6 +35,7 @@ from bot.handlers.common import (
     sender_in,
     translator,
 )
+from bot.handlers.dialogue import Dialogue
 from bot.handlers.triage_common import chat_data_of, groups
 from bot.messages import callbacks
 from bot.messages import relay as say
@@ -235,9 +236,9 @@ async def cancel_pending(update: Update, context: BotContext) -> None:
     await send(update, t("There is nothing to cancel."))
 
 
-def build_conversation() -> ConversationHandler[BotContext]:
+def build_conversation() -> Dialogue:
     """Free text; a question which case keeps the text (persistent: a restart loses nothing)."""
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[MessageHandler(FREE, on_message)],
         states={
             CHOOSE: [

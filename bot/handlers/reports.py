@@ -14,11 +14,11 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
-from bot.handlers.common import actor_roles, answer_query, refuse, send, translator
+from bot.handlers.common import actor_roles, answer_query, refuse, send_reply, translator
+from bot.i18n import Translator
 from bot.jobs import write_for_staff_then_deliver
 from bot.messages import callbacks
 from bot.messages import reports as texts
-from bot.messages.reply import Reply
 from bot.messages.report_labels import report_labels
 from bot.services.access.roles import Roles
 from bot.services.basics.periods import PeriodError, parse_period
@@ -28,11 +28,6 @@ from bot.storage.db import session_scope
 
 PRIVATE = filters.ChatType.PRIVATE
 REPORT = callbacks.REPORT
-
-
-async def _say(update: Update, reply: Reply) -> None:
-    buttons = [[(b.label, b.data or "") for b in row] for row in reply.buttons]
-    await send(update, reply.text, buttons=buttons or None, html=reply.html)
 
 
 def _match(context: BotContext) -> re.Match[str]:
@@ -80,24 +75,32 @@ async def _report(
     t = translator(update, context)
     fig = await _figures(context, districts, key)
     if fig is None:
-        await _say(update, texts.unknown_period(t))
+        await send_reply(update, texts.unknown_period(t))
         return
     reference = context.services.reference
-    labels = report_labels(t, fig, reference)
+    labels = report_labels(_drawn_in(context, t), fig, reference)
+    if t.rtl:
+        await send_reply(update, texts.in_german(t))
     pictures = await asyncio.to_thread(
         lambda: [(c.title, None if c.empty else c.png())
                  for c in charts.report_charts(fig, reference, labels)]
     )  # fmt: skip
-    await _say(update, texts.summary(t, reference, fig))
+    await send_reply(update, texts.summary(t, reference, fig))
     chat = update.effective_chat
     assert chat is not None
     for title, png in pictures:
         if png is not None:
             await chat.send_photo(png, caption=title)
     if empty := [title for title, png in pictures if png is None]:  # no empty axes: say so
-        await _say(update, texts.without_data(t, empty))
-    await _say(update, texts.file_choice(t, coordinator=roles.is_coordinator,
+        await send_reply(update, texts.without_data(t, empty))
+    await send_reply(update, texts.file_choice(t, coordinator=roles.is_coordinator,
                                          key=fig.period.key, scope=scope))  # fmt: skip
+
+
+def _drawn_in(context: BotContext, t: Translator) -> Translator:
+    """The language of charts and files: the reader's, German for a right-to-left one
+    (matplotlib and the PDF lay text out left to right)."""
+    return context.services.translations.get("de") if t.rtl else t
 
 
 async def report_command(update: Update, context: BotContext) -> None:
@@ -123,7 +126,9 @@ async def report_command(update: Update, context: BotContext) -> None:
 async def _period_menu(update: Update, context: BotContext, scope: str) -> None:
     services = context.services
     now, tz = services.clock.now(), services.settings.tz
-    await _say(update, texts.period_menu(translator(update, context), now=now, tz=tz, scope=scope))
+    await send_reply(
+        update, texts.period_menu(translator(update, context), now=now, tz=tz, scope=scope)
+    )
 
 
 async def on_report(update: Update, context: BotContext) -> None:
@@ -162,7 +167,7 @@ async def on_district(update: Update, context: BotContext) -> None:
         return
     await answer_query(update)
     t, key = translator(update, context), _match(context).group(1)
-    await _say(update, texts.district_menu(t, context.services.reference, key))
+    await send_reply(update, texts.district_menu(t, context.services.reference, key))
 
 
 async def on_file(update: Update, context: BotContext) -> None:
@@ -181,7 +186,7 @@ async def on_file(update: Update, context: BotContext) -> None:
         return
     await answer_query(update)
     reference = context.services.reference
-    labels = report_labels(translator(update, context), fig, reference)
+    labels = report_labels(_drawn_in(context, translator(update, context)), fig, reference)
     name, content = await asyncio.to_thread(report_files.render, fmt, fig, reference, labels)
     chat = update.effective_chat
     assert chat is not None

@@ -21,7 +21,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -38,6 +37,7 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
+from bot.handlers.dialogue import Dialogue
 from bot.handlers.triage_common import (
     Press,
     arg_of,
@@ -225,7 +225,7 @@ async def open_card(update: Update, context: BotContext, case_id: int) -> None:
         await send_card(update, context, shown, case_id)
 
 
-def build_conversation() -> ConversationHandler[BotContext]:
+def build_conversation() -> Dialogue:
     """The manager's typed inputs on a case; persistent, so a restart keeps the step."""
     text = PRIVATE & (filters.TEXT | filters.PHOTO) & ~filters.COMMAND
     text_step: list[BaseHandler[Update, BotContext, Any]] = [MessageHandler(text, typed.on_text)]
@@ -255,7 +255,7 @@ def build_conversation() -> ConversationHandler[BotContext]:
             )
         ],
     }
-    return ConversationHandler(
+    return Dialogue(
         entry_points=[
             CallbackQueryHandler(
                 typed.on_prompt,

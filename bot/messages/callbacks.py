@@ -98,8 +98,13 @@ PRIVACY = family("priv", "erasure of one's own data", r"erase:(yes|no)", self_se
 TRIAGE = family(
     "tr", "the manager's actions on a case", rf"([a-z]{{1,12}}):({_ID})(?::([a-z0-9_-]{{1,32}}))?"
 )
+# A list's filter, compact: all|new|mine|wait|late, q<district>.<quarter index>, t.<topic>,
+# s<search number> (the words stay in the user's data).
+LIST_FILTER = r"(all|new|mine|wait|late|q\d{2}\.\d{1,3}|t\.[a-z_]{1,32}|s\d{1,3})"
 DESK = family(
-    "desk", "the manager's desk: lists, absence", rf"page:(\d{{1,4}})|case:({_ID})|away:(yes|no)"
+    "desk",
+    "the manager's desk: lists, filters, absence",
+    rf"page:(\d{{1,4}})|case:({_ID})|away:(yes|no)|list:{LIST_FILTER}:(\d{{1,4}})|pick:(q|t)",
 )
 AGREEMENT = family("ag", "actions on an agreement (rep, manager)", rf"([a-z]{{1,12}}):({_ID})")
 AGREEMENT_FORM = family(
@@ -109,7 +114,9 @@ AGREEMENT_FORM = family(
     rf"|plan:({_ID}|new|-)|(save|cancel|again|done)",
 )
 CONFERENCE = family(
-    "cf", "invitations and records of a conference", rf"(yes|no|agenda|held):({_ID})"
+    "cf",
+    "invitations, records and the card of a conference",
+    rf"(yes|no|agenda|held|open):({_ID})",
 )
 CONFERENCE_CONFIRM = family("cfc", "confirm a new conference", r"(yes|no)")
 CONFERENCE_DEPARTMENTS = family("cfd", "departments invited to a conference", r"(\d{1,8}|send)")

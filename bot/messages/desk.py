@@ -1,5 +1,5 @@
-"""What the manager's desk says: the list of open cases, the names of a case's events (the
-history itself is in `case_history`), saved replies, absence, and the daily nudge about
+"""What the manager's desk says: a line of the list of cases, the names of a case's events
+(the history itself is in `case_history`), saved replies, absence, and the daily nudge about
 untriaged cases. No Telegram here."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot.messages.cases import status_label
 from bot.messages.formatting import format_date
 from bot.messages.reference import topic_label_of
 from bot.messages.render import RenderContext, renders
-from bot.messages.reply import Button, Reply, chunked, rows
+from bot.messages.reply import Button, Reply, rows
 from bot.services.basics.reference import ReferenceData
 from bot.services.cases.triage_notices import UntriagedNudge
 from bot.storage.models import Case, SavedReply
@@ -75,37 +75,6 @@ def case_line(t: Translator, ref: ReferenceData, case: Case, today: date, tz: Zo
     marker = "🏛 " if case.actor_kind == "council" else ""
     status = status_label(t, case.status)
     return escape(f"{marker}{case.reference} · {place} · {topic} · {status} · {age}")
-
-
-def case_page(
-    t: Translator,
-    ref: ReferenceData,
-    found: Sequence[Case],
-    *,
-    page: int,
-    pages: int,
-    total: int,
-    today: date,
-    tz: ZoneInfo,
-) -> Reply:
-    """One page of open cases with a button per case and the page turners."""
-    if total == 0:
-        return Reply(escape(t("There are no open concerns in your districts.")))
-    header = t(
-        "Open concerns, page {page} of {pages} ({total} in total):",
-        page=page + 1,
-        pages=pages,
-        total=total,
-    )
-    lines = ["<b>" + escape(header) + "</b>"]
-    lines += [case_line(t, ref, case, today, tz) for case in found]
-    buttons = list(chunked([Button(c.reference, DESK.data("case", c.id)) for c in found], 2))
-    nav = []
-    if page > 0:
-        nav.append(Button(t("◀ Previous"), DESK.data("page", page - 1)))
-    if page + 1 < pages:
-        nav.append(Button(t("Next ▶"), DESK.data("page", page + 1)))
-    return Reply("\n".join(lines), buttons=rows(*buttons, nav))
 
 
 # --- saved replies -------------------------------------------------------------------------

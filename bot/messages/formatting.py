@@ -16,6 +16,7 @@ from babel.dates import format_date as babel_date
 from babel.dates import format_skeleton, format_time
 from babel.numbers import format_decimal, format_percent
 
+from bot.i18n import FSI, PDI, Translator
 from bot.services.basics.dates import ParsedDate
 
 # CLDR patterns where the bot keeps its established compact form; others use the skeleton.
@@ -81,3 +82,9 @@ def language_name(code: str) -> str:
     """A language's name in itself ("Deutsch", "Türkçe", "العربية"), capitalised."""
     name = _locale(code).get_display_name(_locale(code)) or code
     return name[:1].upper() + name[1:]
+
+
+def isolate(t: Translator, value: str) -> str:
+    """A value composed into a line outside the catalogue (a reference number, a phone
+    number, a German name) keeps its own direction in a right-to-left language."""
+    return f"{FSI}{value}{PDI}" if t.rtl and value else value

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import N_, Translations, Translator
 from bot.messages import callbacks
 from bot.messages.cases import EMERGENCY, status_label
-from bot.messages.formatting import format_date, format_moment, language_name, local
+from bot.messages.formatting import format_date, format_moment, isolate, language_name, local
 from bot.messages.reference import topic_label_of
 from bot.messages.reply import Button, Reply, rows
 from bot.services.basics.reference import ReferenceData
@@ -63,11 +63,14 @@ def greeting(t: Translator, first_name: str, *, consented: bool) -> Reply:
     return Reply(text + "\n\n" + escape(t(PRIVACY_NOTICE)), buttons=buttons)
 
 
-def consent_refused(t: Translator) -> Reply:
+def consent_refused(t: Translator, switchboard: str) -> Reply:
+    """Refused: other ways in are the city's switchboard (115 is unconfirmed for Hannover,
+    see shared/data/departments.md)."""
     return Reply(
         t(
             "Without your consent I cannot take concerns. You can change your mind with "
-            "/start at any time. Other ways to reach the city: phone 115."
+            "/start at any time. Other ways to reach the city: the switchboard, phone {phone}.",
+            phone=switchboard,
         ),
         html=False,
     )
@@ -138,7 +141,8 @@ def _progress_lines(
     topic = topic_label_of(t, reference, case.topic)
     status = status_label(t, case.status)
     sent = format_moment(case.created_at, tz, lang=lang)
-    lines = [f"• {case.reference} – {topic} – {status}", "  " + t("Sent: {when}", when=sent)]
+    head = f"• {isolate(t, case.reference)} – {topic} – {status}"
+    lines = [head, "  " + t("Sent: {when}", when=sent)]
     if item.latest is not None and item.latest.kind != "submitted":
         step = t(STEP_LABELS.get(item.latest.kind, "status changed"))
         when = format_moment(item.latest.created_at, tz, lang=lang)

@@ -25,16 +25,21 @@ def nudge(n: notices.Nudge, ctx: RenderContext) -> Reply:
     elif n.days_left == 1:
         head = t("Reminder: this agreement is due tomorrow.")
     else:
-        head = t("Reminder: this agreement is due in {days} days.", days=n.days_left)
+        head = t.plural(
+            "Reminder: this agreement is due in {count} day.",
+            "Reminder: this agreement is due in {count} days.",
+            n.days_left,
+        )
     return card_reply(escape(head), n.card, ctx, rep_buttons(t, n.card.agreement_id))
 
 
 @renders(notices.Overdue)
 def overdue(n: notices.Overdue, ctx: RenderContext) -> Reply:
     head = escape(
-        ctx.t(
-            "This agreement is overdue by {days} working days. Please report its state.",
-            days=n.overdue_days,
+        ctx.t.plural(
+            "This agreement is overdue by {count} working day. Please report its state.",
+            "This agreement is overdue by {count} working days. Please report its state.",
+            n.overdue_days,
         )
     )
     return card_reply(head, n.card, ctx, rep_buttons(ctx.t, n.card.agreement_id))
@@ -45,8 +50,10 @@ def escalated_to_manager(n: notices.EscalatedToManager, ctx: RenderContext) -> R
     """The manager's escalation card: nudge again, change the date, escalate further."""
     t, ident = ctx.t, n.card.agreement_id
     if n.overdue_days > 0:
-        text = t(
-            "Escalation: this agreement is overdue by {days} working days.", days=n.overdue_days
+        text = t.plural(
+            "Escalation: this agreement is overdue by {count} working day.",
+            "Escalation: this agreement is overdue by {count} working days.",
+            n.overdue_days,
         )
     else:
         text = t("Escalation of this agreement.")
@@ -65,9 +72,10 @@ def escalated_to_manager(n: notices.EscalatedToManager, ctx: RenderContext) -> R
 def escalated_to_coordinators(n: notices.EscalatedToCoordinators, ctx: RenderContext) -> Reply:
     t = ctx.t
     if n.overdue_days > 0:
-        text = t(
-            "Escalation to coordination: this agreement is overdue by {days} working days.",
-            days=n.overdue_days,
+        text = t.plural(
+            "Escalation to coordination: this agreement is overdue by {count} working day.",
+            "Escalation to coordination: this agreement is overdue by {count} working days.",
+            n.overdue_days,
         )
     else:
         text = t("Escalation to coordination by the district management.")

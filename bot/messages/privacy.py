@@ -9,7 +9,7 @@ from typing import Any
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.cases import place_label, status_label
-from bot.messages.formatting import format_date
+from bot.messages.formatting import format_date, isolate
 from bot.messages.reference import topic_label_of
 from bot.messages.reply import Button, Document, Reply, rows
 from bot.services.basics.reference import ReferenceData
@@ -98,7 +98,7 @@ def _case_lines(t: Translator, ref: ReferenceData, case: dict[str, Any]) -> list
     topic = topic_label_of(t, ref, case["topic"])
     place = place_label(ref, t, case["district_number"], case["quarter"])
     lines = [
-        f"• {case['reference']} – {topic} – {status_label(t, case['status'])}",
+        f"• {isolate(t, case['reference'])} – {topic} – {status_label(t, case['status'])}",
         "  " + t("Sent: {when}", when=_when(case["created_at"], lang)),
         "  " + t("Where: {place}", place=place),
     ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.i18n import Translator
 from bot.messages import callbacks
+from bot.messages.formatting import language_name
 from bot.messages.menu import with_menu
 from bot.messages.reply import Button, Reply, rows
 
@@ -84,9 +85,10 @@ def not_yours(t: Translator) -> str:
     return t("This button is no longer valid.")
 
 
-def preview(t: Translator, reference: str, text: str) -> Reply:
-    """An answer made from a template, before it goes out."""
+def preview(t: Translator, reference: str, text: str, language: str) -> Reply:
+    """An answer made from a template, before it goes out, and the language it is in."""
     head = t("Preview of your answer to the resident of {reference}:", reference=reference)
+    head += "\n" + t("Language of the answer: {language}", language=language_name(language))
     buttons = rows(
         [
             Button(t("✅ Send"), callbacks.ANSWER.data("send")),

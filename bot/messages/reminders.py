@@ -71,8 +71,17 @@ def line(t: Translator, reference: ReferenceData, item: Upcoming, tz: ZoneInfo) 
 
 def heading(t: Translator, days: int, count: int) -> str:
     if count == 0:
-        return t("No reminders are due in the next {days} days.", days=days)
-    return t("Reminders of the next {days} days ({count}):", days=days, count=count)
+        return t.plural(
+            "No reminders are due in the next {count} day.",
+            "No reminders are due in the next {count} days.",
+            days,
+        )
+    return t.plural(
+        "Reminders of the next {count} day ({found}):",
+        "Reminders of the next {count} days ({found}):",
+        days,
+        found=count,
+    )
 
 
 def listing(

@@ -35,7 +35,7 @@ TEXTS: dict[str, str] = {
     "series.overdue": N_("Open, overdue"),
     "series.pending": N_("Open, not yet due"),
     "district": N_("District {name}"),
-    "districts": N_("{count} districts"),
+    "districts": N_("Districts: {count}"),  # no plural: a label of a table cell's kind
     "department": N_("Dept. {number}"),
     # the metrics, one per row of the overview
     "m.received": N_("Concerns received"),
@@ -192,6 +192,6 @@ def report_labels(t: Translator, figures: Figures, reference: ReferenceData) -> 
 def working_days(t: Translator, value: float) -> str:
     """A duration with its unit: "1 Arbeitstag", "2,5 Arbeitstage"."""
     number = format_number(value, lang=t.language, digits=2)
-    if value == 1:
-        return t("{n} working day", n=number)
-    return t("{n} working days", n=number)
+    # a fraction takes the form of its whole part's "many" neighbour: 2,5 → the form of 5
+    count = int(value) if float(value).is_integer() else 5
+    return t.plural("{n} working day", "{n} working days", count, n=number)

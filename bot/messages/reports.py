@@ -71,7 +71,7 @@ def _statuses(t: Translator, fig: Figures) -> str:
 def _scope(t: Translator, reference: ReferenceData, fig: Figures) -> str:
     if len(fig.districts) == 1:
         return t("district {name}", name=charts.district_label(reference, fig.districts[0]))
-    return t("{count} districts", count=len(fig.districts))
+    return t.plural("{count} district", "{count} districts", len(fig.districts))
 
 
 def _cases(t: Translator, fig: Figures) -> list[str]:
@@ -129,6 +129,11 @@ def without_data(t: Translator, titles: list[str]) -> Reply:
     """The charts that would be empty are not sent: their titles, and that there is no data."""
     return Reply("\n".join(t("{chart}: no data in the period", chart=title) for title in titles),
                  html=False)  # fmt: skip
+
+
+def in_german(t: Translator) -> Reply:
+    """Charts and files are drawn left to right: for a right-to-left reader they stay German."""
+    return Reply(t("The charts and files of the report are in German."), html=False)
 
 
 def file_choice(t: Translator, *, coordinator: bool, key: str, scope: str) -> Reply:

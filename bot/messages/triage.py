@@ -11,7 +11,7 @@ from html import escape
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.cases import case_card, status_label
-from bot.messages.formatting import format_date
+from bot.messages.formatting import format_date, isolate
 from bot.messages.reference import department_label
 from bot.messages.referrals import referral_description, referral_name
 from bot.messages.render import RenderContext, renders
@@ -231,7 +231,7 @@ def contact_card(
         (t("Opening hours"), contact.opening_hours),
         (t("Web"), contact.web),
     )
-    lines += [f"{escape(label)}: {escape(value)}" for label, value in fields if value]
+    lines += [f"{escape(label)}: {escape(isolate(t, value))}" for label, value in fields if value]
     if not contact.has_direct_contact and general is not None:
         lines += ["", *_general_channels(t, general, with_web=not contact.web)]
     if note:
@@ -246,7 +246,9 @@ def _general_channels(t: Translator, general: GeneralContact, *, with_web: bool)
     if with_web:
         channels.append((t("Online services"), general.web))
     lines = [escape(t("No direct contact of this office is known. You can reach the city:"))]
-    return lines + [f"{escape(label)}: {escape(value)}" for label, value in channels if value]
+    return lines + [
+        f"{escape(label)}: {escape(isolate(t, value))}" for label, value in channels if value
+    ]
 
 
 @renders(StatusChanged)

@@ -112,6 +112,12 @@ class BotStore:
         key = (json.dumps(scope or {"type": "default"}, sort_keys=True), language_code)
         return [command["command"] for command in self.commands.get(key, [])]
 
+    def chat_menu(self, chat_id: int) -> list[tuple[str, str]]:
+        """The (command, description) pairs set for one chat's scope (empty: none of its own,
+        Telegram shows the default menu)."""
+        key = (json.dumps({"type": "chat", "chat_id": chat_id}, sort_keys=True), "")
+        return [(c["command"], c["description"]) for c in self.commands.get(key, [])]
+
     def push_update(self, update: JSONDict) -> None:
         """Queue a raw update for getUpdates, for tests of polling itself."""
         self.pending_updates.append(update)

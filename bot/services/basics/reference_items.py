@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from anyascii import anyascii
+
 _DIGRAPH = re.compile(r"([aou])e")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -21,9 +23,13 @@ class ReferenceDataError(ValueError):
 
 
 def fold(text: str) -> str:
-    """Normalise for matching: case, ß→ss, umlauts and ae/oe/ue → a/o/u, punctuation → space."""
+    """Normalise for matching: case, ß→ss, umlauts and ae/oe/ue → a/o/u, punctuation → space;
+    other scripts are transliterated first ("Линден-Зюд" → "linden zyud"), as residents
+    write German names in their own alphabet."""
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = anyascii(text).casefold()
     return " ".join(_NON_ALNUM.split(_DIGRAPH.sub(r"\1", text))).strip()
 
 

@@ -1,4 +1,4 @@
-"""The manager's desk: open cases, a case's history, saved replies, absence, untriaged nudges.
+"""The manager's desk: a case's history, saved replies, absence, untriaged nudges.
 
 No Telegram here; the clock and the time zone are passed in.
 """
@@ -10,19 +10,20 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import people
-from bot.services.access.roles import Roles, district_recipients
+from bot.services.access.roles import district_recipients
 from bot.services.basics.workdays import is_working_day, working_days_between
-from bot.services.cases.records import OPEN_STATUSES, CaseStatus
+from bot.services.cases.records import CaseStatus
 from bot.services.cases.triage_notices import Untriaged, UntriagedNudge
 from bot.services.messaging import outbox, reminders
 from bot.storage.models import Absence, Case, CaseEvent, Person, Reminder, SavedReply
 
 UNTRIAGED_AFTER_WORKING_DAYS = 2  # "older than 2 working days": nudged from the 3rd on
-TEMPLATE_NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
+# "danke", or "danke.tr" for the Turkish version of it (used for residents who read Turkish)
+TEMPLATE_NAME = re.compile(r"^[a-z0-9_-]{1,32}(\.[a-z]{2})?$")
 MAX_TEMPLATE_LENGTH = 3000
 _TEMPLATE_USE = re.compile(r"^#([A-Za-z0-9_-]{1,32})(?=\s|$)")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -40,30 +41,6 @@ class UnknownTemplate(LookupError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(name)
-
-
-# ------------------------------------------------------------------------------ open cases
-
-
-async def open_cases(
-    session: AsyncSession, *, roles: Roles, page: int, per_page: int = 8
-) -> tuple[list[Case], int]:
-    """One page (0-based) of the open cases the person may manage, and how many there are."""
-    condition: ColumnElement[bool] = Case.status.in_([str(s) for s in OPEN_STATUSES])
-    if not roles.is_coordinator:
-        districts = roles.districts()
-        if not districts:
-            return [], 0
-        condition = condition & Case.district_number.in_(sorted(districts))
-    total = int(await session.scalar(select(func.count(Case.id)).where(condition)) or 0)
-    rows = await session.scalars(
-        select(Case)
-        .where(condition)
-        .order_by(Case.priority.desc(), Case.created_at, Case.id)
-        .offset(max(page, 0) * per_page)
-        .limit(per_page)
-    )
-    return list(rows), total
 
 
 async def case_history(
@@ -138,8 +115,10 @@ async def expand_reply(
     text: str,
     placeholders: dict[str, str],
     defaults: Mapping[str, str] | None = None,
+    language: str | None = None,
 ) -> str:
-    """Replace a leading `#name` by the person's template (else the default of that name)
+    """Replace a leading `#name` by the person's template in the resident's `language`
+    (`name.<language>`), else their template of that name, else the default of that name,
     with its placeholders filled; `{name}` is whatever the caller passes (the resident's).
 
     Text without a leading `#name` is returned unchanged; `##...` sends a literal `#...`.
@@ -150,7 +129,10 @@ async def expand_reply(
     if match is None:
         return text
     name = match.group(1).lower()
-    row = await _reply(session, person=person, name=name)
+    row = None
+    if language:
+        row = await _reply(session, person=person, name=f"{name}.{language}")
+    row = row or await _reply(session, person=person, name=name)
     template = row.text if row is not None else (defaults or {}).get(name)
     if template is None:
         raise UnknownTemplate(match.group(1))

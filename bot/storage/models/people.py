@@ -30,6 +30,9 @@ class Person(Base):
     unreachable_since: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # A fingerprint of the command menu last set for this chat (staff only; None: Telegram
+    # shows the default menu), so that a role or language change re-sends it only when changed.
+    menu_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class RoleAssignment(Base):
