@@ -14,7 +14,7 @@ from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.case_view import staff_status
 from bot.messages.desk import COVER_LABELS, KIND_LABELS, OTHER_EVENT, ROLE_LABELS
-from bot.messages.formatting import format_date, format_moment
+from bot.messages.formatting import format_date, format_moment, isolate
 from bot.messages.reference import department_label
 from bot.messages.referrals import referral_name
 from bot.messages.reply import Button, Reply, rows
@@ -57,7 +57,7 @@ def actor_label(t: Translator, case: Case, event: CaseEvent, actor: Person | Non
     role = event.actor_role or ""
     label = t(ROLE_LABELS[role]) if role in ROLE_LABELS else t(OTHER_EVENT)
     name = actor.first_name if actor is not None and actor.first_name else ""
-    return f"{label} {name}".strip()
+    return f"{label} {isolate(t, name)}".strip()
 
 
 def _day(t: Translator, value: Any, tz: ZoneInfo, *, with_time: bool | None = None) -> str | None:
@@ -116,6 +116,7 @@ def event_label(t: Translator, ref: ReferenceData, event: CaseEvent, tz: ZoneInf
     detail = _detail(t, ref, event, tz)
     if detail is None:
         return label
+    detail = isolate(t, detail)  # a name or reference keeps its direction in Arabic
     return f"{label} → {detail}" if event.kind == "routed" else f"{label}: {detail}"
 
 
@@ -140,9 +141,8 @@ def agreement_lines(
 ) -> list[str]:
     event, agreement = step.event, step.agreement
     when = format_moment(event.created_at, tz, lang=t.language)
-    who = (
-        step.actor.first_name if step.actor is not None and step.actor.first_name else t("system")
-    )
+    name = step.actor.first_name if step.actor is not None else None
+    who = isolate(t, name) if name else t("system")
     what = t(AGREEMENT_KINDS.get(event.kind, OTHER_EVENT))
     label = t(
         "agreement with {department}: {what}",
