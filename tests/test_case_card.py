@@ -418,18 +418,20 @@ async def test_resolve_needs_the_preview_and_forged_confirmations_do_nothing(
     preview = manager.last
     assert preview.plain_text.startswith(f"Resolve {reference}? The resident reads:")
     await manager.send("Bins emptied and a new bin put up.")  # typed again instead of "Change"
-    assert "a new bin put up" in manager.last.plain_text and manager.buttons() == [
-        "✅ Yes, resolve",
-        "✏️ Change",
-        "Cancel",
-    ]
+    second = manager.last
+    assert "a new bin put up" in second.plain_text
+    assert manager.buttons(second) == ["✅ Yes, resolve", "✏️ Change", "Cancel"]
+    assert manager.buttons(preview) == []  # only the newest preview confirms
+    answer = await manager.press_data(f"tr:resolveok:{case_id}", message=preview)
+    assert answer is not None and answer.text == "This button is no longer valid."
     answer = await manager.press_data(f"tr:resolveok:{case_id + 1}")  # not the previewed case
     assert answer is not None and answer.text == "This button is no longer valid."
     assert (await _case(env, reference)).status == "in_progress" and len(sam.messages) == before
-    await manager.press("Yes, resolve")
+    await manager.press("Yes, resolve", message=second)
     assert (await _case(env, reference)).status == "resolved"
     assert "Bins emptied and a new bin put up." in sam.last.plain_text
-    assert await manager.press("Yes, resolve", message=preview) is not None  # twice: once only
+    answer = await manager.press_data(f"tr:resolveok:{case_id}", message=second)  # twice
+    assert answer is not None and (answer.text or "").startswith("Already done")
     assert (await _kinds(env, case_id)).count("resolved") == 1
 
 

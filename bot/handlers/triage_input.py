@@ -320,10 +320,14 @@ async def on_resolve_text(update: Update, context: BotContext) -> int | None:
         return case_view.resolve_preview(t, case.id, case.reference, reads)
 
     preview = await with_case(update, context, int(data.get("case") or 0), run, name="resolve")
-    if preview is None:
+    chat = update.effective_chat
+    if preview is None or chat is None:
         chat_data_of(context).pop(KEY, None)
         return END
-    await send_reply(update, preview)
+    if data.get("preview"):  # typed again: only the newest preview may confirm
+        await drop_buttons_of(context, chat.id, int(data["preview"]))
+    shown = await send_payload(chat.get_bot(), chat.id, preview.to_payload())
+    chat_data_of(context)[KEY] = {**data, "preview": shown.message_id}
     return RESOLVE_CONFIRM
 
 
@@ -333,14 +337,20 @@ async def on_resolve_confirm(update: Update, context: BotContext) -> int | None:
     data = chat_data_of(context).get(KEY) or {}
     choice, case_id = groups(context)[0], int(groups(context)[1] or 0)
     t = translator(update, context)
-    if case_id != data.get("case") or "summary" not in data:
+    if (
+        case_id != data.get("case")
+        or "summary" not in data
+        or _pressed(update) != data.get("preview")
+    ):  # an older preview's button: its text is not the one that would be sent
         await answer_query(update, say.stale(t))
         return None
     if choice == "resolveok":
         return await _finish(update, context, _resolve, str(data["summary"]))
     if choice == "resolveedit":
         await acknowledge(update)
-        chat_data_of(context)[KEY] = {k: v for k, v in data.items() if k != "summary"}
+        chat_data_of(context)[KEY] = {
+            k: v for k, v in data.items() if k not in ("summary", "preview")
+        }
         await send_reply(update, say.prompt(t, "resolve", str(data["ref"])))
         return RESOLVE
     chat_data_of(context).pop(KEY, None)
