@@ -78,13 +78,21 @@ def news_message(n: NewsMessage, ctx: RenderContext) -> Reply:
     lines = ["<i>" + escape(source) + "</i>", "", escape(n.text)]
     if n.link:
         lines += ["", escape(n.link)]
-    off = Button(
-        t("Unsubscribe from {district}", district=_district(ctx, n.district)),
-        NEWS.data("off", n.district),
+    off = (
+        rows(
+            [
+                Button(
+                    t("Unsubscribe from {district}", district=_district(ctx, n.district)),
+                    NEWS.data("off", n.district),
+                )
+            ]
+        )
+        if n.district  # the writer's preview of a city-wide item has no subscription
+        else ()
     )
     photos = (n.file_id,) if n.file_id and n.file_kind == "photo" else ()
     extra = {"document": {"file_id": n.file_id}} if n.file_id and n.file_kind == "document" else {}
-    return Reply("\n".join(lines), buttons=rows([off]), photos=photos, extra=extra)
+    return Reply("\n".join(lines), buttons=off, photos=photos, extra=extra)
 
 
 @renders(NewsReport)
