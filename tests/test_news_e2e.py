@@ -155,3 +155,21 @@ async def test_de_city_wide_item_with_photo_and_link(env: BotEnv) -> None:
             )
         )
     assert left == 1  # the other district's subscription stays
+
+
+async def test_en_news_goes_after_other_due_messages(env: BotEnv) -> None:
+    """A big item must not hold up a case's message: bulk rows are taken last."""
+    from bot.services.messaging import outbox
+
+    now = env.clock.now()
+    async with session_scope(env.services.session_maker) as session:
+        for i in range(3):
+            outbox.enqueue(
+                session, chat_id=743_000 + i, data={"text": "news"}, now=now, kind="news"
+            )
+        outbox.enqueue(
+            session, chat_id=743_100, data={"text": "case"}, now=now, kind="to_resident"
+        )
+    async with session_scope(env.services.session_maker) as session:
+        due = await outbox.due_messages(session, now=now, limit=2)
+    assert [m.kind for m in due] == ["to_resident", "news"]

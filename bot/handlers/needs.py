@@ -61,6 +61,7 @@ async def join_link(update: Update, context: BotContext) -> None:
         await show(update, context, say.join_failed(ctx.t))
         return
     await show(update, context, say.joined(ctx, call))
+    await show_call(update, context, call.id)  # what is proposed so far, to support
 
 
 async def on_join(update: Update, context: BotContext) -> None:
@@ -83,6 +84,7 @@ async def on_join(update: Update, context: BotContext) -> None:
         return
     await acknowledge(update)
     await show(update, context, say.joined(render_context(update, context), call))
+    await show_call(update, context, call.id)
 
 
 async def show_call(update: Update, context: BotContext, call_id: int) -> bool:
