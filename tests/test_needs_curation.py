@@ -12,7 +12,7 @@ from bot.delivery import flush_outbox
 from bot.offline.simulator import SimUser
 from bot.services.access.roles import Role
 from bot.storage.db import session_scope
-from bot.storage.models import Need
+from bot.storage.models import Need, NewsSubscription
 from tests.conftest import BotEnv
 from tests.helpers import bind_role
 
@@ -129,3 +129,36 @@ async def test_en_status_and_a_stranger_cannot_curate(env: BotEnv) -> None:
         call_id = (await _need(env, need_id)).call_id
     answer = await stranger.press_data(f"need:join:{call_id}")
     assert answer is not None and "not allowed" in (answer.text or "")
+
+
+async def test_de_erasure_forgets_subscriptions_and_the_need_photo(env: BotEnv) -> None:
+    assert env.sim is not None
+    manager = await _manager(env, "de")
+    await manager.send("/aufruf 10")
+    await manager.send("Ideen für Limmer")
+    await manager.send("30.04.2026")
+    await manager.press("Öffentlicher Raum")
+    await manager.press("Fertig")
+    await manager.press("alle (auch Bürgerinnen und Bürger)")
+    resident = env.sim.user(RESIDENT)
+    await resident.send("/start")
+    await resident.press("Ich stimme zu")
+    await resident.send("/abo 10")
+    await resident.press("Öffentlicher Raum")
+    await resident.send("/bedarfe")
+    await resident.press("Mitmachen: Ideen für Limmer")
+    await resident.press("Bedarf vorschlagen")
+    await resident.press("Öffentlicher Raum")
+    for text in ("Limmer", "Ein Zebrastreifen an der Schule", "Schulkinder"):
+        await resident.send(text)
+    await resident.send_photo(caption="Die Kreuzung")
+    async with session_scope(env.services.session_maker) as session:
+        need = await session.scalar(select(Need))
+        assert need is not None and need.file_id is not None
+    await resident.send("/loeschen")
+    await resident.press("Ja, löschen")
+    async with session_scope(env.services.session_maker) as session:
+        need = await session.scalar(select(Need))
+        subscribed = await session.scalar(select(NewsSubscription.id))
+    assert need is not None and need.file_id is None and need.proposer_id is not None
+    assert subscribed is None
