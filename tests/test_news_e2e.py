@@ -173,3 +173,43 @@ async def test_en_news_goes_after_other_due_messages(env: BotEnv) -> None:
     async with session_scope(env.services.session_maker) as session:
         due = await outbox.due_messages(session, now=now, limit=2)
     assert [m.kind for m in due] == ["to_resident", "news"]
+
+
+async def test_en_item_with_a_file_and_a_cancelled_one(env: BotEnv) -> None:
+    sim = env.sim
+    assert sim is not None and env.app is not None
+    manager = sim.user(MANAGER, language_code="en")
+    await manager.send("/start")
+    await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Maria")
+    reader = sim.user(744_001, language_code="en")
+    await _subscribe_in_chat(reader, "Linden-Limmer", "All fields")
+    # another district's manager cannot write for district 10
+    other = sim.user(744_006, language_code="en")
+    await other.send("/start")
+    await bind_role(env, 744_006, Role.MANAGER, district="06", first_name="Olga")
+    await other.send("/news 10")
+    assert "not allowed" in other.last.plain_text
+
+    await manager.send("/news")  # one district: no question which
+    await manager.press("Education")
+    await manager.press("Done")
+    await manager.send_document(caption="Holiday programme for schoolchildren")
+    await manager.press("Continue without")
+    assert "It goes to 1 subscriber." in manager.last.plain_text
+    await manager.press("Cancel")
+    assert manager.last.plain_text == "Cancelled."
+    await flush_outbox(env.app)
+    assert not [m for m in env.api.messages(reader.chat_id) if m.method == "sendDocument"]
+
+    await manager.send("/news")
+    await manager.press("Education")
+    await manager.press("Done")
+    await manager.send_document(caption="Holiday programme for schoolchildren")
+    await manager.press("Continue without")
+    await manager.press("Send")
+    await sim.settle()
+    await flush_outbox(env.app)
+    files = [m for m in env.api.messages(reader.chat_id) if m.method == "sendDocument"]
+    assert len(files) == 1
+    assert "Holiday programme for schoolchildren" in reader.last.plain_text
+    assert "Your news item was delivered to 1 subscriber." in manager.last.plain_text
