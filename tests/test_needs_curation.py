@@ -87,6 +87,22 @@ async def test_de_ask_back_answer_reject_and_status(env: BotEnv) -> None:
     answer = await resident.press_data(f"need:sup:{need_id}")
     assert answer is not None and "nicht mehr möglich" in (answer.text or "")
 
+    # the manager marks the resident as an actor: the next call (actors only) invites them
+    await manager.press("Öffnen")
+    await manager.press("Als Akteur markieren")
+    assert "ist jetzt Akteur des Stadtbezirks" in manager.last.plain_text
+    await manager.send("/aufruf 10")
+    await manager.send("Nur für Akteure")
+    await manager.send("30.04.2026")
+    await manager.press("Kultur und Freizeit")
+    await manager.press("Fertig")
+    await manager.press("eingeladene Akteure")
+    await flush_outbox(env.app)
+    assert "Sie sind als Akteur des Stadtbezirks eingeladen." in resident.last.plain_text
+    await resident.press("Mitmachen")
+    assert "Willkommen!" in resident.texts()[-2]
+    assert "Nur für Akteure" in resident.last.plain_text
+
 
 async def test_en_status_and_a_stranger_cannot_curate(env: BotEnv) -> None:
     assert env.sim is not None and env.app is not None

@@ -26,7 +26,7 @@ from bot.messages import callbacks
 from bot.messages import needs as say
 from bot.messages import needs_dialogue as ask
 from bot.messages.formatting import format_moment
-from bot.services.needs import curation, proposals
+from bot.services.needs import calls, curation, proposals
 from bot.services.needs.calls import NeedError, NotAllowed
 from bot.storage.db import session_scope
 from bot.storage.models import Need
@@ -147,6 +147,28 @@ async def on_agenda(update: Update, context: BotContext) -> None:
     await show(update, context, say.on_agenda(ctx, need, when))
 
 
+async def on_mark_actor(update: Update, context: BotContext) -> None:
+    """`need:act:<need>`: the proposer becomes an actor of the district."""
+    _, roles = await actor_roles(update, context)
+    t = render_context(update, context).t
+    try:
+        async with session_scope(context.services.session_maker) as session:
+            need = await curation.managed_need(session, need_id=_need_id(context), roles=roles)
+            if need.proposer_id is None:
+                raise NeedError("input")
+            await calls.mark_actor(
+                session, call_id=need.call_id, person_id=need.proposer_id, roles=roles
+            )
+    except NotAllowed:
+        await refuse(update, context)
+        return
+    except NeedError:
+        await answer_query(update, t(say.STALE))
+        return
+    await answer_query(update)
+    await show(update, context, say.marked_actor(t, need.id))
+
+
 # --- typed curation: ask back, reject, the proposer's answer ---------------------------------
 async def start_text(update: Update, context: BotContext) -> str | int:
     """`need:ask|rej|re:<need>`: ask for the question, the reason, or the answer."""
@@ -202,7 +224,12 @@ async def on_text(update: Update, context: BotContext) -> str | int:
 
 
 def register(app: BotApplication) -> None:
-    for action, callback in (("cur", on_card), ("mg", on_merge_pick), ("ag", on_agenda)):
+    for action, callback in (
+        ("cur", on_card),
+        ("mg", on_merge_pick),
+        ("ag", on_agenda),
+        ("act", on_mark_actor),
+    ):
         app.add_handler(
             CallbackQueryHandler(callback, pattern=NEED.narrowed(rf"({action}):(\d{{1,12}})"))
         )

@@ -140,7 +140,7 @@ ANSWER = family(
 NEED = family(
     "need",
     "needs: propose, support, rank; the manager's curation, agenda, focus areas, decisions",
-    rf"(new|sup|rk|rk0|list|join|cur|mg|ask|rej|re|ag|close):({_ID})"
+    rf"(new|sup|rk|rk0|list|join|cur|mg|ask|rej|re|ag|close|act):({_ID})"
     rf"|mi:({_ID}):({_ID})|st:({_ID}):([a-z_]{{1,16}})|dk:({_ID}):(decided|changed|not_adopted)",
 )
 NEED_FORM = family(

@@ -15,6 +15,7 @@ from bot.services.needs.calls import AUDIENCES, PAYLOAD_PREFIX
 from bot.services.needs.curation import STATUSES
 from bot.services.needs.focus import DECISIONS
 from bot.services.needs.notices import (
+    CallInvitation,
     FocusDecided,
     NeedAnswered,
     NeedProposed,
@@ -195,7 +196,10 @@ def need_card(ctx: RenderContext, need: Need, supports: int, *, manages: bool) -
             Button(t("Ask back"), NEED.data("ask", need.id)),
             Button(t("Reject"), NEED.data("rej", need.id)),
         ],
-        [Button(t("To the conference agenda"), NEED.data("ag", need.id))],
+        [
+            Button(t("To the conference agenda"), NEED.data("ag", need.id)),
+            Button(t("Proposer is an actor"), NEED.data("act", need.id)),
+        ],
         [
             Button(status_label(t, s), NEED.data("st", need.id, s))
             for s in ("under_review", "in_progress", "done")
@@ -254,6 +258,31 @@ def ranked(t: Translator, need_id: int, place: int) -> str:
 
 
 # --- notices --------------------------------------------------------------------------------
+@renders(CallInvitation)
+def call_invitation(n: CallInvitation, ctx: RenderContext) -> Reply:
+    t = ctx.t
+    text = t(
+        "New call for proposals in {district}: {title}, open until {end}. You are invited as "
+        "an actor of the district.",
+        district=district_name(ctx, n.district),
+        title=n.title,
+        end=format_moment(n.ends_at, ctx.tz, lang=t.language),
+    )
+    return Reply(
+        escape(text), buttons=rows([Button(t("Take part"), NEED.data("join", n.call_id))])
+    )
+
+
+def marked_actor(t: Translator, need_id: int) -> Reply:
+    return plain(
+        t(
+            "The proposer of #{id} is now an actor of the district and is invited to its next "
+            "calls.",
+            id=need_id,
+        )
+    )
+
+
 @renders(NeedProposed)
 def need_proposed(n: NeedProposed, ctx: RenderContext) -> Reply:
     t = ctx.t

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access.roles import Roles
 from bot.services.basics.env import ServiceEnv
+from bot.services.messaging import outbox
+from bot.services.needs.notices import CallInvitation
 from bot.storage.models import NeedCall, NeedParticipant, Person
 
 AUDIENCES = ("actors", "all")  # labels: bot/messages/needs.py
@@ -65,6 +67,7 @@ async def open_call(
     )
     session.add(call)
     await session.flush()
+    await invite_actors(session, call=call, now=now)
     return call
 
 
@@ -107,14 +110,64 @@ async def join_by_token(
 async def join_open_call(
     session: AsyncSession, *, call_id: int, person: Person, now: datetime
 ) -> NeedCall:
-    """A resident joins a call open to everyone."""
+    """A resident joins a call open to everyone; a known actor of the district (invited in
+    the chat) joins any call of it."""
     call = await session.get(NeedCall, call_id)
-    if call is None or call.audience != "all":
+    if call is None:
+        raise NotAllowed
+    actor = person.id in await actors_of(session, district=call.district_number)
+    if call.audience != "all" and not actor:
         raise NotAllowed
     if not is_open(call, now):
         raise NeedError("closed")
-    await _add_participant(session, call, person, "resident", now)
+    await _add_participant(session, call, person, "actor" if actor else "resident", now)
     return call
+
+
+async def actors_of(session: AsyncSession, *, district: str) -> set[int]:
+    """The district's actors: who joined one of its calls by link, or whom the manager
+    marked as actor."""
+    rows = await session.scalars(
+        select(NeedParticipant.person_id)
+        .join(NeedCall, NeedCall.id == NeedParticipant.call_id)
+        .where(NeedCall.district_number == district, NeedParticipant.kind == "actor")
+    )
+    return set(rows)
+
+
+async def mark_actor(
+    session: AsyncSession, *, call_id: int, person_id: int, roles: Roles
+) -> NeedParticipant:
+    """The manager marks a participant (e.g. a resident who proposed) as an actor of the
+    district: invited to its next calls in the chat."""
+    call = await session.get(NeedCall, call_id)
+    if call is None or not roles.can_manage_district(call.district_number):
+        raise NotAllowed
+    found = await participant(session, call_id=call_id, person_id=person_id)
+    if found is None:
+        raise NeedError("input")
+    found.kind = "actor"
+    return found
+
+
+async def invite_actors(session: AsyncSession, *, call: NeedCall, now: datetime) -> int:
+    """Tell the district's known actors about a new call (with a button to join)."""
+    told = 0
+    for person_id in sorted(await actors_of(session, district=call.district_number)):
+        person = await session.get(Person, person_id)
+        if person is None or not person.telegram_id or person.erased_at is not None:
+            continue
+        outbox.tell(
+            session,
+            chat_id=person.telegram_id,
+            intent=CallInvitation(call.id, call.district_number, call.title, call.ends_at),
+            now=now,
+            person_id=person.id,
+            language=person.language,
+            kind="need",
+        )
+        told += 1
+    return told
 
 
 async def participant(

@@ -8,6 +8,17 @@ from datetime import date, datetime
 from bot.services.messaging.intents import Intent, intent
 
 
+@intent("need.call_invitation")
+@dataclass(frozen=True)
+class CallInvitation(Intent):
+    """To the district's known actors: a new call for proposals, with a button to join."""
+
+    call_id: int
+    district: str
+    title: str
+    ends_at: datetime
+
+
 @intent("need.proposed")
 @dataclass(frozen=True)
 class NeedProposed(Intent):
