@@ -179,27 +179,39 @@ async def test_de_from_the_call_to_the_programme(env: BotEnv) -> None:
     await manager.press("Speichern")
     agreed = manager.last.plain_text
     assert "Handlungsschwerpunkt „Jugend und Begegnung in Linden“ vereinbart" in agreed
+    # the first agreement through the chat form, filed under the focus area's action plan
+    await manager.send("/vereinbarung")
+    await manager.press("Fachbereich 66")
+    await manager.send("Raum im Freizeitheim Linden für Jugendliche öffnen")
+    await manager.send("in 20 Tagen")
+    await manager.press("Ja")
+    await manager.press("Öffentlicher Raum")
+    await manager.press("Jugend und Begegnung in Linden")
+    await manager.press("Speichern")
     async with session_scope(env.services.session_maker) as session:
         focus = await session.scalar(select(FocusArea))
         assert focus is not None and focus.conference_id == conference_id
+        from_chat = list(
+            await session.scalars(
+                select(Agreement).where(Agreement.action_plan_id == focus.action_plan_id)
+            )
+        )
+        assert len(from_chat) == 1, manager.texts()[-3:]
         creator = await people.get_person(session, telegram_id=MANAGER)
         assert creator is not None
-        made = [
-            await agreements.create_agreement(
-                session,
-                env.services.env,
-                district="10",
-                department="66",
-                measure=measure,
-                due=env.clock.now() + timedelta(days=days),
-                now=env.clock.now(),
-                created_by=creator,
-                action_plan_id=focus.action_plan_id,
-                conference_id=conference_id,
-            )
-            for measure, days in (("Raum im Freizeitheim öffnen", 20), ("Bänke aufstellen", 40))
-        ]
-        agreement_ids = [a.id for a in made]
+        second = await agreements.create_agreement(
+            session,
+            env.services.env,
+            district="10",
+            department="66",
+            measure="Bänke aufstellen",
+            due=env.clock.now() + timedelta(days=40),
+            now=env.clock.now(),
+            created_by=creator,
+            action_plan_id=focus.action_plan_id,
+            conference_id=conference_id,
+        )
+        agreement_ids = [from_chat[0].id, second.id]
 
     # the coordinator records the decision; proposers and supporters are told
     await coordinator.send("/beschluss 10")
