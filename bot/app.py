@@ -26,6 +26,11 @@ from bot.handlers import (
     intake,
     invitations,
     menu,
+    needs,
+    needs_call,
+    needs_curation,
+    needs_focus,
+    news,
     privacy,
     relay,
     reminders,
@@ -134,6 +139,11 @@ def register_all(app: BotApplication, services: Services) -> None:
     guard.register(app)  # groups -20/-15: malformed and repeated updates, flood, file size
     fallback.register_guard(app)  # group -10: groups and channels stop here
     invitations.register(app)  # an invitation's /start must win over intake and menu
+    needs.register(app)  # a call's link (/start need-…) too; its dialogues' text steps
+    needs_call.register(app)
+    needs_curation.register(app)
+    needs_focus.register(app)
+    news.register(app)  # /abo, /nachricht and its dialogue
     # The intake conversation comes before the menu so that its states see text first.
     intake.register(app, menu_labels=menu.menu_labels(services.translations, menu.MENU_NEW))
     menu.register(app, services.translations)

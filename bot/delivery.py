@@ -7,6 +7,7 @@ crash can at worst repeat the one message that was in flight.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -23,11 +24,42 @@ from bot.services.basics.clock import Clock
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import records as cases
 from bot.services.messaging import outbox, unreachable
+from bot.services.news import items as news_items
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 BATCH = 50  # messages taken (and on PostgreSQL claimed) at a time
+MESSAGES_PER_SECOND = 25  # overall; Telegram allows about 30 before answering 429
+MAX_INLINE_WAIT = 30.0  # a flood wait up to this long is waited out at once, then resent
+INLINE_RETRIES = 3
+
+
+class Pace:
+    """At most `per_second` Bot API sends in any one-second window, across all chats; after
+    a 429 every send waits until Telegram's retry-after has passed."""
+
+    def __init__(self, per_second: float) -> None:
+        self.per_second = per_second
+        self._sent: collections.deque[float] = collections.deque()
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    async def take(self, calls: int = 1) -> None:
+        for _ in range(calls):
+            while True:
+                now = time.monotonic()
+                if now < self._paused_until:
+                    await asyncio.sleep(self._paused_until - now)
+                    continue
+                while self._sent and self._sent[0] <= now - 1.0:
+                    self._sent.popleft()
+                if len(self._sent) < self.per_second:
+                    self._sent.append(now)
+                    break
+                await asyncio.sleep(self._sent[0] + 1.0 - now)
 
 
 class OutboxSender:
@@ -37,8 +69,10 @@ class OutboxSender:
         clock: Clock,
         renderer: OutboxRenderer,
         env: ServiceEnv | None = None,
+        per_second: float = MESSAGES_PER_SECOND,
     ) -> None:
         self._maker = session_maker
+        self.pace = Pace(per_second)
         self._clock = clock
         self._renderer = renderer  # intents are rendered at delivery, in the reader's language
         self._env = env  # without it, a blocked chat is only marked failed
@@ -65,6 +99,13 @@ class OutboxSender:
         while self._again:
             self._again = False
             await self.flush(bot)
+            if await self.after_flush():
+                self._again = True
+
+    async def after_flush(self) -> int:
+        """Reports due once deliveries settle (a news item's counts to its sender)."""
+        async with session_scope(self._maker) as session:
+            return await news_items.report_finished(session, now=self._clock.now())
 
     async def flush(self, bot: Bot) -> int:
         """Send everything that is due; returns how many were sent."""
@@ -126,7 +167,7 @@ class OutboxSender:
             await self._give_up(message, f"render: {type(exc).__name__}: {exc}")
             return 0
         try:
-            result = await send_payload(bot, message.chat_id, data)
+            result = await self._send_paced(bot, message.chat_id, data)
         except RetryAfter as exc:
             await self._retry(message, f"RetryAfter {exc.retry_after}", _seconds(exc.retry_after))
             return 0
@@ -155,6 +196,22 @@ class OutboxSender:
                     message_id=result.message_id,
                 )
         return 1
+
+    async def _send_paced(self, bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
+        """Send within the pace; a short flood wait pauses every send, then this one is
+        sent again (a long one goes back to the queue with its retry-after)."""
+        calls = 1 + sum(1 for key in ("photos", "location", "document") if data.get(key))
+        for attempt in range(INLINE_RETRIES + 1):
+            await self.pace.take(calls)
+            try:
+                return await send_payload(bot, chat_id, data)
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                if wait > MAX_INLINE_WAIT or attempt == INLINE_RETRIES:
+                    raise
+                log.info("flood wait of %ss: pausing every send", wait)
+                self.pace.pause(wait)
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _retry(self, message: OutboxMessage, error: str, wait: float | None) -> None:
         log.warning("outbox %s: %s, will retry", message.id, error)
@@ -205,7 +262,9 @@ async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
         latitude, longitude = data["location"]
         await bot.send_location(chat_id, latitude=latitude, longitude=longitude)
     document = data.get("document")
-    if document:
+    if document and document.get("file_id"):  # a stored file, sent again by its id
+        await bot.send_document(chat_id, document=document["file_id"])
+    elif document:
         content = document["content"]
         return await bot.send_document(
             chat_id,
@@ -238,4 +297,7 @@ def request_delivery(app: Any) -> None:
 async def flush_outbox(app: Any) -> int:
     """Deliver what is due now (after a handler's commit, and periodically)."""
     sender: OutboxSender = app.bot_data.outbox
-    return await sender.flush(app.bot)
+    sent = await sender.flush(app.bot)
+    if await sender.after_flush():  # reports written now go out with this call
+        sent += await sender.flush(app.bot)
+    return sent

@@ -43,8 +43,21 @@ from bot.services.access.roles import Role, Roles, load_roles
 from bot.services.agreements import action_plans, conferences, projects
 from bot.services.agreements import workflow as agreements
 from bot.services.basics.clock import FakeClock
+from bot.services.needs import calls as need_calls
+from bot.services.needs import proposals as need_proposals
 from bot.storage.db import session_scope
-from bot.storage.models import ActionPlan, Agreement, Base, Case, Conference, Person
+from bot.storage.models import (
+    ActionPlan,
+    Agreement,
+    Base,
+    Case,
+    Conference,
+    FocusArea,
+    Need,
+    NeedParticipant,
+    NeedSupport,
+    Person,
+)
 from tests.conftest import START, BotEnv, make_settings
 from tests.helpers import bind_role, consent, reference_in
 
@@ -75,6 +88,8 @@ SECRETS = {  # marker -> the only test user who may see it
     "SECRET-AGREEMENT-1": None,
     "SECRET-AGREEMENT-2": None,
     "SECRET-PROJECT": None,
+    "SECRET-NEED": None,
+    "SECRET-FOCUS": None,
 }
 # Buttons with which residents act on what is their own (consent, language, intake, feedback,
 # erasure): only these may change the sender's own cases. The registry marks them.
@@ -208,6 +223,8 @@ def _owned(
         return row.get("case_id") in cases
     if table == "outbox":
         return row["case_id"] in cases or row["chat_id"] in senders or row["person_id"] in persons
+    if table == "news_subscriptions":  # /abo and the one-tap unsubscribe: one's own reading
+        return row["person_id"] in persons
     return table == "reference_counters" and new_case
 
 
@@ -372,6 +389,7 @@ async def seed_world(env: BotEnv) -> World:
             districts=["11"],
             created_by=creator,
         )
+        await seed_needs(session, services, creator, plan.id, now)
         await session.flush()
         past_id, agreement_ids = past.id, [a.id for a in made]
     await flush_outbox(env.app)  # type: ignore[arg-type]
@@ -379,6 +397,9 @@ async def seed_world(env: BotEnv) -> World:
     for command in ("/faelle", "/konferenzen", "/projekte", "/vereinbarungen"):
         await manager.send(command)
     await users[REP_66_10].send("/vereinbarungen")
+    await manager.send("/bedarfe")  # needs: support, rank and curation buttons
+    await users[OTHER_RESIDENT].send("/bedarfe")  # a participant's support buttons
+    await users[COORDINATOR].send("/beschluss 10")  # the decision buttons of a focus area
     await sim.settle()
     world = World(env, users, case_ids, past_id, agreement_ids)
     world.errors = record_errors(env.app)
@@ -396,6 +417,45 @@ async def seed_world(env: BotEnv) -> World:
         }
     )
     return world
+
+
+async def seed_needs(
+    session: Any, services: Services, creator: Person, plan_id: int, now: Any
+) -> None:
+    """A call of district 10 for invited actors: OTHER_RESIDENT takes part and proposed a
+    need (which they support); a focus area over the secret plan."""
+    participant = await _person(session, OTHER_RESIDENT)
+    call = await need_calls.open_call(
+        session,
+        services.env,
+        district="10",
+        title="Call 10",
+        topics=["public_space"],
+        audience="actors",
+        ends_at=now + timedelta(days=20),
+        created_by=creator,
+        now=now,
+    )
+    call.token = "secret-call-token"
+    session.add(
+        NeedParticipant(call_id=call.id, person_id=participant.id, kind="actor", created_at=now)
+    )
+    await session.flush()
+    need = await need_proposals.propose(
+        session,
+        services.env,
+        call_id=call.id,
+        person=participant,
+        roles=await _roles(session, services, participant),
+        draft=need_proposals.Draft("public_space", "Linden-Süd", "SECRET-NEED", "everyone"),
+        now=now,
+    )
+    session.add(NeedSupport(need_id=need.id, person_id=participant.id, created_at=now))
+    session.add(
+        FocusArea(
+            district_number="10", title="SECRET-FOCUS", action_plan_id=plan_id, created_at=now
+        )
+    )
 
 
 async def _roles(session: Any, services: Services, person: Person) -> Roles:
@@ -708,3 +768,57 @@ async def test_a_refused_agreement_button_is_answered_once(world: World) -> None
 async def test_a_forged_report_period_is_refused_politely(world: World) -> None:
     answer = await world.users[MANAGER_06].press_data("rp:p:0000:06")
     assert answer is not None and not world.errors
+
+
+async def _need_id(world: World) -> int:
+    async with session_scope(world.env.services.session_maker) as session:
+        found = await session.scalar(select(Need.id).where(Need.missing == "SECRET-NEED"))
+    assert found is not None
+    return found
+
+
+async def _supports(world: World, need_id: int) -> int:
+    async with session_scope(world.env.services.session_maker) as session:
+        return len(
+            list(
+                await session.scalars(select(NeedSupport.id).where(NeedSupport.need_id == need_id))
+            )
+        )
+
+
+async def test_supports_count_per_person_never_from_forged_or_repeated_presses(
+    world: World,
+) -> None:
+    """Non-participants' forged support buttons change nothing; a participant's presses
+    toggle their one support, and a burst of presses leaves at most one row."""
+    need_id = await _need_id(world)
+    assert await _supports(world, need_id) == 1
+    for telegram_id in UNENTITLED.values():
+        answer = await world.users[telegram_id].press_data(f"need:sup:{need_id}")
+        assert answer is not None and "not allowed" in (answer.text or "")
+    assert await _supports(world, need_id) == 1
+    participant = world.users[OTHER_RESIDENT]
+    await participant.press_data(f"need:sup:{need_id}")  # withdraws
+    assert await _supports(world, need_id) == 0
+    for _ in range(5):  # pressed in a burst, processed one after the other per chat
+        await participant.press_nowait(f"#{need_id}")
+    await world.sim.settle()
+    assert await _supports(world, need_id) in (0, 1)
+    await participant.press_data(f"need:sup:{need_id}")
+    await participant.press_data(f"need:sup:{need_id}")
+    assert await _supports(world, need_id) in (0, 1)
+
+
+async def test_news_only_from_staff_and_subscriptions_only_ones_own(world: World) -> None:
+    resident = world.users[RESIDENT]
+    before = await snapshot(world.env)
+    await resident.send("/nachricht 10")
+    await resident.press_data("nwf:send")
+    assert not [t for t, _, _ in changes(before, await snapshot(world.env)) if t != "persons"]
+    await resident.send("/abo 10")
+    await resident.press("Public space")
+    mine = violations(before, await snapshot(world.env), telegram_id=RESIDENT, prefix="news")
+    assert mine == []
+    assert [t for t, _, _ in changes(before, await snapshot(world.env))].count(
+        "news_subscriptions"
+    ) == 1

@@ -280,6 +280,55 @@ async def _privacy(env: BotEnv, erika: Any) -> None:
     await erika.press("No, keep")
 
 
+async def _needs_and_news(env: BotEnv) -> None:
+    """A call open to everyone, a proposal, a support, curation; a subscription and an item."""
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, first_name="Maria", language_code="de")
+    jonas = env.sim.user(RESIDENT + 1, first_name="Jonas", language_code="de")
+    await manager.send("/aufruf 10")
+    await _say(manager, "Needs Linden 2026")
+    await _say(manager, "30.12.2026")
+    await manager.press("Public space")
+    await manager.press("Done")
+    await manager.press("everyone")
+    await jonas.send("/bedarfe")
+    await jonas.press("Join")
+    await jonas.press("Propose a need")
+    await jonas.press("Public space")
+    for text in ("Linden-Süd", "A bench by the river", "Older neighbours"):
+        await _say(jonas, text)
+    await jonas.press("Continue without")
+    await jonas.press("Support")
+    await jonas.send("/abo 10")
+    await jonas.press("Public space")
+    await manager.send("/bedarfe 10")
+    await manager.press("⚙️")
+    await manager.press("Ask back")
+    await _say(manager, "Where exactly?")
+    await jonas.press("Answer")
+    await _say(jonas, "Near the old mill.")
+    await manager.press("Open")
+    await manager.press("To the conference agenda")
+    await manager.send("/schwerpunkt 10")
+    await manager.send("/programm 10")
+    await manager.send("/nachricht 10")
+    await manager.press("Public space")
+    await manager.press("Done")
+    await _say(manager, "Street party on Saturday.")
+    await manager.press("Continue without")
+    await manager.press("Send")
+    await jonas.press("Unsubscribe")
+    coordinator = env.sim.user(COORDINATOR, first_name="Carla", language_code="de")
+    await coordinator.send("/beschluss 10")
+    async with session_scope(env.services.session_maker) as session:
+        said = set(
+            await session.scalars(
+                select(OutboxMessage.intent).where(OutboxMessage.sent_at.is_not(None))
+            )
+        )
+    assert {"need.proposed", "need.question", "need.answered", "news.item", "news.report"} <= said
+
+
 async def test_every_text_in_the_main_flows_comes_from_the_catalogues(pseudo_env: BotEnv) -> None:
     env = pseudo_env
     await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Maria")
@@ -291,6 +340,7 @@ async def test_every_text_in_the_main_flows_comes_from_the_catalogues(pseudo_env
     await _agreement_escalates(env)
     await _reports_and_invitations(env)
     await _privacy(env, erika)
+    await _needs_and_news(env)
     await _errors(env, erika)
     env.clock.advance(timedelta(days=1))
     async with session_scope(env.services.session_maker) as session:

@@ -113,7 +113,7 @@ async def test_the_job_sets_menus_of_roles_granted_elsewhere(env: BotEnv) -> Non
     assert env.api.chat_menu(RALF) == []
     assert await refresh_menus(env.app) == 2
     rep = env.api.chat_menu(RALF)
-    assert names(rep) == ["heute", "vereinbarungen", *RESIDENT_MENU]
+    assert names(rep) == ["heute", "vereinbarungen", "programm", *RESIDENT_MENU]
     assert ("vereinbarungen", "Your open agreements with buttons") in rep  # stored language en
     deputy = names(env.api.chat_menu(JONAS))
     assert {"faelle", "abwesend", "einladen"} <= set(deputy)

@@ -139,3 +139,25 @@ RELAY = family(
 ANSWER = family(
     "ans", "the manager's preview of an answer: send, edit, cancel", r"(send|edit|cancel)"
 )
+NEED = family(
+    "need",
+    "needs: propose, support, rank; the manager's curation, agenda, focus areas, decisions",
+    rf"(new|sup|rk|rk0|list|join|cur|mg|ask|rej|re|ag|close|act):({_ID})"
+    rf"|mi:({_ID}):({_ID})|st:({_ID}):([a-z_]{{1,16}})|dk:({_ID}):(decided|changed|not_adopted)",
+)
+NEED_FORM = family(
+    "ndf",
+    "steps of the needs dialogues: a call's fields and audience, a need's field, a focus area",
+    r"t:([a-z_]{1,32})|ct:([a-z_]{1,32})|aud:(actors|all)|fn:(\d{1,12})|(cdone|fsave|skip)",
+)
+NEWS = family(
+    "news",
+    "news subscriptions: district, field, one-tap unsubscribe",
+    r"d:(\d{2})|t:(\d{2}):([a-z_]{1,32}|\*)|off:(\d{2})",
+    self_service=True,
+)
+NEWS_FORM = family(
+    "nwf",
+    "writing a news item: district, fields, send or cancel",
+    r"d:(\d{2}|\*)|t:([a-z_]{1,32})|(tdone|skip|send|cancel)",
+)

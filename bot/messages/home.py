@@ -41,6 +41,7 @@ GROUPS = (
     ("cases", N_("Cases")),
     ("planning", N_("Conferences, agreements and projects")),
     ("department", N_("Your department")),
+    ("needs", N_("Needs, focus areas and news")),
     ("reports", N_("Reports")),
     ("access", N_("Invitations and departments")),
 )
@@ -86,6 +87,38 @@ ENTRIES = (
     Entry("projekte", "planning", N_("This year's projects"), CASEWORK),
     Entry("projekt", "planning", N_("Record a project"), CASEWORK, N_("/projekt [district]")),
     Entry("bericht", "reports", N_("Figures and report files"), CASEWORK),
+    Entry("aufruf", "needs", N_("Open a call for needs"), CASEWORK, N_("/aufruf [district]")),
+    Entry(
+        "bedarfe", "needs", N_("The needs and their order"), CASEWORK, N_("/bedarfe [district]")
+    ),
+    Entry(
+        "schwerpunkt",
+        "needs",
+        N_("Record a focus area the conference agreed"),
+        CASEWORK,
+        N_("/schwerpunkt [district]"),
+    ),
+    Entry(
+        "beschluss",
+        "needs",
+        N_("Record the heads' conference decision"),
+        frozenset({C}),
+        N_("/beschluss <district>"),
+    ),
+    Entry(
+        "programm",
+        "needs",
+        N_("Progress of the focus areas"),
+        frozenset({D, C, R}),
+        N_("/programm <district>"),
+    ),
+    Entry(
+        "nachricht",
+        "needs",
+        N_("Send news to subscribers"),
+        CASEWORK,
+        N_("/nachricht [district|*]"),
+    ),
     Entry("vorlagen", "cases", N_("Saved answers"), CASEWORK),
     Entry("vorlage", "cases", N_("Save an answer"), CASEWORK, N_("/vorlage <name> <text>")),
     Entry(

@@ -7,6 +7,7 @@ the bot then runs unchanged while every call is answered, recorded and stored he
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import time
 from typing import Any
@@ -74,6 +75,11 @@ class FakeBotAPI(BotMethods, BaseRequest):
         call = ApiCall(name, params, time.monotonic(), dict(uploads))
         self.calls.append(call)
         fault = self._take_fault(name)
+        if fault is None and self._over_rate(name):
+            call.error = "Too Many Requests"
+            return self._error_answer(
+                ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+            )
         if name != "getUpdates":
             await asyncio.sleep(self.delay)
         try:
@@ -107,6 +113,32 @@ class FakeBotAPI(BotMethods, BaseRequest):
                 "upload", bytes(data), file_name=filename, mime_type=mimetype
             )
         return uploads
+
+    # -- flood control ---------------------------------------------------------------------
+    rate_limit: float | None = None  # sends per second across all chats, as Telegram enforces
+    _recent_sends: collections.deque[float] | None = None
+    throttled = 0  # how many sends were answered 429 by the limit
+
+    def limit_rate(self, per_second: float | None = 30) -> None:
+        """Answer sends above `per_second` (in any one-second window) with 429 and a
+        retry-after of 1 second, as Telegram does; None switches the limit off."""
+        self.rate_limit = per_second
+        self._recent_sends = collections.deque()
+        self.throttled = 0
+
+    def _over_rate(self, method: str) -> bool:
+        if self.rate_limit is None or not method.startswith("send"):
+            return False
+        if self._recent_sends is None:
+            self._recent_sends = collections.deque()
+        now = time.monotonic()
+        while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.rate_limit:
+            self.throttled += 1
+            return True
+        self._recent_sends.append(now)
+        return False
 
     # -- fault injection -------------------------------------------------------------------
     def fail_next(

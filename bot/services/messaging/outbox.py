@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.messaging.intents import Intent, to_params
@@ -124,6 +124,9 @@ async def languages_of(session: AsyncSession, chat_ids: set[int]) -> dict[int, s
     return {int(telegram_id): language for telegram_id, language in rows if language}
 
 
+# Bulk kinds (a news item to thousands of subscribers) go after everything else that is due,
+# so a case's or an agreement's message never waits minutes behind them.
+BULK_KINDS = ("news",)
 BACKUP_SECONDS = 10.0  # a good value for `backup_for`: longer than a send, short for a person
 # How long a taken message is reserved for the instance sending it: also how long the messages
 # of an instance killed mid-send wait for another. The sender re-claims after half of it.
@@ -149,13 +152,13 @@ async def due_messages(
     )
     if session.bind is None or session.bind.dialect.name != "postgresql":
         rows = await session.scalars(
-            select(OutboxMessage).where(*pending).order_by(OutboxMessage.id).limit(limit)
+            select(OutboxMessage).where(*pending).order_by(*_order()).limit(limit)
         )
         return list(rows)
     due = (
         select(OutboxMessage.id)
         .where(*pending)
-        .order_by(OutboxMessage.id)
+        .order_by(*_order())
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -166,7 +169,11 @@ async def due_messages(
         .returning(OutboxMessage),
         execution_options={"synchronize_session": False},
     )
-    return sorted(claimed, key=lambda message: message.id)
+    return sorted(claimed, key=lambda message: (message.kind in BULK_KINDS, message.id))
+
+
+def _order() -> tuple[Any, ...]:
+    return (case((OutboxMessage.kind.in_(BULK_KINDS), 1), else_=0), OutboxMessage.id)
 
 
 def claim_until(now: datetime, claim_seconds: float = CLAIM_SECONDS) -> datetime:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Delete, delete, or_, select
+from sqlalchemy import CursorResult, Delete, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.cases.records import add_event
@@ -31,6 +31,8 @@ from bot.storage.models import (
     CaseEvent,
     CaseMessage,
     CasePhoto,
+    Need,
+    NewsSubscription,
     OutboxMessage,
     Person,
     Reminder,
@@ -191,6 +193,12 @@ async def forget_person(
             reminder.cancelled_at = now
         report.reminders += 1
     await session.execute(delete(SavedReply).where(SavedReply.person_id == person.id))
+    # news they read, and the photo or file of a need they proposed (the need itself, its
+    # supports and ranks stay with the pseudonym: the district's priorities must still add up)
+    await session.execute(delete(NewsSubscription).where(NewsSubscription.person_id == person.id))
+    await session.execute(
+        update(Need).where(Need.proposer_id == person.id).values(file_id=None, file_kind=None)
+    )
     person.telegram_id = person.first_name = person.language = None
     person.consent_version = person.consent_at = person.unreachable_since = None
     person.erased_at = now

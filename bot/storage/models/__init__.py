@@ -23,6 +23,15 @@ from bot.storage.models.cases import (
 )
 from bot.storage.models.departments import DepartmentName
 from bot.storage.models.messaging import OutboxMessage, Reminder
+from bot.storage.models.needs import (
+    FocusArea,
+    Need,
+    NeedCall,
+    NeedParticipant,
+    NeedRank,
+    NeedSupport,
+)
+from bot.storage.models.news import NewsDelivery, NewsItem, NewsSubscription
 from bot.storage.models.people import Absence, Invitation, Person, RoleAssignment
 
 __all__ = [
@@ -40,7 +49,16 @@ __all__ = [
     "Conference",
     "ConferenceInvite",
     "DepartmentName",
+    "FocusArea",
     "Invitation",
+    "Need",
+    "NeedCall",
+    "NeedParticipant",
+    "NeedRank",
+    "NeedSupport",
+    "NewsDelivery",
+    "NewsItem",
+    "NewsSubscription",
     "OutboxMessage",
     "PersistenceEntry",
     "Person",
