@@ -43,6 +43,7 @@ from bot.messages.reference import department_label
 from bot.messages.reply import Reply
 from bot.services.basics.dates import DateParseError
 from bot.services.cases import casework, feedback, triage
+from bot.services.network import lotse
 from bot.storage.db import session_scope
 from bot.storage.models import Case, Person
 
@@ -57,8 +58,10 @@ async def _show(p: Press) -> Reply:
 
 async def _lotse(p: Press) -> Reply:
     triage.require(p.case)
-    found = p.env.reference.referrals_for_topic(p.case.topic)
-    return say.contacts(p.t, p.case.id, p.case.reference, found)
+    found = await lotse.picker(
+        p.session, topic=p.case.topic, district=p.case.district_number, quarter=p.case.quarter
+    )
+    return say.contacts(p.t, p.case.id, p.case.reference, [lotse.card_of(e) for e in found])
 
 
 async def _refsend(p: Press) -> Reply:

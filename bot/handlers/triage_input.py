@@ -32,6 +32,7 @@ from bot.messages.reply import Reply
 from bot.services.agreements.rules import day_off
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.services.cases import casework, triage
+from bot.services.network import lotse
 from bot.storage.models import Case, Person
 
 KEY = "triage"  # action, case, ref, and contact / district / text / due as the step needs
@@ -59,9 +60,8 @@ async def on_prompt(update: Update, context: BotContext) -> int | None:
     async def run(session: AsyncSession, person: Person, case: Case) -> Reply:
         data: dict[str, Any] = {"action": action, "case": case.id, "ref": case.reference}
         if action == "ref":
-            triage.check_contact(env, case, arg or "")
+            contact = await triage.check_contact(session, env, case, arg or "")
             data["contact"] = arg
-            contact = env.reference.referral(arg or "")
             reply = say.lotse_note_prompt(t, case.id, case.reference, contact)
         elif action == "handto":
             triage.check_handover(env, case, arg or "")
@@ -123,8 +123,16 @@ async def _resolve(p: Press) -> Reply:
 
 
 async def _search(p: Press) -> Reply:
-    found = [contact for contact, _score in p.env.reference.search_referrals(arg_of(p))]
-    return say.contacts(p.t, p.case.id, p.case.reference, found, query=p.arg)
+    case = p.case
+    found = await lotse.picker(
+        p.session,
+        topic=case.topic,
+        district=case.district_number,
+        quarter=case.quarter,
+        words=arg_of(p),
+    )
+    cards = [lotse.card_of(e) for e in found]
+    return say.contacts(p.t, case.id, case.reference, cards, query=p.arg)
 
 
 async def _lotse_note(p: Press) -> Reply:

@@ -137,3 +137,11 @@ RELAY = family(
 ANSWER = family(
     "ans", "the manager's preview of an answer: send, edit, cancel", r"(send|edit|cancel)"
 )
+NETWORK = family(
+    "net",
+    "the network directory: list, card, confirm, retire, review, the entry form, meetings",
+    rf"(new|save|cancel|skip|td|cd|md)|(e|ok|ret|retok|ed|rv|m):({_ID})|pg:(\d{{1,4}})"
+    r"|k:(office|external|organisation|person)|t:([a-z_]{1,32})"
+    r"|c:(phone|email|web|address|office_hours)|v:(residents|staff)|b:(consent|public_office)"
+    r"|bz:(\d{2})",
+)

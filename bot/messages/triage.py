@@ -263,7 +263,8 @@ def status_changed(n: StatusChanged, ctx: RenderContext) -> Reply:
 def referred_card(n: Referred, ctx: RenderContext) -> Reply:
     t = ctx.t
     head = t("About your concern {reference}: the right contact for it is:", reference=n.reference)
-    card = contact_card(t, ctx.reference.referral(n.contact_key), n.note, ctx.reference.general)
+    contact = n.card or ctx.reference.referral(n.contact_key)  # older rows: no card
+    card = contact_card(t, contact, n.note, ctx.reference.general)
     return Reply(escape(head) + "\n\n" + card + "\n\n" + escape(how_to_answer(t)))
 
 

@@ -23,6 +23,12 @@ from bot.storage.models.cases import (
 )
 from bot.storage.models.departments import DepartmentName
 from bot.storage.models.messaging import OutboxMessage, Reminder
+from bot.storage.models.network import (
+    NetworkEntry,
+    NetworkMeeting,
+    NetworkMeetingEntry,
+    NetworkReferral,
+)
 from bot.storage.models.people import Absence, Invitation, Person, RoleAssignment
 
 __all__ = [
@@ -41,6 +47,10 @@ __all__ = [
     "ConferenceInvite",
     "DepartmentName",
     "Invitation",
+    "NetworkEntry",
+    "NetworkMeeting",
+    "NetworkMeetingEntry",
+    "NetworkReferral",
     "OutboxMessage",
     "PersistenceEntry",
     "Person",
