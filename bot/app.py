@@ -27,6 +27,7 @@ from bot.handlers import (
     menu,
     network,
     network_form,
+    network_people,
     privacy,
     relay,
     reminders,
@@ -147,6 +148,7 @@ def register_all(app: BotApplication, services: Services) -> None:
     reminders.register(app)  # /erinnerungen
     network_form.register(app)  # the directory's entry form: its typed steps before relay
     network.register(app)  # /netzwerk and its buttons
+    network_people.register(app)  # /mein_bezirk, /treffen (a dialogue: text before relay)
     triage.register(app)
     departments.register(app)  # /fachbereich; stored name corrections applied at start
     relay.register(app)  # free text: staff inputs, replies on cases

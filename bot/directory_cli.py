@@ -49,20 +49,24 @@ def add_parser(sub: Any) -> None:
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.directory_action == "import":
-        return asyncio.run(_import(settings, args.file, skip_bad=args.skip_bad))
+        from bot.services.network.files import read_rows
+
+        path: Path = args.file
+        if path.suffix.lower() not in (".csv", ".xlsx") or not path.is_file():
+            print(f"{path}: give an existing .csv or .xlsx file.", file=sys.stderr)
+            return 2
+        return asyncio.run(_import(settings, read_rows(path), skip_bad=args.skip_bad))
     return asyncio.run(_export(settings, args.file))
 
 
-async def _import(settings: Settings, path: Path, *, skip_bad: bool) -> int:
+async def _import(
+    settings: Settings, rows: list[tuple[int, dict[str, str]]], *, skip_bad: bool
+) -> int:
     from bot.app import open_storage
     from bot.services.basics.reference import load_reference_data
-    from bot.services.network.files import import_rows, read_rows
+    from bot.services.network.files import import_rows
     from bot.storage.db import session_scope
 
-    if path.suffix.lower() not in (".csv", ".xlsx") or not path.is_file():
-        print(f"{path}: give an existing .csv or .xlsx file.", file=sys.stderr)
-        return 2
-    rows = read_rows(path)
     engine, maker = await open_storage(settings)
     try:
         async with session_scope(maker) as session:

@@ -11,6 +11,7 @@ from bot.i18n import Translations, Translator
 from bot.messages import callbacks
 from bot.messages import menu as messages
 from bot.messages.menu import MENU_HELP, MENU_LANGUAGE, MENU_MINE, MENU_NEW, menu_labels, menu_rows
+from bot.messages.network_people import help_rows
 from bot.services.access import people
 from bot.services.cases import records as cases
 from bot.storage.db import session_scope
@@ -52,8 +53,9 @@ async def on_consent(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain what the bot does and its commands."""
-    await send_reply(update, messages.help_text(translator(update, context)))
+    """Explain what the bot does and its commands; a button asks who the district manager is."""
+    t = translator(update, context)
+    await send_reply(update, messages.help_text(t).with_buttons(help_rows(t)))
 
 
 async def language_command(update: Update, context: BotContext) -> None:

@@ -143,5 +143,5 @@ NETWORK = family(
     rf"(new|save|cancel|skip|td|cd|md)|(e|ok|ret|retok|ed|rv|m):({_ID})|pg:(\d{{1,4}})"
     r"|k:(office|external|organisation|person)|t:([a-z_]{1,32})"
     r"|c:(phone|email|web|address|office_hours)|v:(residents|staff)|b:(consent|public_office)"
-    r"|bz:(\d{2})",
+    r"|bz:(\d{2}|me)",
 )
