@@ -67,8 +67,8 @@ async def _ask(update: Update, context: BotContext, step: str, data: EntryData) 
 async def start(update: Update, context: BotContext) -> int | None:
     """`net:new` or `net:ed:<id>`: may the sender add, or change this entry?"""
     _person, roles = await actor_roles(update, context)
-    data = update.callback_query.data if update.callback_query else ""
-    entry_id = int(data.rsplit(":", 1)[1]) if data and data.startswith("net:ed:") else None
+    claimed = context.match.group(1) if context.match else None  # net:ed:<id>; net:new: None
+    entry_id = int(claimed) if claimed else None
     found = EntryData()
     if entry_id is not None:
         async with session_scope(context.services.session_maker) as session:
