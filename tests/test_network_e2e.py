@@ -4,8 +4,6 @@ entries never reach residents; stale entries come up for review; confirm and ret
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 
 from bot.services.access.roles import Role
