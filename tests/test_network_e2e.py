@@ -1,18 +1,20 @@
 """The network directory end to end through the real Application: a manager adds an office
 in the chat, a resident's case is referred to it and the card shows its channels; staff-only
-entries never reach residents; stale entries come up for review; confirm and retire."""
+entries never reach residents; stale entries come up for review; edit, confirm and retire."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.offline.chats import SimUser
 from bot.services.access.roles import Role
+from bot.services.network import review
 from bot.storage.db import session_scope
 from bot.storage.models import Case, NetworkEntry, NetworkReferral
 from tests.conftest import BotEnv
-from tests.helpers import bind_role, consent, file_concern
+from tests.helpers import bind_role, consent, file_concern, reference_in
 
-MANAGER = 730_010
+MANAGER, COORDINATOR = 730_010, 730_099
 
 
 async def _entry(env: BotEnv, name: str) -> NetworkEntry:
@@ -22,38 +24,85 @@ async def _entry(env: BotEnv, name: str) -> NetworkEntry:
     return found
 
 
-async def add_office_en(env: BotEnv, manager: object, name: str, *, staff: bool = False) -> None:
-    """The manager's dialogue in English: an office in Linden-Süd with phone and web page."""
-    m = manager
-    await m.send("/netzwerk")  # type: ignore[attr-defined]
-    await m.press("➕ New entry")  # type: ignore[attr-defined]
-    await m.press("City office")  # type: ignore[attr-defined]
-    await m.send(name)  # type: ignore[attr-defined]
-    await m.send("Fachbereich Umwelt und Stadtgrün")  # type: ignore[attr-defined]
-    await m.press("Public space")  # type: ignore[attr-defined]
-    await m.press("Done")  # type: ignore[attr-defined]
-    await m.send("Linden-Süd")  # type: ignore[attr-defined]
-    await m.send("0511 168-43210")  # type: ignore[attr-defined]
-    await m.press("⏭ Skip")  # type: ignore[attr-defined]  # no e-mail
-    await m.send("www.hannover.de/spielplaetze-linden")  # type: ignore[attr-defined]
-    await m.send("-")  # type: ignore[attr-defined]  # no address
-    await m.send("-")  # type: ignore[attr-defined]  # no office hours
-    await m.press("Done")  # type: ignore[attr-defined]  # both channels for residents
-    await m.send("de, en")  # type: ignore[attr-defined]
-    await m.press("🔒 Staff only" if staff else "👥 Residents may get it")  # type: ignore[attr-defined]
-    await m.send("Ask for Ms Beispiel.")  # type: ignore[attr-defined]
-    await m.press("💾 Save")  # type: ignore[attr-defined]
+async def _manager(env: BotEnv, language: str) -> SimUser:
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, first_name="Maria", language_code=language)
+    if language == "de":  # the role was bound without a language: choose German
+        await manager.send("/sprache")
+        await manager.press("Deutsch")
+    return manager
+
+
+async def add_office_en(manager: SimUser, name: str) -> None:
+    """The dialogue in English: an office in Linden-Süd with phone and web page."""
+    await manager.send("/netzwerk")
+    await manager.press("➕ New entry")
+    await manager.press("City office")
+    await manager.send(name)
+    await manager.send("Fachbereich Umwelt und Stadtgrün")
+    await manager.press("Public space")
+    await manager.press("Done")
+    await manager.send("Linden-Süd")
+    await manager.send("0511 168-43210")
+    await manager.press("⏭ Skip")  # no e-mail
+    await manager.send("www.hannover.de/spielplaetze-linden")
+    await manager.send("-")  # no address
+    await manager.send("-")  # no office hours
+    await manager.press("Done")  # both channels for residents (an office's default)
+    await manager.send("de, en")
+    await manager.press("👥 Residents may get it")
+    await manager.send("Ask for Ms Beispiel.")
+    await manager.press("💾 Save")
+
+
+async def add_office_de(manager: SimUser, name: str, *, staff_only: bool = False) -> None:
+    """The same in German, with a typing error the dialogue catches."""
+    await manager.send("/netzwerk")
+    await manager.press("➕ Neuer Eintrag")
+    assert manager.last.plain_text.startswith("Was für ein Eintrag ist es?")
+    await manager.press("Stelle der Stadt")
+    await manager.send(name)
+    await manager.send("-")
+    await manager.press("Öffentlicher Raum")
+    await manager.press("Fertig")
+    await manager.send("Linden-Süd")
+    await manager.send("12345")  # not a phone number: asked again
+    assert manager.last.plain_text.startswith("„12345“ ist keine gültige Telefonnummer.")
+    await manager.send("0511 168-47110")
+    await manager.send("linden@example")  # not an e-mail address
+    assert "keine gültige E-Mail-Adresse" in manager.last.plain_text
+    await manager.send("spielplatz.linden@hannover-stadt.de")
+    await manager.send("www.hannover.de/linden")
+    await manager.send("Am Lindener Berge 27, 30449 Hannover")
+    await manager.send("immer")  # no days or times
+    assert "Tage und Uhrzeiten" in manager.last.plain_text
+    await manager.send("Di 10–12 Uhr")
+    assert "✅ Telefon" in manager.buttons()
+    await manager.press("✅ E-Mail")  # the e-mail address is for staff only
+    await manager.press("Fertig")
+    await manager.send("-")
+    await manager.press(
+        "🔒 Nur für Mitarbeitende" if staff_only else "👥 Für Bürgerinnen und Bürger"
+    )
+    await manager.send("-")
+    summary = manager.last.plain_text
+    assert (
+        summary.startswith("Bitte prüfen Sie den Eintrag:")
+        and "Telefon: 0511 168-47110 👥" in summary
+    )
+    assert "E-Mail: spielplatz.linden@hannover-stadt.de\n" in summary + "\n"
+    await manager.press("💾 Speichern")
+    assert manager.last.plain_text.startswith(f"Gespeichert: {name}.")
 
 
 async def test_manager_adds_an_office_and_the_residents_card_shows_its_channels(
     env: BotEnv,
 ) -> None:
-    await bind_role(env, MANAGER, Role.MANAGER, district="10")
-    sim = env.sim
-    assert sim is not None
-    manager = sim.user(MANAGER, language_code="en")
-    erika = sim.user(1201, language_code="en")
-    await add_office_en(env, manager, "Playground office Linden")
+    manager = await _manager(env, "en")
+    assert env.sim is not None
+    erika = env.sim.user(1201, language_code="en")
+    await add_office_en(manager, "Playground office Linden")
     assert "Saved: Playground office Linden" in manager.last.plain_text
     entry = await _entry(env, "Playground office Linden")
     assert entry.districts == ["10"] and entry.quarters == ["Linden-Süd"]
@@ -78,6 +127,149 @@ async def test_manager_adds_an_office_and_the_residents_card_shows_its_channels(
         assert case is not None and case.referral_key == entry.key
         referrals = list(await session.scalars(select(NetworkReferral)))
     assert [(r.entry_id, r.case_id) for r in referrals] == [(entry.id, case.id)]
-    await manager.send("/netzwerk Playground")
+    await manager.send("/netzwerk Playgrund")  # a typo: fuzzy
     await manager.press("Playground office Linden")
-    assert "Referred 1 time" in manager.last.plain_text
+    shown = manager.last.plain_text
+    assert "Referred 1 time · helped: 0, did not help: 0" in shown
+    assert "Phone: 0511 168-43210 👥" in shown and "Notes for staff: Ask for Ms Beispiel." in shown
+
+
+async def test_manager_adds_an_office_in_german_and_the_card_shows_only_resident_channels(
+    env: BotEnv,
+) -> None:
+    manager = await _manager(env, "de")
+    assert env.sim is not None
+    erika = env.sim.user(1202, language_code="de")
+    await add_office_de(manager, "Spielplatzbüro Linden")
+    await erika.send("/start")
+    await erika.press("✅ Ich stimme zu")
+    await erika.send("/neu")
+    await erika.send("linden sued")
+    await erika.press("Ja")
+    await erika.press("Öffentlicher Raum")
+    await erika.send("Die Schaukel auf dem Spielplatz ist kaputt.")
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.press("Überspringen")
+    await erika.press("Nein, privat")
+    await erika.press("Senden")
+    reference = reference_in(erika.last.plain_text)
+    await manager.press("Lotse")
+    await manager.press("Im Verzeichnis suchen")
+    await manager.send("Spielplatzbuero")  # umlaut typed as ue
+    await manager.press("Spielplatzbüro Linden")
+    await manager.send("Bitte rufen Sie vormittags an.")
+    card = erika.last.plain_text
+    assert reference in card and "Spielplatzbüro Linden" in card
+    assert "Telefon: 0511 168-47110" in card and "Internet: www.hannover.de/linden" in card
+    assert "Adresse: Am Lindener Berge 27, 30449 Hannover" in card
+    assert "Öffnungszeiten: Di 10–12 Uhr" in card and "Bitte rufen Sie vormittags an." in card
+    assert "spielplatz.linden@" not in card  # the e-mail was not marked for residents
+
+
+async def test_a_staff_only_entry_never_reaches_a_resident(env: BotEnv) -> None:
+    manager = await _manager(env, "de")
+    assert env.sim is not None
+    erika = env.sim.user(1203, language_code="en")
+    await add_office_de(manager, "Internes Spielplatzteam", staff_only=True)
+    entry = await _entry(env, "Internes Spielplatzteam")
+    assert entry.visibility == "staff"
+    await manager.send("/netzwerk Spielplatzteam")  # staff find it
+    await manager.press("Internes Spielplatzteam")
+    assert "🔒 Nur für Mitarbeitende" in manager.last.plain_text
+
+    await consent(erika)
+    reference = await file_concern(erika, text="The playground needs a new sandpit.")
+    await manager.press("Lotse")
+    assert "Internes Spielplatzteam" not in manager.buttons()
+    await manager.press("Im Verzeichnis suchen")
+    await manager.send("Spielplatzteam")
+    assert "Internes Spielplatzteam" not in manager.buttons()
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case).where(Case.reference == reference))
+    assert case is not None
+    # a forged referral button naming the staff-only entry is refused, nothing is sent
+    await manager.press_data(f"tr:ref:{case.id}:{entry.key}")
+    await manager.press_data(f"tr:refsend:{case.id}:{entry.key}")
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.get(Case, case.id)
+        assert case is not None and case.status == "new"
+        assert not list(await session.scalars(select(NetworkReferral)))
+    seen = "\n".join(m.plain_text for m in erika.messages)
+    assert "Spielplatzteam" not in seen and "47110" not in seen
+
+
+async def test_a_stale_entry_appears_for_review_confirm_and_retire(env: BotEnv) -> None:
+    manager = await _manager(env, "de")
+    await add_office_de(manager, "Stadtteiltreff Linden-Süd")
+    await manager.send("/netzwerk pruefen")
+    assert manager.last.plain_text == "Zurzeit muss kein Eintrag geprüft werden. Vielen Dank!"
+
+    env.clock.advance(days=400)  # more than 12 months without a confirmation
+    async with session_scope(env.services.session_maker) as session:
+        due = await review.stale_entry_for_review(session, ["10"], env.clock.now())
+        other = await review.stale_entry_for_review(session, ["06"], env.clock.now())
+    assert due is not None and due.name == "Stadtteiltreff Linden-Süd" and other is None
+    await manager.send("/netzwerk pruefen")
+    shown = manager.last.plain_text
+    assert shown.startswith("Bitte prüfen Sie diesen Eintrag: seit 12 Monaten oder länger")
+    assert "Stadtteiltreff Linden-Süd" in shown and "Zuletzt bestätigt: Mi, 11.03.2026" in shown
+    await manager.press("✅ Stimmt noch")
+    assert "Bestätigt: Stadtteiltreff Linden-Süd" in manager.messages[-2].plain_text
+    assert manager.last.plain_text.startswith("Zurzeit muss kein Eintrag geprüft werden")
+    assert (await _entry(env, "Stadtteiltreff Linden-Süd")).confirmed_at == env.clock.now()
+
+    await manager.send("/netzwerk Stadtteiltreff")
+    await manager.press("Stadtteiltreff Linden-Süd")
+    await manager.press("🗄 Stilllegen")
+    await manager.press("Ja, stilllegen")
+    assert manager.last.plain_text == "Stillgelegt: Stadtteiltreff Linden-Süd."
+    await manager.send("/netzwerk Stadtteiltreff")
+    assert "Stadtteiltreff Linden-Süd" not in manager.buttons()
+
+
+async def test_edit_keeps_what_is_skipped_and_changes_what_is_typed(env: BotEnv) -> None:
+    manager = await _manager(env, "de")
+    await add_office_de(manager, "Nachbarschaftsladen")
+    await manager.send("/netzwerk Nachbarschaftsladen")
+    await manager.press("Nachbarschaftsladen")
+    await manager.press("✏️ Bearbeiten")
+    await manager.press("Stelle der Stadt")
+    assert "Bisher: Nachbarschaftsladen (⏭ behält es)" in manager.last.plain_text
+    await manager.press("⏭ Überspringen")  # name
+    await manager.press("⏭ Überspringen")  # role
+    await manager.press("Fertig")  # the topics as they are
+    await manager.press("⏭ Überspringen")  # where
+    await manager.send("0511 168-40000")  # a new phone number
+    for _ in range(4):  # e-mail, web, address, office hours
+        await manager.press("⏭ Überspringen")
+    await manager.press("Fertig")
+    await manager.press("⏭ Überspringen")  # languages
+    await manager.press("👥 Für Bürgerinnen und Bürger")
+    await manager.press("⏭ Überspringen")  # notes
+    await manager.press("💾 Speichern")
+    entry = await _entry(env, "Nachbarschaftsladen")
+    assert entry.phone == "0511 168-40000" and entry.web == "www.hannover.de/linden"
+    assert entry.quarters == ["Linden-Süd"] and entry.topics == ["public_space"]
+
+
+async def test_another_districts_manager_and_residents_cannot_change_entries(env: BotEnv) -> None:
+    manager = await _manager(env, "en")
+    await add_office_en(manager, "Playground office Linden")
+    entry = await _entry(env, "Playground office Linden")
+    await bind_role(env, 730_006, Role.MANAGER, district="06")
+    assert env.sim is not None
+    other, erika = (
+        env.sim.user(730_006, language_code="en"),
+        env.sim.user(1204, language_code="en"),
+    )
+    await consent(erika)
+    await other.send("/netzwerk Playground")  # city-wide entries only, not district 10's
+    assert "Playground office Linden" not in other.buttons()
+    for user in (other, erika):
+        for data in (f"net:ok:{entry.id}", f"net:retok:{entry.id}", f"net:e:{entry.id}"):
+            answer = await user.press_data(data)
+            assert answer is not None and "not allowed" in (answer.text or "")
+    await erika.send("/netzwerk")
+    assert "not allowed" in erika.last.plain_text
+    after = await _entry(env, "Playground office Linden")
+    assert after.retired_at is None and after.confirmed_at == entry.confirmed_at

@@ -52,7 +52,8 @@ def _keep(context: BotContext, step: str, data: EntryData) -> None:
 
 
 async def _ask(update: Update, context: BotContext, step: str, data: EntryData) -> int:
-    if step == "channels" and _state(context).get("id") is None:
+    entering = _state(context).get("step") != step
+    if step == "channels" and entering and _state(context).get("id") is None:
         data = form.default_channels(data)
     _keep(context, step, data)
     t, reference = translator(update, context), context.services.reference
@@ -143,7 +144,6 @@ async def on_press(update: Update, context: BotContext) -> int | None:
         )
     if action == "c" and step == "channels" and getattr(data, arg, None):
         marked = form.toggle(data.resident_channels, arg)
-        _keep(context, step, replace(data, resident_channels=marked))
         return await _ask(update, context, step, replace(data, resident_channels=marked))
     return None  # a button of an earlier step
 
