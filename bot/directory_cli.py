@@ -33,6 +33,7 @@ REASONS = {
     "staff_notes": "staff notes longer than 4000 characters",
     "description": "description longer than 4000 characters",
     "source": "source longer than 300 characters",
+    "telegram_id": "telegram_id must be digits",
 }
 
 
@@ -95,7 +96,7 @@ async def _export(settings: Settings, path: Path) -> int:
     from bot.app import open_storage
     from bot.services.network.files import export_rows, write_rows
     from bot.storage.db import session_scope
-    from bot.storage.models import NetworkEntry
+    from bot.storage.models import NetworkEntry, Person
 
     if path.suffix.lower() not in (".csv", ".xlsx"):
         print(f"{path}: the file must end in .csv or .xlsx.", file=sys.stderr)
@@ -104,7 +105,11 @@ async def _export(settings: Settings, path: Path) -> int:
     try:
         async with session_scope(maker) as session:
             found = list(await session.scalars(select(NetworkEntry).order_by(NetworkEntry.id)))
-            rows = export_rows(found)
+            linked = select(Person.id, Person.telegram_id).where(
+                Person.id.in_([e.person_id for e in found if e.person_id])
+            )
+            accounts = {pid: tid for pid, tid in (await session.execute(linked)).all() if tid}
+            rows = export_rows(found, accounts)
     finally:
         await engine.dispose()
     write_rows(path, rows)

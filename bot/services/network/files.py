@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.access import people
 from bot.services.basics.reference import ReferenceData
 from bot.services.network import entries
 from bot.services.network.channels import CHANNELS, InvalidValue, languages
@@ -27,7 +28,7 @@ from bot.storage.models import NetworkEntry
 COLUMNS = (
     "key", "name", "kind", "role", "description", "districts", "quarters", "topics",
     "keywords", "languages", *CHANNELS, "resident_channels", "staff_notes", "visibility",
-    "legal_basis", "consent", "source", "confirmed_at",
+    "legal_basis", "consent", "source", "confirmed_at", "telegram_id",
 )  # fmt: skip
 LISTS = ("districts", "quarters", "topics", "keywords", "resident_channels")
 EXTERNAL = {"regional_roads", "street_lighting", "waste_cleaning"}  # not the city's offices
@@ -101,7 +102,7 @@ async def import_rows(
     skip_bad: bool = False,
 ) -> ImportResult:
     result = ImportResult()
-    good: list[tuple[str | None, EntryData]] = []
+    good: list[tuple[str | None, EntryData, int | None]] = []
     keys: set[str] = set()
     for line, row in rows:
         key = (row.get("key") or "").strip() or None
@@ -110,30 +111,50 @@ async def import_rows(
         ):
             result.bad.append(BadRow(line, "key", key))
             continue
+        account = (row.get("telegram_id") or "").strip()
+        if account and not account.isdigit():
+            result.bad.append(BadRow(line, "telegram_id", account))
+            continue
         try:
-            good.append((key, row_data(row, reference)))
+            good.append((key, row_data(row, reference), int(account) if account else None))
         except InvalidValue as error:
             result.bad.append(BadRow(line, error.reason, error.value))
             continue
         keys |= {key} if key else set()
     if result.bad and not skip_bad:
         return result
-    for key, data in good:
+    for key, data, telegram in good:
+        person_id = await _person_id(session, telegram, now) if telegram else None
         existing = await entries.by_key(session, key) if key else None
         if existing is not None:
             for name, value in data.as_dict().items():
                 if name != "consent":
                     setattr(existing, name, value)
+            existing.person_id = person_id or existing.person_id
             result.updated += 1
         else:
-            await entries.create(session, data, now=now, by=None, key=key, confirmed=False)
+            await entries.create(
+                session, data, now=now, by=None, key=key, confirmed=False, person_id=person_id
+            )
             result.created += 1
     await session.flush()
     result.imported = True
     return result
 
 
-def export_rows(found: Iterable[NetworkEntry]) -> list[dict[str, str]]:
+async def _person_id(session: AsyncSession, telegram_id: int, now: datetime) -> int:
+    """The listed person's account (so their export and erasure find the entry); a person
+    row is made for an account that has not written to the bot yet."""
+    person = await people.get_or_create_person(
+        session, telegram_id=telegram_id, first_name=None, language=None, now=now
+    )
+    return person.id
+
+
+def export_rows(
+    found: Iterable[NetworkEntry], accounts: dict[int, int] | None = None
+) -> list[dict[str, str]]:
+    """Rows of the file; `accounts` maps person ids to Telegram ids for `telegram_id`."""
     rows = []
     for entry in found:
         row = {}
@@ -141,6 +162,8 @@ def export_rows(found: Iterable[NetworkEntry]) -> list[dict[str, str]]:
             value = getattr(entry, column, None)
             if column == "consent":
                 value = "yes" if entry.consent_at else ""
+            elif column == "telegram_id":
+                value = (accounts or {}).get(entry.person_id or 0)
             elif column == "confirmed_at":
                 value = entry.confirmed_at.isoformat() if entry.confirmed_at else ""
             elif column in LISTS or column == "languages":
