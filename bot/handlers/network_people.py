@@ -34,6 +34,7 @@ from bot.storage.models import Person
 PRIVATE = filters.ChatType.PRIVATE
 NET = callbacks.NETWORK
 KEY = "net_meeting"
+CHOSEN = "net_district"  # a resident without concerns: the district they chose
 DATE, FORUM, PEOPLE, NOTE = range(4)
 END = Dialogue.END
 MAX_PEOPLE = 20
@@ -57,6 +58,8 @@ async def mein_bezirk(update: Update, context: BotContext) -> None:
         return
     async with session_scope(services.session_maker) as session:
         district = await district_card.resident_district(session, person)
+    if district is None and context.user_data is not None:
+        district = context.user_data.get(CHOSEN)  # the district chosen last time
     if district is None or not services.reference.has_district(district):
         await send_reply(update, say.choose_district(t, services.reference.districts))
         return
@@ -102,6 +105,8 @@ async def on_district(update: Update, context: BotContext) -> None:
     if not context.services.reference.has_district(choice):
         await refuse(update, context)
         return
+    if context.user_data is not None:
+        context.user_data[CHOSEN] = choice
     await _show_card(update, context, choice)
 
 
