@@ -27,10 +27,22 @@ class Hit:
     score: float
 
 
-def terms_of(entry: NetworkEntry) -> set[str]:
-    texts = [entry.name, entry.role or "", *(entry.keywords or ())]
+_TERMS: dict[tuple[str, ...], tuple[str, ...]] = {}  # an entry's texts -> its folded terms
+_TERMS_LIMIT = 50_000
+
+
+def terms_of(entry: NetworkEntry) -> tuple[str, ...]:
+    """The folded name, role and keywords, and their words of 4 letters or more; remembered
+    by the texts, as folding is most of the cost of building an index per request."""
+    texts = (entry.name, entry.role or "", *(entry.keywords or ()))
+    known = _TERMS.get(texts)
+    if known is not None:
+        return known
     found = {fold(t) for t in texts} | {w for t in texts for w in fold(t).split() if len(w) >= 4}
-    return found - {""}
+    if len(_TERMS) >= _TERMS_LIMIT:
+        _TERMS.clear()
+    _TERMS[texts] = terms = tuple(sorted(found - {""}))
+    return terms
 
 
 class DirectoryIndex:
@@ -41,7 +53,7 @@ class DirectoryIndex:
         self._terms: list[str] = []
         self._owner: list[int] = []
         for index, entry in enumerate(self.entries):
-            for term in sorted(terms_of(entry)):
+            for term in terms_of(entry):
                 self._terms.append(term)
                 self._owner.append(index)
 
