@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import actor_roles, answer_query, refuse, send_reply, translator
+from bot.i18n import Translator
 from bot.messages import callbacks
 from bot.messages import network as say
 from bot.messages.reply import Reply
@@ -25,7 +26,9 @@ QUERY_KEY = "net_query"
 REVIEW_WORDS = {"prufen", "review", "check"}
 
 
-async def entry_view(context: BotContext, t: object, entry: NetworkEntry, roles: Roles) -> Reply:
+async def entry_view(
+    context: BotContext, t: Translator, entry: NetworkEntry, roles: Roles
+) -> Reply:
     """The card of an entry for staff (its own short transaction)."""
     services = context.services
     async with session_scope(services.session_maker) as session:
@@ -33,7 +36,7 @@ async def entry_view(context: BotContext, t: object, entry: NetworkEntry, roles:
         meeting = await meetings.last_meeting(session, entry)
         by = await session.get(Person, entry.confirmed_by_id) if entry.confirmed_by_id else None
     return say.entry_card(
-        t,  # type: ignore[arg-type]
+        t,
         services.reference,
         entry,
         usage=usage,

@@ -115,6 +115,10 @@ async def on_press(update: Update, context: BotContext) -> int | None:
     query = update.callback_query
     _prefix, action, *rest = (query.data or "").split(":") if query else ["", ""]
     arg = rest[0] if rest else ""
+    _person, roles = await actor_roles(update, context)
+    if not entries.may_use(roles):  # the role may have ended since the dialogue began
+        await refuse(update, context)
+        return END
     step, data = _state(context).get("step", ""), _data(context)
     await answer_query(update)
     if action == "cancel":

@@ -15,6 +15,7 @@ from bot.handlers.common import (
     actor_roles,
     answer_query,
     drop_buttons,
+    ensure_person,
     refuse,
     send_reply,
     translator,
@@ -180,8 +181,21 @@ async def on_forum(update: Update, context: BotContext) -> int:
     return PEOPLE
 
 
+async def _still_allowed(update: Update, context: BotContext) -> bool:
+    """The sender still keeps the meeting's district (roles read again on every press)."""
+    _person, roles = await actor_roles(update, context)
+    own = entries.own_districts(roles)
+    district = str(_meeting(context).get("district"))
+    if entries.may_use(roles) and (own is None or district in own):
+        return True
+    await refuse(update, context)
+    return False
+
+
 async def on_person(update: Update, context: BotContext) -> int:
     """`net:m:<id>` toggles a person met (only entries of the meeting's district)."""
+    if not await _still_allowed(update, context):
+        return END
     await answer_query(update)
     found = await _people(context)
     chosen = int(context.match.group(1)) if context.match else 0
@@ -194,6 +208,8 @@ async def on_person(update: Update, context: BotContext) -> int:
 
 
 async def on_people_done(update: Update, context: BotContext) -> int:
+    if not await _still_allowed(update, context):
+        return END
     await answer_query(update)
     await drop_buttons(update)
     await send_reply(update, say.ask_note(translator(update, context)))
@@ -203,14 +219,12 @@ async def on_people_done(update: Update, context: BotContext) -> int:
 async def on_note(update: Update, context: BotContext) -> int:
     from datetime import date
 
-    person, roles = await actor_roles(update, context)
+    if not await _still_allowed(update, context):
+        return END
+    person = await ensure_person(update, context)
     services, t = context.services, translator(update, context)
     state = dict(_meeting(context))
-    own = entries.own_districts(roles)
     district = str(state.get("district"))
-    if not entries.may_use(roles) or (own is not None and district not in own):
-        await refuse(update, context)
-        return END
     note = _text(update)
     held_on = date.fromisoformat(str(state["held_on"]))
     ids = {int(i) for i in state.get("met", [])}

@@ -54,7 +54,6 @@ def upgrade() -> None:
         sa.Column("confirmed_by_id", bot.storage.types.RowId(), nullable=True),
         sa.Column("retired_at", bot.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", bot.storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("extra", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["confirmed_by_id"],
             ["persons.id"],

@@ -4,7 +4,6 @@ the referrals made to them and the meetings at which managers met them."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,7 +44,6 @@ class NetworkEntry(Base):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     retired_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
-    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # imported columns we keep
 
 
 class NetworkReferral(Base):
