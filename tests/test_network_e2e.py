@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.jobs import run_sweep
 from bot.offline.chats import SimUser
 from bot.services.access.roles import Role
 from bot.services.network import review
@@ -127,10 +128,13 @@ async def test_manager_adds_an_office_and_the_residents_card_shows_its_channels(
         assert case is not None and case.referral_key == entry.key
         referrals = list(await session.scalars(select(NetworkReferral)))
     assert [(r.entry_id, r.case_id) for r in referrals] == [(entry.id, case.id)]
+    env.clock.advance(days=5, hours=2)  # the follow-up: did the contact help?
+    assert env.app is not None and await run_sweep(env.app) == 1
+    await erika.press("Yes, it helped")
     await manager.send("/netzwerk Playgrund")  # a typo: fuzzy
     await manager.press("Playground office Linden")
     shown = manager.last.plain_text
-    assert "Referred 1 time · helped: 0, did not help: 0" in shown
+    assert "Referred 1 time · helped: 1, did not help: 0" in shown
     assert "Phone: 0511 168-43210 👥" in shown and "Notes for staff: Ask for Ms Beispiel." in shown
 
 
