@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.delivery import flush_outbox
 from bot.jobs import run_sweep
 from bot.offline.chats import SimUser
 from bot.services.access.roles import Role
 from bot.services.network import review
 from bot.storage.db import session_scope
-from bot.storage.models import Case, NetworkEntry, NetworkReferral
+from bot.storage.models import Case, NetworkEntry, NetworkReferral, Person
 from tests.conftest import BotEnv
 from tests.helpers import bind_role, consent, file_concern, reference_in
 
@@ -277,3 +278,40 @@ async def test_another_districts_manager_and_residents_cannot_change_entries(env
     assert "not allowed" in erika.last.plain_text
     after = await _entry(env, "Playground office Linden")
     assert after.retired_at is None and after.confirmed_at == entry.confirmed_at
+
+
+async def test_a_corrected_shipped_entry_reaches_the_resident_in_its_new_words(
+    env: BotEnv,
+) -> None:
+    """The shipped names are translated by key; once staff correct an entry, its own words."""
+    from bot.services.cases import triage
+    from bot.services.network import entries
+
+    await bind_role(env, COORDINATOR, Role.COORDINATOR)
+    assert env.sim is not None
+    erika = env.sim.user(1205, language_code="en")
+    await consent(erika)
+    reference = await file_concern(erika)
+    async with session_scope(env.services.session_maker) as session:
+        entry = await entries.by_key(session, "street_damage")
+        coordinator = await session.scalar(select(Person).where(Person.telegram_id == COORDINATOR))
+        case = await session.scalar(select(Case).where(Case.reference == reference))
+        assert entry is not None and coordinator is not None and case is not None
+        data = entries.data_of(entry)
+        data.name = "Fachbereich Tiefbau – Straßenschäden"
+        data.phone, data.resident_channels = "0511 168-44444", ["phone"]
+        await entries.update(session, entry, data, now=env.clock.now(), by=coordinator)
+        await triage.refer(
+            session,
+            env.services.env,
+            case,
+            manager=coordinator,
+            contact_key="street_damage",
+            note=None,
+            now=env.clock.now(),
+        )
+    assert env.app is not None
+    await flush_outbox(env.app)
+    card = erika.last.plain_text
+    assert "Fachbereich Tiefbau – Straßenschäden" in card and "Phone: 0511 168-44444" in card
+    assert "Street damage, potholes" not in card
