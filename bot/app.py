@@ -30,6 +30,9 @@ from bot.handlers import (
     needs_call,
     needs_curation,
     needs_focus,
+    network,
+    network_form,
+    network_people,
     news,
     privacy,
     relay,
@@ -45,6 +48,7 @@ from bot.messages.render import OutboxRenderer
 from bot.services.basics.clock import Clock, SystemClock
 from bot.services.basics.reference import ReferenceData, load_reference_data
 from bot.services.basics.routing import PlaceRouter
+from bot.services.network.seed import seed_directory
 from bot.storage import migrate
 from bot.storage.db import SessionMaker, create_engine, create_session_maker
 from bot.updates import guard
@@ -61,6 +65,7 @@ async def open_storage(settings: Settings) -> tuple[AsyncEngine, SessionMaker]:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url)
     await migrate.upgrade(engine)
+    await seed_directory(engine, settings.data_dir)  # an empty directory gets the shipped data
     return engine, create_session_maker(engine)
 
 
@@ -155,6 +160,9 @@ def register_all(app: BotApplication, services: Services) -> None:
     agreements.register(app)
     reports.register(app)  # /bericht and its rp: buttons
     reminders.register(app)  # /erinnerungen
+    network_form.register(app)  # the directory's entry form: its typed steps before relay
+    network.register(app)  # /netzwerk and its buttons
+    network_people.register(app)  # /mein_bezirk, /treffen (a dialogue: text before relay)
     triage.register(app)
     departments.register(app)  # /fachbereich; stored name corrections applied at start
     relay.register(app)  # free text: staff inputs, replies on cases

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from bot import directory_cli
 from bot.config import Settings, SettingsError, load_settings
 from bot.logging_setup import configure_logging
 
@@ -360,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--district", help="one district (01-13); default: all districts")
     report.add_argument("--format", choices=("pdf", "xlsx", "csv"), default="pdf")
     report.add_argument("--output", help="file or folder to write to (default: this folder)")
+    directory_cli.add_parser(sub)
     return parser
 
 
@@ -392,5 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_reminders(settings, args)
     if command == "report":
         return cmd_report(settings, args)
+    if command == "directory":
+        return directory_cli.run(settings, args)
     build_parser().print_help()
     return 1

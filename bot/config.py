@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     referral_followup_working_days: int = Field(default=3, ge=1, le=60)
     reopen_days: int = Field(default=14, ge=0, le=365)
     retention_months: int = Field(default=12, ge=1, le=120)  # closed cases keep personal data
+    directory_stale_months: int = Field(default=12, ge=1, le=120)  # then entries are reviewed
     nudge_days_before: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [7, 1])
     nudge_overdue_every_working_days: int = Field(default=3, ge=1, le=60)
     escalate_manager_after_working_days: int = Field(default=5, ge=1, le=250)

@@ -45,6 +45,8 @@ from bot.services.agreements import workflow as agreements
 from bot.services.basics.clock import FakeClock
 from bot.services.needs import calls as need_calls
 from bot.services.needs import proposals as need_proposals
+from bot.services.network import entries as network_entries
+from bot.services.network.entries import EntryData
 from bot.storage.db import session_scope
 from bot.storage.models import (
     ActionPlan,
@@ -56,6 +58,7 @@ from bot.storage.models import (
     Need,
     NeedParticipant,
     NeedSupport,
+    NetworkEntry,
     Person,
 )
 from tests.conftest import START, BotEnv, make_settings
@@ -90,6 +93,7 @@ SECRETS = {  # marker -> the only test user who may see it
     "SECRET-PROJECT": None,
     "SECRET-NEED": None,
     "SECRET-FOCUS": None,
+    "SECRET-ENTRY": None,  # a staff-only directory entry of district 10
 }
 # Buttons with which residents act on what is their own (consent, language, intake, feedback,
 # erasure): only these may change the sender's own cases. The registry marks them.
@@ -390,12 +394,28 @@ async def seed_world(env: BotEnv) -> World:
             created_by=creator,
         )
         await seed_needs(session, services, creator, plan.id, now)
+        await network_entries.create(
+            session,
+            EntryData(
+                name="Stadtteilrunde Linden",
+                kind="organisation",
+                districts=["10"],
+                topics=["public_space"],
+                phone="0511 1234567",
+                resident_channels=["phone"],
+                staff_notes="SECRET-ENTRY",
+                visibility="staff",
+            ),
+            now=now,
+            by=creator,
+        )
         await session.flush()
         past_id, agreement_ids = past.id, [a.id for a in made]
     await flush_outbox(env.app)  # type: ignore[arg-type]
     # The lists staff open every day: their buttons are the ones most worth forging.
     for command in ("/faelle", "/konferenzen", "/projekte", "/vereinbarungen"):
         await manager.send(command)
+    await manager.send("/netzwerk")  # the directory's buttons
     await users[REP_66_10].send("/vereinbarungen")
     await manager.send("/bedarfe")  # needs: support, rank and curation buttons
     await users[OTHER_RESIDENT].send("/bedarfe")  # a participant's support buttons
@@ -727,6 +747,12 @@ async def test_entitled_users_do_change_the_state(world: World) -> None:
     first, second = world.agreement_ids
     assert f"agreements[{first}]" in await pressed(REP_66_10, f"ag:donenow:{first}")
     assert f"agreements[{second}]" in await pressed(MANAGER_10, f"ag:confirm:{second}")
+    async with session_scope(world.env.services.session_maker) as session:
+        entry = await session.scalar(
+            select(NetworkEntry.id).where(NetworkEntry.name == "Stadtteilrunde Linden")
+        )
+    world.env.clock.advance(days=1)
+    assert f"network_entries[{entry}]" in await pressed(MANAGER_10, f"net:ok:{entry}")
 
 
 async def _plan_id(world: World) -> int:

@@ -329,6 +329,49 @@ async def _needs_and_news(env: BotEnv) -> None:
     assert {"need.proposed", "need.question", "need.answered", "news.item", "news.report"} <= said
 
 
+async def _network(env: BotEnv, erika: Any) -> None:
+    """The directory: list, the entry dialogue (with a refused phone number), the card, the
+    review, a meeting, and "who is my district manager?" before and after publishing."""
+    from bot.storage.models import NetworkEntry
+
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, first_name="Maria", language_code="de")
+    async with session_scope(env.services.session_maker) as session:
+        for entry in await session.scalars(select(NetworkEntry)):  # the directory's data
+            TYPED.extend([entry.name, entry.role or "", entry.source or ""])
+    await manager.send("/netzwerk")
+    await manager.press("New entry")
+    await manager.press("City office")
+    for typed in ("Spielplatzbüro Linden", "-"):
+        await _say(manager, typed)
+    await manager.press("Public space")
+    await manager.press("Done")
+    for typed in ("Linden-Süd", "12345", "0511 168-43210", "-", "www.hannover.de/x", "-"):
+        await _say(manager, typed)
+    await _say(manager, "Di 10–12 Uhr")
+    await manager.press("Done")
+    await _say(manager, "de, en")
+    await manager.press("Residents may get it")
+    await _say(manager, "-")
+    await manager.press("Save")
+    await _say(manager, "/netzwerk Spielplatzbüro")
+    await manager.press("Spielplatzbüro Linden")
+    assert "0511 168-43210" in manager.last.plain_text  # the card, with what was typed
+    await manager.send("/netzwerk pruefen")
+    await manager.send("/treffen")
+    for typed in ("gestern", "AG der örtlichen Vereine Linden"):
+        await _say(manager, typed)
+    await manager.press("Spielplatzbüro Linden")
+    await manager.press("Done")
+    await _say(manager, "-")
+    await erika.send("/mein_bezirk")
+    await _say(manager, "/mein_bezirk zeigen Maria Muster; Di 10–12 Uhr")
+    await manager.send("/mein_bezirk")
+    await erika.send("/hilfe")
+    await erika.press("district manager")
+    assert "Maria Muster" in erika.last.plain_text
+
+
 async def test_every_text_in_the_main_flows_comes_from_the_catalogues(pseudo_env: BotEnv) -> None:
     env = pseudo_env
     await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Maria")
@@ -339,6 +382,7 @@ async def test_every_text_in_the_main_flows_comes_from_the_catalogues(pseudo_env
     await _lotse_with_feedback(env)
     await _agreement_escalates(env)
     await _reports_and_invitations(env)
+    await _network(env, erika)
     await _privacy(env, erika)
     await _needs_and_news(env)
     await _errors(env, erika)

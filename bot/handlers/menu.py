@@ -14,6 +14,7 @@ from bot.messages import callbacks
 from bot.messages import home as staff_home
 from bot.messages import menu as messages
 from bot.messages.menu import MENU_HELP, MENU_LANGUAGE, MENU_MINE, MENU_NEW, menu_labels, menu_rows
+from bot.messages.network_people import help_question
 from bot.services.access import people
 from bot.services.cases import records as cases
 from bot.storage.db import session_scope
@@ -55,10 +56,16 @@ async def on_consent(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain what the bot does and its commands; staff get the commands of their roles."""
+    """Explain what the bot does and its commands: staff get the commands of their roles,
+    residents a button that asks who their district manager is."""
     parts = await sender_parts(update, context)
     t = translator(update, context)
-    await send_reply(update, staff_home.help_text(t, parts) if parts else messages.help_text(t))
+    if parts:
+        await send_reply(update, staff_home.help_text(t, parts))
+        return
+    # a message carries one keyboard: the question's button first, the help with the menu last
+    await send_reply(update, help_question(t))
+    await send_reply(update, messages.help_text(t))
 
 
 async def language_command(update: Update, context: BotContext) -> None:

@@ -55,6 +55,7 @@ from bot.messages.reference import department_label
 from bot.messages.reply import Reply
 from bot.services.basics.dates import DateParseError
 from bot.services.cases import casework, feedback, overview, triage
+from bot.services.network import lotse
 from bot.storage.db import session_scope
 from bot.storage.models import Case, Person
 
@@ -89,8 +90,11 @@ async def _history(p: Press) -> Shown:
 
 
 async def _lotse(p: Press) -> Shown:
-    found = p.env.reference.referrals_for_topic(p.case.topic)
-    return Shown([_with_back(p, say.contacts(p.t, p.case.id, p.case.reference, found))])
+    found = await lotse.picker(
+        p.session, topic=p.case.topic, district=p.case.district_number, quarter=p.case.quarter
+    )
+    cards = [lotse.card_of(e) for e in found]
+    return Shown([_with_back(p, say.contacts(p.t, p.case.id, p.case.reference, cards))])
 
 
 async def _refsend(p: Press) -> Shown:

@@ -50,6 +50,7 @@ from bot.services.agreements.rules import day_off
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.services.cases import casework, triage
 from bot.services.cases.triage_notices import Resolved
+from bot.services.network import lotse
 from bot.storage.models import Case, Person
 
 # action, case, ref, the card and prompt messages, contact / district / text / due / summary
@@ -94,9 +95,8 @@ async def on_prompt(update: Update, context: BotContext) -> int | None:
         data: dict[str, Any] = {"action": action, "case": case.id, "ref": case.reference}
         data["card"] = _pressed(update)
         if action == "ref":
-            triage.check_contact(env, case, arg or "")
+            contact = await triage.check_contact(session, env, case, arg or "")
             data["contact"] = arg
-            contact = env.reference.referral(arg or "")
             reply = say.lotse_note_prompt(t, case.id, case.reference, contact)
         elif action == "handto":
             triage.check_handover(env, case, arg or "")
@@ -161,9 +161,17 @@ async def _resolve(p: Press) -> Reply:
 
 
 async def _search(p: Press) -> Reply:
-    found = [contact for contact, _score in p.env.reference.search_referrals(arg_of(p))]
-    contacts = say.contacts(p.t, p.case.id, p.case.reference, found, query=p.arg)
-    return contacts.with_buttons((*contacts.buttons, case_view.back_row(p.t, p.case.id)))
+    case = p.case
+    found = await lotse.picker(
+        p.session,
+        topic=case.topic,
+        district=case.district_number,
+        quarter=case.quarter,
+        words=arg_of(p),
+    )
+    cards = [lotse.card_of(e) for e in found]
+    contacts = say.contacts(p.t, case.id, case.reference, cards, query=p.arg)
+    return contacts.with_buttons((*contacts.buttons, case_view.back_row(p.t, case.id)))
 
 
 async def _lotse_note(p: Press) -> Reply:

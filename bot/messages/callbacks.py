@@ -161,3 +161,11 @@ NEWS_FORM = family(
     "writing a news item: district, fields, send or cancel",
     r"d:(\d{2}|\*)|t:([a-z_]{1,32})|(tdone|skip|send|cancel)",
 )
+NETWORK = family(
+    "net",
+    "the network directory: list, card, confirm, retire, review, the entry form, meetings",
+    rf"(new|save|cancel|skip|td|cd|md)|(e|ok|ret|retok|ed|rv|m):({_ID})|pg:(\d{{1,4}})"
+    r"|k:(office|external|organisation|person)|t:([a-z_]{1,32})"
+    r"|c:(phone|email|web|address|office_hours)|v:(residents|staff)|b:(consent|public_office)"
+    r"|bz:(\d{2}|me)",
+)

@@ -5,6 +5,7 @@ of the bot (prompts, choices, confirmations). No Telegram here."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from html import escape
 
@@ -266,7 +267,14 @@ def status_changed(n: StatusChanged, ctx: RenderContext) -> Reply:
 def referred_card(n: Referred, ctx: RenderContext) -> Reply:
     t = ctx.t
     head = t("About your concern {reference}: the right contact for it is:", reference=n.reference)
-    card = contact_card(t, ctx.reference.referral(n.contact_key), n.note, ctx.reference.general)
+    contact = n.card or ctx.reference.referral(n.contact_key)  # older rows: no card
+    shipped = {r.key: r for r in ctx.reference.referrals}.get(contact.key)
+    if shipped is not None and (shipped.name_de, shipped.description_de) != (
+        contact.name_de,
+        contact.description_de,
+    ):  # a shipped entry corrected in the directory: its own words, not the catalogue's
+        contact = replace(contact, key="")
+    card = contact_card(t, contact, n.note, ctx.reference.general)
     return Reply(escape(head) + "\n\n" + card + "\n\n" + escape(how_to_answer(t)))
 
 

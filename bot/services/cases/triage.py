@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access.roles import Roles, district_recipients
 from bot.services.basics.env import ServiceEnv
+from bot.services.basics.reference import ReferralContact
 from bot.services.basics.workdays import add_working_days
 from bot.services.cases.records import OPEN_STATUSES, CaseStatus, add_event
 from bot.services.cases.triage_notices import (
@@ -26,6 +27,7 @@ from bot.services.cases.triage_notices import (
 )
 from bot.services.messaging import outbox, reminders
 from bot.services.messaging.intents import Intent
+from bot.services.network import lotse
 from bot.storage.models import Case, Person
 
 SIMILAR_WEEKS = 4
@@ -47,11 +49,16 @@ def require(case: Case, statuses: Sequence[str] = DECIDABLE) -> None:
         raise TriageError(case.status)
 
 
-def check_contact(env: ServiceEnv, case: Case, contact_key: str) -> None:
-    """A Lotse may hand over this contact now (a known one, the case still open)."""
-    if contact_key not in {r.key for r in env.reference.referrals}:
+async def check_contact(
+    session: AsyncSession, env: ServiceEnv, case: Case, contact_key: str
+) -> ReferralContact:
+    """A Lotse may hand over this directory entry now (one for residents serving the case's
+    district, the case still open); the card the resident would get."""
+    entry = await lotse.referable_entry(session, contact_key, case.district_number)
+    if entry is None:
         raise TriageError("contact")
     require(case)
+    return lotse.card_of(entry)
 
 
 def check_handover(env: ServiceEnv, case: Case, district_number: str) -> None:
@@ -158,7 +165,7 @@ async def refer(
     now: datetime,
 ) -> None:
     """Lotse: hand the resident the contact card and close the case as referred."""
-    check_contact(env, case, contact_key)
+    card = await check_contact(session, env, case, contact_key)
     case.status, case.mode, case.referral_key = CaseStatus.REFERRED, "lotse", contact_key
     case.closed_at, case.referral_helped = now, None
     first_response(case, now)
@@ -172,7 +179,10 @@ async def refer(
         text=note,
         data={"contact": contact_key},
     )
-    intent = Referred(reference=case.reference, contact_key=contact_key, note=note)
+    entry = await lotse.referable_entry(session, contact_key, case.district_number)
+    if entry is not None:
+        await lotse.record_referral(session, entry, case, manager=manager, now=now)
+    intent = Referred(reference=case.reference, contact_key=contact_key, note=note, card=card)
     await tell_followers(session, case, intent, now)
     local_day = add_working_days(now.astimezone(env.tz).date(), env.referral_followup_working_days)
     due = datetime.combine(local_day, time(10), tzinfo=env.tz)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.services.basics.reference import ReferralContact
 from bot.services.messaging.intents import Intent, intent
 
 
@@ -27,6 +28,7 @@ class Referred(Intent):
     reference: str
     contact_key: str
     note: str | None = None
+    card: ReferralContact | None = None  # what the directory allowed for residents then
 
 
 @intent("triage.from_management")

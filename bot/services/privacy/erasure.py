@@ -20,6 +20,7 @@ from sqlalchemy import CursorResult, Delete, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.cases.records import add_event
+from bot.services.network import privacy as network_privacy
 from bot.services.privacy.stored import (
     cases_of,
     persistence_rows,
@@ -59,6 +60,7 @@ class ErasureReport:
     case_messages: int = 0
     reminders: int = 0
     persistence_rows: int = 0
+    directory_entries: int = 0
 
 
 async def _delete(session: AsyncSession, statement: Delete) -> int:
@@ -238,4 +240,5 @@ async def erase_person(session: AsyncSession, *, person: Person, now: datetime) 
             if _mentions(message, needles):
                 report.outbox += _scrub_outbox(message, now=now, chat_id=person.telegram_id)
     await forget_person(session, person, now=now, report=report)
+    report.directory_entries = await network_privacy.erase_entries(session, person)
     return report

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.cases.records import OPEN_STATUSES
+from bot.services.network import privacy as network_privacy
 from bot.services.privacy.stored import (
     cases_of,
     iso,
@@ -227,6 +228,7 @@ async def export_person(
         "messages_to_you": deliveries["messages_to_you"],
         "reminders": deliveries["reminders"],
         "conversation": await _conversation(session, person, user_data),
+        "directory_entries": await network_privacy.export_entries(session, person, tz),
     }
 
 

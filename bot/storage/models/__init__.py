@@ -31,6 +31,12 @@ from bot.storage.models.needs import (
     NeedRank,
     NeedSupport,
 )
+from bot.storage.models.network import (
+    NetworkEntry,
+    NetworkMeeting,
+    NetworkMeetingEntry,
+    NetworkReferral,
+)
 from bot.storage.models.news import NewsDelivery, NewsItem, NewsSubscription
 from bot.storage.models.people import Absence, Invitation, Person, RoleAssignment
 
@@ -56,6 +62,10 @@ __all__ = [
     "NeedParticipant",
     "NeedRank",
     "NeedSupport",
+    "NetworkEntry",
+    "NetworkMeeting",
+    "NetworkMeetingEntry",
+    "NetworkReferral",
     "NewsDelivery",
     "NewsItem",
     "NewsSubscription",
