@@ -214,6 +214,9 @@ async def test_a_stale_entry_appears_for_review_confirm_and_retire(env: BotEnv) 
         due = await review.stale_entry_for_review(session, ["10"], env.clock.now())
         other = await review.stale_entry_for_review(session, ["06"], env.clock.now())
     assert due is not None and due.name == "Stadtteiltreff Linden-Süd" and other is None
+    await manager.send("/heute")  # the day ends with the one entry to review
+    assert manager.last.plain_text.startswith("Bitte prüfen Sie diesen Eintrag")
+    assert "Stadtteiltreff Linden-Süd" in manager.last.plain_text
     await manager.send("/netzwerk pruefen")
     shown = manager.last.plain_text
     assert shown.startswith("Bitte prüfen Sie diesen Eintrag: seit 12 Monaten oder länger")

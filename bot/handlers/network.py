@@ -57,7 +57,14 @@ async def _list(update: Update, context: BotContext, roles: Roles, text: str, pa
     await send_reply(update, reply)
 
 
-async def _review(update: Update, context: BotContext, roles: Roles, skip: int | None) -> None:
+async def offer_review(update: Update, context: BotContext, roles: Roles) -> None:
+    """Under /heute: the next entry not confirmed for months, if any (one at a time)."""
+    await _review(update, context, roles, None, quiet=True)
+
+
+async def _review(
+    update: Update, context: BotContext, roles: Roles, skip: int | None, *, quiet: bool = False
+) -> None:
     services, t = context.services, translator(update, context)
     months = services.settings.directory_stale_months
     skipped = (
@@ -76,7 +83,8 @@ async def _review(update: Update, context: BotContext, roles: Roles, skip: int |
             skip=skipped,
         )
     if entry is None:
-        await send_reply(update, say.nothing_to_review(t))
+        if not quiet:
+            await send_reply(update, say.nothing_to_review(t))
         return
     card = await entry_view(context, t, entry, roles)
     await send_reply(update, say.review(t, card, entry, months))

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
+from bot.handlers import network
 from bot.handlers.common import actor_roles, answer_query, refuse, send_reply
 from bot.handlers.planning import matched, render_context
 from bot.messages import callbacks, opened
@@ -20,6 +21,7 @@ from bot.services.agreements.conferences import conference_overview
 from bot.services.agreements.rules import manager_may_act, rep_may_act
 from bot.services.basics.day import Day
 from bot.services.cases.today import cases_today
+from bot.services.network import entries
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement
 
@@ -50,6 +52,8 @@ async def today_command(update: Update, context: BotContext) -> None:
                 replies.append(say.department_day(ctx, day, found))
     for reply in replies:
         await send_reply(update, reply)
+    if Part.DISTRICT in parts and entries.may_use(roles):  # a district's own manager
+        await network.offer_review(update, context, roles)
 
 
 async def on_open_agreement(update: Update, context: BotContext) -> None:
