@@ -93,6 +93,7 @@ from telegram.request import RequestData
 import bot.app as bot_app
 from bot.app import build_application, make_services, open_storage
 from bot.config import Settings
+from bot.messages import callbacks
 from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 from bot.offline.simulator import Simulator, SimUser, running
 from bot.updates.persistence import persist_after_each_update
@@ -436,7 +437,7 @@ async def open_stand(scenario: Scenario, count: int) -> AsyncIterator[Stand]:
                 sim = Simulator(app, api, settle_timeout=120)
                 stand = Stand(scenario.bot, app, api, sim)
                 users = [
-                    sim.user(FIRST_USER_ID + i, first_name=f"Resident {i}", language_code="en")
+                    sim.user(FIRST_USER_ID + i, first_name=f"Resident {i}", language_code=LANGUAGE)
                     for i in range(count)
                 ]
                 if scenario.bot == "intake":
@@ -453,7 +454,7 @@ async def open_stand(scenario: Scenario, count: int) -> AsyncIterator[Stand]:
 
 async def consent(user: SimUser) -> None:
     await user.send("/start")
-    await user.press("I agree")
+    await user.press_data(callbacks.CONSENT.data("yes"))  # the same in every language
 
 
 async def drain_queue(app: Application) -> int:  # type: ignore[type-arg]
@@ -806,8 +807,9 @@ def phases() -> list[Phase]:
 
 
 def run_child(args: argparse.Namespace) -> None:
-    global PERSIST_EACH_UPDATE
+    global PERSIST_EACH_UPDATE, LANGUAGE
     PERSIST_EACH_UPDATE = not args.interval_persistence
+    LANGUAGE = args.language
     phase = next(p for p in phases() if p.name == args.phase)
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")  # PTBUserWarning about per_message, deprecations
@@ -824,6 +826,7 @@ def run_child(args: argparse.Namespace) -> None:
 
 
 # --- the parent: run the phases, print the tables -----------------------------------------
+LANGUAGE = "en"  # the residents' language_code (--language)
 LOADS: dict[str, tuple[float, float]] = {}  # phase -> 1-minute load average before, after
 
 
@@ -835,6 +838,8 @@ def run_phase(name: str, args: argparse.Namespace) -> dict[str, Any]:
         name,
         "--seed",
         str(args.seed),
+        "--language",
+        args.language,
     ]
     if args.interval_persistence:
         command.append("--interval-persistence")
@@ -900,7 +905,10 @@ def machine() -> str:
 def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
     size = sizes(args.quick)
     print()
-    print(f"Bezirksbot intake bench ({'quick' if args.quick else 'full'} run, seed {args.seed})")
+    print(
+        f"Bezirksbot intake bench ({'quick' if args.quick else 'full'} run, seed {args.seed}, "
+        f"residents' language {args.language})"
+    )
     print(f"machine: {machine()}")
     print(
         "bot: build_application(rate_limit=False) over SQLite, flood control off, "
@@ -1082,6 +1090,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs (~1 minute)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--language", default="en", help="the residents' Telegram language (de, tr, ar, …)"
+    )
     parser.add_argument(
         "--interval-persistence",
         action="store_true",
