@@ -53,6 +53,12 @@ async def test_a_resident_is_served_in_their_language(env: BotEnv, language: str
         )
     )
 
+    # the manager's notification says which language the resident reads
+    from bot.messages.formatting import language_name
+
+    notice = next(m.plain_text for m in reversed(manager.messages) if reference in m.plain_text)
+    assert f"Sprache der Einwohnerin/des Einwohners: {language_name(language)}" in notice
+
     # the manager writes German; the resident reads it framed in their language
     await manager.send(f"/antwort {reference} Wir schauen uns das morgen an.")
     told = resident.last.plain_text

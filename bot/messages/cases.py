@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
-from bot.messages.formatting import format_moment
+from bot.messages.formatting import format_moment, language_name
 from bot.messages.reference import topic_label_of
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, Rows, rows
@@ -116,6 +116,8 @@ def _card_lines(n: NewCase, ctx: RenderContext) -> list[str]:
         lines.append(t("From: {org}", org=actor_label(t, n.actor_kind, n.actor_name)))
     lines.append(t("Received: {when}", when=format_moment(n.received_at, ctx.tz, lang=t.language)))
     lines.append(t("Contact: {contact}", contact=n.contact or t("none")))
+    if n.language:  # absent in cards queued before it existed
+        lines.append(t("Resident's language: {language}", language=language_name(n.language)))
     return lines
 
 

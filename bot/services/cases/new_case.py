@@ -47,6 +47,7 @@ class NewCase(Intent):
     photos: tuple[str, ...] = ()
     location: tuple[float, float] | None = None
     note: str | None = None
+    language: str | None = None  # the resident's, so the manager knows what they read
 
 
 @intent("case.confirmed")
@@ -98,6 +99,7 @@ def new_case_notice(
         actor_kind=case.actor_kind,
         actor_name=case.actor_name,
         received_at=case.created_at,
+        language=case.language,
         routed_as=routed_as,
         similar=tuple(SimilarCase(other.id, other.reference) for other in similar),
         photos=tuple(photos),
