@@ -66,6 +66,10 @@ async def test_a_meeting_is_recorded_shown_on_the_entry_and_counted(env: BotEnv)
             session, date(2026, 1, 1), date(2026, 6, 30)
         )
     assert counted == {"10": 1}
+    # and the report of the district counts it
+    await manager.send("/bericht 2026-Q1")
+    summary = next(m.plain_text for m in manager.messages if "Bericht" in m.plain_text[:20])
+    assert "Besuchte Treffen im Stadtbezirk: 1" in summary
 
 
 async def test_who_is_my_district_manager_with_and_without_consent(env: BotEnv) -> None:

@@ -70,6 +70,7 @@ TEXTS: dict[str, str] = {
     "m.conferences": N_("Conferences held"),
     "m.planned": N_("Conferences planned"),
     "m.projects": N_("Projects"),
+    "m.meetings": N_("Meetings attended"),
     # the agreement columns of the XLSX and CSV, and their short forms in the PDF
     "a.due": N_("Due"),
     "a.on_time": N_("Done on time"),

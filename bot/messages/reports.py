@@ -114,6 +114,7 @@ def _commitments(t: Translator, fig: Figures) -> list[str]:
           open=rules.count("open"), missed=rules.count("missed")),
         t("Projects: {count}; district-years without a project: {missing}",
           count=sum(f.projects.values()), missing=no_project),
+        t("Meetings of the district attended: {count}", count=f.meetings),
     ]  # fmt: skip
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services.basics.periods import Period, local_midnight
 from bot.services.basics.workdays import working_days_between
+from bot.services.network.meetings import meetings_per_district
 from bot.storage.models import Agreement, Case, CaseEvent, Conference, Project
 
 OPEN_CASES = ("new", "in_progress", "waiting")
@@ -137,6 +138,7 @@ class DistrictFigures:
     conferences: Counter[int] = field(default_factory=Counter)  # year → held
     planned: Counter[int] = field(default_factory=Counter)  # year → conferences planned
     projects: Counter[int] = field(default_factory=Counter)  # year → projects
+    meetings: int = 0  # the district's meetings the manager attended (concept 3.2)
 
     def merge(self, other: DistrictFigures) -> None:
         for name, value in other.__dict__.items():
@@ -227,6 +229,8 @@ async def compute(
     await _durations(session, scope, period, now, cal, per, received)
     await _agreements(session, scope, period, now, cal, per)
     await _conferences_and_projects(session, scope, period, per)
+    for d, n in (await meetings_per_district(session, period.first, period.last, scope)).items():
+        per[d].meetings += n
     total = DistrictFigures()
     for f in per.values():
         total.merge(f)

@@ -90,6 +90,7 @@ METRICS: list[tuple[str, Callable[[DistrictFigures], Value], str]] = [
     ("m.conferences", lambda f: sum(f.conferences.values()), "n"),
     ("m.planned", lambda f: sum(f.planned.values()), "n"),
     ("m.projects", lambda f: sum(f.projects.values()), "n"),
+    ("m.meetings", lambda f: f.meetings, "n"),
 ]
 AGREEMENT_COLUMNS = ["due", "on_time", "late", "open", "overdue", "escalated", "cancelled"]
 PDF_AGREEMENT_COLUMNS = ["due", "on_time", "late", "open", "overdue", "escalated"]
