@@ -215,7 +215,7 @@ async def test_case_queries_group_in_the_database(env: BotEnv) -> None:
     assert len(selects) == 9  # fixed, whatever the number of cases (the 9th: meetings)
     assert not any("description" in s or "contact" in s or "cases.*" in s for s in selects)
     grouped = [s for s in selects if "GROUP BY" in s]
-    assert len(grouped) == 5  # the rest fetch only timestamp columns for working days
+    assert len(grouped) == 6  # the rest fetch only timestamp columns for working days
 
 
 def test_calendar_counts_like_working_days_between() -> None:
