@@ -231,7 +231,9 @@ async def test_de_from_the_call_to_the_programme(env: BotEnv) -> None:
 
     # progress as agreements are kept (and one falls late)
     await actors[0].send("/programm 10")
-    assert "Vereinbarungen: 0 eingehalten, 0 verspätet, 2 offen" in actors[0].last.plain_text
+    assert "Vereinbarungen: 0 eingehalten, 0 verspätet, 2 offen" in _programme(actors[0])
+    chart = actors[0].last  # the progress as a chart below the text
+    assert chart.photo is not None and chart.caption == "Fortschritt der Handlungsschwerpunkte"
     async with session_scope(env.services.session_maker) as session:
         agreement = await session.get(Agreement, agreement_ids[0])
         rep_person = await people.get_person(session, telegram_id=REP)
@@ -240,12 +242,19 @@ async def test_de_from_the_call_to_the_programme(env: BotEnv) -> None:
             session, env.services.env, agreement, rep=rep_person, text=None, now=env.clock.now()
         )
     await actors[0].send("/programm 10")
-    assert "Vereinbarungen: 1 eingehalten, 0 verspätet, 1 offen" in actors[0].last.plain_text
+    assert "Vereinbarungen: 1 eingehalten, 0 verspätet, 1 offen" in _programme(actors[0])
     env.clock.advance(timedelta(days=41))
     await actors[0].send("/programm 10")
-    text = actors[0].last.plain_text
+    text = _programme(actors[0])
     assert "Vereinbarungen: 1 eingehalten, 1 verspätet, 0 offen" in text
     assert "Dezernentenkonferenz" in text and "■■■■■▲▲▲▲▲" in text
+    # the district's report names the action programme's progress
+    await manager.send("/bericht 2026")
+    assert any(
+        "1 Handlungsschwerpunkt des Handlungsprogramms; seine Vereinbarungen: 1 eingehalten, "
+        "1 verspätet, 0 offen" in m.plain_text
+        for m in manager.messages[-8:]
+    )
     async with session_scope(env.services.session_maker) as session:
         statuses = {n.id: n.status for n in await session.scalars(select(Need))}
     assert statuses[youth] == "in_progress"
@@ -253,3 +262,8 @@ async def test_de_from_the_call_to_the_programme(env: BotEnv) -> None:
     outsider = sim.user(OUTSIDER)
     await outsider.send("/programm 10")
     assert "Jugend und Begegnung" not in "\n".join(outsider.texts())
+
+
+def _programme(user: SimUser) -> str:
+    """The newest /programm text (a chart photo follows it)."""
+    return next(m.plain_text for m in reversed(user.messages) if "Vereinbarungen:" in m.plain_text)

@@ -6,6 +6,7 @@ Every button and step reads the sender's roles from the database again."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from telegram import Update
@@ -35,6 +36,7 @@ from bot.services.access.roles import Roles
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.services.needs import calls, focus, proposals
 from bot.services.needs.calls import NeedError, NotAllowed
+from bot.services.reporting import charts
 from bot.storage.db import session_scope
 from bot.storage.models import FocusArea, Need, Person
 
@@ -259,6 +261,12 @@ async def show_programme(update: Update, context: BotContext) -> None:
     async with session_scope(services.session_maker) as session:
         found = await focus.progress(session, districts=[district], now=services.clock.now())
     await show(update, context, programme.programme(ctx, district, found))
+    rows = programme.chart_rows(found)
+    if rows and update.effective_chat is not None:  # the progress as a chart, too
+        labels = programme.chart_labels(ctx, district)
+        chart = await asyncio.to_thread(lambda: charts.focus_progress(rows, labels))
+        png = await asyncio.to_thread(chart.png)
+        await update.effective_chat.send_photo(png, caption=chart.title)
 
 
 def register(app: BotApplication) -> None:

@@ -22,6 +22,7 @@ from bot.messages import reports as texts
 from bot.messages.report_labels import report_labels
 from bot.services.access.roles import Roles
 from bot.services.basics.periods import PeriodError, parse_period
+from bot.services.needs import focus
 from bot.services.reporting import charts, digest, figures, report_files
 from bot.services.reporting.figures import Figures
 from bot.storage.db import session_scope
@@ -86,6 +87,12 @@ async def _report(
                  for c in charts.report_charts(fig, reference, labels)]
     )  # fmt: skip
     await send_reply(update, texts.summary(t, reference, fig))
+    async with session_scope(context.services.session_maker) as session:
+        areas = await focus.progress_totals(
+            session, districts=districts, now=context.services.clock.now()
+        )
+    if areas[0]:
+        await send_reply(update, texts.focus_areas(t, *areas))
     chat = update.effective_chat
     assert chat is not None
     for title, png in pictures:

@@ -3,14 +3,16 @@ their agreements (kept, late, open), and the coordinator's list to record decisi
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 
 from bot.messages import callbacks
-from bot.messages.formatting import format_date
+from bot.messages.formatting import format_date, format_number, format_share
 from bot.messages.needs import DECISION_LABELS, district_name, plain
 from bot.messages.render import RenderContext
 from bot.messages.reply import Button, Reply, rows
 from bot.services.needs.focus import Progress
+from bot.services.reporting.labels import ReportLabels
 from bot.storage.models import FocusArea
 
 NEED = callbacks.NEED
@@ -82,3 +84,34 @@ def decisions(ctx: RenderContext, district: str, found: list[FocusArea]) -> Repl
             ]
         )
     return Reply("\n".join(lines), buttons=rows(*buttons))
+
+
+def chart_labels(ctx: RenderContext, district: str) -> ReportLabels:
+    """The words and numbers of the programme's progress chart, in the reader's language."""
+    t = ctx.t
+    text = {
+        "focus.title": t("Progress of the focus areas"),
+        "focus.subtitle": district_name(ctx, district),
+        "focus.axis": t("Agreements"),
+        "focus.kept": t("kept"),
+        "focus.late": t("late"),
+        "focus.open": t("open"),
+        "no_data": t("no data"),
+    }
+    number = partial(format_number, lang=t.language, digits=0)
+    return ReportLabels(
+        text=text,
+        period="",
+        period_range="",
+        made="",
+        month=str,
+        topic=str,
+        number=number,
+        share=partial(format_share, lang=t.language),
+        days=number,
+    )
+
+
+def chart_rows(found: list[Progress]) -> list[tuple[str, int, int, int]]:
+    """The focus areas with agreements, for the chart (none: no chart is sent)."""
+    return [(p.focus.title[:40], p.kept, p.late, p.open) for p in found if p.total]

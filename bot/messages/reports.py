@@ -132,6 +132,23 @@ def without_data(t: Translator, titles: list[str]) -> Reply:
                  html=False)  # fmt: skip
 
 
+def focus_areas(t: Translator, areas: int, kept: int, late: int, open_: int) -> Reply:
+    """The action programme in the report: its focus areas and their agreements now."""
+    return Reply(
+        t.plural(
+            "{count} focus area of the action programme; its agreements: {kept} kept, "
+            "{late} late, {open} open (/programm)",
+            "{count} focus areas of the action programme; their agreements: {kept} kept, "
+            "{late} late, {open} open (/programm)",
+            areas,
+            kept=kept,
+            late=late,
+            open=open_,
+        ),
+        html=False,
+    )
+
+
 def in_german(t: Translator) -> Reply:
     """Charts and files are drawn left to right: for a right-to-left reader they stay German."""
     return Reply(t("The charts and files of the report are in German."), html=False)

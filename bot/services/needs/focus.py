@@ -180,3 +180,25 @@ async def progress(
                     need.status = "done" if done else "in_progress"
         found.append(Progress(focus, needs, counts["kept"], counts["late"], counts["open"]))
     return found
+
+
+async def progress_totals(
+    session: AsyncSession, *, districts: Iterable[str], now: datetime
+) -> tuple[int, int, int, int]:
+    """For the reports, reading only: focus areas, and their agreements kept, late, open."""
+    areas = list(
+        await session.scalars(
+            select(FocusArea).where(FocusArea.district_number.in_(list(districts)))
+        )
+    )
+    counts = {"kept": 0, "late": 0, "open": 0}
+    plans = [a.action_plan_id for a in areas if a.action_plan_id is not None]
+    if plans:
+        for agreement in await session.scalars(
+            select(Agreement).where(
+                Agreement.action_plan_id.in_(plans),
+                Agreement.status != AgreementStatus.CANCELLED,
+            )
+        ):
+            counts[_classify(agreement, now)] += 1
+    return len(areas), counts["kept"], counts["late"], counts["open"]

@@ -234,3 +234,22 @@ def scope_label(figures: Figures, reference: ReferenceData, labels: ReportLabels
 
 def _subtitle(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> str:
     return f"{labels.period} · {scope_label(figures, reference, labels)}"
+
+
+def focus_progress(
+    areas: list[tuple[str, int, int, int]],
+    labels: ReportLabels,
+    size: tuple[float, float] = PHONE_SIZE,
+) -> Chart:
+    """Stacked bars: each focus area's agreements kept, late and open (`areas`: title, kept,
+    late, open). Texts: `focus.title`, `focus.subtitle`, `focus.axis`, `focus.kept`,
+    `focus.late`, `focus.open`, `no_data`."""
+    series = {
+        labels("focus.kept"): [kept for _, kept, _, _ in areas],
+        labels("focus.late"): [late for _, _, late, _ in areas],
+        labels("focus.open"): [open_ for _, _, _, open_ in areas],
+    }
+    colours = [OKABE_ITO[2], OKABE_ITO[5], OKABE_ITO[1]]
+    return _stacked("focus", labels("focus.title"), [title for title, *_ in areas], series,
+                    colours, horizontal=True, axis_label=labels("focus.axis"), size=size,
+                    subtitle=labels("focus.subtitle"), labels=labels)  # fmt: skip
