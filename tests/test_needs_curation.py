@@ -4,6 +4,7 @@ propose with a photo; without a planned conference nothing goes onto an agenda."
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import select
@@ -171,6 +172,12 @@ async def test_de_erasure_forgets_subscriptions_and_the_need_photo(env: BotEnv) 
     async with session_scope(env.services.session_maker) as session:
         need = await session.scalar(select(Need))
         assert need is not None and need.file_id is not None
+    await resident.send("/meine_daten")  # the export holds the need and the subscription
+    exported = json.loads(resident.messages[-2].document.content or b"{}")  # type: ignore[union-attr]
+    assert [n["missing"] for n in exported["needs_proposed"]] == [
+        "Ein Zebrastreifen an der Schule"
+    ]
+    assert exported["news_subscriptions"][0]["district_number"] == "10"
     await resident.send("/loeschen")
     await resident.press("Ja, löschen")
     async with session_scope(env.services.session_maker) as session:

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.cases.records import OPEN_STATUSES
+from bot.services.needs import privacy as needs_privacy
 from bot.services.network import privacy as network_privacy
 from bot.services.privacy.stored import (
     cases_of,
@@ -229,6 +230,7 @@ async def export_person(
         "reminders": deliveries["reminders"],
         "conversation": await _conversation(session, person, user_data),
         "directory_entries": await network_privacy.export_entries(session, person, tz),
+        **await needs_privacy.export_needs_and_news(session, person, tz),
     }
 
 
