@@ -137,3 +137,8 @@ RELAY = family(
 ANSWER = family(
     "ans", "the manager's preview of an answer: send, edit, cancel", r"(send|edit|cancel)"
 )
+COUNCIL = family(
+    "brt",
+    "district council: sessions, inquiries, statements, session pack",
+    rf"(ses|as|dr|ed|ok|gv|fu|ia|mv|pdf|doc):({_ID})|ics:(\d{{2}})|(skip)",
+)

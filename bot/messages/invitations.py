@@ -46,6 +46,10 @@ ERRORS = {
     ),
     "unknown_department": N_("I do not know department {value}."),
     "no_scope": N_("Coordinator and admin invitations take no district or department."),
+    "fraction_required": N_(
+        "A council member invitation needs a district and the fraction, "
+        "e.g. /einladen bezirksrat 10 SPD."
+    ),
 }
 # What an invitation grants, and the welcome once it is redeemed, per role.
 ROLE_DESCRIPTIONS = {
@@ -54,6 +58,9 @@ ROLE_DESCRIPTIONS = {
     Role.REP: N_("representative of {department} for {districts}"),
     Role.COORDINATOR: N_("coordination unit 18.6"),
     Role.ADMIN: N_("administrator"),
+    Role.COUNCIL_MEMBER: N_("member of the district council of {district} ({fraction})"),
+    Role.MAYOR: N_("district mayor of {district}"),
+    Role.COUNCIL_SUPPORT: N_("council support for {district}"),
 }
 WELCOMES = {
     Role.MANAGER: N_(
@@ -70,6 +77,19 @@ WELCOMES = {
         "receive escalations."
     ),
     Role.ADMIN: N_("You are now an administrator of the bot."),
+    Role.COUNCIL_MEMBER: N_(
+        "You are now registered as a member of the district council of {district} "
+        "({fraction}). Submit an inquiry with /anfrage, ask for information with /auskunft "
+        "and see your inquiries with /anfragen."
+    ),
+    Role.MAYOR: N_(
+        "You are now registered as the district mayor of {district}. See the inquiries "
+        "with /anfragen and the sessions with /sitzungen."
+    ),
+    Role.COUNCIL_SUPPORT: N_(
+        "You are now the council support for {district}. Enter sessions with /sitzung, "
+        "see them with /sitzungen and the inquiries with /anfragen."
+    ),
 }
 
 
@@ -82,7 +102,10 @@ def _fill(t: Translator, message: str, reference: ReferenceData, invitation: Inv
     department = ""
     if invitation.department_number and reference.has_department(invitation.department_number):
         department = department_label(t, reference.department(invitation.department_number))
-    return t(message, district=districts, districts=districts, department=department)
+    fraction = invitation.fraction or ""
+    return t(
+        message, district=districts, districts=districts, department=department, fraction=fraction
+    )
 
 
 def describe(t: Translator, reference: ReferenceData, invitation: Invitation) -> str:

@@ -21,6 +21,7 @@ from bot.storage.models.cases import (
     ReferenceCounter,
     SavedReply,
 )
+from bot.storage.models.council import CouncilFollowUp, CouncilSession, Inquiry, Statement
 from bot.storage.models.departments import DepartmentName
 from bot.storage.models.messaging import OutboxMessage, Reminder
 from bot.storage.models.people import Absence, Invitation, Person, RoleAssignment
@@ -39,7 +40,10 @@ __all__ = [
     "CasePhoto",
     "Conference",
     "ConferenceInvite",
+    "CouncilFollowUp",
+    "CouncilSession",
     "DepartmentName",
+    "Inquiry",
     "Invitation",
     "OutboxMessage",
     "PersistenceEntry",
@@ -50,4 +54,5 @@ __all__ = [
     "Reminder",
     "RoleAssignment",
     "SavedReply",
+    "Statement",
 ]
