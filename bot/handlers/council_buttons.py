@@ -8,7 +8,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApplication, BotContext
-from bot.handlers.common import acknowledge
+from bot.delivery import request_delivery
+from bot.handlers.common import acknowledge, answer_query
 from bot.handlers.council_common import actor, inquiry_district, policy_of, refused, session_row
 from bot.handlers.council_members import list_own
 from bot.handlers.planning import PRIVATE, argument, matched, render_context, show
@@ -123,6 +124,7 @@ async def on_given(update: Update, context: BotContext) -> None:
     except InquiryError as error:
         await show(update, context, say.error(t, error.code))
         return
+    request_delivery(context.application)
     reply = say.given(t, inquiry)
     if not access.may_manage(who.roles, district):
         reply = reply.with_buttons(())  # follow-ups are the manager's
@@ -138,7 +140,7 @@ async def on_pack(update: Update, context: BotContext) -> None:
         await refused(update, context)
         return
     ctx, services = render_context(update, context), context.services
-    await acknowledge(update)
+    await answer_query(update)  # the buttons stay: the other format, a later pack
     async with session_scope(services.session_maker) as session:
         items = say_sessions.pack_items(ctx.t, await pack.agenda(session, row))
     labels = say_sessions.pack_labels(ctx, row)
@@ -159,7 +161,7 @@ async def on_calendar(update: Update, context: BotContext) -> None:
         await refused(update, context)
         return
     ctx, services = render_context(update, context), context.services
-    await acknowledge(update)
+    await answer_query(update)  # the buttons stay: the other format, a later pack
     async with session_scope(services.session_maker) as session:
         content = await calendar_sync.export(
             session, districts=[district], titles=titles(ctx.t, services.reference)
@@ -196,6 +198,7 @@ async def on_ics(update: Update, context: BotContext) -> None:
     except CalendarError:
         await show(update, context, say.error(t, "ics"))
         return
+    request_delivery(context.application)
     await show(update, context, say_sessions.imported(t, created, moved))
 
 

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApplication, BotContext
+from bot.delivery import request_delivery
 from bot.handlers.common import acknowledge, answer_query
 from bot.handlers.council_common import actor, policy_of, refused
 from bot.handlers.planning import (
@@ -151,6 +152,7 @@ async def on_file(update: Update, context: BotContext) -> str | int:
         await show(update, context, say.error(ctx.t, error.code))
         return END
     assert council_session is not None
+    request_delivery(context.application)
     await show(update, context, say.submitted(ctx, inquiry, council_session))
     return END
 
@@ -198,6 +200,7 @@ async def on_info(update: Update, context: BotContext) -> str | int:
     except InquiryError as error:
         await show(update, context, say.error(t, error.code))
         return INFO
+    request_delivery(context.application)
     await show(update, context, say.info_saved(t, inquiry))
     return END
 
@@ -279,6 +282,7 @@ async def on_draft_file(update: Update, context: BotContext) -> str | int:
     except InquiryError as error:
         await show(update, context, say.error(t, error.code))
         return END
+    request_delivery(context.application)
     await show(update, context, say.draft_saved(t))
     return END
 

@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.context import BotApplication, BotContext
+from bot.delivery import request_delivery
 from bot.handlers.common import answer_query
 from bot.handlers.council_common import (
     actor,
@@ -159,6 +160,7 @@ async def on_move(update: Update, context: BotContext) -> str | int:
         await show(update, context, say.error(ctx.t, error.code))
         return MOVE
     drafts(context).pop("council_move", None)
+    request_delivery(context.application)
     await show(update, context, say_sessions.moved(ctx, current, told))
     return END
 
@@ -232,6 +234,7 @@ async def on_step(update: Update, context: BotContext) -> str | int:
         await show(update, context, say.error(ctx.t, "followup"))
         return step
     drafts(context).pop("council_step", None)
+    request_delivery(context.application)
     await show(update, context, reply)
     return END
 

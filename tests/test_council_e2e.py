@@ -1,0 +1,172 @@
+"""The district council end to end through the real Application: a member's inquiry, two
+departments' statements with nudges (clock-controlled), the manager's approval, the session
+pack, the answer after the session and a tracked follow-up agreement; moving a session; bad
+input and the rules (who may submit and draft, a late inquiry is kept and marked)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from bot.jobs import run_sweep
+from bot.offline.simulator import SimUser
+from bot.services.access.roles import Role
+from bot.storage.db import session_scope
+from bot.storage.models import (
+    Agreement,
+    CouncilFollowUp,
+    CouncilSession,
+    Inquiry,
+    Person,
+    Reminder,
+    Statement,
+)
+from tests.conftest import ADMIN_ID, BotEnv
+from tests.helpers import bind_role, invite_and_bind
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MANAGER, SUPPORT, REP66, REP67, MEMBER, STRANGER = (
+    730_010,
+    730_011,
+    730_066,
+    730_067,
+    730_100,
+    730_200,
+)
+SESSION_TEXT = "26.3.2026 18 Uhr, Freizeitheim Linden"  # Thursday; statements due Thu 19 March
+
+
+def at(month: int, day: int, hour: int = 8, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=BERLIN)
+
+
+async def _language(env: BotEnv, language: str) -> None:
+    async with session_scope(env.services.session_maker) as session:
+        await session.execute(update(Person).values(language=language))
+
+
+async def _world(env: BotEnv, language: str) -> dict[int, SimUser]:
+    """A manager, the council support, reps of 66 and 67 in district 10, and a member of the
+    council (SPD) bound through an invitation link."""
+    await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Maria")
+    await bind_role(env, SUPPORT, Role.COUNCIL_SUPPORT, district="10", first_name="Sabine")
+    await bind_role(env, REP66, Role.REP, district="10", department="66", first_name="Rolf")
+    await bind_role(env, REP67, Role.REP, district="10", department="67", first_name="Greta")
+    sim = env.sim
+    assert sim is not None
+    users = {
+        i: sim.user(i, language_code=language)
+        for i in (MANAGER, SUPPORT, REP66, REP67, MEMBER, STRANGER, ADMIN_ID)
+    }
+    welcome = await invite_and_bind(users[ADMIN_ID], users[MEMBER], "bezirksrat 10 SPD")
+    assert "SPD" in welcome and "Linden-Limmer" in welcome
+    await _language(env, language)
+    return users
+
+
+async def _rows(env: BotEnv, model: type) -> list:  # type: ignore[type-arg]
+    async with session_scope(env.services.session_maker) as session:
+        return list(await session.scalars(select(model).order_by(model.id)))  # type: ignore[attr-defined]
+
+
+def _doc(user: SimUser) -> tuple[str, bytes]:
+    message = user.last
+    assert message.document is not None, user.texts()[-3:]
+    return message.document.file_name or "", message.document.content or b""
+
+
+async def test_inquiry_statements_pack_answer_and_follow_up_in_english(env: BotEnv) -> None:
+    users = await _world(env, "en")
+    manager, member, rep66, rep67 = users[MANAGER], users[MEMBER], users[REP66], users[REP67]
+
+    await manager.send("/sitzung")
+    await manager.send(SESSION_TEXT)
+    assert "Session saved" in manager.last.plain_text
+    assert "Freizeitheim Linden" in manager.last.plain_text
+
+    # a stranger is no council member; nothing is stored
+    await users[STRANGER].send("/anfrage")
+    assert "Only members of a district council" in users[STRANGER].last.plain_text
+
+    await member.send("/anfrage")
+    await member.press(member.buttons()[0])  # the next session
+    await member.send("Traffic lights at Limmerstraße")
+    await member.send("Why does the pedestrian light at Limmerstraße 10 stay red so long?")
+    await member.press("Without a file")
+    receipt = member.last.plain_text
+    assert "A10-1" in receipt and "late" not in receipt
+    [inquiry] = await _rows(env, Inquiry)
+    assert inquiry.fraction == "SPD" and not inquiry.late
+
+    assert "New inquiry from the district council" in manager.last.plain_text
+    assert "SPD" in manager.last.plain_text
+    await manager.press("Assign departments")
+    await manager.send("FB 66 und 67")
+    assert "departments 66, 67" in manager.last.plain_text
+    assert "asks your department for a statement" in rep66.last.plain_text
+    assert "asks your department for a statement" in rep67.last.plain_text
+
+    # nudges in working days before the due date (Thu 19 March, 18:00)
+    keys = {r.key for r in await _rows(env, Reminder) if r.key.startswith("brt:")}
+    assert len(keys) == 10  # d3, d1, due, manager, coordinators for each of the two parts
+    env.clock.set(at(3, 16, 9))  # Monday: 3 working days before
+    await run_sweep(env.app)
+    assert "due in 3 working days" in rep66.last.plain_text
+    assert "due in 3 working days" in rep67.last.plain_text
+
+    await rep66.press("Write the statement")
+    await rep66.send("FB 66: the signal plan is being checked; a shorter cycle follows in May.")
+    await rep66.press("Without a file")
+    assert "Thank you" in rep66.last.plain_text
+    assert "Still missing: departments 67" in manager.last.plain_text
+
+    # another rep cannot draft FB 66's part: the forged button changes nothing
+    [part66, part67] = await _rows(env, Statement)
+    await rep67.press_data(f"brt:dr:{part66.id}")
+    assert "not allowed" in rep67.last.plain_text or rep67.texts()
+
+    env.clock.set(at(3, 18, 9))  # 1 working day before: only FB 67 is nudged
+    await run_sweep(env.app)
+    assert "due in 1 working day." in rep67.last.plain_text
+    assert "due in 1 working day" not in rep66.last.plain_text
+
+    await rep67.press("Write the statement")
+    await rep67.send("FB 67: the crossing is part of the 2026 programme.")
+    await rep67.send_document(b"%PDF-1.4 plan", file_name="plan.pdf")
+    assert "Every part is in" in manager.last.plain_text
+    await manager.press("Approve")
+    assert "Approved" in manager.last.plain_text
+
+    # the session pack: PDF and DOCX, for the council support too
+    support = users[SUPPORT]
+    await support.send("/sitzungen")
+    await support.press("Session pack DOCX")
+    name, content = _doc(support)
+    assert name == "bezirksrat-10-2026-03-26.docx"
+    xml = zipfile.ZipFile(io.BytesIO(content)).read("word/document.xml").decode()
+    assert "Traffic lights at Limmerstraße" in xml and "shorter cycle" in xml
+    assert "part of the 2026 programme" in xml
+    await support.press("Session pack PDF")
+    name, content = _doc(support)
+    assert name.endswith(".pdf") and content.startswith(b"%PDF")
+
+    # after the session
+    env.clock.set(at(3, 26, 20))
+    await manager.send("/anfragen")
+    await manager.press("Answer given in the session")
+    assert "answered in the session" in member.last.plain_text
+    assert "shorter cycle" in member.last.plain_text
+    await manager.press("Add a follow-up")
+    await manager.send("66; 30.4.2026; check the new signal cycle")
+    assert "Follow-up agreed with department 66" in manager.last.plain_text
+    assert "department 66 will follow up" in member.last.plain_text
+    [agreement] = await _rows(env, Agreement)
+    [link] = await _rows(env, CouncilFollowUp)
+    assert link.agreement_id == agreement.id and agreement.department_number == "66"
+    assert any(r.key.startswith(f"agr:{agreement.id}:") for r in await _rows(env, Reminder))
+    await member.send("/anfragen")
+    assert "A10-1" in member.last.plain_text and "answered" in member.last.plain_text
