@@ -125,7 +125,7 @@ async def test_inquiry_statements_pack_answer_and_follow_up_in_english(env: BotE
     assert "Still missing: departments 67" in manager.last.plain_text
 
     # another rep cannot draft FB 66's part: the forged button changes nothing
-    [part66, part67] = await _rows(env, Statement)
+    [part66, _part67] = await _rows(env, Statement)
     await rep67.press_data(f"brt:dr:{part66.id}")
     assert "not allowed" in rep67.last.plain_text or rep67.texts()
 
@@ -170,3 +170,141 @@ async def test_inquiry_statements_pack_answer_and_follow_up_in_english(env: BotE
     assert any(r.key.startswith(f"agr:{agreement.id}:") for r in await _rows(env, Reminder))
     await member.send("/anfragen")
     assert "A10-1" in member.last.plain_text and "answered" in member.last.plain_text
+
+
+async def test_anfrage_stellungnahmen_mappe_antwort_und_folgeauftrag_auf_deutsch(
+    env: BotEnv,
+) -> None:
+    users = await _world(env, "de")
+    manager, member, rep66, rep67 = users[MANAGER], users[MEMBER], users[REP66], users[REP67]
+    support = users[SUPPORT]
+    await support.send("/sitzung")
+    await support.send(SESSION_TEXT)
+    assert "Sitzung gespeichert" in support.last.plain_text
+
+    await member.send("/anfrage")
+    assert "Für welche Sitzung" in member.last.plain_text
+    await member.press(member.buttons()[0])
+    await member.send("Spielplatz Küchengarten")
+    await member.send("Wann wird der Spielplatz am Küchengarten saniert?")
+    await member.send_document(b"%PDF-1.4 fotos", file_name="fotos.pdf")
+    assert "Ihre Anfrage hat die Nummer A10-1" in member.last.plain_text
+
+    assert "Neue Anfrage aus dem Bezirksrat" in support.last.plain_text
+    await manager.press("Fachbereiche beteiligen")
+    await manager.send("66, 67")
+    assert "Um Stellungnahme gebeten: Fachbereiche 66, 67." in manager.last.plain_text
+    assert "bittet Ihren Fachbereich um eine Stellungnahme" in rep66.last.plain_text
+
+    env.clock.set(at(3, 19, 9))  # the due day: both are nudged
+    await run_sweep(env.app)
+    assert "Ihre Stellungnahme ist heute fällig" in rep66.last.plain_text
+    for rep, text in ((rep66, "Sanierung im Herbst."), (rep67, "Mittel sind eingeplant.")):
+        await rep.press("Stellungnahme schreiben")
+        assert "Bitte schicken Sie die Stellungnahme" in rep.last.plain_text
+        await rep.send(text)
+        await rep.press("Ohne Datei")
+        assert "Vielen Dank" in rep.last.plain_text
+    assert "Alle Teile sind da" in manager.last.plain_text
+    # the manager rewrites the merged text, then approves it
+    await manager.press("Antwort bearbeiten")
+    await manager.send("Die Sanierung beginnt im Herbst; die Mittel sind eingeplant (FB 66, 67).")
+    await manager.press("Freigeben")
+    assert "Freigegeben: Die Antwort auf A10-1" in manager.last.plain_text
+
+    # escalation slots of drafted parts write nothing
+    env.clock.set(at(3, 23, 9))
+    await run_sweep(env.app)
+    assert not any("Eskalation" in text for text in manager.texts())
+
+    await support.send("/sitzungen")
+    await support.press("Sitzungsmappe DOCX")
+    _, content = _doc(support)
+    xml = zipfile.ZipFile(io.BytesIO(content)).read("word/document.xml").decode()
+    assert "Anfrage A10-1 (SPD): Spielplatz Küchengarten" in xml
+    assert "Die Sanierung beginnt im Herbst" in xml and "[fotos.pdf]" in xml
+
+    # before the session the answer cannot be marked as given
+    await support.send("/anfragen")
+    await support.press("In der Sitzung beantwortet")
+    assert "Die Sitzung hat noch nicht begonnen" in support.last.plain_text
+    env.clock.set(at(3, 26, 21))
+    await support.send("/anfragen")
+    await support.press("In der Sitzung beantwortet")
+    assert "Ihre Anfrage A10-1 wurde in der Sitzung beantwortet" in member.last.plain_text
+    assert "Folgeauftrag anlegen" not in support.buttons()  # follow-ups are the manager's
+    await manager.send("/anfragen")
+    assert "keine offenen Anfragen" in manager.last.plain_text
+    [inquiry] = await _rows(env, Inquiry)
+    await manager.press_data(f"brt:fu:{inquiry.id}")
+    await manager.send("66; irgendwann; prüfen")
+    assert "Bitte schreiben Sie: Fachbereich; Fälligkeit" in manager.last.plain_text
+    await manager.send("66; 15.5.2026; Spielgeräte prüfen")
+    assert "Folgeauftrag mit Fachbereich 66 vereinbart" in manager.last.plain_text
+    assert "kümmert sich Fachbereich 66" in member.last.plain_text
+    [agreement] = await _rows(env, Agreement)
+    assert agreement.measure == "A10-1: Spielgeräte prüfen"
+    env.clock.set(at(3, 27, 9))
+    await run_sweep(env.app)  # the agreement engine nudges the rep about the follow-up
+    assert "Spielgeräte prüfen" in rep66.last.plain_text
+
+
+async def test_verspaetete_anfrage_wird_markiert_und_verschobene_sitzung_verschiebt_fristen(
+    env: BotEnv,
+) -> None:
+    users = await _world(env, "de")
+    manager, member, rep66, support = users[MANAGER], users[MEMBER], users[REP66], users[SUPPORT]
+    await manager.send("/sitzung")
+    await manager.send("gestern 18 Uhr")
+    assert "schon vorbei" in manager.last.plain_text
+    await manager.send("26.3.2026")
+    assert "nicht verstanden" in manager.last.plain_text
+    await manager.send(SESSION_TEXT)
+    # after the statements' due date (no submission deadline is set): accepted, marked late
+    env.clock.set(at(3, 20, 10))
+    await member.send("/anfrage")
+    await member.press(member.buttons()[0])
+    await member.send("x" * 201)
+    assert "höchstens 200 Zeichen" in member.last.plain_text
+    await member.send("Radweg Fössestraße")
+    await member.send("Wann wird der Radweg erneuert?")
+    await member.press("Ohne Datei")
+    assert "A10-1" in member.last.plain_text
+    assert "nach der Einreichungsfrist eingegangen" in member.last.plain_text
+    [inquiry] = await _rows(env, Inquiry)
+    assert inquiry.late
+    assert "⚠️ Verspätet eingereicht" in manager.last.plain_text
+
+    # another rep, a stranger and the member cannot assign or approve: nothing changes
+    for user in (users[REP67], users[STRANGER], member):
+        await user.send("/anfragen")
+        await user.press_data(f"brt:as:{inquiry.id}")
+        await user.press_data(f"brt:ok:{inquiry.id}")
+    assert [i.status for i in await _rows(env, Inquiry)] == ["submitted"]
+    await manager.press("Fachbereiche beteiligen")
+    await manager.send("99")
+    assert "Bitte nennen Sie die Nummern" in manager.last.plain_text
+    await manager.send("66")
+    [part] = await _rows(env, Statement)
+    assert part.due_at == at(3, 19, 18).astimezone(UTC)
+
+    # the council support moves the session by a week: the due date and nudges move along
+    await support.send("/sitzungen")
+    await support.press("Sitzung verschieben")
+    await support.send("2.4.2026 18 Uhr")
+    assert "Die Sitzung ist auf" in support.last.plain_text
+    assert "verschoben" in rep66.last.plain_text and "jetzt fällig" in rep66.last.plain_text
+    assert "verschoben" in member.last.plain_text
+    [part] = await _rows(env, Statement)
+    assert part.due_at == at(3, 26, 18).astimezone(UTC)
+    pending = {
+        r.key
+        for r in await _rows(env, Reminder)
+        if r.key.startswith("brt:") and r.cancelled_at is None and r.sent_at is None
+    }
+    assert pending and all(":2026-03-26:" in key for key in pending)
+    env.clock.set(at(3, 27, 9))  # the escalation to the manager, a working day after the due day
+    await run_sweep(env.app)
+    assert "Eskalation: Die Stellungnahme von Fachbereich 66" in manager.last.plain_text
+    [session] = await _rows(env, CouncilSession)
+    assert session.starts_at == at(4, 2, 18).astimezone(UTC)

@@ -155,6 +155,7 @@ async def on_move(update: Update, context: BotContext) -> str | int:
                 tz=services.settings.tz,
                 policy=policy_of(context),
                 admin_ids=services.settings.admin_telegram_ids,
+                moved_by=who.person,
             )
     except SessionError as error:
         await show(update, context, say.error(ctx.t, error.code))

@@ -94,6 +94,7 @@ async def import_sessions(
                 tz=tz,
                 policy=policy,
                 admin_ids=admin_ids,
+                moved_by=created_by,
             )
             moved += 1
     return created, moved

@@ -96,6 +96,7 @@ async def move(
     tz: ZoneInfo,
     policy: CouncilPolicy,
     admin_ids: Iterable[int],
+    moved_by: Person | None = None,
 ) -> int:
     """Move a planned session; open statements get the new due date and fresh nudges. The
     members with inquiries, the reps with parts and the preparers are told. Returns how many
@@ -112,9 +113,10 @@ async def move(
         return 0
     due = statement_due(starts_at, tz=tz, policy=policy)
     told: set[int] = set()
+    mover = {moved_by.telegram_id} if moved_by is not None and moved_by.telegram_id else set()
 
     def tell(person: Person | None, statement_due_at: datetime | None = None) -> None:
-        if person is None or not person.telegram_id or person.telegram_id in told:
+        if person is None or not person.telegram_id or person.telegram_id in told | mover:
             return
         told.add(person.telegram_id)
         intent = notices.SessionMoved(
@@ -152,7 +154,7 @@ async def move(
     for chat_id in await preparers(
         session, district=council_session.district_number, now=now, admin_ids=admin_ids
     ):
-        if chat_id not in told:
+        if chat_id not in told | mover:
             told.add(chat_id)
             intent = notices.SessionMoved(
                 district=council_session.district_number,
