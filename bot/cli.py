@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.council_cli import register as register_council
 from bot.logging_setup import configure_logging
 
 NO_TOKEN = """\
@@ -360,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--district", help="one district (01-13); default: all districts")
     report.add_argument("--format", choices=("pdf", "xlsx", "csv"), default="pdf")
     report.add_argument("--output", help="file or folder to write to (default: this folder)")
+    register_council(sub)  # calendar export, council pack (bot/council_cli.py)
     return parser
 
 
@@ -369,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)  # plain or JSON lines (LOG_JSON), contact details redacted
     if not args.verbose:  # Alembic's "Context impl SQLiteImpl." etc. only with -v
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    if getattr(args, "run_council", None):
+        return int(args.run_council(settings, args))
     command = args.command or "start"
     if command == "start":
         if settings.token:
