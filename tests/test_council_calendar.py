@@ -17,7 +17,7 @@ from bot.services.council.calendar import from_ics
 from bot.services.council.deadlines import CouncilPolicy, is_late, statement_due
 from bot.services.council.figures import council_figures
 from bot.storage.db import session_scope
-from bot.storage.models import CouncilSession, Inquiry, Person
+from bot.storage.models import Case, CouncilSession, Inquiry, Person
 from tests.conftest import ADMIN_ID, START, BotEnv
 from tests.helpers import bind_role, invite_and_bind
 
@@ -118,6 +118,8 @@ async def test_information_request_is_answered_recorded_and_counted(env: BotEnv)
         )
     assert inquiry.kind == "info" and inquiry.status == "answered"
     assert figures.information_requests == 1 and figures.inquiries == 0
+    await manager.send("/bericht 2026-Q1")
+    assert any("information requests: 1" in text for text in manager.texts())
     # a second answer to the same request changes nothing
     await manager.press_data(f"brt:ia:{inquiry.id}")
     await manager.send("Another answer")
@@ -140,3 +142,27 @@ def test_deadlines_in_working_days() -> None:
     assert not is_late(session, now=datetime(2026, 3, 24, 17, tzinfo=BERLIN), tz=BERLIN,
                        policy=city)  # fmt: skip
     assert is_late(session, now=datetime(2026, 3, 25, 8, tzinfo=BERLIN), tz=BERLIN, policy=city)
+
+
+async def test_anliegen_eines_bezirksratsmitglieds_behalten_ihre_prioritaet(env: BotEnv) -> None:
+    """A council member who files a concern privately keeps the council's priority."""
+    assert env.sim is not None
+    admin, member = env.sim.user(ADMIN_ID), env.sim.user(MEMBER, language_code="de")
+    resident = env.sim.user(740_300, language_code="de")
+    await invite_and_bind(admin, member, "bezirksrat 10 CDU")
+    for user in (member, resident):
+        await user.send("/start")
+        await user.press("Ich stimme zu")
+        await user.send("/neu")
+        await user.send("linden sued")
+        await user.press("Ja")
+        await user.press("Öffentlicher Raum")
+        await user.send("Der Platz an der Ecke ist jedes Wochenende voller Müll.")
+        await user.press("Ohne weitere Fotos fortfahren")
+        await user.press("Überspringen")
+        await user.press("Nein, privat")
+        await user.press("Senden")
+    async with session_scope(env.services.session_maker) as session:
+        cases = list(await session.scalars(select(Case).order_by(Case.id)))
+    assert [c.priority for c in cases] == [2, 0]
+    assert [c.actor_kind for c in cases] == [None, None]

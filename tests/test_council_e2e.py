@@ -111,7 +111,7 @@ async def test_inquiry_statements_pack_answer_and_follow_up_in_english(env: BotE
     assert "asks your department for a statement" in rep67.last.plain_text
 
     # nudges in working days before the due date (Thu 19 March, 18:00)
-    keys = {r.key for r in await _rows(env, Reminder) if r.key.startswith("brt:")}
+    keys = {r.key for r in await _rows(env, Reminder) if r.key.startswith("stmt:")}
     assert len(keys) == 10  # d3, d1, due, manager, coordinators for each of the two parts
     env.clock.set(at(3, 16, 9))  # Monday: 3 working days before
     await run_sweep(env.app)
@@ -126,8 +126,10 @@ async def test_inquiry_statements_pack_answer_and_follow_up_in_english(env: BotE
 
     # another rep cannot draft FB 66's part: the forged button changes nothing
     [part66, _part67] = await _rows(env, Statement)
-    await rep67.press_data(f"brt:dr:{part66.id}")
-    assert "not allowed" in rep67.last.plain_text or rep67.texts()
+    answer = await rep67.press_data(f"brt:dr:{part66.id}")
+    assert answer is not None and answer.show_alert and "not allowed" in (answer.text or "")
+    await rep67.send("I write FB 66's part instead.")  # no dialogue took the text
+    assert (await _rows(env, Statement))[0].text.startswith("FB 66: the signal plan")
 
     env.clock.set(at(3, 18, 9))  # 1 working day before: only FB 67 is nudged
     await run_sweep(env.app)
@@ -278,8 +280,9 @@ async def test_verspaetete_anfrage_wird_markiert_und_verschobene_sitzung_verschi
     # another rep, a stranger and the member cannot assign or approve: nothing changes
     for user in (users[REP67], users[STRANGER], member):
         await user.send("/anfragen")
-        await user.press_data(f"brt:as:{inquiry.id}")
-        await user.press_data(f"brt:ok:{inquiry.id}")
+        for data in (f"brt:as:{inquiry.id}", f"brt:ok:{inquiry.id}", f"brt:gv:{inquiry.id}"):
+            answer = await user.press_data(data)
+            assert answer is not None and "dürfen Sie leider nicht" in (answer.text or ""), data
     assert [i.status for i in await _rows(env, Inquiry)] == ["submitted"]
     await manager.press("Fachbereiche beteiligen")
     await manager.send("99")
@@ -300,7 +303,7 @@ async def test_verspaetete_anfrage_wird_markiert_und_verschobene_sitzung_verschi
     pending = {
         r.key
         for r in await _rows(env, Reminder)
-        if r.key.startswith("brt:") and r.cancelled_at is None and r.sent_at is None
+        if r.key.startswith("stmt:") and r.cancelled_at is None and r.sent_at is None
     }
     assert pending and all(":2026-03-26:" in key for key in pending)
     env.clock.set(at(3, 27, 9))  # the escalation to the manager, a working day after the due day

@@ -117,11 +117,25 @@ def _commitments(t: Translator, fig: Figures) -> list[str]:
     ]  # fmt: skip
 
 
+def _council(t: Translator, fig: Figures) -> str:
+    c = fig.council
+    return t(
+        "District council – inquiries: {inquiries} (late {late}), information requests: "
+        "{info}; statements on time before the session: {on_time} of {statements}",
+        inquiries=c.inquiries,
+        late=c.late_inquiries,
+        info=c.information_requests,
+        on_time=c.statements_on_time,
+        statements=c.statements,
+    )
+
+
 def summary(t: Translator, reference: ReferenceData, fig: Figures) -> Reply:
     """The short text answer: the main figures of the period in a few lines."""
     head = t("Report for {scope}, {period}", scope=_scope(t, reference, fig),
              period=period_label(t, fig.period))  # fmt: skip
     lines = [*_cases(t, fig), *_commitments(t, fig)]
+    lines.append(_council(t, fig))
     return Reply("\n".join(["<b>" + escape(head) + "</b>", *(escape(line) for line in lines)]))
 
 

@@ -96,3 +96,15 @@ async def preparers(
         if person.telegram_id and person.telegram_id not in chat_ids:
             chat_ids.append(person.telegram_id)
     return chat_ids
+
+
+async def holds_council_seat(session: AsyncSession, person_id: int) -> bool:
+    """Whether the person sits on a district council (member or mayor) today."""
+    found = await session.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.person_id == person_id,
+            RoleAssignment.role.in_(MEMBER_ROLES),
+            RoleAssignment.ended_at.is_(None),
+        )
+    )
+    return found is not None

@@ -72,7 +72,7 @@ def statement_slots(
 
 
 def key_prefix(statement_id: int) -> str:
-    return f"brt:{statement_id}:"
+    return f"stmt:{statement_id}:"
 
 
 def reminder_key(statement_id: int, due: datetime, kind: str, slot: str) -> str:

@@ -2,7 +2,7 @@
 department's rep drafts their part, the manager edits the merged text and approves it.
 
 Each part is due before the session (`deadlines.statement_due`); its nudges and escalations
-are reminders keyed `brt:<statement id>:<due date>:<kind>:<slot>` (see `statement_nudges`)."""
+are reminders keyed `stmt:<statement id>:<due date>:<kind>:<slot>` (see `statement_nudges`)."""
 
 from __future__ import annotations
 
