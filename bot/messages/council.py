@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
-from bot.messages.formatting import format_moment
+from bot.messages.formatting import format_date, local
 from bot.messages.render import RenderContext
 from bot.messages.reply import Button, Reply, rows
 from bot.services.council.inquiries import ref
@@ -53,7 +53,8 @@ def error(t: Translator, code: str) -> Reply:
 
 
 def when(ctx: RenderContext, moment: datetime) -> str:
-    return format_moment(moment, ctx.tz, lang=ctx.t.language)
+    """Day and time, but a due date typed without a time (midnight) as its day only."""
+    return format_date(local(moment, ctx.tz), lang=ctx.t.language)
 
 
 def card_text(ctx: RenderContext, card: InquiryCard) -> str:

@@ -30,6 +30,10 @@ USAGE = N_(
     "Examples:\n/einladen manager Linden-Limmer\n/einladen deputy 10\n"
     "/einladen rep 66 10,11\n/einladen coordinator"
 )
+COUNCIL_USAGE = N_(
+    "District council (coordinators): /einladen bezirksrat 10 SPD (a member and the fraction), "
+    "/einladen bezirksbürgermeister 10, /einladen betreuung 10 (council support)."
+)
 ERRORS = {
     "one_district": N_("A manager or deputy invitation needs exactly one district."),
     "no_department": N_("A manager or deputy invitation needs exactly one district."),
@@ -122,7 +126,7 @@ def not_redeemed(t: Translator, status: RedeemStatus) -> Reply:
 
 
 def usage(t: Translator) -> Reply:
-    return _plain(t(USAGE))
+    return _plain(t(USAGE) + "\n\n" + t(COUNCIL_USAGE))
 
 
 def refused(t: Translator, code: str, value: str | None) -> Reply:

@@ -36,6 +36,12 @@ STAFF: tuple[tuple[Persona, Role, str, str | None], ...] = (
     (MANAGER, Role.MANAGER, DISTRICT, None),
     (REP, Role.REP, DISTRICT, REP_DEPARTMENT),
 )
+# A member of the district council (issue 14): inquiries with /anfrage, /auskunft, /anfragen.
+COUNCIL = Persona(
+    "bezirksrat", "Bezirksratsmitglied Linden-Limmer", 700_100, "Birgit", ("ratsmitglied",)
+)
+PERSONAS = (*PERSONAS, COUNCIL)
+STAFF = (*STAFF, (COUNCIL, Role.COUNCIL_MEMBER, DISTRICT, None))
 
 INTRO = f"""\
 Hier läuft der echte Bot mit einer lokalen Datenbank ({{database}}) – ohne Telegram, ohne Netz.
