@@ -270,6 +270,8 @@ async def test_verspaetete_anfrage_wird_markiert_und_verschobene_sitzung_verschi
     assert "höchstens 200 Zeichen" in member.last.plain_text
     await member.send("Radweg Fössestraße")
     await member.send("Wann wird der Radweg erneuert?")
+    await member.send("Und noch etwas")  # text where a file is asked for: asked again
+    assert "eine Datei (PDF, Foto) anhängen" in member.last.plain_text
     await member.press("Ohne Datei")
     assert "A10-1" in member.last.plain_text
     assert "nach der Einreichungsfrist eingegangen" in member.last.plain_text
@@ -309,5 +311,10 @@ async def test_verspaetete_anfrage_wird_markiert_und_verschobene_sitzung_verschi
     env.clock.set(at(3, 27, 9))  # the escalation to the manager, a working day after the due day
     await run_sweep(env.app)
     assert "Eskalation: Die Stellungnahme von Fachbereich 66" in manager.last.plain_text
+    env.clock.set(at(3, 30, 9))  # the next working day: the coordinators
+    await run_sweep(env.app)
+    assert "Eskalation: Die Stellungnahme von Fachbereich 66" in users[ADMIN_ID].last.plain_text
+    [part] = await _rows(env, Statement)
+    assert part.escalation_level == 2
     [session] = await _rows(env, CouncilSession)
     assert session.starts_at == at(4, 2, 18).astimezone(UTC)

@@ -287,6 +287,16 @@ async def on_draft_file(update: Update, context: BotContext) -> str | int:
     return END
 
 
+async def ask_file_again(update: Update, context: BotContext) -> str | int:
+    """Text where a file or "without a file" is expected: ask again (nothing is lost)."""
+    t = render_context(update, context).t
+    if drafts(context).get("council_draft"):
+        await show(update, context, say.ask_draft_file(t))
+        return DRAFT_FILE
+    await show(update, context, say.ask_file(t))
+    return FILE
+
+
 def register(app: BotApplication) -> None:
     skip = CallbackQueryHandler
     app.add_handler(
@@ -305,12 +315,14 @@ def register(app: BotApplication) -> None:
                 BODY: [MessageHandler(TEXT, on_text)],
                 FILE: [
                     MessageHandler(ATTACHMENT, on_file),
+                    MessageHandler(TEXT, ask_file_again),
                     skip(on_file, pattern=BRT.narrowed(r"skip")),
                 ],
                 INFO: [MessageHandler(TEXT, on_info)],
                 DRAFT: [MessageHandler(TEXT, on_draft)],
                 DRAFT_FILE: [
                     MessageHandler(ATTACHMENT, on_draft_file),
+                    MessageHandler(TEXT, ask_file_again),
                     skip(on_draft_file, pattern=BRT.narrowed(r"skip")),
                 ],
             },
