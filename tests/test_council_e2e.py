@@ -172,6 +172,11 @@ async def test_inquiry_statements_pack_answer_and_follow_up_in_english(env: BotE
     assert any(r.key.startswith(f"agr:{agreement.id}:") for r in await _rows(env, Reminder))
     await member.send("/anfragen")
     assert "A10-1" in member.last.plain_text and "answered" in member.last.plain_text
+    await manager.send("/bericht 2026-Q1")
+    summary = next(text for text in manager.texts() if "District council – inquiries" in text)
+    assert "inquiries: 1 (late 0)" in summary and "on time before the session: 2 of 2" in summary
+    assert "Inquiries per fraction: SPD 1" in summary
+    assert "Statements on time per department: FB 66: 1 of 1, FB 67: 1 of 1" in summary
 
 
 async def test_anfrage_stellungnahmen_mappe_antwort_und_folgeauftrag_auf_deutsch(
