@@ -166,3 +166,41 @@ async def test_anliegen_eines_bezirksratsmitglieds_behalten_ihre_prioritaet(env:
         cases = list(await session.scalars(select(Case).order_by(Case.id)))
     assert [c.priority for c in cases] == [2, 0]
     assert [c.actor_kind for c in cases] == [None, None]
+
+
+async def test_die_bezirksbuergermeisterin_liest_mit_und_die_betreuung_gibt_nicht_frei(
+    env: BotEnv,
+) -> None:
+    """The mayor sees the district's inquiries without buttons; the council support cannot
+    assign or approve (the manager's decisions)."""
+    assert env.sim is not None
+    await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Maria")
+    await bind_role(env, SUPPORT, Role.COUNCIL_SUPPORT, district="10")
+    admin = env.sim.user(ADMIN_ID)
+    mayor = env.sim.user(740_500, language_code="de")
+    support = env.sim.user(SUPPORT, language_code="de")
+    welcome = await invite_and_bind(admin, mayor, "bezirksbürgermeister 10")
+    assert "district mayor of Linden-Limmer" in welcome or "Bezirksbürgermeister" in welcome
+    async with session_scope(env.services.session_maker) as session:
+        await session.execute(update(Person).values(language="de"))
+    await support.send("/sitzung")
+    await support.send("26.3.2026 18 Uhr, Rathaus")
+    await mayor.send("/anfrage")
+    await mayor.press(mayor.buttons()[0])
+    await mayor.send("Stadtteilfest")
+    await mayor.send("Wer genehmigt das Stadtteilfest im Juni?")
+    await mayor.press("Ohne Datei")
+    assert "A10-1" in mayor.last.plain_text
+    await mayor.send("/anfragen")
+    assert "Anfrage A10-1: Stadtteilfest" in mayor.last.plain_text
+    assert not mayor.last.inline_buttons  # the mayor reads, the manager decides
+    async with session_scope(env.services.session_maker) as session:
+        [inquiry] = list(await session.scalars(select(Inquiry)))
+    for user in (mayor, support):
+        answer = await user.press_data(f"brt:as:{inquiry.id}")
+        assert answer is not None and "dürfen Sie leider nicht" in (answer.text or "")
+        answer = await user.press_data(f"brt:ok:{inquiry.id}")
+        assert answer is not None and "dürfen Sie leider nicht" in (answer.text or "")
+    async with session_scope(env.services.session_maker) as session:
+        [inquiry] = list(await session.scalars(select(Inquiry)))
+    assert inquiry.status == "submitted"

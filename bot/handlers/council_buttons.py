@@ -80,7 +80,11 @@ async def list_inquiries(update: Update, context: BotContext) -> None:
             parts = await statements.parts(session, inquiry.id)
             card = inquiries.card(inquiry, council_session)
             reply = say.staff_card(ctx, card, inquiry, parts)
-            if not access.may_manage(who.roles, district) and inquiry.status != "approved":
+            # the council support marks answers given; the mayor only reads
+            support = (
+                access.may_keep_sessions(who.roles, district) and inquiry.status == "approved"
+            )
+            if not (access.may_manage(who.roles, district) or support):
                 reply = reply.with_buttons(())
             replies.append(reply)
     await show(update, context, *(replies or [say.staff_none(ctx.t)]))
