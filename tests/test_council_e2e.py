@@ -8,10 +8,12 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from bot.council_cli import main_council
 from bot.jobs import run_sweep
 from bot.offline.simulator import SimUser
 from bot.services.access.roles import Role
@@ -79,7 +81,9 @@ def _doc(user: SimUser) -> tuple[str, bytes]:
     return message.document.file_name or "", message.document.content or b""
 
 
-async def test_inquiry_statements_pack_answer_and_follow_up_in_english(env: BotEnv) -> None:
+async def test_inquiry_statements_pack_answer_and_follow_up_in_english(
+    env: BotEnv, tmp_path: Path
+) -> None:
     users = await _world(env, "en")
     manager, member, rep66, rep67 = users[MANAGER], users[MEMBER], users[REP66], users[REP67]
 
@@ -155,6 +159,12 @@ async def test_inquiry_statements_pack_answer_and_follow_up_in_english(env: BotE
     await support.press("Session pack PDF")
     name, content = _doc(support)
     assert name.endswith(".pdf") and content.startswith(b"%PDF")
+    # the same pack from the command line
+    target = tmp_path / "pack.docx"
+    argv = ["council", "pack", "--district", "10", "--session", "2026-03-26", "--format", "docx"]
+    assert await main_council(env.settings, [*argv, "--output", str(target)]) == 0
+    xml = zipfile.ZipFile(target).read("word/document.xml").decode()
+    assert "Traffic lights at Limmerstraße" in xml and "shorter cycle" in xml
 
     # after the session
     env.clock.set(at(3, 26, 20))
