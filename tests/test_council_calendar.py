@@ -17,7 +17,7 @@ from bot.services.council.calendar import from_ics
 from bot.services.council.deadlines import CouncilPolicy, is_late, statement_due
 from bot.services.council.figures import council_figures
 from bot.storage.db import session_scope
-from bot.storage.models import Case, CouncilSession, Inquiry, Person
+from bot.storage.models import Case, Conference, CouncilSession, Inquiry, Person
 from tests.conftest import ADMIN_ID, START, BotEnv
 from tests.helpers import bind_role, invite_and_bind
 
@@ -73,16 +73,28 @@ async def test_kalender_import_und_export_ergeben_dieselben_sitzungen(
         (SECOND.astimezone(UTC), "Rathaus Linden, Saal 2"),
     ]
 
+    async with session_scope(env.services.session_maker) as session:  # a district conference
+        session.add(
+            Conference(
+                district_number="10",
+                starts_at=datetime(2026, 4, 22, 10, tzinfo=BERLIN),
+                location="Nachbarschaftsladen",
+                status="planned",
+                created_at=START,
+            )
+        )
     await support.send("/sitzungen")
     await support.press("Kalenderdatei (.ics)")
     exported = support.last.document
     assert exported is not None and exported.file_name == "bezirksrat-10.ics"
     back = from_ics(exported.content or b"", tz=BERLIN)
-    assert [(s.uid, s.starts_at, s.location) for s in back] == [
+    assert [(s.uid, s.starts_at, s.location) for s in back if s.uid.startswith("br-")] == [
         ("br-10-1@example.org", FIRST.astimezone(UTC), "Freizeitheim Linden"),
         ("br-10-2@example.org", SECOND.astimezone(UTC), "Rathaus Linden, Saal 2"),
     ]
-    assert b"Sitzung des Bezirksrats Linden-Limmer" in (exported.content or b"")
+    text = (exported.content or b"").decode()
+    assert "Sitzung des Bezirksrats Linden-Limmer" in text
+    assert "Stadtbezirkskonferenz Linden-Limmer" in text and "Nachbarschaftsladen" in text
 
     # the same file again adds nothing; a moved event moves its session
     await support.send_document(made_calendar(FIRST + timedelta(days=7)), file_name="neu.ics")
@@ -94,7 +106,7 @@ async def test_kalender_import_und_export_ergeben_dieselben_sitzungen(
     code = await main_council(env.settings, ["calendar", "export", "--district", "10",
                                               "--output", str(target)])  # fmt: skip
     assert code == 0
-    assert len(from_ics(target.read_bytes(), tz=BERLIN)) == 2
+    assert len(from_ics(target.read_bytes(), tz=BERLIN)) == 3  # two sessions, a conference
 
 
 async def test_information_request_is_answered_recorded_and_counted(env: BotEnv) -> None:

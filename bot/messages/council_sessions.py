@@ -109,7 +109,6 @@ def pack_labels(ctx: RenderContext, session: CouncilSession) -> PackLabels:
             district=ctx.reference.district(session.district_number).name,
             when=when(ctx, session.starts_at),
         ),
-        inquiry="",
         late=t("submitted late"),
         statement=t("Statement of the administration:"),
         no_statement=t("No approved statement yet."),

@@ -25,7 +25,6 @@ LINES_PER_PAGE = 64
 @dataclass(frozen=True)
 class PackLabels:
     title: str  # e.g. "Sitzung des Bezirksrats Linden-Limmer, 12.03.2026, 18:00"
-    inquiry: str  # "Anfrage {ref}: {title}" already filled per item by `heading`
     late: str
     statement: str
     no_statement: str
