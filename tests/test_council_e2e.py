@@ -144,6 +144,11 @@ async def test_inquiry_statements_pack_answer_and_follow_up_in_english(
     await rep67.send("FB 67: the crossing is part of the 2026 programme.")
     await rep67.send_document(b"%PDF-1.4 plan", file_name="plan.pdf")
     assert "Every part is in" in manager.last.plain_text
+    await manager.press("📎 File of department 67")
+    assert manager.last.document is not None
+    assert manager.last.document.content == b"%PDF-1.4 plan"
+    answer = await users[STRANGER].press_data(f"brt:fs:{_part67.id}")  # forged: refused
+    assert answer is not None and "not allowed" in (answer.text or "")
     await manager.press("Approve")
     assert "Approved" in manager.last.plain_text
 
@@ -208,6 +213,9 @@ async def test_anfrage_stellungnahmen_mappe_antwort_und_folgeauftrag_auf_deutsch
     assert "Ihre Anfrage hat die Nummer A10-1" in member.last.plain_text
 
     assert "Neue Anfrage aus dem Bezirksrat" in support.last.plain_text
+    await support.press("📎 Datei der Anfrage")
+    assert support.last.document is not None
+    assert support.last.document.content == b"%PDF-1.4 fotos"
     await manager.press("Fachbereiche beteiligen")
     await manager.send("66, 67")
     assert "Um Stellungnahme gebeten: Fachbereiche 66, 67." in manager.last.plain_text

@@ -29,6 +29,7 @@ from bot.services.council import (
 from bot.services.council.calendar import CalendarError
 from bot.services.council.inquiries import InquiryError
 from bot.storage.db import session_scope
+from bot.storage.models import Statement
 
 BRT = callbacks.COUNCIL
 ICS = filters.Document.FileExtension("ics") & PRIVATE
@@ -206,6 +207,31 @@ async def on_ics(update: Update, context: BotContext) -> None:
     await show(update, context, say_sessions.imported(t, created, moved))
 
 
+async def on_attachment(update: Update, context: BotContext) -> None:
+    """`brt:fi:<inquiry id>` / `brt:fs:<statement id>`: send the attached file again, to
+    those who read the district's inquiries."""
+    kind, ident = matched(context).group(1), int(matched(context).group(2))
+    who = await actor(update, context)
+    async with session_scope(context.services.session_maker) as session:
+        statement = await session.get(Statement, ident) if kind == "fs" else None
+        inquiry_id = statement.inquiry_id if statement is not None else ident
+        try:
+            inquiry, _ = await inquiries.get(session, inquiry_id)
+        except InquiryError:
+            inquiry = None
+    if kind == "fs":
+        file_id = statement.file_id if statement is not None else None
+    else:
+        file_id = inquiry.file_id if inquiry is not None else None
+    if inquiry is None or not file_id or not access.may_read(who.roles, inquiry.district_number):
+        await refused(update, context)
+        return
+    await answer_query(update)
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_document(chat.id, document=file_id)
+
+
 def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(["sitzungen", "sessions"], list_sessions, filters=PRIVATE))
     app.add_handler(CommandHandler(["anfragen", "inquiries"], list_inquiries, filters=PRIVATE))
@@ -213,4 +239,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(on_given, pattern=BRT.narrowed(r"(gv):(\d{1,12})")))
     app.add_handler(CallbackQueryHandler(on_pack, pattern=BRT.narrowed(r"(pdf|doc):(\d{1,12})")))
     app.add_handler(CallbackQueryHandler(on_calendar, pattern=BRT.narrowed(r"ics:(\d{2})")))
+    app.add_handler(
+        CallbackQueryHandler(on_attachment, pattern=BRT.narrowed(r"(fi|fs):(\d{1,12})"))
+    )
     app.add_handler(MessageHandler(ICS, on_ics))

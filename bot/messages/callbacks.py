@@ -140,5 +140,5 @@ ANSWER = family(
 COUNCIL = family(
     "brt",
     "district council: sessions, inquiries, statements, session pack",
-    rf"(ses|as|dr|ed|ok|gv|fu|ia|mv|pdf|doc):({_ID})|ics:(\d{{2}})|(skip)",
+    rf"(ses|as|dr|ed|ok|gv|fu|ia|mv|pdf|doc|fi|fs):({_ID})|ics:(\d{{2}})|(skip)",
 )

@@ -198,7 +198,19 @@ def staff_card(
         lines.append(t("Department {number}: {state}", number=part.department_number, state=state))
     if inquiry.answer:
         lines.append(t("Answer:") + " " + inquiry.answer)
-    return plain("\n".join(lines), staff_buttons(t, inquiry))
+    files = (
+        [Button(t("📎 File of the inquiry"), BRT.data("fi", inquiry.id))]
+        if inquiry.file_id
+        else []
+    )
+    files += [
+        Button(
+            t("📎 File of department {number}", number=p.department_number), BRT.data("fs", p.id)
+        )
+        for p in parts
+        if p.file_id
+    ]
+    return plain("\n".join(lines), (*staff_buttons(t, inquiry), *rows(files)))
 
 
 def staff_buttons(t: Translator, inquiry: Inquiry) -> tuple[tuple[Button, ...], ...]:

@@ -22,6 +22,9 @@ def inquiry_received(n: notices.InquiryReceived, ctx: RenderContext) -> Reply:
     head = t("New inquiry from the district council (from {member}):", member=n.member or "–")
     buttons = rows(
         [Button(t("Assign departments"), BRT.data("as", n.card.inquiry_id))],
+        [Button(t("📎 File of the inquiry"), BRT.data("fi", n.card.inquiry_id))]
+        if n.with_file
+        else [],
     )
     return plain(_with_card(head, ctx, n.card, n.text), buttons)
 
@@ -87,12 +90,23 @@ def statement_drafted(n: notices.StatementDrafted, ctx: RenderContext) -> Reply:
         rep=n.rep or "–",
     )
     i = n.card.inquiry_id
+    file = (
+        [
+            Button(
+                t("📎 File of department {number}", number=n.card.department or "–"),
+                BRT.data("fs", n.file_of),
+            )
+        ]
+        if n.file_of is not None
+        else []
+    )
     if n.missing:
         body = t("Still missing: departments {numbers}.", numbers=", ".join(n.missing))
-        return plain(_with_card(head, ctx, n.card, body))
+        return plain(_with_card(head, ctx, n.card, body), rows(file))
     body = t("Every part is in. The merged answer:") + "\n" + (n.merged or "")
     buttons = rows(
-        [Button(t("Approve"), BRT.data("ok", i)), Button(t("Edit answer"), BRT.data("ed", i))]
+        [Button(t("Approve"), BRT.data("ok", i)), Button(t("Edit answer"), BRT.data("ed", i))],
+        file,
     )
     return plain(_with_card(head, ctx, n.card, body), buttons)
 

@@ -115,8 +115,16 @@ async def submit(
     session.add(inquiry)
     await session.flush()
     the_card = card(inquiry, council_session)
-    make = notices.InquiryReceived if council_session else notices.InfoRequested
-    intent = make(card=the_card, text=inquiry.text, member=member.first_name)
+    intent: notices.InquiryReceived | notices.InfoRequested
+    if council_session is not None:
+        intent = notices.InquiryReceived(
+            card=the_card,
+            text=inquiry.text,
+            member=member.first_name,
+            with_file=bool(draft.file_id),
+        )
+    else:
+        intent = notices.InfoRequested(card=the_card, text=inquiry.text, member=member.first_name)
     for chat_id in await preparers(session, district=draft.district, now=now, admin_ids=admin_ids):
         outbox.tell(session, chat_id=chat_id, intent=intent, now=now, kind="council")
     return inquiry

@@ -32,6 +32,7 @@ class InquiryReceived(Intent):
     card: InquiryCard
     text: str
     member: str | None
+    with_file: bool = False  # the member attached a file (a button sends it)
 
 
 @intent("council.info_requested")
@@ -82,6 +83,7 @@ class StatementDrafted(Intent):
     rep: str | None
     missing: list[str]
     merged: str | None
+    file_of: int | None = None  # the statement whose file the rep attached
 
 
 @intent("council.statement_late")

@@ -175,6 +175,7 @@ async def draft(
         rep=rep.first_name,
         missing=missing,
         merged=merged(everything),
+        file_of=statement.id if statement.file_id else None,
     )
     for chat_id in await preparers(
         session, district=inquiry.district_number, now=now, admin_ids=admin_ids
