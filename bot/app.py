@@ -19,6 +19,9 @@ from bot.handlers import (
     agreements,
     case_list,
     conferences,
+    council_buttons,
+    council_members,
+    council_staff,
     departments,
     desk,
     fallback,
@@ -155,6 +158,9 @@ def register_all(app: BotApplication, services: Services) -> None:
     home.register(app, services.translations)  # the staff keyboard's buttons, as the menu's
     today.register(app)  # /heute and its buttons that open an agreement or a conference
     conferences.register(app)  # its typed steps must see text before relay's free text
+    council_members.register(app)  # dialogues: typed steps before relay's free text
+    council_staff.register(app)
+    council_buttons.register(app)  # before relay, which would take an .ics as a reply
     privacy.register(app)  # /meine_daten, /loeschen and its buttons
     agreement_form.register(app)  # a conversation: its text steps come before relay
     agreements.register(app)

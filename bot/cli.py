@@ -10,8 +10,9 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot import directory_cli
+from bot import directory_cli, reminders_cli
 from bot.config import Settings, SettingsError, load_settings
+from bot.council_cli import register as register_council
 from bot.logging_setup import configure_logging
 
 NO_TOKEN = """\
@@ -203,46 +204,6 @@ async def _bot_username(settings: Settings) -> str | None:
         return None
 
 
-def cmd_reminders(settings: Settings, args: argparse.Namespace) -> int:
-    """The coming nudges, follow-ups and escalations, in German, in the city's time zone."""
-    return asyncio.run(_reminders(settings, args))
-
-
-async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
-    from bot.app import open_storage
-    from bot.i18n import Translations
-    from bot.messages.reminders import heading, line
-    from bot.services.basics.reference import load_reference_data
-    from bot.services.messaging import reminders
-    from bot.storage.db import session_scope
-
-    reference = load_reference_data(settings.data_dir)
-    if args.district is not None and not reference.has_district(args.district):
-        print(f"Unknown district {args.district!r} (give its number 01-13).", file=sys.stderr)
-        return 2
-    if args.days < 1:
-        print("--days must be at least 1", file=sys.stderr)
-        return 2
-    districts = None if args.district is None else [reference.district(args.district).number]
-    now = datetime.now(UTC)
-    engine, maker = await open_storage(settings)  # migrates, as `bezirksbot migrate` does
-    try:
-        async with session_scope(maker) as session:
-            items = await reminders.upcoming(
-                session, now=now, until=now + timedelta(days=args.days), districts=districts
-            )
-    finally:
-        await engine.dispose()
-    t = Translations("de").get("de")
-    print(heading(t, args.days, len(items)))
-    for item in items:
-        district = f"[{item.district}] " if item.district else ""
-        print(f"  {district}{line(t, reference, item, settings.tz)}")
-    return 0
-
-
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Write the report file (pseudonymised figures) and print its path."""
     from pathlib import Path
@@ -362,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("pdf", "xlsx", "csv"), default="pdf")
     report.add_argument("--output", help="file or folder to write to (default: this folder)")
     directory_cli.add_parser(sub)
+    register_council(sub)  # calendar export, council pack (bot/council_cli.py)
     return parser
 
 
@@ -371,6 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)  # plain or JSON lines (LOG_JSON), contact details redacted
     if not args.verbose:  # Alembic's "Context impl SQLiteImpl." etc. only with -v
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    if getattr(args, "run_council", None):
+        return int(args.run_council(settings, args))
     command = args.command or "start"
     if command == "start":
         if settings.token:
@@ -391,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "invite":
         return cmd_invite(settings, args)
     if command == "reminders":
-        return cmd_reminders(settings, args)
+        return reminders_cli.cmd_reminders(settings, args)
     if command == "report":
         return cmd_report(settings, args)
     if command == "directory":

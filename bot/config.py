@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     health_max_reminder_backlog: int = Field(default=500, ge=0)
     # a resident's free text answers a case the management wrote to within this many days
     resident_reply_window_days: int = Field(default=30, ge=1)
+    # District council: the city sets the inquiry deadline (working days before a session);
+    # until then None, and the bot only marks an inquiry that arrives late as such.
+    council_inquiry_deadline_working_days: int | None = Field(default=None, ge=0, le=60)
+    council_statement_working_days: int = Field(default=5, ge=0, le=60)  # due before a session
+    council_nudge_working_days: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [3, 1]
+    )
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
@@ -96,6 +103,11 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("council_nudge_working_days", mode="before")
+    @classmethod
+    def _split_council_days(cls, value: object) -> object:
+        return cls._split_days(value)
 
     @field_validator("nudge_days_before")
     @classmethod

@@ -15,6 +15,7 @@ from bot.services.agreements import conferences
 from bot.services.agreements import nudges as agreement_reminders
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import feedback
+from bot.services.council import statement_nudges
 from bot.services.messaging import reminders
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder
@@ -36,6 +37,7 @@ def reminder_renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:
         "referral_followup": referral_followup,
         "conference_reminder": conference_reminder,
         **agreement_reminders.renderers(env),
+        **statement_nudges.renderers(env),
     }
 
 

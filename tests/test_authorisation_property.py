@@ -43,6 +43,10 @@ from bot.services.access.roles import Role, Roles, load_roles
 from bot.services.agreements import action_plans, conferences, projects
 from bot.services.agreements import workflow as agreements
 from bot.services.basics.clock import FakeClock
+from bot.services.council import inquiries as council_inquiries
+from bot.services.council import sessions as council_sessions
+from bot.services.council import statements as council_statements
+from bot.services.council.deadlines import CouncilPolicy
 from bot.services.needs import calls as need_calls
 from bot.services.needs import proposals as need_proposals
 from bot.services.network import entries as network_entries
@@ -72,6 +76,8 @@ MANAGER_10, COORDINATOR, REP_66_10 = 710_010, 710_099, 710_066
 RESIDENT, RESIDENT_WITH_CASE, ACTOR = 720_001, 720_002, 720_003
 MANAGER_06, DEPUTY_06, REP_32_10, REP_66_06 = 720_006, 720_016, 720_032, 720_066
 OTHER_RESIDENT = 720_009  # owns case C; not under test
+MEMBER_10 = 710_100  # district council member of 10, entitled to their inquiries
+COUNCIL_06, SUPPORT_06 = 720_106, 720_116  # the council of another district
 UNENTITLED = {
     "resident without cases": RESIDENT,
     "resident with a case": RESIDENT_WITH_CASE,
@@ -80,6 +86,8 @@ UNENTITLED = {
     "deputy of another district": DEPUTY_06,
     "rep of another department": REP_32_10,
     "rep of the department, other district": REP_66_06,
+    "council member of another district": COUNCIL_06,
+    "council support of another district": SUPPORT_06,
 }
 SECRETS = {  # marker -> the only test user who may see it
     "SECRET-CASE-A": RESIDENT_WITH_CASE,
@@ -94,6 +102,8 @@ SECRETS = {  # marker -> the only test user who may see it
     "SECRET-NEED": None,
     "SECRET-FOCUS": None,
     "SECRET-ENTRY": None,  # a staff-only directory entry of district 10
+    "SECRET-INQUIRY": None,
+    "SECRET-INFO": None,
 }
 # Buttons with which residents act on what is their own (consent, language, intake, feedback,
 # erasure): only these may change the sender's own cases. The registry marks them.
@@ -292,6 +302,9 @@ async def seed_world(env: BotEnv) -> World:
         (DEPUTY_06, Role.DEPUTY, "06", None),
         (REP_32_10, Role.REP, "10", "32"),
         (REP_66_06, Role.REP, "06", "66"),
+        (MEMBER_10, Role.COUNCIL_MEMBER, "10", None),
+        (COUNCIL_06, Role.COUNCIL_MEMBER, "06", None),
+        (SUPPORT_06, Role.COUNCIL_SUPPORT, "06", None),
     ):
         await bind_role(env, telegram_id, role, district=district, department=department)
     everyone = [MANAGER_10, COORDINATOR, REP_66_10, *UNENTITLED.values(), OTHER_RESIDENT]
@@ -410,6 +423,7 @@ async def seed_world(env: BotEnv) -> World:
             by=creator,
         )
         await session.flush()
+        await seed_council(session, services, member=await _person(session, MEMBER_10), now=now)
         past_id, agreement_ids = past.id, [a.id for a in made]
     await flush_outbox(env.app)  # type: ignore[arg-type]
     # The lists staff open every day: their buttons are the ones most worth forging.
@@ -420,6 +434,8 @@ async def seed_world(env: BotEnv) -> World:
     await manager.send("/bedarfe")  # needs: support, rank and curation buttons
     await users[OTHER_RESIDENT].send("/bedarfe")  # a participant's support buttons
     await users[COORDINATOR].send("/beschluss 10")  # the decision buttons of a focus area
+    for command in ("/anfragen", "/sitzungen"):  # the council's buttons
+        await manager.send(command)
     await sim.settle()
     world = World(env, users, case_ids, past_id, agreement_ids)
     world.errors = record_errors(env.app)
@@ -475,6 +491,35 @@ async def seed_needs(
         FocusArea(
             district_number="10", title="SECRET-FOCUS", action_plan_id=plan_id, created_at=now
         )
+    )
+
+
+async def seed_council(session: Any, services: Services, *, member: Person, now: Any) -> None:
+    """A session of district 10 with an inquiry assigned to FB 66, and an information request."""
+    tz, policy = services.settings.tz, CouncilPolicy()
+    council_session = await council_sessions.create(
+        session, district="10", starts_at=now + timedelta(days=20), location="Rathaus", now=now
+    )
+    for title, session_id in (("SECRET-INQUIRY", council_session.id), ("SECRET-INFO", None)):
+        inquiry = await council_inquiries.submit(
+            session,
+            draft=council_inquiries.Draft(
+                "10", title, title + " text", session_id, fraction="SPD"
+            ),
+            member=member,
+            now=now,
+            tz=tz,
+            policy=policy,
+            admin_ids=[],
+        )
+    await council_statements.assign(
+        session,
+        inquiry_id=inquiry.id - 1,
+        departments=["66"],
+        now=now,
+        tz=tz,
+        policy=policy,
+        admin_ids=[],
     )
 
 
@@ -648,6 +693,7 @@ async def test_every_callback_prefix_is_discovered(world: World) -> None:
     # The seeded world shows buttons of the staff features, so their data is replayed too.
     seen = {prefix_of(d) for d in world.seen_data}
     assert {"tr", "cf", "ag"} & seen
+    assert "brt" in seen  # the council's buttons (inquiries, sessions, the rep's draft)
 
 
 @settings(

@@ -87,7 +87,7 @@ async def test_a_second_run_keeps_the_data_and_binds_the_manager_once(
         active = db.execute(
             "SELECT count(*) FROM role_assignments WHERE ended_at IS NULL"
         ).fetchone()[0]
-    assert active == 2  # the manager and the representative, each bound once
+    assert active == 3  # the manager, the representative, the council member: each bound once
 
 
 async def test_mistakes_do_not_end_the_demo(

@@ -30,6 +30,7 @@ from tests.conftest import ADMIN_ID, START, BotEnv, make_settings
 from tests.helpers import bind_role
 
 RESIDENT, MANAGER, REP, COORDINATOR = 760_001, 760_010, 760_066, ADMIN_ID
+COUNCIL = 760_100  # a district council member (issue 14)
 TYPED: list[str] = []
 REACHED = {
     "case.new",
@@ -45,6 +46,13 @@ REACHED = {
     "agreement.overdue",
     "agreement.escalated_manager",
     "agreement.escalated_coordinators",
+    "council.inquiry_received",
+    "council.info_requested",
+    "council.info_answered",
+    "council.statement_requested",
+    "council.statement_drafted",
+    "council.answer_given",
+    "council.followup_agreed",
 }  # everything the users typed: data, not language
 
 
@@ -372,6 +380,43 @@ async def _network(env: BotEnv, erika: Any) -> None:
     assert "Maria Muster" in erika.last.plain_text
 
 
+async def _council(env: BotEnv) -> None:
+    """An inquiry through statement, approval, pack, answer and follow-up; an information
+    request answered (issue 14)."""
+    assert env.sim is not None
+    await bind_role(env, COUNCIL, Role.COUNCIL_MEMBER, district="10", first_name="Birgit")
+    manager = env.sim.user(MANAGER, first_name="Maria", language_code="de")
+    rep = env.sim.user(REP, first_name="Ralf", language_code="de")
+    member = env.sim.user(COUNCIL, first_name="Birgit", language_code="de")
+    day = env.clock.now() + timedelta(days=14)
+    TYPED.extend(["Birgit", "Freizeitheim Linden", "A10-1", "A10-2", "check the signals"])
+    await manager.send("/sitzung")
+    await _say(manager, f"{day.day}.{day.month}.{day.year} 18 Uhr, Freizeitheim Linden")
+    await member.send("/anfrage")
+    await member.press(member.buttons()[0])
+    await _say(member, "Traffic lights")
+    await _say(member, "Why do they stay red so long?")
+    await member.press("Without a file")
+    await member.send("/auskunft")
+    await _say(member, "Who looks after the trees?")
+    await manager.press("Assign departments")
+    await _say(manager, "66")
+    await rep.press("Write the statement")
+    await _say(rep, "The signal plan is checked.")
+    await rep.press("Without a file")
+    await manager.press("Approve")
+    await manager.press("Answer")
+    await _say(manager, "Department 67 does.")
+    await manager.send("/sitzungen")
+    await manager.press("Session pack PDF")
+    env.clock.advance(days=15)
+    await manager.send("/anfragen")
+    await manager.press("Answer given in the session")
+    await manager.press("Add a follow-up")
+    await _say(manager, f"66; {day.day}.{day.month}.{day.year + 1}; check the signals")
+    await member.send("/anfragen")
+
+
 async def test_every_text_in_the_main_flows_comes_from_the_catalogues(pseudo_env: BotEnv) -> None:
     env = pseudo_env
     await bind_role(env, MANAGER, Role.MANAGER, district="10", first_name="Maria")
@@ -385,6 +430,7 @@ async def test_every_text_in_the_main_flows_comes_from_the_catalogues(pseudo_env
     await _network(env, erika)
     await _privacy(env, erika)
     await _needs_and_news(env)
+    await _council(env)
     await _errors(env, erika)
     env.clock.advance(timedelta(days=1))
     async with session_scope(env.services.session_maker) as session:

@@ -4,8 +4,12 @@ when a role is granted, re-set in a new language, removed when the roles end), t
 
 from __future__ import annotations
 
+from sqlalchemy import update as sa_update
+
 from bot.handlers.command_menus import refresh_menus
 from bot.services.access.roles import Role
+from bot.storage.db import session_scope
+from bot.storage.models import Person
 from tests.conftest import ADMIN_ID, BotEnv
 from tests.helpers import bind_role, invite_and_bind
 
@@ -217,3 +221,29 @@ async def test_staff_keyboard_everywhere_the_menu_shows_and_its_buttons_work(env
     erika = env.sim.user(ERIKA, language_code="de")
     await erika.send("📅 Heute")
     assert erika.last.plain_text == "Das dürfen Sie leider nicht."
+
+
+async def test_a_council_member_gets_the_council_commands_and_the_residents_keyboard(
+    env: BotEnv,
+) -> None:
+    assert env.sim is not None
+    await bind_role(
+        env, 750_001, Role.COUNCIL_MEMBER, district="10", first_name="Birgit", language="de"
+    )
+    async with session_scope(env.services.session_maker) as session:
+        await session.execute(
+            sa_update(Person).where(Person.telegram_id == 750_001).values(language="de")
+        )
+    birgit = env.sim.user(750_001, first_name="Birgit", language_code="de")
+    await birgit.send("/start")
+    await birgit.press("✅ Ich stimme zu")
+    await birgit.send("/hilfe")
+    help_text = birgit.last.plain_text
+    assert "/anfrage – Anfrage für eine Sitzung stellen" in help_text
+    assert "/anfragen – Anfragen und ihr Stand" in help_text and "/faelle" not in help_text
+    assert birgit.reply_keyboard == [
+        ["📝 Neues Anliegen", "📋 Meine Anliegen"],
+        ["🌐 Sprache", "❓ Hilfe"],
+    ]
+    await birgit.send("/heute")
+    assert birgit.last.plain_text == "Das dürfen Sie leider nicht."

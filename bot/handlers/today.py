@@ -33,7 +33,7 @@ async def today_command(update: Update, context: BotContext) -> None:
     coordination); a representative's department's agreements and conferences."""
     person, roles = await actor_roles(update, context)
     parts = parts_of(roles)
-    if not parts:
+    if not (is_district_staff(parts) or Part.DEPARTMENT in parts):  # council: /anfragen
         await refuse(update, context)
         return
     services = context.services

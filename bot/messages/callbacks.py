@@ -169,3 +169,8 @@ NETWORK = family(
     r"|c:(phone|email|web|address|office_hours)|v:(residents|staff)|b:(consent|public_office)"
     r"|bz:(\d{2}|me)",
 )
+COUNCIL = family(
+    "brt",
+    "district council: sessions, inquiries, statements, session pack",
+    rf"(ses|as|dr|ed|ok|gv|fu|ia|mv|pdf|doc|fi|fs):({_ID})|ics:(\d{{2}})|(skip)",
+)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from html import escape
 
 from bot.i18n import N_, Translator
-from bot.messages.menu import COMMANDS, MENU_HELP, MENU_LANGUAGE
+from bot.messages.menu import COMMANDS, MENU_HELP, MENU_LANGUAGE, menu_rows
 from bot.messages.reply import Reply
 from bot.services.access.home import Part, is_district_staff
 
@@ -22,6 +22,7 @@ MENU_CASES = N_("📂 Cases")
 MENU_REMINDERS = N_("⏰ Reminders")
 MENU_AGREEMENTS = N_("🤝 Agreements")
 D, C, R = Part.DISTRICT, Part.COORDINATION, Part.DEPARTMENT
+K, S = Part.COUNCIL, Part.COUNCIL_SUPPORT
 CASEWORK = frozenset({D, C})
 
 
@@ -41,6 +42,7 @@ GROUPS = (
     ("cases", N_("Cases")),
     ("planning", N_("Conferences, agreements and projects")),
     ("department", N_("Your department")),
+    ("council", N_("District council")),
     ("needs", N_("Needs, focus areas and news")),
     ("reports", N_("Reports")),
     ("access", N_("Invitations and departments")),
@@ -87,6 +89,11 @@ ENTRIES = (
     Entry("projekte", "planning", N_("This year's projects"), CASEWORK),
     Entry("projekt", "planning", N_("Record a project"), CASEWORK, N_("/projekt [district]")),
     Entry("bericht", "reports", N_("Figures and report files"), CASEWORK),
+    Entry("anfrage", "council", N_("Submit an inquiry for a council session"), frozenset({K})),
+    Entry("auskunft", "council", N_("Ask the administration for information"), frozenset({K})),
+    Entry("anfragen", "council", N_("Inquiries and their state"), frozenset({D, C, K, S})),
+    Entry("sitzungen", "council", N_("Council sessions"), frozenset({D, C, K, S})),
+    Entry("sitzung", "council", N_("Enter a council session"), frozenset({D, C, S})),
     Entry("aufruf", "needs", N_("Open a call for needs"), CASEWORK, N_("/aufruf [district]")),
     Entry(
         "bedarfe", "needs", N_("The needs and their order"), CASEWORK, N_("/bedarfe [district]")
@@ -198,7 +205,9 @@ def help_text(t: Translator, parts: Collection[Part]) -> Reply:
             escape(f"{t(e.usage) if e.usage else '/' + e.command} – {t(e.description)}")
             for e in listed
         ]
-    lines += ["", escape(t(_BUTTONS_NOTE if is_district_staff(parts) else _REP_BUTTONS_NOTE))]
+    if is_district_staff(parts) or Part.DEPARTMENT in parts:
+        note = _BUTTONS_NOTE if is_district_staff(parts) else _REP_BUTTONS_NOTE
+        lines += ["", escape(t(note))]
     lines += ["", "<b>" + escape(t("As a resident")) + "</b>", escape(t(_RESIDENT_PART))]
     return Reply("\n".join(lines), keyboard=keyboard_rows(t, parts))
 
@@ -225,7 +234,9 @@ def keyboard_rows(t: Translator, parts: Collection[Part]) -> tuple[tuple[str, ..
             (t(MENU_AGREEMENTS), t(MENU_REMINDERS)),
             (t(MENU_LANGUAGE), t(MENU_HELP)),
         )
-    return ((t(MENU_TODAY), t(MENU_AGREEMENTS)), (t(MENU_LANGUAGE), t(MENU_HELP)))
+    if Part.DEPARTMENT in parts:
+        return ((t(MENU_TODAY), t(MENU_AGREEMENTS)), (t(MENU_LANGUAGE), t(MENU_HELP)))
+    return menu_rows(t)  # the council's members and support: the residents' keyboard
 
 
 HOME_NOTE = N_("/heute shows what needs you today, /hilfe the commands of your roles.")
@@ -236,6 +247,6 @@ def at_home(t: Translator, reply: Reply, parts: Collection[Part], *, note: bool 
     resident's (Telegram takes inline buttons or a keyboard: buttons stay), with `note` a
     pointer to /heute and /hilfe."""
     text = reply.text
-    if note:
+    if note and (is_district_staff(parts) or Part.DEPARTMENT in parts):  # who has /heute
         text += "\n\n" + (escape(t(HOME_NOTE)) if reply.html else t(HOME_NOTE))
     return replace(reply, text=text, keyboard=() if reply.buttons else keyboard_rows(t, parts))

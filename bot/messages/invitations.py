@@ -30,6 +30,10 @@ USAGE = N_(
     "Examples:\n/einladen manager Linden-Limmer\n/einladen deputy 10\n"
     "/einladen rep 66 10,11\n/einladen coordinator"
 )
+COUNCIL_USAGE = N_(
+    "District council (coordinators): /einladen bezirksrat 10 SPD (a member and the fraction), "
+    "/einladen bezirksbürgermeister 10, /einladen betreuung 10 (council support)."
+)
 ERRORS = {
     "one_district": N_("A manager or deputy invitation needs exactly one district."),
     "no_department": N_("A manager or deputy invitation needs exactly one district."),
@@ -46,6 +50,10 @@ ERRORS = {
     ),
     "unknown_department": N_("I do not know department {value}."),
     "no_scope": N_("Coordinator and admin invitations take no district or department."),
+    "fraction_required": N_(
+        "A council member invitation needs a district and the fraction, "
+        "e.g. /einladen bezirksrat 10 SPD."
+    ),
 }
 # What an invitation grants, and the welcome once it is redeemed, per role.
 ROLE_DESCRIPTIONS = {
@@ -54,6 +62,9 @@ ROLE_DESCRIPTIONS = {
     Role.REP: N_("representative of {department} for {districts}"),
     Role.COORDINATOR: N_("coordination unit 18.6"),
     Role.ADMIN: N_("administrator"),
+    Role.COUNCIL_MEMBER: N_("member of the district council of {district} ({fraction})"),
+    Role.MAYOR: N_("district mayor of {district}"),
+    Role.COUNCIL_SUPPORT: N_("council support for {district}"),
 }
 WELCOMES = {
     Role.MANAGER: N_(
@@ -70,6 +81,19 @@ WELCOMES = {
         "receive escalations."
     ),
     Role.ADMIN: N_("You are now an administrator of the bot."),
+    Role.COUNCIL_MEMBER: N_(
+        "You are now registered as a member of the district council of {district} "
+        "({fraction}). Submit an inquiry with /anfrage, ask for information with /auskunft "
+        "and see your inquiries with /anfragen."
+    ),
+    Role.MAYOR: N_(
+        "You are now registered as the district mayor of {district}. See the inquiries "
+        "with /anfragen and the sessions with /sitzungen."
+    ),
+    Role.COUNCIL_SUPPORT: N_(
+        "You are now the council support for {district}. Enter sessions with /sitzung, "
+        "see them with /sitzungen and the inquiries with /anfragen."
+    ),
 }
 
 
@@ -82,7 +106,10 @@ def _fill(t: Translator, message: str, reference: ReferenceData, invitation: Inv
     department = ""
     if invitation.department_number and reference.has_department(invitation.department_number):
         department = department_label(t, reference.department(invitation.department_number))
-    return t(message, district=districts, districts=districts, department=department)
+    fraction = invitation.fraction or ""
+    return t(
+        message, district=districts, districts=districts, department=department, fraction=fraction
+    )
 
 
 def describe(t: Translator, reference: ReferenceData, invitation: Invitation) -> str:
@@ -99,7 +126,7 @@ def not_redeemed(t: Translator, status: RedeemStatus) -> Reply:
 
 
 def usage(t: Translator) -> Reply:
-    return _plain(t(USAGE))
+    return _plain(t(USAGE) + "\n\n" + t(COUNCIL_USAGE))
 
 
 def refused(t: Translator, code: str, value: str | None) -> Reply:

@@ -4,6 +4,7 @@ written by Babel for the reader's locale."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -118,11 +119,43 @@ def _commitments(t: Translator, fig: Figures) -> list[str]:
     ]  # fmt: skip
 
 
+def _council(t: Translator, fig: Figures) -> list[str]:
+    c = fig.council
+    lines = [_council_total(t, fig)]
+    fractions: Counter[str] = Counter()
+    for (_, fraction), n in c.by_fraction.items():
+        fractions[fraction] += n
+    if fractions:
+        counts = ", ".join(f"{name} {n}" for name, n in fractions.most_common())
+        lines.append(t("Inquiries per fraction: {counts}", counts=counts))
+    if c.by_department:
+        counts = ", ".join(
+            t("FB {number}: {on_time} of {all}", number=number, on_time=kept, all=total)
+            for number, (kept, total) in c.by_department.items()
+        )
+        lines.append(t("Statements on time per department: {counts}", counts=counts))
+    return lines
+
+
+def _council_total(t: Translator, fig: Figures) -> str:
+    c = fig.council
+    return t(
+        "District council – inquiries: {inquiries} (late {late}), information requests: "
+        "{info}; statements on time before the session: {on_time} of {statements}",
+        inquiries=c.inquiries,
+        late=c.late_inquiries,
+        info=c.information_requests,
+        on_time=c.statements_on_time,
+        statements=c.statements,
+    )
+
+
 def summary(t: Translator, reference: ReferenceData, fig: Figures) -> Reply:
     """The short text answer: the main figures of the period in a few lines."""
     head = t("Report for {scope}, {period}", scope=_scope(t, reference, fig),
              period=period_label(t, fig.period))  # fmt: skip
     lines = [*_cases(t, fig), *_commitments(t, fig)]
+    lines.extend(_council(t, fig))
     return Reply("\n".join(["<b>" + escape(head) + "</b>", *(escape(line) for line in lines)]))
 
 

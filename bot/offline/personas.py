@@ -30,12 +30,17 @@ REP = Persona(
 )  # fmt: skip
 REP_DEPARTMENT = "66"
 COORDINATION = Persona("koordination", "Koordination 18.6", 900_186, "Kim", ("admin",))
-PERSONAS = (ERIKA, JONAS, MANAGER, REP, COORDINATION)
+# A member of the district council (issue 14): inquiries with /anfrage, /auskunft, /anfragen.
+COUNCIL = Persona(
+    "bezirksrat", "Bezirksratsmitglied Linden-Limmer", 700_100, "Birgit", ("ratsmitglied",)
+)
+PERSONAS = (ERIKA, JONAS, MANAGER, REP, COORDINATION, COUNCIL)
 # Bound at every demo start unless bound already (the coordination comes from ADMIN ids).
 STAFF: tuple[tuple[Persona, Role, str, str | None], ...] = (
     (MANAGER, Role.MANAGER, DISTRICT, None),
     (REP, Role.REP, DISTRICT, REP_DEPARTMENT),
 )
+STAFF = (*STAFF, (COUNCIL, Role.COUNCIL_MEMBER, DISTRICT, None))
 
 INTRO = f"""\
 Hier läuft der echte Bot mit einer lokalen Datenbank ({{database}}) – ohne Telegram, ohne Netz.

@@ -25,6 +25,8 @@ class Part(StrEnum):
     DISTRICT = "district"  # managers and deputies of a district
     COORDINATION = "coordination"  # coordinators (18.6) and administrators
     DEPARTMENT = "department"  # representatives of a department
+    COUNCIL = "council"  # members of a district council and its mayor
+    COUNCIL_SUPPORT = "council_support"  # Bezirksratsbetreuung
 
 
 def parts_of(roles: Roles) -> tuple[Part, ...]:
@@ -36,6 +38,10 @@ def parts_of(roles: Roles) -> tuple[Part, ...]:
         found.append(Part.COORDINATION)
     if roles.departments():
         found.append(Part.DEPARTMENT)
+    if roles.districts(Role.COUNCIL_MEMBER, Role.MAYOR):
+        found.append(Part.COUNCIL)
+    if roles.districts(Role.COUNCIL_SUPPORT):
+        found.append(Part.COUNCIL_SUPPORT)
     return tuple(found)
 
 

@@ -43,7 +43,17 @@ ROLE_NAMES: dict[str, Role] = {
     "coordination": Role.COORDINATOR,
     "koordination": Role.COORDINATOR,
     "admin": Role.ADMIN,
+    "bezirksrat": Role.COUNCIL_MEMBER,
+    "council": Role.COUNCIL_MEMBER,
+    "ratsmitglied": Role.COUNCIL_MEMBER,
+    "bezirksbürgermeister": Role.MAYOR,
+    "bezirksbürgermeisterin": Role.MAYOR,
+    "mayor": Role.MAYOR,
+    "bezirksratsbetreuung": Role.COUNCIL_SUPPORT,
+    "betreuung": Role.COUNCIL_SUPPORT,
+    "council_support": Role.COUNCIL_SUPPORT,
 }
+COUNCIL_ROLES = (Role.COUNCIL_MEMBER, Role.MAYOR, Role.COUNCIL_SUPPORT)
 
 RedeemStatus = Literal["bound", "unknown", "expired", "used", "revoked"]
 
@@ -80,6 +90,8 @@ def parse_command(args: Sequence[str]) -> tuple[Role | None, list[str], str | No
     rest = list(args[1:])
     if role == Role.REP:
         return role, [" ".join(rest[1:])] if rest[1:] else [], rest[0] if rest else None
+    if role in COUNCIL_ROLES:  # "/einladen bezirksrat 10 SPD": district, then the fraction
+        return role, rest[:1], " ".join(rest[1:]) or None
     if role in (Role.MANAGER, Role.DEPUTY):
         # One district, whose name may have been typed with spaces ("Linden Limmer").
         return role, [" ".join(rest)] if rest else [], None
@@ -171,6 +183,12 @@ def _validated_scope(
     reference: ReferenceData, role: Role, districts: Sequence[str], department: str | None
 ) -> tuple[list[str], str | None]:
     numbers = resolve_districts(reference, districts)
+    if role in COUNCIL_ROLES:  # `department` carries the member's fraction
+        if len(numbers) != 1:
+            raise InvitationError("one_district")
+        if role == Role.COUNCIL_MEMBER and not (department or "").strip():
+            raise InvitationError("fraction_required")
+        return numbers, (department or "").strip()[:64] or None
     department = (department or "").strip().upper().removeprefix("FB").strip() or None
     if role in (Role.MANAGER, Role.DEPUTY):
         if department is not None:
@@ -207,11 +225,13 @@ async def create_invitation(
         raise InvitationError("days", str(days))
     numbers, department = _validated_scope(reference, role, districts, department)
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    fraction = department if role in COUNCIL_ROLES else None
     invitation = Invitation(
         token_hash=hash_token(token),
         role=role,
         district_numbers=",".join(numbers) or None,
-        department_number=department,
+        department_number=None if role in COUNCIL_ROLES else department,
+        fraction=fraction,
         created_by_id=created_by.id if created_by else None,
         created_at=now,
         expires_at=now + timedelta(days=days),
@@ -255,18 +275,27 @@ async def redeem(
     role = Role(invitation.role)
     scopes: list[str | None] = list(districts_of(invitation)) or [None]
     assignments = [
-        await _assign_once(
-            session,
-            person=person,
-            role=role,
-            now=now,
-            district=district,
-            department=invitation.department_number,
-            invitation_id=invitation.id,
+        await _assign_fraction(
+            invitation,
+            await _assign_once(
+                session,
+                person=person,
+                role=role,
+                now=now,
+                district=district,
+                department=invitation.department_number,
+                invitation_id=invitation.id,
+            ),
         )
         for district in scopes
     ]
     return RedeemResult("bound", invitation, tuple(assignments))
+
+
+async def _assign_fraction(invitation: Invitation, assignment: RoleAssignment) -> RoleAssignment:
+    if invitation.fraction:
+        assignment.fraction = invitation.fraction
+    return assignment
 
 
 async def _assign_once(

@@ -19,6 +19,9 @@ class Role(StrEnum):
     REP = "rep"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    COUNCIL_MEMBER = "council_member"  # with a fraction (RoleAssignment.fraction)
+    MAYOR = "mayor"  # district mayor (Bezirksbürgermeister/in)
+    COUNCIL_SUPPORT = "council_support"  # Bezirksratsbetreuung
 
 
 STAFF_ROLES = (Role.MANAGER, Role.DEPUTY, Role.COORDINATOR, Role.ADMIN)

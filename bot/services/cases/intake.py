@@ -17,6 +17,7 @@ from bot.services.cases import records as cases
 from bot.services.cases.new_case import CaseConfirmed, new_case_notice, summary_of
 from bot.services.cases.records import Draft
 from bot.services.cases.triage import similar_open_cases
+from bot.services.council.access import holds_council_seat
 from bot.services.messaging import outbox
 from bot.storage.models import Case, OutboxMessage, Person
 
@@ -136,6 +137,8 @@ async def confirm_draft(
     if existing is not None:
         return existing, "already"
     case = cases.new_case(draft=draft, resident=resident, language=language, now=now)
+    if await holds_council_seat(session, resident.id):  # a council member's keep priority
+        case.priority = max(case.priority, cases.ACTOR_PRIORITY["council"])
     # Every read comes before the number is taken (see `cases.file_case`).
     chat_ids, routed_as = await district_recipients(
         session, district_number=case.district_number, now=now, admin_ids=env.admin_ids

@@ -38,6 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.services.basics.periods import Period, local_midnight
 from bot.services.basics.workdays import working_days_between
+from bot.services.council.figures import CouncilFigures, council_figures
 from bot.services.network.meetings import meetings_per_district
 from bot.storage.models import Agreement, Case, CaseEvent, Conference, Project
 
@@ -167,6 +168,7 @@ class Figures:
     now: datetime
     per_district: dict[str, DistrictFigures]
     total: DistrictFigures
+    council: CouncilFigures = field(default_factory=CouncilFigures)  # inquiries, statements
 
     def months(self) -> list[str]:
         return [f"{m:%Y-%m}" for m in self.period.months()]
@@ -234,7 +236,10 @@ async def compute(
     total = DistrictFigures()
     for f in per.values():
         total.merge(f)
-    return Figures(period, scope, now.astimezone(UTC), per, total)
+    council = await council_figures(
+        session, start=period.start_utc, end=period.end_utc, districts=list(scope)
+    )
+    return Figures(period, scope, now.astimezone(UTC), per, total, council)
 
 
 async def _durations(

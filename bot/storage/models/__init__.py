@@ -21,6 +21,7 @@ from bot.storage.models.cases import (
     ReferenceCounter,
     SavedReply,
 )
+from bot.storage.models.council import CouncilFollowUp, CouncilSession, Inquiry, Statement
 from bot.storage.models.departments import DepartmentName
 from bot.storage.models.messaging import OutboxMessage, Reminder
 from bot.storage.models.needs import (
@@ -54,8 +55,11 @@ __all__ = [
     "CasePhoto",
     "Conference",
     "ConferenceInvite",
+    "CouncilFollowUp",
+    "CouncilSession",
     "DepartmentName",
     "FocusArea",
+    "Inquiry",
     "Invitation",
     "Need",
     "NeedCall",
@@ -78,4 +82,5 @@ __all__ = [
     "Reminder",
     "RoleAssignment",
     "SavedReply",
+    "Statement",
 ]

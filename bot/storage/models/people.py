@@ -46,6 +46,7 @@ class RoleAssignment(Base):
     role: Mapped[str] = mapped_column(String(32))
     district_number: Mapped[str | None] = mapped_column(String(2))
     department_number: Mapped[str | None] = mapped_column(String(8))
+    fraction: Mapped[str | None] = mapped_column(String(64))  # a council member's group
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
     created_at: Mapped[datetime]
@@ -62,6 +63,7 @@ class Invitation(Base):
     role: Mapped[str] = mapped_column(String(32))
     district_numbers: Mapped[str | None] = mapped_column(String(64))  # comma-separated
     department_number: Mapped[str | None] = mapped_column(String(8))
+    fraction: Mapped[str | None] = mapped_column(String(64))  # a council member's group
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
