@@ -213,18 +213,18 @@ async def test_flood_control_answers_once_then_drops_until_the_minute_is_over(
         guard_of(env.app).flood.clock = lambda: now[0]
         erika, jan = sim.user(5101, language_code="en"), sim.user(5102, language_code="en")
         for _ in range(5):
-            await erika.send("/hilfe")
+            await erika.send("/meine")
         assert len(erika.messages) == 5
-        await erika.send("/hilfe")
+        await erika.send("/meine")
         assert "slow down" in erika.last.plain_text
         for _ in range(10):
-            await erika.send("/hilfe")
+            await erika.send("/meine")
             now[0] += 1
         assert len(erika.messages) == 6  # one polite answer, nothing else
-        await jan.send("/hilfe")  # other users are not affected
+        await jan.send("/meine")  # other users are not affected
         assert "/neu" in jan.last.plain_text
         now[0] += 60
-        await erika.send("/hilfe")
+        await erika.send("/meine")
         assert "/neu" in erika.last.plain_text and len(erika.messages) == 7
 
 
