@@ -47,7 +47,8 @@ async def test_de_ask_back_answer_reject_and_status(env: BotEnv) -> None:
     resident = env.sim.user(RESIDENT)
     await resident.send("/bedarfe")
     await resident.press("Mitmachen: Ideen für Limmer")
-    assert "Willkommen!" in resident.texts()[-2]
+    assert "Willkommen!" in resident.texts()[-3] and "Datenschutz" in resident.texts()[-1]
+    await resident.press("Ich stimme zu")
     await resident.press("Bedarf vorschlagen")
     await resident.press("Kultur und Freizeit")
     await resident.send("Limmer")
@@ -118,6 +119,9 @@ async def test_en_status_and_a_stranger_cannot_curate(env: BotEnv) -> None:
     assert token
     neighbour = env.sim.user(NEIGHBOUR, language_code="en")
     await neighbour.send(f"/start {token.group(1)}")
+    await neighbour.press("Propose a need")  # without the privacy notice accepted: not yet
+    assert neighbour.last.plain_text == "Please accept the privacy notice first: /start"
+    await neighbour.press("I agree")
     await neighbour.press("Propose a need")
     await neighbour.press("Public space")
     await neighbour.send("Limmer")

@@ -108,7 +108,9 @@ async def test_de_from_the_call_to_the_programme(env: BotEnv) -> None:
     ids = []
     for actor, (quarters, missing, affected) in zip(actors, NEEDS, strict=True):
         await actor.send(f"/start {token}")
-        assert "Willkommen! Sie machen bei diesem Aufruf mit." in actor.texts()[-2]
+        assert "Willkommen! Sie machen bei diesem Aufruf mit." in actor.texts()[-3]
+        assert "Datenschutz" in actor.texts()[-1]  # the notice before anything is stored
+        await actor.press("Ich stimme zu")
         ids.append(await _propose_de(actor, quarters, missing, affected))
     youth, youth_again, benches = ids
     await flush_outbox(env.app)

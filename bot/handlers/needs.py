@@ -26,11 +26,15 @@ from bot.handlers.planning import (
     typed,
 )
 from bot.messages import callbacks
+from bot.messages import menu as menu_say
 from bot.messages import needs as say
 from bot.messages import needs_dialogue as ask
+from bot.messages.intake_review import consent_first
+from bot.services.access import people
 from bot.services.needs import calls, proposals
 from bot.services.needs.calls import NeedError, NotAllowed
 from bot.storage.db import session_scope
+from bot.storage.models import Person
 
 NC_TITLE, NC_END, NC_FIELDS, NC_AUDIENCE = "nc_title", "nc_end", "nc_fields", "nc_audience"
 NP_TOPIC, NP_QUARTERS, NP_MISSING, NP_AFFECTED, NP_FILE = (
@@ -62,6 +66,15 @@ async def join_link(update: Update, context: BotContext) -> None:
         return
     await show(update, context, say.joined(ctx, call))
     await show_call(update, context, call.id)  # what is proposed so far, to support
+    await _notice_unless_consented(update, context, person)
+
+
+async def _notice_unless_consented(update: Update, context: BotContext, person: Person) -> None:
+    """Before anything of theirs is stored: the privacy notice with its consent buttons."""
+    if not people.has_consent(person):
+        name = update.effective_user.first_name if update.effective_user else ""
+        t = render_context(update, context).t
+        await show(update, context, menu_say.greeting(t, name or "", consented=False))
 
 
 async def on_join(update: Update, context: BotContext) -> None:
@@ -85,6 +98,7 @@ async def on_join(update: Update, context: BotContext) -> None:
     await acknowledge(update)
     await show(update, context, say.joined(render_context(update, context), call))
     await show_call(update, context, call.id)
+    await _notice_unless_consented(update, context, person)
 
 
 async def show_call(update: Update, context: BotContext, call_id: int) -> bool:
@@ -220,6 +234,10 @@ async def start_proposal(update: Update, context: BotContext) -> str | int:
     person, roles = await actor_roles(update, context)
     services, ctx = context.services, render_context(update, context)
     call_id = int(matched(context).group(2))
+    if not (roles.is_staff or people.has_consent(person)):  # the privacy notice comes first
+        await answer_query(update)
+        await show(update, context, consent_first(ctx.t))
+        return END
     try:
         async with session_scope(services.session_maker) as session:
             call, _ = await calls.call_access(session, call_id=call_id, person=person, roles=roles)
