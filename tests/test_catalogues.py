@@ -231,3 +231,15 @@ def test_unmarked_text_is_found(tmp_path: Path) -> None:
         assert unmarked_texts(planted) == ["planted.py:2: 'waiting for an answer'"]
     finally:
         ROOT = saved
+
+
+@pytest.mark.parametrize("language", [lang for lang in available_languages() if lang != "en"])
+def test_no_translation_carries_its_source_text(language: str) -> None:
+    """A textual merge of two catalogues once left German followed by the English msgid in one
+    entry; a translation that contains its own (longer) msgid is such a doubling."""
+    doubled = [
+        message
+        for message, translated in _catalog(language).items()
+        if len(message) > 40 and message in translated and not translated.startswith(message)
+    ]
+    assert not doubled, f"{language}: {doubled[:3]}"
