@@ -5,6 +5,8 @@ dialogues; every step reads the sender's roles again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -24,8 +26,10 @@ from bot.handlers.planning import (
     show,
     typed,
 )
+from bot.i18n import Translator
 from bot.messages import callbacks
 from bot.messages import council as say
+from bot.messages.reply import Reply
 from bot.services.council import access, inquiries, sessions, statements
 from bot.services.council.inquiries import InquiryError
 from bot.storage.db import session_scope
@@ -75,32 +79,37 @@ async def on_session(update: Update, context: BotContext) -> str | int:
     return TITLE
 
 
-async def on_title(update: Update, context: BotContext) -> str | int:
-    draft = drafts(context).get("council_inquiry")
-    title = typed(update)
-    t = render_context(update, context).t
-    if not draft:
-        return END
-    if not title or len(title) > inquiries.MAX_TITLE:
-        await show(update, context, say.error(t, "title"))
-        return TITLE
-    drafts(context)["council_inquiry"] = {**draft, "title": title}
-    await show(update, context, say.ask_text(t))
-    return BODY
-
-
-async def on_text(update: Update, context: BotContext) -> str | int:
-    draft = drafts(context).get("council_inquiry")
+async def _typed_step(
+    update: Update,
+    context: BotContext,
+    step: tuple[str, str, int, str | int],
+    ask_next: Callable[[Translator], Reply],
+    following: str | int,
+) -> str | int:
+    """Keep a typed text in the draft (`step`: draft key, field, length limit, this state)
+    and ask the next question; an empty or too long text is asked again."""
+    key, field, limit, here = step
+    draft = drafts(context).get(key)
     text = typed(update)
     t = render_context(update, context).t
     if not draft:
         return END
-    if not text or len(text) > inquiries.MAX_TEXT:
-        await show(update, context, say.error(t, "text"))
-        return BODY
-    drafts(context)["council_inquiry"] = {**draft, "text": text}
-    await show(update, context, say.ask_file(t))
-    return FILE
+    if not text or len(text) > limit:
+        await show(update, context, say.error(t, "title" if field == "title" else "text"))
+        return here
+    drafts(context)[key] = {**draft, field: text}
+    await show(update, context, ask_next(t))
+    return following
+
+
+async def on_title(update: Update, context: BotContext) -> str | int:
+    step = ("council_inquiry", "title", inquiries.MAX_TITLE, TITLE)
+    return await _typed_step(update, context, step, say.ask_text, BODY)
+
+
+async def on_text(update: Update, context: BotContext) -> str | int:
+    step = ("council_inquiry", "text", inquiries.MAX_TEXT, BODY)
+    return await _typed_step(update, context, step, say.ask_file, FILE)
 
 
 def _attachment(update: Update) -> tuple[str | None, str | None]:
@@ -240,17 +249,8 @@ async def start_draft(update: Update, context: BotContext) -> str | int:
 
 
 async def on_draft(update: Update, context: BotContext) -> str | int:
-    draft = drafts(context).get("council_draft")
-    text = typed(update)
-    t = render_context(update, context).t
-    if not draft:
-        return END
-    if not text or len(text) > inquiries.MAX_TEXT:
-        await show(update, context, say.error(t, "text"))
-        return DRAFT
-    drafts(context)["council_draft"] = {**draft, "text": text}
-    await show(update, context, say.ask_draft_file(t))
-    return DRAFT_FILE
+    step = ("council_draft", "text", inquiries.MAX_TEXT, DRAFT)
+    return await _typed_step(update, context, step, say.ask_draft_file, DRAFT_FILE)
 
 
 async def on_draft_file(update: Update, context: BotContext) -> str | int:
