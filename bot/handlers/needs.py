@@ -7,12 +7,14 @@ a support counts once per person whatever the callback data says."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApplication, BotContext
 from bot.delivery import request_delivery
 from bot.handlers.common import acknowledge, actor_roles, answer_query, ensure_person, refuse
+from bot.handlers.needs_press import pressed
 from bot.handlers.planning import (
     END,
     PRIVATE,
@@ -34,7 +36,7 @@ from bot.services.access import people
 from bot.services.needs import calls, proposals
 from bot.services.needs.calls import NeedError, NotAllowed
 from bot.storage.db import session_scope
-from bot.storage.models import Person
+from bot.storage.models import Need, NeedCall, Person
 
 NC_TITLE, NC_END, NC_FIELDS, NC_AUDIENCE = "nc_title", "nc_end", "nc_fields", "nc_audience"
 NP_TOPIC, NP_QUARTERS, NP_MISSING, NP_AFFECTED, NP_FILE = (
@@ -81,19 +83,17 @@ async def on_join(update: Update, context: BotContext) -> None:
     """`need:join:<call>`: a resident joins a call open to everyone."""
     person = await ensure_person(update, context)
     services = context.services
-    try:
-        async with session_scope(services.session_maker) as session:
-            call = await calls.join_open_call(
-                session,
-                call_id=int(matched(context).group(2)),
-                person=person,
-                now=services.clock.now(),
-            )
-    except NotAllowed:
-        await refuse(update, context)
-        return
-    except NeedError:
-        await answer_query(update, render_context(update, context).t(say.STALE))
+
+    async def work(session: AsyncSession) -> NeedCall:
+        return await calls.join_open_call(
+            session,
+            call_id=int(matched(context).group(2)),
+            person=person,
+            now=services.clock.now(),
+        )
+
+    call = await pressed(update, context, work)
+    if call is None:
         return
     await acknowledge(update)
     await show(update, context, say.joined(render_context(update, context), call))
@@ -156,25 +156,23 @@ async def on_support(update: Update, context: BotContext) -> None:
     """`need:sup:<need>`: support, or withdraw one's support (counted per person)."""
     person, roles = await actor_roles(update, context)
     services, t = context.services, render_context(update, context).t
-    try:
-        async with session_scope(services.session_maker) as session:
-            need, now_on = await proposals.toggle_support(
-                session,
-                need_id=int(matched(context).group(2)),
-                person=person,
-                roles=roles,
-                now=services.clock.now(),
-            )
-            count = (await proposals.support_counts(session, [need.id])).get(need.id, 0)
-            call_id = need.call_id
-    except NotAllowed:
-        await refuse(update, context)
+
+    async def work(session: AsyncSession) -> tuple[Need, bool, int]:
+        need, now_on = await proposals.toggle_support(
+            session,
+            need_id=int(matched(context).group(2)),
+            person=person,
+            roles=roles,
+            now=services.clock.now(),
+        )
+        return need, now_on, (await proposals.support_counts(session, [need.id])).get(need.id, 0)
+
+    done = await pressed(update, context, work)
+    if done is None:
         return
-    except NeedError:
-        await answer_query(update, t(say.STALE))
-        return
+    need, now_on, count = done
     await answer_query(update, say.supported(t, need.id, now_on, count))
-    await show_call(update, context, call_id)
+    await show_call(update, context, need.call_id)
 
 
 async def on_rank(update: Update, context: BotContext) -> None:
@@ -182,21 +180,20 @@ async def on_rank(update: Update, context: BotContext) -> None:
     person, roles = await actor_roles(update, context)
     services, t = context.services, render_context(update, context).t
     need_id = int(matched(context).group(2))
-    try:
-        async with session_scope(services.session_maker) as session:
-            place = await proposals.rank(
-                session, need_id=need_id, person=person, roles=roles, now=services.clock.now()
-            )
-            need, _, _ = await proposals.need_access(
-                session, need_id=need_id, person=person, roles=roles
-            )
-            call_id = need.call_id
-    except NotAllowed:
-        await refuse(update, context)
+
+    async def work(session: AsyncSession) -> tuple[int, int]:
+        place = await proposals.rank(
+            session, need_id=need_id, person=person, roles=roles, now=services.clock.now()
+        )
+        need, _, _ = await proposals.need_access(
+            session, need_id=need_id, person=person, roles=roles
+        )
+        return place, need.call_id
+
+    done = await pressed(update, context, work)
+    if done is None:
         return
-    except NeedError:
-        await answer_query(update, t(say.STALE))
-        return
+    place, call_id = done
     await answer_query(update, say.ranked(t, need_id, place))
     await show_call(update, context, call_id)
 

@@ -6,12 +6,14 @@ Every button and step reads the sender's roles from the database again."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler
 
 from bot.context import BotApplication, BotContext
 from bot.delivery import request_delivery
 from bot.handlers.common import acknowledge, actor_roles, answer_query, refuse
+from bot.handlers.needs_press import pressed
 from bot.handlers.planning import (
     END,
     TEXT,
@@ -77,17 +79,15 @@ async def on_merge(update: Update, context: BotContext) -> None:
     _, roles = await actor_roles(update, context)
     source, target = int(matched(context).group(1)), int(matched(context).group(2))
     services, t = context.services, render_context(update, context).t
-    try:
-        async with session_scope(services.session_maker) as session:
-            merged = await curation.merge(
-                session, source_id=source, target_id=target, roles=roles, now=services.clock.now()
-            )
-            supports = (await proposals.support_counts(session, [merged.id])).get(merged.id, 0)
-    except NotAllowed:
-        await refuse(update, context)
-        return
-    except NeedError:
-        await answer_query(update, t(say.STALE))
+
+    async def work(session: AsyncSession) -> int:
+        merged = await curation.merge(
+            session, source_id=source, target_id=target, roles=roles, now=services.clock.now()
+        )
+        return (await proposals.support_counts(session, [merged.id])).get(merged.id, 0)
+
+    supports = await pressed(update, context, work)
+    if supports is None:
         return
     await acknowledge(update)
     request_delivery(context.application)
@@ -98,20 +98,18 @@ async def on_status(update: Update, context: BotContext) -> None:
     """`need:st:<need>:<status>`."""
     _, roles = await actor_roles(update, context)
     services, t = context.services, render_context(update, context).t
-    try:
-        async with session_scope(services.session_maker) as session:
-            need = await curation.set_status(
-                session,
-                need_id=int(matched(context).group(1)),
-                roles=roles,
-                status=matched(context).group(2),
-                now=services.clock.now(),
-            )
-    except NotAllowed:
-        await refuse(update, context)
-        return
-    except NeedError:
-        await answer_query(update, t(say.STALE))
+
+    async def work(session: AsyncSession) -> Need:
+        return await curation.set_status(
+            session,
+            need_id=int(matched(context).group(1)),
+            roles=roles,
+            status=matched(context).group(2),
+            now=services.clock.now(),
+        )
+
+    need = await pressed(update, context, work)
+    if need is None:
         return
     await answer_query(update)
     request_delivery(context.application)
@@ -151,19 +149,18 @@ async def on_mark_actor(update: Update, context: BotContext) -> None:
     """`need:act:<need>`: the proposer becomes an actor of the district."""
     _, roles = await actor_roles(update, context)
     t = render_context(update, context).t
-    try:
-        async with session_scope(context.services.session_maker) as session:
-            need = await curation.managed_need(session, need_id=_need_id(context), roles=roles)
-            if need.proposer_id is None:
-                raise NeedError("input")
-            await calls.mark_actor(
-                session, call_id=need.call_id, person_id=need.proposer_id, roles=roles
-            )
-    except NotAllowed:
-        await refuse(update, context)
-        return
-    except NeedError:
-        await answer_query(update, t(say.STALE))
+
+    async def work(session: AsyncSession) -> Need:
+        need = await curation.managed_need(session, need_id=_need_id(context), roles=roles)
+        if need.proposer_id is None:
+            raise NeedError("input")
+        await calls.mark_actor(
+            session, call_id=need.call_id, person_id=need.proposer_id, roles=roles
+        )
+        return need
+
+    need = await pressed(update, context, work)
+    if need is None:
         return
     await answer_query(update)
     await show(update, context, say.marked_actor(t, need.id))
