@@ -317,10 +317,16 @@ async def test_an_unreachable_resident_is_reported_to_the_manager(env: BotEnv) -
     await watch.new(MANAGER)
     env.api.blocked.add(1201)
     await manager.send(f"/antwort {reference} Could you send a photo?")
-    assert "unreachable" in await watch.new(MANAGER)
-    assert reference in env.api.messages(MANAGER)[-1].plain_text
+    # the sender hears it as the outcome of their message, not a second time as a notice
+    assert "unreachable" not in await watch.new(MANAGER)
+    assert manager.last.plain_text == (
+        f"The message on {reference} could not be delivered. The resident has blocked the "
+        "bot or deleted the chat with it."
+    )
     await manager.send(f"/antwort {reference} Are you still there?")
     assert "unreachable" not in await watch.new(MANAGER)
+    told = manager.last.plain_text
+    assert told.startswith(f"Nothing can be sent to the resident of {reference}")
 
 
 async def test_nudges_and_escalations_speak_each_readers_language(env: BotEnv) -> None:

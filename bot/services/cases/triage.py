@@ -28,7 +28,7 @@ from bot.services.cases.triage_notices import (
 from bot.services.messaging import outbox, reminders
 from bot.services.messaging.intents import Intent
 from bot.services.network import lotse
-from bot.storage.models import Case, Person
+from bot.storage.models import Case, OutboxMessage, Person
 
 SIMILAR_WEEKS = 4
 # A case the manager may still refer, take on, ask about or work on.
@@ -112,10 +112,18 @@ async def followers(session: AsyncSession, case: Case) -> list[Person]:
 
 
 def tell_resident(
-    session: AsyncSession, person: Person, case: Case, intent: Intent, now: datetime
-) -> None:
-    """Queue an intent for a resident, in their language (else the case's)."""
-    outbox.tell(
+    session: AsyncSession,
+    person: Person,
+    case: Case,
+    intent: Intent,
+    now: datetime,
+    *,
+    sender_id: int | None = None,
+    backup_for: float | None = None,
+) -> OutboxMessage:
+    """Queue an intent for a resident, in their language (else the case's); `sender_id` and
+    `backup_for` for a message sent at once and confirmed to its sender (`outcome`)."""
+    return outbox.tell(
         session,
         chat_id=person.telegram_id or 0,
         intent=intent,
@@ -124,6 +132,8 @@ def tell_resident(
         case_id=case.id,
         person_id=person.id,
         language=case.language,
+        sender_id=sender_id,
+        backup_for=backup_for,
     )
 
 

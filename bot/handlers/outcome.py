@@ -1,0 +1,20 @@
+"""A message sent through the bot for the user in front of us: delivered at once after the
+commit, and what really happened told to them (sent, queued until when, or not possible and
+why). Glue between `casework.Relayed`, `bot.delivery` and `bot.messages.outcomes`."""
+
+from __future__ import annotations
+
+from bot.context import BotContext
+from bot.delivery import deliver_and_observe
+from bot.i18n import Translator
+from bot.messages.outcomes import What, confirmation
+from bot.services.cases.casework import Relayed
+
+
+async def outcome_of(
+    context: BotContext, t: Translator, reference: str, relayed: Relayed, what: What = "message"
+) -> str:
+    """Send the rows `relayed` queued and say, in the sender's language, what became of them."""
+    outcomes = await deliver_and_observe(context.application, relayed.queued)
+    tz = context.services.env.tz
+    return confirmation(t, tz, reference, outcomes, unreachable=relayed.unreachable, what=what)

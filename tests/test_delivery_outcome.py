@@ -1,0 +1,158 @@
+"""Confirmations that say what happened: a manager's message to a resident is confirmed by its
+real outcome (sent, queued with the next attempt's time, or not possible and why), and a
+queued message that fails later is reported to its sender once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.delivery import flush_outbox
+from bot.offline.chats import SimUser
+from bot.services.access.roles import Role
+from bot.storage.db import session_scope
+from bot.storage.models import Case, CaseEvent, OutboxMessage
+from tests.conftest import BotEnv
+from tests.helpers import bind_role, consent, file_concern
+from tests.test_relay import _german_concern, _german_manager, _german_resident
+
+MANAGER = 700_110  # the German manager of tests.test_relay
+ERASED_DE = (
+    "An die Einwohnerin/den Einwohner von 10-2026-0002 kann nichts gesendet werden. Die "
+    "Einwohnerin/der Einwohner hat ihre/seine personenbezogenen Daten löschen lassen; der Bot "
+    "weiß nicht mehr, wer sie/er ist."
+)
+
+
+async def _count(env: BotEnv, model: type, *where: object) -> int:
+    async with session_scope(env.services.session_maker) as session:
+        query = select(func.count()).select_from(model).where(*where)  # type: ignore[arg-type]
+        return int(await session.scalar(query) or 0)
+
+
+async def _messages_to_resident(env: BotEnv, reference: str) -> int:
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case).where(Case.reference == reference))
+        assert case is not None
+        return await _count(
+            env,
+            CaseEvent,
+            CaseEvent.case_id == case.id,
+            CaseEvent.kind == "message_to_resident",
+        )
+
+
+async def _two_concerns(env: BotEnv) -> tuple[SimUser, SimUser]:
+    """The issue's story: a German manager, Max's concern 0001 and Erika's 0002."""
+    manager = await _german_manager(env)
+    max_ = await _german_resident(env, 1301, "Max")
+    await _german_concern(max_, "Die Laterne in der Deisterstraße ist seit Tagen aus.")
+    erika = await _german_resident(env, 1302, "Erika")
+    assert await _german_concern(erika, "Der Spielplatz ist vermüllt.") == "10-2026-0002"
+    return manager, erika
+
+
+async def test_after_erasure_the_manager_is_told_nothing_can_be_sent_and_why(
+    env: BotEnv,
+) -> None:
+    manager, erika = await _two_concerns(env)
+    await manager.send("/antwort 10-2026-0002 Hat es geklappt?")
+    assert manager.last.plain_text == (
+        "Die Nachricht zu 10-2026-0002 wurde an die Einwohnerin/den Einwohner gesendet."
+    )
+    await erika.send("/loeschen")
+    await erika.press("Ja, löschen")
+    received = len(erika.messages)
+
+    await manager.send("/antwort 10-2026-0002 Noch eine Rückfrage zum Spielplatz.")
+    assert manager.last.plain_text == ERASED_DE
+    assert len(erika.messages) == received
+    assert await _messages_to_resident(env, "10-2026-0002") == 1  # the first one only
+    # the history names the erasure in German
+    await manager.send("/fall 10-2026-0002")
+    await manager.press("📜 Verlauf")
+    history = manager.last.plain_text
+    assert "personenbezogene Daten gelöscht: auf Wunsch der Einwohnerin/des Einwohners" in (
+        history
+    )
+    assert "sonstiges Ereignis" not in history and "personal data" not in history
+
+
+async def test_a_question_by_button_after_erasure_changes_nothing_in_german(env: BotEnv) -> None:
+    manager, erika = await _two_concerns(env)
+    await erika.send("/loeschen")
+    await erika.press("Ja, löschen")
+    await manager.send("/fall 10-2026-0002")
+    await manager.press("❓ Einwohner/in fragen")
+    await manager.send("Seit wann ist das so?")
+    assert manager.last.plain_text.startswith(ERASED_DE)
+    async with session_scope(env.services.session_maker) as session:
+        case = await session.scalar(select(Case).where(Case.reference == "10-2026-0002"))
+        assert case is not None and case.status == "new"  # not waiting for an answer
+
+
+async def test_a_resident_who_blocked_the_bot_is_reported_as_failed_in_german(
+    env: BotEnv,
+) -> None:
+    manager, _erika = await _two_concerns(env)
+    env.api.blocked.add(1302)
+    before = len(manager.messages)
+    await manager.send("/antwort 10-2026-0002 Hat es geklappt?")
+    assert manager.last.plain_text == (
+        "Die Nachricht zu 10-2026-0002 konnte nicht zugestellt werden. Die Einwohnerin/der "
+        "Einwohner hat den Bot blockiert oder den Chat mit ihm gelöscht."
+    )
+    await flush_outbox(env.app)  # type: ignore[arg-type]
+    assert len(manager.messages) == before + 1  # no second notice of the same thing
+    # now the bot knows: nothing is tried
+    await manager.send("/antwort 10-2026-0002 Sind Sie noch da?")
+    assert manager.last.plain_text == (
+        "An die Einwohnerin/den Einwohner von 10-2026-0002 kann nichts gesendet werden. Die "
+        "Einwohnerin/der Einwohner hat den Bot blockiert oder den Chat mit ihm gelöscht."
+    )
+    tries = [c for c in env.api.calls_to("sendMessage") if c.params.get("chat_id") == 1302]
+    assert len([c for c in tries if c.error]) == 1
+
+
+@pytest.mark.filterwarnings("ignore:.*retry_after.*timedelta")  # raised inside PTB itself
+async def test_a_queued_message_says_when_and_a_later_failure_is_told_once(env: BotEnv) -> None:
+    await bind_role(env, 700_120, Role.MANAGER, district="10")
+    manager = env.sim.user(700_120, language_code="en")  # type: ignore[union-attr]
+    erika = env.sim.user(1401, language_code="en")  # type: ignore[union-attr]
+    await consent(erika)
+    reference = await file_concern(erika)
+    env.api.fail_next("sendMessage", error_code=429, retry_after=120)  # a long flood wait
+    await manager.send(f"/antwort {reference} Could you send a photo?")
+    assert manager.last.plain_text == (
+        f"The message on {reference} could not be delivered yet; it goes out with the next "
+        "attempt at Wed, 11 Mar 2026, 10:02. If it fails, I will tell you."
+    )
+    env.api.blocked.add(1401)  # meanwhile the resident blocks the bot
+    env.clock.advance(minutes=3)
+    await flush_outbox(env.app)  # type: ignore[arg-type]
+    assert manager.last.plain_text == (
+        f"⚠️ Your message on {reference} could not be delivered after all. The resident has "
+        "blocked the bot or deleted the chat with it."
+    )
+    told = len(manager.messages)
+    env.clock.advance(minutes=30)
+    await flush_outbox(env.app)  # type: ignore[arg-type]
+    assert len(manager.messages) == told
+    assert await _count(env, OutboxMessage, OutboxMessage.kind == "delivery_failed") == 1
+
+
+async def test_a_sent_reply_and_question_are_confirmed_in_english(env: BotEnv) -> None:
+    await bind_role(env, 700_121, Role.MANAGER, district="10")
+    manager = env.sim.user(700_121, language_code="en")  # type: ignore[union-attr]
+    erika = env.sim.user(1402, language_code="en")  # type: ignore[union-attr]
+    await consent(erika)
+    reference = await file_concern(erika)
+    notification = manager.last
+    await manager.reply_to(notification, "Since when?")
+    assert manager.last.plain_text == f"Sent to the resident of {reference}."
+    assert "Since when?" in erika.last.plain_text
+    await manager.send(f"/fall {reference}")
+    await manager.press("❓ Ask the resident")
+    await manager.send("Which corner exactly?")
+    assert manager.last.plain_text.startswith(f"Question sent to the resident of {reference}.")
+    assert "Which corner exactly?" in erika.last.plain_text
