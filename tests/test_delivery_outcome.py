@@ -156,3 +156,41 @@ async def test_a_sent_reply_and_question_are_confirmed_in_english(env: BotEnv) -
     await manager.send("Which corner exactly?")
     assert manager.last.plain_text.startswith(f"Question sent to the resident of {reference}.")
     assert "Which corner exactly?" in erika.last.plain_text
+
+
+async def test_a_lotse_card_after_erasure_refers_but_says_the_card_did_not_go_in_german(
+    env: BotEnv,
+) -> None:
+    manager, erika = await _two_concerns(env)
+    await erika.send("/loeschen")
+    await erika.press("Ja, löschen")
+    await manager.send("/fall 10-2026-0002")
+    await manager.press("🧭 Lotse (vermitteln)")
+    await manager.press("Im Verzeichnis suchen")
+    await manager.send("Bezirksmanagement")
+    await manager.press(manager.buttons()[0])
+    await manager.press("Ohne eigenen Satz senden")
+    told = manager.last.plain_text
+    assert told.startswith(
+        "Vermittelt. Das Anliegen 10-2026-0002 ist als vermittelt abgeschlossen.\n"
+        "Die Kontaktkarte zu 10-2026-0002 konnte nicht gesendet werden. Die Einwohnerin/der "
+        "Einwohner hat ihre/seine personenbezogenen Daten löschen lassen"
+    ), told
+
+
+async def test_a_lotse_card_with_a_note_is_confirmed_as_sent_in_english(env: BotEnv) -> None:
+    await bind_role(env, 700_122, Role.MANAGER, district="10")
+    manager = env.sim.user(700_122, language_code="en")  # type: ignore[union-attr]
+    erika = env.sim.user(1403, language_code="en")  # type: ignore[union-attr]
+    await consent(erika)
+    reference = await file_concern(erika, text="Who is responsible for our district?")
+    await manager.press("Lotse")
+    await manager.press("Search the directory")
+    await manager.send("Bezirksmanagement")
+    await manager.press(manager.buttons()[0])
+    await manager.send("Come to the consultation hour.")
+    assert "consultation hour" in erika.last.plain_text
+    assert manager.last.plain_text.startswith(
+        f"Referred. The case {reference} is closed as referred.\n"
+        f"The contact card for {reference} was sent to the resident."
+    ), manager.last.plain_text

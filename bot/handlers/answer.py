@@ -35,6 +35,7 @@ from bot.messages import relay as say
 from bot.messages.reply import Reply
 from bot.services.cases import casework, desk, triage
 from bot.services.cases import records as cases
+from bot.services.messaging.outcome import Relayed
 from bot.storage.db import session_scope
 from bot.storage.models import Case, Person
 
@@ -89,7 +90,7 @@ async def _deliver(update: Update, context: BotContext, reference: str, text: st
     person, roles = await actor_roles(update, context)
     t = translator(update, context)
     services = context.services
-    relayed: casework.Relayed | None = None
+    relayed: Relayed | None = None
     async with session_scope(services.session_maker) as session:
         case = await cases.get_case(session, reference=reference)
         if case is not None and triage.can_work_on(roles, case):

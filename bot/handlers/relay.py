@@ -43,6 +43,7 @@ from bot.messages import relay as say
 from bot.messages.reply import Reply
 from bot.services.cases import casework, triage
 from bot.services.cases import records as cases
+from bot.services.messaging.outcome import Relayed
 from bot.storage.db import session_scope
 from bot.storage.models import Case, Person
 
@@ -85,7 +86,7 @@ async def on_message(update: Update, context: BotContext) -> int:
     reply: Reply | None = None
     forbidden = False
     choices: list[say.Choice] = []
-    relayed: tuple[str, casework.Relayed] | None = None
+    relayed: tuple[str, Relayed] | None = None
     async with session_scope(services.session_maker) as session:
         case = None
         if message is not None and message.reply_to_message is not None:

@@ -29,7 +29,7 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
-from bot.handlers.outcome import outcome_of
+from bot.handlers.outcome import above_card
 from bot.handlers.triage_common import (
     Press,
     arg_of,
@@ -51,12 +51,14 @@ from bot.services.agreements.rules import day_off
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.services.cases import casework, triage
 from bot.services.cases.triage_notices import Resolved
+from bot.services.messaging.outcome import Relayed
 from bot.services.network import lotse
 from bot.storage.models import Case, Person
 
 # action, case, ref, the card and prompt messages, contact / district / text / due / summary
 KEY = "triage"
 RELAYED = "relayed"  # in the conversation's data while it finishes: what was queued
+WHAT: dict[str, What] = {"ask": "question", "msg": "message", "ref": "card"}
 (
     ASK,
     MSG,
@@ -177,16 +179,11 @@ async def _search(p: Press) -> Reply:
 
 
 async def _lotse_note(p: Press) -> Reply:
-    await triage.refer(
-        p.session,
-        p.env,
-        p.case,
-        manager=p.person,
-        contact_key=str(p.data.get("contact")),
-        note=arg_of(p),
-        now=p.now,
+    contact, note = str(p.data.get("contact")), arg_of(p)
+    p.data[RELAYED] = await triage.refer(
+        p.session, p.env, p.case, manager=p.person, contact_key=contact, note=note, now=p.now
     )
-    return await confirmed(p, say.referred(p.t, p.case.reference))
+    return await card(p)  # with the card's outcome on top (`_finish`)
 
 
 async def _hand_note(p: Press) -> Reply:
@@ -240,10 +237,10 @@ async def _finish(
     if reply is None:
         return END
     relayed = data.pop(RELAYED, None)
-    if isinstance(relayed, casework.Relayed):  # sent now: the card says what happened
-        what: What = "question" if action == "ask" else "message"
-        told = await outcome_of(context, t, str(data.get("ref") or ""), relayed, what)
-        reply = case_view.after(told, reply)
+    if isinstance(relayed, Relayed):  # sent now: the card says what happened
+        ref = str(data["ref"])
+        head = say.referred(t, ref).text if action == "ref" else None
+        reply = await above_card(context, t, ref, relayed, reply, what=WHAT[action], head=head)
     await answer_query(update)
     await edit_or_send(update, context, reply, case_id)
     chat = update.effective_chat

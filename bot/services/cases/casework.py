@@ -3,7 +3,6 @@ departments involved, and the resolution. Callers check authorisation first."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -14,36 +13,18 @@ from bot.services.cases.records import OPEN_STATUSES, CaseStatus, add_event
 from bot.services.cases.triage import (
     TriageError,
     first_response,
-    followers,
+    queue_for,
+    reachable_followers,
     require,
     tell_district,
     tell_followers,
-    tell_resident,
 )
 from bot.services.cases.triage_notices import FromManagement, FromResident, Resolved
-from bot.services.messaging import outbox
-from bot.services.messaging.outcome import NO_CHAT, why_unreachable
-from bot.storage.models import Case, CaseEvent, OutboxMessage, Person
+from bot.services.messaging.outcome import Relayed
+from bot.storage.models import Case, CaseEvent, Person
 
 # What the district management said to the resident: the resident's free text may answer it.
 STAFF_TO_RESIDENT = ("message_to_resident", "question", "referred", "resolved")
-
-
-@dataclass(frozen=True)
-class Relayed:
-    """The rows queued for the case's resident(s), or why nothing could be queued."""
-
-    queued: list[OutboxMessage] = field(default_factory=list)
-    unreachable: str | None = None  # an `outcome` reason
-
-
-async def _reachable(session: AsyncSession, case: Case) -> tuple[list[Person], str | None]:
-    """The followers a message can be tried with, else why there are none."""
-    people = [p for p in await followers(session, case) if why_unreachable(p) is None]
-    if people:
-        return people, None
-    resident = await session.get(Person, case.resident_id) if case.resident_id else None
-    return [], why_unreachable(resident) if case.resident_id else NO_CHAT
 
 
 async def ask_resident(
@@ -58,7 +39,7 @@ async def ask_resident(
     """A question to the resident; the case waits for the answer (not when the resident
     cannot be written to: then nothing changes)."""
     require(case, OPEN_STATUSES)
-    _, reason = await _reachable(session, case)
+    _, reason = await reachable_followers(session, case)
     if reason is not None:
         return Relayed(unreachable=reason)
     case.status = CaseStatus.WAITING
@@ -88,7 +69,7 @@ async def relay_to_resident(
     (`delivery.deliver_and_observe`, which tells them the outcome) and reported to them if
     they fail later. When nobody can be written to, nothing is queued or recorded.
     """
-    people, reason = await _reachable(session, case)
+    people, reason = await reachable_followers(session, case)
     if reason is not None:
         return Relayed(unreachable=reason)
     if record:
@@ -104,14 +85,7 @@ async def relay_to_resident(
             data={"photo": bool(photo)},
         )
     intent = FromManagement(reference=case.reference, text=text, photo=photo)
-    sender_id = manager.id if manager is not None else None
-    backup = outbox.BACKUP_SECONDS if manager is not None else None
-    return Relayed(
-        [
-            tell_resident(session, p, case, intent, now, sender_id=sender_id, backup_for=backup)
-            for p in people
-        ]
-    )
+    return Relayed(queue_for(session, people, case, intent, now, sender=manager))
 
 
 async def relay_to_managers(

@@ -9,7 +9,7 @@ carry `sender_id`; when such a row fails later, in the background, the sender he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -39,6 +39,14 @@ class Outcome:
     state: State
     at: datetime | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """The rows queued for someone on a sender's behalf, or why nothing could be queued."""
+
+    queued: list[OutboxMessage] = field(default_factory=list)
+    unreachable: str | None = None  # one of REASONS
 
 
 @intent("outbox.delivery_failed")
