@@ -321,7 +321,9 @@ async def deliver_and_observe(app: Any, messages: list[OutboxMessage]) -> list[o
     """Send rows queued with `backup_for` for the user in front of us right after the
     commit, and what became of each (sent, queued until when, or failed and why)."""
     sender: OutboxSender = app.bot_data.outbox
-    return await sender.observe(app.bot, messages)
+    outcomes = await sender.observe(app.bot, messages)
+    request_delivery(app)  # e.g. who else hears that a chat blocked the bot
+    return outcomes
 
 
 def request_delivery(app: Any) -> None:

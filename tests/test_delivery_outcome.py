@@ -5,13 +5,20 @@ queued message that fails later is reported to its sender once."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.delivery import flush_outbox
 from bot.offline.chats import SimUser
 from bot.services.access.roles import Role
 from bot.storage.db import session_scope
-from bot.storage.models import Case, CaseEvent, OutboxMessage
+from bot.storage.models import (
+    Agreement,
+    Case,
+    CaseEvent,
+    OutboxMessage,
+    Person,
+    RoleAssignment,
+)
 from tests.conftest import BotEnv
 from tests.helpers import bind_role, consent, file_concern
 from tests.test_relay import _german_concern, _german_manager, _german_resident
@@ -94,7 +101,7 @@ async def test_a_question_by_button_after_erasure_changes_nothing_in_german(env:
 async def test_a_resident_who_blocked_the_bot_is_reported_as_failed_in_german(
     env: BotEnv,
 ) -> None:
-    manager, _erika = await _two_concerns(env)
+    manager, erika = await _two_concerns(env)
     env.api.blocked.add(1302)
     before = len(manager.messages)
     await manager.send("/antwort 10-2026-0002 Hat es geklappt?")
@@ -104,14 +111,18 @@ async def test_a_resident_who_blocked_the_bot_is_reported_as_failed_in_german(
     )
     await flush_outbox(env.app)  # type: ignore[arg-type]
     assert len(manager.messages) == before + 1  # no second notice of the same thing
-    # now the bot knows: nothing is tried
+    # a manager's message is tried again (the resident may have unblocked the bot) and
+    # reported as it went
     await manager.send("/antwort 10-2026-0002 Sind Sie noch da?")
-    assert manager.last.plain_text == (
-        "An die Einwohnerin/den Einwohner von 10-2026-0002 kann nichts gesendet werden. Die "
-        "Einwohnerin/der Einwohner hat den Bot blockiert oder den Chat mit ihm gelöscht."
-    )
+    assert "konnte nicht zugestellt werden" in manager.last.plain_text
     tries = [c for c in env.api.calls_to("sendMessage") if c.params.get("chat_id") == 1302]
-    assert len([c for c in tries if c.error]) == 1
+    assert len([c for c in tries if c.error]) == 2
+    env.api.blocked.discard(1302)
+    await manager.send("/antwort 10-2026-0002 Schön, dass es wieder geht.")
+    assert manager.last.plain_text == (
+        "Die Nachricht zu 10-2026-0002 wurde an die Einwohnerin/den Einwohner gesendet."
+    )
+    assert "Schön, dass es wieder geht." in erika.last.plain_text
 
 
 @pytest.mark.filterwarnings("ignore:.*retry_after.*timedelta")  # raised inside PTB itself
@@ -194,3 +205,65 @@ async def test_a_lotse_card_with_a_note_is_confirmed_as_sent_in_english(env: Bot
         f"Referred. The case {reference} is closed as referred.\n"
         f"The contact card for {reference} was sent to the resident."
     ), manager.last.plain_text
+
+
+# --- agreement messages ---------------------------------------------------------------------
+REP = 700_166
+
+
+async def _agreement_with_rep(env: BotEnv, language: str) -> tuple[SimUser, SimUser, int]:
+    """A manager records an agreement for FB 66, whose rep is bound; its id."""
+    await bind_role(env, 700_130, Role.MANAGER, district="10", language=language)
+    await bind_role(env, REP, Role.REP, district="10", department="66", language=language)
+    async with session_scope(env.services.session_maker) as session:  # bind_role stores "en"
+        await session.execute(update(Person).values(language=language))
+    manager = env.sim.user(700_130, language_code=language)  # type: ignore[union-attr]
+    rep = env.sim.user(REP, language_code=language)  # type: ignore[union-attr]
+    await manager.send("/vereinbarung")
+    await manager.press_data("agf:dep:66")
+    await manager.send("Zwei Papierkörbe am Küchengarten.")
+    await manager.send("bis Ende März")
+    for data in ("agf:due:yes", "agf:topic:-", "agf:plan:-", "agf:save"):
+        await manager.press_data(data)
+    async with session_scope(env.services.session_maker) as session:
+        agreement_id = await session.scalar(select(func.max(Agreement.id)))
+    assert agreement_id is not None
+    return manager, rep, int(agreement_id)
+
+
+async def test_a_nudge_that_reached_the_rep_says_so_in_german(env: BotEnv) -> None:
+    manager, rep, agreement_id = await _agreement_with_rep(env, "de")
+    await manager.press_data(f"ag:nudge:{agreement_id}")
+    assert manager.last.plain_text == (
+        "Die Fachbereichsvertreterin/der Fachbereichsvertreter wurde erinnert."
+    )
+    assert "Zwei Papierkörbe" in rep.last.plain_text
+
+
+async def test_a_rep_no_longer_in_the_role_is_not_written_to_in_german(env: BotEnv) -> None:
+    manager, rep, agreement_id = await _agreement_with_rep(env, "de")
+    received = len(rep.messages)
+    async with session_scope(env.services.session_maker) as session:
+        await session.execute(
+            update(RoleAssignment)
+            .where(RoleAssignment.role == Role.REP)
+            .values(ended_at=env.clock.now())
+        )
+    await manager.press_data(f"ag:nudge:{agreement_id}")
+    assert manager.last.plain_text == (
+        "Die Fachbereichsvertretung konnte nicht informiert werden. Die Person vertritt den "
+        "Fachbereich nicht mehr."
+    )
+    assert len(rep.messages) == received
+
+
+async def test_a_rep_who_blocked_the_bot_is_reported_to_the_deciding_manager(
+    env: BotEnv,
+) -> None:
+    manager, _rep, agreement_id = await _agreement_with_rep(env, "en")
+    env.api.blocked.add(REP)
+    await manager.press_data(f"ag:nudge:{agreement_id}")
+    assert (
+        "The representative could not be told. The representative has blocked the bot or "
+        "deleted the chat with it."
+    ) in manager.texts()

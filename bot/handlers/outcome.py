@@ -8,7 +8,7 @@ from bot.context import BotContext
 from bot.delivery import deliver_and_observe
 from bot.i18n import Translator
 from bot.messages import case_view
-from bot.messages.outcomes import What, confirmation
+from bot.messages.outcomes import What, confirmation, rep_confirmation
 from bot.messages.reply import Reply
 from bot.services.messaging.outcome import Relayed
 
@@ -35,3 +35,12 @@ async def above_card(
     """The case's card with the outcome on top (after `head`, e.g. "Referred.")."""
     told = await outcome_of(context, t, reference, relayed, what)
     return case_view.after(f"{head}\n{told}" if head else told, shown)
+
+
+async def rep_outcome(
+    context: BotContext, t: Translator, relayed: Relayed, *, sent: str | None = None
+) -> str:
+    """Send a decision's message to an agreement's rep and say what became of it."""
+    outcomes = await deliver_and_observe(context.application, relayed.queued)
+    tz = context.services.env.tz
+    return rep_confirmation(t, tz, outcomes, unreachable=relayed.unreachable, sent=sent)

@@ -31,6 +31,9 @@ REP_REASONS = {
     outcome.BLOCKED: N_("The representative has blocked the bot or deleted the chat with it."),
     outcome.NO_CHAT: N_("The representative has no chat with the bot."),
     outcome.NO_ROLE: N_("They are no longer the department's representative."),
+    outcome.NO_REP: N_(
+        "No representative is bound for the department; please tell the department directly."
+    ),
     outcome.REFUSED: N_("Telegram did not accept the message."),
 }
 
@@ -92,6 +95,31 @@ def confirmation(
         head = t("The message on {reference} could not be delivered.", reference=reference)
         lines.append(f"{head} {reason_text(t, failed[0].reason)}")
     return "\n".join(lines)
+
+
+def rep_confirmation(
+    t: Translator,
+    tz: ZoneInfo,
+    outcomes: Sequence[Outcome],
+    *,
+    unreachable: str | None = None,
+    sent: str | None = None,
+) -> str:
+    """The true outcome of a decision's message to an agreement's representative; `sent`
+    replaces the plain "told" when it went out (e.g. "The representative was nudged.")."""
+    if unreachable is None and outcomes and all(o.state == "sent" for o in outcomes):
+        return sent or t("The representative was told.")
+    queued = [o.at for o in outcomes if o.state == "queued" and o.at is not None]
+    if unreachable is None and queued:
+        return t(
+            "The message to the representative could not be delivered yet; it goes out with "
+            "the next attempt at {time}. If it fails, I will tell you.",
+            time=format_moment(min(queued), tz, lang=t.language),
+        )
+    failed = [o.reason for o in outcomes if o.state == "failed"]
+    reason = unreachable or (failed[0] if failed else outcome.REFUSED)
+    head = t("The representative could not be told.")
+    return f"{head} {reason_text(t, reason, recipient='rep')}"
 
 
 @renders(DeliveryFailed)

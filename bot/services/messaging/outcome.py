@@ -26,8 +26,9 @@ ERASED = "erased"  # the person had their data erased (or it was pseudonymised)
 BLOCKED = "blocked"  # Telegram refuses: they blocked the bot or deleted the chat
 NO_CHAT = "no_chat"  # the person never had a chat with the bot
 NO_ROLE = "no_role"  # the representative no longer holds the role
+NO_REP = "no_rep"  # no representative is bound for the department
 REFUSED = "refused"  # Telegram refused this message for another reason
-REASONS = (ERASED, BLOCKED, NO_CHAT, NO_ROLE, REFUSED)
+REASONS = (ERASED, BLOCKED, NO_CHAT, NO_ROLE, NO_REP, REFUSED)
 
 State = Literal["sent", "queued", "failed"]
 
@@ -61,13 +62,13 @@ class DeliveryFailed(Intent):
 
 
 def why_unreachable(person: Person | None) -> str | None:
-    """Why a message to `person` cannot go out at all; None when it can be tried."""
+    """Why a message to `person` cannot go out at all; None when it can be tried. Someone
+    who blocked the bot is tried again when a person sends them something (they may have
+    unblocked it): the send itself then tells whether it arrived."""
     if person is None or person.erased_at is not None:
         return ERASED
     if not person.telegram_id:
         return NO_CHAT
-    if person.unreachable_since is not None:
-        return BLOCKED
     return None
 
 
