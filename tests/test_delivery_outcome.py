@@ -267,3 +267,26 @@ async def test_a_rep_who_blocked_the_bot_is_reported_to_the_deciding_manager(
         "The representative could not be told. The representative has blocked the bot or "
         "deleted the chat with it."
     ) in manager.texts()
+
+
+@pytest.mark.filterwarnings("ignore:.*retry_after.*timedelta")  # raised inside PTB itself
+async def test_a_queued_message_whose_resident_erases_is_reported_in_german(env: BotEnv) -> None:
+    manager, erika = await _two_concerns(env)
+    env.api.fail_next("sendMessage", error_code=429, retry_after=300)
+    await manager.send("/antwort 10-2026-0002 Wann waren Sie zuletzt dort?")
+    assert manager.last.plain_text == (
+        "Die Nachricht zu 10-2026-0002 konnte noch nicht zugestellt werden; sie geht beim "
+        "nächsten Versuch am Mi, 11.03.2026, 10:05 hinaus. Falls das scheitert, sage ich Ihnen "
+        "Bescheid."
+    )
+    await erika.send("/loeschen")
+    await erika.press("Ja, löschen")
+    await flush_outbox(env.app)  # type: ignore[arg-type]
+    assert manager.last.plain_text == (
+        "⚠️ Ihre Nachricht zu 10-2026-0002 konnte doch nicht zugestellt werden. Die "
+        "Einwohnerin/der Einwohner hat ihre/seine personenbezogenen Daten löschen lassen; der "
+        "Bot weiß nicht mehr, wer sie/er ist."
+    )
+    env.clock.advance(minutes=10)
+    await flush_outbox(env.app)  # type: ignore[arg-type]
+    assert "Wann waren Sie" not in erika.last.plain_text
