@@ -77,6 +77,11 @@ async def test_after_erasure_the_manager_is_told_nothing_can_be_sent_and_why(
     assert await _messages_to_resident(env, "10-2026-0002") == 1  # the first one only
     # the history names the erasure in German
     await manager.send("/fall 10-2026-0002")
+    assert (
+        "Personenbezogene Daten gelöscht am Mi, 11.03.2026: An die Einwohnerin/den Einwohner "
+        "kann nichts mehr gesendet werden." in manager.last.plain_text
+    )
+    assert "Kontakt der Einwohnerin" not in manager.last.plain_text
     await manager.press("📜 Verlauf")
     history = manager.last.plain_text
     assert "personenbezogene Daten gelöscht: auf Wunsch der Einwohnerin/des Einwohners" in (
