@@ -295,3 +295,28 @@ async def test_a_queued_message_whose_resident_erases_is_reported_in_german(env:
     env.clock.advance(minutes=10)
     await flush_outbox(env.app)  # type: ignore[arg-type]
     assert "Wann waren Sie" not in erika.last.plain_text
+
+
+# --- templates ------------------------------------------------------------------------------
+async def test_a_template_after_erasure_is_not_previewed_but_refused_in_german(
+    env: BotEnv,
+) -> None:
+    manager, erika = await _two_concerns(env)
+    await erika.send("/loeschen")
+    await erika.press("Ja, löschen")
+    await manager.send("/antwort 10-2026-0002 #danke Wir melden uns bis Freitag.")
+    assert manager.last.plain_text == ERASED_DE
+    assert not manager.last.inline_buttons
+
+
+async def test_a_previewed_template_to_a_blocked_resident_is_reported_in_german(
+    env: BotEnv,
+) -> None:
+    manager, _erika = await _two_concerns(env)
+    await manager.send("/antwort 10-2026-0002 #danke Wir melden uns bis Freitag.")
+    env.api.blocked.add(1302)
+    await manager.press("✅ Senden")
+    assert manager.last.plain_text == (
+        "Die Nachricht zu 10-2026-0002 konnte nicht zugestellt werden. Die Einwohnerin/der "
+        "Einwohner hat den Bot blockiert oder den Chat mit ihm gelöscht."
+    )

@@ -63,9 +63,11 @@ async def answer_command(update: Update, context: BotContext) -> int:
     services = context.services
     found: str | None = None
     language = t.language
+    unreachable: str | None = None  # a template is not previewed for nobody
     async with session_scope(services.session_maker) as session:
         case = await cases.get_case(session, reference=reference)
         if case is not None and triage.can_work_on(roles, case):
+            _, unreachable = await triage.reachable_followers(session, case)
             try:
                 expanded = await _expanded(session, context, case, manager=person, text=text)
             except desk.UnknownTemplate:
@@ -79,7 +81,7 @@ async def answer_command(update: Update, context: BotContext) -> int:
     if found == "template":
         await send(update, t("There is no saved reply with that name. /vorlagen lists yours."))
         return END
-    if not text.startswith("#") or text.startswith("##"):  # no template: nothing to check
+    if not text.startswith("#") or text.startswith("##") or unreachable:  # nothing to check
         return await _deliver(update, context, found, expanded)
     chat_data_of(context)[KEY] = {"reference": found, "text": expanded, "language": language}
     await send_reply(update, say.preview(t, found, expanded, language))
