@@ -163,7 +163,10 @@ class OutboxSender:
         sender's confirmation tells (a later failure of a row still queued is reported to
         them by the delivery that gives it up)."""
         for message in messages:
-            await self.deliver_now(bot, message, report=False)
+            try:
+                await self.deliver_now(bot, message, report=False)
+            except Exception:  # the row stays queued: its backup time hands it to the sender
+                log.exception("outbox %s: sending at once failed", message.id)
         async with session_scope(self._maker) as session:
             rows = [await session.get(OutboxMessage, message.id) for message in messages]
             return [outcome.outcome_of(row) for row in rows if row is not None]
