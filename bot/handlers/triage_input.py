@@ -238,7 +238,7 @@ async def _finish(
         return END
     relayed = data.pop(RELAYED, None)
     if isinstance(relayed, Relayed):  # sent now: the card says what happened
-        ref = str(data["ref"])
+        ref = str(data.get("ref") or "")
         head = say.referred(t, ref).text if action == "ref" else None
         reply = await above_card(context, t, ref, relayed, reply, what=WHAT[action], head=head)
     await answer_query(update)
