@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # a larger photo or file is refused; bots cannot download more than 20 MB
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=20 * 1024 * 1024)
     flood_messages_per_minute: int = Field(default=30, ge=0)  # per user; 0 switches it off
+    # for people with a role (staff, departments, council): they enter forms in quick series
+    flood_staff_messages_per_minute: int = Field(default=120, ge=0)
     max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
     persistence_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
     outbox_interval_seconds: float = Field(default=5.0, gt=0, le=3600)

@@ -23,7 +23,7 @@ from bot.messages.render import OutboxRenderer
 from bot.services.basics.clock import Clock
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import records as cases
-from bot.services.messaging import outbox, unreachable
+from bot.services.messaging import outbox, outcome, unreachable
 from bot.services.news import items as news_items
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import OutboxMessage
@@ -146,40 +146,57 @@ class OutboxSender:
                 )
 
     async def deliver_now(
-        self, bot: Bot, message: OutboxMessage, language: str | None = None
+        self, bot: Bot, message: OutboxMessage, language: str | None = None, *, report: bool = True
     ) -> int:
         """Send one row at once, outside the queue (no lock: a row queued with `backup_for`
-        is not due yet, so no flush takes it meanwhile); records sent, retry or failure."""
+        is not due yet, so no flush takes it meanwhile); records sent, retry or failure.
+        `report` False: the caller tells the sender the outcome itself (`observe`)."""
         if message.intent is not None and language is None:
             async with session_scope(self._maker) as session:
                 language = (await outbox.languages_of(session, {message.chat_id})).get(
                     message.chat_id
                 )
-        return await self._deliver(bot, message, language)
+        return await self._deliver(bot, message, language, report=report)
 
-    async def _deliver(self, bot: Bot, message: OutboxMessage, language: str | None) -> int:
+    async def observe(self, bot: Bot, messages: list[OutboxMessage]) -> list[outcome.Outcome]:
+        """Send rows queued with `backup_for` at once and say what became of each: what the
+        sender's confirmation tells (a later failure of a row still queued is reported to
+        them by the delivery that gives it up)."""
+        for message in messages:
+            try:
+                await self.deliver_now(bot, message, report=False)
+            except Exception:  # the row stays queued: its backup time hands it to the sender
+                log.exception("outbox %s: sending at once failed", message.id)
+        async with session_scope(self._maker) as session:
+            rows = [await session.get(OutboxMessage, message.id) for message in messages]
+            return [outcome.outcome_of(row) for row in rows if row is not None]
+
+    async def _deliver(
+        self, bot: Bot, message: OutboxMessage, language: str | None, *, report: bool = True
+    ) -> int:
         try:
             data = self._renderer.payload(
                 message.intent, message.params, message.payload, language, message.language
             )
         except Exception as exc:  # a row that cannot be rendered is kept for a fix, not sent
             log.exception("outbox %s: cannot render %s", message.id, message.intent)
-            await self._give_up(message, f"render: {type(exc).__name__}: {exc}")
+            await self._give_up(message, f"render: {type(exc).__name__}: {exc}", report)
             return 0
         try:
             result = await self._send_paced(bot, message.chat_id, data)
         except RetryAfter as exc:
-            await self._retry(message, f"RetryAfter {exc.retry_after}", _seconds(exc.retry_after))
+            wait = _seconds(exc.retry_after)
+            await self._retry(message, f"RetryAfter {exc.retry_after}", wait, report)
             return 0
         except Forbidden as exc:
-            await self._give_up(message, f"Forbidden: {exc.message}")
+            await self._give_up(message, f"Forbidden: {exc.message}", report)
             await self._unreachable(message)
             return 0
         except (TimedOut, NetworkError) as exc:  # NetworkError covers 5xx answers too
-            await self._retry(message, f"{type(exc).__name__}: {exc.message}", None)
+            await self._retry(message, f"{type(exc).__name__}: {exc.message}", None, report)
             return 0
         except BadRequest as exc:
-            await self._give_up(message, f"BadRequest: {exc.message}")
+            await self._give_up(message, f"BadRequest: {exc.message}", report)
             return 0
         async with session_scope(self._maker) as session:
             await outbox.mark_sent(
@@ -213,7 +230,9 @@ class OutboxSender:
                 self.pace.pause(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _retry(self, message: OutboxMessage, error: str, wait: float | None) -> None:
+    async def _retry(
+        self, message: OutboxMessage, error: str, wait: float | None, report: bool
+    ) -> None:
         log.warning("outbox %s: %s, will retry", message.id, error)
         async with session_scope(self._maker) as session:
             await outbox.mark_retry(
@@ -223,6 +242,8 @@ class OutboxSender:
                 error=error,
                 wait_seconds=wait,
             )
+            if report:  # the last attempt: its sender hears it
+                await self._report(session, message)
 
     async def _unreachable(self, message: OutboxMessage) -> None:
         """The chat blocked the bot: whoever relies on it hears so, once."""
@@ -238,12 +259,23 @@ class OutboxSender:
             )
         self._queued_more = self._queued_more or queued
 
-    async def _give_up(self, message: OutboxMessage, error: str) -> None:
+    async def _give_up(self, message: OutboxMessage, error: str, report: bool = True) -> None:
         log.warning("outbox %s: %s, not retried", message.id, error)
         async with session_scope(self._maker) as session:
             await outbox.mark_failed(
                 session, message_id=message.id, now=self._clock.now(), error=error
             )
+            if report:
+                await self._report(session, message)
+
+    async def _report(self, session: Any, message: OutboxMessage) -> None:
+        """A failed row someone sent through the bot: they are told, once."""
+        if message.sender_id is None:
+            return
+        row = await session.get(OutboxMessage, message.id)
+        if row is not None and row.failed_at is not None:
+            queued = await outcome.report_failure(session, row, now=self._clock.now())
+            self._queued_more = self._queued_more or queued
 
 
 def _seconds(value: Any) -> float:
@@ -286,6 +318,15 @@ async def deliver_now(app: Any, message: OutboxMessage, language: str | None = N
     first, the sender delivers the row when its backup time is up."""
     sender: OutboxSender = app.bot_data.outbox
     return await sender.deliver_now(app.bot, message, language)
+
+
+async def deliver_and_observe(app: Any, messages: list[OutboxMessage]) -> list[outcome.Outcome]:
+    """Send rows queued with `backup_for` for the user in front of us right after the
+    commit, and what became of each (sent, queued until when, or failed and why)."""
+    sender: OutboxSender = app.bot_data.outbox
+    outcomes = await sender.observe(app.bot, messages)
+    request_delivery(app)  # e.g. who else hears that a chat blocked the bot
+    return outcomes
 
 
 def request_delivery(app: Any) -> None:

@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.delivery import deliver_and_observe
 from bot.jobs import run_sweep
 from bot.services.access import people
 from bot.services.access.roles import Role
 from bot.services.agreements import workflow as agreements
 from bot.services.agreements.workflow import AgreementStatus
 from bot.services.messaging import reminders
+from bot.services.messaging.outcome import Relayed
 from bot.services.messaging.unreachable import agreement_of
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, AgreementEvent, OutboxMessage, Person, Reminder
@@ -87,7 +89,7 @@ async def _call(env: BotEnv, agreement_id: int, action: str, who: int, **kwargs:
         agreement = await session.get(Agreement, agreement_id)
         person = await people.get_person(session, telegram_id=who)
         assert agreement is not None and person is not None
-        await getattr(agreements, action)(
+        result = await getattr(agreements, action)(
             session,
             env.services.env,
             agreement,
@@ -95,6 +97,8 @@ async def _call(env: BotEnv, agreement_id: int, action: str, who: int, **kwargs:
             **kwargs,
             **{"rep" if who == REP else "manager": person},
         )
+    if isinstance(result, Relayed):  # a manager's decision: its message to the rep goes now
+        await deliver_and_observe(env.app, result.queued)
     await env.app.bot_data.outbox.flush(env.app.bot)  # type: ignore[union-attr]
 
 
@@ -317,10 +321,15 @@ async def test_an_unreachable_resident_is_reported_to_the_manager(env: BotEnv) -
     await watch.new(MANAGER)
     env.api.blocked.add(1201)
     await manager.send(f"/antwort {reference} Could you send a photo?")
-    assert "unreachable" in await watch.new(MANAGER)
-    assert reference in env.api.messages(MANAGER)[-1].plain_text
+    # the sender hears it as the outcome of their message, not a second time as a notice
+    assert "unreachable" not in await watch.new(MANAGER)
+    assert manager.last.plain_text == (
+        f"The message on {reference} could not be delivered. The resident has blocked the "
+        "bot or deleted the chat with it."
+    )
     await manager.send(f"/antwort {reference} Are you still there?")
     assert "unreachable" not in await watch.new(MANAGER)
+    assert "could not be delivered" in manager.last.plain_text  # tried again, told again
 
 
 async def test_nudges_and_escalations_speak_each_readers_language(env: BotEnv) -> None:

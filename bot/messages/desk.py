@@ -52,6 +52,8 @@ KIND_LABELS = {
     "settled_feedback": N_("feedback on the solution"),
     "reopened": N_("reopened by the resident"),
     "reopened_by_manager": N_("reopened as Kümmerer"),
+    "personal_data_erased": N_("personal data erased"),
+    "resident_unreachable": N_("resident cannot be reached by the bot"),
 }
 OTHER_EVENT = N_("other event")
 COVER_LABELS = {

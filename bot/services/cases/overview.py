@@ -5,6 +5,7 @@ open cases, its agreements; and its whole history with the agreements' events.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,7 @@ class CaseOverview:
     similar: tuple[Case, ...]  # merge candidates, while the case is undecided
     agreements: tuple[Agreement, ...]
     resident_language: str  # the language the resident reads
+    resident_erased_at: datetime | None = None  # nothing can be sent to them any more
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ async def load(session: AsyncSession, case: Case) -> CaseOverview:
         similar=tuple(similar),
         agreements=tuple(agreements),
         resident_language=(resident.language if resident else None) or case.language,
+        resident_erased_at=resident.erased_at if resident else None,
     )
 
 

@@ -93,9 +93,11 @@ def tell(
     language: str | None = None,
     kind: str = "message",
     backup_for: float | None = None,
+    sender_id: int | None = None,
 ) -> OutboxMessage:
     """Queue an intent for a chat in the caller's transaction; `language` is the fallback
-    when the recipient has chosen none (e.g. the language a case was filed in)."""
+    when the recipient has chosen none (e.g. the language a case was filed in); `sender_id`
+    the person who sent it through the bot, told if it fails later (`outcome`)."""
     message = OutboxMessage(
         chat_id=chat_id,
         person_id=person_id,
@@ -105,6 +107,7 @@ def tell(
         language=language,
         payload=None,
         case_id=case_id,
+        sender_id=sender_id,
         created_at=now,
         next_attempt_at=now + timedelta(seconds=backup_for) if backup_for else now,
     )

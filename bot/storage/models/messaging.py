@@ -36,6 +36,8 @@ class OutboxMessage(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     payload: Mapped[dict[str, Any] | None]
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # Who sent it through the bot (a manager's answer): told if it fails later.
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
