@@ -16,7 +16,7 @@ from bot.services.agreements import nudges as agreement_reminders
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import feedback
 from bot.services.council import statement_nudges
-from bot.services.messaging import reminders
+from bot.services.messaging import catch_up, reminders, sweeping
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder
 from bot.updates import guard
@@ -72,12 +72,34 @@ async def write_for_staff_then_deliver(app: Any, writer: Callable[..., Awaitable
     return await write_then_deliver(app, write)
 
 
+def catch_up_groups() -> catch_up.GroupOf:
+    """Which due reminders are one message when several are due at once (after downtime)."""
+    return catch_up.combined(
+        agreement_reminders.CATCH_UP_GROUPS,
+        statement_nudges.CATCH_UP_GROUPS,
+        conferences.CATCH_UP_GROUPS,
+    )
+
+
+async def write_sweep(services: Any, session: AsyncSession, now: datetime) -> int:
+    """The sweep's writing part: due reminders into the outbox, with catch-up (also used
+    by `bezirksbot reminders --at`, which rolls it back)."""
+    return await sweeping.sweep(
+        session,
+        services.env,
+        now=now,
+        renderers=reminder_renderers(services.env),
+        group_of=catch_up_groups(),
+        summary_after=timedelta(minutes=services.settings.catch_up_summary_after_minutes),
+    )
+
+
 async def run_sweep(app: Any) -> int:
     """Turn due reminders into outbox messages and deliver them."""
-    renderers = reminder_renderers(app.bot_data.services.env)
+    services = app.bot_data.services
 
     async def write(session: AsyncSession, now: datetime) -> int:
-        return await reminders.sweep(session, now=now, renderers=renderers)
+        return await write_sweep(services, session, now)
 
     return await write_then_deliver(app, write)
 

@@ -24,7 +24,7 @@ from bot.services.agreements.planning_notices import (
     InviteDeclined,
 )
 from bot.services.basics.env import ServiceEnv
-from bot.services.messaging import outbox, reminders
+from bot.services.messaging import catch_up, outbox, reminders
 from bot.storage.models import (
     AgendaItem,
     Conference,
@@ -35,6 +35,10 @@ from bot.storage.models import (
 )
 
 REMINDER_KIND = "conference_reminder"
+# A conference's reminders due at one sweep (after downtime) are one message each reader.
+CATCH_UP_GROUPS: dict[str, catch_up.GroupOf] = {
+    REMINDER_KIND: lambda reminder: f"conf:{(reminder.data or {}).get('conference')}"
+}
 SLOTS = (("d7", 7), ("d1", 1))  # reminder slot and days before the start
 KINDS = ("conference", "meeting")  # labels: bot/messages/conferences.py
 STATUSES = ("planned", "held", "cancelled")  # Conference.status; labels there too
@@ -309,7 +313,9 @@ async def overviews_of(session: AsyncSession, *, district: str, now: datetime) -
 async def render_conference_reminder(
     session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime
 ) -> None:
-    """7 days and 1 day before: remind the reps who did not decline, and the manager."""
+    """7 days and 1 day before: remind the reps who did not decline, and the manager. The
+    words count the days from now to the real start; one that comes after the start (the bot
+    was down) is recorded as skipped."""
     data = reminder.data or {}
     conference = await session.get(Conference, int(data.get("conference", 0)))
     if (
@@ -318,6 +324,10 @@ async def render_conference_reminder(
         or _utc_iso(conference.starts_at) != data.get("starts_at")
     ):
         return
+    if conference.starts_at <= now:
+        catch_up.skip(reminder, now=now, reason=catch_up.TOO_LATE)
+        return
+    days = (conference.starts_at.astimezone(env.tz).date() - now.astimezone(env.tz).date()).days
     rows = await session.execute(
         select(ConferenceInvite, Person)
         .join(Person, Person.id == ConferenceInvite.person_id)
@@ -335,7 +345,9 @@ async def render_conference_reminder(
             outbox.tell(
                 session,
                 chat_id=person.telegram_id,
-                intent=ConferenceReminder(ref, slot, None if invite.response else invite.id),
+                intent=ConferenceReminder(
+                    ref, slot, None if invite.response else invite.id, days_before=days
+                ),
                 now=now,
                 person_id=person.id,
                 language=person.language,
@@ -346,7 +358,7 @@ async def render_conference_reminder(
             outbox.tell(
                 session,
                 chat_id=chat_id,
-                intent=ConferenceReminder(ref, slot, for_manager=True),
+                intent=ConferenceReminder(ref, slot, for_manager=True, days_before=days),
                 now=now,
                 kind=REMINDER_KIND,
             )

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.messaging import catch_up
 from bot.storage.models import Agreement, Case, Conference, Person, Reminder
 
 # A renderer writes the outbox messages for one due reminder (it may write none, e.g. when
@@ -80,18 +81,35 @@ def due_query(now: datetime, limit: int) -> Any:
 
 
 async def sweep(
-    session: AsyncSession, *, now: datetime, renderers: dict[str, Renderer], limit: int = 200
+    session: AsyncSession,
+    *,
+    now: datetime,
+    renderers: dict[str, Renderer],
+    limit: int = 200,
+    group_of: catch_up.GroupOf | None = None,
+    tally: catch_up.Tally | None = None,
 ) -> int:
-    """Render every due reminder into the outbox and mark it sent; returns how many."""
+    """Render every due reminder into the outbox and mark it sent; returns how many.
+
+    Of the reminders one group (`group_of`) has due now only the latest is written, the
+    others are recorded as skipped (`catch_up`): after downtime one message tells the
+    current state instead of a burst. `tally` counts what was written late, for the
+    coordinators' summary.
+    """
     query = due_query(now, limit)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # two instances never take the same row
     due = list(await session.scalars(query))
+    write = catch_up.latest_of_groups(due, group_of)
     for reminder in due:
         renderer = renderers.get(reminder.kind)
-        if renderer is not None:
-            await renderer(session, reminder, now)
+        if reminder.id not in write:
+            catch_up.skip(reminder, now=now, reason=catch_up.SUPERSEDED)
+        elif renderer is not None:
+            await renderer(session, reminder, now)  # it may record a skip itself
         reminder.sent_at = now
+        if tally is not None:
+            tally.note(reminder, late_before=now - catch_up.LATE_AFTER)
     return len(due)
 
 
