@@ -24,7 +24,7 @@ from bot.services.basics.workdays import (
     working_days_between,
 )
 from bot.services.messaging import reminders
-from bot.services.messaging.catch_up import MISSED
+from bot.services.messaging.catch_up import MISSED, SUPERSEDED
 from bot.storage.models import Agreement, OutboxMessage, Reminder
 
 __all__ = [
@@ -267,13 +267,14 @@ async def record_missed(
     moment: datetime,
     now: datetime,
 ) -> None:
-    """A slot that fell due while the bot was down, recorded as skipped (never sent)."""
+    """A chain slot recorded as skipped (never sent): it fell due while the bot was down, or
+    it would come before the next slot counted from now (the message now replaces it)."""
     await schedule_slot(session, env, agreement, kind=kind, slot=slot, moment=moment, now=now)
     key = reminder_key(agreement.id, due_day(agreement.due_at, env.tz), kind, slot)
     await session.execute(
         update(Reminder)
         .where(Reminder.key == key, Reminder.sent_at.is_(None))
-        .values(sent_at=now, skipped_at=now, skip_reason=MISSED)
+        .values(sent_at=now, skipped_at=now, skip_reason=MISSED if moment <= now else SUPERSEDED)
     )
 
 

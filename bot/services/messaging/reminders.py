@@ -126,6 +126,7 @@ class Upcoming:
     department: str | None = None
     rep_name: str | None = None
     conference_start: datetime | None = None
+    skip_reason: str | None = None  # a slot a sweep skipped (see `catch_up`)
 
 
 LISTED_KINDS = (
@@ -138,11 +139,7 @@ LISTED_KINDS = (
 )
 
 
-async def upcoming(
-    session: AsyncSession, *, now: datetime, until: datetime, districts: list[str] | None
-) -> list[Upcoming]:
-    """The pending nudges, follow-ups and escalations due before `until`, soonest first;
-    `districts` None means every district."""
+def _listing(districts: list[str] | None) -> Any:
     district = func.coalesce(
         Agreement.district_number, Case.district_number, Conference.district_number
     )
@@ -152,16 +149,13 @@ async def upcoming(
         .outerjoin(Case, Case.id == Reminder.case_id)
         .outerjoin(Conference, Conference.id == Reminder.conference_id)
         .outerjoin(Person, Person.id == Agreement.rep_id)
-        .where(
-            Reminder.sent_at.is_(None),
-            Reminder.cancelled_at.is_(None),
-            Reminder.kind.in_(LISTED_KINDS),
-            Reminder.due_at < until,
-        )
+        .where(Reminder.kind.in_(LISTED_KINDS))
         .order_by(Reminder.due_at, Reminder.id)
     )
-    if districts is not None:
-        query = query.where(district.in_(districts))
+    return query if districts is None else query.where(district.in_(districts))
+
+
+async def _described(session: AsyncSession, query: Any) -> list[Upcoming]:
     found = []
     for reminder, agreement, case, conference, rep_name, number in (
         await session.execute(query)
@@ -177,6 +171,23 @@ async def upcoming(
                 department=agreement.department_number if agreement is not None else None,
                 rep_name=rep_name,
                 conference_start=conference.starts_at if conference is not None else None,
+                skip_reason=reminder.skip_reason,
             )
         )
     return found
+
+
+async def upcoming(
+    session: AsyncSession, *, now: datetime, until: datetime, districts: list[str] | None
+) -> list[Upcoming]:
+    """The pending nudges, follow-ups and escalations due before `until`, soonest first;
+    `districts` None means every district."""
+    query = _listing(districts).where(
+        Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None), Reminder.due_at < until
+    )
+    return await _described(session, query)
+
+
+async def skipped(session: AsyncSession, *, at: datetime) -> list[Upcoming]:
+    """The slots a sweep at `at` recorded as skipped (with `skip_reason`), oldest first."""
+    return await _described(session, _listing(None).where(Reminder.skipped_at == at))
