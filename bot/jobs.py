@@ -136,6 +136,7 @@ def register_jobs(app: Any) -> None:
     (Hannover), daylight saving included."""
     # The handler modules use this module's helpers (write_then_deliver, run_sweep), so their
     # job functions are imported here, at call time, not at import time (no import cycle).
+    from bot.catch_up_jobs import catch_up_job
     from bot.handlers.command_menus import menu_sync_job
     from bot.handlers.conferences import run_planning_reminders
     from bot.handlers.desk import run_untriaged_nudge
@@ -187,6 +188,9 @@ def register_jobs(app: Any) -> None:
     queue.run_repeating(
         menu_sync_job, interval=MENUS_EVERY, first=timedelta(seconds=30), name="command_menus"
     )
+    # After a start, the daily jobs above whose time passed while the bot was down (each
+    # writes once per day or week, so nothing is repeated).
+    queue.run_once(catch_up_job, when=timedelta(seconds=20), name="catch_up")
     # The six-month conference and fourth-quarter project rules are checked once a day; each
     # reminder is written once per period.
     queue.run_daily(

@@ -29,6 +29,7 @@ class Delivered:
     at: datetime
     intent: str | None
     params: dict[str, object]
+    kind: str = "message"
 
     def text(self, language: str) -> str:
         """Its text rendered in `language`, tags removed, first line only."""
@@ -89,6 +90,7 @@ async def delivered(env: BotEnv, chat_id: int, *, since: int = 0) -> list[Delive
                 at=m.sent_at.astimezone(BERLIN),  # type: ignore[union-attr]
                 intent=m.intent,
                 params=dict(m.params or {}),
+                kind=m.kind,
             )
             for m in rows
         ]
