@@ -4,6 +4,7 @@ deliver. Tests call the `run_*` functions directly with a moved clock."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -81,9 +82,12 @@ def catch_up_groups() -> catch_up.GroupOf:
     )
 
 
-async def write_sweep(services: Any, session: AsyncSession, now: datetime) -> int:
+async def write_sweep(
+    services: Any, session: AsyncSession, now: datetime, *, after_start: bool = True
+) -> int:
     """The sweep's writing part: due reminders into the outbox, with catch-up (also used
-    by `bezirksbot reminders --at`, which rolls it back)."""
+    by `bezirksbot reminders --at`, which rolls it back); `after_start` for the first sweep
+    of a process, the only one that can follow downtime."""
     return await sweeping.sweep(
         session,
         services.env,
@@ -91,17 +95,24 @@ async def write_sweep(services: Any, session: AsyncSession, now: datetime) -> in
         renderers=reminder_renderers(services.env),
         group_of=catch_up_groups(),
         summary_after=timedelta(minutes=services.settings.catch_up_summary_after_minutes),
+        after_start=after_start,
     )
+
+
+_SWEPT: weakref.WeakSet[Any] = weakref.WeakSet()  # applications that have swept since start
 
 
 async def run_sweep(app: Any) -> int:
     """Turn due reminders into outbox messages and deliver them."""
     services = app.bot_data.services
+    after_start = app not in _SWEPT
 
     async def write(session: AsyncSession, now: datetime) -> int:
-        return await write_sweep(services, session, now)
+        return await write_sweep(services, session, now, after_start=after_start)
 
-    return await write_then_deliver(app, write)
+    written = await write_then_deliver(app, write)
+    _SWEPT.add(app)
+    return written
 
 
 async def sweep_job(context: Any) -> None:

@@ -175,3 +175,17 @@ async def test_reminders_at_shows_the_restart_sweep_without_sending(
     assert await last_outbox_id(env) == seen
     code = await asyncio.to_thread(cli.main, ["reminders", "--at", "22.01.2027"])
     assert code == 2 and "YYYY-MM-DD HH:MM" in capsys.readouterr().err
+
+
+async def test_a_short_stop_sends_the_due_nudge_but_no_summary(env: BotEnv) -> None:
+    env.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN))
+    await _german_team(env)
+    await _agreement(env, "Bank reparieren", datetime(2026, 12, 18, tzinfo=BERLIN))
+    await walk(env, datetime(2026, 12, 11, 7, 0, tzinfo=BERLIN))  # the d7 slot is at 08:00
+    seen = await last_outbox_id(env)
+    await env.restart()  # down for three hours (the summary setting: four)
+    env.clock.set(datetime(2026, 12, 11, 10, 0, tzinfo=BERLIN))
+    await run_sweep(env.app)
+    [nudge] = await delivered(env, REP, since=seen)
+    assert nudge.text("de") == "Erinnerung: Diese Vereinbarung ist in 7 Tagen fällig."
+    assert await delivered(env, ADMIN_ID, since=seen) == []

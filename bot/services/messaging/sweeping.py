@@ -21,9 +21,13 @@ async def sweep(
     renderers: dict[str, reminders.Renderer],
     group_of: catch_up.GroupOf | None,
     summary_after: timedelta,
+    after_start: bool = False,
     limit: int = 200,
 ) -> int:
-    """`reminders.sweep` with catch-up; returns how many reminders were handled."""
+    """`reminders.sweep` with catch-up; returns how many reminders were handled.
+
+    A running bot sweeps twice a minute, so only the first sweep after a start (`after_start`)
+    can follow downtime: only it may send the coordinators' summary."""
     since = await catch_up.previous_sweep(session, now=now)
     tally = catch_up.Tally.empty()
     handled = await reminders.sweep(
@@ -36,7 +40,7 @@ async def sweep(
     )
     await tally.count_skipped(session, now=now)
     caught_up = catch_up.summary(tally, down_since=since, now=now, after=summary_after)
-    if caught_up is not None:
+    if caught_up is not None and after_start:
         policy = env.policy
         # like the nudges it reports, it waits for working hours
         at = next_working_moment(now, tz=env.tz, start=policy.work_start, end=policy.work_end)
