@@ -73,17 +73,23 @@ def combined(*groupers: dict[str, GroupOf]) -> GroupOf:
 
 async def previous_sweep(session: AsyncSession, *, now: datetime) -> datetime | None:
     """The moment of the last sweep before this one (None on the very first); notes `now`."""
+    # a row of its own kind, never pending: "cancelled" keeps it out of the sweep and of the
+    # sent count; due_at is the moment of the last sweep
     marker = await session.scalar(select(Reminder).where(Reminder.key == LAST_SWEEP_KEY))
     if marker is None:
         session.add(
             Reminder(
-                key=LAST_SWEEP_KEY, kind=LAST_SWEEP_KIND, due_at=now, created_at=now, sent_at=now
+                key=LAST_SWEEP_KEY,
+                kind=LAST_SWEEP_KIND,
+                due_at=now,
+                created_at=now,
+                cancelled_at=now,
             )
         )
         return None
     before = marker.due_at
     if now > before:
-        marker.due_at = marker.sent_at = now
+        marker.due_at = now
     return before
 
 
