@@ -155,6 +155,7 @@ def preview_lines(
         "superseded": N_("a later slot of the same subject is due at the same time"),
         "missed": N_("fell due while the bot was not running"),
         "too_late": N_("what it reminds of is over"),
+        "rescheduled": N_("replaced by the message now; the next one follows from now"),
     }
     out = [
         t(

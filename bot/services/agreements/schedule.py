@@ -24,7 +24,7 @@ from bot.services.basics.workdays import (
     working_days_between,
 )
 from bot.services.messaging import reminders
-from bot.services.messaging.catch_up import MISSED, SUPERSEDED
+from bot.services.messaging.catch_up import MISSED, RESCHEDULED
 from bot.storage.models import Agreement, OutboxMessage, Reminder
 
 __all__ = [
@@ -274,7 +274,7 @@ async def record_missed(
     await session.execute(
         update(Reminder)
         .where(Reminder.key == key, Reminder.sent_at.is_(None))
-        .values(sent_at=now, skipped_at=now, skip_reason=MISSED if moment <= now else SUPERSEDED)
+        .values(sent_at=now, skipped_at=now, skip_reason=MISSED if moment <= now else RESCHEDULED)
     )
 
 

@@ -26,6 +26,7 @@ from bot.storage.models import Reminder
 SUPERSEDED = "superseded"  # a later slot of the same subject was due at the same sweep
 MISSED = "missed"  # fell due while the bot was down; the chain goes on from now
 TOO_LATE = "too_late"  # what it reminds of is over (e.g. the conference has begun)
+RESCHEDULED = "rescheduled"  # a chain slot soon after a caught-up message: the chain restarts
 
 LAST_SWEEP_KEY = "ops:last_sweep"
 # A reminder written this much after its moment was caught up (the sweep runs twice a minute).
