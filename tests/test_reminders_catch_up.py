@@ -189,3 +189,31 @@ async def test_a_short_stop_sends_the_due_nudge_but_no_summary(env: BotEnv) -> N
     [nudge] = await delivered(env, REP, since=seen)
     assert nudge.text("de") == "Erinnerung: Diese Vereinbarung ist in 7 Tagen fällig."
     assert await delivered(env, ADMIN_ID, since=seen) == []
+
+
+async def test_a_backlog_longer_than_a_page_still_sends_one_message(env: BotEnv) -> None:
+    from bot.jobs import catch_up_groups, reminder_renderers
+    from bot.services.messaging import sweeping
+
+    env.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN))
+    await _german_team(env)
+    agreement_id = await _agreement(env, "Bank reparieren", datetime(2026, 12, 18, tzinfo=BERLIN))
+    seen = await last_outbox_id(env)
+    env.clock.set(RESTART)  # never swept since the creation: five slots due, pages of two
+    for _ in range(4):
+        async with session_scope(env.services.session_maker) as session:
+            await sweeping.sweep(
+                session,
+                env.services.env,
+                now=env.clock.now(),
+                renderers=reminder_renderers(env.services.env),
+                group_of=catch_up_groups(),
+                summary_after=timedelta(hours=4),
+                limit=2,
+            )
+        await env.app.bot_data.outbox.flush(env.app.bot)  # type: ignore[union-attr]
+    [message] = await delivered(env, REP, since=seen)
+    assert message.text("de").startswith("Diese Vereinbarung ist seit 23 Arbeitstagen überfällig")
+    reasons = {r.key.split(":", 3)[-1]: r.skip_reason for r in await _reminders(env, agreement_id)}
+    assert reasons["agr_nudge:created"] == reasons["agr_nudge:d7"] == "superseded"
+    assert reasons["agr_nudge:due"] == "superseded" and reasons["agr_overdue:1"] is None

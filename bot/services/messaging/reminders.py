@@ -70,7 +70,7 @@ async def cancel(session: AsyncSession, *, key_prefix: str, now: datetime) -> No
     )
 
 
-def due_query(now: datetime, limit: int) -> Any:
+def due_query(now: datetime, limit: int | None) -> Any:
     """Pending reminders due by `now`, oldest first (served by ix_reminders_pending_due)."""
     return (
         select(Reminder)
@@ -100,7 +100,13 @@ async def sweep(
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # two instances never take the same row
     due = list(await session.scalars(query))
-    write = catch_up.latest_of_groups(due, group_of)
+    later: list[Reminder] = []
+    if group_of is not None and len(due) == limit:
+        # a backlog longer than a page (long downtime): a group's latest slot may lie beyond
+        # it, and the page's older slots of that group must not be written meanwhile
+        taken = [reminder.id for reminder in due]
+        later = list(await session.scalars(due_query(now, None).where(Reminder.id.not_in(taken))))
+    write = catch_up.latest_of_groups([*due, *later], group_of)
     for reminder in due:
         renderer = renderers.get(reminder.kind)
         if reminder.id not in write:
