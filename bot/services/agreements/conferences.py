@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,7 @@ from bot.services.agreements.planning_notices import (
     InviteDeclined,
 )
 from bot.services.basics.env import ServiceEnv
+from bot.services.basics.workdays import add_working_days, is_working_day
 from bot.services.messaging import catch_up, outbox, reminders
 from bot.storage.models import (
     AgendaItem,
@@ -155,7 +156,7 @@ async def _schedule_reminders(
     starts = _utc_iso(conference.starts_at)
     for slot, days in SLOTS:
         # wall-clock arithmetic in the local zone: the same hour a week before, across DST
-        due = (conference.starts_at.astimezone(env.tz) - timedelta(days=days)).astimezone(UTC)
+        due = reminder_moment(conference.starts_at.astimezone(env.tz) - timedelta(days=days), env)
         if due <= now:
             continue
         key = f"conf:{conference.id}:{starts}:{slot}"
@@ -166,6 +167,21 @@ async def _schedule_reminders(
             await session.execute(
                 update(Reminder).where(Reminder.key == key).values(conference_id=conference.id)
             )
+
+
+def reminder_moment(local: datetime, env: ServiceEnv) -> datetime:
+    """A reminder's moment moved into working hours, never closer to the meeting: a day off
+    goes back to the last working day before it, an hour outside the working hours to their
+    start or to an hour before their end. Its words count the real days (see the renderer)."""
+    policy, day, clock = env.policy, local.date(), local.time()
+    if not is_working_day(day):
+        day = add_working_days(day, -1)
+    if clock < policy.work_start:
+        clock = policy.work_start
+    elif clock >= policy.work_end:
+        clock = time(max(policy.work_end.hour - 1, policy.work_start.hour))
+    wall = datetime.combine(day, clock).replace(tzinfo=env.tz)
+    return wall.astimezone(UTC)  # through UTC: a wall time in the DST gap moves forward
 
 
 def _require_open(conference: Conference | None, now: datetime) -> Conference:
