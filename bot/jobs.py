@@ -79,6 +79,7 @@ def catch_up_groups() -> catch_up.GroupOf:
         agreement_reminders.CATCH_UP_GROUPS,
         statement_nudges.CATCH_UP_GROUPS,
         conferences.CATCH_UP_GROUPS,
+        feedback.CATCH_UP_GROUPS,
     )
 
 
