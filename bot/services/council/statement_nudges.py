@@ -43,14 +43,18 @@ async def write(session: AsyncSession, env: ServiceEnv, reminder: Reminder, now:
         if rep is None or not rep.telegram_id:
             return
         # counted from the day the rep reads it (a nudge written at night waits)
-        left = working_days_between(
-            read_at(env, now).astimezone(env.tz).date(), statement.due_at.astimezone(env.tz).date()
-        )
+        read_on = read_at(env, now).astimezone(env.tz).date()
+        due = statement.due_at.astimezone(env.tz).date()
+        left = working_days_between(read_on, due)
         message = outbox.tell(
             session,
             chat_id=rep.telegram_id,
             intent=notices.StatementNudge(
-                card=part, statement_id=statement.id, working_days_left=max(left, 0)
+                card=part,
+                statement_id=statement.id,
+                working_days_left=max(left, 0),
+                due=due,
+                read_on=read_on,
             ),
             now=now,
             person_id=rep.id,
