@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.i18n import Translations
 from bot.jobs import run_sweep
+from bot.reminders_cli import preview_lines, preview_sweep
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder
 from tests.conftest import BotEnv
@@ -27,7 +29,21 @@ async def test_nach_einem_ausfall_eine_erinnerung_mit_dem_wahren_stand(env: BotE
     assert "bittet Ihren Fachbereich um eine Stellungnahme" in rep66.last.plain_text
     before = len(rep66.messages)
 
-    # down from Friday 13 March until the day after the due day (Thursday 19 March)
+    # down from Friday 13 March until the day after the due day (Thursday 19 March); what
+    # the first sweep will do, as `bezirksbot reminders --at "2026-03-20 09:00"` shows it
+    preview = await preview_sweep(env.services, at(3, 20, 9))
+    lines = preview_lines(
+        preview, Translations("de").get("de"), env.services.reference, env.services.settings.tz
+    )
+    skipped = [line for line in lines if "Erinnerung an eine Stellungnahme (Bezirksrat)" in line]
+    assert [line.split(" für ")[0].strip() for line in skipped] == [
+        "Mo, 16.03.2026, 08:00: Erinnerung an eine Stellungnahme (Bezirksrat)",
+        "Mi, 18.03.2026, 08:00: Erinnerung an eine Stellungnahme (Bezirksrat)",
+    ]
+    assert all(
+        line.endswith("Grund: ein späterer Termin derselben Sache ist zugleich fällig")
+        for line in skipped
+    )
     await env.restart()
     env.clock.set(at(3, 20, 9))
     await run_sweep(env.app)

@@ -145,7 +145,16 @@ LISTED_KINDS = (
 )
 
 
-def _listing(districts: list[str] | None) -> Any:
+# what a sweep may skip: the listed kinds and a council statement's nudges and escalations
+SKIPPABLE_KINDS = (
+    *LISTED_KINDS,
+    "brt_nudge",
+    "brt_escalate_manager",
+    "brt_escalate_coordinators",
+)
+
+
+def _listing(districts: list[str] | None, kinds: tuple[str, ...] = LISTED_KINDS) -> Any:
     district = func.coalesce(
         Agreement.district_number, Case.district_number, Conference.district_number
     )
@@ -155,7 +164,7 @@ def _listing(districts: list[str] | None) -> Any:
         .outerjoin(Case, Case.id == Reminder.case_id)
         .outerjoin(Conference, Conference.id == Reminder.conference_id)
         .outerjoin(Person, Person.id == Agreement.rep_id)
-        .where(Reminder.kind.in_(LISTED_KINDS))
+        .where(Reminder.kind.in_(kinds))
         .order_by(Reminder.due_at, Reminder.id)
     )
     return query if districts is None else query.where(district.in_(districts))
@@ -196,4 +205,5 @@ async def upcoming(
 
 async def skipped(session: AsyncSession, *, at: datetime) -> list[Upcoming]:
     """The slots a sweep at `at` recorded as skipped (with `skip_reason`), oldest first."""
-    return await _described(session, _listing(None).where(Reminder.skipped_at == at))
+    query = _listing(None, SKIPPABLE_KINDS).where(Reminder.skipped_at == at)
+    return await _described(session, query)
