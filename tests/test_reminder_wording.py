@@ -17,7 +17,7 @@ from bot.services.access.roles import Role
 from bot.services.agreements import workflow as agreements
 from bot.services.basics.workdays import is_working_hours
 from bot.storage.db import session_scope
-from tests.conftest import BotEnv
+from tests.conftest import ADMIN_ID, BotEnv
 from tests.helpers import bind_role
 from tests.reminder_walk import delivered, walk
 
@@ -233,3 +233,34 @@ async def test_the_words_of_each_nudge_match_the_calendar(env: BotEnv, case: str
     keys = Counter(m.params.get("reminder_key") for m in got)
     assert all(count == 1 for count in keys.values())  # none twice
     assert [(m.at, (m.text("de"), m.text("en"))) for m in got] == expected  # none missing
+
+
+# The escalations of the 2027 case (due on the Sunday of Easter and summer time): after more
+# than 5 and more than 10 working days, Easter Monday not counted; one each, in the morning.
+ESCALATIONS = [
+    (
+        MANAGER,
+        at(2027, 4, 6),
+        "⚠️ Eskalation: Diese Vereinbarung ist seit 6 Arbeitstagen überfällig.",
+        "⚠️ Escalation: this agreement is overdue by 6 working days.",
+    ),
+    (
+        ADMIN_ID,
+        at(2027, 4, 13),
+        "🚨 Eskalation an die Koordination 18.6: Diese Vereinbarung ist seit 11 Arbeitstagen "
+        "überfällig.",
+        "🚨 Escalation to coordination: this agreement is overdue by 11 working days.",
+    ),
+]
+
+
+async def test_the_escalations_count_the_working_days_across_easter_and_summer_time(
+    env: BotEnv,
+) -> None:
+    created, due, _ = CASES["summer_time_begins_sunday_28_march_2027_at_easter"]
+    env.clock.set(created)
+    await _create(env, due)
+    await walk(env, at(2027, 4, 16, 17))
+    for chat_id, moment, german, english in ESCALATIONS:
+        got = [m for m in await delivered(env, chat_id) if m.kind == "escalation"]
+        assert [(m.at, m.text("de"), m.text("en")) for m in got] == [(moment, german, english)]
