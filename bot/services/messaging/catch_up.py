@@ -76,7 +76,10 @@ async def previous_sweep(session: AsyncSession, *, now: datetime) -> datetime | 
     """The moment of the last sweep before this one (None on the very first); notes `now`."""
     # a row of its own kind, never pending: "cancelled" keeps it out of the sweep and of the
     # sent count; due_at is the moment of the last sweep
-    marker = await session.scalar(select(Reminder).where(Reminder.key == LAST_SWEEP_KEY))
+    # locked (PostgreSQL): of two instances started together, only one sees the downtime
+    marker = await session.scalar(
+        select(Reminder).where(Reminder.key == LAST_SWEEP_KEY).with_for_update()
+    )
     if marker is None:
         session.add(
             Reminder(
