@@ -96,7 +96,7 @@ class Preview:
 async def preview_sweep(services: Services, at: datetime) -> Preview:
     """Run the sweep at `at` and roll it back: what it would send and skip. Nothing is sent
     and nothing is stored (the reminders stay pending)."""
-    from sqlalchemy import func, select
+    from sqlalchemy import and_, func, or_, select
 
     from bot.jobs import write_sweep
     from bot.messages.render import OutboxRenderer
@@ -111,7 +111,16 @@ async def preview_sweep(services: Services, at: datetime) -> Preview:
             await session.flush()
             rows = await session.execute(
                 select(OutboxMessage, Person)
-                .outerjoin(Person, Person.id == OutboxMessage.person_id)
+                .outerjoin(  # staff messages carry no person: found by their chat
+                    Person,
+                    or_(
+                        Person.id == OutboxMessage.person_id,
+                        and_(
+                            OutboxMessage.person_id.is_(None),
+                            Person.telegram_id == OutboxMessage.chat_id,
+                        ),
+                    ),
+                )
                 .where(OutboxMessage.id > before)
                 .order_by(OutboxMessage.id)
             )

@@ -153,6 +153,11 @@ async def test_reminders_at_shows_the_restart_sweep_without_sending(
          "den Stand."),
     ]  # fmt: skip
     assert any(item.skip_reason == "missed" for item in preview.skipped)
+    # and the coordinators' summary of the restart
+    assert any(
+        p.chat_id == ADMIN_ID and p.text.startswith("Der Bot lief von Do, 07.01.2027, 18:00")
+        for p in preview.messages
+    )
     lines = preview_lines(
         preview, Translations("de").get("de"), env.services.reference, env.services.settings.tz
     )
