@@ -222,3 +222,27 @@ async def test_a_backlog_longer_than_a_page_still_sends_one_message(env: BotEnv)
     reasons = {r.key.split(":", 3)[-1]: r.skip_reason for r in await _reminders(env, agreement_id)}
     assert reasons["agr_nudge:created"] == reasons["agr_nudge:d7"] == "superseded"
     assert reasons["agr_nudge:due"] == "superseded" and reasons["agr_overdue:1"] is None
+
+
+def test_the_summary_lists_each_kind_in_german_and_english() -> None:
+    from bot.messages.render import OutboxRenderer, render
+    from bot.services.basics.reference import load_reference_data
+    from bot.services.messaging.catch_up import CaughtUp
+
+    summary = CaughtUp(
+        down_since=STOPPED,
+        back_at=RESTART,
+        late=(("agr_escalate_coordinators", 1), ("agr_overdue", 2)),
+        skipped=(("agr_overdue", 9),),
+    )
+    renderer = OutboxRenderer(Translations(), load_reference_data(), BERLIN)
+    german = renderer.context("de")
+    assert render(summary, german).text.split("\n")[1:] == [
+        "• Eskalationen von Vereinbarungen an die Koordination: 1 nachgeholt, 0 übersprungen",
+        "• Hinweise auf überfällige Vereinbarungen: 2 nachgeholt, 9 übersprungen",
+    ]
+    english = render(summary, renderer.context("en")).text
+    assert english.startswith(
+        "The bot was not running from Thu, 7 Jan 2027, 18:00 to Fri, 22 Jan 2027, 10:00."
+    )
+    assert "• Overdue notices of agreements: 2 caught up, 9 skipped" in english

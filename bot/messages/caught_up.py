@@ -43,7 +43,7 @@ def caught_up(n: CaughtUp, ctx: RenderContext) -> Reply:
         lines.append(
             "• "
             + t(
-                "{what}: {sent} sent late, {skipped} skipped",
+                "{what}: {sent} caught up, {skipped} skipped",
                 what=_kind(t, kind),
                 sent=late.get(kind, 0),
                 skipped=skipped.get(kind, 0),

@@ -74,9 +74,9 @@ def combined(*groupers: dict[str, GroupOf]) -> GroupOf:
 
 async def previous_sweep(session: AsyncSession, *, now: datetime) -> datetime | None:
     """The moment of the last sweep before this one (None on the very first); notes `now`."""
-    # a row of its own kind, never pending: "cancelled" keeps it out of the sweep and of the
-    # sent count; due_at is the moment of the last sweep
-    # locked (PostgreSQL): of two instances started together, only one sees the downtime
+    # A row of its own kind, never pending ("cancelled" keeps it out of the sweep and of the
+    # sent count), due_at the last sweep; locked (PostgreSQL), so that of two instances
+    # started together only one sees the downtime.
     marker = await session.scalar(
         select(Reminder).where(Reminder.key == LAST_SWEEP_KEY).with_for_update()
     )
