@@ -36,9 +36,12 @@ from bot.storage.models import (
 )
 
 REMINDER_KIND = "conference_reminder"
-# A conference's reminders due at one sweep (after downtime) are one message each reader.
+# A conference's reminders due at one sweep (after downtime) are one message each reader; with
+# the start, so that a moved meeting's old slots (which write nothing) never hide a new one.
 CATCH_UP_GROUPS: dict[str, catch_up.GroupOf] = {
-    REMINDER_KIND: lambda reminder: f"conf:{(reminder.data or {}).get('conference')}"
+    REMINDER_KIND: lambda r: (
+        f"conf:{(r.data or {}).get('conference')}:{(r.data or {}).get('starts_at')}"
+    )
 }
 SLOTS = (("d7", 7), ("d1", 1))  # reminder slot and days before the start
 KINDS = ("conference", "meeting")  # labels: bot/messages/conferences.py

@@ -272,8 +272,10 @@ async def write_escalate_coordinators(
 
 
 def _rep_group(reminder: Reminder) -> str:
-    agreement_id = reminder.agreement_id or (reminder.data or {}).get("agreement_id")
-    return f"agr:{agreement_id}:rep"
+    # with the due date: a slot of an earlier due date (which writes nothing) never hides one
+    # of the current date
+    data = reminder.data or {}
+    return f"agr:{reminder.agreement_id or data.get('agreement_id')}:{data.get('due')}:rep"
 
 
 # The rep's nudges and overdue notices of one agreement due at one sweep are one message.

@@ -78,7 +78,8 @@ async def write(session: AsyncSession, env: ServiceEnv, reminder: Reminder, now:
 
 
 def _rep_group(reminder: Reminder) -> str:
-    return f"stmt:{(reminder.data or {}).get('statement_id')}:rep"
+    data = reminder.data or {}  # with the due date, as for agreements
+    return f"stmt:{data.get('statement_id')}:{data.get('due')}:rep"
 
 
 # A statement's nudges due at one sweep (after downtime) are one message to the rep.
