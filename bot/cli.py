@@ -317,6 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     coming.add_argument("--district", help="one district (01-13); default: all districts")
     coming.add_argument("--days", type=int, default=14, help="how many days ahead (default 14)")
+    coming.add_argument(
+        "--at",
+        metavar='"YYYY-MM-DD HH:MM"',
+        help="show what the reminder sweep would send at that moment (Europe/Berlin) and "
+        "which slots it would skip, without sending anything",
+    )
     report = sub.add_parser("report", help="write the figures of a period as PDF, XLSX or CSV")
     report.add_argument("--period", required=True, help="2026-H1, 2026-Q3, 2026-03, 2026, ...")
     report.add_argument("--district", help="one district (01-13); default: all districts")

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     escalate_coordinator_after_working_days: int = Field(default=10, ge=1, le=250)
     working_hours_start: int = Field(default=8, ge=0, le=23)
     working_hours_end: int = Field(default=18, ge=1, le=23)
+    # after the bot was down longer than this, the coordinators get one summary of what the
+    # reminder sweep caught up (sent late as one current message, or skipped)
+    catch_up_summary_after_minutes: int = Field(default=240, ge=1, le=60 * 24 * 30)
     log_json: bool = False
     # `bezirksbot serve`: the webhook server (also health, metrics and Open311)
     webhook_url: str | None = None  # public base URL Telegram posts to, e.g. https://bot.example

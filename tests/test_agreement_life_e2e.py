@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import deliver_and_observe
 from bot.jobs import run_sweep
@@ -242,19 +243,29 @@ async def test_a_restart_between_sweeps_loses_nothing_and_repeats_nothing(env: B
     assert await run_sweep(env.app) == 0
     assert await watch.new(REP) == [key + "agr_nudge:d1"]
 
-    # down over two slots: both are sent once after the restart, nothing twice
+    # down over two slots: one message tells the current state, the due-day nudge is
+    # recorded as skipped; nothing twice
     await env.restart()
     await _sweep_at(env, at(4, 1, 9))
-    assert await watch.new(REP) == [key + "agr_nudge:due", key + "agr_overdue:1"]
+    assert await watch.new(REP) == [key + "agr_overdue:1"]
     for _ in range(2):
         await env.restart()
         assert await run_sweep(env.app) == 0
     assert await watch.new(REP) == []
+    async with session_scope(env.services.session_maker) as session:
+        skipped = await session.get(Reminder, await _reminder_id(session, key + "agr_nudge:due"))
+        assert skipped is not None and skipped.skip_reason == "superseded"
 
     rows = await _delivered(env, REP)
     keys = Counter((m.params or {}).get("reminder_key") for m in rows)
-    assert all(count == 1 for count in keys.values()) and len(keys) == 5
-    assert len(env.api.messages(REP)) == 5
+    assert all(count == 1 for count in keys.values()) and len(keys) == 4
+    assert len(env.api.messages(REP)) == 4
+
+
+async def _reminder_id(session: AsyncSession, key: str) -> int:
+    found = await session.scalar(select(Reminder.id).where(Reminder.key == key))
+    assert found is not None
+    return found
 
 
 async def test_a_rep_who_blocked_the_bot_is_reported_once(env: BotEnv) -> None:

@@ -74,5 +74,9 @@ class Reminder(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     data: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]  # when the sweep handled it (sent, or skipped)
     cancelled_at: Mapped[datetime | None]
+    # A slot the sweep did not send because a later one of the same subject was due too
+    # (the bot was down) or it came too late to mean anything: when, and why.
+    skipped_at: Mapped[datetime | None]
+    skip_reason: Mapped[str | None] = mapped_column(String(32))
