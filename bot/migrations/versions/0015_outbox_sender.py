@@ -1,7 +1,7 @@
 """outbox sender
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-05 05:00:00
 
 A message someone sends through the bot (a manager's answer to a resident) remembers its
@@ -16,7 +16,7 @@ from alembic import op
 import bot.storage.types
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
