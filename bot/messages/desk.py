@@ -52,6 +52,8 @@ KIND_LABELS = {
     "settled_feedback": N_("feedback on the solution"),
     "reopened": N_("reopened by the resident"),
     "reopened_by_manager": N_("reopened as Kümmerer"),
+    "verdict": N_("the resident's verdict"),
+    "verdict_reason": N_("the resident's reason"),
 }
 OTHER_EVENT = N_("other event")
 COVER_LABELS = {
