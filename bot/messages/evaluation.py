@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from html import escape
 
+from babel.numbers import format_decimal
+
 from bot.i18n import N_, Translator
 from bot.messages import callbacks
 from bot.messages.formatting import format_number, format_share
 from bot.messages.reply import Button, Reply, rows
-from bot.messages.report_labels import period_label
+from bot.messages.report_labels import _locale, period_label
 from bot.services.reporting.evaluation import Evaluation
 from bot.services.reporting.evaluation_measures import (
     KeyFigure,
@@ -38,7 +40,8 @@ def share_text(t: Translator, value: float) -> str:
 
 
 def score_text(t: Translator, value: float) -> str:
-    return format_number(round(value, 1), lang=t.language, digits=1)
+    """An average score always with one decimal: "4,0", not "4"."""
+    return format_decimal(round(value, 1), format="#,##0.0", locale=_locale(t.language))
 
 
 def figure_value(t: Translator, kind: str, value: float | None) -> str:

@@ -13,6 +13,7 @@ from bot.messages.evaluation import (
     assessment_text,
     change_text,
     figure_value,
+    score_text,
     summary_sentences,
 )
 from bot.messages.formatting import format_number, format_share
@@ -137,7 +138,7 @@ def _conferences(t: Translator, ev: Evaluation, reference: ReferenceData) -> lis
 
 
 def _average(t: Translator, n: int, total: int) -> str:
-    return format_number(round(total / n, 1), lang=t.language, digits=1) if n else "–"
+    return score_text(t, total / n) if n else "–"
 
 
 def _verdict_tables(
