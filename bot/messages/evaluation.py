@@ -55,21 +55,23 @@ def figure_value(t: Translator, kind: str, value: float | None) -> str:
 
 
 def change_text(t: Translator, figure: KeyFigure, other: float | None) -> str:
-    """+3 Pp. / −0,2 / +12 %: points for shares and the score, per cent for counts."""
+    """+3 Pp. / −0,2 / +12 %: points for shares and the score, per cent for counts; "±" when
+    the change rounds to nothing."""
     change = figure.change(other)
     if change is None:
         return "–"
-    sign = "+" if change > 0 else "−" if change < 0 else "±"
-    size = abs(change)
-    if figure.kind == "share":
-        return t(
-            "{sign}{value} pp",
-            sign=sign,
-            value=format_number(size * 100, lang=t.language, digits=0),
-        )
     if figure.kind == "score":
-        return sign + score_text(t, size)
-    return sign + share_text(t, size)
+        size = round(abs(change), 1)
+        shown = score_text(t, size)
+    else:
+        size = round(abs(change) * 100)
+        shown = format_number(size, lang=t.language, digits=0)
+    sign = "±" if not size else "+" if change > 0 else "−"
+    if figure.kind == "share":
+        return t("{sign}{value} pp", sign=sign, value=shown)
+    if figure.kind == "score":
+        return sign + shown
+    return sign + share_text(t, size / 100)
 
 
 def _before_label(t: Translator, ev: Evaluation, value: str) -> str:
@@ -99,18 +101,19 @@ def sentence(t: Translator, ev: Evaluation, f: KeyFigure) -> str:
     value = figure_value(t, f.kind, f.value)
     goal = None if f.target is None else figure_value(t, f.kind, f.target)
     # plain names only inside t.plural(...): Babel's extractor loses a plural's second form
-    # when its arguments hold calls
+    # when its arguments hold calls; {number} is the count in the reader's number format
     plain, against = _comparison(t, ev, f, None), _comparison(t, ev, f, goal)
     period, received, days = (
         period_label(t, ev.period),
         int(f.value),
         ev.targets.first_response_working_days,
     )
+    number = format_number(f.value if f.key == "cases" else f.whole, lang=t.language, digits=0)
     if f.key == "cases":
         return t.plural(
-            "{count} concern reached the district management in {period} ({comparison}).",
-            "{count} concerns reached the district management in {period} ({comparison}).",
-            received, period=period, comparison=plain,
+            "{number} concern reached the district management in {period} ({comparison}).",
+            "{number} concerns reached the district management in {period} ({comparison}).",
+            received, number=number, period=period, comparison=plain,
         )  # fmt: skip
     if f.key == "kuemmerer":
         text = t("The district management took on {value} of the triaged concerns itself "
@@ -141,10 +144,10 @@ def sentence(t: Translator, ev: Evaluation, f: KeyFigure) -> str:
     elif f.key == "satisfaction":
         text = t.plural(
             "The residents rated the handling of their concerns at {value} on average on a "
-            "scale from 1 to 5 ({count} answer; {comparison}).",
+            "scale from 1 to 5 ({number} answer; {comparison}).",
             "The residents rated the handling of their concerns at {value} on average on a "
-            "scale from 1 to 5 ({count} answers; {comparison}).",
-            f.whole, value=value, comparison=against,
+            "scale from 1 to 5 ({number} answers; {comparison}).",
+            f.whole, number=number, value=value, comparison=against,
         )  # fmt: skip
     else:  # helped
         text = t(

@@ -25,7 +25,7 @@ from bot.services.reporting.evaluation_charts import (
     trend_panels,
 )
 from bot.services.reporting.evaluation_text import EvaluationText
-from bot.services.reporting.report_files import PDF_FONTS, _columns
+from bot.services.reporting.report_files import LINE_SPACING, PDF_FONTS
 
 A4 = charts.A4_LANDSCAPE
 
@@ -44,6 +44,32 @@ def _page(text: EvaluationText, title: str) -> Figure:
     return page
 
 
+def _grid(
+    page: Figure, x: float, y: float, rows: list[list[str]], widths: list[float], *, size: float
+) -> float:
+    """A table: the header wrapped to its column (bold, up to three lines), then one
+    multi-line text per column (numbers right-aligned). Returns the y below it."""
+    inches = page.get_figwidth()
+    pitch = size * LINE_SPACING * 1.17 / (page.get_figheight() * 72)
+    heads = []
+    for col, width in enumerate(widths):
+        chars = max(6, int(width * inches * 72 / (size * 0.62)))
+        heads.append(textwrap.wrap(rows[0][col], chars)[:3] or [""])
+    depth = max(len(h) for h in heads)
+    left = x
+    for col, width in enumerate(widths):
+        at, ha = (left + width - 0.004, "right") if col else (left, "left")
+        head = "\n" * (depth - len(heads[col])) + "\n".join(heads[col])  # bottom-aligned
+        page.text(at, y, head, ha=ha, va="top", fontsize=size, fontweight="bold",
+                  linespacing=LINE_SPACING, multialignment=ha)  # fmt: skip
+        if len(rows) > 1:
+            page.text(at, y - pitch * depth - pitch * 0.3, "\n".join(r[col] for r in rows[1:]),
+                      ha=ha, va="top", fontsize=size, linespacing=LINE_SPACING,
+                      multialignment=ha)  # fmt: skip
+        left += width
+    return y - pitch * (depth + 0.3 + len(rows) - 1)
+
+
 def _widths(first: float, others: int, total: float) -> list[float]:
     return [first] + [(total - first) / max(1, others)] * others
 
@@ -53,7 +79,7 @@ def _summary(ev: Evaluation, text: EvaluationText) -> Figure:
     page.text(0.05, 0.84, text("h.summary"), fontsize=13, fontweight="bold")
     y = 0.80
     for line in text.sentences:
-        wrapped = textwrap.fill(line, width=150)
+        wrapped = textwrap.fill(line, width=125)
         page.text(0.06, y, "• " + wrapped.replace("\n", "\n   "), fontsize=10.5, va="top")
         y -= 0.042 * (wrapped.count("\n") + 1) + 0.012
     return page
@@ -62,7 +88,7 @@ def _summary(ev: Evaluation, text: EvaluationText) -> Figure:
 def _key(ev: Evaluation, text: EvaluationText) -> Figure:
     page = _page(text, text("h.key"))
     rows = text.tables["key"]
-    _columns(page, 0.05, 0.84, rows, _widths(0.27, len(rows[0]) - 1, 0.88), size=9.5)
+    _grid(page, 0.05, 0.84, rows, _widths(0.27, len(rows[0]) - 1, 0.88), size=11)
     return page
 
 
@@ -70,7 +96,7 @@ def _overview(ev: Evaluation, text: EvaluationText) -> Figure:
     """One page: the 13 districts' table above, the small multiples below."""
     page = _page(text, text("h.overview"))
     rows = text.tables["overview"]
-    y = _columns(page, 0.05, 0.865, rows, _widths(0.28, len(rows[0]) - 1, 0.88), size=8)
+    y = _grid(page, 0.05, 0.865, rows, _widths(0.25, len(rows[0]) - 1, 0.88), size=8)
     page.text(0.05, y - 0.01, f"{text('h.overview_note')} · {text('outlier_note')}",
               fontsize=7.5, color="#444444", va="top")  # fmt: skip
     overview_panels(page, ev, text, (0.05, 0.1, 0.9, y - 0.16))
@@ -85,27 +111,29 @@ def _trends(ev: Evaluation, text: EvaluationText) -> Figure:
 
 def _outcomes(ev: Evaluation, text: EvaluationText) -> Figure:
     page = _page(text, text("h.lotse"))
-    _columns(page, 0.05, 0.84, text.tables["lotse"], [0.22, 0.08], size=9)
-    page.text(0.05, 0.66, text("h.agreements"), fontsize=12, fontweight="bold")
-    deps = text.tables["departments"]
-    _columns(page, 0.05, 0.62, deps, _widths(0.14, len(deps[0]) - 1, 0.42), size=8.5)
-    page.text(0.52, 0.86, text("h.conferences"), fontsize=12, fontweight="bold")
+    _grid(page, 0.05, 0.84, text.tables["lotse"], [0.24, 0.08], size=9)
+    page.text(0.45, 0.86, text("h.conferences"), fontsize=12, fontweight="bold")
     conf = text.tables["conferences"]
-    _columns(page, 0.52, 0.82, conf, _widths(0.2, len(conf[0]) - 1, 0.43), size=8.5)
+    _grid(page, 0.45, 0.83, conf, _widths(0.2, len(conf[0]) - 1, 0.5), size=8)
+    page.text(0.05, 0.5, text("h.agreements"), fontsize=12, fontweight="bold")
+    deps = text.tables["departments"]
+    _grid(page, 0.05, 0.47, deps, _widths(0.12, len(deps[0]) - 1, 0.6), size=8)
     return page
 
 
 def _verdict(ev: Evaluation, text: EvaluationText) -> Figure:
     page = _page(text, text("h.verdict"))
-    _columns(page, 0.05, 0.84, text.tables["verdict_scores"], [0.14, 0.08], size=9)
-    scores_chart(page, ev, text, (0.07, 0.12, 0.22, 0.38))
-    y = _columns(page, 0.36, 0.84, text.tables["verdict_topics"], [0.2, 0.07, 0.07], size=9)
-    _columns(page, 0.36, y - 0.03, text.tables["verdict_modes"], [0.2, 0.07, 0.07], size=9)
-    page.text(0.72, 0.84, text("h.quotes"), fontsize=10, fontweight="bold", va="top")
+    _grid(page, 0.05, 0.84, text.tables["verdict_scores"], [0.14, 0.09], size=9)
+    scores_chart(page, ev, text, (0.07, 0.12, 0.22, 0.36))
+    y = _grid(page, 0.34, 0.84, text.tables["verdict_topics"], [0.2, 0.08, 0.09], size=9)
+    _grid(page, 0.34, y - 0.03, text.tables["verdict_modes"], [0.2, 0.08, 0.09], size=9)
+    head = textwrap.fill(text("h.quotes"), width=40)
+    page.text(0.74, 0.84, head, fontsize=10, fontweight="bold", va="top")
     quotes = ev.verdicts.quotes or [text("no_quotes")]
-    body = "\n\n".join(textwrap.fill(f"„{q}“" if ev.verdicts.quotes else q, width=45)
+    body = "\n\n".join(textwrap.fill(f"„{q}“" if ev.verdicts.quotes else q, width=42)
                        for q in quotes)  # fmt: skip
-    page.text(0.72, 0.8, body, fontsize=8.5, va="top", style="italic")
+    page.text(0.74, 0.84 - 0.03 * (head.count("\n") + 2), body, fontsize=8.5, va="top",
+              style="italic")  # fmt: skip
     return page
 
 
