@@ -12,7 +12,7 @@ from bot.storage.models import Person
 from tests.conftest import BotEnv
 from tests.helpers import bind_role, consent
 from tests.test_evaluation_report import PERSONAL, seed
-from tests.test_report_files import pdf_text
+from tests.test_report_files import pdf_text, pdf_words
 from tests.test_reports_chat import REFUSAL, documents, press
 
 COORDINATOR, MANAGER = 700_170, 700_171
@@ -61,6 +61,7 @@ async def test_koordination_erhaelt_die_auswertung_auf_deutsch(env: BotEnv) -> N
     assert "In 1 von 13 Bezirken fanden mindestens 2 Stadtbezirkskonferenzen statt" in summary
     [(name, pdf)] = documents(await press(coordinator, "PDF"))
     assert name == "evaluation_2026_alle.pdf"
+    assert "Die Stadtbezirke im Vergleich" in pdf_words(pdf)  # drawn in German
     await coordinator.send("/bericht bewertung irgendwann")
     assert coordinator.last.plain_text.startswith("Diesen Zeitraum kenne ich nicht.")
 
