@@ -188,14 +188,14 @@ async def compute(
     today = cal.index(cal.local(now))
     await _cases(session, scope, window, stamps, today, targets, row)
     departments = await _agreements(session, scope, window, period, stamps, today, row)
-    for d, starts in await _rows(session, 
+    for d, starts in await _rows(session,
         select(Conference.district_number, raw(Conference.starts_at)).where(
             Conference.district_number.in_(scope), Conference.kind == "conference",
             Conference.status == "held", Conference.starts_at >= window[0],
             Conference.starts_at < window[1])
     ):  # fmt: skip
         row(d, stamps.of(starts)[0]).conferences += 1
-    for d, closed, score in await _rows(session, 
+    for d, closed, score in await _rows(session,
         select(Verdict.district_number, raw(Verdict.closed_at), Verdict.score).where(
             Verdict.district_number.in_(scope), Verdict.score.is_not(None),
             Verdict.closed_at >= window[0], Verdict.closed_at < window[1])
@@ -204,10 +204,11 @@ async def compute(
         r.answers, r.score_sum = r.answers + 1, r.score_sum + int(score)
     years = sorted({period.first.year, period.last.year, previous.first.year, before.first.year})
     projects: Counter[tuple[str, int]] = Counter()
-    for d, y, n in await _rows(session, 
+    for d, y, n in await _rows(
+        session,
         select(Project.district_number, Project.year, func.count())
         .where(Project.district_number.in_(scope), Project.year.in_(years))
-        .group_by(Project.district_number, Project.year)
+        .group_by(Project.district_number, Project.year),
     ):
         projects[(d, int(y))] = int(n)
     verdicts = await verdict_counts(session, period=period, districts=list(scope))
@@ -225,7 +226,7 @@ async def _cases(
     row: Any,
 ) -> None:
     limit = targets.first_response_working_days
-    for d, created, answered, mode, status, helped in await _rows(session, 
+    for d, created, answered, mode, status, helped in await _rows(session,
         select(Case.district_number, raw(Case.created_at), raw(Case.first_response_at),
                Case.mode, Case.status, Case.referral_helped)
         .where(Case.district_number.in_(scope), Case.created_at >= window[0],
@@ -261,7 +262,7 @@ async def _agreements(
     finished = func.coalesce(Agreement.done_at, Agreement.confirmed_at, Agreement.due_at)
     first, last = period.start_utc, period.end_utc
     departments: dict[str, Counter[str]] = {}
-    for d, dep, due, done, status, level in await _rows(session, 
+    for d, dep, due, done, status, level in await _rows(session,
         select(Agreement.district_number, Agreement.department_number, raw(Agreement.due_at),
                raw(finished), Agreement.status, Agreement.escalation_level)
         .where(Agreement.district_number.in_(scope), Agreement.due_at >= window[0],
@@ -299,7 +300,7 @@ async def verdict_counts(
     counts = VerdictCounts()
     stamps = _Stamps(WorkdayCalendar(period.tz))
     quotable: list[tuple[datetime, str]] = []
-    for d, topic, mode, closed, score, reason, quote in await _rows(session, 
+    for d, topic, mode, closed, score, reason, quote in await _rows(session,
         select(Verdict.district_number, Verdict.topic, Verdict.mode, raw(Verdict.closed_at),
                Verdict.score, Verdict.reason, Verdict.quotable)
         .where(Verdict.district_number.in_(districts), Verdict.closed_at >= period.start_utc,
