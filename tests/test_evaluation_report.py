@@ -178,6 +178,11 @@ async def test_pdf_overview_shows_all_13_districts_and_no_personal_data(env: Bot
         assert f"{district.number} {district.name}" in words
     rows = overview(ev)
     assert len(rows) == 13 and rows[0].district == "01"
+    # Linden-Limmer's ten concerns stand out among twelve districts without any
+    marked = {r.district: r.outliers for r in rows if r.outliers}
+    assert marked == {"06": {"conferences_held": "high"},
+                      "10": {"cases": "high", "conferences_held": "high"}}  # fmt: skip
+    assert "10 Linden-Limmer" in words and "10 ▲" in words
     assert "Zusammenfassung" in words and "Ziel erreicht." in words
     assert QUOTE in words
     everything = pdf_text(data)

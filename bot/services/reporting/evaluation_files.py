@@ -9,6 +9,7 @@ unquoted sentence of a resident can reach a byte of either file. Heavy: imported
 from __future__ import annotations
 
 import io
+import logging
 import textwrap
 
 from matplotlib import rc_context
@@ -28,6 +29,8 @@ from bot.services.reporting.evaluation_text import EvaluationText
 from bot.services.reporting.report_files import LINE_SPACING, PDF_FONTS
 
 A4 = charts.A4_LANDSCAPE
+# the font subsetter reports every glyph at INFO: noise in the bot's log and the demo
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def filename(ev: Evaluation, fmt: str) -> str:

@@ -119,7 +119,8 @@ class DistrictRow:
 
 
 def _fences(values: list[float]) -> tuple[float, float] | None:
-    """Tukey's fences (1.5 × the interquartile range); None with fewer than four values."""
+    """Tukey's fences (1.5 × the interquartile range); None with fewer than four values.
+    With most districts alike the range is empty and every different value stands out."""
     if len(values) < 4:
         return None
     q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
@@ -135,8 +136,8 @@ def overview(ev: Evaluation) -> list[DistrictRow]:
     for key in OVERVIEW:
         present = [v for v in (table[d][key] for d in ev.districts) if v is not None]
         fences = _fences(present)
-        if fences is None or fences[0] == fences[1]:
-            continue
+        if fences is None or min(present) == max(present):
+            continue  # too few districts to compare, or all alike
         for d in ev.districts:
             v = table[d][key]
             if v is not None and (v < fences[0] or v > fences[1]):
