@@ -120,6 +120,8 @@ async def test_resolved_case_is_asked_after_five_working_days_and_counted(env: B
     # the manager sees it in the history
     history = await _history(manager, reference)
     assert "the resident's verdict: 4 of 5" in history
+    await manager.send(f"/fall {reference}")
+    assert "Resident's verdict: 4 of 5" in manager.last.plain_text  # on the card too
     assert "Quick and friendly" in history
 
     # a forged press for somebody else's case changes nothing

@@ -144,6 +144,8 @@ def facts(
     lines += _involved(t, ref, view, tz)
     if view.question:
         lines.append(t("Waiting for the answer to: {question}", question=view.question))
+    if view.verdict is not None:
+        lines.append(t("Resident's verdict: {score} of 5", score=view.verdict))
     lines.append(t("Resident's contact: {contact}", contact=case.contact or t("none")))
     language = language_name(view.resident_language)
     lines.append(t("Resident's language: {language}", language=language))

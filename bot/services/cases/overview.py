@@ -29,6 +29,7 @@ class CaseOverview:
     similar: tuple[Case, ...]  # merge candidates, while the case is undecided
     agreements: tuple[Agreement, ...]
     resident_language: str  # the language the resident reads
+    verdict: int | None = None  # the resident's verdict after closing, 1–5
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ async def load(session: AsyncSession, case: Case) -> CaseOverview:
         if event.kind == "department_involved" and number and number not in departments:
             departments.append(number)
     questions = [e.text for e in events if e.kind == "question"]
+    scores = [(e.data or {}).get("score") for e in events if e.kind == "verdict"]
     question = questions[-1] if questions and case.status == CaseStatus.WAITING else None
     allowed = actions.allowed(case)
     merged_into = await session.get(Case, case.merged_into_id) if case.merged_into_id else None
@@ -75,6 +77,7 @@ async def load(session: AsyncSession, case: Case) -> CaseOverview:
         similar=tuple(similar),
         agreements=tuple(agreements),
         resident_language=(resident.language if resident else None) or case.language,
+        verdict=scores[-1] if scores and isinstance(scores[-1], int) else None,
     )
 
 
