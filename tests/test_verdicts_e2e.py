@@ -264,3 +264,42 @@ async def test_german_reminder_and_erased_resident(env: BotEnv) -> None:
     assert "kurze Erinnerung" in quiet.last.plain_text
     assert len(leaving.messages) == heard
     assert await _verdict(env, ids[1]) is None
+
+
+async def test_pseudonymised_cases_are_never_asked_and_erasure_removes_the_sentence(
+    env: BotEnv,
+) -> None:
+    """Retention pseudonymises a closed case before its question: never asked. A sentence
+    already given is erased with the person (the score stays for the statistics)."""
+    from bot.services.privacy.retention import apply_retention
+
+    await bind_role(env, MANAGER, Role.MANAGER, district="10")
+    assert env.sim is not None
+    manager = env.sim.user(MANAGER, language_code="en")
+    early, answering = (
+        env.sim.user(1751, language_code="en"),
+        env.sim.user(1752, language_code="en"),
+    )
+    ids = []
+    for user in (early, answering):
+        await consent(user)
+        reference = await file_concern(user)
+        await manager.press("Kümmerer")
+        ids.append((await _case(env, reference)).id)
+        await _resolve(manager, ids[-1])
+    async with session_scope(env.services.session_maker) as session:
+        pseudonymised = await session.get(Case, ids[0])
+        assert pseudonymised is not None
+        pseudonymised.closed_at = env.clock.now() - timedelta(days=400)  # long closed ...
+        await apply_retention(session, now=env.clock.now(), months=12)
+        pseudonymised.closed_at = env.clock.now() - timedelta(minutes=5)  # ... but due today
+    env.clock.advance(days=7, minutes=10)
+    assert await _survey(env) == 1
+    assert await _verdict(env, ids[0]) is None
+    await answering.press("3")
+    await answering.send("The lamp outside my flat at Quxwellweg 17 is still dark.")
+    await answering.press("No, only count it")
+    await answering.send("/loeschen")
+    await answering.press("Yes, erase")
+    verdict = await _verdict(env, ids[1])
+    assert verdict is not None and verdict.score == 3 and verdict.reason is None
