@@ -4,12 +4,18 @@ on the overview page, and no personal data in any byte of the PDF or DOCX."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot import cli
+from bot.app import open_storage
 from bot.i18n import Translations
 from bot.messages.evaluation import summary_sentences
 from bot.messages.evaluation_labels import evaluation_text
@@ -19,7 +25,7 @@ from bot.services.reporting.evaluation_measures import key_figures, overview
 from bot.services.reporting.targets import Targets
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, Case, Conference, Person, Verdict
-from tests.conftest import BotEnv
+from tests.conftest import BotEnv, make_settings
 from tests.test_report_files import pdf_text, pdf_words
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -205,3 +211,47 @@ async def test_docx_has_text_alternatives_and_no_personal_data(env: BotEnv) -> N
         assert district.name in xml
     for secret in PERSONAL:
         assert secret not in xml, secret
+
+
+async def test_conferences_and_projects_against_the_concepts_rules(env: BotEnv) -> None:
+    ev = await _evaluate(env)
+    rows = evaluation_text(GERMAN, ev, env.services.reference).tables["conferences"]
+    by_district = {row[0]: row[1:] for row in rows[1:]}
+    assert by_district["10 Linden-Limmer"] == ["2", "2", "erfüllt", "0", "1", "verfehlt"]
+    assert by_district["06 Kirchrode-Bemerode-Wülferode"][:3] == ["1", "2", "verfehlt"]
+
+
+def test_every_word_of_the_evaluation_files_comes_from_the_message_layer() -> None:
+    from bot.messages.evaluation_labels import TEXTS
+    from bot.services.reporting.evaluation_text import TEXT_KEYS
+
+    assert set(TEXT_KEYS) <= set(TEXTS)
+
+
+def test_cli_writes_the_evaluation_as_pdf_and_docx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(tmp_path)
+
+    async def prepare() -> None:
+        engine, maker = await open_storage(settings)
+        async with session_scope(maker) as session:
+            await seed(session)
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    monkeypatch.setattr(cli, "_settings", lambda: settings)
+    for fmt in ("pdf", "docx"):
+        code = cli.main(["report", "--kind", "evaluation", "--period", "2026", "--since", "2025",
+                         "--format", fmt, "--output", str(tmp_path)])  # fmt: skip
+        assert code == 0
+        path = Path(capsys.readouterr().out.strip().splitlines()[-1])
+        assert path == tmp_path / f"evaluation_2026_alle.{fmt}"
+        data = path.read_bytes()
+        assert data.startswith(b"%PDF-" if fmt == "pdf" else b"PK")
+    words = pdf_words((tmp_path / "evaluation_2026_alle.pdf").read_bytes())
+    assert "Die erste Reaktion kam in 90" in words  # the default language: German
+    assert "Jan 25" in words  # the trends start at --since
+    args = ["report", "--kind", "evaluation", "--format", "pdf", "--period"]
+    assert cli.main([*args, "1.3.2026 - 15.3.2026"]) == 2  # not whole months
+    assert cli.main(["report", "--period", "2026", "--format", "docx"]) == 2

@@ -129,10 +129,11 @@ def _n(t: Translator, value: float) -> str:
 
 def _conferences(t: Translator, ev: Evaluation, reference: ReferenceData) -> list[list[str]]:
     rows = [[t("District"), t("Conferences held"), t("Required"), t("Assessment"),
-             t("Projects")]]  # fmt: skip
-    for d, held, needed, projects, rule in conference_rows(ev):
-        rows.append([_district(reference, d), _n(t, held), _n(t, needed),
-                     t("met") if rule == "met" else t("missed"), _n(t, projects)])  # fmt: skip
+             t("Projects"), t("Required"), t("Assessment")]]  # fmt: skip
+    rule = {"met": t("met"), "missed": t("missed")}
+    for d, held, needed, kept, projects, wanted, done in conference_rows(ev):
+        rows.append([_district(reference, d), _n(t, held), _n(t, needed), rule[kept],
+                     _n(t, projects), _n(t, wanted), rule[done]])  # fmt: skip
     return rows
 
 

@@ -150,13 +150,16 @@ def monthly(ev: Evaluation, key: str) -> list[float | None]:
     return [ROW_MEASURES[key](ev.total([m])) for m in ev.series]
 
 
-def conference_rows(ev: Evaluation) -> list[tuple[str, int, int, int, str]]:
-    """Per district: conferences held, needed, projects, and the rule's assessment."""
+def conference_rows(ev: Evaluation) -> list[tuple[str, int, int, str, int, int, str]]:
+    """Per district, against the concept's rules: conferences held, needed and the
+    assessment; projects, needed (one per year begun in the period) and the assessment."""
     needed = conferences_needed(ev, ev.period)
-    years = sorted({m[:4] for m in month_keys(ev.period)})
+    years = sorted({int(m[:4]) for m in month_keys(ev.period)})
+    wanted = ev.targets.projects_per_year * len(years)
     out = []
     for d in ev.districts:
         held = ev.total(ev.period, (d,)).conferences
-        projects = sum(ev.projects[(d, int(y))] for y in years)
-        out.append((d, held, needed, projects, "met" if held >= needed else "missed"))
+        projects = sum(ev.projects[(d, y)] for y in years)
+        out.append((d, held, needed, "met" if held >= needed else "missed", projects, wanted,
+                    "met" if projects >= wanted else "missed"))  # fmt: skip
     return out
