@@ -7,7 +7,7 @@ the sender on every press (callback data can be forged).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -28,6 +28,7 @@ VD = callbacks.VERDICT
 REASON = 0
 END = Dialogue.END
 CASE_KEY = "verdict_case"
+REASON_WAIT = timedelta(minutes=30)
 SKIP = VD.narrowed(r"skip:(\d{1,12})")
 
 
@@ -141,7 +142,11 @@ def build_dialogue() -> Dialogue:
         },
         fallbacks=[CallbackQueryHandler(on_skip, pattern=SKIP)],
         name="verdict",
-        persistent=True,
+        # The sentence is optional: the dialogue waits half an hour, then the resident's next
+        # text is theirs again (a reply on a case, a new concern). Not persisted: after a
+        # restart nothing waits, which only costs an optional sentence.
+        persistent=False,
+        conversation_timeout=REASON_WAIT,
         allow_reentry=True,
     )
 
