@@ -40,7 +40,9 @@ async def _resolve(manager: SimUser, case_id: int, *, german: bool = False) -> N
     await manager.press("Ja, erledigen" if german else "Yes, resolve")
 
 
-async def _file_german(user: SimUser) -> str:
+async def _file_german(
+    user: SimUser, topic: str = "Öffentlicher Raum", text: str = "Am Küchengarten liegt Müll."
+) -> str:
     """A German resident agrees to the notice (once) and files a concern; its reference."""
     if not user.messages:
         await user.send("/start")
@@ -48,8 +50,8 @@ async def _file_german(user: SimUser) -> str:
     await user.send("/neu")
     await user.send("linden sued")
     await user.press("Ja")
-    await user.press("Öffentlicher Raum")
-    await user.send("Am Küchengarten liegt jeden Morgen Müll.")
+    await user.press(topic)
+    await user.send(text)
     await user.press("Ohne weitere Fotos fortfahren")
     await user.press("Überspringen")
     await user.press("Nein, privat")
@@ -302,4 +304,58 @@ async def test_pseudonymised_cases_are_never_asked_and_erasure_removes_the_sente
     await answering.send("/loeschen")
     await answering.press("Yes, erase")
     verdict = await _verdict(env, ids[1])
+    assert verdict is not None and verdict.score == 3 and verdict.reason is None
+
+
+async def test_verweis_wird_nicht_am_tag_der_nachfrage_bewertet(env: BotEnv) -> None:
+    """German: the Lotse follow-up and the verdict never on the same day."""
+    env.settings.verdict_working_days = 3
+    manager = await _german_manager(env)
+    assert env.sim is not None
+    erika = env.sim.user(1761, language_code="de")
+    reference = await _file_german(erika, "Genehmigungen", "Dürfen wir ein Osterfeuer machen?")
+    await manager.press("Lotse")
+    await manager.press("🔎 Im Verzeichnis suchen")
+    await manager.send("Osterfeuer")
+    await manager.press(manager.buttons()[0])
+    await manager.send("Bitte früh beantragen.")
+    case_id = (await _case(env, reference)).id
+    env.clock.advance(days=5, hours=1)  # Montag, 16. März, 11 Uhr: beides wäre fällig
+    assert await _survey(env) == 0
+    assert env.app is not None
+    assert await run_sweep(env.app) == 1
+    assert "Hat Ihnen das geholfen?" in erika.last.plain_text
+    assert await _survey(env) == 0
+    await erika.press("Ja, das hat geholfen")
+    env.clock.advance(days=1)
+    assert await _survey(env) == 1
+    assert "Wie zufrieden" in erika.last.plain_text
+    await erika.press("5 – sehr zufrieden")
+    await erika.press("Überspringen")
+    assert "Vielen Dank für Ihre Antwort" in erika.last.plain_text
+    verdict = await _verdict(env, case_id)
+    assert verdict is not None and (verdict.score, verdict.mode) == (5, "lotse")
+
+
+async def test_loeschen_entfernt_den_satz_und_behaelt_die_bewertung(env: BotEnv) -> None:
+    """German: a sentence not to be quoted is only counted, and erasure removes it."""
+    manager = await _german_manager(env)
+    assert env.sim is not None
+    erika = env.sim.user(1771, language_code="de")
+    reference = await _file_german(erika)
+    await manager.press("Kümmerer")
+    case_id = (await _case(env, reference)).id
+    await _resolve(manager, case_id, german=True)
+    env.clock.advance(days=7, minutes=10)
+    assert await _survey(env) == 1
+    await erika.press("3")
+    await erika.send("Die Laterne vor meiner Wohnung im Quxwellweg 17 ist noch dunkel.")
+    await erika.press("Nein, nur zählen")
+    async with session_scope(env.services.session_maker) as session:
+        period = parse_period("2026-03", now=env.clock.now(), tz=env.settings.tz)
+        counts = await evaluation.verdict_counts(session, period=period, districts=["10"])
+    assert (counts.answers, counts.reasons, counts.quotes) == (1, 1, [])
+    await erika.send("/loeschen")
+    await erika.press("Ja, löschen")
+    verdict = await _verdict(env, case_id)
     assert verdict is not None and verdict.score == 3 and verdict.reason is None
