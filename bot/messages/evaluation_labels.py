@@ -174,6 +174,11 @@ def _lotse(t: Translator, ev: Evaluation) -> list[list[str]]:
     ]
 
 
+def _month(t: Translator, key: str) -> str:
+    """ "2026-03" -> "März 2026" in the reader's language."""
+    return babel_date(date.fromisoformat(key + "-01"), "LLLL y", locale=_locale(t.language))
+
+
 def _alt(t: Translator, ev: Evaluation, reference: ReferenceData) -> dict[str, str]:
     """Text alternatives of the charts: what each shows, and its extremes."""
     parts = []
@@ -193,11 +198,12 @@ def _alt(t: Translator, ev: Evaluation, reference: ReferenceData) -> dict[str, s
     for k in ("cases", "first_response", "kept", "satisfaction"):
         values = [(m, x) for m, x in zip(ev.series, monthly(ev, k), strict=True) if x is not None]
         if values:
+            (first_key, first), (last_key, last) = values[0], values[-1]
             trend.append(t("{figure} from {first} ({first_month}) to {last} ({last_month})",
-                           figure=t(FIGURE_NAMES[k]),
-                           first=figure_value(t, KINDS[k], values[0][1]),
-                           first_month=values[0][0], last=figure_value(t, KINDS[k], values[-1][1]),
-                           last_month=values[-1][0]))  # fmt: skip
+                           figure=t(FIGURE_NAMES[k]), first=figure_value(t, KINDS[k], first),
+                           first_month=_month(t, first_key),
+                           last=figure_value(t, KINDS[k], last),
+                           last_month=_month(t, last_key)))  # fmt: skip
     v = ev.verdicts
     scores = ", ".join(f"{s}: {v.by_score[s]}" for s in range(1, 6))
     return {
