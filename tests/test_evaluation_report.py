@@ -204,8 +204,10 @@ async def test_docx_has_text_alternatives_and_no_personal_data(env: BotEnv) -> N
     assert name == "evaluation_2026_alle.docx"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = b"\n".join(archive.read(n) for n in archive.namelist()).decode("utf-8", "ignore")
-    assert xml.count('descr="') >= 3  # every chart has its text alternative
-    assert "Balkendiagramme, eines je Kennzahl" in xml
+    assert xml.count('descr="') == 3  # every chart has its text alternative
+    assert 'descr="Balkendiagramme, eines je Kennzahl' in xml
+    assert 'descr="Liniendiagramme der monatlichen Kennzahlen' in xml
+    assert 'descr="Balkendiagramm der Antworten nach Bewertung (1 bis 5): 1: 0, 2: 0, 3: 1' in xml
     assert "Die erste Reaktion kam in 90" in xml
     for district in env.services.reference.districts:
         assert district.name in xml
