@@ -359,3 +359,23 @@ async def test_loeschen_entfernt_den_satz_und_behaelt_die_bewertung(env: BotEnv)
     await erika.press("Ja, löschen")
     verdict = await _verdict(env, case_id)
     assert verdict is not None and verdict.score == 3 and verdict.reason is None
+
+
+async def test_zwei_anliegen_einer_einwohnerin_an_zwei_tagen(env: BotEnv) -> None:
+    """German: one question a day per resident; her second case is asked the next day."""
+    manager = await _german_manager(env)
+    assert env.sim is not None
+    erika = env.sim.user(1781, language_code="de")
+    ids = []
+    for text in ("Die Bank an der Ecke ist kaputt.", "Der Brunnen hat kein Wasser."):
+        reference = await _file_german(erika, text=text)
+        await manager.press("Kümmerer")
+        ids.append((await _case(env, reference)).id)
+        await _resolve(manager, ids[-1], german=True)
+    env.clock.advance(days=7, minutes=10)
+    assert await _survey(env) == 1
+    assert "Wie zufrieden" in erika.last.plain_text
+    assert await _survey(env) == 0  # eine Frage am Tag
+    env.clock.advance(days=1)
+    assert await _survey(env) == 1
+    assert all([await _verdict(env, case_id) for case_id in ids])

@@ -64,6 +64,23 @@ async def _held_back(session: AsyncSession, case_ids: list[int], day_start: date
     return {case_id for case_id in rows if case_id is not None}
 
 
+async def _asked_today(session: AsyncSession, day_start: datetime) -> set[int]:
+    """Residents who already had a question today (a verdict, or "did the contact help?"):
+    one question a day is enough; a second case of theirs waits for the next working day."""
+    verdicts = (
+        select(Case.resident_id)
+        .join(Verdict, Verdict.case_id == Case.id)
+        .where(or_(Verdict.asked_at >= day_start, Verdict.reminded_at >= day_start))
+    )
+    followups = (
+        select(Case.resident_id)
+        .join(Reminder, Reminder.case_id == Case.id)
+        .where(Reminder.kind == "referral_followup", Reminder.sent_at >= day_start)
+    )
+    found = set(await session.scalars(verdicts)) | set(await session.scalars(followups))
+    return {person_id for person_id in found if person_id is not None}
+
+
 def _reachable(person: Person | None) -> bool:
     return person is not None and person.telegram_id is not None and person.erased_at is None
 
@@ -99,13 +116,19 @@ async def ask_due(
             )
         ).all()
     )
-    held = await _held_back(
-        session, [c.id for c, _ in found if c.status == "referred"], local_midnight(today, tz)
-    )
+    day_start = local_midnight(today, tz)
+    held = await _held_back(session, [c.id for c, _ in found if c.status == "referred"], day_start)
+    busy = await _asked_today(session, day_start)
     count = 0
     for case, person in found:
-        if case.id in held or not _reachable(person) or case.closed_at is None:
+        if (
+            case.id in held
+            or person.id in busy
+            or not _reachable(person)
+            or case.closed_at is None
+        ):
             continue
+        busy.add(person.id)
         session.add(Verdict(case_id=case.id, district_number=case.district_number,
                             topic=case.topic, mode=case.mode, closed_at=case.closed_at,
                             asked_at=now))  # fmt: skip
@@ -124,6 +147,7 @@ async def remind_due(
     asked_before = local_midnight(
         add_working_days(today, -policy.reminder_working_days), tz
     ) + timedelta(days=1)
+    busy = await _asked_today(session, local_midnight(today, tz))
     rows = (
         await session.execute(
             select(Verdict, Case, Person)
@@ -139,9 +163,12 @@ async def remind_due(
     ).all()
     count = 0
     for verdict, case, person in rows:
+        if person.id in busy:
+            continue  # tomorrow
         verdict.reminded_at = now  # even when not sent: never a reminder later than this one
         if not _reachable(person) or case.status not in CLOSED:
             continue
+        busy.add(person.id)
         intent = VerdictQuestion(case.id, case.reference, reminder=True)
         tell_resident(session, person, case, intent, now)
         count += 1
@@ -151,7 +178,8 @@ async def remind_due(
 async def run_survey(
     session: AsyncSession, *, now: datetime, tz: ZoneInfo, policy: SurveyPolicy
 ) -> int:
-    """The job's work: the reminders first (they are older), then today's questions."""
+    """The job's work: the reminders first (they are older), then today's questions; at
+    most one of them per resident and day."""
     reminded = await remind_due(session, now=now, tz=tz, policy=policy)
     return reminded + await ask_due(session, now=now, tz=tz, policy=policy)
 
