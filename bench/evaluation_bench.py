@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from bot.i18n import Translations
 from bot.messages.evaluation_labels import evaluation_text
 from bot.services.basics.periods import parse_period
@@ -32,6 +34,7 @@ from bot.services.basics.reference import load_reference_data
 from bot.services.reporting import evaluation, evaluation_files
 from bot.services.reporting.targets import Targets
 from bot.storage.db import create_engine, create_session_maker, session_scope
+from bot.storage.models import Case
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is a folder, not a package
 from synth import generate
