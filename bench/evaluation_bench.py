@@ -78,16 +78,11 @@ async def run(db: Path, repeat: int) -> None:
     period = parse_period("2026", now=NOW, tz=TZ)
     t = Translations("de").get("de")
     async with session_scope(maker) as session:
-        cases = (
-            await session.execute(
-                evaluation.select(evaluation.func.count())
-                .select_from(evaluation.Case)
-                .where(
-                    evaluation.Case.created_at >= period.start_utc,
-                    evaluation.Case.created_at < period.end_utc,
-                )
-            )
-        ).scalar()
+        cases = await session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.created_at >= period.start_utc, Case.created_at < period.end_utc)
+        )
     print(f"cases in 2026: {cases}")
 
     async def compute() -> evaluation.Evaluation:
