@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -128,9 +128,8 @@ def compared(period: Period) -> tuple[Period, Period]:
     if period.first.day != 1 or period.end.day != 1:
         raise EvaluationError(period.key)
     n = len(period.months())
-    kind = period.kind if period.kind != "range" else "range"
-    previous = Period(_shift(period.first, -n), period.first, kind, period.tz)
-    before = Period(_shift(period.first, -12), _shift(period.end, -12), kind, period.tz)
+    previous = Period(_shift(period.first, -n), period.first, period.kind, period.tz)
+    before = Period(_shift(period.first, -12), _shift(period.end, -12), period.kind, period.tz)
     return previous, before
 
 
@@ -321,7 +320,3 @@ async def verdict_counts(
                 quotable.append((_moment(closed), reason))
     counts.quotes = [text for _, text in sorted(quotable)[-MAX_QUOTES:]]
     return counts
-
-
-def projects_rule_years(period: Period) -> list[int]:
-    return list(range(period.first.year, (period.end - timedelta(days=1)).year + 1))

@@ -48,13 +48,12 @@ def districts_meeting(ev: Evaluation, period: Period) -> tuple[int, int]:
     return met, len(ev.districts)
 
 
-def value(
-    ev: Evaluation, key: str, period: Period, districts: tuple[str, ...] | None = None
-) -> float | None:
+def value(ev: Evaluation, key: str, period: Period) -> float | None:
+    """A key figure of all districts in ``period``."""
     if key == "conferences":
-        met, n = districts_meeting(ev, period) if districts is None else (0, 0)
+        met, n = districts_meeting(ev, period)
         return share(met, n)
-    return ROW_MEASURES[key](ev.total(period, districts))
+    return ROW_MEASURES[key](ev.total(period))
 
 
 def target(ev: Evaluation, key: str) -> float | None:
