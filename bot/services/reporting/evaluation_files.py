@@ -57,7 +57,7 @@ def _grid(
     heads = []
     for col, width in enumerate(widths):
         chars = max(6, int(width * inches * 72 / (size * 0.62)))
-        heads.append(textwrap.wrap(rows[0][col], chars)[:3] or [""])
+        heads.append(textwrap.wrap(rows[0][col], chars, break_long_words=False)[:3] or [""])
     depth = max(len(h) for h in heads)
     left = x
     for col, width in enumerate(widths):
@@ -91,7 +91,7 @@ def _summary(ev: Evaluation, text: EvaluationText) -> Figure:
 def _key(ev: Evaluation, text: EvaluationText) -> Figure:
     page = _page(text, text("h.key"))
     rows = text.tables["key"]
-    _grid(page, 0.05, 0.84, rows, _widths(0.27, len(rows[0]) - 1, 0.88), size=11)
+    _grid(page, 0.05, 0.84, rows, _widths(0.22, len(rows[0]) - 1, 0.9), size=10.5)
     return page
 
 
