@@ -125,6 +125,7 @@ async def test_resolved_case_is_asked_after_five_working_days_and_counted(env: B
     await manager.send(f"/fall {reference}")
     assert "Resident's verdict: 4 of 5" in manager.last.plain_text  # on the card too
     assert "Quick and friendly" in history
+    assert "quoting the reason in reports: allowed" in history
 
     # a forged press for somebody else's case changes nothing
     mallory = env.sim.user(1702, language_code="en")
@@ -238,7 +239,7 @@ async def test_german_resident_answers_in_german(env: BotEnv) -> None:
         events = list(
             await session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id))
         )
-    assert events[-2:] == ["verdict", "verdict_reason"]
+    assert events[-3:] == ["verdict", "verdict_reason", "verdict_quoting"]
     history = await _history(manager, reference, german=True)
     assert "Urteil der Einwohnerin/des Einwohners: 2 von 5" in history
 

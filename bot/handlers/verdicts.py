@@ -96,7 +96,9 @@ async def on_quoting(update: Update, context: BotContext) -> None:
     services = context.services
     person = await ensure_person(update, context)
     async with session_scope(services.session_maker) as session:
-        done = await survey.record_quoting(session, case_id=case_id, person=person, agreed=agreed)
+        done = await survey.record_quoting(
+            session, case_id=case_id, person=person, agreed=agreed, now=services.clock.now()
+        )
     if not done:
         await refuse(update, context)
         return

@@ -54,6 +54,7 @@ KIND_LABELS = {
     "reopened_by_manager": N_("reopened as Kümmerer"),
     "verdict": N_("the resident's verdict"),
     "verdict_reason": N_("the resident's reason"),
+    "verdict_quoting": N_("quoting the reason in reports"),
 }
 OTHER_EVENT = N_("other event")
 COVER_LABELS = {

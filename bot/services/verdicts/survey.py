@@ -227,11 +227,16 @@ async def record_reason(
 
 
 async def record_quoting(
-    session: AsyncSession, *, case_id: int, person: Person, agreed: bool
+    session: AsyncSession, *, case_id: int, person: Person, agreed: bool, now: datetime
 ) -> bool:
     """Whether the sentence may be quoted (without name) in reports."""
     verdict = await _own_verdict(session, case_id, person)
     if verdict is None or verdict.reason is None:
         return False
     verdict.quotable = agreed
+    case = await session.get(Case, case_id)
+    assert case is not None
+    # in the case's history, and so in the person's data export (Art. 15)
+    await add_event(session, case, "verdict_quoting", now=now, actor=person,
+                    actor_role="resident", data={"quotable": agreed})  # fmt: skip
     return True
