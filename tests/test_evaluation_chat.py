@@ -62,6 +62,8 @@ async def test_koordination_erhaelt_die_auswertung_auf_deutsch(env: BotEnv) -> N
     [(name, pdf)] = documents(await press(coordinator, "PDF"))
     assert name == "evaluation_2026_alle.pdf"
     assert "Die Stadtbezirke im Vergleich" in pdf_words(pdf)  # drawn in German
+    await coordinator.send("/hilfe")
+    assert "/bericht [Zeitraum] · /bericht bewertung [Zeitraum]" in coordinator.last.plain_text
     await coordinator.send("/bericht bewertung irgendwann")
     assert coordinator.last.plain_text.startswith("Diesen Zeitraum kenne ich nicht.")
 
@@ -84,6 +86,8 @@ async def test_bezirksmanagerin_wird_abgewiesen(env: BotEnv) -> None:
     manager = await _staff(env, MANAGER, Role.MANAGER, "de")
     await manager.send("/bericht bewertung")
     assert manager.last.plain_text == "Das dürfen Sie leider nicht."
+    await manager.send("/hilfe")
+    assert "bewertung" not in manager.last.plain_text  # the evaluation is the coordination's
     answer = await manager.press_data("ev:docx:2026")
     assert answer is not None and "nicht" in (answer.text or "")
     assert not documents(manager.messages)
