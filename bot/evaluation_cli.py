@@ -33,8 +33,9 @@ async def evaluation_report(
     except (PeriodError, evaluation.EvaluationError):
         return (f"Unknown period {args.period!r} (or --since {args.since!r}); the evaluation "
                 "compares whole months, e.g. 2026, 2026-H1, 2026-Q3, 2026-03.")  # fmt: skip
+    if args.district is not None and not reference.has_district(args.district):
+        return f"Unknown district {args.district!r} (give its number 01-13)."
     districts = ([reference.district(args.district).number] if args.district is not None
-                 and reference.has_district(args.district)
                  else [d.number for d in reference.districts])  # fmt: skip
     engine, maker = await open_storage(settings)
     try:

@@ -257,3 +257,4 @@ def test_cli_writes_the_evaluation_as_pdf_and_docx(
     args = ["report", "--kind", "evaluation", "--format", "pdf", "--period"]
     assert cli.main([*args, "1.3.2026 - 15.3.2026"]) == 2  # not whole months
     assert cli.main(["report", "--period", "2026", "--format", "docx"]) == 2
+    assert cli.main([*args, "2026", "--district", "99"]) == 2
