@@ -90,6 +90,16 @@ class Settings(BaseSettings):
     council_nudge_working_days: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: [3, 1]
     )
+    # The residents' verdict: asked this many working days after a case is closed, reminded
+    # once this many working days later (0: no reminder).
+    verdict_working_days: int = Field(default=5, ge=1, le=60)
+    verdict_reminder_working_days: int = Field(default=3, ge=0, le=60)
+    # The city's targets for the evaluation report (shares as fractions).
+    target_first_response_working_days: int = Field(default=2, ge=0, le=60)
+    target_first_response_share: float = Field(default=0.9, ge=0, le=1)
+    target_kept_share: float = Field(default=0.8, ge=0, le=1)
+    target_conferences_per_year: int = Field(default=2, ge=0, le=52)
+    target_satisfaction: float = Field(default=4.0, ge=1, le=5)
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod

@@ -131,6 +131,7 @@ RETENTION_AT = time(3, 30)
 NUDGE_AT = time(8, 0)
 DIGEST_AT = time(7, 30)
 PLANNING_AT = time(9, 0)
+VERDICT_AT = time(10, 5)  # residents are asked from 10:00 (bot.services.verdicts.survey)
 MENUS_EVERY = timedelta(minutes=15)
 
 
@@ -154,6 +155,7 @@ def register_jobs(app: Any) -> None:
     from bot.handlers.desk import run_untriaged_nudge
     from bot.handlers.privacy import run_retention
     from bot.handlers.reports import run_weekly_digest
+    from bot.handlers.verdicts import run_verdict_survey
 
     queue = app.job_queue
     if queue is None:  # built without the job-queue extra
@@ -205,6 +207,11 @@ def register_jobs(app: Any) -> None:
     queue.run_once(catch_up_job, when=timedelta(seconds=20), name="catch_up")
     # The six-month conference and fourth-quarter project rules are checked once a day; each
     # reminder is written once per period.
+    # The residents' verdict: a question (or the one reminder) per case closed some working
+    # days ago, in the morning, once a day.
+    queue.run_daily(
+        daily(run_verdict_survey), time=VERDICT_AT.replace(tzinfo=tz), name="verdict_survey"
+    )
     queue.run_daily(
         daily(run_planning_reminders),
         time=PLANNING_AT.replace(tzinfo=tz),

@@ -110,6 +110,10 @@ def _detail(t: Translator, ref: ReferenceData, event: CaseEvent, tz: ZoneInfo) -
         return f"{names[0]} → {names[1]}"
     if "from" in data and "to" in data:
         return f"{staff_status(t, str(data['from']))} → {staff_status(t, str(data['to']))}"
+    if kind == "verdict" and isinstance(data.get("score"), int):
+        return t("{score} of 5", score=data["score"])
+    if kind == "verdict_quoting" and isinstance(data.get("quotable"), bool):
+        return t("allowed") if data["quotable"] else t("not allowed, only counted")
     answer = data.get("helped", data.get("settled"))
     if isinstance(answer, bool) and (kind, answer) in FEEDBACK:
         return t(FEEDBACK[(kind, answer)])

@@ -144,6 +144,8 @@ def facts(
     lines += _involved(t, ref, view, tz)
     if view.question:
         lines.append(t("Waiting for the answer to: {question}", question=view.question))
+    if view.verdict is not None:
+        lines.append(t("Resident's verdict: {score} of 5", score=view.verdict))
     if view.resident_erased_at is not None:
         day = format_date(view.resident_erased_at.astimezone(tz).date(), lang=t.language)
         lines.append(

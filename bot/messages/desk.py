@@ -54,6 +54,9 @@ KIND_LABELS = {
     "reopened_by_manager": N_("reopened as Kümmerer"),
     "personal_data_erased": N_("personal data erased"),
     "resident_unreachable": N_("resident cannot be reached by the bot"),
+    "verdict": N_("the resident's verdict"),
+    "verdict_reason": N_("the resident's reason"),
+    "verdict_quoting": N_("quoting the reason in reports"),
 }
 OTHER_EVENT = N_("other event")
 COVER_LABELS = {

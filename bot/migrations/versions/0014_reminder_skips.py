@@ -1,7 +1,7 @@
 """reminder skips: a slot missed while the bot was down is recorded as skipped, with why
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-05 04:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import bot.storage.types
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -39,6 +39,7 @@ from bot.storage.models import (
     Person,
     Reminder,
     SavedReply,
+    Verdict,
 )
 
 ERASED_EVENT = "personal_data_erased"
@@ -147,6 +148,10 @@ async def scrub_case(
     case.next_step = None  # the manager's words about this person's concern
     case.publication_consent = False  # nothing of theirs stays public (Open311)
     report.photos += await _delete(session, delete(CasePhoto).where(CasePhoto.case_id == case.id))
+    # the verdict's score stays for the statistics; the resident's sentence goes
+    await session.execute(
+        update(Verdict).where(Verdict.case_id == case.id).values(reason=None, quotable=False)
+    )
     # Every event text goes, staff notes included: they describe the person's concern and
     # often name them; kind, time and role are what the statistics need.
     for event in await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)):
