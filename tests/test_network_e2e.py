@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.delivery import flush_outbox
+from bot.delivery import deliver_and_observe
 from bot.jobs import run_sweep
 from bot.offline.chats import SimUser
 from bot.services.access.roles import Role
@@ -304,7 +304,7 @@ async def test_a_corrected_shipped_entry_reaches_the_resident_in_its_new_words(
         data.name = "Fachbereich Tiefbau – Straßenschäden"
         data.phone, data.resident_channels = "0511 168-44444", ["phone"]
         await entries.update(session, entry, data, now=env.clock.now(), by=coordinator)
-        await triage.refer(
+        relayed = await triage.refer(
             session,
             env.services.env,
             case,
@@ -314,7 +314,7 @@ async def test_a_corrected_shipped_entry_reaches_the_resident_in_its_new_words(
             now=env.clock.now(),
         )
     assert env.app is not None
-    await flush_outbox(env.app)
+    await deliver_and_observe(env.app, relayed.queued)  # as the Lotse handler does
     card = erika.last.plain_text
     assert "Fachbereich Tiefbau – Straßenschäden" in card and "Phone: 0511 168-44444" in card
     assert "Street damage, potholes" not in card

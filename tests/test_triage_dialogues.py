@@ -161,7 +161,7 @@ async def test_resident_reads_the_contact_card_in_the_language_chosen_after_queu
     switched, even for a message queued before the switch."""
     from zoneinfo import ZoneInfo
 
-    from bot.delivery import flush_outbox
+    from bot.delivery import deliver_and_observe, flush_outbox
     from bot.services.access import people
     from bot.services.cases import records, triage
     from bot.services.cases.records import Draft
@@ -192,11 +192,11 @@ async def test_resident_reads_the_contact_card_in_the_language_chosen_after_queu
         manager = await people.get_person(session, telegram_id=MANAGER)
         assert manager is not None
         key = services.reference.referrals[0].key
-        await triage.refer(
+        relayed = await triage.refer(
             session, services.env, case, manager=manager, contact_key=key, note=None, now=now
         )
         reference = case.reference
-    await flush_outbox(env.app)
+    await deliver_and_observe(env.app, relayed.queued)  # as the Lotse handler does
     card = erika.last.plain_text
     assert f"Zu Ihrem Anliegen {reference}: Die richtige Ansprechstelle" in card
 
