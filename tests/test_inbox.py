@@ -64,8 +64,10 @@ async def storage(tmp_path: Path) -> AsyncIterator[tuple[Settings, AsyncEngine, 
 async def fetch_and_die(api: FakeBotAPI, inbox: Inbox) -> list[int]:
     """What a leader killed right after a getUpdates leaves: the batch stored by the inbox's
     transport, and confirmed to Telegram (the offset of the next call), none of it handled."""
-    code, body = await InboxRequest(api, inbox).do_request(GET_UPDATES, "POST")
+    fetch = InboxRequest(api, inbox)
+    code, body = await fetch.do_request(GET_UPDATES, "POST")
     assert code == 200
+    await fetch.stored()  # what the next getUpdates, which confirms the batch, waits for
     taken = [u["update_id"] for u in json.loads(body)["result"]]
     api.pending_updates = [u for u in api.pending_updates if u["update_id"] not in taken]
     return taken
@@ -201,6 +203,34 @@ async def test_only_recent_unprocessed_updates_are_replayed(
     assert await inbox.prune() == 6
     async with session_scope(maker) as session:
         assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
+
+
+async def test_the_next_get_updates_waits_until_the_batch_is_stored(
+    storage: tuple[Settings, AsyncEngine, SessionMaker], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store runs beside the handling; the next call, whose offset confirms the batch,
+    waits for it, and a failing store is tried again first."""
+    _, _, maker = storage
+
+    class Flaky(Inbox):
+        failures = 1
+
+        async def store(self, payloads: Any) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise OSError("the database is away")
+            await super().store(payloads)
+
+    api = FakeBotAPI()
+    api.push_update(text_update(91, 6601, "/start"))
+    fetch = InboxRequest(api, Flaky(maker, FakeClock(START)))
+    await fetch.do_request(GET_UPDATES, "POST")
+    async with session_scope(maker) as session:
+        assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
+    await fetch.do_request(GET_UPDATES, "POST")  # the confirming call
+    async with session_scope(maker) as session:
+        assert set(await session.scalars(select(InboxUpdate.update_id))) == {91}
+    assert "could not store 1 fetched updates; trying again" in caplog.text
 
 
 def test_the_chat_of_a_raw_update() -> None:

@@ -4,7 +4,8 @@ never finished are handled again at the next start.
 Polling: `InboxRequest` is the transport of getUpdates; it stores each batch Telegram hands
 out (one INSERT, one commit) before python-telegram-bot confirms the batch with the offset of
 its next call. Webhook: the route stores the update (`Inbox.keep`, requests arriving together
-share a commit), then answers 200. A killed process thus loses no update it had taken.
+share a commit), then answers 200. Both handle the update meanwhile: the store delays only
+the confirmation. A killed process thus loses no update it had taken.
 
 An update is processed once the ledger (`processed_updates`, bot.updates.guard) has its id,
 which is written after its handlers ran and after the conversation states they changed
@@ -176,11 +177,16 @@ class Inbox:
 
 
 class InboxRequest(BaseRequest):
-    """The transport of getUpdates: what Telegram hands out is stored before it is returned,
-    so before python-telegram-bot confirms it (the offset of its next getUpdates)."""
+    """The transport of getUpdates: what Telegram hands out is stored before the next
+    getUpdates goes out, so before python-telegram-bot confirms it with that call's offset.
+
+    The batch is handled meanwhile (its store does not delay the answers); the next call
+    waits for the store, and retries it while the database fails: nothing is confirmed that
+    a killed process could not replay."""
 
     def __init__(self, inner: BaseRequest, inbox: Inbox) -> None:
         self.inner, self.inbox = inner, inbox
+        self._storing: asyncio.Task[None] | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -190,7 +196,14 @@ class InboxRequest(BaseRequest):
         await self.inner.initialize()
 
     async def shutdown(self) -> None:
+        await self.stored()
         await self.inner.shutdown()
+
+    async def stored(self) -> None:
+        """Wait until the last batch is stored."""
+        if self._storing is not None:
+            await asyncio.shield(self._storing)
+            self._storing = None
 
     async def do_request(
         self,
@@ -202,16 +215,29 @@ class InboxRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        fetch = url.rsplit("/", 1)[-1].lower() == "getupdates"
+        if fetch:
+            await self.stored()  # this call's offset confirms the batch before
         code, body = await self.inner.do_request(
             url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
         )
-        if code == 200 and url.rsplit("/", 1)[-1].lower() == "getupdates":
+        if fetch and code == 200:
             result = json.loads(body).get("result")
-            if isinstance(result, list) and result:
-                # A failure here raises: python-telegram-bot then does not confirm the batch,
-                # and Telegram hands it out again.
-                await self.inbox.store([u for u in result if isinstance(u, dict)])
+            batch = [u for u in result if isinstance(u, dict)] if isinstance(result, list) else []
+            if batch:
+                self._storing = asyncio.create_task(self._store(batch), name="update-inbox")
         return code, body
+
+    async def _store(self, batch: list[JSONDict]) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.inbox.store(batch)
+                return
+            except Exception:
+                log.exception("could not store %s fetched updates; trying again", len(batch))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
 
 def install(app: BotApplication, inbox: Inbox) -> None:

@@ -13,8 +13,7 @@ from collections import defaultdict
 from collections.abc import MutableMapping
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, BasePersistence, PersistenceInput, TypeHandler
+from telegram.ext import Application, BasePersistence, PersistenceInput
 
 from bot.storage.db import SessionMaker
 from bot.storage.persistence import Row, load_rows, write_rows
@@ -26,8 +25,6 @@ UserData = dict[Any, Any]
 ConversationKey = tuple[int | str, ...]
 ConversationDict = MutableMapping[ConversationKey, object]
 CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
-
-PERSIST_GROUP = 10_000  # after every other handler group
 
 
 async def wait_for_drain(app: Any) -> None:
@@ -41,17 +38,12 @@ def persist_after_each_update(app: Application[Any, Any, Any, Any, Any, Any]) ->
     latest state for the one that takes over (python-telegram-bot writes in intervals).
 
     The write runs beside the next updates instead of inside this one, in the update
-    ledger's background task (bot.updates.guard): the states first, then the ids of the
-    updates finished before it, so an update counts as processed only once its state is
-    written; one killed before is replayed from the inbox. Writes of updates that finish
-    together are folded into one commit, and no update waits for the disk."""
-    ledger = guard_of(app).ledger
-    ledger.before_record = app.update_persistence
-
-    async def write(_update: object, _context: Any) -> None:
-        ledger.kick()  # also for updates handled without the update processor
-
-    app.add_handler(TypeHandler(Update, write), group=PERSIST_GROUP)
+    ledger's background task (bot.updates.guard), which the update processor starts when an
+    update is done: the states first, then the ids of the updates finished before it, so an
+    update counts as processed only once its state is written (one killed before is replayed
+    from the inbox). Writes of updates that finish together are folded into one commit, and
+    no update waits for the disk."""
+    guard_of(app).ledger.before_record = app.update_persistence
 
 
 class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):

@@ -2,9 +2,9 @@
 
 python-telegram-bot's custom-webhook pattern: the Application runs in the same event loop as
 uvicorn; the webhook route checks Telegram's secret header, turns the JSON into an Update,
-stores it in the durable inbox (bot.updates.inbox: an instance killed before handling it
-replays it at its next start), puts it on `application.update_queue` and answers 200; the
-bot's own update processor (each chat in order, chats in parallel) takes it from there,
+puts it on `application.update_queue`, stores it in the durable inbox (bot.updates.inbox: an
+instance killed before handling it replays it at its next start) and then answers 200; the
+bot's own update processor (each chat in order, chats in parallel) takes it from the queue,
 exactly as with polling. `serve()` is what `bezirksbot serve` runs.
 
     POST {WEBHOOK_PATH}      Telegram's updates (403 without the right secret header)
@@ -94,15 +94,18 @@ def build_web_app(
             return Response(status_code=400)
         data, update = read
         metrics.received(update.update_id, started, wall)
+        # Handled at once; stored meanwhile, and the 200 waits for the store: Telegram
+        # forgets the update only once an instance killed before finishing it can replay it.
+        # Without the 200 it delivers the update again, and the ledger makes that a no-op.
+        await ptb_app.update_queue.put(update)
         inbox = inbox_of(ptb_app)
-        if inbox is not None:  # stored before the 200: a killed instance replays it
+        if inbox is not None:
             try:
                 await inbox.keep(data)
-            except Exception as error:  # Telegram delivers it again later
+            except Exception as error:
                 log.warning("webhook: update not stored (%s)", type(error).__name__)
                 metrics.webhook_requests.labels("unavailable").inc()
                 return Response(status_code=503)
-        await ptb_app.update_queue.put(update)
         metrics.webhook_requests.labels("accepted").inc()
         return Response(status_code=200)
 
