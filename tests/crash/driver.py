@@ -525,7 +525,7 @@ class Resident(ChatPlayer):
                 photo_tries = 0
             # After "Send" a person waits longer: the number is what they came for.
             patience = 5.0 if kind == "review" and acted == "press" else 1.0
-            if await self.wait_reply(mark, lambda m: classify(m) not in (None, "pick"), patience):
+            if await self.wait_reply(mark, lambda m: self._answers(m, concern), patience):
                 silent = 0
             else:
                 silent = 0 if acted == "restart" else silent + 1
@@ -546,6 +546,15 @@ class Resident(ChatPlayer):
             f"+{step_before - started:.1f}s; newest {kind} {text!r} buttons {labels}; "
             f"kills {kills}"
         )
+
+    @staticmethod
+    def _answers(message: SentMessage, concern: Concern) -> bool:
+        """Whether `message` answers the resident's step: not a receipt that quotes another
+        of their concerns (sent late, after a kill), which they read and pass over."""
+        kind = classify(message)
+        if kind == "confirmed":
+            return concern.token in text_of(message)
+        return kind not in (None, "pick")
 
     def _newest(self, start: int, concern: Concern | None = None) -> SentMessage | None:
         """The newest message the resident understands; a receipt that quotes another of
