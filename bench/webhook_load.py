@@ -978,10 +978,12 @@ BREAKDOWN_LABELS = {
 def print_holders(reports: list[dict[str, Any]]) -> None:
     """Who held the pooled database connections (by asyncio task), over the whole run."""
     for index, r in enumerate(reports):
-        holders = sorted((r.get("holders") or {}).items(), key=lambda kv: -kv[1][1])[:6]
+        every = dict(r.get("holders") or {})
+        opened = int(every.pop("(new connections)", [0])[0])
+        holders = sorted(every.items(), key=lambda kv: -kv[1][1])[:6]
         if holders:
             print(
-                f"  connections    instance {index}: "
+                f"  connections    instance {index}: {opened} opened; held by "
                 + "; ".join(
                     f"{name} {int(n)}x {total:.1f} s (longest {ms(longest)})"
                     for name, (n, total, longest) in holders
