@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
@@ -74,6 +74,9 @@ class UpdateLedger:
         self._recorder: asyncio.Task[None] | None = None
         # Writes the conversation states before the ids are recorded (persistence.py)
         self.before_record: Callable[[], Awaitable[None]] | None = None
+        # Starts the background write; the application's create_task (register()) lets a
+        # stop, and the simulator's settle, wait for it
+        self.spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]] = asyncio.create_task
 
     async def first_time(self, update_id: int, owner: object | None = None) -> bool:
         """Claim `update_id`; False if it was claimed in this run or recorded by an earlier
@@ -115,7 +118,7 @@ class UpdateLedger:
         update processor)."""
         self._again = True
         if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record(), name="update-ledger")
+            self._recorder = self.spawn(self._record())
 
     async def _record(self) -> None:
         while self._again:
@@ -337,6 +340,13 @@ def register(app: BotApplication) -> None:
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.bot_data[GUARD_KEY] = guard
+
+    def spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        if app.running:
+            return app.create_task(coroutine, name="update-ledger")
+        return asyncio.create_task(coroutine, name="update-ledger")
+
+    guard.ledger.spawn = spawn
     app.add_handler(SoundUpdates(), group=GROUP_SOUND)
     app.add_handler(TypeHandler(Update, guard.once), group=GROUP_ONCE)
     app.add_handler(TypeHandler(Update, guard.limits), group=GROUP_LIMITS)
