@@ -58,6 +58,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import gc
 import heapq
 import itertools
@@ -203,15 +204,160 @@ class CountingAPI(FakeBotAPI):
         return code, body
 
 
+SLOW_STATEMENT = 0.05  # seconds: statements slower than this are listed by their text
+SLOW: dict[str, list[float]] = {}  # in the instance: statement -> [count, seconds]
+HOLDERS: dict[str, list[float]] = {}  # in the instance: who holds pooled connections, how long
+# Where an update's time goes, per update (see `Breakdown` and `report`): the phases' names
+PHASES = ("store", "queue", "handlers", "db", "pool_wait", "api")
+_phases: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar(
+    "phases", default=None
+)
+
+
+def _add(phase: str, seconds: float) -> None:
+    phases = _phases.get()
+    if phases is not None:
+        phases[phase] = phases.get(phase, 0.0) + seconds
+
+
+def instrument_breakdown(api: CountingAPI) -> tuple[Any, dict[int, list[float]]]:
+    """In the instance: time the inbox's store (per request), and per update the database
+    statements, the wait for a pooled connection and the Bot API calls. Returns the metrics
+    (a WebMetrics that opens each update's account) and the accounts by update id."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import QueuePool
+
+    from bot.web.metrics import WebMetrics
+
+    stored: dict[int, float] = {}
+    accounts: dict[int, list[float]] = {}
+    holders: dict[str, list[float]] = HOLDERS  # task name -> [checkouts, seconds, longest]
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _before(conn: Any, *_args: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def _after(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        started = conn.info.pop("bench_started", None)
+        if started is not None:
+            seconds = time.perf_counter() - started
+            _add("db", seconds)
+            if seconds > SLOW_STATEMENT:
+                slow = SLOW.setdefault(" ".join(statement.split())[:90], [0, 0.0])
+                slow[0] += 1
+                slow[1] += seconds
+
+    from sqlalchemy.pool import Pool
+
+    @event.listens_for(Pool, "checkout")
+    def _out(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        task = asyncio.current_task()
+        name = task.get_name() if task is not None else "?"
+        name = name.rsplit(":", 1)[-1].rstrip("0123456789-")
+        record.info["bench_out"] = (name, time.perf_counter())
+
+    @event.listens_for(Pool, "connect")
+    def _connect(*_args: Any) -> None:
+        held = holders.setdefault("(new connections)", [0, 0.0, 0.0])
+        held[0] += 1
+
+    @event.listens_for(Pool, "checkin")
+    def _in(_dbapi: Any, record: Any) -> None:
+        taken = record.info.pop("bench_out", None) if record is not None else None
+        if taken is not None:
+            held = holders.setdefault(taken[0], [0, 0.0, 0.0])
+            seconds = time.perf_counter() - taken[1]
+            held[0] += 1
+            held[1] += seconds
+            held[2] = max(held[2], seconds)
+
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection as PgConn
+    from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection as LiteConn
+
+    def timed(method: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                _add("db", time.perf_counter() - started)
+
+        return run
+
+    for connection_class in (PgConn, LiteConn):  # commits and rollbacks are round trips too
+        for name in ("commit", "rollback"):
+            setattr(connection_class, name, timed(getattr(connection_class, name)))
+    do_get = QueuePool._do_get
+
+    def timed_get(pool: QueuePool) -> Any:  # waits in the pool's queue when all are out
+        started = time.perf_counter()
+        try:
+            return do_get(pool)
+        finally:
+            _add("pool_wait", time.perf_counter() - started)
+
+    QueuePool._do_get = timed_get  # type: ignore[method-assign, assignment]
+    try:
+        from bot.updates.inbox import Inbox
+    except ImportError:  # a version before the inbox, for comparison
+        Inbox = None  # type: ignore[assignment, misc]
+    keep = Inbox.keep if Inbox is not None else None
+
+    async def timed_keep(inbox: Any, payload: JSONDict) -> None:
+        started = time.perf_counter()
+        try:
+            await keep(inbox, payload)  # type: ignore[misc]
+        finally:
+            stored[int(payload["update_id"])] = time.perf_counter() - started
+
+    if Inbox is not None:
+        Inbox.keep = timed_keep  # type: ignore[method-assign, assignment]
+    request = api.do_request
+
+    async def timed_request(*args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        started = time.perf_counter()
+        try:
+            return await request(*args, **kwargs)
+        finally:
+            _add("api", time.perf_counter() - started)
+
+    api.do_request = timed_request  # type: ignore[method-assign]
+
+    class BreakdownMetrics(WebMetrics):
+        async def _on_update(self, update: Update, context: object) -> None:
+            arrival = self._received.get(update.update_id)
+            started = time.perf_counter()
+            phases: dict[str, float] = {}
+            _phases.set(phases)  # the update's own task: its later handler groups see it
+            await super()._on_update(update, context)
+            task = asyncio.current_task()
+            if task is None or arrival is None:
+                return
+
+            def done(_task: asyncio.Task[Any]) -> None:
+                store = stored.pop(update.update_id, 0.0)
+                accounts[update.update_id] = [
+                    store,
+                    started - arrival[0],  # the store runs beside it
+                    time.perf_counter() - started,
+                    *(phases.get(name, 0.0) for name in PHASES[3:]),
+                ]
+
+            task.add_done_callback(done)
+
+    return BreakdownMetrics(), accounts
+
+
 def run_instance(args: argparse.Namespace) -> int:
     from bot.logging_setup import configure_logging
-    from bot.web.metrics import WebMetrics
     from bot.web.server import serve
 
     settings = bench_settings(args.database_url, args.port, args.max_concurrent)
     configure_logging(settings, level=logging.WARNING)
     api = CountingAPI(args.api_delay)
-    metrics = WebMetrics()
+    metrics, accounts = instrument_breakdown(api)
     samples: list[tuple[int, float, float]] = []  # update_id, arrival (time.time()), seconds
     metrics.listeners.append(lambda *sample: samples.append(sample))
     cpu: list[float] = []  # CPU seconds at the first update, to leave out the start-up
@@ -253,6 +399,9 @@ def run_instance(args: argparse.Namespace) -> int:
         json.dumps(
             {
                 "samples": samples,
+                "breakdown": accounts,
+                "holders": HOLDERS,
+                "slow": SLOW,
                 "api_errors": api.errors,
                 "wrong_state": api.wrong_state,
                 "completed": api.completed,
@@ -767,6 +916,8 @@ def report(
                 f"    {kind} {label[:30]:<30} {len(values):5d}  {ms(percentile(values, 50)):>10}"
                 f" {ms(percentile(values, 99)):>10} {ms(max(values, default=float('nan'))):>10}"
             )
+    print_breakdown(reports, samples, window_start)
+    print_holders(reports)
     kinds = " " + str(sorted({str(s.error) for s in http_errors})) if http_errors else ""
     print(
         f"  errors         HTTP {len(http_errors)}{kinds}, handlers {int(handler_errors)}, "
@@ -812,6 +963,70 @@ def report(
         f"{'met' if p99_ok else 'MISSED'}; no errors: {'met' if errors == 0 else 'MISSED'}"
     )
     return 0 if rate_ok and p99_ok and errors == 0 else 1
+
+
+BREAKDOWN_LABELS = {
+    "store": "inbox store (the request waits for it: one insert, commits shared)",
+    "queue": "before the handlers (reading, queue, the chat's earlier updates, a slot)",
+    "handlers": "handlers (first group to the end), of which:",
+    "db": "  database round trips (statements, commits)",
+    "pool_wait": "  waiting for a pooled connection",
+    "api": "  Bot API calls (the stand-in)",
+}
+
+
+def print_holders(reports: list[dict[str, Any]]) -> None:
+    """Who held the pooled database connections (by asyncio task), over the whole run."""
+    for index, r in enumerate(reports):
+        every = dict(r.get("holders") or {})
+        opened = int(every.pop("(new connections)", [0])[0])
+        holders = sorted(every.items(), key=lambda kv: -kv[1][1])[:6]
+        if holders:
+            print(
+                f"  connections    instance {index}: {opened} opened; held by "
+                + "; ".join(
+                    f"{name} {int(n)}x {total:.1f} s (longest {ms(longest)})"
+                    for name, (n, total, longest) in holders
+                )
+            )
+    slow: dict[str, list[float]] = {}
+    for r in reports:
+        for statement, (n, seconds) in (r.get("slow") or {}).items():
+            entry = slow.setdefault(statement, [0, 0.0])
+            entry[0] += n
+            entry[1] += seconds
+    for statement, (n, seconds) in sorted(slow.items(), key=lambda kv: -kv[1][1])[:5]:
+        print(f"  slow SQL       {int(n)}x > {ms(SLOW_STATEMENT)}, {seconds:.1f} s: {statement}")
+
+
+def print_breakdown(
+    reports: list[dict[str, Any]], samples: list[tuple[int, float, float]], window_start: float
+) -> None:
+    """Where the time goes: each phase's p50 and p99 over the window's updates, and its mean
+    over the slowest 1 % of them (what makes the tail)."""
+    totals = {update_id: seconds for update_id, received, seconds in samples
+              if received >= window_start}  # fmt: skip
+    accounts = {
+        int(update_id): values
+        for r in reports
+        for update_id, values in (r.get("breakdown") or {}).items()
+        if int(update_id) in totals
+    }
+    if not accounts:
+        return
+    slowest = sorted(accounts, key=lambda u: totals[u], reverse=True)
+    tail = slowest[: max(1, len(slowest) // 100)]
+    print(
+        f"  breakdown      p50 / p99 over {len(accounts)} updates; mean of the slowest "
+        f"{len(tail)} (their total: {ms(statistics.fmean(totals[u] for u in tail))})"
+    )
+    for index, phase in enumerate(PHASES):
+        values = [account[index] for account in accounts.values()]
+        in_tail = statistics.fmean(accounts[u][index] for u in tail)
+        print(
+            f"    {BREAKDOWN_LABELS[phase]:<72} {ms(percentile(values, 50)):>9} "
+            f"{ms(percentile(values, 99)):>9} {ms(in_tail):>9}"
+        )
 
 
 def main() -> int:

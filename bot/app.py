@@ -109,8 +109,10 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     rate_limit: bool = True,
+    updates_request: BaseRequest | None = None,
 ) -> BotApplication:
-    """Build the bot; `request` replaces the network (the offline stand-in in tests and demo)."""
+    """Build the bot; `request` replaces the network (the offline stand-in in tests and demo);
+    `updates_request` is the transport of getUpdates (the durable inbox's, when polling)."""
     # The rate limiter changes the bot's type parameters; the builder is declared loosely so
     # that both branches fit, and the result is the application the handlers are typed for.
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -130,7 +132,9 @@ def build_application(
         base = settings.telegram_api_base_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    elif updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app: BotApplication = builder.build()

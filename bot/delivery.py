@@ -47,6 +47,11 @@ class Pace:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
+    def note(self, calls: int = 1) -> None:
+        """Count sends that do not wait (answers): the queue's sends leave room for them."""
+        now = time.monotonic()
+        self._sent.extend([now] * calls)
+
     async def take(self, calls: int = 1) -> None:
         for _ in range(calls):
             while True:
@@ -150,13 +155,18 @@ class OutboxSender:
     ) -> int:
         """Send one row at once, outside the queue (no lock: a row queued with `backup_for`
         is not due yet, so no flush takes it meanwhile); records sent, retry or failure.
-        `report` False: the caller tells the sender the outcome itself (`observe`)."""
+        `report` False: the caller tells the sender the outcome itself (`observe`).
+
+        It answers the person's own action, like any handler's reply: it does not wait for a
+        place in the pace of the queue's sends (which made a resident wait up to a second
+        for the number of their concern when notifications were being sent; webhook load
+        test), but it is counted there."""
         if message.intent is not None and language is None:
             async with session_scope(self._maker) as session:
                 language = (await outbox.languages_of(session, {message.chat_id})).get(
                     message.chat_id
                 )
-        return await self._deliver(bot, message, language, report=report)
+        return await self._deliver(bot, message, language, report=report, answer=True)
 
     async def observe(self, bot: Bot, messages: list[OutboxMessage]) -> list[outcome.Outcome]:
         """Send rows queued with `backup_for` at once and say what became of each: what the
@@ -172,7 +182,13 @@ class OutboxSender:
             return [outcome.outcome_of(row) for row in rows if row is not None]
 
     async def _deliver(
-        self, bot: Bot, message: OutboxMessage, language: str | None, *, report: bool = True
+        self,
+        bot: Bot,
+        message: OutboxMessage,
+        language: str | None,
+        *,
+        report: bool = True,
+        answer: bool = False,
     ) -> int:
         try:
             data = self._renderer.payload(
@@ -183,7 +199,7 @@ class OutboxSender:
             await self._give_up(message, f"render: {type(exc).__name__}: {exc}", report)
             return 0
         try:
-            result = await self._send_paced(bot, message.chat_id, data)
+            result = await self._send_paced(bot, message.chat_id, data, answer=answer)
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
             await self._retry(message, f"RetryAfter {exc.retry_after}", wait, report)
@@ -214,12 +230,18 @@ class OutboxSender:
                 )
         return 1
 
-    async def _send_paced(self, bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
-        """Send within the pace; a short flood wait pauses every send, then this one is
-        sent again (a long one goes back to the queue with its retry-after)."""
+    async def _send_paced(
+        self, bot: Bot, chat_id: int, data: dict[str, Any], *, answer: bool = False
+    ) -> Message:
+        """Send within the pace (an answer only counts in it); a short flood wait pauses
+        every send, then this one is sent again (a long one goes back to the queue with its
+        retry-after)."""
         calls = 1 + sum(1 for key in ("photos", "location", "document") if data.get(key))
         for attempt in range(INLINE_RETRIES + 1):
-            await self.pace.take(calls)
+            if answer and attempt == 0:
+                self.pace.note(calls)
+            else:
+                await self.pace.take(calls)
             try:
                 return await send_payload(bot, chat_id, data)
             except RetryAfter as exc:

@@ -21,6 +21,8 @@ from bot.services.messaging import catch_up, reminders, sweeping
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder
 from bot.updates import guard
+from bot.updates.inbox import PRUNE_EVERY as INBOX_PRUNE_EVERY
+from bot.updates.inbox import inbox_of
 
 
 def reminder_renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:
@@ -183,6 +185,14 @@ def register_jobs(app: Any) -> None:
         first=timedelta(minutes=10),
         name="processed_updates_prune",
     )
+    inbox = inbox_of(app)  # polling and webhook: stored updates are kept two hours
+    if inbox is not None:
+        queue.run_repeating(
+            inbox.prune_job,
+            interval=INBOX_PRUNE_EVERY,
+            first=timedelta(minutes=1),
+            name="update_inbox_prune",
+        )
     # Pseudonymisation is due by the day; at night nobody is waiting for the bot.
     queue.run_daily(daily(run_retention), time=RETENTION_AT.replace(tzinfo=tz), name="retention")
     # Managers start the day with the cases left untriaged for two working days.

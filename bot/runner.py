@@ -5,6 +5,9 @@ Several instances may run against one PostgreSQL database; only the holder of th
 dies. An instance initializes its Application (and so reads the conversation states from the
 database) only once it leads, so it continues exactly where the previous leader stopped.
 
+Updates fetched are stored in the database before Telegram learns that they arrived, and the
+ones a killed leader had not finished are handled first by the next (bot.updates.inbox).
+
 SIGTERM or Ctrl-C stops gracefully: no more updates are fetched (the ones taken are confirmed
 to Telegram), the updates in hand and running jobs finish, the conversation states are
 written, then the process exits.
@@ -22,7 +25,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import instance_lock
 from bot.app import build_application, make_services, prepare_schema
@@ -30,6 +33,8 @@ from bot.config import Settings
 from bot.context import BotApplication
 from bot.services.basics.clock import Clock
 from bot.storage.db import create_engine, create_session_maker
+from bot.updates.inbox import Inbox, InboxRequest, replay
+from bot.updates.inbox import install as install_inbox
 from bot.updates.persistence import persist_after_each_update
 
 log = logging.getLogger(__name__)
@@ -74,22 +79,33 @@ async def serve(instance: Instance, *, handle_signals: bool = False) -> int:
             return 0  # stopped while waiting
         log.info("this instance leads: it polls Telegram")
         services = make_services(settings, create_session_maker(engine), clock=instance.clock)
-        app = build_application(settings, services, request=instance.request)
+        inbox = Inbox(services.session_maker, services.clock)
+        # getUpdates stores what it fetches before the next call confirms it (the inbox)
+        fetch = InboxRequest(instance.request or HTTPXRequest(connection_pool_size=1), inbox)
+        app = build_application(
+            settings, services, request=instance.request, updates_request=fetch
+        )
         instance.app = app
         persist_after_each_update(app)
-        return await _poll(app, lock, instance)
+        install_inbox(app, inbox)
+        return await _poll(app, lock, instance, inbox)
     finally:
         await lock.release()
         await engine.dispose()
 
 
-async def _poll(app: BotApplication, lock: instance_lock.InstanceLock, instance: Instance) -> int:
+async def _poll(
+    app: BotApplication, lock: instance_lock.InstanceLock, instance: Instance, inbox: Inbox
+) -> int:
     """What Application.run_polling does, with our stop event and the lock's watchdog."""
     await app.initialize()  # reads the conversation states: after taking the lock
     try:
         if app.post_init:
             await app.post_init(app)
         assert app.updater is not None
+        # What the previous leader had fetched and not finished, before anything new: the
+        # processor keeps each chat's updates in the order they were queued.
+        await replay(app, inbox)
         await app.updater.start_polling(
             allowed_updates=Update.ALL_TYPES, error_callback=_polling_error(app)
         )

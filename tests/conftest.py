@@ -101,3 +101,22 @@ async def env(tmp_path: Path) -> AsyncIterator[BotEnv]:
     finally:
         await bot_env.stop()
         await engine.dispose()
+
+
+CRASH_COUNTS = "crash_counts"  # a test's record_property: repeated in the terminal summary
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The crash test's counts at the end of the output, where CI logs keep them in view."""
+    lines = [
+        str(value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == CRASH_COUNTS
+    ]
+    if lines:
+        terminalreporter.section("crash test counts")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -6,7 +6,8 @@ PostgreSQL pass up to 3, see `crash_config`); a bigger run:
     CRASH_CONVERSATIONS=300 .venv/bin/pytest tests/test_crash.py -s
 
 (CRASH_KILLS sets the number of kills, CRASH_SEED the random seed.) The figures are printed
-even without -s. See tests/crash/driver.py for what the people do and how it is counted.
+even without -s, and their summary line once more at the end of pytest's output. See
+tests/crash/driver.py for what the people do and how it is counted.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -26,6 +28,7 @@ from bot.offline.http_api import BotApiServer
 from bot.services.basics.reference import load_reference_data
 from bot.services.messaging import outbox
 from tests import pg
+from tests.conftest import CRASH_COUNTS
 from tests.crash.driver import (
     ADMIN_IDS,
     TOKEN,
@@ -57,7 +60,9 @@ def crash_config() -> CrashConfig:
 
 @pytest.mark.crash
 async def test_nothing_confirmed_is_lost_or_doubled_when_the_bot_is_killed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    record_property: Callable[[str, object], None],
 ) -> None:
     config = crash_config()
     # SQLite; in the suite's PostgreSQL pass (TEST_DATABASE_URL) a fresh PostgreSQL database.
@@ -97,9 +102,17 @@ async def test_nothing_confirmed_is_lost_or_doubled_when_the_bot_is_killed(
     with capsys.disabled():
         print(report.format())
         print(f"(bot log: {bot.log_path})")
+    # repeated at the end of pytest's output (tests/conftest.py), where CI logs show it
+    record_property(CRASH_COUNTS, report.summary("PostgreSQL" if pg.enabled() else "SQLite"))
 
     assert report.kills >= config.kills - 1, "the kills did not happen during the run"
     assert report.abandoned == 0, "residents gave up: the bot stopped answering them"
+    # The inbox: an update taken by a killed process is handled at the next start, so no
+    # resident repeats a step, but one whose step was in flight at a kill (a step begun,
+    # neither finished nor recorded, and handled again: the answer may come twice).
+    restarts = report.resident_restarts.total()
+    assert restarts == report.resident_restarts_at_kill, report.format()
+    assert report.resident_restarts_at_kill <= report.kills, report.format()
     assert report.concerns_confirmed == report.intakes
     assert report.concerns_lost == 0, report.problems
     assert report.concerns_doubled == 0, report.problems

@@ -1,7 +1,10 @@
-"""A webhook instance killed between two updates leaves the latest conversation state."""
+"""A webhook instance killed between two updates leaves the latest conversation state, and one
+killed with updates in hand (accepted with a 200, not finished) has them handled by the next."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import signal
 import sqlite3
 import time
@@ -10,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.updates.inbox import WEBHOOK_GRACE
 from bot.web.server import SECRET_HEADER
 from tests import pg
 from tests.test_webhook import SECRET, _update_ids, start_serve, start_update
@@ -62,3 +66,47 @@ def test_a_killed_webhook_instance_leaves_the_state_of_its_last_update(tmp_path:
         process.communicate(timeout=30)
     after = _rows(database)
     assert after[("user", "5401")]
+
+
+def _ids(path: Path, table: str) -> set[int]:
+    with sqlite3.connect(path) as db:
+        return {update_id for (update_id,) in db.execute(f"SELECT update_id FROM {table}")}
+
+
+async def _burst(base: str, updates: list[dict[str, object]]) -> list[int]:
+    headers = {SECRET_HEADER: SECRET}
+    async with httpx.AsyncClient(timeout=30) as client:
+        answers = await asyncio.gather(
+            *(client.post(base + "/tg", json=update, headers=headers) for update in updates)
+        )
+    return [answer.status_code for answer in answers]
+
+
+def test_updates_a_killed_webhook_instance_accepted_are_handled_after_its_restart(
+    tmp_path: Path,
+) -> None:
+    """A burst of /start from 60 people, SIGKILL right after the last 200: what the instance
+    had not finished is handled by the next one (the inbox), each update once."""
+    database = tmp_path / "test.sqlite3"
+    updates = [start_update(5500 + n, "/start") for n in range(60)]
+    for update in updates:  # German speakers
+        update["message"]["from"]["language_code"] = "de"
+    accepted = {int(str(update["update_id"])) for update in updates}
+    process, base = start_serve(tmp_path, 5500)
+    try:
+        assert asyncio.run(_burst(base, updates)) == [200] * len(updates)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=30)
+    assert accepted <= _ids(database, "update_inbox")  # stored before each 200
+    unfinished = accepted - _ids(database, "processed_updates")
+    assert unfinished, "every update was finished before the kill: the burst was too small"
+
+    process, _ = start_serve(tmp_path, 5500)
+    time.sleep(WEBHOOK_GRACE + 2.0)  # it leaves other instances' fresh updates alone first
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err[-2000:]
+    assert accepted <= _ids(database, "processed_updates")
+    replayed = {int(n) for n in re.findall(r"update (\d+) replayed from the inbox", err)}
+    assert replayed == unfinished

@@ -7,8 +7,9 @@ again, e.g. after a crash before Telegram saw the new offset), group -15 applies
 per user and the upload size limit. The group guard for non-private chats follows at -10
 (fallback.py).
 
-Processing is at most once: the id is recorded before the handlers run, so an update whose
-handling failed half-way is not repeated when Telegram delivers it again.
+An update counts as processed once it has finished and the conversation states it changed
+are written (see UpdateLedger); one killed before is replayed from the inbox at the next
+start (bot.updates.inbox). A handler error does not make it unprocessed: it is not repeated.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -33,6 +35,7 @@ from bot.services.basics.clock import Clock
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import ProcessedUpdate
 from bot.updates.flood import FloodControl
+from bot.updates.processor import ChatOrderedUpdateProcessor
 from bot.updates.sound import SoundUpdates
 
 log = logging.getLogger(__name__)
@@ -50,9 +53,11 @@ ATTACHMENTS = ("document", "video", "audio", "voice", "video_note", "animation",
 class UpdateLedger:
     """Remember processed update ids: a small LRU in memory, the table behind it.
 
-    Ids arriving while a write is under way are written together in the next transaction
-    (one INSERT … ON CONFLICT DO NOTHING each, one commit), so a burst of updates does not
-    queue up for SQLite's single writer one commit at a time.
+    An id is claimed in memory when its update starts (a copy arriving meanwhile stops there)
+    and written to the table once the update is finished (`finished`, called by the update
+    processor) and the conversation states it changed are written (`before_record`). An
+    update killed before that is not in the table: the inbox replays it at the next start.
+    Ids finishing together are written in one transaction.
     """
 
     def __init__(
@@ -60,16 +65,22 @@ class UpdateLedger:
     ) -> None:
         self._maker, self._clock, self._size = session_maker, clock, recent
         self._recent: OrderedDict[int, None] = OrderedDict()
-        self._waiting: dict[int, asyncio.Future[bool]] = {}
-        self._writer: asyncio.Task[None] | None = None
         # Ids above the highest one an earlier run recorded cannot be redeliveries from it:
-        # they are recorded in the background instead of waiting for a commit each.
+        # they need no look-up in the table.
         self._high_water: int | None = None
-        self._behind: set[int] = set()
-        self._behind_writer: asyncio.Task[None] | None = None
+        self._owners: dict[int, int] = {}  # update_id -> id() of the Update that claimed it
+        self._finished: set[int] = set()
+        self._again = False
+        self._recorder: asyncio.Task[None] | None = None
+        # Writes the conversation states before the ids are recorded (persistence.py)
+        self.before_record: Callable[[], Awaitable[None]] | None = None
+        # Starts the background write; the application's create_task (register()) lets a
+        # stop, and the simulator's settle, wait for it
+        self.spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]] = asyncio.create_task
 
-    async def first_time(self, update_id: int) -> bool:
-        """Record `update_id`; False if it was recorded before (by this or an earlier run)."""
+    async def first_time(self, update_id: int, owner: object | None = None) -> bool:
+        """Claim `update_id`; False if it was claimed in this run or recorded by an earlier
+        one. `owner` (the Update) is the one whose `finished` records the id."""
         if update_id in self._recent:
             self._recent.move_to_end(update_id)
             return False
@@ -77,63 +88,59 @@ class UpdateLedger:
         self._recent[update_id] = None
         if len(self._recent) > self._size:
             self._recent.popitem(last=False)
+        if owner is not None:
+            self._owners[update_id] = id(owner)
         if self._high_water is None:
             async with session_scope(self._maker) as session:
                 self._high_water = int(
                     await session.scalar(select(func.max(ProcessedUpdate.update_id))) or 0
                 )
         if update_id > self._high_water:
-            self._behind.add(update_id)
-            if self._behind_writer is None or self._behind_writer.done():
-                self._behind_writer = asyncio.create_task(
-                    self._write_behind(), name="update-ledger-behind"
-                )
             return True
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting[update_id] = future
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write(), name="update-ledger")
-        # shield: a cancelled update must not cancel the write its neighbours wait for
-        return await asyncio.shield(future)
+        async with session_scope(self._maker) as session:
+            found = await session.scalar(
+                select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+            )
+        if found is not None:
+            self._owners.pop(update_id, None)
+        return found is None
 
-    async def _write(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, {}
+    def finished(self, update_id: int, owner: object) -> None:
+        """The update that claimed `update_id` is done: record it (in the background)."""
+        if self._owners.get(update_id) != id(owner):
+            return  # a copy that was skipped, or never claimed
+        del self._owners[update_id]
+        self._finished.add(update_id)
+        self.kick()
+
+    def kick(self) -> None:
+        """Write the states and the finished ids now (also after updates handled without the
+        update processor)."""
+        self._again = True
+        if self._recorder is None or self._recorder.done():
+            self._recorder = self.spawn(self._record())
+
+    async def _record(self) -> None:
+        while self._again:
+            self._again = False
+            batch, self._finished = self._finished, set()
             try:
-                async with session_scope(self._maker) as session:
-                    now = self._clock.now()
-                    new = {uid: await _insert_once(session, uid, now) for uid in batch}
-            except Exception as error:  # every update of the batch reports it
-                for future in batch.values():
-                    if not future.done():
-                        future.set_exception(error)
-            else:
-                for update_id, future in batch.items():
-                    if not future.done():
-                        future.set_result(new[update_id])
+                if self.before_record is not None:
+                    await self.before_record()
+                if batch:
+                    async with session_scope(self._maker) as session:
+                        await _insert_ids(session, batch, self._clock.now())
+            except Exception:  # not recorded: replayed at the next start
+                log.exception("could not record %s processed updates", len(batch))
 
     async def flush(self) -> None:
-        """Record the ids still waiting for the background write (at a clean stop)."""
-        if self._writer is not None and not self._writer.done():
-            await asyncio.gather(self._writer, return_exceptions=True)
-        if self._behind_writer is not None and not self._behind_writer.done():
-            self._behind_writer.cancel()
-        self._behind_writer = None
-        if self._behind:
-            async with session_scope(self._maker) as session:
-                now = self._clock.now()
-                for update_id in sorted(self._behind):
-                    await _insert_once(session, update_id, now)
-            self._behind = set()
-
-    async def _write_behind(self) -> None:
-        await asyncio.sleep(0.2)  # gather a burst into one commit
-        while self._behind:
-            batch, self._behind = self._behind, set()
-            async with session_scope(self._maker) as session:
-                now = self._clock.now()
-                for update_id in sorted(batch):
-                    await _insert_once(session, update_id, now)
+        """Record the ids still waiting (at a clean stop)."""
+        while self._recorder is not None and not self._recorder.done():
+            await asyncio.gather(self._recorder, return_exceptions=True)
+        if self._finished:
+            self.kick()
+            assert self._recorder is not None
+            await asyncio.gather(self._recorder, return_exceptions=True)
 
     async def prune(self, *, older_than: timedelta = KEEP_PROCESSED) -> int:
         """Delete rows older than `older_than`; Telegram never redelivers that late."""
@@ -143,6 +150,22 @@ class UpdateLedger:
                 delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
             )
         return int(cast("CursorResult[Any]", result).rowcount or 0)  # a DELETE's result
+
+
+async def _insert_ids(session: Any, update_ids: set[int], now: datetime) -> None:
+    """One INSERT … ON CONFLICT DO NOTHING for all (one per id on other databases)."""
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        rows = [{"update_id": i, "processed_at": now} for i in sorted(update_ids)]
+        await session.execute(
+            insert(ProcessedUpdate)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
+        return
+    for update_id in sorted(update_ids):
+        await _insert_once(session, update_id, now)
 
 
 async def _insert_once(session: Any, update_id: int, now: datetime) -> bool:
@@ -188,9 +211,14 @@ class Guard:
 
     async def once(self, update: Update, context: BotContext) -> None:
         """Drop updates already processed."""
-        if not await self.ledger.first_time(update.update_id):
+        if not await self.ledger.first_time(update.update_id, update):
             log.info("update %s was already processed; skipped", update.update_id)
             raise ApplicationHandlerStop
+
+    def finished(self, update: object) -> None:
+        """The update processor is done with `update`: its id goes to the ledger."""
+        if isinstance(update, Update):
+            self.ledger.finished(update.update_id, update)
 
     async def limits(self, update: Update, context: BotContext) -> None:
         """Flood control per user, then the upload size limit (private chats)."""
@@ -277,6 +305,16 @@ def register(app: BotApplication) -> None:
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.bot_data[GUARD_KEY] = guard
+
+    def spawn(coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        if app.running:
+            return app.create_task(coroutine, name="update-ledger")
+        return asyncio.create_task(coroutine, name="update-ledger")
+
+    guard.ledger.spawn = spawn
     app.add_handler(SoundUpdates(), group=GROUP_SOUND)
     app.add_handler(TypeHandler(Update, guard.once), group=GROUP_ONCE)
     app.add_handler(TypeHandler(Update, guard.limits), group=GROUP_LIMITS)
+    processor = app.update_processor
+    if isinstance(processor, ChatOrderedUpdateProcessor):  # it tells when an update is done
+        processor.on_finished = guard.finished

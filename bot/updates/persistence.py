@@ -13,11 +13,11 @@ from collections import defaultdict
 from collections.abc import MutableMapping
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, BasePersistence, PersistenceInput, TypeHandler
+from telegram.ext import Application, BasePersistence, PersistenceInput
 
 from bot.storage.db import SessionMaker
 from bot.storage.persistence import Row, load_rows, write_rows
+from bot.updates.guard import guard_of
 
 UserData = dict[Any, Any]
 # The shapes of python-telegram-bot's persistence API, spelled out here because the library
@@ -26,44 +26,24 @@ ConversationKey = tuple[int | str, ...]
 ConversationDict = MutableMapping[ConversationKey, object]
 CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 
-PERSIST_GROUP = 10_000  # after every other handler group
-PERSIST_STATE = "persistence_drain"
-
 
 async def wait_for_drain(app: Any) -> None:
     """Let a background state write finish (called when the application stops)."""
-    state = app.bot_data.get(PERSIST_STATE)
-    task = state["task"] if state else None
-    if task is not None and not task.done():
-        await asyncio.gather(task, return_exceptions=True)
+    await guard_of(app).ledger.flush()
 
 
 def persist_after_each_update(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Write changed conversation states and user data after each update, not only every
     `update_interval` seconds: an instance that dies between two updates then leaves the
-    latest state for the one that takes over (python-telegram-bot writes in intervals)."""
+    latest state for the one that takes over (python-telegram-bot writes in intervals).
 
-    # The write runs beside the next updates instead of inside this one: writes of updates
-    # that finish together are folded into one commit, and no update waits for the disk.
-    # A crash can lose the state of the last few milliseconds; the steps that matter are
-    # idempotent (a confirmed intake carries its own key), so a repeated step does no harm.
-    state: dict[str, Any] = {"task": None, "again": False}
-    app.bot_data[PERSIST_STATE] = state  # the stop hook waits for a drain still running
-
-    async def drain(application: Any) -> None:
-        while state["again"]:
-            state["again"] = False
-            await application.update_persistence()
-
-    async def write(_update: object, context: Any) -> None:
-        state["again"] = True
-        task = state["task"]
-        if task is None or task.done():
-            state["task"] = context.application.create_task(
-                drain(context.application), name="persistence-drain"
-            )
-
-    app.add_handler(TypeHandler(Update, write), group=PERSIST_GROUP)
+    The write runs beside the next updates instead of inside this one, in the update
+    ledger's background task (bot.updates.guard), which the update processor starts when an
+    update is done: the states first, then the ids of the updates finished before it, so an
+    update counts as processed only once its state is written (one killed before is replayed
+    from the inbox). Writes of updates that finish together are folded into one commit, and
+    no update waits for the disk."""
+    guard_of(app).ledger.before_record = app.update_persistence
 
 
 class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):

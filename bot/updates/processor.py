@@ -44,7 +44,7 @@ class _ChatLock:
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     """Run up to `max_concurrent_updates` chats at once, one update per chat at a time."""
 
-    __slots__ = ("_chats", "_idle_waiters", "_in_flight", "_key")
+    __slots__ = ("_chats", "_idle_waiters", "_in_flight", "_key", "on_finished")
 
     def __init__(
         self,
@@ -57,6 +57,8 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         self._chats: dict[Hashable, _ChatLock] = {}
         self._in_flight = 0
         self._idle_waiters: list[asyncio.Future[None]] = []
+        # told about each update whose handling ended (not one cancelled at a stop)
+        self.on_finished: Callable[[object], None] | None = None
 
     @property
     def in_flight(self) -> int:
@@ -119,6 +121,8 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers; the caller already holds the chat lock and a slot."""
         await coroutine
+        if self.on_finished is not None:
+            self.on_finished(update)
 
     async def initialize(self) -> None:
         """Nothing to allocate: locks are created per chat on demand."""

@@ -1,10 +1,11 @@
 """The webhook server: Telegram updates, /healthz, /metrics and Open311 on one ASGI app.
 
 python-telegram-bot's custom-webhook pattern: the Application runs in the same event loop as
-uvicorn; the webhook route checks Telegram's secret header, turns the JSON into an Update and
-puts it on `application.update_queue`, from where the bot's own update processor (each chat in
-order, chats in parallel) takes it, exactly as with polling. `serve()` is what
-`bezirksbot serve` runs.
+uvicorn; the webhook route checks Telegram's secret header, turns the JSON into an Update,
+puts it on `application.update_queue`, stores it in the durable inbox (bot.updates.inbox: an
+instance killed before handling it replays it at its next start) and then answers 200; the
+bot's own update processor (each chat in order, chats in parallel) takes it from the queue,
+exactly as with polling. `serve()` is what `bezirksbot serve` runs.
 
     POST {WEBHOOK_PATH}      Telegram's updates (403 without the right secret header)
     GET  /healthz            200 or 503 with the reasons, as JSON
@@ -43,6 +44,8 @@ from telegram.request import BaseRequest
 from bot.app import build_application, make_services, open_storage
 from bot.config import Settings
 from bot.context import BotApplication, Services
+from bot.updates.inbox import WEBHOOK_GRACE, Inbox, inbox_of, replay_later
+from bot.updates.inbox import install as install_inbox
 from bot.updates.persistence import persist_after_each_update
 from bot.web import open311
 from bot.web.metrics import DB_TIMEOUT, WebMetrics, database_reachable, read_backlog
@@ -84,13 +87,25 @@ def build_web_app(
         if not ptb_app.running:  # starting or stopping: Telegram delivers again later
             metrics.webhook_requests.labels("unavailable").inc()
             return Response(status_code=503)
-        update = await _read_update(request, ptb_app)
-        if update is None:
+        read = await _read_update(request, ptb_app)
+        if read is None:
             metrics.webhook_requests.labels("bad_request").inc()
             metrics.errors.labels("webhook").inc()
             return Response(status_code=400)
+        data, update = read
         metrics.received(update.update_id, started, wall)
+        # Handled at once; stored meanwhile, and the 200 waits for the store: Telegram
+        # forgets the update only once an instance killed before finishing it can replay it.
+        # Without the 200 it delivers the update again, and the ledger makes that a no-op.
         await ptb_app.update_queue.put(update)
+        inbox = inbox_of(ptb_app)
+        if inbox is not None:
+            try:
+                await inbox.keep(data)
+            except Exception as error:
+                log.warning("webhook: update not stored (%s)", type(error).__name__)
+                metrics.webhook_requests.labels("unavailable").inc()
+                return Response(status_code=503)
         metrics.webhook_requests.labels("accepted").inc()
         return Response(status_code=200)
 
@@ -152,8 +167,10 @@ async def health(
     return body, reasons
 
 
-async def _read_update(request: Request, ptb_app: BotApplication) -> Update | None:
-    """The Update in the body, or None when the body is not one (logged without content)."""
+async def _read_update(
+    request: Request, ptb_app: BotApplication
+) -> tuple[dict[str, Any], Update] | None:
+    """The body and its Update, or None when the body is not one (logged without content)."""
     declared = request.headers.get("content-length", "")
     # isdecimal, not isdigit: int() refuses the digit "²" (a 500 behind a lenient server)
     if declared.isascii() and declared.isdecimal() and int(declared) > MAX_BODY_BYTES:
@@ -173,7 +190,7 @@ async def _read_update(request: Request, ptb_app: BotApplication) -> Update | No
         return None
     if isinstance(ptb_app.bot, ExtBot):  # as python-telegram-bot's own webhook does
         ptb_app.bot.insert_callback_data(update)
-    return update
+    return data, update
 
 
 # --- serving -----------------------------------------------------------------------------------
@@ -240,8 +257,10 @@ async def serve(
             services = make_services(settings, maker)
             ptb_app = build_application(settings, services, request=request,
                                         rate_limit=rate_limit)  # fmt: skip
-            # An instance that dies leaves the latest conversation states, as in polling mode.
+            # An instance that dies leaves the latest conversation states and the updates it
+            # had accepted (the inbox), as in polling mode.
             persist_after_each_update(ptb_app)
+            install_inbox(ptb_app, Inbox(maker, services.clock))
             web_app = build_web_app(settings, services, ptb_app, metrics=metrics)
             config = uvicorn.Config(
                 web_app,
@@ -270,6 +289,15 @@ async def _run(
         if ptb_app.post_init:
             await ptb_app.post_init(ptb_app)
         await ptb_app.start()
+        inbox = inbox_of(ptb_app)
+        replaying = (
+            None
+            if inbox is None
+            else asyncio.create_task(
+                replay_later(ptb_app, inbox, received_before=inbox.now(), grace=WEBHOOK_GRACE),
+                name="inbox-replay",
+            )
+        )
         # Everything loaded so far (libraries, reference data, handlers) lives as long as the
         # process: keep it out of the garbage collector's full passes, which otherwise stop
         # the event loop for hundreds of milliseconds now and then (seen in the load test).
@@ -299,6 +327,9 @@ async def _run(
             if not serving.done():  # setWebhook failed: stop listening first
                 server.should_exit = True
                 await asyncio.wait([serving])
+            if replaying is not None and not replaying.done():
+                replaying.cancel()
+                await asyncio.gather(replaying, return_exceptions=True)
             await ptb_app.stop()
             if ptb_app.post_stop:
                 await ptb_app.post_stop(ptb_app)

@@ -271,6 +271,8 @@ class Concern:
     confirmed_at: float | None = None
     send_presses: list[float] = field(default_factory=list)
     restarts: Counter[str] = field(default_factory=Counter)  # why the resident started over
+    restarts_at_kill: int = 0  # ... with a kill since their step before (in flight at it)
+    restart_notes: list[str] = field(default_factory=list)  # the others: what they saw
     actions: int = 0
     abandoned: bool = False
 
@@ -390,6 +392,7 @@ class ChatPlayer:
         }
         self.last_query: str | None = None
         self.last_update = 0  # update_id of the last thing this person did
+        self.last_pushed = 0.0  # time.monotonic() when they did it
 
     @property
     def api(self) -> Any:
@@ -401,6 +404,7 @@ class ChatPlayer:
 
     def send(self, text: str) -> None:
         self.last_query = None
+        self.last_pushed = time.monotonic()
         self.last_update = self.driver.server.push({"message": {"from": self.user, "text": text}})
 
     def send_photo(self, file_id: str) -> None:
@@ -415,6 +419,7 @@ class ChatPlayer:
                 "file_size": 20,
             }
         ]
+        self.last_pushed = time.monotonic()
         self.last_update = self.driver.server.push(
             {"message": {"from": self.user, "photo": photo}}
         )
@@ -428,6 +433,7 @@ class ChatPlayer:
         if not found:
             return False
         query_id = f"q{self.user_id}-{next(self.driver.query_ids)}"
+        self.last_pushed = time.monotonic()
         self.last_update = self.driver.server.push(
             {
                 "callback_query": {
@@ -502,6 +508,7 @@ class Resident(ChatPlayer):
                 return
             mark = len(self.messages)
             concern.actions += 1
+            step_before = self.last_pushed  # the step whose answer (or none) they act on
             self.why = "bot confused"
             if self.stale_answer() or silent >= 2:  # twice no answer to the same thing
                 kind, self.why = "confused", "button refused" if silent < 2 else "no answer"
@@ -510,15 +517,44 @@ class Resident(ChatPlayer):
                 photo_tries += 1
             elif acted == "restart":
                 concern.restarts[self.why] += 1
+                # a kill since the step before: that step was in flight at the kill
+                if any(k >= step_before for k in self.driver.bot.kill_times):
+                    concern.restarts_at_kill += 1
+                else:
+                    concern.restart_notes.append(self._note(concern, kind, newest, step_before))
                 photo_tries = 0
             # After "Send" a person waits longer: the number is what they came for.
             patience = 5.0 if kind == "review" and acted == "press" else 1.0
-            if await self.wait_reply(mark, lambda m: classify(m) not in (None, "pick"), patience):
+            if await self.wait_reply(mark, lambda m: self._answers(m, concern), patience):
                 silent = 0
             else:
                 silent = 0 if acted == "restart" else silent + 1
             await self.think()
         concern.abandoned = True
+
+    def _note(
+        self, concern: Concern, kind: str | None, newest: SentMessage | None, step_before: float
+    ) -> str:
+        """What a resident saw when they started over without a kill to explain it."""
+        started = self.driver.started
+        labels = [b["text"] for b in buttons(newest)] if newest is not None else []
+        text = text_of(newest)[:60] if newest is not None else ""
+        kills = ", ".join(f"+{k - started:.1f}s" for k in self.driver.bot.kill_times) or "none"
+        return (
+            f"{concern.token} (resident {self.user_id}) started over ({self.why}) at "
+            f"+{time.monotonic() - started:.1f}s, their step before at "
+            f"+{step_before - started:.1f}s; newest {kind} {text!r} buttons {labels}; "
+            f"kills {kills}"
+        )
+
+    @staticmethod
+    def _answers(message: SentMessage, concern: Concern) -> bool:
+        """Whether `message` answers the resident's step: not a receipt that quotes another
+        of their concerns (sent late, after a kill), which they read and pass over."""
+        kind = classify(message)
+        if kind == "confirmed":
+            return concern.token in text_of(message)
+        return kind not in (None, "pick")
 
     def _newest(self, start: int, concern: Concern | None = None) -> SentMessage | None:
         """The newest message the resident understands; a receipt that quotes another of
@@ -955,6 +991,7 @@ class CrashReport:
     kill_kinds: Counter[str] = field(default_factory=Counter)
     graceful_restarts: int = 0
     resident_restarts: Counter[str] = field(default_factory=Counter)  # started over, and why
+    resident_restarts_at_kill: int = 0  # ... because their step was in flight at a kill
     abandoned: int = 0
     concerns_confirmed: int = 0
     concerns_stored: int = 0
@@ -976,6 +1013,7 @@ class CrashReport:
     answers_relayed_twice_after_kill: int = 0
     updates_redelivered: int = 0  # handed out again: the bot died before confirming them
     updates_skipped: int = 0  # ... that the guard skipped as processed (from the bot's log)
+    updates_replayed: int = 0  # taken by a process killed before it finished them (the inbox)
     reference_gaps: int = 0  # numbers skipped in a district's sequence (a counter not rolled back)
     nudges_due: int = 0
     nudges_sent: int = 0
@@ -984,6 +1022,19 @@ class CrashReport:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # which, and the kill before them
+
+    def summary(self, database: str) -> str:
+        """One line of the counts, for the end of the pytest output (tests/conftest.py)."""
+        restarts = self.resident_restarts.total()
+        return (
+            f"crash test on {database}: {self.kills} kills; concerns confirmed "
+            f"{self.concerns_confirmed}/{self.intakes}, lost {self.concerns_lost}, doubled "
+            f"{self.concerns_doubled}; residents who repeated a step {restarts} (their step "
+            f"in flight at a kill: {self.resident_restarts_at_kill}, otherwise: "
+            f"{restarts - self.resident_restarts_at_kill}); updates in flight at a kill "
+            f"{self.updates_replayed}, replayed; messages duplicated "
+            f"{self.messages_duplicated}, lost {self.messages_lost}"
+        )
 
     def format(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.kill_kinds.items())) or "none"
@@ -1008,7 +1059,11 @@ class CrashReport:
                 f"{self.unconfirmed_stored} (in flight at a kill: {self.unconfirmed_in_flight})",
             ),
             ("  told again after a kill", self.stored_twice_after_kill),
-            ("  residents who started over", f"{self.resident_restarts.total()} ({restarts})"),
+            (
+                "  residents who started over",
+                f"{self.resident_restarts.total()} ({restarts}); with their step in flight "
+                f"at a kill: {self.resident_restarts_at_kill}",
+            ),
             ("  residents who gave up", self.abandoned),
             ("messages expected", self.messages_expected),
             ("messages delivered", self.messages_delivered),
@@ -1028,6 +1083,10 @@ class CrashReport:
             ),
             ("nudges due / sent", f"{self.nudges_due} / {self.nudges_sent}"),
             ("cases resolved", f"{self.cases_resolved} (twice: {self.resolved_twice})"),
+            (
+                "updates in flight at a kill",
+                f"{self.updates_replayed} (replayed from the inbox at the next start)",
+            ),
             (
                 "updates redelivered",
                 f"{self.updates_redelivered} (skipped by the guard as "
@@ -1063,12 +1122,15 @@ async def analyse(driver: CrashDriver) -> CrashReport:
     )
     report.conversations = report.intakes + report.manager_conversations
     report.resident_restarts = sum((c.restarts for c in driver.concerns), Counter())
+    report.resident_restarts_at_kill = sum(c.restarts_at_kill for c in driver.concerns)
+    report.problems += [note for c in driver.concerns for note in c.restart_notes]
     report.abandoned = sum(c.abandoned for c in driver.concerns)
     report.updates_redelivered = sum(
         n - 1 for n in driver.server.update_deliveries.values() if n > 1
     )
     log = driver.bot.log_path.read_text(errors="replace") if driver.bot.log_path.exists() else ""
     report.updates_skipped = log.count("was already processed; skipped")
+    report.updates_replayed = log.count("replayed from the inbox")
     async with session_scope(driver.maker) as session:
         cases = list(await session.execute(select(Case.reference, Case.description)))
         rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))

@@ -12,7 +12,7 @@ from bot.storage.models.agreements import (
     Project,
 )
 from bot.storage.models.base import NAMING_CONVENTION, Base
-from bot.storage.models.bookkeeping import PersistenceEntry, ProcessedUpdate
+from bot.storage.models.bookkeeping import InboxUpdate, PersistenceEntry, ProcessedUpdate
 from bot.storage.models.cases import (
     Case,
     CaseEvent,
@@ -60,6 +60,7 @@ __all__ = [
     "CouncilSession",
     "DepartmentName",
     "FocusArea",
+    "InboxUpdate",
     "Inquiry",
     "Invitation",
     "Need",

@@ -32,3 +32,16 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     processed_at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """An update as Telegram sent it, stored before Telegram learns that it arrived (the next
+    getUpdates offset, or the webhook's 200). One without a `ProcessedUpdate` row was never
+    finished: it is handled again at the next start (`bot.updates.inbox`)."""
+
+    __tablename__ = "update_inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    chat_key: Mapped[int | None] = mapped_column(BigInteger)  # its chat, else its user
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
