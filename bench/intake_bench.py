@@ -108,7 +108,7 @@ FIRST_USER_ID = 100_001
 ADMIN_ID = 900_001  # the coordinator who receives every concern (no manager is bound)
 THINK_MIN, THINK_MAX = 1.0, 3.0  # seconds between a resident's steps at 50 ms: mean 2 s
 ROUND_TRIP = 0.050
-TARGET_INTAKE_RATIO, TARGET_NO_WRITE_RATIO, TARGET_P99 = 5.0, 1.5, 0.300
+TARGET_INTAKE_RATIO, TARGET_NO_WRITE_RATIO, TARGET_P99 = 5.0, 1.5, 0.070
 PERSIST_EACH_UPDATE = True  # --interval-persistence: only python-telegram-bot's 2 s timer
 
 # What the intake's own handlers do with the database (the guard in front of every handler
