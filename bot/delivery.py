@@ -11,9 +11,11 @@ import collections
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InputMediaPhoto, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -157,7 +159,28 @@ class OutboxSender:
                 )
         return await self._deliver(bot, message, language)
 
+    async def send_now(
+        self, bot: Bot, message: OutboxMessage, language: str | None
+    ) -> Delivered | None:
+        """As `deliver_now`, but a successful send is returned, for the caller to record
+        (`record_delivered`) in a transaction it writes anyway; a failure is recorded here."""
+        result = await self._send(bot, message, language)
+        return None if result is None else Delivered(message, result.message_id)
+
     async def _deliver(self, bot: Bot, message: OutboxMessage, language: str | None) -> int:
+        result = await self._send(bot, message, language)
+        if result is None:
+            return 0
+        async with session_scope(self._maker) as session:
+            await record_delivered(
+                session, Delivered(message, result.message_id), self._clock.now()
+            )
+        return 1
+
+    async def _send(
+        self, bot: Bot, message: OutboxMessage, language: str | None
+    ) -> Message | None:
+        """Render and send; a failure is recorded (retry, give up) and gives None."""
         try:
             data = self._renderer.payload(
                 message.intent, message.params, message.payload, language, message.language
@@ -165,37 +188,19 @@ class OutboxSender:
         except Exception as exc:  # a row that cannot be rendered is kept for a fix, not sent
             log.exception("outbox %s: cannot render %s", message.id, message.intent)
             await self._give_up(message, f"render: {type(exc).__name__}: {exc}")
-            return 0
+            return None
         try:
-            result = await self._send_paced(bot, message.chat_id, data)
+            return await self._send_paced(bot, message.chat_id, data)
         except RetryAfter as exc:
             await self._retry(message, f"RetryAfter {exc.retry_after}", _seconds(exc.retry_after))
-            return 0
         except Forbidden as exc:
             await self._give_up(message, f"Forbidden: {exc.message}")
             await self._unreachable(message)
-            return 0
         except (TimedOut, NetworkError) as exc:  # NetworkError covers 5xx answers too
             await self._retry(message, f"{type(exc).__name__}: {exc.message}", None)
-            return 0
         except BadRequest as exc:
             await self._give_up(message, f"BadRequest: {exc.message}")
-            return 0
-        async with session_scope(self._maker) as session:
-            await outbox.mark_sent(
-                session,
-                message_id=message.id,
-                now=self._clock.now(),
-                telegram_message_id=result.message_id,
-            )
-            if message.case_id is not None:
-                await cases.link_message(
-                    session,
-                    case_id=message.case_id,
-                    chat_id=message.chat_id,
-                    message_id=result.message_id,
-                )
-        return 1
+        return None
 
     async def _send_paced(self, bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
         """Send within the pace; a short flood wait pauses every send, then this one is
@@ -246,6 +251,29 @@ class OutboxSender:
             )
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """A message Telegram has accepted, not yet recorded as sent."""
+
+    message: OutboxMessage
+    telegram_message_id: int
+
+
+async def record_delivered(session: AsyncSession, delivered: Delivered, now: datetime) -> None:
+    """Mark the row sent and remember its Telegram message for the case (for replies)."""
+    message = delivered.message
+    await outbox.mark_sent(
+        session, message_id=message.id, now=now, telegram_message_id=delivered.telegram_message_id
+    )
+    if message.case_id is not None:
+        await cases.link_message(
+            session,
+            case_id=message.case_id,
+            chat_id=message.chat_id,
+            message_id=delivered.telegram_message_id,
+        )
+
+
 def _seconds(value: Any) -> float:
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
@@ -286,6 +314,15 @@ async def deliver_now(app: Any, message: OutboxMessage, language: str | None = N
     first, the sender delivers the row when its backup time is up."""
     sender: OutboxSender = app.bot_data.outbox
     return await sender.deliver_now(app.bot, message, language)
+
+
+async def send_now(
+    app: Any, message: OutboxMessage, language: str | None = None
+) -> Delivered | None:
+    """`deliver_now` for a caller that records the send itself (`record_delivered`), in a
+    transaction after its answer: until then the row's backup time covers a crash."""
+    sender: OutboxSender = app.bot_data.outbox
+    return await sender.send_now(app.bot, message, language)
 
 
 def request_delivery(app: Any) -> None:

@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
-from bot.delivery import deliver_now, request_delivery
+from bot.delivery import Delivered, record_delivered, request_delivery, send_now
 from bot.handlers.common import (
     acknowledging,
     answer_query,
@@ -96,11 +96,15 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
             await send_reply(update, say.incomplete(t))
             return await goto(update, context, FIRST_MISSING.get(draft.missing()[0], DESCRIPTION))
     services = context.services
-    chat = update.effective_chat
-    assert chat is not None  # a button press in a chat
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None  # a button press in a chat
     async with acknowledging(update, drop=False):  # answered while the case is written
         async with session_scope(services.session_maker) as session:
-            person = await sender_in(session, update, context)
+            # the resident, a council seat and an earlier filing of this intake: one read
+            facts = await intake.read_sender(session, telegram_id=user.id, intake_key=draft.key)
+            person = facts.person if facts else await sender_in(session, update, context)
+            if person.language and context.user_data is not None:
+                context.user_data["lang"] = person.language
             submitted = await intake.submit(
                 session,
                 services.env,
@@ -109,17 +113,31 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
                 chat_id=chat.id,
                 language=t.language,
                 now=services.clock.now(),
+                facts=facts,
+                hold_cards=True,
             )
         conversation(context).pop("draft", None)
         # The keyboard goes only now (before the commit, pressing again is still safe), at
         # the same time as the receipt. The receipt is queued as a backup: sent at once
         # here, by the outbox if we die first.
-        await asyncio.gather(
-            drop_buttons(update),
-            deliver_now(context.application, submitted.receipt, t.language),
+        _, delivered = await asyncio.gather(
+            drop_buttons(update), send_now(context.application, submitted.receipt, t.language)
         )
-    request_delivery(context.application)
+    # What nobody waits for runs after the update, in one transaction: the similar cases on
+    # the district's held card, and the record that the receipt went out.
+    context.application.create_task(after_answer(context, submitted, delivered), update=update)
     return ConversationHandler.END
+
+
+async def after_answer(
+    context: BotContext, submitted: intake.Submitted, delivered: Delivered | None
+) -> None:
+    services = context.services
+    async with session_scope(services.session_maker) as session:
+        await intake.release_cards(session, submitted, now=services.clock.now())
+        if delivered is not None:
+            await record_delivered(session, delivered, services.clock.now())
+    request_delivery(context.application)
 
 
 async def on_publication(update: Update, context: BotContext) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,31 +25,37 @@ async def load_rows(session_maker: SessionMaker, kind: str) -> dict[str, Any]:
 
 
 async def write_rows(session_maker: SessionMaker, batch: Mapping[Row, Any | None]) -> None:
-    """Write the rows in one transaction; None deletes a row."""
-    async with session_scope(session_maker) as session:
-        for (kind, key), data in batch.items():
-            if data is None:
-                await session.execute(
-                    delete(PersistenceEntry).where(
-                        PersistenceEntry.kind == kind, PersistenceEntry.key == key
-                    )
-                )
-            else:
-                await _upsert(session, kind, key, data)
-
-
-async def _upsert(session: AsyncSession, kind: str, key: str, data: Any) -> None:
-    """One INSERT … ON CONFLICT DO UPDATE (safe when two instances write the same row)."""
+    """Write the rows in one transaction; None deletes a row. The deletes are one statement
+    and the writes another, however many rows the batch holds."""
     now = datetime.now(UTC)
+    gone = [{"k": kind, "kk": key} for (kind, key), data in batch.items() if data is None]
+    kept = [
+        {"kind": kind, "key": key, "data": data, "updated_at": now}
+        for (kind, key), data in batch.items()
+        if data is not None
+    ]
+    async with session_scope(session_maker) as session:
+        if gone:
+            table: Any = PersistenceEntry.__table__
+            which = (table.c.kind == bindparam("k"), table.c.key == bindparam("kk"))
+            await session.execute(delete(table).where(*which), gone)
+        if kept:
+            await _upsert(session, kept)
+
+
+async def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE (safe when two instances write the same row)."""
     dialect = session.bind.dialect.name if session.bind is not None else ""
     if dialect not in ("sqlite", "postgresql"):
-        await session.merge(PersistenceEntry(kind=kind, key=key, data=data, updated_at=now))
+        for row in rows:
+            await session.merge(PersistenceEntry(**row))
         return
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(PersistenceEntry).values(kind=kind, key=key, data=data, updated_at=now)
+    statement = insert(PersistenceEntry)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["kind", "key"],
             set_={"data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
-        )
+        ),
+        rows,
     )

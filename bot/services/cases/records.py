@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -138,8 +138,16 @@ def new_case(*, draft: Draft, resident: Person, language: str, now: datetime) ->
     return case
 
 
-async def file_case(session: AsyncSession, case: Case, *, resident: Person, tz: ZoneInfo) -> Case:
-    """Number the case, store it and record its first event.
+async def file_case(
+    session: AsyncSession,
+    case: Case,
+    *,
+    resident: Person,
+    tz: ZoneInfo,
+    routed: dict[str, Any] | None = None,
+) -> Case:
+    """Number the case, store it and record its first event (and, with `routed`, the
+    "routed" event with that data, in the same INSERT).
 
     Taking the number locks the district's counter row until the commit, so every other
     intake of that district waits: do every read before this, and little after it.
@@ -149,9 +157,24 @@ async def file_case(session: AsyncSession, case: Case, *, resident: Person, tz: 
     )
     session.add(case)
     await session.flush()
-    await add_event(session, case, "submitted", now=case.created_at, actor=resident,
-                    actor_role="resident")  # fmt: skip
+    events = [_event_row(case, "submitted", actor_id=resident.id, actor_role="resident")]
+    if routed is not None:
+        events.append(_event_row(case, "routed", data=routed))
+    table: Any = CaseEvent.__table__  # Core: one statement for both rows
+    await session.execute(insert(table), events)
     return case
+
+
+def _event_row(
+    case: Case,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    actor_role: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {"case_id": case.id, "kind": kind, "actor_id": actor_id, "actor_role": actor_role,
+            "text": None, "data": data, "created_at": case.created_at}  # fmt: skip
 
 
 async def submit_case(
