@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
-from bot.delivery import Delivered, record_delivered, request_delivery, send_now
+from bot.delivery import record_delivered, request_delivery, send_now
 from bot.handlers.common import (
     acknowledging,
     answer_query,
@@ -123,21 +123,15 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
         _, delivered = await asyncio.gather(
             drop_buttons(update), send_now(context.application, submitted.receipt, t.language)
         )
-    # What nobody waits for runs after the update, in one transaction: the similar cases on
-    # the district's held card, and the record that the receipt went out.
-    context.application.create_task(after_answer(context, submitted, delivered), update=update)
-    return ConversationHandler.END
-
-
-async def after_answer(
-    context: BotContext, submitted: intake.Submitted, delivered: Delivered | None
-) -> None:
-    services = context.services
+    # After the answer, in one transaction: the record that the receipt went out (first: a
+    # kill before it sends the receipt again), then the similar cases on the district's
+    # held card, which makes it due.
     async with session_scope(services.session_maker) as session:
-        await intake.release_cards(session, submitted, now=services.clock.now())
         if delivered is not None:
             await record_delivered(session, delivered, services.clock.now())
+        await intake.release_cards(session, submitted, now=services.clock.now())
     request_delivery(context.application)
+    return ConversationHandler.END
 
 
 async def on_publication(update: Update, context: BotContext) -> str:
