@@ -49,6 +49,12 @@ class Pace:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
+    async def paused(self) -> None:
+        """Wait out a flood wait Telegram asked for, without taking a place in the pace."""
+        left = self._paused_until - time.monotonic()
+        if left > 0:
+            await asyncio.sleep(left)
+
     async def take(self, calls: int = 1) -> None:
         for _ in range(calls):
             while True:
@@ -164,7 +170,7 @@ class OutboxSender:
     ) -> Delivered | None:
         """As `deliver_now`, but a successful send is returned, for the caller to record
         (`record_delivered`) in a transaction it writes anyway; a failure is recorded here."""
-        result = await self._send(bot, message, language)
+        result = await self._send(bot, message, language, paced=False)
         return None if result is None else Delivered(message, result.message_id)
 
     async def _deliver(self, bot: Bot, message: OutboxMessage, language: str | None) -> int:
@@ -178,7 +184,7 @@ class OutboxSender:
         return 1
 
     async def _send(
-        self, bot: Bot, message: OutboxMessage, language: str | None
+        self, bot: Bot, message: OutboxMessage, language: str | None, *, paced: bool = True
     ) -> Message | None:
         """Render and send; a failure is recorded (retry, give up) and gives None."""
         try:
@@ -190,7 +196,7 @@ class OutboxSender:
             await self._give_up(message, f"render: {type(exc).__name__}: {exc}")
             return None
         try:
-            return await self._send_paced(bot, message.chat_id, data)
+            return await self._send_paced(bot, message.chat_id, data, paced=paced)
         except RetryAfter as exc:
             await self._retry(message, f"RetryAfter {exc.retry_after}", _seconds(exc.retry_after))
         except Forbidden as exc:
@@ -202,12 +208,15 @@ class OutboxSender:
             await self._give_up(message, f"BadRequest: {exc.message}")
         return None
 
-    async def _send_paced(self, bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
+    async def _send_paced(
+        self, bot: Bot, chat_id: int, data: dict[str, Any], *, paced: bool = True
+    ) -> Message:
         """Send within the pace; a short flood wait pauses every send, then this one is
-        sent again (a long one goes back to the queue with its retry-after)."""
+        sent again (a long one goes back to the queue with its retry-after). Unpaced (an
+        answer the user waits for, as every handler's reply) it still waits out a pause."""
         calls = 1 + sum(1 for key in ("photos", "location", "document") if data.get(key))
         for attempt in range(INLINE_RETRIES + 1):
-            await self.pace.take(calls)
+            await (self.pace.take(calls) if paced else self.pace.paused())
             try:
                 return await send_payload(bot, chat_id, data)
             except RetryAfter as exc:

@@ -7,6 +7,8 @@ The offline Bot API answers every call after `DELAY` seconds here, like a slow n
 
 from __future__ import annotations
 
+import time
+
 from bot.offline.records import ApiCall
 from bot.offline.simulator import SimUser
 from tests.conftest import BotEnv
@@ -91,3 +93,33 @@ async def test_english_district_list_answers_within_one_round_trip(env: BotEnv) 
     assert await round_trips_before_answer(env, erika, "Linden-Nord") == 0
     assert await round_trips_before_answer(env, erika, "Public space") == 0
     assert "at most 2000 characters" in erika.last.plain_text
+
+
+async def test_german_receipt_does_not_queue_behind_the_outbox_pace(env: BotEnv) -> None:
+    """The receipt is the answer the resident waits for, as every step's: it is not paced
+    like the outbox's notifications (25 a second for all chats), only a flood wait holds it."""
+    erika = env.sim.user(1204, language_code="de")
+    await erika.send("/start")
+    await erika.press("Ich stimme zu")
+    await erika.send("/neu")
+    await erika.send("linden sued")
+    await erika.press("Ja")
+    await erika.press("Öffentlicher Raum")
+    await erika.send("Der Gehweg ist seit Wochen mit Sperrmüll zugestellt.")
+    await erika.press("Ohne weitere Fotos fortfahren")
+    await erika.press("Überspringen")
+    await erika.press("Nein, privat")
+    assert env.app is not None
+    pace = env.app.bot_data.outbox.pace
+    pace.per_second = 1
+    await pace.take()  # this second's one notification is gone
+    first = len(env.api.calls)
+    pressed = time.monotonic()
+    await erika.press("Senden")
+    receipt = next(
+        c
+        for c in env.api.calls[first:]
+        if c.method == "sendMessage" and str(c.params.get("chat_id")) == str(erika.chat_id)
+    )
+    assert receipt.time - pressed < 0.5
+    assert erika.last.plain_text.startswith("Vielen Dank! Ihr Anliegen hat die Nummer")
