@@ -3,16 +3,16 @@ written for the python-telegram-bot persistence in `bot.updates.persistence`."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import PersistenceEntry
+from bot.storage.upserts import PERSISTENCE_ROW
 
 Row = tuple[str, str]  # (kind, key): kind is "user" or "conv:<name>"
 
@@ -35,27 +35,21 @@ async def write_rows(session_maker: SessionMaker, batch: Mapping[Row, Any | None
         if data is not None
     ]
     async with session_scope(session_maker) as session:
+        dialect = session.bind.dialect.name if session.bind is not None else ""
         if gone:
-            table: Any = PersistenceEntry.__table__
-            which = (table.c.kind == bindparam("k"), table.c.key == bindparam("kk"))
-            await session.execute(delete(table).where(*which), gone)
-        if kept:
-            await _upsert(session, kept)
+            await session.execute(_delete_statement(), gone)
+        if not kept:
+            return
+        if dialect not in ("sqlite", "postgresql"):
+            for row in kept:
+                await session.merge(PersistenceEntry(**row))
+            return
+        # INSERT … ON CONFLICT DO UPDATE: safe when two instances write the same row
+        await session.execute(PERSISTENCE_ROW, kept)
 
 
-async def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE (safe when two instances write the same row)."""
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    if dialect not in ("sqlite", "postgresql"):
-        for row in rows:
-            await session.merge(PersistenceEntry(**row))
-        return
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(PersistenceEntry)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["kind", "key"],
-            set_={"data": statement.excluded.data, "updated_at": statement.excluded.updated_at},
-        ),
-        rows,
-    )
+@functools.cache
+def _delete_statement() -> Any:
+    """The delete of one row by kind and key, built once."""
+    table: Any = PersistenceEntry.__table__
+    return delete(table).where(table.c.kind == bindparam("k"), table.c.key == bindparam("kk"))

@@ -9,11 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Case, CaseEvent, CaseMessage, CasePhoto, Person, ReferenceCounter
+from bot.storage.models import Case, CaseEvent, CaseMessage, CasePhoto, Person
+from bot.storage.upserts import CASE_MESSAGE, NEXT_REFERENCE
 
 
 class CaseStatus(StrEnum):
@@ -68,18 +67,8 @@ class IncompleteDraft(ValueError):
 
 async def next_reference(session: AsyncSession, *, district_number: str, year: int) -> str:
     """Atomically take the next number of a district and year: `10-2026-0042`."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(ReferenceCounter)
-        .values(district_number=district_number, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=["district_number", "year"],
-            set_={"last_value": ReferenceCounter.last_value + 1},
-        )
-        .returning(ReferenceCounter.last_value)
-    )
-    value = (await session.execute(statement)).scalar_one()
+    values = {"district_number": district_number, "year": year}
+    value = (await session.execute(NEXT_REFERENCE, values)).scalar_one()
     return f"{district_number}-{year}-{value:04d}"
 
 
@@ -281,13 +270,8 @@ async def link_message(
     A conflict (the same chat and message id seen before) must not fail the transaction that
     records a delivery, or the message would be sent again.
     """
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(CaseMessage)
-        .values(case_id=case_id, chat_id=chat_id, message_id=message_id)
-        .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
-    )
+    values = {"case_id": case_id, "chat_id": chat_id, "message_id": message_id}
+    await session.execute(CASE_MESSAGE, values)
 
 
 async def case_for_message(session: AsyncSession, *, chat_id: int, message_id: int) -> Case | None:
