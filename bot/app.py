@@ -43,6 +43,7 @@ from bot.handlers import (
     reports,
     today,
     triage,
+    verdicts,
 )
 from bot.i18n import Translations
 from bot.jobs import register_jobs
@@ -165,6 +166,7 @@ def register_all(app: BotApplication, services: Services) -> None:
     agreement_form.register(app)  # a conversation: its text steps come before relay
     agreements.register(app)
     reports.register(app)  # /bericht and its rp: buttons
+    verdicts.register(app)  # the residents' verdict: its typed reason before relay
     reminders.register(app)  # /erinnerungen
     network_form.register(app)  # the directory's entry form: its typed steps before relay
     network.register(app)  # /netzwerk and its buttons

@@ -222,6 +222,12 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> tuple[str, bytes] | str:
+    if getattr(args, "kind", "figures") == "evaluation":
+        from bot.evaluation_cli import evaluation_report
+
+        return await evaluation_report(settings, args)
+    if args.format == "docx":
+        return "DOCX is a format of the evaluation report (--kind evaluation)."
     from bot.app import open_storage
     from bot.i18n import Translations
     from bot.messages.report_labels import report_labels
@@ -317,10 +323,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     coming.add_argument("--district", help="one district (01-13); default: all districts")
     coming.add_argument("--days", type=int, default=14, help="how many days ahead (default 14)")
+    coming.add_argument(
+        "--at",
+        metavar='"YYYY-MM-DD HH:MM"',
+        help="show what the reminder sweep would send at that moment (Europe/Berlin) and "
+        "which slots it would skip, without sending anything",
+    )
     report = sub.add_parser("report", help="write the figures of a period as PDF, XLSX or CSV")
     report.add_argument("--period", required=True, help="2026-H1, 2026-Q3, 2026-03, 2026, ...")
     report.add_argument("--district", help="one district (01-13); default: all districts")
-    report.add_argument("--format", choices=("pdf", "xlsx", "csv"), default="pdf")
+    report.add_argument("--format", choices=("pdf", "xlsx", "csv", "docx"), default="pdf")
+    report.add_argument("--kind", choices=("figures", "evaluation"), default="figures",
+                        help="figures (default) or evaluation: targets, trends, the districts "
+                        "side by side and the residents' verdict (PDF or DOCX)")  # fmt: skip
+    report.add_argument("--since", help="evaluation: the monthly trends start here (e.g. 2025); "
+                        "default: the 24 months up to the period's end")  # fmt: skip
     report.add_argument("--output", help="file or folder to write to (default: this folder)")
     directory_cli.add_parser(sub)
     register_council(sub)  # calendar export, council pack (bot/council_cli.py)

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # a larger photo or file is refused; bots cannot download more than 20 MB
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=20 * 1024 * 1024)
     flood_messages_per_minute: int = Field(default=30, ge=0)  # per user; 0 switches it off
+    # for people with a role (staff, departments, council): they enter forms in quick series
+    flood_staff_messages_per_minute: int = Field(default=120, ge=0)
     max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
     persistence_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
     outbox_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
@@ -67,6 +69,9 @@ class Settings(BaseSettings):
     escalate_coordinator_after_working_days: int = Field(default=10, ge=1, le=250)
     working_hours_start: int = Field(default=8, ge=0, le=23)
     working_hours_end: int = Field(default=18, ge=1, le=23)
+    # after the bot was down longer than this, the coordinators get one summary of what the
+    # reminder sweep caught up (sent late as one current message, or skipped)
+    catch_up_summary_after_minutes: int = Field(default=240, ge=1, le=60 * 24 * 30)
     log_json: bool = False
     # `bezirksbot serve`: the webhook server (also health, metrics and Open311)
     webhook_url: str | None = None  # public base URL Telegram posts to, e.g. https://bot.example
@@ -85,6 +90,16 @@ class Settings(BaseSettings):
     council_nudge_working_days: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: [3, 1]
     )
+    # The residents' verdict: asked this many working days after a case is closed, reminded
+    # once this many working days later (0: no reminder).
+    verdict_working_days: int = Field(default=5, ge=1, le=60)
+    verdict_reminder_working_days: int = Field(default=3, ge=0, le=60)
+    # The city's targets for the evaluation report (shares as fractions).
+    target_first_response_working_days: int = Field(default=2, ge=0, le=60)
+    target_first_response_share: float = Field(default=0.9, ge=0, le=1)
+    target_kept_share: float = Field(default=0.8, ge=0, le=1)
+    target_conferences_per_year: int = Field(default=2, ge=0, le=52)
+    target_satisfaction: float = Field(default=4.0, ge=1, le=5)
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod

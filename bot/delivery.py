@@ -25,7 +25,7 @@ from bot.messages.render import OutboxRenderer
 from bot.services.basics.clock import Clock
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import records as cases
-from bot.services.messaging import outbox, unreachable
+from bot.services.messaging import outbox, outcome, unreachable
 from bot.services.news import items as news_items
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import OutboxMessage
@@ -154,16 +154,17 @@ class OutboxSender:
                 )
 
     async def deliver_now(
-        self, bot: Bot, message: OutboxMessage, language: str | None = None
+        self, bot: Bot, message: OutboxMessage, language: str | None = None, *, report: bool = True
     ) -> int:
         """Send one row at once, outside the queue (no lock: a row queued with `backup_for`
-        is not due yet, so no flush takes it meanwhile); records sent, retry or failure."""
+        is not due yet, so no flush takes it meanwhile); records sent, retry or failure.
+        `report` False: the caller tells the sender the outcome itself (`observe`)."""
         if message.intent is not None and language is None:
             async with session_scope(self._maker) as session:
                 language = (await outbox.languages_of(session, {message.chat_id})).get(
                     message.chat_id
                 )
-        return await self._deliver(bot, message, language)
+        return await self._deliver(bot, message, language, report=report)
 
     async def send_now(
         self, bot: Bot, message: OutboxMessage, language: str | None
@@ -173,8 +174,23 @@ class OutboxSender:
         result = await self._send(bot, message, language, paced=False)
         return None if result is None else Delivered(message, result.message_id)
 
-    async def _deliver(self, bot: Bot, message: OutboxMessage, language: str | None) -> int:
-        result = await self._send(bot, message, language)
+    async def observe(self, bot: Bot, messages: list[OutboxMessage]) -> list[outcome.Outcome]:
+        """Send rows queued with `backup_for` at once and say what became of each: what the
+        sender's confirmation tells (a later failure of a row still queued is reported to
+        them by the delivery that gives it up)."""
+        for message in messages:
+            try:
+                await self.deliver_now(bot, message, report=False)
+            except Exception:  # the row stays queued: its backup time hands it to the sender
+                log.exception("outbox %s: sending at once failed", message.id)
+        async with session_scope(self._maker) as session:
+            rows = [await session.get(OutboxMessage, message.id) for message in messages]
+            return [outcome.outcome_of(row) for row in rows if row is not None]
+
+    async def _deliver(
+        self, bot: Bot, message: OutboxMessage, language: str | None, *, report: bool = True
+    ) -> int:
+        result = await self._send(bot, message, language, report=report)
         if result is None:
             return 0
         async with session_scope(self._maker) as session:
@@ -184,7 +200,13 @@ class OutboxSender:
         return 1
 
     async def _send(
-        self, bot: Bot, message: OutboxMessage, language: str | None, *, paced: bool = True
+        self,
+        bot: Bot,
+        message: OutboxMessage,
+        language: str | None,
+        *,
+        paced: bool = True,
+        report: bool = True,
     ) -> Message | None:
         """Render and send; a failure is recorded (retry, give up) and gives None."""
         try:
@@ -193,19 +215,20 @@ class OutboxSender:
             )
         except Exception as exc:  # a row that cannot be rendered is kept for a fix, not sent
             log.exception("outbox %s: cannot render %s", message.id, message.intent)
-            await self._give_up(message, f"render: {type(exc).__name__}: {exc}")
+            await self._give_up(message, f"render: {type(exc).__name__}: {exc}", report)
             return None
         try:
             return await self._send_paced(bot, message.chat_id, data, paced=paced)
         except RetryAfter as exc:
-            await self._retry(message, f"RetryAfter {exc.retry_after}", _seconds(exc.retry_after))
+            wait = _seconds(exc.retry_after)
+            await self._retry(message, f"RetryAfter {exc.retry_after}", wait, report)
         except Forbidden as exc:
-            await self._give_up(message, f"Forbidden: {exc.message}")
+            await self._give_up(message, f"Forbidden: {exc.message}", report)
             await self._unreachable(message)
         except (TimedOut, NetworkError) as exc:  # NetworkError covers 5xx answers too
-            await self._retry(message, f"{type(exc).__name__}: {exc.message}", None)
+            await self._retry(message, f"{type(exc).__name__}: {exc.message}", None, report)
         except BadRequest as exc:
-            await self._give_up(message, f"BadRequest: {exc.message}")
+            await self._give_up(message, f"BadRequest: {exc.message}", report)
         return None
 
     async def _send_paced(
@@ -227,7 +250,9 @@ class OutboxSender:
                 self.pace.pause(wait)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _retry(self, message: OutboxMessage, error: str, wait: float | None) -> None:
+    async def _retry(
+        self, message: OutboxMessage, error: str, wait: float | None, report: bool
+    ) -> None:
         log.warning("outbox %s: %s, will retry", message.id, error)
         async with session_scope(self._maker) as session:
             await outbox.mark_retry(
@@ -237,6 +262,8 @@ class OutboxSender:
                 error=error,
                 wait_seconds=wait,
             )
+            if report:  # the last attempt: its sender hears it
+                await self._report(session, message)
 
     async def _unreachable(self, message: OutboxMessage) -> None:
         """The chat blocked the bot: whoever relies on it hears so, once."""
@@ -252,12 +279,23 @@ class OutboxSender:
             )
         self._queued_more = self._queued_more or queued
 
-    async def _give_up(self, message: OutboxMessage, error: str) -> None:
+    async def _give_up(self, message: OutboxMessage, error: str, report: bool = True) -> None:
         log.warning("outbox %s: %s, not retried", message.id, error)
         async with session_scope(self._maker) as session:
             await outbox.mark_failed(
                 session, message_id=message.id, now=self._clock.now(), error=error
             )
+            if report:
+                await self._report(session, message)
+
+    async def _report(self, session: Any, message: OutboxMessage) -> None:
+        """A failed row someone sent through the bot: they are told, once."""
+        if message.sender_id is None:
+            return
+        row = await session.get(OutboxMessage, message.id)
+        if row is not None and row.failed_at is not None:
+            queued = await outcome.report_failure(session, row, now=self._clock.now())
+            self._queued_more = self._queued_more or queued
 
 
 @dataclass(frozen=True)
@@ -332,6 +370,15 @@ async def send_now(
     transaction after its answer: until then the row's backup time covers a crash."""
     sender: OutboxSender = app.bot_data.outbox
     return await sender.send_now(app.bot, message, language)
+
+
+async def deliver_and_observe(app: Any, messages: list[OutboxMessage]) -> list[outcome.Outcome]:
+    """Send rows queued with `backup_for` for the user in front of us right after the
+    commit, and what became of each (sent, queued until when, or failed and why)."""
+    sender: OutboxSender = app.bot_data.outbox
+    outcomes = await sender.observe(app.bot, messages)
+    request_delivery(app)  # e.g. who else hears that a chat blocked the bot
+    return outcomes
 
 
 def request_delivery(app: Any) -> None:

@@ -4,6 +4,7 @@ deliver. Tests call the `run_*` functions directly with a moved clock."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from bot.services.agreements import nudges as agreement_reminders
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import feedback
 from bot.services.council import statement_nudges
-from bot.services.messaging import reminders
+from bot.services.messaging import catch_up, reminders, sweeping
 from bot.storage.db import session_scope
 from bot.storage.models import Reminder
 from bot.updates import guard
@@ -72,14 +73,47 @@ async def write_for_staff_then_deliver(app: Any, writer: Callable[..., Awaitable
     return await write_then_deliver(app, write)
 
 
+def catch_up_groups() -> catch_up.GroupOf:
+    """Which due reminders are one message when several are due at once (after downtime)."""
+    return catch_up.combined(
+        agreement_reminders.CATCH_UP_GROUPS,
+        statement_nudges.CATCH_UP_GROUPS,
+        conferences.CATCH_UP_GROUPS,
+        feedback.CATCH_UP_GROUPS,
+    )
+
+
+async def write_sweep(
+    services: Any, session: AsyncSession, now: datetime, *, after_start: bool = True
+) -> int:
+    """The sweep's writing part: due reminders into the outbox, with catch-up (also used
+    by `bezirksbot reminders --at`, which rolls it back); `after_start` for the first sweep
+    of a process, the only one that can follow downtime."""
+    return await sweeping.sweep(
+        session,
+        services.env,
+        now=now,
+        renderers=reminder_renderers(services.env),
+        group_of=catch_up_groups(),
+        summary_after=timedelta(minutes=services.settings.catch_up_summary_after_minutes),
+        after_start=after_start,
+    )
+
+
+_SWEPT: weakref.WeakSet[Any] = weakref.WeakSet()  # applications that have swept since start
+
+
 async def run_sweep(app: Any) -> int:
     """Turn due reminders into outbox messages and deliver them."""
-    renderers = reminder_renderers(app.bot_data.services.env)
+    services = app.bot_data.services
+    after_start = app not in _SWEPT
 
     async def write(session: AsyncSession, now: datetime) -> int:
-        return await reminders.sweep(session, now=now, renderers=renderers)
+        return await write_sweep(services, session, now, after_start=after_start)
 
-    return await write_then_deliver(app, write)
+    written = await write_then_deliver(app, write)
+    _SWEPT.add(app)
+    return written
 
 
 async def sweep_job(context: Any) -> None:
@@ -97,6 +131,7 @@ RETENTION_AT = time(3, 30)
 NUDGE_AT = time(8, 0)
 DIGEST_AT = time(7, 30)
 PLANNING_AT = time(9, 0)
+VERDICT_AT = time(10, 5)  # residents are asked from 10:00 (bot.services.verdicts.survey)
 MENUS_EVERY = timedelta(minutes=15)
 
 
@@ -114,11 +149,13 @@ def register_jobs(app: Any) -> None:
     (Hannover), daylight saving included."""
     # The handler modules use this module's helpers (write_then_deliver, run_sweep), so their
     # job functions are imported here, at call time, not at import time (no import cycle).
+    from bot.catch_up_jobs import catch_up_job
     from bot.handlers.command_menus import menu_sync_job
     from bot.handlers.conferences import run_planning_reminders
     from bot.handlers.desk import run_untriaged_nudge
     from bot.handlers.privacy import run_retention
     from bot.handlers.reports import run_weekly_digest
+    from bot.handlers.verdicts import run_verdict_survey
 
     queue = app.job_queue
     if queue is None:  # built without the job-queue extra
@@ -165,8 +202,16 @@ def register_jobs(app: Any) -> None:
     queue.run_repeating(
         menu_sync_job, interval=MENUS_EVERY, first=timedelta(seconds=30), name="command_menus"
     )
+    # After a start, the daily jobs above whose time passed while the bot was down (each
+    # writes once per day or week, so nothing is repeated).
+    queue.run_once(catch_up_job, when=timedelta(seconds=20), name="catch_up")
     # The six-month conference and fourth-quarter project rules are checked once a day; each
     # reminder is written once per period.
+    # The residents' verdict: a question (or the one reminder) per case closed some working
+    # days ago, in the morning, once a day.
+    queue.run_daily(
+        daily(run_verdict_survey), time=VERDICT_AT.replace(tzinfo=tz), name="verdict_survey"
+    )
     queue.run_daily(
         daily(run_planning_reminders),
         time=PLANNING_AT.replace(tzinfo=tz),

@@ -11,13 +11,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import deliver_and_observe
 from bot.jobs import run_sweep
 from bot.services.access import people
 from bot.services.access.roles import Role
 from bot.services.agreements import workflow as agreements
 from bot.services.agreements.workflow import AgreementStatus
 from bot.services.messaging import reminders
+from bot.services.messaging.outcome import Relayed
 from bot.services.messaging.unreachable import agreement_of
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, AgreementEvent, OutboxMessage, Person, Reminder
@@ -87,7 +90,7 @@ async def _call(env: BotEnv, agreement_id: int, action: str, who: int, **kwargs:
         agreement = await session.get(Agreement, agreement_id)
         person = await people.get_person(session, telegram_id=who)
         assert agreement is not None and person is not None
-        await getattr(agreements, action)(
+        result = await getattr(agreements, action)(
             session,
             env.services.env,
             agreement,
@@ -95,6 +98,8 @@ async def _call(env: BotEnv, agreement_id: int, action: str, who: int, **kwargs:
             **kwargs,
             **{"rep" if who == REP else "manager": person},
         )
+    if isinstance(result, Relayed):  # a manager's decision: its message to the rep goes now
+        await deliver_and_observe(env.app, result.queued)
     await env.app.bot_data.outbox.flush(env.app.bot)  # type: ignore[union-attr]
 
 
@@ -238,19 +243,29 @@ async def test_a_restart_between_sweeps_loses_nothing_and_repeats_nothing(env: B
     assert await run_sweep(env.app) == 0
     assert await watch.new(REP) == [key + "agr_nudge:d1"]
 
-    # down over two slots: both are sent once after the restart, nothing twice
+    # down over two slots: one message tells the current state, the due-day nudge is
+    # recorded as skipped; nothing twice
     await env.restart()
     await _sweep_at(env, at(4, 1, 9))
-    assert await watch.new(REP) == [key + "agr_nudge:due", key + "agr_overdue:1"]
+    assert await watch.new(REP) == [key + "agr_overdue:1"]
     for _ in range(2):
         await env.restart()
         assert await run_sweep(env.app) == 0
     assert await watch.new(REP) == []
+    async with session_scope(env.services.session_maker) as session:
+        skipped = await session.get(Reminder, await _reminder_id(session, key + "agr_nudge:due"))
+        assert skipped is not None and skipped.skip_reason == "superseded"
 
     rows = await _delivered(env, REP)
     keys = Counter((m.params or {}).get("reminder_key") for m in rows)
-    assert all(count == 1 for count in keys.values()) and len(keys) == 5
-    assert len(env.api.messages(REP)) == 5
+    assert all(count == 1 for count in keys.values()) and len(keys) == 4
+    assert len(env.api.messages(REP)) == 4
+
+
+async def _reminder_id(session: AsyncSession, key: str) -> int:
+    found = await session.scalar(select(Reminder.id).where(Reminder.key == key))
+    assert found is not None
+    return found
 
 
 async def test_a_rep_who_blocked_the_bot_is_reported_once(env: BotEnv) -> None:
@@ -317,10 +332,15 @@ async def test_an_unreachable_resident_is_reported_to_the_manager(env: BotEnv) -
     await watch.new(MANAGER)
     env.api.blocked.add(1201)
     await manager.send(f"/antwort {reference} Could you send a photo?")
-    assert "unreachable" in await watch.new(MANAGER)
-    assert reference in env.api.messages(MANAGER)[-1].plain_text
+    # the sender hears it as the outcome of their message, not a second time as a notice
+    assert "unreachable" not in await watch.new(MANAGER)
+    assert manager.last.plain_text == (
+        f"The message on {reference} could not be delivered. The resident has blocked the "
+        "bot or deleted the chat with it."
+    )
     await manager.send(f"/antwort {reference} Are you still there?")
     assert "unreachable" not in await watch.new(MANAGER)
+    assert "could not be delivered" in manager.last.plain_text  # tried again, told again
 
 
 async def test_nudges_and_escalations_speak_each_readers_language(env: BotEnv) -> None:

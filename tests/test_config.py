@@ -45,6 +45,7 @@ def test_defaults_are_valid() -> None:
         ("working_hours_start", 24),
         ("working_hours_end", 0),
         ("working_hours_end", 25),
+        ("catch_up_summary_after_minutes", 0),
         ("persistence_interval_seconds", 0),
         ("outbox_interval_seconds", -5),
         ("invitation_days", 0),

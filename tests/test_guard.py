@@ -240,17 +240,22 @@ async def test_flood_of_button_presses_is_answered_in_the_query(tmp_path: Path) 
         assert await erika.press_data("lang:en") is None  # dropped without a word
 
 
-def test_flood_window_slides() -> None:
+async def test_flood_window_slides() -> None:
     now = [0.0]
     flood = FloodControl(2, window=60, clock=lambda: now[0])
-    assert [flood.check(1) for _ in range(4)] == ["ok", "ok", "warn", "drop"]
+    assert [await flood.check(1) for _ in range(4)] == ["ok", "ok", "warn", "drop"]
     now[0] = 30
-    assert flood.check(1) == "drop"
+    assert await flood.check(1) == "drop"
+    assert flood.wait_seconds(1) == 30  # the first stamp leaves the window at 60
     now[0] = 60.5  # the first two stamps left the window, and the warning is a minute old
-    assert [flood.check(1), flood.check(1), flood.check(1)] == ["ok", "ok", "warn"]
+    assert [await flood.check(1), await flood.check(1), await flood.check(1)] == [
+        "ok",
+        "ok",
+        "warn",
+    ]
     now[0] = 121
-    assert flood.check(1) == "ok"
-    assert FloodControl(0).check(1) == "ok"  # 0 switches it off
+    assert await flood.check(1) == "ok"
+    assert await FloodControl(0).check(1) == "ok"  # 0 switches it off
 
 
 # --- file size ------------------------------------------------------------------------------

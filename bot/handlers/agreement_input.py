@@ -35,11 +35,13 @@ from bot.handlers.common import (
     translator,
 )
 from bot.handlers.dialogue import Dialogue
+from bot.handlers.outcome import rep_outcome
 from bot.messages import agreements as texts
 from bot.messages import callbacks
 from bot.services.access.roles import Roles, load_roles
 from bot.services.agreements import workflow as agreements
 from bot.services.basics.dates import DateParseError, parse_german_date
+from bot.services.messaging.outcome import Relayed
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, Person
 
@@ -235,16 +237,21 @@ async def on_date_confirm(update: Update, context: BotContext) -> str | int:
 async def _change_due(update: Update, context: BotContext, due: datetime) -> int:
     services, t = context.services, translator(update, context)
 
+    told: list[Relayed] = []
+
     async def work(session: AsyncSession, person: Person, agreement: Agreement) -> str:
-        await agreements.change_due(
-            session, services.env, agreement, manager=person, due=due, now=services.clock.now()
+        now = services.clock.now()
+        told.append(
+            await agreements.change_due(
+                session, services.env, agreement, manager=person, due=due, now=now
+            )
         )
         return texts.due_changed_answer(t, due)
 
     reply = await run(update, context, _agreement_id(context), "redate", work)
     _user_data(context).pop(KEY, None)
-    if reply:
-        await send(update, reply)
+    if reply:  # the rep's message goes out now; the manager reads whether it reached them
+        await send(update, reply + "\n" + await rep_outcome(context, t, told[0]))
     return END
 
 

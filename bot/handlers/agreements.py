@@ -26,10 +26,12 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
+from bot.handlers.outcome import rep_outcome
 from bot.messages import agreements as texts
 from bot.messages import callbacks
 from bot.messages.render import RenderContext
 from bot.services.agreements import workflow as agreements
+from bot.services.messaging.outcome import NO_REP, Relayed
 from bot.storage.db import session_scope
 from bot.storage.models import Agreement, Person
 
@@ -43,21 +45,30 @@ async def on_agreement_button(update: Update, context: BotContext) -> None:
     t = translator(update, context)
     env, now = context.services.env, context.services.clock.now()
 
+    told: list[Relayed] = []  # a decision's message to the rep, sent after the commit
+
     async def work(session: AsyncSession, person: Person, agreement: Agreement) -> str:
         if action == "donenow":
             await agreements.report_done(session, env, agreement, rep=person, text=None, now=now)
             return "done"
         if action == "confirm":
-            await agreements.confirm_done(session, env, agreement, manager=person, now=now)
+            told.append(
+                await agreements.confirm_done(session, env, agreement, manager=person, now=now)
+            )
         elif action == "reopen":
-            await agreements.reopen(session, env, agreement, manager=person, now=now)
+            told.append(await agreements.reopen(session, env, agreement, manager=person, now=now))
         elif action in ("approve", "reject"):
-            await agreements.decide_extension(
-                session, env, agreement, manager=person, approve=action == "approve", now=now
+            approve = action == "approve"
+            told.append(
+                await agreements.decide_extension(
+                    session, env, agreement, manager=person, approve=approve, now=now
+                )
             )
         elif action == "nudge":
-            sent = await agreements.nudge_again(session, env, agreement, manager=person, now=now)
-            return "nudge" if sent else "nudge_none"
+            told.append(
+                await agreements.nudge_again(session, env, agreement, manager=person, now=now)
+            )
+            return "nudge_none" if told[0].unreachable == NO_REP else "nudge"
         elif action == "escalate":
             done = await agreements.escalate(session, env, agreement, level=2, by=person, now=now)
             return "escalate" if done else "escalate_none"
@@ -68,7 +79,12 @@ async def on_agreement_button(update: Update, context: BotContext) -> None:
         return
     await answer_query(update)
     await drop_buttons(update)
-    await send(update, texts.answer(t, outcome))
+    answer = texts.answer(t, outcome)
+    if told and outcome == "nudge":  # nudged only if it reached the rep
+        answer = await rep_outcome(context, t, told[0], sent=answer)
+    elif told and outcome != "nudge_none":
+        answer += "\n" + await rep_outcome(context, t, told[0])
+    await send(update, answer)
 
 
 def _render_context(update: Update, context: BotContext) -> RenderContext:

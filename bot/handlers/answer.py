@@ -17,7 +17,6 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.delivery import request_delivery
 from bot.handlers.common import (
     actor_roles,
     answer_query,
@@ -28,12 +27,15 @@ from bot.handlers.common import (
     translator,
 )
 from bot.handlers.dialogue import Dialogue
+from bot.handlers.outcome import outcome_of
 from bot.handlers.triage_common import chat_data_of, groups
 from bot.messages import callbacks
 from bot.messages import desk as desk_say
 from bot.messages import relay as say
+from bot.messages.reply import Reply
 from bot.services.cases import casework, desk, triage
 from bot.services.cases import records as cases
+from bot.services.messaging.outcome import Relayed
 from bot.storage.db import session_scope
 from bot.storage.models import Case, Person
 
@@ -61,9 +63,11 @@ async def answer_command(update: Update, context: BotContext) -> int:
     services = context.services
     found: str | None = None
     language = t.language
+    unreachable: str | None = None  # a template is not previewed for nobody
     async with session_scope(services.session_maker) as session:
         case = await cases.get_case(session, reference=reference)
         if case is not None and triage.can_work_on(roles, case):
+            _, unreachable = await triage.reachable_followers(session, case)
             try:
                 expanded = await _expanded(session, context, case, manager=person, text=text)
             except desk.UnknownTemplate:
@@ -77,7 +81,7 @@ async def answer_command(update: Update, context: BotContext) -> int:
     if found == "template":
         await send(update, t("There is no saved reply with that name. /vorlagen lists yours."))
         return END
-    if not text.startswith("#") or text.startswith("##"):  # no template: nothing to check
+    if not text.startswith("#") or text.startswith("##") or unreachable:  # nothing to check
         return await _deliver(update, context, found, expanded)
     chat_data_of(context)[KEY] = {"reference": found, "text": expanded, "language": language}
     await send_reply(update, say.preview(t, found, expanded, language))
@@ -88,20 +92,20 @@ async def _deliver(update: Update, context: BotContext, reference: str, text: st
     person, roles = await actor_roles(update, context)
     t = translator(update, context)
     services = context.services
-    sent = False
+    relayed: Relayed | None = None
     async with session_scope(services.session_maker) as session:
         case = await cases.get_case(session, reference=reference)
         if case is not None and triage.can_work_on(roles, case):
-            await casework.relay_to_resident(
+            relayed = await casework.relay_to_resident(
                 session, services.env, case, text=text, now=services.clock.now(), manager=person
             )
-            sent = True
     chat_data_of(context).pop(KEY, None)
-    if not sent:
+    if relayed is None:
         await send(update, t("No case {reference} that you may answer.", reference=reference))
         return END
-    request_delivery(context.application)
-    await send_reply(update, say.sent_to_resident(t, reference))
+    # sent at once, so the manager reads what really happened (a later failure of a
+    # message still queued reaches them as a notice)
+    await send_reply(update, Reply(await outcome_of(context, t, reference, relayed), html=False))
     return END
 
 

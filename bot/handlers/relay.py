@@ -36,12 +36,14 @@ from bot.handlers.common import (
     translator,
 )
 from bot.handlers.dialogue import Dialogue
+from bot.handlers.outcome import outcome_of
 from bot.handlers.triage_common import chat_data_of, groups
 from bot.messages import callbacks
 from bot.messages import relay as say
 from bot.messages.reply import Reply
 from bot.services.cases import casework, triage
 from bot.services.cases import records as cases
+from bot.services.messaging.outcome import Relayed
 from bot.storage.db import session_scope
 from bot.storage.models import Case, Person
 
@@ -84,6 +86,7 @@ async def on_message(update: Update, context: BotContext) -> int:
     reply: Reply | None = None
     forbidden = False
     choices: list[say.Choice] = []
+    relayed: tuple[str, Relayed] | None = None
     async with session_scope(services.session_maker) as session:
         case = None
         if message is not None and message.reply_to_message is not None:
@@ -93,10 +96,12 @@ async def on_message(update: Update, context: BotContext) -> int:
         if case is not None and case.resident_id != person.id:
             forbidden = not triage.can_work_on(roles, case)
             if not forbidden:
-                await casework.relay_to_resident(
-                    session, env, case, text=text, photo=photo, now=now, manager=person
+                relayed = (
+                    case.reference,
+                    await casework.relay_to_resident(
+                        session, env, case, text=text, photo=photo, now=now, manager=person
+                    ),
                 )
-                reply = say.sent_to_resident(t, case.reference)
         else:
             if case is None:
                 case, choices = await _choices(session, context, person)
@@ -108,6 +113,10 @@ async def on_message(update: Update, context: BotContext) -> int:
                 reply = say.added(t, target.reference)
     if forbidden:
         await refuse(update, context)
+        return END
+    if relayed is not None:  # the manager's reply: sent at once, its outcome told truly
+        told = await outcome_of(context, t, *relayed)
+        await send_reply(update, Reply(told, html=False))
         return END
     if reply is not None:
         request_delivery(context.application)

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext
+from bot.handlers import evaluation
 from bot.handlers.common import actor_roles, answer_query, refuse, send_reply, translator
 from bot.i18n import Translator
 from bot.jobs import write_for_staff_then_deliver
@@ -117,6 +118,9 @@ async def report_command(update: Update, context: BotContext) -> None:
         return
     text = update.effective_message.text if update.effective_message else ""
     words = (text or "").split()[1:]
+    if words and words[0].casefold() in evaluation.WORDS:  # /bericht bewertung [period]
+        await evaluation.evaluation_command(update, context, words[1:])
+        return
     scope = "*"
     if words and re.fullmatch(r"\d{1,2}", words[-1]):
         scope = words.pop().zfill(2)
@@ -207,6 +211,7 @@ async def run_weekly_digest(app: BotApplication) -> int:
 
 def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(["bericht", "report"], report_command, filters=PRIVATE))
+    evaluation.register(app)  # /bericht bewertung's file buttons
     period, scope = callbacks.PERIOD, callbacks.SCOPE
     app.add_handler(
         CallbackQueryHandler(on_report, pattern=REPORT.narrowed(f"p:{period}:{scope}"))

@@ -38,6 +38,7 @@ from bot.handlers.common import (
     translator,
 )
 from bot.handlers.dialogue import Dialogue
+from bot.handlers.outcome import above_card
 from bot.handlers.triage_common import (
     Press,
     arg_of,
@@ -55,6 +56,7 @@ from bot.messages.reference import department_label
 from bot.messages.reply import Reply
 from bot.services.basics.dates import DateParseError
 from bot.services.cases import casework, feedback, overview, triage
+from bot.services.messaging.outcome import Relayed
 from bot.services.network import lotse
 from bot.storage.db import session_scope
 from bot.storage.models import Case, Person
@@ -69,6 +71,9 @@ class Shown:
 
     replies: list[Reply]
     edit: bool = True
+    relayed: Relayed | None = None  # a message queued for the resident: its outcome on top
+    head: str | None = None
+    reference: str = ""
 
 
 def _with_back(p: Press, reply: Reply) -> Reply:
@@ -98,10 +103,11 @@ async def _lotse(p: Press) -> Shown:
 
 
 async def _refsend(p: Press) -> Shown:
-    await triage.refer(
+    relayed = await triage.refer(
         p.session, p.env, p.case, manager=p.person, contact_key=arg_of(p), note=None, now=p.now
     )
-    return Shown([await confirmed(p, say.referred(p.t, p.case.reference))])
+    head = say.referred(p.t, p.case.reference).text
+    return Shown([await card(p)], relayed=relayed, head=head, reference=p.case.reference)
 
 
 async def _take_on(p: Press) -> Shown:
@@ -194,6 +200,16 @@ async def on_triage(update: Update, context: BotContext) -> int | None:
     await answer_query(update)
     if action in ("refsend", "handsend"):
         await _end_typed_input(update, context, case_id)
+    if shown.relayed is not None:  # sent now: what happened on top of the card
+        shown.replies[0] = await above_card(
+            context,
+            t,
+            shown.reference,
+            shown.relayed,
+            shown.replies[0],
+            what="card",
+            head=shown.head,
+        )
     if shown.edit:
         await edit_or_send(update, context, shown.replies[0], case_id)
     else:

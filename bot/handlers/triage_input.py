@@ -18,9 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import (
-    ConversationHandler,
-)
+from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.delivery import send_payload
@@ -31,9 +29,11 @@ from bot.handlers.common import (
     send_reply,
     translator,
 )
+from bot.handlers.outcome import above_card
 from bot.handlers.triage_common import (
     Press,
     arg_of,
+    card,
     case_press,
     chat_data_of,
     confirmed,
@@ -44,17 +44,21 @@ from bot.handlers.triage_common import (
 from bot.messages import case_view
 from bot.messages import triage as say
 from bot.messages.due_dates import due_question
+from bot.messages.outcomes import What
 from bot.messages.render import RenderContext
 from bot.messages.reply import Reply
 from bot.services.agreements.rules import day_off
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.services.cases import casework, triage
 from bot.services.cases.triage_notices import Resolved
+from bot.services.messaging.outcome import Relayed
 from bot.services.network import lotse
 from bot.storage.models import Case, Person
 
 # action, case, ref, the card and prompt messages, contact / district / text / due / summary
 KEY = "triage"
+RELAYED = "relayed"  # in the conversation's data while it finishes: what was queued
+WHAT: dict[str, What] = {"ask": "question", "msg": "message", "ref": "card"}
 (
     ASK,
     MSG,
@@ -135,17 +139,17 @@ async def _too_long(update: Update, context: BotContext) -> None:
 
 
 async def _ask(p: Press) -> Reply:
-    await casework.ask_resident(
+    p.data[RELAYED] = await casework.ask_resident(
         p.session, p.env, p.case, manager=p.person, question=arg_of(p), now=p.now
     )
-    return await confirmed(p, say.asked(p.t, p.case.reference))
+    return await card(p)  # `_finish` puts the outcome on top, once it is known
 
 
 async def _message(p: Press) -> Reply:
-    await casework.relay_to_resident(
+    p.data[RELAYED] = await casework.relay_to_resident(
         p.session, p.env, p.case, text=arg_of(p), now=p.now, manager=p.person
     )
-    return await confirmed(p, say.sent_to_resident(p.t, p.case.reference))
+    return await card(p)
 
 
 async def _note(p: Press) -> Reply:
@@ -175,16 +179,11 @@ async def _search(p: Press) -> Reply:
 
 
 async def _lotse_note(p: Press) -> Reply:
-    await triage.refer(
-        p.session,
-        p.env,
-        p.case,
-        manager=p.person,
-        contact_key=str(p.data.get("contact")),
-        note=arg_of(p),
-        now=p.now,
+    contact, note = str(p.data.get("contact")), arg_of(p)
+    p.data[RELAYED] = await triage.refer(
+        p.session, p.env, p.case, manager=p.person, contact_key=contact, note=note, now=p.now
     )
-    return await confirmed(p, say.referred(p.t, p.case.reference))
+    return await card(p)  # with the card's outcome on top (`_finish`)
 
 
 async def _hand_note(p: Press) -> Reply:
@@ -237,6 +236,11 @@ async def _finish(
     reply = await with_case(update, context, case_id, run, name=action)
     if reply is None:
         return END
+    relayed = data.pop(RELAYED, None)
+    if isinstance(relayed, Relayed):  # sent now: the card says what happened
+        ref = str(data.get("ref") or "")
+        head = say.referred(t, ref).text if action == "ref" else None
+        reply = await above_card(context, t, ref, relayed, reply, what=WHAT[action], head=head)
     await answer_query(update)
     await edit_or_send(update, context, reply, case_id)
     chat = update.effective_chat

@@ -253,7 +253,7 @@ ANSWERS = {
     "problem": N_("The district management is told about the problem."),
     "more": N_("Your request for more time was sent to the district management."),
     "confirm": N_("Confirmed as done."),
-    "reopen": N_("Reopened; the department is told."),
+    "reopen": N_("Reopened."),
     "approve": N_("More time granted."),
     "reject": N_("Request rejected; the old date stays."),
     "nudge": N_("The representative was nudged."),

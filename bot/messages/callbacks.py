@@ -94,6 +94,12 @@ FEEDBACK = family(
     rf"(ref|set):({_ID}):(yes|no)",
     self_service=True,
 )
+VERDICT = family(
+    "vd",
+    "the resident's verdict on a closed case: score, skip the reason, quoting allowed",
+    rf"s:({_ID}):([1-5])|skip:({_ID})|q:({_ID}):(yes|no)",
+    self_service=True,
+)
 PRIVACY = family("priv", "erasure of one's own data", r"erase:(yes|no)", self_service=True)
 TRIAGE = family(
     "tr", "the manager's actions on a case", rf"([a-z]{{1,12}}):({_ID})(?::([a-z0-9_-]{{1,32}}))?"
@@ -130,6 +136,7 @@ REPORT = family(
     "reports in the chat",
     rf"p:{PERIOD}:{SCOPE}|m:{SCOPE}|d:{PERIOD}|f:(pdf|xlsx|csv):{PERIOD}:{SCOPE}",
 )
+EVALUATION = family("ev", "the evaluation report as a file", rf"(pdf|docx):{PERIOD}")
 RELAY = family(
     "rpl",
     "the resident's choice: which case a message answers, or a new concern",

@@ -40,6 +40,10 @@ AGREEMENT_KINDS = {
     "escalated": N_("escalated"),
     "cancelled": N_("cancelled"),
 }
+ERASURE_REASONS = {
+    "request": N_("at the resident's request"),
+    "retention": N_("after the retention period"),
+}
 FEEDBACK = {
     ("referral_feedback", True): N_("the contact helped"),
     ("referral_feedback", False): N_("the contact did not help"),
@@ -92,6 +96,8 @@ def _detail(t: Translator, ref: ReferenceData, event: CaseEvent, tz: ZoneInfo) -
         contacts = {r.key: r for r in ref.referrals}
         contact = contacts.get(str(data["contact"]))
         return referral_name(t, contact) if contact is not None else str(data["contact"])
+    if kind == "personal_data_erased" and data.get("reason") in ERASURE_REASONS:
+        return t(ERASURE_REASONS[data["reason"]])
     if kind == "merged" and data.get("into"):
         return str(data["into"])
     if kind == "duplicate_joined" and data.get("case"):
@@ -104,6 +110,10 @@ def _detail(t: Translator, ref: ReferenceData, event: CaseEvent, tz: ZoneInfo) -
         return f"{names[0]} → {names[1]}"
     if "from" in data and "to" in data:
         return f"{staff_status(t, str(data['from']))} → {staff_status(t, str(data['to']))}"
+    if kind == "verdict" and isinstance(data.get("score"), int):
+        return t("{score} of 5", score=data["score"])
+    if kind == "verdict_quoting" and isinstance(data.get("quotable"), bool):
+        return t("allowed") if data["quotable"] else t("not allowed, only counted")
     answer = data.get("helped", data.get("settled"))
     if isinstance(answer, bool) and (kind, answer) in FEEDBACK:
         return t(FEEDBACK[(kind, answer)])

@@ -144,6 +144,17 @@ def facts(
     lines += _involved(t, ref, view, tz)
     if view.question:
         lines.append(t("Waiting for the answer to: {question}", question=view.question))
+    if view.verdict is not None:
+        lines.append(t("Resident's verdict: {score} of 5", score=view.verdict))
+    if view.resident_erased_at is not None:
+        day = format_date(view.resident_erased_at.astimezone(tz).date(), lang=t.language)
+        lines.append(
+            t(
+                "Personal data erased on {date}: nothing can be sent to the resident any more.",
+                date=day,
+            )
+        )
+        return lines
     lines.append(t("Resident's contact: {contact}", contact=case.contact or t("none")))
     language = language_name(view.resident_language)
     lines.append(t("Resident's language: {language}", language=language))

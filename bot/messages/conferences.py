@@ -36,6 +36,11 @@ REMINDER_LEADS = {
     "d7": N_("Reminder, in one week: {title}"),
     "d1": N_("Reminder, tomorrow: {title}"),
 }
+REMINDER_ON = {
+    0: N_("Reminder, today: {title}"),
+    1: REMINDER_LEADS["d1"],
+    7: REMINDER_LEADS["d7"],
+}
 STOP = N_("(/abbrechen to stop)")
 EXAMPLES_WHEN = N_(
     "I did not understand that. Please type date and time, e.g. "
@@ -106,8 +111,18 @@ def invitation(n: Invitation, ctx: RenderContext) -> Reply:
 @renders(ConferenceReminder)
 def reminder(n: ConferenceReminder, ctx: RenderContext) -> Reply:
     t = ctx.t
-    lead = REMINDER_LEADS.get(n.slot, REMINDER_LEADS["d1"])
-    text = escape(t(lead, title=title(ctx, n.conference)))
+    if n.days_before is None:  # a row queued before the days were carried
+        lead = t(REMINDER_LEADS.get(n.slot, REMINDER_LEADS["d1"]), title=title(ctx, n.conference))
+    elif n.days_before in (0, 1, 7):
+        lead = t(REMINDER_ON[n.days_before], title=title(ctx, n.conference))
+    else:
+        lead = t.plural(
+            "Reminder, in {count} day: {title}",
+            "Reminder, in {count} days: {title}",
+            n.days_before,
+            title=title(ctx, n.conference),
+        )
+    text = escape(lead)
     if n.for_manager:
         return Reply(text + "\n" + escape(t("/konferenzen shows who comes.")))
     return Reply(text, buttons=rep_buttons(t, n.conference.id, n.invite_id))

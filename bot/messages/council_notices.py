@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.messages import callbacks
 from bot.messages.council import card_text, plain, when
+from bot.messages.due_dates import weekday_and_day
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, rows
 from bot.services.council import notices
@@ -59,7 +60,12 @@ def statement_requested(n: notices.StatementRequested, ctx: RenderContext) -> Re
 @renders(notices.StatementNudge)
 def statement_nudge(n: notices.StatementNudge, ctx: RenderContext) -> Reply:
     t = ctx.t
-    if n.working_days_left <= 0:
+    if n.due is not None and n.read_on is not None and n.read_on > n.due:
+        head = t(
+            "Reminder: your statement was due on {day}.",
+            day=weekday_and_day(n.due, lang=t.language),
+        )
+    elif n.working_days_left <= 0:
         head = t("Reminder: your statement is due today.")
     else:
         head = t.plural(

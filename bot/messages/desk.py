@@ -52,6 +52,11 @@ KIND_LABELS = {
     "settled_feedback": N_("feedback on the solution"),
     "reopened": N_("reopened by the resident"),
     "reopened_by_manager": N_("reopened as Kümmerer"),
+    "personal_data_erased": N_("personal data erased"),
+    "resident_unreachable": N_("resident cannot be reached by the bot"),
+    "verdict": N_("the resident's verdict"),
+    "verdict_reason": N_("the resident's reason"),
+    "verdict_quoting": N_("quoting the reason in reports"),
 }
 OTHER_EVENT = N_("other event")
 COVER_LABELS = {

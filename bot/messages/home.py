@@ -88,6 +88,16 @@ ENTRIES = (
     Entry("eskalationen", "planning", N_("Escalated agreements as a table"), CASEWORK),
     Entry("projekte", "planning", N_("This year's projects"), CASEWORK),
     Entry("projekt", "planning", N_("Record a project"), CASEWORK, N_("/projekt [district]")),
+    Entry(  # the coordination's entry first: each command is listed once, the first that fits
+        "bericht",
+        "reports",
+        N_(
+            "Figures and report files; the evaluation with targets, trends and the residents' "
+            "verdict"
+        ),
+        frozenset({C}),
+        N_("/bericht [period] · /bericht bewertung [period]"),
+    ),
     Entry("bericht", "reports", N_("Figures and report files"), CASEWORK),
     Entry("anfrage", "council", N_("Submit an inquiry for a council session"), frozenset({K})),
     Entry("auskunft", "council", N_("Ask the administration for information"), frozenset({K})),

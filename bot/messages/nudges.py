@@ -7,6 +7,7 @@ from html import escape
 
 from bot.messages import callbacks
 from bot.messages.agreements import card_reply, decision_buttons, rep_buttons, with_note
+from bot.messages.due_dates import agreement_due
 from bot.messages.render import RenderContext, renders
 from bot.messages.reply import Button, Reply, rows
 from bot.services.agreements import notices
@@ -20,7 +21,9 @@ def nudge(n: notices.Nudge, ctx: RenderContext) -> Reply:
     t = ctx.t
     if n.slot == "created":
         head = t("A new agreement for your department:")
-    elif n.days_left <= 0:
+    elif n.due is not None and n.read_on is not None:
+        head = agreement_due(t, n.due, n.read_on)
+    elif n.days_left <= 0:  # a row queued before the dates were carried
         head = t("Reminder: this agreement is due today.")
     elif n.days_left == 1:
         head = t("Reminder: this agreement is due tomorrow.")

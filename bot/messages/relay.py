@@ -54,10 +54,6 @@ def added(t: Translator, reference: str) -> Reply:
     )
 
 
-def sent_to_resident(t: Translator, reference: str) -> Reply:
-    return Reply(t("Sent to the resident of {reference}.", reference=reference), html=False)
-
-
 def too_long(t: Translator, limit: int) -> Reply:
     return Reply(
         t(

@@ -21,6 +21,9 @@ WHAT = {
     "agr_escalate_coordinators": N_("Escalation of an agreement"),
     "referral_followup": N_("Follow-up: did the contact help?"),
     "conference_reminder": N_("Reminder of a conference"),
+    "brt_nudge": N_("Reminder of a council statement"),
+    "brt_escalate_manager": N_("Escalation of a council statement"),
+    "brt_escalate_coordinators": N_("Escalation of a council statement"),
 }
 
 
@@ -40,10 +43,12 @@ def _who(t: Translator, reference: ReferenceData, item: Upcoming) -> str:
             return t("{name}, representative of {department}", name=item.rep_name,
                      department=department)  # fmt: skip
         return t("the representative of {department}", department=department)
-    if item.kind == "agr_escalate_manager":
+    if item.kind in ("agr_escalate_manager", "brt_escalate_manager"):
         return t("the district management")
-    if item.kind == "agr_escalate_coordinators":
+    if item.kind in ("agr_escalate_coordinators", "brt_escalate_coordinators"):
         return t("the coordination unit")
+    if item.kind == "brt_nudge":
+        return t("the department's representative")
     if item.kind == "referral_followup":
         return t("the resident")
     return t("the invited departments")

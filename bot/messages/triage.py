@@ -181,14 +181,6 @@ def step_saved(t: Translator, due: datetime) -> Reply:
     return text(t("Next step saved, due {date}.", date=format_date(due, lang=t.language)))
 
 
-def asked(t: Translator, reference: str) -> Reply:
-    return text(t("Question sent to the resident of {reference}.", reference=reference))
-
-
-def sent_to_resident(t: Translator, reference: str) -> Reply:
-    return text(t("Sent to the resident of {reference}.", reference=reference))
-
-
 def note_saved(t: Translator, reference: str) -> Reply:
     return text(t("Note saved on {reference}.", reference=reference))
 

@@ -21,6 +21,7 @@ from telegram.warnings import PTBUserWarning
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.delivery import flush_outbox
+from bot.handlers.verdicts import run_verdict_survey
 from bot.jobs import run_sweep
 from bot.messages.formatting import format_moment
 from bot.offline.demo_tools import DemoClock, prepare, save_file, target
@@ -128,6 +129,9 @@ class Demo:
         self.screen.say(f"⏩ Demo-Zeit jetzt: {local} ({tz.key})", "notice")
         due = await run_sweep(self.app)
         self.screen.say(f"   {due} fällige Erinnerung(en) verarbeitet", "dim")
+        asked = await run_verdict_survey(self.app)  # the daily job, as the clock passes 10:05
+        if asked:
+            self.screen.say(f"   {asked} Bewertungsfrage(n) an Einwohner/innen gestellt", "dim")
 
     def set_language(self, code: str) -> None:
         if code not in available_languages():

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,9 +28,11 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import translator
+from bot.services.access.roles import holds_a_role
 from bot.services.basics.clock import Clock
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import ProcessedUpdate
+from bot.updates.flood import FloodControl
 from bot.updates.sound import SoundUpdates
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ GUARD_KEY = "guard"  # bot_data: the Guard, so tests and jobs reach its state
 RECENT_IDS = 4096  # in-memory ids in front of the table: a redelivery is usually recent
 KEEP_PROCESSED = timedelta(days=3)  # Telegram keeps undelivered updates for 24 hours
 PRUNE_EVERY = timedelta(hours=6)
-WINDOW_SECONDS = 60.0
 MEGABYTE = 1024 * 1024
 ATTACHMENTS = ("document", "video", "audio", "voice", "video_note", "animation", "sticker")
 
@@ -167,58 +166,6 @@ async def _insert_once(session: Any, update_id: int, now: datetime) -> bool:
         return False
 
 
-# --- flood control --------------------------------------------------------------------------
-Verdict = Literal["ok", "warn", "drop"]
-
-
-class FloodControl:
-    """A sliding window per user: at most `limit` updates in `window` seconds.
-
-    Over the limit the first update of the window gets a polite answer ("warn"), the rest are
-    dropped silently; only accepted updates count, so memory per user stays at `limit` stamps.
-    """
-
-    def __init__(
-        self,
-        limit: int,
-        *,
-        window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._stamps: dict[int, deque[float]] = {}
-        self._warned: dict[int, float] = {}
-        self._checks = 0
-
-    def check(self, user_id: int) -> Verdict:
-        if self.limit <= 0:
-            return "ok"
-        now = self.clock()
-        self._checks += 1
-        if self._checks % 1024 == 0:
-            self._forget_idle(now)
-        stamps = self._stamps.get(user_id)
-        if stamps is None:
-            stamps = self._stamps[user_id] = deque(maxlen=self.limit)
-        while stamps and stamps[0] <= now - self.window:
-            stamps.popleft()
-        if len(stamps) < self.limit:
-            stamps.append(now)
-            return "ok"
-        warned = self._warned.get(user_id)
-        if warned is None or warned <= now - self.window:
-            self._warned[user_id] = now
-            return "warn"
-        return "drop"
-
-    def _forget_idle(self, now: float) -> None:
-        idle = [u for u, s in self._stamps.items() if not s or s[-1] <= now - self.window]
-        for user_id in idle:
-            del self._stamps[user_id]
-        for user_id in [u for u, w in self._warned.items() if w <= now - self.window]:
-            del self._warned[user_id]
-
-
 # --- upload size ----------------------------------------------------------------------------
 def upload_size(message: Message) -> int:
     """The size Telegram reports for the message's file (the largest photo size), else 0."""
@@ -250,19 +197,24 @@ class Guard:
         user, chat = update.effective_user, update.effective_chat
         if user is None:
             return
-        verdict = self.flood.check(user.id)
+        verdict = await self.flood.check(user.id)
         if verdict != "ok":
-            if verdict == "warn":
-                log.info("update %s dropped: flood control, user told once", update.update_id)
-                if chat is not None and chat.type == "private":
-                    t = translator(update, context)
-                    await _tell(
-                        update,
-                        t(
-                            "You are sending messages very quickly. Please slow "
-                            "down a little; I will answer again in a minute."
-                        ),
-                    )
+            # Dropped before any handler: a form stays at its step and nothing typed is
+            # taken, so the sender only has to send it again.
+            log.info("update %s dropped: flood control (%s)", update.update_id, verdict)
+            if verdict == "warn" and chat is not None and chat.type == "private":
+                t = translator(update, context)
+                seconds = self.flood.wait_seconds(user.id)
+                await _tell(
+                    update,
+                    t.plural(  # also a button's alert: at most 200 characters
+                        "You are writing very fast. Please slow down: I did not take that "
+                        "in. Try again in {count} second; what you were filling in is kept.",
+                        "You are writing very fast. Please slow down: I did not take that "
+                        "in. Try again in {count} seconds; what you were filling in is kept.",
+                        seconds,
+                    ),
+                )
             raise ApplicationHandlerStop
         message = update.effective_message
         if chat is None or chat.type != "private" or message is None:
@@ -307,9 +259,21 @@ def register(app: BotApplication) -> None:
     services = app.bot_data.services
     assert services is not None, "build_application() sets the services first"
     settings = services.settings
+    admins = frozenset(settings.admin_telegram_ids)
+
+    async def is_staff(user_id: int) -> bool:
+        if user_id in admins:
+            return True
+        async with session_scope(services.session_maker) as session:
+            return await holds_a_role(session, telegram_id=user_id)
+
     guard = Guard(
         UpdateLedger(services.session_maker, services.clock),
-        FloodControl(settings.flood_messages_per_minute),
+        FloodControl(
+            settings.flood_messages_per_minute,
+            staff_limit=settings.flood_staff_messages_per_minute,
+            is_staff=is_staff,
+        ),
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.bot_data[GUARD_KEY] = guard

@@ -79,7 +79,10 @@ async def read_backlog(maker: SessionMaker, now: datetime) -> Backlog:
             )
         )
         sent = await session.scalar(
-            select(func.count(Reminder.id)).where(Reminder.sent_at.is_not(None))
+            # a slot the sweep skipped (caught up after downtime) was handled, not sent
+            select(func.count(Reminder.id)).where(
+                Reminder.sent_at.is_not(None), Reminder.skipped_at.is_(None)
+            )
         )
     return Backlog(int(pending), int(due or 0), int(sent or 0))
 

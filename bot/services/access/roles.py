@@ -180,3 +180,15 @@ async def district_recipients(
         if admin not in coordinators:
             coordinators.append(admin)
     return coordinators, "coordinator"
+
+
+async def holds_a_role(session: AsyncSession, *, telegram_id: int) -> bool:
+    """Whether the account holds any active role (staff, department, council): one indexed
+    query, for flood control's higher limit."""
+    found = await session.scalar(
+        select(RoleAssignment.id)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(Person.telegram_id == telegram_id, RoleAssignment.ended_at.is_(None))
+        .limit(1)
+    )
+    return found is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,8 @@ from bot.services.agreements.planning_notices import (
     InviteDeclined,
 )
 from bot.services.basics.env import ServiceEnv
-from bot.services.messaging import outbox, reminders
+from bot.services.basics.workdays import add_working_days, is_working_day
+from bot.services.messaging import catch_up, outbox, reminders
 from bot.storage.models import (
     AgendaItem,
     Conference,
@@ -35,6 +36,13 @@ from bot.storage.models import (
 )
 
 REMINDER_KIND = "conference_reminder"
+# A conference's reminders due at one sweep (after downtime) are one message each reader; with
+# the start, so that a moved meeting's old slots (which write nothing) never hide a new one.
+CATCH_UP_GROUPS: dict[str, catch_up.GroupOf] = {
+    REMINDER_KIND: lambda r: (
+        f"conf:{(r.data or {}).get('conference')}:{(r.data or {}).get('starts_at')}"
+    )
+}
 SLOTS = (("d7", 7), ("d1", 1))  # reminder slot and days before the start
 KINDS = ("conference", "meeting")  # labels: bot/messages/conferences.py
 STATUSES = ("planned", "held", "cancelled")  # Conference.status; labels there too
@@ -151,7 +159,7 @@ async def _schedule_reminders(
     starts = _utc_iso(conference.starts_at)
     for slot, days in SLOTS:
         # wall-clock arithmetic in the local zone: the same hour a week before, across DST
-        due = (conference.starts_at.astimezone(env.tz) - timedelta(days=days)).astimezone(UTC)
+        due = reminder_moment(conference.starts_at.astimezone(env.tz) - timedelta(days=days), env)
         if due <= now:
             continue
         key = f"conf:{conference.id}:{starts}:{slot}"
@@ -162,6 +170,21 @@ async def _schedule_reminders(
             await session.execute(
                 update(Reminder).where(Reminder.key == key).values(conference_id=conference.id)
             )
+
+
+def reminder_moment(local: datetime, env: ServiceEnv) -> datetime:
+    """A reminder's moment moved into working hours, never closer to the meeting: a day off
+    goes back to the last working day before it, an hour outside the working hours to their
+    start or to an hour before their end. Its words count the real days (see the renderer)."""
+    policy, day, clock = env.policy, local.date(), local.time()
+    if not is_working_day(day):
+        day = add_working_days(day, -1)
+    if clock < policy.work_start:
+        clock = policy.work_start
+    elif clock >= policy.work_end:
+        clock = time(max(policy.work_end.hour - 1, policy.work_start.hour))
+    wall = datetime.combine(day, clock).replace(tzinfo=env.tz)
+    return wall.astimezone(UTC)  # through UTC: a wall time in the DST gap moves forward
 
 
 def _require_open(conference: Conference | None, now: datetime) -> Conference:
@@ -309,7 +332,9 @@ async def overviews_of(session: AsyncSession, *, district: str, now: datetime) -
 async def render_conference_reminder(
     session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime
 ) -> None:
-    """7 days and 1 day before: remind the reps who did not decline, and the manager."""
+    """7 days and 1 day before: remind the reps who did not decline, and the manager. The
+    words count the days from now to the real start; one that comes after the start (the bot
+    was down) is recorded as skipped."""
     data = reminder.data or {}
     conference = await session.get(Conference, int(data.get("conference", 0)))
     if (
@@ -318,6 +343,10 @@ async def render_conference_reminder(
         or _utc_iso(conference.starts_at) != data.get("starts_at")
     ):
         return
+    if conference.starts_at <= now:
+        catch_up.skip(reminder, now=now, reason=catch_up.TOO_LATE)
+        return
+    days = (conference.starts_at.astimezone(env.tz).date() - now.astimezone(env.tz).date()).days
     rows = await session.execute(
         select(ConferenceInvite, Person)
         .join(Person, Person.id == ConferenceInvite.person_id)
@@ -335,7 +364,9 @@ async def render_conference_reminder(
             outbox.tell(
                 session,
                 chat_id=person.telegram_id,
-                intent=ConferenceReminder(ref, slot, None if invite.response else invite.id),
+                intent=ConferenceReminder(
+                    ref, slot, None if invite.response else invite.id, days_before=days
+                ),
                 now=now,
                 person_id=person.id,
                 language=person.language,
@@ -346,7 +377,7 @@ async def render_conference_reminder(
             outbox.tell(
                 session,
                 chat_id=chat_id,
-                intent=ConferenceReminder(ref, slot, for_manager=True),
+                intent=ConferenceReminder(ref, slot, for_manager=True, days_before=days),
                 now=now,
                 kind=REMINDER_KIND,
             )

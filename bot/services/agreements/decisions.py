@@ -8,10 +8,17 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.agreements import notices, nudges, schedule
-from bot.services.agreements.recipients import MakeIntent, add_event, current_rep, tell_rep
+from bot.services.agreements.recipients import (
+    MakeIntent,
+    add_event,
+    current_rep,
+    still_rep,
+    tell_rep,
+)
 from bot.services.agreements.rules import AgreementError, check_can, check_due, require_status
 from bot.services.agreements.status import ACTIVE_STATUSES, AgreementStatus
 from bot.services.basics.env import ServiceEnv
+from bot.services.messaging.outcome import NO_REP, NO_ROLE, Relayed, why_unreachable
 from bot.storage.models import Agreement, Person
 
 
@@ -22,10 +29,21 @@ async def _tell_rep(
     *,
     now: datetime,
     make: MakeIntent,
-) -> None:
+    manager: Person,
+    kind: str = "to_rep",
+) -> Relayed:
+    """Tell the rep of the manager's decision, as the manager's message (see `outcome`):
+    queued, or why it cannot be (no rep bound, no longer in the role, erased, blocked)."""
     rep = await current_rep(session, agreement, now=now)
-    if rep is not None:
-        tell_rep(session, env, agreement, rep, now=now, make=make)
+    if rep is None:
+        return Relayed(unreachable=NO_REP)
+    reason = why_unreachable(rep)
+    if reason is None and not await still_rep(session, agreement, rep):
+        reason = NO_ROLE
+    if reason is not None:
+        return Relayed(unreachable=reason)
+    row = tell_rep(session, env, agreement, rep, now=now, make=make, kind=kind, sender=manager)
+    return Relayed([row] if row is not None else [])
 
 
 async def _move_due(
@@ -47,7 +65,7 @@ async def decide_extension(
     manager: Person,
     approve: bool,
     now: datetime,
-) -> None:
+) -> Relayed:
     require_status(agreement, AgreementStatus.EXTENSION_REQUESTED)
     requested = agreement.requested_due_at
     if approve and requested is not None:
@@ -61,14 +79,14 @@ async def decide_extension(
             actor=manager,
             data={"from": old.isoformat(), "to": requested.isoformat()},
         )
-        await _tell_rep(
+        return await _tell_rep(
             session,
             env,
             agreement,
             now=now,
+            manager=manager,
             make=lambda card: notices.ExtensionGranted(card=card),
         )
-        return
     agreement.status = AgreementStatus.OPEN
     agreement.requested_due_at, agreement.request_reason = None, None
     await add_event(
@@ -79,11 +97,12 @@ async def decide_extension(
         actor=manager,
         data={"requested": requested.isoformat() if requested else None},
     )
-    await _tell_rep(
+    return await _tell_rep(
         session,
         env,
         agreement,
         now=now,
+        manager=manager,
         make=lambda card: notices.ExtensionRefused(card=card),
     )
 
@@ -96,7 +115,7 @@ async def change_due(
     manager: Person,
     due: datetime,
     now: datetime,
-) -> None:
+) -> Relayed:
     """The manager sets a new due date (e.g. from the escalation card)."""
     check_can(agreement, "change_due")
     check_due(env, due, now)
@@ -110,11 +129,12 @@ async def change_due(
         actor=manager,
         data={"from": old.isoformat(), "to": due.isoformat()},
     )
-    await _tell_rep(
+    return await _tell_rep(
         session,
         env,
         agreement,
         now=now,
+        manager=manager,
         make=lambda card: notices.DueChanged(card=card),
     )
 
@@ -126,18 +146,19 @@ async def confirm_done(
     *,
     manager: Person,
     now: datetime,
-) -> None:
+) -> Relayed:
     """The manager confirms the measure done; nothing is sent about it any more."""
     require_status(agreement, *ACTIVE_STATUSES)
     agreement.status, agreement.confirmed_at = AgreementStatus.DONE, now
     agreement.done_at = agreement.done_at or now
     await schedule.cancel_nudges(session, agreement, now=now)
     await add_event(session, agreement, "confirmed", now=now, actor=manager)
-    await _tell_rep(
+    return await _tell_rep(
         session,
         env,
         agreement,
         now=now,
+        manager=manager,
         make=lambda card: notices.Confirmed(card=card),
     )
 
@@ -150,14 +171,19 @@ async def reopen(
     manager: Person,
     now: datetime,
     note: str | None = None,
-) -> None:
+) -> Relayed:
     """Not done after all, or the problem is dealt with: open again, nudges resume."""
     require_status(agreement, AgreementStatus.DONE_REPORTED, AgreementStatus.PROBLEM)
     agreement.status, agreement.done_at = AgreementStatus.OPEN, None
     await add_event(session, agreement, "reopened", now=now, actor=manager, text=note)
 
-    await _tell_rep(
-        session, env, agreement, now=now, make=lambda card: notices.Reopened(card=card, note=note)
+    return await _tell_rep(
+        session,
+        env,
+        agreement,
+        now=now,
+        manager=manager,
+        make=lambda card: notices.Reopened(card=card, note=note),
     )
 
 
@@ -168,8 +194,8 @@ async def nudge_again(
     *,
     manager: Person,
     now: datetime,
-) -> bool:
-    """The manager asks the rep once more, now; False when no rep is bound."""
+) -> Relayed:
+    """The manager asks the rep once more, now (`NO_REP` when none is bound)."""
     require_status(agreement, *ACTIVE_STATUSES)
     rep = await current_rep(session, agreement, now=now)
     await add_event(
@@ -181,17 +207,16 @@ async def nudge_again(
         data={"rep_id": rep.id if rep else None},
     )
     if rep is None:
-        return False
-    tell_rep(
+        return Relayed(unreachable=NO_REP)
+    return await _tell_rep(
         session,
         env,
         agreement,
-        rep,
         now=now,
+        manager=manager,
         kind="nudge",
         make=lambda card: notices.AskedAgain(card=card),
     )
-    return True
 
 
 async def escalate(
@@ -230,15 +255,16 @@ async def cancel_agreement(
     manager: Person,
     now: datetime,
     note: str | None = None,
-) -> None:
+) -> Relayed:
     require_status(agreement, *ACTIVE_STATUSES)
     agreement.status = AgreementStatus.CANCELLED
     await schedule.cancel_nudges(session, agreement, now=now)
     await add_event(session, agreement, "cancelled", now=now, actor=manager, text=note)
-    await _tell_rep(
+    return await _tell_rep(
         session,
         env,
         agreement,
         now=now,
+        manager=manager,
         make=lambda card: notices.Cancelled(card=card),
     )

@@ -9,7 +9,7 @@ could not be delivered. The texts live in `bot.messages.agreements` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.services.messaging.intents import Intent, intent
 
@@ -97,13 +97,17 @@ class RepUnreachable(Intent):
 @intent("agreement.nudge")
 @dataclass(frozen=True)
 class Nudge(Intent):
-    """A nudge before the due date: `slot` "created" for a new agreement, else the days left
-    (0 on the due day)."""
+    """A nudge about the due date: `slot` "created" for a new agreement, else the days left
+    from the day the rep reads it (`read_on`) to the due date `due`: 0 on the due day,
+    negative when a due date on a day off has passed (then `overdue_days` counts)."""
 
     card: AgreementCard
     slot: str
     days_left: int
     reminder_key: str | None = None  # the reminder that caused it: nothing is sent twice
+    due: date | None = None  # None in rows queued before these fields existed
+    read_on: date | None = None
+    overdue_days: int = 0
 
 
 @intent("agreement.overdue")
@@ -112,6 +116,7 @@ class Overdue(Intent):
     card: AgreementCard
     overdue_days: int
     reminder_key: str | None = None
+    due: date | None = None
 
 
 @intent("agreement.asked_again")

@@ -28,8 +28,10 @@ from bot.services.agreements.schedule import (
     OVERDUE,
     due_day,
     first_time,
+    next_overdue,
     overdue_days,
-    overdue_moment,
+    read_at,
+    record_missed,
     schedule_slot,
 )
 from bot.services.agreements.status import (
@@ -39,7 +41,7 @@ from bot.services.agreements.status import (
     AgreementStatus,
 )
 from bot.services.basics.env import ServiceEnv
-from bot.services.messaging import reminders
+from bot.services.messaging import catch_up, reminders
 from bot.storage.models import Agreement, Person, Reminder
 
 Writer = Callable[[AsyncSession, ServiceEnv, Reminder, datetime], Awaitable[None]]
@@ -106,12 +108,15 @@ async def _nudge_rep(
 async def write_nudge(
     session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime
 ) -> None:
-    """A nudge before the due date (or on creation), with the three rep buttons."""
+    """A nudge before the due date (or on creation), with the three rep buttons. Its words
+    come from the due date and the day the rep reads it, not from the slot's name: a due-day
+    nudge moved past a weekend says when it was due."""
     agreement = await _agreement_for(session, env, reminder)
     if agreement is None:
         return
     slot = str((reminder.data or {}).get("slot") or reminder.key.rsplit(":", 1)[-1])
-    days_left = (due_day(agreement.due_at, env.tz) - now.astimezone(env.tz).date()).days
+    due = due_day(agreement.due_at, env.tz)
+    read_on = read_at(env, now).astimezone(env.tz).date()
     await _nudge_rep(
         session,
         env,
@@ -119,7 +124,13 @@ async def write_nudge(
         reminder,
         now,
         lambda card: notices.Nudge(
-            card=card, slot=slot, days_left=days_left, reminder_key=reminder.key
+            card=card,
+            slot=slot,
+            days_left=(due - read_on).days,
+            reminder_key=reminder.key,
+            due=due,
+            read_on=read_on,
+            overdue_days=overdue_days(agreement, env, read_at(env, now)),
         ),
     )
 
@@ -127,23 +138,33 @@ async def write_nudge(
 async def write_overdue(
     session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime
 ) -> None:
-    """An overdue nudge; while the agreement is not closed, the next one is scheduled."""
+    """An overdue nudge with the true count; while the agreement is not closed, the next one
+    is scheduled from now, and chain slots that fell due meanwhile are recorded as missed."""
     agreement = await _agreement_for(session, env, reminder)
     if agreement is None:
         return
     n = int(reminder.key.rsplit(":", 1)[-1])
-    moment = overdue_moment(agreement.due_at, n + 1, tz=env.tz, policy=env.policy)
-    await schedule_slot(
-        session, env, agreement, kind=OVERDUE, slot=str(n + 1), moment=moment, now=now
+    following, moment, missed = next_overdue(
+        agreement.due_at, n, now=now, tz=env.tz, policy=env.policy
     )
-    days = overdue_days(agreement, env, now)
+    for number, slot_moment in missed:
+        await record_missed(
+            session, env, agreement, kind=OVERDUE, slot=str(number), moment=slot_moment, now=now
+        )
+    await schedule_slot(
+        session, env, agreement, kind=OVERDUE, slot=str(following), moment=moment, now=now
+    )
+    days = overdue_days(agreement, env, read_at(env, now))
+    due = due_day(agreement.due_at, env.tz)
     await _nudge_rep(
         session,
         env,
         agreement,
         reminder,
         now,
-        lambda card: notices.Overdue(card=card, overdue_days=days, reminder_key=reminder.key),
+        lambda card: notices.Overdue(
+            card=card, overdue_days=days, reminder_key=reminder.key, due=due
+        ),
     )
 
 
@@ -179,7 +200,7 @@ async def escalate_to_manager(
 ) -> None:
     """The manager's escalation card: nudge again, change the date, escalate further."""
     await _escalation_event(session, agreement, 1, now, actor, note)
-    days = overdue_days(agreement, env, now)
+    days = overdue_days(agreement, env, now if reminder is None else read_at(env, now))
     requested = agreement.status == AgreementStatus.EXTENSION_REQUESTED
     key = reminder.key if reminder is not None else None
     await tell_managers(
@@ -211,7 +232,7 @@ async def escalate_to_coordinators(
 ) -> None:
     """The coordinators' escalation list gets the agreement."""
     await _escalation_event(session, agreement, 2, now, actor, note)
-    days = overdue_days(agreement, env, now)
+    days = overdue_days(agreement, env, now if reminder is None else read_at(env, now))
     key = reminder.key if reminder is not None else None
     await tell_coordinators(
         session,
@@ -248,6 +269,17 @@ async def write_escalate_coordinators(
     session: AsyncSession, env: ServiceEnv, reminder: Reminder, now: datetime
 ) -> None:
     await _write_escalation(session, env, reminder, now, 2)
+
+
+def _rep_group(reminder: Reminder) -> str:
+    # with the due date: a slot of an earlier due date (which writes nothing) never hides one
+    # of the current date
+    data = reminder.data or {}
+    return f"agr:{reminder.agreement_id or data.get('agreement_id')}:{data.get('due')}:rep"
+
+
+# The rep's nudges and overdue notices of one agreement due at one sweep are one message.
+CATCH_UP_GROUPS: dict[str, catch_up.GroupOf] = {NUDGE: _rep_group, OVERDUE: _rep_group}
 
 
 def renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:

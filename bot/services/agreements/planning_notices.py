@@ -46,6 +46,7 @@ class ConferenceReminder(Intent):
     slot: str
     invite_id: int | None = None
     for_manager: bool = False
+    days_before: int | None = None  # from the day it is written to the start (the words)
 
 
 @intent("conference.declined")

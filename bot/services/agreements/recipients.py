@@ -16,7 +16,14 @@ from bot.services.agreements.schedule import hold_for_hours
 from bot.services.basics.env import ServiceEnv
 from bot.services.messaging import outbox
 from bot.services.messaging.intents import Intent
-from bot.storage.models import Agreement, AgreementEvent, Person, Reminder, RoleAssignment
+from bot.storage.models import (
+    Agreement,
+    AgreementEvent,
+    OutboxMessage,
+    Person,
+    Reminder,
+    RoleAssignment,
+)
 
 MakeIntent = Callable[[AgreementCard], Intent]
 
@@ -102,10 +109,13 @@ def tell_rep(
     make: MakeIntent,
     kind: str = "to_rep",
     reminder: Reminder | None = None,
-) -> None:
-    """Queue `make(card)` for the rep; a reminder's message waits for working hours."""
+    sender: Person | None = None,
+) -> OutboxMessage | None:
+    """Queue `make(card)` for the rep; a reminder's message waits for working hours. With a
+    `sender` (a manager's decision) the row is theirs: sent at once by the caller, which
+    tells them the outcome (`outcome`), and reported to them if it fails later."""
     if not rep.telegram_id:
-        return
+        return None
     message = outbox.tell(
         session,
         chat_id=rep.telegram_id,
@@ -114,9 +124,26 @@ def tell_rep(
         kind=kind,
         person_id=rep.id,
         language=rep.language,
+        sender_id=sender.id if sender is not None else None,
+        backup_for=outbox.BACKUP_SECONDS if sender is not None else None,
     )
     if reminder is not None:
         hold_for_hours(message, env, now)
+    return message
+
+
+async def still_rep(session: AsyncSession, agreement: Agreement, rep: Person) -> bool:
+    """Whether `rep` still represents the agreement's department in its district."""
+    found = await session.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.person_id == rep.id,
+            RoleAssignment.role == Role.REP,
+            RoleAssignment.department_number == agreement.department_number,
+            RoleAssignment.district_number == agreement.district_number,
+            RoleAssignment.ended_at.is_(None),
+        )
+    )
+    return found is not None
 
 
 async def tell_managers(

@@ -24,6 +24,7 @@ from bot.services.basics.workdays import (
     working_days_between,
 )
 from bot.services.messaging import reminders
+from bot.services.messaging.catch_up import MISSED, RESCHEDULED
 from bot.storage.models import Agreement, OutboxMessage, Reminder
 
 __all__ = [
@@ -40,9 +41,12 @@ __all__ = [
     "hold_for_hours",
     "informed_at",
     "key_prefix",
+    "next_overdue",
     "nudge_slots",
     "overdue_days",
     "overdue_moment",
+    "read_at",
+    "record_missed",
     "reminder_key",
     "schedule_nudges",
     "schedule_slot",
@@ -226,6 +230,52 @@ def informed_at(env: ServiceEnv, now: datetime) -> datetime | None:
     else the start of the next working hours."""
     moment = _into_hours(now, env.tz, env.policy)
     return None if moment <= now else moment.astimezone(UTC)
+
+
+def read_at(env: ServiceEnv, now: datetime) -> datetime:
+    """When a reminder written now is read: now, or the start of the next working hours
+    (`hold_for_hours`). Its wording counts from this moment, not from the slot's."""
+    return _into_hours(now, env.tz, env.policy)
+
+
+def next_overdue(
+    due: datetime, n: int, *, now: datetime, tz: ZoneInfo, policy: NudgePolicy
+) -> tuple[int, datetime, list[tuple[int, datetime]]]:
+    """After the n-th overdue nudge, written at `now`: the next one's number and moment, and
+    the chain's slots that fell due in between (missed while the bot was down).
+
+    The next nudge follows the interval from the day the rep reads this one, so after
+    downtime the chain goes on from now instead of sending the missed slots in a burst;
+    without downtime that is exactly the chain's own next slot."""
+    read_day = _into_hours(now, tz, policy).astimezone(tz).date()
+    moment = _morning(add_working_days(read_day, policy.overdue_every_working_days), tz, policy)
+    missed: list[tuple[int, datetime]] = []
+    following = n + 1
+    while (slot := overdue_moment(due, following, tz=tz, policy=policy)) < moment:
+        missed.append((following, slot))
+        following += 1
+    return following, moment, missed
+
+
+async def record_missed(
+    session: AsyncSession,
+    env: ServiceEnv,
+    agreement: Agreement,
+    *,
+    kind: str,
+    slot: str,
+    moment: datetime,
+    now: datetime,
+) -> None:
+    """A chain slot recorded as skipped (never sent): it fell due while the bot was down, or
+    it would come before the next slot counted from now (the message now replaces it)."""
+    await schedule_slot(session, env, agreement, kind=kind, slot=slot, moment=moment, now=now)
+    key = reminder_key(agreement.id, due_day(agreement.due_at, env.tz), kind, slot)
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.key == key, Reminder.sent_at.is_(None))
+        .values(sent_at=now, skipped_at=now, skip_reason=MISSED if moment <= now else RESCHEDULED)
+    )
 
 
 def overdue_days(agreement: Agreement, env: ServiceEnv, now: datetime) -> int:

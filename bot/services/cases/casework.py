@@ -13,11 +13,14 @@ from bot.services.cases.records import OPEN_STATUSES, CaseStatus, add_event
 from bot.services.cases.triage import (
     TriageError,
     first_response,
+    queue_for,
+    reachable_followers,
     require,
     tell_district,
     tell_followers,
 )
 from bot.services.cases.triage_notices import FromManagement, FromResident, Resolved
+from bot.services.messaging.outcome import Relayed
 from bot.storage.models import Case, CaseEvent, Person
 
 # What the district management said to the resident: the resident's free text may answer it.
@@ -32,15 +35,21 @@ async def ask_resident(
     manager: Person,
     question: str,
     now: datetime,
-) -> None:
-    """A question to the resident; the case waits for the answer."""
+) -> Relayed:
+    """A question to the resident; the case waits for the answer (not when the resident
+    cannot be written to: then nothing changes)."""
     require(case, OPEN_STATUSES)
+    _, reason = await reachable_followers(session, case)
+    if reason is not None:
+        return Relayed(unreachable=reason)
     case.status = CaseStatus.WAITING
     first_response(case, now)
     await add_event(
         session, case, "question", now=now, actor=manager, actor_role="manager", text=question
     )
-    await relay_to_resident(session, env, case, text=question, now=now, record=False)
+    return await relay_to_resident(
+        session, env, case, text=question, now=now, manager=manager, record=False
+    )
 
 
 async def relay_to_resident(
@@ -53,8 +62,16 @@ async def relay_to_resident(
     photo: str | None = None,
     manager: Person | None = None,
     record: bool = True,
-) -> None:
-    """A message from the district management, marked with the case reference."""
+) -> Relayed:
+    """A message from the district management, marked with the case reference.
+
+    With a `manager` the rows are theirs: queued to be sent at once by the caller
+    (`delivery.deliver_and_observe`, which tells them the outcome) and reported to them if
+    they fail later. When nobody can be written to, nothing is queued or recorded.
+    """
+    people, reason = await reachable_followers(session, case)
+    if reason is not None:
+        return Relayed(unreachable=reason)
     if record:
         first_response(case, now)
         await add_event(
@@ -68,7 +85,7 @@ async def relay_to_resident(
             data={"photo": bool(photo)},
         )
     intent = FromManagement(reference=case.reference, text=text, photo=photo)
-    await tell_followers(session, case, intent, now)
+    return Relayed(queue_for(session, people, case, intent, now, sender=manager))
 
 
 async def relay_to_managers(

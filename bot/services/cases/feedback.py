@@ -8,10 +8,12 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.basics.env import ServiceEnv
+from bot.services.basics.workdays import next_working_moment
 from bot.services.cases.records import CaseStatus, add_event
 from bot.services.cases.triage import resident_of, tell_district, tell_resident
 from bot.services.cases.triage_notices import ReferralFollowup, Reopened
-from bot.storage.models import Case, Person, Reminder
+from bot.services.messaging.catch_up import GroupOf
+from bot.storage.models import Case, OutboxMessage, Person, Reminder
 
 
 class Outcome(StrEnum):
@@ -90,3 +92,18 @@ async def render_referral_followup(
         return
     intent = ReferralFollowup(case_id=case.id, reference=case.reference)
     tell_resident(session, resident, case, intent, now)
+    held = next_working_moment(
+        now, tz=env.tz, start=env.policy.work_start, end=env.policy.work_end
+    )
+    if held > now:  # written late (the bot was down) at night: the question waits for the day
+        for message in session.new:
+            if isinstance(message, OutboxMessage) and message.case_id == case.id:
+                message.next_attempt_at = held
+
+
+def _case_group(reminder: Reminder) -> str:
+    return f"case:{reminder.case_id}:followup"
+
+
+# A case's follow-ups due at one sweep (referred twice, the bot down) are one question.
+CATCH_UP_GROUPS: dict[str, GroupOf] = {"referral_followup": _case_group}

@@ -5,6 +5,7 @@ open cases, its agreements; and its whole history with the agreements' events.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,8 @@ class CaseOverview:
     similar: tuple[Case, ...]  # merge candidates, while the case is undecided
     agreements: tuple[Agreement, ...]
     resident_language: str  # the language the resident reads
+    resident_erased_at: datetime | None = None  # nothing can be sent to them any more
+    verdict: int | None = None  # the resident's verdict after closing, 1–5
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ async def load(session: AsyncSession, case: Case) -> CaseOverview:
         if event.kind == "department_involved" and number and number not in departments:
             departments.append(number)
     questions = [e.text for e in events if e.kind == "question"]
+    scores = [(e.data or {}).get("score") for e in events if e.kind == "verdict"]
     question = questions[-1] if questions and case.status == CaseStatus.WAITING else None
     allowed = actions.allowed(case)
     merged_into = await session.get(Case, case.merged_into_id) if case.merged_into_id else None
@@ -75,6 +79,8 @@ async def load(session: AsyncSession, case: Case) -> CaseOverview:
         similar=tuple(similar),
         agreements=tuple(agreements),
         resident_language=(resident.language if resident else None) or case.language,
+        resident_erased_at=resident.erased_at if resident else None,
+        verdict=scores[-1] if scores and isinstance(scores[-1], int) else None,
     )
 
 

@@ -27,8 +27,9 @@ from bot.services.cases.triage_notices import (
 )
 from bot.services.messaging import outbox, reminders
 from bot.services.messaging.intents import Intent
+from bot.services.messaging.outcome import NO_CHAT, Relayed, why_unreachable
 from bot.services.network import lotse
-from bot.storage.models import Case, Person
+from bot.storage.models import Case, OutboxMessage, Person
 
 SIMILAR_WEEKS = 4
 # A case the manager may still refer, take on, ask about or work on.
@@ -112,10 +113,18 @@ async def followers(session: AsyncSession, case: Case) -> list[Person]:
 
 
 def tell_resident(
-    session: AsyncSession, person: Person, case: Case, intent: Intent, now: datetime
-) -> None:
-    """Queue an intent for a resident, in their language (else the case's)."""
-    outbox.tell(
+    session: AsyncSession,
+    person: Person,
+    case: Case,
+    intent: Intent,
+    now: datetime,
+    *,
+    sender_id: int | None = None,
+    backup_for: float | None = None,
+) -> OutboxMessage:
+    """Queue an intent for a resident, in their language (else the case's); `sender_id` and
+    `backup_for` for a message sent at once and confirmed to its sender (`outcome`)."""
+    return outbox.tell(
         session,
         chat_id=person.telegram_id or 0,
         intent=intent,
@@ -124,7 +133,39 @@ def tell_resident(
         case_id=case.id,
         person_id=person.id,
         language=case.language,
+        sender_id=sender_id,
+        backup_for=backup_for,
     )
+
+
+async def reachable_followers(
+    session: AsyncSession, case: Case
+) -> tuple[list[Person], str | None]:
+    """The followers a message can be tried with, else why there are none."""
+    people = [p for p in await followers(session, case) if why_unreachable(p) is None]
+    if people:
+        return people, None
+    resident = await session.get(Person, case.resident_id) if case.resident_id else None
+    return [], why_unreachable(resident) if case.resident_id else NO_CHAT
+
+
+def queue_for(
+    session: AsyncSession,
+    people: list[Person],
+    case: Case,
+    intent: Intent,
+    now: datetime,
+    *,
+    sender: Person | None,
+) -> list[OutboxMessage]:
+    """Queue `intent` for each of `people`; with a `sender`, as theirs: sent at once by the
+    caller (`delivery.deliver_and_observe`) and reported to them if it fails later."""
+    sender_id = sender.id if sender is not None else None
+    backup = outbox.BACKUP_SECONDS if sender is not None else None
+    return [
+        tell_resident(session, p, case, intent, now, sender_id=sender_id, backup_for=backup)
+        for p in people
+    ]
 
 
 async def tell_followers(session: AsyncSession, case: Case, intent: Intent, now: datetime) -> None:
@@ -163,8 +204,10 @@ async def refer(
     contact_key: str,
     note: str | None,
     now: datetime,
-) -> None:
-    """Lotse: hand the resident the contact card and close the case as referred."""
+) -> Relayed:
+    """Lotse: hand the resident the contact card (sent at once by the caller, see
+    `queue_for`) and close the case as referred; a resident who cannot be written to is
+    referred all the same (the case's outcome), and the caller says the card did not go."""
     card = await check_contact(session, env, case, contact_key)
     case.status, case.mode, case.referral_key = CaseStatus.REFERRED, "lotse", contact_key
     case.closed_at, case.referral_helped = now, None
@@ -183,7 +226,8 @@ async def refer(
     if entry is not None:
         await lotse.record_referral(session, entry, case, manager=manager, now=now)
     intent = Referred(reference=case.reference, contact_key=contact_key, note=note, card=card)
-    await tell_followers(session, case, intent, now)
+    people, reason = await reachable_followers(session, case)
+    relayed = Relayed(queue_for(session, people, case, intent, now, sender=manager), reason)
     local_day = add_working_days(now.astimezone(env.tz).date(), env.referral_followup_working_days)
     due = datetime.combine(local_day, time(10), tzinfo=env.tz)
     await reminders.schedule(
@@ -194,6 +238,7 @@ async def refer(
         now=now,
         case_id=case.id,
     )
+    return relayed
 
 
 async def take_on(

@@ -4,7 +4,7 @@ council's work, as intents (the texts live in `bot.messages.council_notices`).""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.services.messaging.intents import Intent, intent
 
@@ -63,9 +63,14 @@ class StatementRequested(Intent):
 @intent("council.statement_nudge")
 @dataclass(frozen=True)
 class StatementNudge(Intent):
+    """Working days from the day the rep reads it to the due day; a nudge read after the due
+    day (written late, after downtime) says when it was due (`due`, `read_on`)."""
+
     card: InquiryCard
     statement_id: int
     working_days_left: int
+    due: date | None = None
+    read_on: date | None = None
 
 
 @intent("council.statement_missing_rep")

@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access.roles import coordinator_chat_ids, district_recipients
-from bot.services.agreements.schedule import hold_for_hours
+from bot.services.agreements.schedule import hold_for_hours, read_at
 from bot.services.basics.env import ServiceEnv
 from bot.services.basics.workdays import working_days_between
 from bot.services.council import notices
 from bot.services.council.deadlines import ESCALATE_COORDINATORS, ESCALATE_MANAGER, NUDGE
 from bot.services.council.inquiries import card, get
-from bot.services.messaging import outbox, reminders
+from bot.services.messaging import catch_up, outbox, reminders
 from bot.storage.models import Person, Reminder, Statement
 
 
@@ -42,14 +42,19 @@ async def write(session: AsyncSession, env: ServiceEnv, reminder: Reminder, now:
     if reminder.kind == NUDGE:
         if rep is None or not rep.telegram_id:
             return
-        left = working_days_between(
-            now.astimezone(env.tz).date(), statement.due_at.astimezone(env.tz).date()
-        )
+        # counted from the day the rep reads it (a nudge written at night waits)
+        read_on = read_at(env, now).astimezone(env.tz).date()
+        due = statement.due_at.astimezone(env.tz).date()
+        left = working_days_between(read_on, due)
         message = outbox.tell(
             session,
             chat_id=rep.telegram_id,
             intent=notices.StatementNudge(
-                card=part, statement_id=statement.id, working_days_left=max(left, 0)
+                card=part,
+                statement_id=statement.id,
+                working_days_left=max(left, 0),
+                due=due,
+                read_on=read_on,
             ),
             now=now,
             person_id=rep.id,
@@ -70,6 +75,15 @@ async def write(session: AsyncSession, env: ServiceEnv, reminder: Reminder, now:
     for chat_id in chat_ids:
         message = outbox.tell(session, chat_id=chat_id, intent=intent, now=now, kind="escalation")
         hold_for_hours(message, env, now)
+
+
+def _rep_group(reminder: Reminder) -> str:
+    data = reminder.data or {}  # with the due date, as for agreements
+    return f"stmt:{data.get('statement_id')}:{data.get('due')}:rep"
+
+
+# A statement's nudges due at one sweep (after downtime) are one message to the rep.
+CATCH_UP_GROUPS: dict[str, catch_up.GroupOf] = {NUDGE: _rep_group}
 
 
 def renderers(env: ServiceEnv) -> dict[str, reminders.Renderer]:

@@ -93,9 +93,11 @@ def tell(
     language: str | None = None,
     kind: str = "message",
     backup_for: float | None = None,
+    sender_id: int | None = None,
 ) -> OutboxMessage:
     """Queue an intent for a chat in the caller's transaction; `language` is the fallback
-    when the recipient has chosen none (e.g. the language a case was filed in)."""
+    when the recipient has chosen none (e.g. the language a case was filed in); `sender_id`
+    the person who sent it through the bot, told if it fails later (`outcome`)."""
     message = told(
         chat_id=chat_id,
         intent=intent,
@@ -105,6 +107,7 @@ def tell(
         language=language,
         kind=kind,
         backup_for=backup_for,
+        sender_id=sender_id,
     )
     session.add(message)
     return message
@@ -120,6 +123,7 @@ def told(
     language: str | None = None,
     kind: str = "message",
     backup_for: float | None = None,
+    sender_id: int | None = None,
 ) -> OutboxMessage:
     """The row `tell` queues, not yet in a session (for `tell_all`)."""
     return OutboxMessage(
@@ -131,6 +135,7 @@ def told(
         language=language,
         payload=None,
         case_id=case_id,
+        sender_id=sender_id,
         created_at=now,
         next_attempt_at=now + timedelta(seconds=backup_for) if backup_for else now,
         attempts=0,
@@ -138,7 +143,7 @@ def told(
 
 
 _ROW = ("chat_id", "person_id", "kind", "intent", "params", "language", "payload", "case_id",
-        "created_at", "next_attempt_at", "attempts")  # fmt: skip
+        "sender_id", "created_at", "next_attempt_at", "attempts")  # fmt: skip
 
 
 async def tell_all(session: AsyncSession, messages: list[OutboxMessage]) -> list[OutboxMessage]:

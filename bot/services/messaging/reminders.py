@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.messaging import catch_up
 from bot.storage.models import Agreement, Case, Conference, Person, Reminder
 
 # A renderer writes the outbox messages for one due reminder (it may write none, e.g. when
@@ -69,7 +70,7 @@ async def cancel(session: AsyncSession, *, key_prefix: str, now: datetime) -> No
     )
 
 
-def due_query(now: datetime, limit: int) -> Any:
+def due_query(now: datetime, limit: int | None) -> Any:
     """Pending reminders due by `now`, oldest first (served by ix_reminders_pending_due)."""
     return (
         select(Reminder)
@@ -80,18 +81,41 @@ def due_query(now: datetime, limit: int) -> Any:
 
 
 async def sweep(
-    session: AsyncSession, *, now: datetime, renderers: dict[str, Renderer], limit: int = 200
+    session: AsyncSession,
+    *,
+    now: datetime,
+    renderers: dict[str, Renderer],
+    limit: int = 200,
+    group_of: catch_up.GroupOf | None = None,
+    tally: catch_up.Tally | None = None,
 ) -> int:
-    """Render every due reminder into the outbox and mark it sent; returns how many."""
+    """Render every due reminder into the outbox and mark it sent; returns how many.
+
+    Of the reminders one group (`group_of`) has due now only the latest is written, the
+    others are recorded as skipped (`catch_up`): after downtime one message tells the
+    current state instead of a burst. `tally` counts what was written late, for the
+    coordinators' summary.
+    """
     query = due_query(now, limit)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # two instances never take the same row
     due = list(await session.scalars(query))
+    later: list[Reminder] = []
+    if group_of is not None and len(due) == limit:
+        # a backlog longer than a page (long downtime): a group's latest slot may lie beyond
+        # it, and the page's older slots of that group must not be written meanwhile
+        taken = [reminder.id for reminder in due]
+        later = list(await session.scalars(due_query(now, None).where(Reminder.id.not_in(taken))))
+    write = catch_up.latest_of_groups([*due, *later], group_of)
     for reminder in due:
         renderer = renderers.get(reminder.kind)
-        if renderer is not None:
-            await renderer(session, reminder, now)
+        if reminder.id not in write:
+            catch_up.skip(reminder, now=now, reason=catch_up.SUPERSEDED)
+        elif renderer is not None:
+            await renderer(session, reminder, now)  # it may record a skip itself
         reminder.sent_at = now
+        if tally is not None:
+            tally.note(reminder, late_before=now - catch_up.LATE_AFTER)
     return len(due)
 
 
@@ -108,6 +132,7 @@ class Upcoming:
     department: str | None = None
     rep_name: str | None = None
     conference_start: datetime | None = None
+    skip_reason: str | None = None  # a slot a sweep skipped (see `catch_up`)
 
 
 LISTED_KINDS = (
@@ -120,11 +145,16 @@ LISTED_KINDS = (
 )
 
 
-async def upcoming(
-    session: AsyncSession, *, now: datetime, until: datetime, districts: list[str] | None
-) -> list[Upcoming]:
-    """The pending nudges, follow-ups and escalations due before `until`, soonest first;
-    `districts` None means every district."""
+# what a sweep may skip: the listed kinds and a council statement's nudges and escalations
+SKIPPABLE_KINDS = (
+    *LISTED_KINDS,
+    "brt_nudge",
+    "brt_escalate_manager",
+    "brt_escalate_coordinators",
+)
+
+
+def _listing(districts: list[str] | None, kinds: tuple[str, ...] = LISTED_KINDS) -> Any:
     district = func.coalesce(
         Agreement.district_number, Case.district_number, Conference.district_number
     )
@@ -134,16 +164,13 @@ async def upcoming(
         .outerjoin(Case, Case.id == Reminder.case_id)
         .outerjoin(Conference, Conference.id == Reminder.conference_id)
         .outerjoin(Person, Person.id == Agreement.rep_id)
-        .where(
-            Reminder.sent_at.is_(None),
-            Reminder.cancelled_at.is_(None),
-            Reminder.kind.in_(LISTED_KINDS),
-            Reminder.due_at < until,
-        )
+        .where(Reminder.kind.in_(kinds))
         .order_by(Reminder.due_at, Reminder.id)
     )
-    if districts is not None:
-        query = query.where(district.in_(districts))
+    return query if districts is None else query.where(district.in_(districts))
+
+
+async def _described(session: AsyncSession, query: Any) -> list[Upcoming]:
     found = []
     for reminder, agreement, case, conference, rep_name, number in (
         await session.execute(query)
@@ -159,6 +186,24 @@ async def upcoming(
                 department=agreement.department_number if agreement is not None else None,
                 rep_name=rep_name,
                 conference_start=conference.starts_at if conference is not None else None,
+                skip_reason=reminder.skip_reason,
             )
         )
     return found
+
+
+async def upcoming(
+    session: AsyncSession, *, now: datetime, until: datetime, districts: list[str] | None
+) -> list[Upcoming]:
+    """The pending nudges, follow-ups and escalations due before `until`, soonest first;
+    `districts` None means every district."""
+    query = _listing(districts).where(
+        Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None), Reminder.due_at < until
+    )
+    return await _described(session, query)
+
+
+async def skipped(session: AsyncSession, *, at: datetime) -> list[Upcoming]:
+    """The slots a sweep at `at` recorded as skipped (with `skip_reason`), oldest first."""
+    query = _listing(None, SKIPPABLE_KINDS).where(Reminder.skipped_at == at)
+    return await _described(session, query)

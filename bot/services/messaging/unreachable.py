@@ -87,6 +87,9 @@ async def _resident_of_case(
     chat_ids, _ = await district_recipients(
         session, district_number=case.district_number, now=now, admin_ids=env.admin_ids
     )
+    sender = await session.get(Person, message.sender_id) if message.sender_id else None
+    if sender is not None:  # the sender hears it as the outcome of their message
+        chat_ids = [c for c in chat_ids if c != sender.telegram_id]
     for chat_id in chat_ids:
         outbox.tell(
             session,

@@ -151,34 +151,43 @@ async def progress(
     session: AsyncSession, *, districts: Iterable[str], now: datetime
 ) -> list[Progress]:
     """Each focus area of the districts with its needs and its agreements counted as kept
-    (done or reported done), late (past due) and open; cancelled ones do not count. This is
-    also the function the reports use."""
-    found: list[Progress] = []
-    for focus in await session.scalars(
-        select(FocusArea)
-        .where(FocusArea.district_number.in_(list(districts)))
-        .order_by(FocusArea.district_number, FocusArea.id)
+    (done or reported done), late (past due) and open; cancelled ones do not count. Three
+    queries however many areas there are. The needs' status follows their area's agreements
+    (decided → in progress → done); it is brought up to date here, where it is shown."""
+    areas = list(
+        await session.scalars(
+            select(FocusArea)
+            .where(FocusArea.district_number.in_(list(districts)))
+            .order_by(FocusArea.district_number, FocusArea.id)
+        )
+    )
+    if not areas:
+        return []
+    counts: dict[int, dict[str, int]] = {}
+    for agreement in await session.scalars(
+        select(Agreement).where(
+            Agreement.action_plan_id.in_([a.action_plan_id for a in areas]),
+            Agreement.status != AgreementStatus.CANCELLED,
+        )
     ):
-        agreements = await session.scalars(
-            select(Agreement).where(
-                Agreement.action_plan_id == focus.action_plan_id,
-                Agreement.status != AgreementStatus.CANCELLED,
-            )
-        )
-        counts = {"kept": 0, "late": 0, "open": 0}
-        for agreement in agreements:
-            counts[_classify(agreement, now)] += 1
-        needs = list(
-            await session.scalars(
-                select(Need).where(Need.focus_area_id == focus.id).order_by(Need.id)
-            )
-        )
-        if counts["kept"] or counts["late"] or counts["open"]:
-            for need in needs:  # the needs' status follows their focus area's agreements
-                done = counts["late"] == 0 and counts["open"] == 0
+        if agreement.action_plan_id is not None:
+            plan = counts.setdefault(agreement.action_plan_id, {"kept": 0, "late": 0, "open": 0})
+            plan[_classify(agreement, now)] += 1
+    needs_of: dict[int, list[Need]] = {a.id: [] for a in areas}
+    for need in await session.scalars(
+        select(Need).where(Need.focus_area_id.in_(list(needs_of))).order_by(Need.id)
+    ):
+        if need.focus_area_id is not None:
+            needs_of[need.focus_area_id].append(need)
+    found: list[Progress] = []
+    for area in areas:
+        plan = counts.get(area.action_plan_id, {"kept": 0, "late": 0, "open": 0})
+        if any(plan.values()):
+            done = plan["late"] == 0 and plan["open"] == 0
+            for need in needs_of[area.id]:
                 if need.status in ("decided", "in_progress", "done"):
                     need.status = "done" if done else "in_progress"
-        found.append(Progress(focus, needs, counts["kept"], counts["late"], counts["open"]))
+        found.append(Progress(area, needs_of[area.id], plan["kept"], plan["late"], plan["open"]))
     return found
 
 

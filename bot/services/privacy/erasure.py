@@ -20,6 +20,7 @@ from sqlalchemy import CursorResult, Delete, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.cases.records import add_event
+from bot.services.messaging.outcome import report_failure
 from bot.services.network import privacy as network_privacy
 from bot.services.privacy.stored import (
     cases_of,
@@ -38,6 +39,7 @@ from bot.storage.models import (
     Person,
     Reminder,
     SavedReply,
+    Verdict,
 )
 
 ERASED_EVENT = "personal_data_erased"
@@ -90,6 +92,18 @@ def _scrub_event(event: CaseEvent) -> bool:
     return changed
 
 
+async def _scrub_sent(
+    session: AsyncSession, message: OutboxMessage, *, now: datetime, chat_id: int | None
+) -> bool:
+    """`_scrub_outbox`; a message someone sent that can now never go out is reported to
+    them (once: "the resident had their data erased")."""
+    pending = message.sent_at is None and message.failed_at is None
+    changed = _scrub_outbox(message, now=now, chat_id=chat_id)
+    if pending and message.failed_at is not None and message.sender_id is not None:
+        await report_failure(session, message, now=now)
+    return changed
+
+
 def _scrub_outbox(message: OutboxMessage, *, now: datetime, chat_id: int | None) -> bool:
     """Blank a stored payload; an undelivered one is given up (there is nothing left to send)."""
     if message.payload == ERASED_PAYLOAD and (chat_id is None or message.chat_id != chat_id):
@@ -134,6 +148,10 @@ async def scrub_case(
     case.next_step = None  # the manager's words about this person's concern
     case.publication_consent = False  # nothing of theirs stays public (Open311)
     report.photos += await _delete(session, delete(CasePhoto).where(CasePhoto.case_id == case.id))
+    # the verdict's score stays for the statistics; the resident's sentence goes
+    await session.execute(
+        update(Verdict).where(Verdict.case_id == case.id).values(reason=None, quotable=False)
+    )
     # Every event text goes, staff notes included: they describe the person's concern and
     # often name them; kind, time and role are what the statistics need.
     for event in await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)):
@@ -141,7 +159,7 @@ async def scrub_case(
     for message in await session.scalars(
         select(OutboxMessage).where(OutboxMessage.case_id == case.id)
     ):
-        report.outbox += _scrub_outbox(message, now=now, chat_id=resident_chat)
+        report.outbox += await _scrub_sent(session, message, now=now, chat_id=resident_chat)
     for reminder in await session.scalars(select(Reminder).where(Reminder.case_id == case.id)):
         reminder.data = None
         if reminder.sent_at is None and reminder.cancelled_at is None:
@@ -188,7 +206,7 @@ async def forget_person(
             await session.delete(row)
             report.persistence_rows += 1
     for message in await session.scalars(select(OutboxMessage).where(or_(*conditions))):
-        report.outbox += _scrub_outbox(message, now=now, chat_id=chat)
+        report.outbox += await _scrub_sent(session, message, now=now, chat_id=chat)
     for reminder in await session.scalars(select(Reminder).where(Reminder.person_id == person.id)):
         reminder.data = None
         if reminder.sent_at is None and reminder.cancelled_at is None:
@@ -238,7 +256,9 @@ async def erase_person(session: AsyncSession, *, person: Person, now: datetime) 
             select(OutboxMessage).where(OutboxMessage.case_id.in_(related))
         ):
             if _mentions(message, needles):
-                report.outbox += _scrub_outbox(message, now=now, chat_id=person.telegram_id)
+                report.outbox += await _scrub_sent(
+                    session, message, now=now, chat_id=person.telegram_id
+                )
     await forget_person(session, person, now=now, report=report)
     report.directory_entries = await network_privacy.erase_entries(session, person)
     return report

@@ -193,12 +193,15 @@ async def write_weekly_digests(
     now: datetime,
     tz: ZoneInfo,
     admin_ids: Iterable[int],
+    late: bool = False,
 ) -> int:
-    """On a working Monday, one outbox intent per recipient; returns how many were written."""
+    """On a working Monday, one outbox intent per recipient; returns how many were written.
+    `late` (after downtime over the Monday morning): this week's digest, unless written."""
     today = now.astimezone(tz).date()
-    if not is_digest_day(today):
+    day = today - timedelta(days=today.weekday()) if late else today
+    if not is_digest_day(day):
         return 0
-    since = previous_digest_day(today)
+    since = previous_digest_day(day)
     weeks = await district_weeks(session, now=now, tz=tz, since=local_midnight(since, tz))
     year, week, _ = today.isocalendar()
     written = 0

@@ -40,6 +40,7 @@ from bot.storage.models.network import (
 )
 from bot.storage.models.news import NewsDelivery, NewsItem, NewsSubscription
 from bot.storage.models.people import Absence, Invitation, Person, RoleAssignment
+from bot.storage.models.verdicts import Verdict
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -83,4 +84,5 @@ __all__ = [
     "RoleAssignment",
     "SavedReply",
     "Statement",
+    "Verdict",
 ]

@@ -36,6 +36,8 @@ class OutboxMessage(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     payload: Mapped[dict[str, Any] | None]
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # Who sent it through the bot (a manager's answer): told if it fails later.
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -72,5 +74,9 @@ class Reminder(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     data: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]  # when the sweep handled it (sent, or skipped)
     cancelled_at: Mapped[datetime | None]
+    # A slot the sweep did not send because a later one of the same subject was due too
+    # (the bot was down) or it came too late to mean anything: when, and why.
+    skipped_at: Mapped[datetime | None]
+    skip_reason: Mapped[str | None] = mapped_column(String(32))
