@@ -41,6 +41,9 @@ What is measured
   full (generation 2) collections. The load average before/after each phase is printed:
   other processes on the machine inflate tails, the echo's tail shows by how much.
 - Flood control is off (as in tests/conftest.py): bench residents average 30 updates/min.
+- Start (phase "start", table D): bench/start_bench.py starts `bezirksbot run` and a bare
+  python-telegram-bot process, each as its own process against the offline Bot API over HTTP,
+  and prints the time until the first getUpdates and the idle RSS one second later.
 - Peak memory = the child's VmHWM (reset through /proc/self/clear_refs when the measurement
   starts) and its growth over the RSS at that moment. The fake API keeps only recent messages
   so that its own store does not count as the bot's memory.
@@ -99,12 +102,13 @@ from bot.offline.simulator import Simulator, SimUser, running
 from bot.updates.persistence import persist_after_each_update
 from bot.updates.processor import ChatOrderedUpdateProcessor
 
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 RESIDENTS = 50
 FIRST_USER_ID = 100_001
 ADMIN_ID = 900_001  # the coordinator who receives every concern (no manager is bound)
 THINK_MIN, THINK_MAX = 1.0, 3.0  # seconds between a resident's steps at 50 ms: mean 2 s
 ROUND_TRIP = 0.050
-TARGET_INTAKE_RATIO, TARGET_NO_WRITE_RATIO, TARGET_P99 = 5.0, 1.5, 0.300
+TARGET_INTAKE_RATIO, TARGET_NO_WRITE_RATIO, TARGET_P99 = 5.0, 1.5, 0.070
 PERSIST_EACH_UPDATE = True  # --interval-persistence: only python-telegram-bot's 2 s timer
 
 # What the intake's own handlers do with the database (the guard in front of every handler
@@ -779,6 +783,15 @@ def sizes(quick: bool) -> dict[str, float]:
     }
 
 
+async def start_light(_args: argparse.Namespace) -> dict[str, Any]:
+    """bench/start_bench.py: start time and idle RSS of `bezirksbot run` and a bare PTB bot."""
+    sys.path.insert(0, BENCH_DIR)
+    import start_bench
+
+    results = await start_bench.measure(3)
+    return {name: [vars(start) for start in starts] for name, starts in results.items()}
+
+
 async def load50(scenario: Scenario, duration: float, args: argparse.Namespace) -> dict[str, Any]:
     async with open_stand(scenario, RESIDENTS) as stand:
         return await open_loop(stand, duration, sizes(args.quick)["drain"], args.seed)
@@ -803,6 +816,7 @@ def phases() -> list[Phase]:
                 Scenario("intake", ROUND_TRIP, default_processing=True), n(a, "duration"), a
             ),
         ),
+        Phase("start", start_light),
     ]
 
 
@@ -935,6 +949,16 @@ def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -
     ]
     if loads:
         print_load50([(title, results[name]) for name, title in loads], size)
+    if "start" in results:
+        sys.path.insert(0, BENCH_DIR)
+        import start_bench
+
+        starts = {
+            name: [start_bench.Start(**values) for values in runs]
+            for name, runs in results["start"].items()
+        }
+        print()
+        print("\n".join(start_bench.report(starts)))
 
 
 def _group(samples: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:

@@ -11,9 +11,11 @@ import collections
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InputMediaPhoto, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -51,6 +53,12 @@ class Pace:
         """Count sends that do not wait (answers): the queue's sends leave room for them."""
         now = time.monotonic()
         self._sent.extend([now] * calls)
+
+    async def paused(self) -> None:
+        """Wait out a flood wait Telegram asked for, without taking a place in the pace."""
+        left = self._paused_until - time.monotonic()
+        if left > 0:
+            await asyncio.sleep(left)
 
     async def take(self, calls: int = 1) -> None:
         for _ in range(calls):
@@ -168,6 +176,14 @@ class OutboxSender:
                 )
         return await self._deliver(bot, message, language, report=report, answer=True)
 
+    async def send_now(
+        self, bot: Bot, message: OutboxMessage, language: str | None
+    ) -> Delivered | None:
+        """As `deliver_now`, but a successful send is returned, for the caller to record
+        (`record_delivered`) in a transaction it writes anyway; a failure is recorded here."""
+        result = await self._send(bot, message, language, paced=False)
+        return None if result is None else Delivered(message, result.message_id)
+
     async def observe(self, bot: Bot, messages: list[OutboxMessage]) -> list[outcome.Outcome]:
         """Send rows queued with `backup_for` at once and say what became of each: what the
         sender's confirmation tells (a later failure of a row still queued is reported to
@@ -190,6 +206,25 @@ class OutboxSender:
         report: bool = True,
         answer: bool = False,
     ) -> int:
+        result = await self._send(bot, message, language, paced=not answer, report=report)
+        if result is None:
+            return 0
+        async with session_scope(self._maker) as session:
+            await record_delivered(
+                session, Delivered(message, result.message_id), self._clock.now()
+            )
+        return 1
+
+    async def _send(
+        self,
+        bot: Bot,
+        message: OutboxMessage,
+        language: str | None,
+        *,
+        paced: bool = True,
+        report: bool = True,
+    ) -> Message | None:
+        """Render and send; a failure is recorded (retry, give up) and gives None."""
         try:
             data = self._renderer.payload(
                 message.intent, message.params, message.payload, language, message.language
@@ -197,51 +232,35 @@ class OutboxSender:
         except Exception as exc:  # a row that cannot be rendered is kept for a fix, not sent
             log.exception("outbox %s: cannot render %s", message.id, message.intent)
             await self._give_up(message, f"render: {type(exc).__name__}: {exc}", report)
-            return 0
+            return None
         try:
-            result = await self._send_paced(bot, message.chat_id, data, answer=answer)
+            return await self._send_paced(bot, message.chat_id, data, paced=paced)
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
             await self._retry(message, f"RetryAfter {exc.retry_after}", wait, report)
-            return 0
         except Forbidden as exc:
             await self._give_up(message, f"Forbidden: {exc.message}", report)
             await self._unreachable(message)
-            return 0
         except (TimedOut, NetworkError) as exc:  # NetworkError covers 5xx answers too
             await self._retry(message, f"{type(exc).__name__}: {exc.message}", None, report)
-            return 0
         except BadRequest as exc:
             await self._give_up(message, f"BadRequest: {exc.message}", report)
-            return 0
-        async with session_scope(self._maker) as session:
-            await outbox.mark_sent(
-                session,
-                message_id=message.id,
-                now=self._clock.now(),
-                telegram_message_id=result.message_id,
-            )
-            if message.case_id is not None:
-                await cases.link_message(
-                    session,
-                    case_id=message.case_id,
-                    chat_id=message.chat_id,
-                    message_id=result.message_id,
-                )
-        return 1
+        return None
 
     async def _send_paced(
-        self, bot: Bot, chat_id: int, data: dict[str, Any], *, answer: bool = False
+        self, bot: Bot, chat_id: int, data: dict[str, Any], *, paced: bool = True
     ) -> Message:
-        """Send within the pace (an answer only counts in it); a short flood wait pauses
-        every send, then this one is sent again (a long one goes back to the queue with its
-        retry-after)."""
+        """Send within the pace; a short flood wait pauses every send, then this one is
+        sent again (a long one goes back to the queue with its retry-after). Unpaced (an
+        answer the user waits for, as every handler's reply) it only waits out a pause and
+        counts in the pace, so the queue's sends leave room for it."""
         calls = 1 + sum(1 for key in ("photos", "location", "document") if data.get(key))
         for attempt in range(INLINE_RETRIES + 1):
-            if answer and attempt == 0:
-                self.pace.note(calls)
-            else:
+            if paced:
                 await self.pace.take(calls)
+            else:
+                await self.pace.paused()
+                self.pace.note(calls)
             try:
                 return await send_payload(bot, chat_id, data)
             except RetryAfter as exc:
@@ -300,6 +319,29 @@ class OutboxSender:
             self._queued_more = self._queued_more or queued
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """A message Telegram has accepted, not yet recorded as sent."""
+
+    message: OutboxMessage
+    telegram_message_id: int
+
+
+async def record_delivered(session: AsyncSession, delivered: Delivered, now: datetime) -> None:
+    """Mark the row sent and remember its Telegram message for the case (for replies)."""
+    message = delivered.message
+    await outbox.mark_sent(
+        session, message_id=message.id, now=now, telegram_message_id=delivered.telegram_message_id
+    )
+    if message.case_id is not None:
+        await cases.link_message(
+            session,
+            case_id=message.case_id,
+            chat_id=message.chat_id,
+            message_id=delivered.telegram_message_id,
+        )
+
+
 def _seconds(value: Any) -> float:
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
@@ -340,6 +382,15 @@ async def deliver_now(app: Any, message: OutboxMessage, language: str | None = N
     first, the sender delivers the row when its backup time is up."""
     sender: OutboxSender = app.bot_data.outbox
     return await sender.deliver_now(app.bot, message, language)
+
+
+async def send_now(
+    app: Any, message: OutboxMessage, language: str | None = None
+) -> Delivered | None:
+    """`deliver_now` for a caller that records the send itself (`record_delivered`), in a
+    transaction after its answer: until then the row's backup time covers a crash."""
+    sender: OutboxSender = app.bot_data.outbox
+    return await sender.send_now(app.bot, message, language)
 
 
 async def deliver_and_observe(app: Any, messages: list[OutboxMessage]) -> list[outcome.Outcome]:

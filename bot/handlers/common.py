@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -126,3 +128,25 @@ async def refuse(update: Update, context: BotContext) -> None:
 async def acknowledge(update: Update) -> None:
     """Answer the button press and remove its keyboard at once (two calls, one round trip)."""
     await asyncio.gather(answer_query(update), drop_buttons(update))
+
+
+@contextlib.asynccontextmanager
+async def acknowledging(update: Update, *, drop: bool = True) -> AsyncIterator[None]:
+    """Answer the button press (and remove its keyboard unless `drop` is False) while the
+    body sends the next question, so that the resident's answer takes one round trip, not
+    two. Both are awaited before the body's update counts as done, so the chat's next update
+    still waits for them (its order guarantee is unchanged)."""
+    if update.callback_query is None:  # a typed step: nothing to answer
+        yield
+        return
+    async with _alongside(acknowledge(update) if drop else answer_query(update)):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def _alongside(call: Awaitable[None]) -> AsyncIterator[None]:
+    task = asyncio.ensure_future(call)
+    try:
+        yield
+    finally:
+        await task

@@ -3,6 +3,7 @@ ConversationHandler that ties the steps of `intake_steps` together."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -18,9 +19,9 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication, BotContext
-from bot.delivery import deliver_now, request_delivery
+from bot.delivery import record_delivered, request_delivery, send_now
 from bot.handlers.common import (
-    acknowledge,
+    acknowledging,
     answer_query,
     drop_buttons,
     ensure_person,
@@ -76,63 +77,79 @@ FIRST_MISSING = {"district_number": WHERE, "topic": TOPIC}  # else the descripti
 
 async def start_intake(update: Update, context: BotContext) -> str | int:
     """Begin a new concern (after consent)."""
-    await answer_query(update)
-    person = await ensure_person(update, context)
-    if not people.has_consent(person):
-        await send_reply(update, say.consent_first(translator(update, context)))
-        return ConversationHandler.END
-    conversation(context)["draft"] = Draft(key=uuid.uuid4().hex).to_dict()
-    conversation(context).pop("editing", None)
-    return await ask_where(update, context)
+    async with acknowledging(update, drop=False):  # the menu's button, answered meanwhile
+        person = await ensure_person(update, context)
+        if not people.has_consent(person):
+            await send_reply(update, say.consent_first(translator(update, context)))
+            return ConversationHandler.END
+        conversation(context)["draft"] = Draft(key=uuid.uuid4().hex).to_dict()
+        conversation(context).pop("editing", None)
+        return await ask_where(update, context)
 
 
 async def on_confirm(update: Update, context: BotContext) -> str | int:
     """Store the case and notify the district; only now is anything written."""
-    await answer_query(update)
     t = translator(update, context)
     draft = draft_of(context)
     if draft.missing():
-        await send_reply(update, say.incomplete(t))
-        return await goto(update, context, FIRST_MISSING.get(draft.missing()[0], DESCRIPTION))
+        async with acknowledging(update, drop=False):
+            await send_reply(update, say.incomplete(t))
+            return await goto(update, context, FIRST_MISSING.get(draft.missing()[0], DESCRIPTION))
     services = context.services
-    chat = update.effective_chat
-    assert chat is not None  # a button press in a chat
-    async with session_scope(services.session_maker) as session:
-        person = await sender_in(session, update, context)
-        submitted = await intake.submit(
-            session,
-            services.env,
-            draft=draft,
-            resident=person,
-            chat_id=chat.id,
-            language=t.language,
-            now=services.clock.now(),
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None  # a button press in a chat
+    async with acknowledging(update, drop=False):  # answered while the case is written
+        async with session_scope(services.session_maker) as session:
+            # the resident, a council seat and an earlier filing of this intake: one read
+            facts = await intake.read_sender(session, telegram_id=user.id, intake_key=draft.key)
+            person = facts.person if facts else await sender_in(session, update, context)
+            if person.language and context.user_data is not None:
+                context.user_data["lang"] = person.language
+            submitted = await intake.submit(
+                session,
+                services.env,
+                draft=draft,
+                resident=person,
+                chat_id=chat.id,
+                language=t.language,
+                now=services.clock.now(),
+                facts=facts,
+                hold_cards=True,
+            )
+        conversation(context).pop("draft", None)
+        # The keyboard goes only now (before the commit, pressing again is still safe), at
+        # the same time as the receipt. The receipt is queued as a backup: sent at once
+        # here, by the outbox if we die first.
+        _, delivered = await asyncio.gather(
+            drop_buttons(update), send_now(context.application, submitted.receipt, t.language)
         )
-    conversation(context).pop("draft", None)
-    await drop_buttons(update)  # only now: before the commit, pressing again is still safe
-    # The receipt is queued as a backup: sent at once here, by the outbox if we die first.
-    await deliver_now(context.application, submitted.receipt, t.language)
+    # After the answer, in one transaction: the record that the receipt went out (first: a
+    # kill before it sends the receipt again), then the similar cases on the district's
+    # held card, which makes it due.
+    async with session_scope(services.session_maker) as session:
+        if delivered is not None:
+            await record_delivered(session, delivered, services.clock.now())
+        await intake.release_cards(session, submitted, now=services.clock.now())
     request_delivery(context.application)
     return ConversationHandler.END
 
 
 async def on_publication(update: Update, context: BotContext) -> str:
     """Switch the consent to publish the description in the city's open data."""
-    await answer_query(update)
     draft = draft_of(context)
     draft.publication_consent = not draft.publication_consent
     save(context, draft)
-    return await show_review(update, context, edit=True)
+    async with acknowledging(update, drop=False):  # the review is redrawn in place
+        return await show_review(update, context, edit=True)
 
 
 async def on_change(update: Update, context: BotContext) -> str:
-    await acknowledge(update)
-    await send_reply(update, say.change_menu(translator(update, context)))
+    async with acknowledging(update):
+        await send_reply(update, say.change_menu(translator(update, context)))
     return REVIEW
 
 
 async def on_edit(update: Update, context: BotContext) -> str:
-    await acknowledge(update)
     field = matched(context).group(1)
     conversation(context)["editing"] = True
     if field in ("photos", "where"):
@@ -142,15 +159,16 @@ async def on_edit(update: Update, context: BotContext) -> str:
         else:  # a new place: the old address and pin no longer belong to it
             draft.address_text, draft.latitude, draft.longitude = None, None, None
         save(context, draft)
-    return await goto(update, context, field)
+    async with acknowledging(update):
+        return await goto(update, context, field)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
     """Drop the draft; nothing was stored."""
-    await acknowledge(update)
     conversation(context).pop("draft", None)
     conversation(context).pop("editing", None)
-    await send_home(update, context, say.cancelled(translator(update, context)))
+    async with acknowledging(update):
+        await send_home(update, context, say.cancelled(translator(update, context)))
     return ConversationHandler.END
 
 

@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.handlers.common import acknowledge, answer_query, drop_buttons, send_reply, translator
+from bot.handlers.common import acknowledging, send_reply, translator
 from bot.keyboards import markup
 from bot.messages import intake as say
 from bot.messages.intake_review import review
@@ -202,59 +202,61 @@ async def on_location(update: Update, context: BotContext) -> str:
     return await ask_districts(update, context)
 
 
+# A pressed button is answered and its keyboard removed while the next question is sent
+# (`acknowledging`): the resident sees the next question after one round trip.
 async def on_guess_ok(update: Update, context: BotContext) -> str:
-    await acknowledge(update)
-    guess = conversation(context).pop("guess", None)
-    if not guess:
-        return await ask_districts(update, context)
-    draft = draft_of(context)
-    draft.district_number, draft.quarter = guess["district"], guess["quarter"]
-    save(context, draft)
-    if not draft.quarter:
-        return await ask_quarters(update, context, guess["district"])
-    return await goto(update, context, _after(context, TOPIC))
+    async with acknowledging(update):
+        guess = conversation(context).pop("guess", None)
+        if not guess:
+            return await ask_districts(update, context)
+        draft = draft_of(context)
+        draft.district_number, draft.quarter = guess["district"], guess["quarter"]
+        save(context, draft)
+        if not draft.quarter:
+            return await ask_quarters(update, context, guess["district"])
+        return await goto(update, context, _after(context, TOPIC))
 
 
 async def on_pick(update: Update, context: BotContext) -> str:
-    await acknowledge(update)
-    return await ask_districts(update, context)
+    async with acknowledging(update):
+        return await ask_districts(update, context)
 
 
 async def on_district(update: Update, context: BotContext) -> str:
-    await acknowledge(update)
-    number = matched(context).group(1)
-    if not context.services.reference.has_district(number):
-        return await ask_districts(update, context)
-    return await ask_quarters(update, context, number)
+    async with acknowledging(update):
+        number = matched(context).group(1)
+        if not context.services.reference.has_district(number):
+            return await ask_districts(update, context)
+        return await ask_quarters(update, context, number)
 
 
 async def on_quarter(update: Update, context: BotContext) -> str:
-    await acknowledge(update)
-    number, index = matched(context).group(1), matched(context).group(2)
-    ref = context.services.reference
-    if not ref.has_district(number):
-        return await ask_districts(update, context)
-    quarters = ref.district(number).quarters
-    draft = draft_of(context)
-    draft.district_number = number
-    draft.quarter = (
-        quarters[int(index)] if index.isdigit() and int(index) < len(quarters) else None
-    )
-    save(context, draft)
-    return await goto(update, context, _after(context, TOPIC))
+    async with acknowledging(update):
+        number, index = matched(context).group(1), matched(context).group(2)
+        ref = context.services.reference
+        if not ref.has_district(number):
+            return await ask_districts(update, context)
+        quarters = ref.district(number).quarters
+        draft = draft_of(context)
+        draft.district_number = number
+        draft.quarter = (
+            quarters[int(index)] if index.isdigit() and int(index) < len(quarters) else None
+        )
+        save(context, draft)
+        return await goto(update, context, _after(context, TOPIC))
 
 
 # --- what -----------------------------------------------------------------------------------
 async def on_topic(update: Update, context: BotContext) -> str:
-    await answer_query(update)
     code = matched(context).group(1)
     if not context.services.reference.has_topic(code):
-        return await ask_topic(update, context)
-    await drop_buttons(update)
+        async with acknowledging(update, drop=False):
+            return await ask_topic(update, context)
     draft = draft_of(context)
     draft.topic = code
     save(context, draft)
-    return await goto(update, context, _after(context, DESCRIPTION))
+    async with acknowledging(update):
+        return await goto(update, context, _after(context, DESCRIPTION))
 
 
 async def on_description(update: Update, context: BotContext) -> str:
@@ -290,8 +292,8 @@ async def on_photo(update: Update, context: BotContext) -> str:
 
 
 async def on_photos_done(update: Update, context: BotContext) -> str:
-    await acknowledge(update)
-    return await goto(update, context, _after(context, CONTACT))
+    async with acknowledging(update):
+        return await goto(update, context, _after(context, CONTACT))
 
 
 # --- who ------------------------------------------------------------------------------------
@@ -310,24 +312,24 @@ async def on_contact_text(update: Update, context: BotContext) -> str:
 
 
 async def on_skip_contact(update: Update, context: BotContext) -> str:
-    await acknowledge(update)
     draft = draft_of(context)
     draft.contact = None
     save(context, draft)
-    return await goto(update, context, _after(context, ACTOR))
+    async with acknowledging(update):
+        return await goto(update, context, _after(context, ACTOR))
 
 
 async def on_actor(update: Update, context: BotContext) -> str:
-    await acknowledge(update)
     kind = matched(context).group(1)
     draft = draft_of(context)
     draft.actor_kind = None if kind == "none" else kind
     draft.actor_name = None
     save(context, draft)
-    if kind == "none":
-        return await show_review(update, context)
-    await send_reply(update, say.actor_name_prompt(translator(update, context)))
-    return ACTOR_NAME
+    async with acknowledging(update):
+        if kind == "none":
+            return await show_review(update, context)
+        await send_reply(update, say.actor_name_prompt(translator(update, context)))
+        return ACTOR_NAME
 
 
 async def on_actor_name(update: Update, context: BotContext) -> str:

@@ -79,12 +79,18 @@ def create_engine(url: str, *, write_queue: bool = True, **kwargs: Any) -> Async
     (unless `write_queue` is False) one writer at a time in this process (`_WriteQueue`)."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
+        # The pool rolls every returned connection back, even right after a commit: one
+        # more trip to the connection's thread per transaction. `_reset` skips it when
+        # SQLite has no transaction open (pysqlite opens one only for a write).
+        kwargs.setdefault("pool_reset_on_return", None)
     elif url.startswith("postgresql") and "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
         kwargs.setdefault("max_overflow", POSTGRES_MAX_OVERFLOW)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name != "sqlite":
         return engine
+    if kwargs.get("pool_reset_on_return", "rollback") is None:
+        event.listen(engine.sync_engine.pool, "reset", _reset)
     if write_queue:
         queue = _WriteQueue()
         event.listen(engine.sync_engine, "before_cursor_execute", queue.before_execute)
@@ -102,6 +108,15 @@ def create_engine(url: str, *, write_queue: bool = True, **kwargs: Any) -> Async
         cursor.close()
 
     return engine
+
+
+def _reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+    """Roll back a returned connection that still has a transaction open (an error path)."""
+    if not state.asyncio_safe:
+        return  # garbage collection outside the event loop: the pool closes it instead
+    adapted = getattr(dbapi_connection, "_connection", None)  # aiosqlite's Connection
+    if adapted is None or getattr(adapted, "in_transaction", True):
+        dbapi_connection.rollback()
 
 
 def create_session_maker(engine: AsyncEngine) -> SessionMaker:

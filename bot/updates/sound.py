@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, Union, get_args, get_origin
 
 import telegram
@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 MAX_INT = 2**63  # BIGINT: larger ids cannot be stored and never come from Telegram
 MAX_DEPTH = 8
 
-Field = tuple[str, Any, bool]  # name, type hint, whether None is allowed
+Check = Callable[[object, int], "str | None"]  # (value, depth) -> None, or the misfit's path
+Field = tuple[str, Check, bool]  # name, the check of its type hint, whether None is allowed
 _FIELDS: dict[type, tuple[Field, ...]] = {}
+_CHECKS: dict[Any, Check] = {}
 
 
 def _fields(cls: type) -> tuple[Field, ...]:
@@ -37,49 +39,85 @@ def _fields(cls: type) -> tuple[Field, ...]:
         hints.pop("return", None)
         hints.pop("api_kwargs", None)
         _FIELDS[cls] = tuple(
-            (name, hint, _misfit(None, hint, 0) is None) for name, hint in hints.items()
+            (name, _check(hint), _check(hint)(None, 0) is None) for name, hint in hints.items()
         )
     return _FIELDS[cls]
 
 
-def _misfit(value: object, hint: Any, depth: int) -> str | None:
-    """None if `value` fits the type hint, else the path below it that does not ("" here)."""
+def _check(hint: Any) -> Check:
+    """The check of one type hint, built once: every update runs it for every field, and
+    taking the hint apart (get_origin, get_args) each time cost more than the check."""
+    try:
+        return _CHECKS[hint]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable hint: built each time
+        return _build(hint)
+    check = _CHECKS[hint] = _build(hint)
+    return check
+
+
+def _build(hint: Any) -> Check:
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
-        found = [_misfit(value, arg, depth) for arg in get_args(hint)]
-        misfits = [path for path in found if path is not None]
-        return None if len(misfits) < len(found) else max(misfits, key=len)
+        options = [_check(arg) for arg in get_args(hint)]
+
+        def union(value: object, depth: int) -> str | None:
+            misfits = []
+            for option in options:
+                path = option(value, depth)
+                if path is None:
+                    return None
+                misfits.append(path)
+            return max(misfits, key=len)
+
+        return union
     if hint is type(None):
-        return None if value is None else ""
+        return lambda value, _depth: None if value is None else ""
     if origin is Literal:
-        return None if value in get_args(hint) else ""
+        allowed = get_args(hint)
+        return lambda value, _depth: None if value in allowed else ""
     if origin in (Sequence, list, tuple) or hint in (list, tuple):
-        if not isinstance(value, list | tuple):
-            return ""
         args = [a for a in get_args(hint) if a is not Ellipsis]
-        for index, item in enumerate(value if args else ()):
-            below = _misfit(item, args[0], depth)
-            if below is not None:
-                return f"[{index}]{below}"
-        return None
+        item_check = _check(args[0]) if args else None
+
+        def sequence(value: object, depth: int) -> str | None:
+            if not isinstance(value, list | tuple):
+                return ""
+            for index, item in enumerate(value if item_check is not None else ()):
+                below = item_check(item, depth)  # type: ignore[misc]  # set when iterated
+                if below is not None:
+                    return f"[{index}]{below}"
+            return None
+
+        return sequence
     if hint is bool:
-        return None if isinstance(value, bool) else ""
+        return lambda value, _depth: None if isinstance(value, bool) else ""
     if hint is int:
-        return None if type(value) is int and -MAX_INT <= value < MAX_INT else ""
+        return lambda value, _depth: (
+            None if type(value) is int and -MAX_INT <= value < MAX_INT else ""
+        )
     if hint is float:
-        return None if type(value) in (int, float) else ""
+        return lambda value, _depth: None if type(value) in (int, float) else ""
     if hint is str:
-        return None if isinstance(value, str) and _encodable(value) else ""
+        return lambda value, _depth: None if isinstance(value, str) and _encodable(value) else ""
     if isinstance(hint, type) and issubclass(hint, TelegramObject):
-        if not isinstance(value, hint):
-            return ""
-        below = problem(value, depth + 1)
-        return None if below is None else "." + below
-    return None  # dates, enums and the like: python-telegram-bot has converted them
+        cls = hint
+
+        def telegram_object(value: object, depth: int) -> str | None:
+            if not isinstance(value, cls):
+                return ""
+            below = problem(value, depth + 1)
+            return None if below is None else "." + below
+
+        return telegram_object
+    return lambda _value, _depth: None  # dates, enums and the like: PTB has converted them
 
 
 def _encodable(text: str) -> bool:
     """False for lone surrogates (valid JSON escapes, but neither UTF-8 nor storable)."""
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -91,13 +129,13 @@ def problem(obj: TelegramObject, depth: int = 0) -> str | None:
     """The first field whose value does not have the type the Bot API promises, else None."""
     if depth > MAX_DEPTH:
         return "nesting"
-    for name, hint, nullable in _fields(type(obj)):
+    for name, check, nullable in _fields(type(obj)):
         value = getattr(obj, name, None)
         if value is None:
             if nullable:
                 continue
             return name  # a required field is missing
-        below = _misfit(value, hint, depth)
+        below = check(value, depth)
         if below is not None:
             return name + below
     return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Absence, Person, RoleAssignment
@@ -136,33 +136,50 @@ async def coordinator_chat_ids(session: AsyncSession, *, admin_ids: Iterable[int
     return ids
 
 
-async def is_absent(session: AsyncSession, *, person_id: int, now: datetime) -> bool:
-    found = await session.scalar(
-        select(Absence.id).where(
-            Absence.person_id == person_id, Absence.starts_at <= now, Absence.ends_at > now
-        )
-    )
-    return found is not None
-
-
 async def district_recipients(
     session: AsyncSession, *, district_number: str, now: datetime, admin_ids: Iterable[int]
 ) -> tuple[list[int], str]:
     """Chat ids that receive a district's new cases, and who they are.
 
     The manager, unless absent; then the deputies; with nobody bound, the coordinators.
+    One query reads all three (with each manager's absence), since every new case asks.
     """
-    managers = [
-        m
-        for m in await _holders(session, Role.MANAGER, district_number)
-        if m.telegram_id and not await is_absent(session, person_id=m.id, now=now)
-    ]
-    if managers:
-        return [m.telegram_id for m in managers if m.telegram_id], "manager"
-    deputies = [d for d in await _holders(session, Role.DEPUTY, district_number) if d.telegram_id]
-    if deputies:
-        return [d.telegram_id for d in deputies if d.telegram_id], "deputy"
-    return await coordinator_chat_ids(session, admin_ids=admin_ids), "coordinator"
+    absent = (
+        select(Absence.id)
+        .where(Absence.person_id == Person.id, Absence.starts_at <= now, Absence.ends_at > now)
+        .exists()
+    )
+    rows = await session.execute(
+        select(RoleAssignment.role, Person.telegram_id, absent)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(
+            RoleAssignment.ended_at.is_(None),
+            or_(
+                and_(
+                    RoleAssignment.role.in_((Role.MANAGER, Role.DEPUTY)),
+                    RoleAssignment.district_number == district_number,
+                ),
+                RoleAssignment.role == Role.COORDINATOR,
+            ),
+        )
+        .order_by(RoleAssignment.id)
+    )
+    holders: dict[str, list[int]] = {Role.MANAGER: [], Role.DEPUTY: [], Role.COORDINATOR: []}
+    for role, telegram_id, is_absent_now in rows:
+        chosen = holders[role]
+        if telegram_id and telegram_id not in chosen:
+            if role == Role.MANAGER and is_absent_now:
+                continue
+            chosen.append(telegram_id)
+    if holders[Role.MANAGER]:
+        return holders[Role.MANAGER], "manager"
+    if holders[Role.DEPUTY]:
+        return holders[Role.DEPUTY], "deputy"
+    coordinators = holders[Role.COORDINATOR]
+    for admin in admin_ids:  # as coordinator_chat_ids: the configured admins too
+        if admin not in coordinators:
+            coordinators.append(admin)
+    return coordinators, "coordinator"
 
 
 async def holds_a_role(session: AsyncSession, *, telegram_id: int) -> bool:

@@ -9,13 +9,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
-from shapely.errors import ShapelyError
-from shapely.geometry import Point, shape
+from typing import TYPE_CHECKING, Any
 
 from bot.services.basics.reference import (
     District,
@@ -24,6 +18,9 @@ from bot.services.basics.reference import (
     ReferenceDataError,
     fold,
 )
+
+if TYPE_CHECKING:  # imported where first needed: they weigh ~40 MiB and most cities need none
+    from pyproj import CRS
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +82,11 @@ class Boundaries:
     """Polygons of quarters or districts in an STRtree, queried with a transformed point."""
 
     def __init__(self, path: Path, ref: ReferenceData, prop: str | None, crs: str | None) -> None:
+        import shapely
+        from pyproj import CRS, Transformer
+        from shapely.errors import ShapelyError
+        from shapely.geometry import shape
+
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -128,6 +130,8 @@ class Boundaries:
         self._tree = shapely.STRtree(geometries)
 
     def hits(self, lat: float, lon: float) -> list[Hit]:
+        from shapely.geometry import Point
+
         x, y = self._transformer.transform(lon, lat) if self._transformer else (lon, lat)
         found = self._tree.query(Point(x, y), predicate="intersects")
         return [self._hits[i] for i in sorted(found)]
@@ -183,6 +187,9 @@ class Boundaries:
 
 def parse_crs(value: Any, path: Path) -> CRS | None:
     """The GeoJSON 'crs' member ({"type": "name", ...} or EPSG code) or a user string."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     if isinstance(value, dict):
         props = value.get("properties") or {}
         value = props.get("name") or (f"EPSG:{props['code']}" if "code" in props else None)

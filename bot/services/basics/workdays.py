@@ -13,8 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 __all__ = [
     "add_working_days",
     "holidays_in_year",
@@ -33,6 +31,8 @@ DEFAULT_END = time(18)
 @lru_cache(maxsize=128)
 def holidays_in_year(year: int) -> frozenset[date]:
     """Public holidays of Lower Saxony in ``year``; cached because building them is slow."""
+    import holidays  # here, not at start: its country tables weigh ~4 MiB
+
     return frozenset(holidays.country_holidays(_COUNTRY, subdiv=_SUBDIV, years=year).keys())
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access.roles import district_recipients
@@ -17,9 +18,10 @@ from bot.services.cases import records as cases
 from bot.services.cases.new_case import CaseConfirmed, new_case_notice, summary_of
 from bot.services.cases.records import Draft
 from bot.services.cases.triage import similar_open_cases
-from bot.services.council.access import holds_council_seat
+from bot.services.council.access import MEMBER_ROLES, holds_council_seat
 from bot.services.messaging import outbox
-from bot.storage.models import Case, OutboxMessage, Person
+from bot.services.messaging.intents import to_params
+from bot.storage.models import Case, OutboxMessage, Person, RoleAssignment
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,53 @@ def _phone(text: str) -> str | None:
     return None
 
 
-async def confirm_draft(
+@dataclass(frozen=True)
+class SenderFacts:
+    """What "Send" needs to know of the resident, read in one statement (`read_sender`)."""
+
+    person: Person
+    council_seat: bool  # a council member's concerns keep priority
+    filed_case_id: int | None  # the case this intake already filed (a repeated "Send")
+
+
+async def read_sender(
+    session: AsyncSession, *, telegram_id: int, intake_key: str | None
+) -> SenderFacts | None:
+    """The resident, whether they hold a council seat and whether the intake was filed
+    already, in one query; None when the person is not stored yet."""
+    seat = (
+        select(RoleAssignment.id)
+        .where(
+            RoleAssignment.person_id == Person.id,
+            RoleAssignment.role.in_(MEMBER_ROLES),
+            RoleAssignment.ended_at.is_(None),
+        )
+        .exists()
+    )
+    filed = (
+        select(Case.id).where(Case.intake_key == intake_key).scalar_subquery()
+        if intake_key
+        else null()
+    )
+    row = (
+        await session.execute(select(Person, seat, filed).where(Person.telegram_id == telegram_id))
+    ).first()
+    if row is None:
+        return None
+    person, council_seat, filed_case_id = row
+    if person.unreachable_since is not None:
+        person.unreachable_since = None  # they wrote to us, so they can be reached again
+    return SenderFacts(person, bool(council_seat), filed_case_id)
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    routed_as: str  # manager | deputy | coordinator, or "already" for a repeat
+    queued: list[OutboxMessage]  # the district's cards, then the receipt (if asked for)
+
+
+async def _file(
     session: AsyncSession,
     env: ServiceEnv,
     *,
@@ -128,66 +176,58 @@ async def confirm_draft(
     resident: Person,
     language: str,
     now: datetime,
-) -> tuple[Case, str]:
-    """Create the case and put the district's notifications into the outbox, in one transaction.
-
-    Returns the case and who was notified (manager, deputy or coordinator).
-    """
-    existing = await cases.case_for_intake(session, key=draft.key)
+    facts: SenderFacts | None = None,
+    receipt_chat: int | None = None,
+    hold_cards: bool = False,
+) -> Filed:
+    """Reads first, then the number, the case, its two events and the outbox rows: one
+    statement each, so the district's counter (and on SQLite the write lock) is held for
+    four statements and the commit."""
+    if facts is not None:
+        existing = await session.get(Case, facts.filed_case_id) if facts.filed_case_id else None
+    else:
+        existing = await cases.case_for_intake(session, key=draft.key)
     if existing is not None:
-        return existing, "already"
+        return Filed(existing, "already", [])
     case = cases.new_case(draft=draft, resident=resident, language=language, now=now)
-    if await holds_council_seat(session, resident.id):  # a council member's keep priority
+    council_seat = (
+        facts.council_seat if facts is not None else await holds_council_seat(session, resident.id)
+    )
+    if council_seat:  # a council member's keep priority
         case.priority = max(case.priority, cases.ACTOR_PRIORITY["council"])
     # Every read comes before the number is taken (see `cases.file_case`).
     chat_ids, routed_as = await district_recipients(
         session, district_number=case.district_number, now=now, admin_ids=env.admin_ids
     )
-    similar = await similar_open_cases(session, case)
-    case = await cases.file_case(session, case, resident=resident, tz=env.tz)
+    # Held cards get their similar cases after the resident's answer (`release_cards`).
+    similar = [] if hold_cards else await similar_open_cases(session, case)
+    routed = {"to": routed_as, "recipients": len(chat_ids)}
+    case = await cases.file_case(session, case, resident=resident, tz=env.tz, routed=routed)
     # Rendered at delivery in each reader's language (the default when they chose none).
     notice = new_case_notice(case, routed_as=routed_as, similar=similar, photos=draft.photos)
-    for chat_id in chat_ids:
-        outbox.tell(
-            session, chat_id=chat_id, intent=notice, now=now, kind="new_case", case_id=case.id
+    hold = outbox.BACKUP_SECONDS if hold_cards else None
+    rows = [
+        outbox.told(
+            chat_id=chat_id,
+            intent=notice,
+            now=now,
+            kind="new_case",
+            case_id=case.id,
+            backup_for=hold,
         )
-    await cases.add_event(
-        session, case, "routed", now=now, data={"to": routed_as, "recipients": len(chat_ids)}
-    )
-    return case, routed_as
+        for chat_id in chat_ids
+    ]
+    if receipt_chat is not None:
+        rows.append(
+            _receipt(case, chat_id=receipt_chat, resident=resident, language=language, now=now)
+        )
+    return Filed(case, routed_as, await outbox.tell_all(session, rows) if rows else [])
 
 
-@dataclass(frozen=True)
-class Submitted:
-    """A confirmed intake: its case, who was notified ("already" for a repeat), and the
-    resident's receipt, queued as a backup for the handler to send at once."""
-
-    case: Case
-    routed_as: str
-    receipt: OutboxMessage
-
-
-async def submit(
-    session: AsyncSession,
-    env: ServiceEnv,
-    *,
-    draft: Draft,
-    resident: Person,
-    chat_id: int,
-    language: str,
-    now: datetime,
-) -> Submitted:
-    """File the draft (once per intake key) and queue the resident's receipt with the number.
-
-    The receipt only backs up the handler's immediate send: if the process dies between the
-    commit and the send, the outbox sends it a little later, so a resident never files the
-    same concern twice for want of an answer.
-    """
-    case, routed_as = await confirm_draft(
-        session, env, draft=draft, resident=resident, language=language, now=now
-    )
-    receipt = outbox.tell(
-        session,
+def _receipt(
+    case: Case, *, chat_id: int, resident: Person, language: str, now: datetime
+) -> OutboxMessage:
+    return outbox.told(
         chat_id=chat_id,
         intent=CaseConfirmed(
             reference=case.reference,
@@ -201,4 +241,96 @@ async def submit(
         kind="confirmation",
         backup_for=outbox.BACKUP_SECONDS,
     )
-    return Submitted(case, routed_as, receipt)
+
+
+async def confirm_draft(
+    session: AsyncSession,
+    env: ServiceEnv,
+    *,
+    draft: Draft,
+    resident: Person,
+    language: str,
+    now: datetime,
+) -> tuple[Case, str]:
+    """Create the case and put the district's notifications into the outbox, in one transaction.
+
+    Returns the case and who was notified (manager, deputy or coordinator).
+    """
+    filed = await _file(session, env, draft=draft, resident=resident, language=language, now=now)
+    return filed.case, filed.routed_as
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A confirmed intake: its case, who was notified ("already" for a repeat), and the
+    resident's receipt, queued as a backup for the handler to send at once."""
+
+    case: Case
+    routed_as: str
+    receipt: OutboxMessage
+    cards: tuple[OutboxMessage, ...] = ()  # held for `release_cards`
+    photos: tuple[str, ...] = ()
+
+
+async def submit(
+    session: AsyncSession,
+    env: ServiceEnv,
+    *,
+    draft: Draft,
+    resident: Person,
+    chat_id: int,
+    language: str,
+    now: datetime,
+    facts: SenderFacts | None = None,
+    hold_cards: bool = False,
+) -> Submitted:
+    """File the draft (once per intake key) and queue the resident's receipt with the number.
+
+    The receipt only backs up the handler's immediate send: if the process dies between the
+    commit and the send, the outbox sends it a little later, so a resident never files the
+    same concern twice for want of an answer. `facts` (from `read_sender`) saves the reads
+    of the resident; with `hold_cards` the district's cards wait (at most
+    `outbox.BACKUP_SECONDS`) for `release_cards`, which the caller runs after answering.
+    """
+    filed = await _file(
+        session,
+        env,
+        draft=draft,
+        resident=resident,
+        language=language,
+        now=now,
+        facts=facts,
+        receipt_chat=chat_id,
+        hold_cards=hold_cards,
+    )
+    if filed.routed_as == "already":  # the receipt again, as the first time
+        receipt = _receipt(
+            filed.case, chat_id=chat_id, resident=resident, language=language, now=now
+        )
+        session.add(receipt)
+        return Submitted(filed.case, filed.routed_as, receipt)
+    *cards, receipt = filed.queued
+    held = tuple(cards) if hold_cards else ()
+    return Submitted(filed.case, filed.routed_as, receipt, held, tuple(draft.photos))
+
+
+async def release_cards(session: AsyncSession, submitted: Submitted, *, now: datetime) -> None:
+    """After the resident has their answer: look up similar open cases for the district's
+    held cards and make them due. A card whose hold ran out (the process died meanwhile)
+    has gone or goes without them, and is left alone."""
+    if not submitted.cards:
+        return
+    case = submitted.case
+    similar = await similar_open_cases(session, case)
+    notice = new_case_notice(
+        case, routed_as=submitted.routed_as, similar=similar, photos=submitted.photos
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_([card.id for card in submitted.cards]),
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.next_attempt_at == submitted.cards[0].next_attempt_at,
+        )
+        .values(params=to_params(notice), next_attempt_at=now)
+    )

@@ -8,12 +8,11 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Case, CaseEvent, CaseMessage, CasePhoto, Person, ReferenceCounter
+from bot.storage.models import Case, CaseEvent, CaseMessage, CasePhoto, Person
+from bot.storage.upserts import CASE_MESSAGE, NEXT_REFERENCE
 
 
 class CaseStatus(StrEnum):
@@ -68,18 +67,8 @@ class IncompleteDraft(ValueError):
 
 async def next_reference(session: AsyncSession, *, district_number: str, year: int) -> str:
     """Atomically take the next number of a district and year: `10-2026-0042`."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(ReferenceCounter)
-        .values(district_number=district_number, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=["district_number", "year"],
-            set_={"last_value": ReferenceCounter.last_value + 1},
-        )
-        .returning(ReferenceCounter.last_value)
-    )
-    value = (await session.execute(statement)).scalar_one()
+    values = {"district_number": district_number, "year": year}
+    value = (await session.execute(NEXT_REFERENCE, values)).scalar_one()
     return f"{district_number}-{year}-{value:04d}"
 
 
@@ -138,8 +127,16 @@ def new_case(*, draft: Draft, resident: Person, language: str, now: datetime) ->
     return case
 
 
-async def file_case(session: AsyncSession, case: Case, *, resident: Person, tz: ZoneInfo) -> Case:
-    """Number the case, store it and record its first event.
+async def file_case(
+    session: AsyncSession,
+    case: Case,
+    *,
+    resident: Person,
+    tz: ZoneInfo,
+    routed: dict[str, Any] | None = None,
+) -> Case:
+    """Number the case, store it and record its first event (and, with `routed`, the
+    "routed" event with that data, in the same INSERT).
 
     Taking the number locks the district's counter row until the commit, so every other
     intake of that district waits: do every read before this, and little after it.
@@ -149,9 +146,24 @@ async def file_case(session: AsyncSession, case: Case, *, resident: Person, tz: 
     )
     session.add(case)
     await session.flush()
-    await add_event(session, case, "submitted", now=case.created_at, actor=resident,
-                    actor_role="resident")  # fmt: skip
+    events = [_event_row(case, "submitted", actor_id=resident.id, actor_role="resident")]
+    if routed is not None:
+        events.append(_event_row(case, "routed", data=routed))
+    table: Any = CaseEvent.__table__  # Core: one statement for both rows
+    await session.execute(insert(table), events)
     return case
+
+
+def _event_row(
+    case: Case,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    actor_role: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {"case_id": case.id, "kind": kind, "actor_id": actor_id, "actor_role": actor_role,
+            "text": None, "data": data, "created_at": case.created_at}  # fmt: skip
 
 
 async def submit_case(
@@ -258,13 +270,8 @@ async def link_message(
     A conflict (the same chat and message id seen before) must not fail the transaction that
     records a delivery, or the message would be sent again.
     """
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(CaseMessage)
-        .values(case_id=case_id, chat_id=chat_id, message_id=message_id)
-        .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
-    )
+    values = {"case_id": case_id, "chat_id": chat_id, "message_id": message_id}
+    await session.execute(CASE_MESSAGE, values)
 
 
 async def case_for_message(session: AsyncSession, *, chat_id: int, message_id: int) -> Case | None:

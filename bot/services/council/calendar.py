@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 PRODID = "-//Landeshauptstadt Hannover//Bezirksbot//DE"
 
 
@@ -31,6 +29,8 @@ class ImportedSession:
 
 
 def to_ics(entries: Sequence[CalendarEntry]) -> bytes:
+    from icalendar import Calendar, Event  # here, not at start: only exports need it
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -54,6 +54,8 @@ class CalendarError(ValueError):
 def from_ics(content: bytes, *, tz: ZoneInfo) -> list[ImportedSession]:
     """The events of a calendar file; a date without a time is taken as 18:00 local (the
     usual hour of the councils), a floating time as local time."""
+    from icalendar import Calendar
+
     try:
         calendar = Calendar.from_ical(content)
     except ValueError as error:

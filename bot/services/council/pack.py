@@ -10,9 +10,6 @@ import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 
-from docx import Document
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,6 +68,10 @@ def _lines(labels: PackLabels, items: list[PackItem]) -> list[tuple[str, bool]]:
 
 
 def pdf(labels: PackLabels, items: list[PackItem], *, made: datetime) -> bytes:
+    # matplotlib and python-docx are imported here, not at start (they weigh ~60 MiB)
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
     lines = _lines(labels, items)
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata={"Title": labels.title, "CreationDate": made}) as pages:
@@ -92,6 +93,8 @@ def pdf(labels: PackLabels, items: list[PackItem], *, made: datetime) -> bytes:
 
 
 def docx(labels: PackLabels, items: list[PackItem]) -> bytes:
+    from docx import Document
+
     document = Document()
     document.add_heading(labels.title, level=1)
     if not items:

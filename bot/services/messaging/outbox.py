@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.messaging.intents import Intent, to_params
@@ -98,7 +98,35 @@ def tell(
     """Queue an intent for a chat in the caller's transaction; `language` is the fallback
     when the recipient has chosen none (e.g. the language a case was filed in); `sender_id`
     the person who sent it through the bot, told if it fails later (`outcome`)."""
-    message = OutboxMessage(
+    message = told(
+        chat_id=chat_id,
+        intent=intent,
+        now=now,
+        person_id=person_id,
+        case_id=case_id,
+        language=language,
+        kind=kind,
+        backup_for=backup_for,
+        sender_id=sender_id,
+    )
+    session.add(message)
+    return message
+
+
+def told(
+    *,
+    chat_id: int,
+    intent: Intent,
+    now: datetime,
+    person_id: int | None = None,
+    case_id: int | None = None,
+    language: str | None = None,
+    kind: str = "message",
+    backup_for: float | None = None,
+    sender_id: int | None = None,
+) -> OutboxMessage:
+    """The row `tell` queues, not yet in a session (for `tell_all`)."""
+    return OutboxMessage(
         chat_id=chat_id,
         person_id=person_id,
         kind=kind,
@@ -110,9 +138,32 @@ def tell(
         sender_id=sender_id,
         created_at=now,
         next_attempt_at=now + timedelta(seconds=backup_for) if backup_for else now,
+        attempts=0,
     )
-    session.add(message)
-    return message
+
+
+_ROW = ("chat_id", "person_id", "kind", "intent", "params", "language", "payload", "case_id",
+        "sender_id", "created_at", "next_attempt_at", "attempts")  # fmt: skip
+
+
+async def tell_all(session: AsyncSession, messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Queue rows built by `told` in one INSERT statement (the ORM inserts rows that differ
+    in their empty columns one by one); returns them with their ids, in the given order.
+    They are stored, but not part of the session."""
+    table: Any = OutboxMessage.__table__
+    rows = [{name: getattr(message, name) for name in _ROW} for message in messages]
+    by_key = {(message.chat_id, message.kind): message for message in messages}
+    if len(by_key) < len(messages):  # RETURNING's order is not guaranteed: rows by key
+        for message in messages:
+            session.add(message)
+        await session.flush()
+        return messages
+    returned = await session.execute(
+        insert(table).returning(table.c.id, table.c.chat_id, table.c.kind), rows
+    )
+    for message_id, chat_id, kind in returned:
+        by_key[(chat_id, kind)].id = message_id
+    return messages
 
 
 async def languages_of(session: AsyncSession, chat_ids: set[int]) -> dict[int, str]:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import io
 import threading
 from dataclasses import dataclass
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting.figures import Figures
 from bot.services.reporting.labels import ReportLabels
+
+if TYPE_CHECKING:  # matplotlib (with numpy, ~50 MiB) is imported when the first chart is drawn
+    from matplotlib.figure import Figure
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
              "#000000")  # fmt: skip
@@ -52,6 +52,8 @@ class Chart:
         return not any(any(values) for values in self.series.values())
 
     def png(self) -> bytes:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
         buffer = io.BytesIO()
         FigureCanvasAgg(self.figure)
         with RENDER_LOCK:  # zlib level 1: a fraction of the encoding time, a slightly larger file
@@ -99,6 +101,9 @@ def _stacked(
     subtitle: str,
     labels: ReportLabels,
 ) -> Chart:
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     figure = Figure(figsize=size, dpi=DPI)
     ax = figure.add_subplot()
     base = [0] * len(categories)

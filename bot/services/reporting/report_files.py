@@ -15,14 +15,7 @@ import io
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from matplotlib import rc_context
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from typing import TYPE_CHECKING, Any
 
 from bot.services.basics.reference import ReferenceData
 from bot.services.reporting import charts
@@ -38,6 +31,9 @@ from bot.services.reporting.figures import (
     share,
 )
 from bot.services.reporting.labels import ReportLabels
+
+if TYPE_CHECKING:  # matplotlib and openpyxl are imported when a file is made, not at start
+    from matplotlib.figure import Figure
 
 Value = int | float | str | None
 LINE_SPACING = 1.3
@@ -174,6 +170,10 @@ def filename(figures: Figures, fmt: str) -> str:
 
 
 def to_xlsx(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for table in tables(figures, reference, labels):
@@ -242,6 +242,8 @@ NOTE_WIDTH = 190  # characters of 7.5 pt DejaVu Sans across 90 % of an A4 landsc
 
 
 def _page(title: str, subtitle: str, labels: ReportLabels) -> Figure:
+    from matplotlib.figure import Figure
+
     page = Figure(figsize=charts.A4_LANDSCAPE, dpi=charts.DPI)
     page.text(0.05, 0.93, title, fontsize=20, fontweight="bold")
     page.text(0.05, 0.895, subtitle, fontsize=11, color="#444444")
@@ -359,6 +361,9 @@ PDF_FONTS: Any = {"pdf.fonttype": 42, "pdf.use14corefonts": False,
 
 
 def to_pdf(figures: Figures, reference: ReferenceData, labels: ReportLabels) -> bytes:
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_pdf import PdfPages
+
     buffer = io.BytesIO()
     metadata = {"Title": labels("pdf.document", period=labels.period),
                 "Creator": "Bezirksbot", "Producer": "Bezirksbot (matplotlib)"}  # fmt: skip
