@@ -29,9 +29,10 @@ from sqlalchemy import func, insert, select
 
 from bot.app import build_application, make_services, open_storage
 from bot.config import Settings
-from bot.delivery import MESSAGES_PER_SECOND, flush_outbox
+from bot.delivery import flush_outbox
 from bot.offline.fake_api import FakeBotAPI
 from bot.offline.simulator import running
+from bot.sending import MESSAGES_PER_SECOND
 from bot.services.access import people
 from bot.services.access.roles import Role, assign_role, load_roles
 from bot.services.messaging import outbox

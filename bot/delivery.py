@@ -7,7 +7,6 @@ crash can at worst repeat the one message that was in flight.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import time
@@ -16,12 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InputMediaPhoto, Message
-from telegram.constants import ParseMode
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.keyboards import from_payload, reply_keyboard
 from bot.messages.render import OutboxRenderer
+from bot.sending import MESSAGES_PER_SECOND, Pace, send_payload
 from bot.services.basics.clock import Clock
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import records as cases
@@ -32,47 +30,8 @@ from bot.storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 BATCH = 50  # messages taken (and on PostgreSQL claimed) at a time
-MESSAGES_PER_SECOND = 25  # overall; Telegram allows about 30 before answering 429
 MAX_INLINE_WAIT = 30.0  # a flood wait up to this long is waited out at once, then resent
 INLINE_RETRIES = 3
-
-
-class Pace:
-    """At most `per_second` Bot API sends in any one-second window, across all chats; after
-    a 429 every send waits until Telegram's retry-after has passed."""
-
-    def __init__(self, per_second: float) -> None:
-        self.per_second = per_second
-        self._sent: collections.deque[float] = collections.deque()
-        self._paused_until = 0.0
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    def note(self, calls: int = 1) -> None:
-        """Count sends that do not wait (answers): the queue's sends leave room for them."""
-        now = time.monotonic()
-        self._sent.extend([now] * calls)
-
-    async def paused(self) -> None:
-        """Wait out a flood wait Telegram asked for, without taking a place in the pace."""
-        left = self._paused_until - time.monotonic()
-        if left > 0:
-            await asyncio.sleep(left)
-
-    async def take(self, calls: int = 1) -> None:
-        for _ in range(calls):
-            while True:
-                now = time.monotonic()
-                if now < self._paused_until:
-                    await asyncio.sleep(self._paused_until - now)
-                    continue
-                while self._sent and self._sent[0] <= now - 1.0:
-                    self._sent.popleft()
-                if len(self._sent) < self.per_second:
-                    self._sent.append(now)
-                    break
-                await asyncio.sleep(self._sent[0] + 1.0 - now)
 
 
 class OutboxSender:
@@ -344,36 +303,6 @@ async def record_delivered(session: AsyncSession, delivered: Delivered, now: dat
 
 def _seconds(value: Any) -> float:
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
-
-
-async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Message:
-    """Photos and the pin go first; the text with its buttons last, so it is the message
-    a manager replies to and presses."""
-    photos = data.get("photos") or []
-    if len(photos) == 1:
-        await bot.send_photo(chat_id, photos[0])
-    elif photos:
-        await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos])
-    if data.get("location"):
-        latitude, longitude = data["location"]
-        await bot.send_location(chat_id, latitude=latitude, longitude=longitude)
-    document = data.get("document")
-    if document and document.get("file_id"):  # a stored file, sent again by its id
-        await bot.send_document(chat_id, document=document["file_id"])
-    elif document:
-        content = document["content"]
-        return await bot.send_document(
-            chat_id,
-            document=content.encode() if isinstance(content, str) else content,
-            filename=document["filename"],
-            caption=data.get("text") or None,
-        )
-    return await bot.send_message(
-        chat_id,
-        data["text"],
-        parse_mode=ParseMode.HTML if data.get("html", True) else None,
-        reply_markup=from_payload(data.get("buttons")) or reply_keyboard(data.get("keyboard")),
-    )
 
 
 async def deliver_now(app: Any, message: OutboxMessage, language: str | None = None) -> int:

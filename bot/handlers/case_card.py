@@ -11,11 +11,11 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.delivery import send_payload
 from bot.i18n import Translator
 from bot.keyboards import inline_markup, parse_mode
 from bot.messages import case_view
 from bot.messages.reply import Reply
+from bot.sending import send_payload
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import overview
 from bot.services.cases import records as cases

@@ -12,10 +12,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import BotContext
-from bot.delivery import send_payload
 from bot.i18n import Translator
 from bot.keyboards import ButtonRows, inline
 from bot.messages.reply import Reply
+from bot.sending import send_payload
 from bot.services.access import people
 from bot.services.access.roles import Roles, load_roles
 from bot.storage.db import session_scope

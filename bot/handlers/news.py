@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotApplication, BotContext
-from bot.delivery import request_delivery, send_payload
+from bot.delivery import request_delivery
 from bot.handlers.common import acknowledge, actor_roles, answer_query, ensure_person, refuse
 from bot.handlers.planning import (
     END,
@@ -28,6 +28,7 @@ from bot.handlers.planning import (
 from bot.messages import callbacks
 from bot.messages import news as say
 from bot.messages.render import render
+from bot.sending import send_payload
 from bot.services.access.roles import Roles
 from bot.services.news import items, subscriptions
 from bot.services.news.notices import NewsMessage

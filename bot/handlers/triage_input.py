@@ -21,7 +21,6 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
-from bot.delivery import send_payload
 from bot.handlers.case_card import drop_buttons_of, edit_or_send
 from bot.handlers.common import (
     acknowledge,
@@ -47,6 +46,7 @@ from bot.messages.due_dates import due_question
 from bot.messages.outcomes import What
 from bot.messages.render import RenderContext
 from bot.messages.reply import Reply
+from bot.sending import send_payload
 from bot.services.agreements.rules import day_off
 from bot.services.basics.dates import DateParseError, parse_german_date
 from bot.services.cases import casework, triage

@@ -57,7 +57,7 @@ class Reply:
         return replace(self, buttons=buttons)
 
     def to_payload(self) -> dict[str, Any]:
-        """The outbox's stored form (also the form `bot.delivery.send_payload` sends)."""
+        """The outbox's stored form (also the form `bot.sending.send_payload` sends)."""
         data: dict[str, Any] = {"text": self.text}
         if self.buttons:
             data["buttons"] = [[b.to_payload() for b in row] for row in self.buttons]
