@@ -13,7 +13,7 @@ from bot.services.cases.records import CaseStatus, add_event
 from bot.services.cases.triage import resident_of, tell_district, tell_resident
 from bot.services.cases.triage_notices import ReferralFollowup, Reopened
 from bot.services.messaging.catch_up import GroupOf
-from bot.storage.models import Case, OutboxMessage, Person, Reminder
+from bot.storage.models import Case, Person, Reminder
 
 
 class Outcome(StrEnum):
@@ -91,14 +91,12 @@ async def render_referral_followup(
     if resident is None:
         return
     intent = ReferralFollowup(case_id=case.id, reference=case.reference)
-    tell_resident(session, resident, case, intent, now)
+    message = tell_resident(session, resident, case, intent, now)
     held = next_working_moment(
         now, tz=env.tz, start=env.policy.work_start, end=env.policy.work_end
     )
     if held > now:  # written late (the bot was down) at night: the question waits for the day
-        for message in session.new:
-            if isinstance(message, OutboxMessage) and message.case_id == case.id:
-                message.next_attempt_at = held
+        message.next_attempt_at = held
 
 
 def _case_group(reminder: Reminder) -> str:
