@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util.concurrency import await_only, in_greenlet
 
+from bot.storage.one_hop import one_hop
+
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
@@ -106,6 +108,7 @@ def create_engine(url: str, *, write_queue: bool = True, **kwargs: Any) -> Async
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        one_hop(dbapi_connection)  # a statement in one trip to aiosqlite's thread
 
     return engine
 
