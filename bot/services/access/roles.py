@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Absence, Person, RoleAssignment
@@ -136,6 +137,36 @@ async def coordinator_chat_ids(session: AsyncSession, *, admin_ids: Iterable[int
     return ids
 
 
+_AT: Any = Absence.__table__.c.starts_at.type
+# Every bound manager and deputy of a district (with whether each is absent now) and every
+# coordinator; built once, so SQLAlchemy reuses its cache key and compiled form.
+_RECIPIENTS = (
+    select(
+        RoleAssignment.role,
+        Person.telegram_id,
+        select(Absence.id)
+        .where(
+            Absence.person_id == Person.id,
+            Absence.starts_at <= bindparam("now", type_=_AT),
+            Absence.ends_at > bindparam("now", type_=_AT),
+        )
+        .exists(),
+    )
+    .join(Person, Person.id == RoleAssignment.person_id)
+    .where(
+        RoleAssignment.ended_at.is_(None),
+        or_(
+            and_(
+                RoleAssignment.role.in_((Role.MANAGER, Role.DEPUTY)),
+                RoleAssignment.district_number == bindparam("district"),
+            ),
+            RoleAssignment.role == Role.COORDINATOR,
+        ),
+    )
+    .order_by(RoleAssignment.id)
+)
+
+
 async def district_recipients(
     session: AsyncSession, *, district_number: str, now: datetime, admin_ids: Iterable[int]
 ) -> tuple[list[int], str]:
@@ -144,26 +175,8 @@ async def district_recipients(
     The manager, unless absent; then the deputies; with nobody bound, the coordinators.
     One query reads all three (with each manager's absence), since every new case asks.
     """
-    absent = (
-        select(Absence.id)
-        .where(Absence.person_id == Person.id, Absence.starts_at <= now, Absence.ends_at > now)
-        .exists()
-    )
-    rows = await session.execute(
-        select(RoleAssignment.role, Person.telegram_id, absent)
-        .join(Person, Person.id == RoleAssignment.person_id)
-        .where(
-            RoleAssignment.ended_at.is_(None),
-            or_(
-                and_(
-                    RoleAssignment.role.in_((Role.MANAGER, Role.DEPUTY)),
-                    RoleAssignment.district_number == district_number,
-                ),
-                RoleAssignment.role == Role.COORDINATOR,
-            ),
-        )
-        .order_by(RoleAssignment.id)
-    )
+    values = {"now": now, "district": district_number}
+    rows = await session.execute(_RECIPIENTS, values)
     holders: dict[str, list[int]] = {Role.MANAGER: [], Role.DEPUTY: [], Role.COORDINATOR: []}
     for role, telegram_id, is_absent_now in rows:
         chosen = holders[role]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import null, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access.roles import district_recipients
@@ -17,7 +18,7 @@ from bot.services.basics.routing import PlaceMatch
 from bot.services.cases import records as cases
 from bot.services.cases.new_case import CaseConfirmed, new_case_notice, summary_of
 from bot.services.cases.records import Draft
-from bot.services.cases.triage import similar_open_cases
+from bot.services.cases.triage import similar_open, similar_open_cases
 from bot.services.council.access import MEMBER_ROLES, holds_council_seat
 from bot.services.messaging import outbox
 from bot.services.messaging.intents import to_params
@@ -122,6 +123,35 @@ def _phone(text: str) -> str | None:
     return None
 
 
+# The resident, whether they hold a council seat, and the case this intake filed already
+# (none for a key of None): built once, so SQLAlchemy reuses its cache key and compiled form.
+_SENDER = select(
+    Person,
+    select(RoleAssignment.id)
+    .where(
+        RoleAssignment.person_id == Person.id,
+        RoleAssignment.role.in_(MEMBER_ROLES),
+        RoleAssignment.ended_at.is_(None),
+    )
+    .exists(),
+    select(Case.id).where(Case.intake_key == bindparam("intake_key")).scalar_subquery(),
+).where(Person.telegram_id == bindparam("telegram_id"))
+_OUTBOX: Any = OutboxMessage.__table__
+# A held card made due with its similar cases, unless it went meanwhile (its hold ran out).
+_RELEASE = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.sent_at.is_(None),
+        _OUTBOX.c.next_attempt_at == bindparam("held_until", type_=_OUTBOX.c.next_attempt_at.type),
+    )
+    .values(
+        params=bindparam("card", type_=_OUTBOX.c.params.type),
+        next_attempt_at=bindparam("now", type_=_OUTBOX.c.next_attempt_at.type),
+    )
+)
+
+
 @dataclass(frozen=True)
 class SenderFacts:
     """What "Send" needs to know of the resident, read in one statement (`read_sender`)."""
@@ -136,23 +166,8 @@ async def read_sender(
 ) -> SenderFacts | None:
     """The resident, whether they hold a council seat and whether the intake was filed
     already, in one query; None when the person is not stored yet."""
-    seat = (
-        select(RoleAssignment.id)
-        .where(
-            RoleAssignment.person_id == Person.id,
-            RoleAssignment.role.in_(MEMBER_ROLES),
-            RoleAssignment.ended_at.is_(None),
-        )
-        .exists()
-    )
-    filed = (
-        select(Case.id).where(Case.intake_key == intake_key).scalar_subquery()
-        if intake_key
-        else null()
-    )
-    row = (
-        await session.execute(select(Person, seat, filed).where(Person.telegram_id == telegram_id))
-    ).first()
+    values = {"telegram_id": telegram_id, "intake_key": intake_key}
+    row = (await session.execute(_SENDER, values)).first()
     if row is None:
         return None
     person, council_seat, filed_case_id = row
@@ -321,16 +336,16 @@ async def release_cards(session: AsyncSession, submitted: Submitted, *, now: dat
     if not submitted.cards:
         return
     case = submitted.case
-    similar = await similar_open_cases(session, case)
     notice = new_case_notice(
-        case, routed_as=submitted.routed_as, similar=similar, photos=submitted.photos
+        case,
+        routed_as=submitted.routed_as,
+        similar=await similar_open(session, case),
+        photos=submitted.photos,
     )
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_([card.id for card in submitted.cards]),
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.next_attempt_at == submitted.cards[0].next_attempt_at,
-        )
-        .values(params=to_params(notice), next_attempt_at=now)
-    )
+    values = {
+        "ids": [card.id for card in submitted.cards],
+        "held_until": submitted.cards[0].next_attempt_at,
+        "card": to_params(notice),
+        "now": now,
+    }
+    await session.execute(_RELEASE, values)

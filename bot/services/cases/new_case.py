@@ -77,7 +77,7 @@ def new_case_notice(
     case: Case,
     *,
     routed_as: str,
-    similar: Iterable[Case] = (),
+    similar: Iterable[Case | SimilarCase] = (),
     photos: Iterable[str] = (),
     note: str | None = None,
 ) -> NewCase:
@@ -101,7 +101,10 @@ def new_case_notice(
         received_at=case.created_at,
         language=case.language,
         routed_as=routed_as,
-        similar=tuple(SimilarCase(other.id, other.reference) for other in similar),
+        similar=tuple(
+            other if isinstance(other, SimilarCase) else SimilarCase(other.id, other.reference)
+            for other in similar
+        ),
         photos=tuple(photos),
         location=location,
         note=note,

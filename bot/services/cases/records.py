@@ -149,9 +149,12 @@ async def file_case(
     events = [_event_row(case, "submitted", actor_id=resident.id, actor_role="resident")]
     if routed is not None:
         events.append(_event_row(case, "routed", data=routed))
-    table: Any = CaseEvent.__table__  # Core: one statement for both rows
-    await session.execute(insert(table), events)
+    await session.execute(_INSERT_EVENTS, events)  # Core: one statement for both rows
     return case
+
+
+_EVENTS: Any = CaseEvent.__table__
+_INSERT_EVENTS = insert(_EVENTS)  # built once: compiled once
 
 
 def _event_row(

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access.roles import Roles, district_recipients
 from bot.services.basics.env import ServiceEnv
 from bot.services.basics.reference import ReferralContact
 from bot.services.basics.workdays import add_working_days
+from bot.services.cases.new_case import SimilarCase
 from bot.services.cases.records import OPEN_STATUSES, CaseStatus, add_event
 from bot.services.cases.triage_notices import (
     CaseCard,
@@ -69,25 +71,48 @@ def check_handover(env: ServiceEnv, case: Case, district_number: str) -> None:
     require(case, OPEN_STATUSES)
 
 
-async def similar_open_cases(session: AsyncSession, case: Case) -> list[Case]:
-    """Open cases of the same quarter and topic from recent weeks: merge candidates."""
-    if not case.quarter:
-        return []
-    rows = await session.scalars(
-        select(Case)
+def _similar(*columns: Any) -> Any:
+    """Open cases of a quarter and topic from the weeks before a moment, oldest first (at
+    most 3); built once, with the case itself left out by its id (0 before it is stored)."""
+    return (
+        select(*columns)
         .where(
-            Case.id != case.id if case.id is not None else true(),  # also before it is stored
-            Case.district_number == case.district_number,
-            Case.quarter == case.quarter,
-            Case.topic == case.topic,
+            Case.id != bindparam("case_id"),
+            Case.district_number == bindparam("district"),
+            Case.quarter == bindparam("quarter"),
+            Case.topic == bindparam("topic"),
             Case.status.in_(OPEN_STATUSES),
-            Case.created_at >= case.created_at - timedelta(weeks=SIMILAR_WEEKS),
-            Case.created_at <= case.created_at,
+            Case.created_at >= bindparam("since", type_=Case.__table__.c.created_at.type),
+            Case.created_at <= bindparam("until", type_=Case.__table__.c.created_at.type),
         )
         .order_by(Case.created_at)
         .limit(3)
     )
-    return list(rows)
+
+
+_SIMILAR_CASES = _similar(Case)
+_SIMILAR_REFERENCES = _similar(Case.__table__.c.id, Case.__table__.c.reference)
+
+
+def _similar_values(case: Case) -> dict[str, Any]:
+    return {"case_id": case.id or 0, "district": case.district_number, "quarter": case.quarter,
+            "topic": case.topic, "since": case.created_at - timedelta(weeks=SIMILAR_WEEKS),
+            "until": case.created_at}  # fmt: skip
+
+
+async def similar_open_cases(session: AsyncSession, case: Case) -> list[Case]:
+    """Open cases of the same quarter and topic from recent weeks: merge candidates."""
+    if not case.quarter:
+        return []
+    return list(await session.scalars(_SIMILAR_CASES, _similar_values(case)))
+
+
+async def similar_open(session: AsyncSession, case: Case) -> list[SimilarCase]:
+    """`similar_open_cases` as their ids and numbers only (for a new case's card)."""
+    if not case.quarter:
+        return []
+    rows = await session.execute(_SIMILAR_REFERENCES, _similar_values(case))
+    return [SimilarCase(case_id, reference) for case_id, reference in rows]
 
 
 async def resident_of(session: AsyncSession, case: Case) -> Person | None:

@@ -10,9 +10,10 @@ Telegram and of texts.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import Select, bindparam, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.messaging.intents import Intent, to_params
@@ -142,6 +143,25 @@ def told(
     )
 
 
+# Statements of every delivery, built once: SQLAlchemy reuses their cache key and compiled
+# form, and Core statements on the table skip the ORM's work (an ORM UPDATE also looks for
+# the rows among the session's objects).
+_TABLE: Any = OutboxMessage.__table__
+_PERSONS: Any = Person.__table__
+_INSERT_ROWS = insert(_TABLE).returning(_TABLE.c.id, _TABLE.c.chat_id, _TABLE.c.kind)
+_MARK_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("message_id"))
+    .values(
+        sent_at=bindparam("now", type_=_TABLE.c.sent_at.type),
+        sent_message_id=bindparam("telegram_message_id", type_=_TABLE.c.sent_message_id.type),
+    )
+)
+_LANGUAGES = select(_PERSONS.c.telegram_id, _PERSONS.c.language).where(
+    _PERSONS.c.telegram_id.in_(bindparam("chat_ids", expanding=True)),
+    _PERSONS.c.language.is_not(None),
+)
+
 _ROW = ("chat_id", "person_id", "kind", "intent", "params", "language", "payload", "case_id",
         "sender_id", "created_at", "next_attempt_at", "attempts")  # fmt: skip
 
@@ -150,7 +170,6 @@ async def tell_all(session: AsyncSession, messages: list[OutboxMessage]) -> list
     """Queue rows built by `told` in one INSERT statement (the ORM inserts rows that differ
     in their empty columns one by one); returns them with their ids, in the given order.
     They are stored, but not part of the session."""
-    table: Any = OutboxMessage.__table__
     rows = [{name: getattr(message, name) for name in _ROW} for message in messages]
     by_key = {(message.chat_id, message.kind): message for message in messages}
     if len(by_key) < len(messages):  # RETURNING's order is not guaranteed: rows by key
@@ -158,9 +177,7 @@ async def tell_all(session: AsyncSession, messages: list[OutboxMessage]) -> list
             session.add(message)
         await session.flush()
         return messages
-    returned = await session.execute(
-        insert(table).returning(table.c.id, table.c.chat_id, table.c.kind), rows
-    )
+    returned = await session.execute(_INSERT_ROWS, rows)
     for message_id, chat_id, kind in returned:
         by_key[(chat_id, kind)].id = message_id
     return messages
@@ -170,11 +187,7 @@ async def languages_of(session: AsyncSession, chat_ids: set[int]) -> dict[int, s
     """The chosen language of each private chat's person, in one query (chat id = user id)."""
     if not chat_ids:
         return {}
-    rows = await session.execute(
-        select(Person.telegram_id, Person.language).where(
-            Person.telegram_id.in_(chat_ids), Person.language.is_not(None)
-        )
-    )
+    rows = await session.execute(_LANGUAGES, {"chat_ids": list(chat_ids)})
     return {int(telegram_id): language for telegram_id, language in rows if language}
 
 
@@ -199,16 +212,14 @@ async def due_messages(
     instance that died while sending are due again when the claim runs out. SQLite serves a
     single instance and takes the rows without claiming them.
     """
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        rows = await session.scalars(_due(limit), {"now": now})
+        return list(rows)
     pending = (
         OutboxMessage.sent_at.is_(None),
         OutboxMessage.failed_at.is_(None),
         OutboxMessage.next_attempt_at <= now,
     )
-    if session.bind is None or session.bind.dialect.name != "postgresql":
-        rows = await session.scalars(
-            select(OutboxMessage).where(*pending).order_by(*_order()).limit(limit)
-        )
-        return list(rows)
     due = (
         select(OutboxMessage.id)
         .where(*pending)
@@ -224,6 +235,21 @@ async def due_messages(
         execution_options={"synchronize_session": False},
     )
     return sorted(claimed, key=lambda message: (message.kind in BULK_KINDS, message.id))
+
+
+@cache
+def _due(limit: int) -> Select[tuple[OutboxMessage]]:
+    """The due rows, oldest first (SQLite: no claim), built once per limit."""
+    return (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.next_attempt_at <= bindparam("now", type_=_TABLE.c.next_attempt_at.type),
+        )
+        .order_by(*_order())
+        .limit(limit)
+    )
 
 
 def _order() -> tuple[Any, ...]:
@@ -255,11 +281,8 @@ async def release(
 async def mark_sent(
     session: AsyncSession, *, message_id: int, now: datetime, telegram_message_id: int | None
 ) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(sent_at=now, sent_message_id=telegram_message_id)
-    )
+    values = {"message_id": message_id, "now": now, "telegram_message_id": telegram_message_id}
+    await session.execute(_MARK_SENT, values)
 
 
 async def mark_retry(
