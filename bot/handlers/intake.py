@@ -119,17 +119,24 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
         conversation(context).pop("draft", None)
         # The keyboard goes only now (before the commit, pressing again is still safe), at
         # the same time as the receipt. The receipt is queued as a backup: sent at once
-        # here, by the outbox if we die first.
-        _, delivered = await asyncio.gather(
-            drop_buttons(update), send_now(context.application, submitted.receipt, t.language)
-        )
+        # here, by the outbox if we die first. A replayed "Send" whose receipt went out
+        # the first time sends none.
+        receipt = submitted.receipt
+        if receipt is None:
+            await drop_buttons(update)
+            delivered = None
+        else:
+            _, delivered = await asyncio.gather(
+                drop_buttons(update), send_now(context.application, receipt, t.language)
+            )
     # After the answer, in one transaction: the record that the receipt went out (first: a
     # kill before it sends the receipt again), then the similar cases on the district's
     # held card, which makes it due.
-    async with session_scope(services.session_maker) as session:
-        if delivered is not None:
-            await record_delivered(session, delivered, services.clock.now())
-        await intake.release_cards(session, submitted, now=services.clock.now())
+    if delivered is not None or submitted.cards:
+        async with session_scope(services.session_maker) as session:
+            if delivered is not None:
+                await record_delivered(session, delivered, services.clock.now())
+            await intake.release_cards(session, submitted, now=services.clock.now())
     request_delivery(context.application)
     return ConversationHandler.END
 

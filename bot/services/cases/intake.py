@@ -278,11 +278,12 @@ async def confirm_draft(
 @dataclass(frozen=True)
 class Submitted:
     """A confirmed intake: its case, who was notified ("already" for a repeat), and the
-    resident's receipt, queued as a backup for the handler to send at once."""
+    resident's receipt, queued as a backup for the handler to send at once (None: a repeat
+    whose receipt went out already)."""
 
     case: Case
     routed_as: str
-    receipt: OutboxMessage
+    receipt: OutboxMessage | None
     cards: tuple[OutboxMessage, ...] = ()  # held for `release_cards`
     photos: tuple[str, ...] = ()
 
@@ -318,15 +319,43 @@ async def submit(
         receipt_chat=chat_id,
         hold_cards=hold_cards,
     )
-    if filed.routed_as == "already":  # the receipt again, as the first time
-        receipt = _receipt(
-            filed.case, chat_id=chat_id, resident=resident, language=language, now=now
+    if filed.routed_as == "already":
+        receipt = await _receipt_again(
+            session, filed.case, chat_id=chat_id, resident=resident, language=language, now=now
         )
-        session.add(receipt)
         return Submitted(filed.case, filed.routed_as, receipt)
     *cards, receipt = filed.queued
     held = tuple(cards) if hold_cards else ()
     return Submitted(filed.case, filed.routed_as, receipt, held, tuple(draft.photos))
+
+
+async def _receipt_again(
+    session: AsyncSession,
+    case: Case,
+    *,
+    chat_id: int,
+    resident: Person,
+    language: str,
+    now: datetime,
+) -> OutboxMessage | None:
+    """A repeated "Send" (the update replayed after a crash): the receipt queued the first
+    time, to be sent now if it has not gone (its backup time keeps the outbox off it
+    meanwhile), or None if it went or was given up; a new one only if none was queued."""
+    earlier = await session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.case_id == case.id,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.kind == "confirmation",
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    if earlier is None:
+        receipt = _receipt(case, chat_id=chat_id, resident=resident, language=language, now=now)
+        session.add(receipt)
+        return receipt
+    return earlier if earlier.sent_at is None and earlier.failed_at is None else None
 
 
 async def release_cards(session: AsyncSession, submitted: Submitted, *, now: datetime) -> None:
