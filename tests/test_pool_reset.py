@@ -4,12 +4,13 @@ rolled back: its rows vanish and the write lock is free for the next writer."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-import aiosqlite.core
 import pytest
 from sqlalchemy import text
 
+from bot.storage import one_hop
 from bot.storage.db import create_engine, create_session_maker, session_scope
 from tests import pg
 
@@ -22,16 +23,16 @@ async def test_no_rollback_after_a_commit_but_after_an_unfinished_write(
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'reset.sqlite3'}")
     maker = create_session_maker(engine)
     rollbacks: list[int] = []
-    original = aiosqlite.core.Connection.rollback
+    original = one_hop._rollback  # what a rollback runs on the connection's thread
 
-    async def counted(self: aiosqlite.core.Connection) -> None:
+    def counted(raw: sqlite3.Connection) -> None:
         rollbacks.append(1)
-        await original(self)
+        original(raw)
 
     try:
         async with engine.begin() as connection:  # (connecting the first time rolls back)
             await connection.execute(text("CREATE TABLE t (n INTEGER)"))
-        monkeypatch.setattr(aiosqlite.core.Connection, "rollback", counted)
+        monkeypatch.setattr(one_hop, "_rollback", counted)
         async with session_scope(maker) as session:
             await session.execute(text("INSERT INTO t VALUES (1)"))
         assert rollbacks == []  # committed: nothing to roll back on the way to the pool

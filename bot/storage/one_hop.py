@@ -7,17 +7,69 @@ self-pipe (~60 µs of CPU), and while a writer waits for its trip other updates 
 write lock is held for four turns of the loop per statement instead of one. Here the cursor
 does all four in one trip; `commit` and `rollback` stay one trip each.
 
-It relies on aiosqlite's `_execute` and `_conn`, as SQLAlchemy's own adapter does (for the
-isolation level).
+A connection that holds the write lock (`urgent`) does not even give the event loop a turn
+per statement: it waits for the thread's answer (at most `URGENT_WAIT`, then as any other).
+Under load every turn of the loop runs all the other updates' ready work first (50 residents
+at once: 10-100 ms), and the writers behind the lock waited for those turns, not for SQLite.
+
+It relies on aiosqlite's `_execute`, `_tx`, `_conn` and `_running`, as SQLAlchemy's own
+adapter does (for the isolation level).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 Rows = list[Any]
+URGENT_WAIT = 0.02  # seconds a lock holder waits without yielding (SQLite's own lock: longer)
+_URGENT = "_bezirksbot_urgent"
+
+
+def urgent(dbapi_connection: Any, release: Callable[[], None] | None) -> None:
+    """Mark SQLAlchemy's adapted aiosqlite connection as holding the write lock (`release`
+    gives it back, called when its transaction ends) or not (None)."""
+    connection = getattr(dbapi_connection, "_connection", None)
+    if connection is not None and hasattr(connection, "_execute"):
+        setattr(connection, _URGENT, release)
+
+
+def _ended(connection: Any) -> None:
+    """The transaction is over: the write lock goes at once, not when the session closes
+    (SQLAlchemy closes it in a task of its own, a turn of the loop later)."""
+    release = getattr(connection, _URGENT, None)
+    if release is not None:
+        setattr(connection, _URGENT, None)
+        release()
+
+
+async def _call(connection: Any, fn: Any, *args: Any) -> Any:
+    """Run `fn(*args)` on the connection's thread; a lock holder waits for it in place."""
+    if not getattr(connection, _URGENT, False):
+        return await connection._execute(fn, *args)
+    if not connection._running or not connection._connection:
+        raise ValueError("Connection closed")
+    answered = threading.Event()
+    box: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            box.append((True, fn(*args)))
+        except BaseException as error:  # handed to the caller below
+            box.append((False, error))
+        answered.set()
+
+    future = asyncio.get_running_loop().create_future()  # set (to None) by aiosqlite's thread
+    connection._tx.put_nowait((future, run))
+    if not answered.wait(URGENT_WAIT):
+        await future  # slow (e.g. another process holds SQLite's lock): wait as usual
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
 
 
 class OneHopCursor:
@@ -33,13 +85,13 @@ class OneHopCursor:
 
     async def execute(self, sql: str, parameters: Any = None) -> OneHopCursor:
         raw: sqlite3.Connection = self._connection._conn
-        result = await self._connection._execute(_run, raw, sql, parameters)
+        result = await _call(self._connection, _run, raw, sql, parameters)
         self.description, self._rows, self.lastrowid, self.rowcount = result
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> OneHopCursor:
         raw: sqlite3.Connection = self._connection._conn
-        result = await self._connection._execute(_run_many, raw, sql, parameters)
+        result = await _call(self._connection, _run_many, raw, sql, parameters)
         self.description, self._rows, self.lastrowid, self.rowcount = result
         return self
 
@@ -90,4 +142,22 @@ def one_hop(dbapi_connection: Any) -> None:
     async def cursor() -> OneHopCursor:
         return OneHopCursor(connection)
 
+    async def commit() -> None:
+        await _call(connection, _commit, connection._conn)
+        _ended(connection)
+
+    async def rollback() -> None:
+        await _call(connection, _rollback, connection._conn)
+        _ended(connection)
+
     connection.cursor = cursor
+    connection.commit = commit
+    connection.rollback = rollback
+
+
+def _commit(raw: sqlite3.Connection) -> None:
+    raw.commit()
+
+
+def _rollback(raw: sqlite3.Connection) -> None:
+    raw.rollback()
