@@ -26,6 +26,10 @@ SessionMaker = async_sessionmaker[AsyncSession]
 # test, each a server process and a few round trips); two instances with 20 + 10 stay well
 # under the server's 100 connections.
 POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 20, 10
+# SQLite: connections per process (each a thread; readers do not block each other in WAL
+# mode). With SQLAlchemy's 5 + 10, 50 residents at once waited up to 0.3 s for a connection
+# (the Send's first read and its record after the answer; p99), with 20 + 30 not at all.
+SQLITE_POOL_SIZE, SQLITE_MAX_OVERFLOW = 20, 30
 WRITE_LOCK_TIMEOUT = 30.0  # as SQLite's busy timeout: then the write fails instead of waiting
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _HOLDS = "bezirksbot_write_lock"  # key in a connection's info: the lock it holds
@@ -99,6 +103,9 @@ def create_engine(url: str, *, write_queue: bool = True, **kwargs: Any) -> Async
         # more trip to the connection's thread per transaction. `_reset` skips it when
         # SQLite has no transaction open (pysqlite opens one only for a write).
         kwargs.setdefault("pool_reset_on_return", None)
+        if ":memory:" not in url and "poolclass" not in kwargs:
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+            kwargs.setdefault("max_overflow", SQLITE_MAX_OVERFLOW)
     elif url.startswith("postgresql") and "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
         kwargs.setdefault("max_overflow", POSTGRES_MAX_OVERFLOW)
