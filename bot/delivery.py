@@ -92,9 +92,8 @@ class OutboxSender:
             while True:
                 claimed_at = self._clock.now()
                 async with session_scope(self._maker) as session:
-                    batch = await outbox.due_messages(session, now=claimed_at, limit=BATCH)
-                    languages = await outbox.languages_of(
-                        session, {m.chat_id for m in batch if m.intent is not None}
+                    batch, languages = await outbox.due_with_languages(
+                        session, now=claimed_at, limit=BATCH
                     )
                 if not batch:
                     return sent

@@ -237,12 +237,31 @@ async def due_messages(
     return sorted(claimed, key=lambda message: (message.kind in BULK_KINDS, message.id))
 
 
+async def due_with_languages(
+    session: AsyncSession, *, now: datetime, limit: int = 50
+) -> tuple[list[OutboxMessage], dict[int, str]]:
+    """`due_messages` and the chosen language of each intent's chat (`languages_of`); on
+    SQLite in one query (one statement less in every pass of the sender)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        batch = await due_messages(session, now=now, limit=limit)
+        chats = {m.chat_id for m in batch if m.intent is not None}
+        return batch, await languages_of(session, chats)
+    rows = (await session.execute(_due(limit, with_language=True), {"now": now})).all()
+    languages = {m.chat_id: lang for m, lang in rows if lang and m.intent is not None}
+    return [m for m, _ in rows], languages
+
+
 @cache
-def _due(limit: int) -> Select[tuple[OutboxMessage]]:
-    """The due rows, oldest first (SQLite: no claim), built once per limit."""
+def _due(limit: int, *, with_language: bool = False) -> Select[Any]:
+    """The due rows, oldest first (SQLite: no claim), built once per limit; with the
+    language their chat's person chose (chat id = user id of a private chat)."""
+    query: Select[Any] = select(OutboxMessage)
+    if with_language:
+        query = select(OutboxMessage, Person.language).outerjoin(
+            Person, Person.telegram_id == OutboxMessage.chat_id
+        )
     return (
-        select(OutboxMessage)
-        .where(
+        query.where(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.failed_at.is_(None),
             OutboxMessage.next_attempt_at <= bindparam("now", type_=_TABLE.c.next_attempt_at.type),
