@@ -1,9 +1,11 @@
-"""A lean "Send": six SQL statements until the receipt goes out; the district's card waits for
-the similar-case search after the answer, and goes anyway (without it) if the process dies
-before that search."""
+"""A lean "Send": six SQL statements until the receipt goes out, fourteen in the whole update
+(its record, the similar cases, the card's delivery, the ledger); the district's card waits
+for the similar-case search after the answer, and goes anyway (without it) if the process
+dies before that search."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -23,7 +25,13 @@ from tests.helpers import bind_role
 MANAGER = 700_010
 
 
-async def test_german_send_writes_six_statements_before_the_receipt(
+def _label(statement: str) -> str:
+    """INSERT/UPDATE with their table; a SELECT as such."""
+    words = statement.split()
+    return {"INSERT": f"INSERT {words[2]}", "UPDATE": f"UPDATE {words[1]}"}.get(words[0], words[0])
+
+
+async def test_german_send_writes_six_statements_before_the_receipt_fourteen_in_all(
     env: BotEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await bind_role(env, MANAGER, Role.MANAGER, district="10")
@@ -43,7 +51,8 @@ async def test_german_send_writes_six_statements_before_the_receipt(
     at_receipt: list[int] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement.split()[0])
+        if "ptb_persistence" not in statement:  # conversation states: written for every update
+            statements.append(_label(statement))
 
     send_now = intake_handlers.send_now
 
@@ -59,7 +68,24 @@ async def test_german_send_writes_six_statements_before_the_receipt(
         event.remove(env.engine.sync_engine, "before_cursor_execute", count)
     assert erika.last.plain_text.startswith("Vielen Dank! Ihr Anliegen hat die Nummer 10-2026-")
     assert at_receipt == [6]
-    assert statements[:6] == ["SELECT", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
+    assert statements[:6] == [
+        "SELECT",  # the resident, a council seat, an earlier filing of this intake
+        "SELECT",  # the district's recipients with their absences
+        "INSERT reference_counters",  # the number, taken last
+        "INSERT cases",
+        "INSERT case_events",  # both events
+        "INSERT outbox",  # the card and the receipt
+    ]
+    assert statements[6:10] == [
+        "UPDATE outbox",  # the receipt went out
+        "INSERT case_messages",  # and belongs to the case
+        "SELECT",  # similar cases for the card
+        "UPDATE outbox",  # the card, due now
+    ]
+    # the card's delivery (due rows with their languages, sent, its message) and the ledger
+    assert Counter(statements[10:]) == Counter(
+        ["SELECT", "UPDATE outbox", "INSERT case_messages", "INSERT processed_updates"]
+    )
     manager = env.sim.user(MANAGER)
     assert "10-2026-0001" in manager.last.plain_text  # the card, after the answer
 
