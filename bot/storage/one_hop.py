@@ -33,7 +33,7 @@ def urgent(dbapi_connection: Any, release: Callable[[], None] | None) -> None:
     """Mark SQLAlchemy's adapted aiosqlite connection as holding the write lock (`release`
     gives it back, called when its transaction ends) or not (None)."""
     connection = getattr(dbapi_connection, "_connection", None)
-    if connection is not None and hasattr(connection, "_execute"):
+    if connection is not None and hasattr(connection, "_tx"):  # aiosqlite's
         setattr(connection, _URGENT, release)
 
 
@@ -136,7 +136,7 @@ def one_hop(dbapi_connection: Any) -> None:
     """Give an aiosqlite connection (SQLAlchemy's adapted one, at its "connect" event)
     one-trip cursors; other connections are left alone."""
     connection = getattr(dbapi_connection, "_connection", None)
-    if connection is None or not hasattr(connection, "_execute"):
+    if connection is None or not hasattr(connection, "_tx"):  # not aiosqlite's
         return
 
     async def cursor() -> OneHopCursor:
