@@ -149,20 +149,6 @@ def create_session_maker(engine: AsyncEngine) -> SessionMaker:
 
 @asynccontextmanager
 async def session_scope(maker: SessionMaker) -> AsyncIterator[AsyncSession]:
-    """One short transaction: commit on success, roll back on error.
-
-    After a commit the connection is back in the pool already and closing the session only
-    forgets its objects, so it is closed in place; SQLAlchemy's own exit closes it in a task
-    of its own (safe from cancellation midway, a turn of the event loop and a task more per
-    transaction), which is kept for the error path."""
-    session = maker()
-    committed = False
-    try:
-        async with session.begin():
-            yield session
-        committed = True
-    finally:
-        if committed:
-            await session.close()
-        else:
-            await session.__aexit__(None, None, None)
+    """One short transaction: commit on success, roll back on error."""
+    async with maker() as session, session.begin():
+        yield session
