@@ -86,9 +86,10 @@ async def test_a_rolled_back_writer_gives_the_lock_back(tmp_path: Path) -> None:
 
 
 async def test_the_writer_holding_the_lock_gives_other_work_no_turn(tmp_path: Path) -> None:
-    """Once it holds the write lock, a transaction's statements and commit do not wait for a
-    turn of the event loop (under load one turn ran every other update's work first), while
-    a reader still lets others run; the commit gives the lock back at once."""
+    """While another writer waits, the holder's statements and commit do not wait for a turn
+    of the event loop (under load one turn ran every other update's work first); without
+    one it gives the loop turns (background writers batch what finishes meanwhile), as a
+    reader does; the commit gives the lock back at once."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'urgent.sqlite3'}")
     maker = create_session_maker(engine)
     async with engine.begin() as conn:
@@ -101,21 +102,30 @@ async def test_the_writer_holding_the_lock_gives_other_work_no_turn(tmp_path: Pa
             turns += 1
             await asyncio.sleep(0)
 
+    async def other_writer() -> None:
+        async with session_scope(maker) as session:
+            await session.execute(text("INSERT INTO t VALUES (100)"))
+
     task = asyncio.create_task(other_work())
     try:
         async with session_scope(maker) as session:
             await session.execute(text("SELECT count(*) FROM t"))
+            before = turns
             await session.execute(text("SELECT count(*) FROM t"))
-            assert turns > 0  # a reader's statement gives the loop a turn
+            assert turns > before  # a reader's statement gives the loop a turn
             await session.execute(text("INSERT INTO t VALUES (0)"))  # takes the lock
+            before = turns
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+            assert turns > before  # nobody waits for the lock
+            waiting = asyncio.create_task(other_writer())
+            await asyncio.sleep(0.2)  # it queues for the lock
             holding = turns
-            for n in range(1, 20):
+            for n in range(2, 20):
                 await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
             assert (await session.scalar(text("SELECT count(*) FROM t"))) == 20
             await session.commit()
             assert turns == holding
-            async with asyncio.timeout(5), session_scope(maker) as other:  # the lock is free
-                await other.execute(text("INSERT INTO t VALUES (20)"))
+            await asyncio.wait_for(waiting, 5)  # the lock was free at the commit
     finally:
         task.cancel()
         await engine.dispose()

@@ -31,6 +31,7 @@ POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 20, 10
 # (the Send's first read and its record after the answer; p99), with 20 + 30 not at all.
 SQLITE_POOL_SIZE, SQLITE_MAX_OVERFLOW = 20, 30
 WRITE_LOCK_TIMEOUT = 30.0  # as SQLite's busy timeout: then the write fails instead of waiting
+BUSY_LOOP = 4  # ready callbacks of the event loop from which a turn of it counts as long
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _HOLDS = "bezirksbot_write_lock"  # key in a connection's info: the lock it holds
 
@@ -47,21 +48,23 @@ class _WriteQueue:
     same statement and given back at its commit or rollback (else when the connection
     returns to the pool), in FIFO order.
     Other processes on the same file still meet SQLite's own lock.
-    The holder's statements and commit do not yield to the event loop (`one_hop.urgent`):
-    under load each turn of the loop ran every other update's ready work, and the writers
-    queued here waited for those turns (50 residents at once: the write lock held 3-120 ms
-    per Send, 20-130 ms per ledger or persistence batch; now 1-2 ms and under 1 ms).
+    While others wait for it, the holder's statements and commit do not yield to the event
+    loop (`one_hop.urgent`): under load each turn of the loop ran every other update's ready
+    work, and the writers queued here waited for those turns (50 residents at once: the
+    write lock held 3-120 ms per Send, 20-130 ms per ledger or persistence batch; now 1-2 ms
+    and under 1 ms). Without waiters it yields as before, and the background writers
+    (ledger, conversation states) batch the updates that finish meanwhile.
     """
 
     def __init__(self) -> None:
-        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._locks: dict[asyncio.AbstractEventLoop, _Turn] = {}
 
-    def _lock(self) -> asyncio.Lock:
+    def _lock(self) -> _Turn:
         loop = asyncio.get_running_loop()
         lock = self._locks.get(loop)
         if lock is None:
             self._locks = {k: v for k, v in self._locks.items() if not k.is_closed()}
-            lock = self._locks[loop] = asyncio.Lock()
+            lock = self._locks[loop] = _Turn()
         return lock
 
     def before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -73,8 +76,8 @@ class _WriteQueue:
         await_only(_acquire(lock))
         info = conn.info
         info[_HOLDS] = lock
-        # its statements wait in place; its commit or rollback gives the lock back
-        urgent(conn.connection.dbapi_connection, lambda: _give_back(info))
+        # while others wait, its statements wait in place; its commit gives the lock back
+        urgent(conn.connection.dbapi_connection, _Holder(lock, info))
 
     @staticmethod
     def release(dbapi_connection: Any, record: Any, *_args: Any) -> None:
@@ -83,15 +86,45 @@ class _WriteQueue:
             _give_back(record.info)
 
 
+class _Turn(asyncio.Lock):
+    """The write lock of one event loop, and how many writers wait for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = 0
+
+
+class _Holder:
+    """A connection's hold of the write lock, for `one_hop.urgent`."""
+
+    def __init__(self, lock: _Turn, info: dict[Any, Any]) -> None:
+        self._lock, self._info = lock, info
+
+    def contended(self) -> bool:
+        """Others wait for the lock, or so much work is ready that a turn of the loop is long
+        (seen from its ready queue, where CPython's loop has one; else only the waiters)."""
+        if self._lock.waiting > 0:
+            return True
+        ready = getattr(asyncio.get_running_loop(), "_ready", None)
+        return ready is not None and len(ready) >= BUSY_LOOP
+
+    def release(self) -> None:
+        _give_back(self._info)
+
+
 def _give_back(info: dict[Any, Any]) -> None:
     lock = info.pop(_HOLDS, None)
     if lock is not None and lock.locked():
         lock.release()
 
 
-async def _acquire(lock: asyncio.Lock) -> None:
-    async with asyncio.timeout(WRITE_LOCK_TIMEOUT):
-        await lock.acquire()
+async def _acquire(lock: _Turn) -> None:
+    lock.waiting += 1
+    try:
+        async with asyncio.timeout(WRITE_LOCK_TIMEOUT):
+            await lock.acquire()
+    finally:
+        lock.waiting -= 1
 
 
 def create_engine(url: str, *, write_queue: bool = True, **kwargs: Any) -> AsyncEngine:

@@ -7,10 +7,11 @@ self-pipe (~60 µs of CPU), and while a writer waits for its trip other updates 
 write lock is held for four turns of the loop per statement instead of one. Here the cursor
 does all four in one trip; `commit` and `rollback` stay one trip each.
 
-A connection that holds the write lock (`urgent`) does not even give the event loop a turn
-per statement: it waits for the thread's answer (at most `URGENT_WAIT`, then as any other).
-Under load every turn of the loop runs all the other updates' ready work first (50 residents
-at once: 10-100 ms), and the writers behind the lock waited for those turns, not for SQLite.
+A connection that holds the write lock while other writers wait for it (`urgent`) does not
+even give the event loop a turn per statement: it waits for the thread's answer (at most
+`URGENT_WAIT`, then as any other). Under load every turn of the loop runs all the other
+updates' ready work first (50 residents at once: 10-100 ms), and the writers behind the lock
+waited for those turns, not for SQLite.
 
 It relies on aiosqlite's `_execute`, `_tx`, `_conn` and `_running`, as SQLAlchemy's own
 adapter does (for the isolation level).
@@ -21,34 +22,43 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 Rows = list[Any]
 URGENT_WAIT = 0.02  # seconds a lock holder waits without yielding (SQLite's own lock: longer)
 _URGENT = "_bezirksbot_urgent"
 
 
-def urgent(dbapi_connection: Any, release: Callable[[], None] | None) -> None:
-    """Mark SQLAlchemy's adapted aiosqlite connection as holding the write lock (`release`
-    gives it back, called when its transaction ends) or not (None)."""
+class Holder(Protocol):
+    """A connection's hold of the write lock."""
+
+    def contended(self) -> bool: ...  # other writers wait for it
+
+    def release(self) -> None: ...  # give it back (the transaction is over)
+
+
+def urgent(dbapi_connection: Any, holder: Holder | None) -> None:
+    """Mark SQLAlchemy's adapted aiosqlite connection as holding the write lock, or not."""
     connection = getattr(dbapi_connection, "_connection", None)
     if connection is not None and hasattr(connection, "_tx"):  # aiosqlite's
-        setattr(connection, _URGENT, release)
+        setattr(connection, _URGENT, holder)
 
 
 def _ended(connection: Any) -> None:
     """The transaction is over: the write lock goes at once, not when the session closes
     (SQLAlchemy closes it in a task of its own, a turn of the loop later)."""
-    release = getattr(connection, _URGENT, None)
-    if release is not None:
+    holder: Holder | None = getattr(connection, _URGENT, None)
+    if holder is not None:
         setattr(connection, _URGENT, None)
-        release()
+        holder.release()
 
 
 async def _call(connection: Any, fn: Any, *args: Any) -> Any:
-    """Run `fn(*args)` on the connection's thread; a lock holder waits for it in place."""
-    if not getattr(connection, _URGENT, False):
+    """Run `fn(*args)` on the connection's thread; a lock holder others wait for waits for it
+    in place."""
+    holder: Holder | None = getattr(connection, _URGENT, None)
+    if holder is None or not holder.contended():
         return await connection._execute(fn, *args)
     if not connection._running or not connection._connection:
         raise ValueError("Connection closed")
