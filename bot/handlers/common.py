@@ -13,9 +13,9 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.keyboards import ButtonRows, inline
+from bot.keyboards import ButtonRows, rows_markup
 from bot.messages.reply import Reply
-from bot.sending import send_payload
+from bot.sending import post, send_payload, send_text
 from bot.services.access import people
 from bot.services.access.roles import Roles, load_roles
 from bot.storage.db import session_scope
@@ -64,10 +64,13 @@ async def send(
     chat = update.effective_chat
     if chat is None:
         return
-    markup = inline(buttons) if buttons else reply_markup
+    if reply_markup is None:  # the common case, without telegram objects (bot.sending.post)
+        markup = rows_markup(buttons) if buttons else None
+        await send_text(chat.get_bot(), chat.id, text, html=html, markup=markup)
+        return
     await chat.send_message(
         text,
-        reply_markup=markup,  # type: ignore[arg-type]  # any of the four markup kinds
+        reply_markup=reply_markup,  # type: ignore[arg-type]  # any of the four markup kinds
         parse_mode=ParseMode.HTML if html else None,
     )
 
@@ -97,8 +100,9 @@ async def drop_buttons(update: Update) -> None:
     """Remove the pressed message's keyboard so it cannot be pressed twice."""
     query = update.callback_query
     if query is not None and query.message is not None:
+        params = {"chat_id": query.message.chat.id, "message_id": query.message.message_id}
         try:
-            await query.edit_message_reply_markup(reply_markup=None)
+            await post(query.get_bot(), "editMessageReplyMarkup", params)
         except BadRequest:  # an old message may no longer be editable
             pass
 
