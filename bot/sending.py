@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram import Bot, InputMediaPhoto
 
+from bot import newest
 from bot.keyboards import payload_markup
 
 MESSAGES_PER_SECOND = 25  # overall; Telegram allows about 30 before answering 429
@@ -85,7 +86,26 @@ async def send_text(
     if markup is not None:
         params["reply_markup"] = markup
     result = await post(bot, "sendMessage", params)
-    return Sent(int(result["message_id"]))
+    sent = Sent(int(result["message_id"]))
+    newest.note(bot, chat_id, sent.message_id)
+    return sent
+
+
+def editable(data: dict[str, Any]) -> bool:
+    """Whether a payload can replace an earlier message's text in place: text and inline
+    buttons only (no photos, pin, document or menu keyboard)."""
+    return not any(data.get(key) for key in ("photos", "location", "document", "keyboard"))
+
+
+async def edit_text(bot: Bot, chat_id: int, message_id: int, data: dict[str, Any]) -> None:
+    """editMessageText with an `editable` payload's text and buttons."""
+    params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": data["text"]}
+    if data.get("html", True):
+        params["parse_mode"] = "HTML"
+    markup = payload_markup(data)
+    if markup is not None:
+        params["reply_markup"] = markup
+    await post(bot, "editMessageText", params)
 
 
 async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Sent:
@@ -110,6 +130,7 @@ async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Sent:
             filename=document["filename"],
             caption=data.get("text") or None,
         )
+        newest.note(bot, chat_id, sent.message_id)
         return Sent(sent.message_id)
     return await send_text(
         bot, chat_id, data["text"], html=data.get("html", True), markup=payload_markup(data)

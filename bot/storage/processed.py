@@ -11,19 +11,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.models import ProcessedUpdate
+from bot.storage.upserts import PROCESSED_UPDATE
 
 
 async def insert_ids(session: Any, update_ids: Collection[int], now: datetime) -> None:
-    """One INSERT … ON CONFLICT DO NOTHING for all (one per id on other databases)."""
+    """INSERT … ON CONFLICT DO NOTHING, compiled once, for all the ids (one per id on other
+    databases)."""
     dialect = session.bind.dialect.name if session.bind is not None else ""
     if dialect in ("sqlite", "postgresql"):
-        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
         rows = [{"update_id": i, "processed_at": now} for i in sorted(update_ids)]
-        await session.execute(
-            insert(ProcessedUpdate)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-        )
+        await session.execute(PROCESSED_UPDATE, rows)
         return
     for update_id in sorted(update_ids):
         await insert_once(session, update_id, now)

@@ -262,6 +262,12 @@ class _AnsweredBefore:
     async def answer_callback_query(self, *_args: Any, **_kwargs: Any) -> bool:
         return True
 
+    async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+        """The plain path of bot.sending.post: the same answer is left out there."""
+        if endpoint == "answerCallbackQuery":
+            return True
+        return await self._bot._post(endpoint, *args, **kwargs)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._bot, name)
 

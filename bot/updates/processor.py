@@ -8,12 +8,15 @@ through it; ``application.process_update()`` called directly bypasses every proc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot import newest
 
 
 def chat_key(update: object) -> Hashable | None:
@@ -120,6 +123,10 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers; the caller already holds the chat lock and a slot."""
+        message = update.message if isinstance(update, Update) else None
+        if message is not None:  # a typed message: buttons above it are no longer the newest
+            with contextlib.suppress(RuntimeError):  # an update built without a bot
+                newest.note(message.get_bot(), message.chat_id, message.message_id)
         await coroutine
         if self.on_finished is not None:
             self.on_finished(update)
