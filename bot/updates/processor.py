@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot import newest
@@ -34,6 +34,16 @@ def chat_key(update: object) -> Hashable | None:
     if update.effective_user is not None and type(update.effective_user.id) is int:
         return update.effective_user.id
     return None
+
+
+def _note_typed(message: Message) -> None:
+    """Runs before the sound-update check (bot.updates.sound): a forged update may carry
+    anything, so only well-typed ids are noted."""
+    chat = getattr(message, "chat", None)
+    if chat is None or type(chat.id) is not int or type(message.message_id) is not int:
+        return
+    with contextlib.suppress(RuntimeError):  # an update built without a bot
+        newest.note(message.get_bot(), chat.id, message.message_id)
 
 
 class _ChatLock:
@@ -125,8 +135,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         """Run the update's handlers; the caller already holds the chat lock and a slot."""
         message = update.message if isinstance(update, Update) else None
         if message is not None:  # a typed message: buttons above it are no longer the newest
-            with contextlib.suppress(RuntimeError):  # an update built without a bot
-                newest.note(message.get_bot(), message.chat_id, message.message_id)
+            _note_typed(message)
         await coroutine
         if self.on_finished is not None:
             self.on_finished(update)
