@@ -204,4 +204,6 @@ async def _post_init(app: BotApplication) -> None:
         await app.bot.set_my_commands(commands, language_code=language)
     t = services.translations.get(services.settings.default_language)
     await app.bot.set_my_commands([BotCommand(n, text) for n, text in command_menu(t)])
+    # every language's menu labels and commands are taken: the rarer ones load on first use
+    services.translations.forget_rare()
     register_jobs(app)
