@@ -12,13 +12,20 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.schema import CreateIndex
 
+from bot.i18n import load_catalogue
+from bot.services.basics.languages import available_languages
 from bot.storage import migrate
 from bot.storage.db import create_engine
+from bot.storage.models import Reminder
 
 HEAVY = ("matplotlib", "numpy", "pyproj", "shapely", "openpyxl", "docx", "icalendar", "PIL")
 # Lighter, but not needed to answer a first update either: imported where first used.
 LAZY = ("rapidfuzz", "phonenumbers", "email_validator")
+# Modules of packages the bot does use at start: SQLAlchemy's PostgreSQL dialect on SQLite
+# (bot/storage/postgresql.py) and Babel's .po parser once the catalogues are compiled.
+LAZY_MODULES = ("sqlalchemy.dialects.postgresql", "babel.messages")
 
 # Runs in a fresh interpreter: migrate a new database (as the first start does), then start
 # the application as bot/runner.py does (post_init included), over the offline Bot API.
@@ -56,6 +63,12 @@ START = textwrap.dedent(
 
 
 def started_modules(folder: Path) -> tuple[set[str], set[str]]:
+    """The top-level packages imported by a started bot, and by the migration before it."""
+    modules, migration = started_module_names(folder)
+    return {m.split(".")[0] for m in modules}, {m.split(".")[0] for m in migration}
+
+
+def started_module_names(folder: Path) -> tuple[set[str], set[str]]:
     done = subprocess.run(
         [sys.executable, "-c", START, str(folder)],
         capture_output=True,
@@ -65,9 +78,7 @@ def started_modules(folder: Path) -> tuple[set[str], set[str]]:
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {m.split(".")[0] for m in result["modules"]}, {
-        m.split(".")[0] for m in result["migration"]
-    }
+    return set(result["modules"]), set(result["migration"])
 
 
 def test_starting_the_bot_imports_no_heavy_library(tmp_path: Path) -> None:
@@ -75,6 +86,26 @@ def test_starting_the_bot_imports_no_heavy_library(tmp_path: Path) -> None:
     assert "bot" in modules and "telegram" in modules  # the probe saw a started bot
     assert sorted(set(HEAVY) & modules) == []
     assert sorted(set(LAZY) & modules) == []
+
+
+def test_starting_on_sqlite_leaves_the_postgresql_dialect_and_the_po_parser_unimported(
+    tmp_path: Path,
+) -> None:
+    for language in available_languages():
+        load_catalogue(language)  # compiled, as after any earlier start
+    started_module_names(tmp_path)  # the first start migrates (Alembic loads the dialect)
+    modules, _ = started_module_names(tmp_path)
+    assert "bot.app" in modules
+    assert sorted(m for m in modules if m.startswith(LAZY_MODULES)) == []
+
+
+def test_a_postgresql_engine_declares_the_postgresql_index_options() -> None:
+    """The partial index's WHERE, kept out of the model's options (bot/storage/postgresql.py),
+    is there once a PostgreSQL engine is made: Alembic and DDL see the same index as before."""
+    engine = create_engine("postgresql+asyncpg://bot@localhost/never-connected")
+    index = next(i for i in Reminder.__table__.indexes if i.name == "ix_reminders_pending_due")
+    ddl = str(CreateIndex(index).compile(dialect=engine.dialect))
+    assert ddl.endswith("WHERE sent_at IS NULL AND cancelled_at IS NULL"), ddl
 
 
 def test_a_restart_over_a_current_schema_leaves_alembic_unimported(tmp_path: Path) -> None:

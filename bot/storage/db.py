@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util.concurrency import await_only, in_greenlet
 
+from bot.storage import postgresql
+
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
@@ -83,9 +85,11 @@ def create_engine(url: str, *, write_queue: bool = True, **kwargs: Any) -> Async
         # more trip to the connection's thread per transaction. `_reset` skips it when
         # SQLite has no transaction open (pysqlite opens one only for a write).
         kwargs.setdefault("pool_reset_on_return", None)
-    elif url.startswith("postgresql") and "poolclass" not in kwargs:
-        kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
-        kwargs.setdefault("max_overflow", POSTGRES_MAX_OVERFLOW)
+    elif url.startswith("postgresql"):
+        postgresql.declare_model_options()
+        if "poolclass" not in kwargs:
+            kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+            kwargs.setdefault("max_overflow", POSTGRES_MAX_OVERFLOW)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name != "sqlite":
         return engine

@@ -7,9 +7,10 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
+from bot.storage import postgresql  # its insert loads SQLAlchemy's dialect when first used
 from bot.storage.models import ProcessedUpdate
 from bot.storage.upserts import PROCESSED_UPDATE
 
