@@ -23,6 +23,9 @@ from bot.storage.models import Reminder
 HEAVY = ("matplotlib", "numpy", "pyproj", "shapely", "openpyxl", "docx", "icalendar", "PIL")
 # Lighter, but not needed to answer a first update either: imported where first used.
 LAZY = ("rapidfuzz", "phonenumbers", "email_validator")
+# httpx's command-line client, which it imports when they are installed (bot/__init__.py);
+# Alembic's templates import pygments too, so only a restart is free of them.
+UNUSED = ("click", "pygments")
 # Modules of packages the bot does use at start: SQLAlchemy's PostgreSQL dialect on SQLite
 # (bot/storage/postgresql.py) and Babel's .po parser once the catalogues are compiled.
 LAZY_MODULES = ("sqlalchemy.dialects.postgresql", "babel.messages")
@@ -88,7 +91,7 @@ def test_starting_the_bot_imports_no_heavy_library(tmp_path: Path) -> None:
     assert sorted(set(LAZY) & modules) == []
 
 
-def test_starting_on_sqlite_leaves_the_postgresql_dialect_and_the_po_parser_unimported(
+def test_a_restart_on_sqlite_imports_no_dialect_parser_or_cli_it_does_not_use(
     tmp_path: Path,
 ) -> None:
     for language in available_languages():
@@ -97,6 +100,7 @@ def test_starting_on_sqlite_leaves_the_postgresql_dialect_and_the_po_parser_unim
     modules, _ = started_module_names(tmp_path)
     assert "bot.app" in modules
     assert sorted(m for m in modules if m.startswith(LAZY_MODULES)) == []
+    assert sorted({m.split(".")[0] for m in modules} & set(UNUSED)) == []
 
 
 def test_a_postgresql_engine_declares_the_postgresql_index_options() -> None:
