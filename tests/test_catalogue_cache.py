@@ -68,9 +68,25 @@ def test_a_damaged_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
     assert cache.read_bytes() != b"\x00 not marshal"
 
 
-def test_without_a_writable_cache_folder_the_po_file_is_read(tmp_path: Path) -> None:
+def test_a_read_only_installation_keeps_its_cache_in_the_users_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = write_catalogue(tmp_path / "locales", "de", "Guten Tag")
+    (target / "__pycache__").write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    assert load_catalogue("de", tmp_path / "locales").messages == {"Hello": "Guten Tag"}
+    assert list((tmp_path / "home-cache" / "bezirksbot" / "catalogues").glob("de.*.marshal"))
+    no_parsing(monkeypatch)
+    assert load_catalogue("de", tmp_path / "locales").messages == {"Hello": "Guten Tag"}
+
+
+def test_without_any_writable_cache_folder_the_po_file_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = write_catalogue(tmp_path, "de", "Guten Tag")
     (target / "__pycache__").write_text("a file where the cache folder would be")
+    (tmp_path / "home-cache").write_text("and where the user's cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
     assert load_catalogue("de", tmp_path).messages == {"Hello": "Guten Tag"}
     assert load_catalogue("de", tmp_path).messages == {"Hello": "Guten Tag"}
 
