@@ -6,8 +6,9 @@ Both run as their own process against the offline Bot API stand-in behind a real
 (bot/offline/http_api.py, TELEGRAM_API_BASE_URL), so they import and use what production
 does (httpx included). "start" = from spawning the process until its first getUpdates call
 reaches the stand-in (for the bot: settings, imports, migration check, leader lock, the
-command menus, jobs); "idle RSS" = the process's VmRSS one second after that, "peak" its
-VmHWM. The bot's first start migrates a new SQLite file and is shown apart; the figures
+command menus, jobs); "CPU" = the process's CPU time by then (less noisy than "start" on a
+busy machine); "idle RSS" = the process's VmRSS one second after that, "peak" its VmHWM.
+The bot's first start migrates a new SQLite file and is shown apart; the figures
 are the median of the restarts that follow (the usual case: the schema is up to date).
 The bare process is an Application with one echo handler calling run_polling().
 
@@ -53,6 +54,14 @@ class Start:
     seconds: float
     rss_mib: float
     peak_mib: float
+    cpu_seconds: float = float("nan")  # the process's CPU time until polling (less noisy)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system time of the process so far (/proc/<pid>/stat, fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _status_mib(pid: int, field_name: str) -> float:
@@ -87,6 +96,7 @@ async def start_once(command: list[str], env: dict[str, str], cwd: Path) -> Star
             ended = asyncio.create_task(process.wait())
             await asyncio.wait({waiting, ended}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
             seconds = time.perf_counter() - started
+            cpu = _cpu_seconds(process.pid) if process.returncode is None else float("nan")
             if not polling.is_set():
                 waiting.cancel()
                 error = await process.stderr.read() if process.stderr else b""
@@ -101,15 +111,22 @@ async def start_once(command: list[str], env: dict[str, str], cwd: Path) -> Star
                 except TimeoutError:
                     process.kill()
                     await process.wait()
-    return Start(seconds, rss, peak)
+    return Start(seconds, rss, peak, cpu)
 
 
-async def measure(runs: int) -> dict[str, list[Start]]:
-    """The bot's first start (new database), then `runs` restarts of each, taking turns."""
+async def measure(runs: int, *, compiled: bool = False) -> dict[str, list[Start]]:
+    """The bot's first start (new database), then `runs` restarts of each, taking turns.
+    `compiled`: the first start writes every module's bytecode into a folder of its own
+    (PYTHONPYCACHEPREFIX), which the restarts read, as after `pip install`; without it the
+    bot's own modules are compiled at every start when the environment says
+    PYTHONDONTWRITEBYTECODE and the checkout holds no bytecode (~0.3 s)."""
     with tempfile.TemporaryDirectory(prefix="start-bench-") as folder:
         cwd = Path(folder)
         base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE"))}
         base["PYTHONDONTWRITEBYTECODE"] = "1"
+        if compiled:
+            del base["PYTHONDONTWRITEBYTECODE"]
+            base["PYTHONPYCACHEPREFIX"] = str(cwd / "bytecode")
         bot_env = {
             **base,
             "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -135,7 +152,7 @@ def report(results: dict[str, list[Start]]) -> list[str]:
     lines = [
         "D. Start until polling and idle memory (own processes, offline Bot API over HTTP; "
         f"median of {len(results['bot'])} restarts)",
-        f"{'':34} {'start':>8} {'idle RSS':>10} {'peak RSS':>10}  target",
+        f"{'':34} {'start':>8} {'CPU':>7} {'idle RSS':>10} {'peak RSS':>10}  target",
     ]
     lines.append("-" * (len(lines[1]) + 30))
     bare_start = median([s.seconds for s in results["bare"]])
@@ -148,6 +165,7 @@ def report(results: dict[str, list[Start]]) -> list[str]:
         start = median([s.seconds for s in starts])
         rss = median([s.rss_mib for s in starts])
         peak = median([s.peak_mib for s in starts])
+        cpu = median([s.cpu_seconds for s in starts])
         target = ""
         if goal:
             meets_rss = "meets" if rss <= TARGET_RSS_MIB else "MISSES"
@@ -157,7 +175,8 @@ def report(results: dict[str, list[Start]]) -> list[str]:
                 f"start ≤ {TARGET_START_S:g} s {meets_start} ({start / bare_start:.1f}× bare)"
             )
         lines.append(
-            f"{label:34} {start:>7.2f}s {rss:>6.0f} MiB {peak:>6.0f} MiB  {target}".rstrip()
+            f"{label:34} {start:>7.2f}s {cpu:>6.2f}s {rss:>6.1f} MiB {peak:>6.1f} MiB  "
+            f"{target}".rstrip()
         )
     return lines
 
@@ -165,9 +184,16 @@ def report(results: dict[str, list[Start]]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="restarts of each (default 3)")
+    parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="restarts read bytecode written by the first start, as after pip install",
+    )
     args = parser.parse_args()
-    results = asyncio.run(measure(args.runs))
+    results = asyncio.run(measure(args.runs, compiled=args.compiled))
     print("\n".join(report(results)))
+    if args.compiled:
+        print("(restarts read the bytecode the first start wrote, as after pip install)")
 
 
 if __name__ == "__main__":

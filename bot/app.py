@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from typing import Any
@@ -198,10 +199,19 @@ async def _post_init(app: BotApplication) -> None:
     gc.freeze()
     services = app.bot_data.services
     assert services is not None
-    for language in services.translations.languages:
-        t = services.translations.get(language)
-        commands = [BotCommand(name, text) for name, text in command_menu(t)]
-        await app.bot.set_my_commands(commands, language_code=language)
-    t = services.translations.get(services.settings.default_language)
-    await app.bot.set_my_commands([BotCommand(n, text) for n, text in command_menu(t)])
+    # All menus at once (one round trip, not eight in a row): polling starts after them.
+    translations = services.translations
+
+    def commands(language: str) -> list[BotCommand]:
+        return [BotCommand(name, text) for name, text in command_menu(translations.get(language))]
+
+    await asyncio.gather(
+        *(
+            app.bot.set_my_commands(commands(language), language_code=language)
+            for language in translations.languages
+        ),
+        app.bot.set_my_commands(commands(services.settings.default_language)),
+    )
+    # every language's menu labels and commands are taken: the rarer ones load on first use
+    translations.forget_rare()
     register_jobs(app)

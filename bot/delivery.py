@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.messages.render import OutboxRenderer
-from bot.sending import MESSAGES_PER_SECOND, Pace, send_payload
+from bot.sending import MESSAGES_PER_SECOND, Pace, Sent, send_payload
 from bot.services.basics.clock import Clock
 from bot.services.basics.env import ServiceEnv
 from bot.services.cases import records as cases
@@ -187,7 +187,7 @@ class OutboxSender:
         *,
         paced: bool = True,
         report: bool = True,
-    ) -> Message | None:
+    ) -> Sent | None:
         """Render and send; a failure is recorded (retry, give up) and gives None."""
         self._bulk_tried = self._bulk_tried or message.kind in outbox.BULK_KINDS
         try:
@@ -214,7 +214,7 @@ class OutboxSender:
 
     async def _send_paced(
         self, bot: Bot, chat_id: int, data: dict[str, Any], *, paced: bool = True
-    ) -> Message:
+    ) -> Sent:
         """Send within the pace; a short flood wait pauses every send, then this one is
         sent again (a long one goes back to the queue with its retry-after). Unpaced (an
         answer the user waits for, as every handler's reply) it only waits out a pause and

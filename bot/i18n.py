@@ -1,19 +1,32 @@
 """Translations from the gettext catalogues in `locales/`, chosen per update and passed explicitly.
 
-Catalogues are read from the `.po` files with Babel at start, so no compile step is needed
-before running; `scripts/i18n` extracts new messages and updates the catalogues.
+Catalogues are read from the `.po` files, so no compile step is needed before running;
+`scripts/i18n` extracts new messages and updates the catalogues. Parsing a `.po` file with
+Babel takes ~25 ms and leaves garbage behind, so its messages are kept in a compiled cache
+beside it (`__pycache__/bot.<python>.marshal`, or in the user's cache folder when the
+installation is read-only; rebuilt when the `.po` file's content changes). The default
+language and English are loaded at start, the others when first used (1-4 ms from the cache).
 """
 
 from __future__ import annotations
 
 import gettext
+import hashlib
+import logging
+import marshal
+import os
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from babel.messages.pofile import read_po
+from typing import Any
 
 from bot.services.basics.languages import DOMAIN, LOCALES_DIR, available_languages
+
+log = logging.getLogger(__name__)
+
+SOURCE_LANGUAGE = "en"  # the msgids' language
 
 
 def N_(message: str) -> str:
@@ -79,10 +92,44 @@ class Translator:
 
 def load_catalogue(language: str, locales_dir: Path = LOCALES_DIR) -> Catalogue:
     path = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
+    try:
+        source = path.read_bytes()
+    except FileNotFoundError:
         return Catalogue()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+    digest = hashlib.blake2b(source, digest_size=16).digest()
+    places = _cache_places(path, language)
+    compiled = next(filter(None, (_read_cache(place, digest) for place in places)), None)
+    if compiled is None:
+        compiled = _parse_po(source, language)
+        any(_write_cache(place, (CACHE_FORMAT, digest, *compiled)) for place in places)
+    messages, plurals, plural_expr = compiled
+    rule = gettext.c2py(plural_expr) if plurals and plural_expr else _germanic
+    return Catalogue(messages, plurals, rule)
+
+
+CACHE_FORMAT = 1
+Compiled = tuple[dict[str, str], dict[str, tuple[str, ...]], str]
+
+
+def _cache_places(po: Path, language: str) -> list[Path]:
+    """Beside the .po file; else (an installation the bot's user may not write to) in the
+    user's cache folder (XDG_CACHE_HOME or ~/.cache)."""
+    name = f"{DOMAIN}.{sys.implementation.cache_tag}.marshal"
+    places = [po.parent / "__pycache__" / name]
+    try:
+        user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except (RuntimeError, KeyError):  # no home folder
+        return places
+    return [*places, user_cache / "bezirksbot" / "catalogues" / f"{language}.{name}"]
+
+
+def _parse_po(source: bytes, language: str) -> Compiled:
+    """Babel's parser, imported only when a catalogue is not in the cache."""
+    from io import BytesIO
+
+    from babel.messages.pofile import read_po
+
+    catalog = read_po(BytesIO(source), locale=language)
     messages: dict[str, str] = {}
     plurals: dict[str, tuple[str, ...]] = {}
     for message in catalog:
@@ -92,8 +139,36 @@ def load_catalogue(language: str, locales_dir: Path = LOCALES_DIR) -> Catalogue:
             plurals[str(message.id[0])] = tuple(str(form) for form in message.string)
         else:
             messages[str(message.id)] = str(message.string)
-    rule = gettext.c2py(catalog.plural_expr) if plurals else _germanic
-    return Catalogue(messages, plurals, rule)
+    return messages, plurals, str(catalog.plural_expr) if plurals else ""
+
+
+def _read_cache(cache: Path, digest: bytes) -> Compiled | None:
+    try:
+        data: Any = marshal.loads(cache.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(data, tuple) and len(data) == 5 and data[:2] == (CACHE_FORMAT, digest)):
+        return None  # another format, or the .po file changed since
+    return data[2], data[3], data[4]
+
+
+def _write_cache(cache: Path, data: Any) -> bool:
+    """Written whole under a temporary name, then renamed: a reader never sees half a file.
+    False when the folder cannot be written to."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache.parent, prefix=cache.name)
+        try:
+            with os.fdopen(handle, "wb") as output:
+                marshal.dump(data, output)
+            os.replace(temporary, cache)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:  # a read-only installation: the next place, or parse each time
+        log.debug("catalogue cache %s not written: %s", cache, error)
+        return False
+    return True
 
 
 def load_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> dict[str, str]:
@@ -102,7 +177,9 @@ def load_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> dict[str, st
 
 
 class Translations:
-    """All shipped languages, loaded once."""
+    """All shipped languages. The default language and English are loaded at once, the others
+    when first asked for; `forget_rare` drops those again (`bot.app` does so after start, once
+    every language's command menu and menu labels are taken)."""
 
     def __init__(
         self,
@@ -112,21 +189,44 @@ class Translations:
     ) -> None:
         self.default_language = default_language
         self.languages = languages or available_languages(locales_dir)
-        self._translators = {
-            lang: _translator(lang, load_catalogue(lang, locales_dir)) for lang in self.languages
-        }
+        self._locales_dir = locales_dir
+        self._translators: dict[str, Translator] = {}
+        for language in self._kept():
+            self._load(language)
 
     def get(self, language: str | None) -> Translator:
-        return self._translators.get(self.pick(language), self._translators[self.default_language])
+        code = self.pick(language)
+        return self._translators.get(code) or self._load(code)
 
     def pick(self, *candidates: str | None) -> str:
         """The first supported language among stored preference and Telegram's language_code."""
         for candidate in candidates:
             if candidate:
                 code = candidate.split("-")[0].lower()
-                if code in self._translators:
+                if code in self.languages:
                     return code
         return self.default_language
+
+    @property
+    def loaded(self) -> tuple[str, ...]:
+        """The languages whose catalogues are in memory now."""
+        return tuple(self._translators)
+
+    def forget_rare(self) -> None:
+        """Keep only the default language and English in memory (~0.3 MiB per other one)."""
+        kept = self._kept()
+        for language in [code for code in self._translators if code not in kept]:
+            del self._translators[language]
+
+    def _kept(self) -> tuple[str, ...]:
+        return tuple(
+            code for code in self.languages if code in (self.default_language, SOURCE_LANGUAGE)
+        )
+
+    def _load(self, language: str) -> Translator:
+        translator = _translator(language, load_catalogue(language, self._locales_dir))
+        self._translators[language] = translator
+        return translator
 
 
 def _translator(language: str, catalogue: Catalogue) -> Translator:

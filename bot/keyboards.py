@@ -4,6 +4,7 @@ stored button dicts, and reply keyboards."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.constants import ParseMode
@@ -63,6 +64,36 @@ def from_payload(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarku
             for row in rows
         ]
     )
+
+
+def payload_markup(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A stored payload's keyboard in the Bot API's JSON form (no telegram objects: see
+    `bot.sending.post`): its inline buttons, else its reply keyboard."""
+    buttons = data.get("buttons")
+    if buttons:
+        return {"inline_keyboard": [[_json_button(b) for b in row] for row in buttons]}
+    rows = data.get("keyboard")
+    if rows:
+        return {
+            "keyboard": [[{"text": label} for label in row] for row in rows],
+            "resize_keyboard": True,
+        }
+    return None
+
+
+def rows_markup(rows: ButtonRows) -> dict[str, Any]:
+    """Rows of (label, callback data) in the Bot API's JSON form."""
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in rows
+        ]
+    }
+
+
+def _json_button(b: dict[str, str]) -> dict[str, str]:
+    if "url" in b:
+        return {"text": b["text"], "url": b["url"]}
+    return {"text": b["text"], "callback_data": b["data"]}
 
 
 def to_payload(rows: ButtonRows) -> list[list[dict[str, str]]]:

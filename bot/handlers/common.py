@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot import newest
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.keyboards import ButtonRows, inline
+from bot.keyboards import ButtonRows, rows_markup
 from bot.messages.reply import Reply
-from bot.sending import send_payload
+from bot.sending import edit_text, editable, post, send_payload, send_text
 from bot.services.access import people
 from bot.services.access.roles import Roles, load_roles
 from bot.storage.db import session_scope
@@ -64,41 +67,67 @@ async def send(
     chat = update.effective_chat
     if chat is None:
         return
-    markup = inline(buttons) if buttons else reply_markup
-    await chat.send_message(
+    if reply_markup is None:  # the common case, without telegram objects (bot.sending.post)
+        markup = rows_markup(buttons) if buttons else None
+        await send_text(chat.get_bot(), chat.id, text, html=html, markup=markup)
+        return
+    sent = await chat.send_message(
         text,
-        reply_markup=markup,  # type: ignore[arg-type]  # any of the four markup kinds
+        reply_markup=reply_markup,  # type: ignore[arg-type]  # any of the four markup kinds
         parse_mode=ParseMode.HTML if html else None,
     )
+    newest.note(sent.get_bot(), chat.id, sent.message_id)
 
 
 async def send_reply(update: Update, reply: Reply, *, reply_markup: object | None = None) -> None:
     """Send a message-layer reply in the chat the update came from (`reply_markup` replaces
-    its buttons, for keyboards the message layer cannot describe)."""
+    its buttons, for keyboards the message layer cannot describe). Inside
+    `acknowledging(..., in_place=True)` the first reply that can be turned into the pressed
+    message's text and buttons is edited into it instead."""
     chat = update.effective_chat
     if chat is None:
         return
     if reply_markup is None:  # photos, a document and buttons, as the outbox sends them
-        await send_payload(chat.get_bot(), chat.id, reply.to_payload())
+        data = reply.to_payload()
+        target = _IN_PLACE.get()
+        if target is not None and not target.used and editable(data):
+            target.used = True
+            try:
+                await edit_text(chat.get_bot(), chat.id, target.message_id, data)
+                return
+            except BadRequest:  # gone or too old: its keyboard is removed, a new message sent
+                target.used = False
+        await send_payload(chat.get_bot(), chat.id, data)
         return
-    await chat.send_message(
+    if isinstance(reply_markup, dict):  # a keyboard in the Bot API's JSON form
+        await send_text(chat.get_bot(), chat.id, reply.text, html=reply.html, markup=reply_markup)
+        return
+    sent = await chat.send_message(
         reply.text,
         reply_markup=reply_markup,  # type: ignore[arg-type]  # object: any markup
         parse_mode=ParseMode.HTML if reply.html else None,
     )
+    newest.note(sent.get_bot(), chat.id, sent.message_id)
 
 
 async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=alert)
+    query = update.callback_query
+    if query is not None:
+        params: dict[str, object] = {"callback_query_id": query.id}
+        if text is not None:
+            params["text"] = text
+        if alert:
+            params["show_alert"] = True
+        await post(query.get_bot(), "answerCallbackQuery", params)
 
 
 async def drop_buttons(update: Update) -> None:
     """Remove the pressed message's keyboard so it cannot be pressed twice."""
     query = update.callback_query
     if query is not None and query.message is not None:
+        params = {"chat_id": query.message.chat.id, "message_id": query.message.message_id}
         try:
-            await query.edit_message_reply_markup(reply_markup=None)
+            await post(query.get_bot(), "editMessageReplyMarkup", params)
         except BadRequest:  # an old message may no longer be editable
             pass
 
@@ -130,17 +159,56 @@ async def acknowledge(update: Update) -> None:
     await asyncio.gather(answer_query(update), drop_buttons(update))
 
 
+@dataclass
+class _InPlace:
+    message_id: int
+    used: bool = False
+
+
+_IN_PLACE: contextvars.ContextVar[_InPlace | None] = contextvars.ContextVar(
+    "in_place", default=None
+)
+
+
 @contextlib.asynccontextmanager
-async def acknowledging(update: Update, *, drop: bool = True) -> AsyncIterator[None]:
+async def acknowledging(
+    update: Update, *, drop: bool = True, in_place: bool = False
+) -> AsyncIterator[None]:
     """Answer the button press (and remove its keyboard unless `drop` is False) while the
     body sends the next question, so that the resident's answer takes one round trip, not
     two. Both are awaited before the body's update counts as done, so the chat's next update
-    still waits for them (its order guarantee is unchanged)."""
-    if update.callback_query is None:  # a typed step: nothing to answer
+    still waits for them (its order guarantee is unchanged).
+
+    With `in_place`, when the pressed message is the newest of the chat, the body's first
+    reply is edited into it (text and buttons at once) instead of removing its keyboard and
+    sending a new message: one call fewer, and the question stays where the resident looks.
+    """
+    query = update.callback_query
+    if query is None:  # a typed step: nothing to answer
         yield
         return
-    async with _alongside(acknowledge(update) if drop else answer_query(update)):
-        yield
+    message = query.message
+    if not (in_place and drop and message is not None and _newest(update)):
+        async with _alongside(acknowledge(update) if drop else answer_query(update)):
+            yield
+        return
+    assert message is not None
+    target = _InPlace(message.message_id)
+    token = _IN_PLACE.set(target)
+    try:
+        async with _alongside(answer_query(update)):
+            yield
+    finally:
+        _IN_PLACE.reset(token)
+        if not target.used:  # nothing was edited into it: it must not be pressed twice
+            await drop_buttons(update)
+
+
+def _newest(update: Update) -> bool:
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or query.message is None or chat is None:
+        return False
+    return newest.is_newest(chat.get_bot(), chat.id, query.message.message_id)
 
 
 @contextlib.asynccontextmanager

@@ -42,6 +42,12 @@ def _end_others(
 ) -> None:
     for group in application.handlers.values():
         for handler in group:
-            if isinstance(handler, Dialogue) and handler is not started:
+            if (
+                isinstance(handler, Dialogue)
+                and handler is not started
+                # only a dialogue that is waiting: ending the others would write (delete)
+                # one persistence row per dialogue of the bot on every start
+                and handler._conversations.get(key) is not None
+            ):
                 # through the tracking dict, so persistence forgets the ended state too
                 handler._update_state(handler.END, key)  # no public API for this

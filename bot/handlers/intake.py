@@ -151,7 +151,7 @@ async def on_publication(update: Update, context: BotContext) -> str:
 
 
 async def on_change(update: Update, context: BotContext) -> str:
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         await send_reply(update, say.change_menu(translator(update, context)))
     return REVIEW
 
@@ -166,7 +166,7 @@ async def on_edit(update: Update, context: BotContext) -> str:
         else:  # a new place: the old address and pin no longer belong to it
             draft.address_text, draft.latitude, draft.longitude = None, None, None
         save(context, draft)
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         return await goto(update, context, field)
 
 

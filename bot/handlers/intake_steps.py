@@ -11,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -70,8 +70,8 @@ def _after(context: BotContext, default: str) -> str:
 # --- questions ------------------------------------------------------------------------------
 async def ask_where(update: Update, context: BotContext) -> str:
     question, pick = say.where_prompt(translator(update, context))
-    share = [[KeyboardButton(label, request_location=True) for label in question.keyboard[0]]]
-    keyboard = ReplyKeyboardMarkup(share, resize_keyboard=True, one_time_keyboard=True)
+    share = [[{"text": label, "request_location": True} for label in question.keyboard[0]]]
+    keyboard = {"keyboard": share, "resize_keyboard": True, "one_time_keyboard": True}
     await send_reply(update, question, reply_markup=keyboard)
     await send_reply(update, pick)
     return WHERE
@@ -202,10 +202,11 @@ async def on_location(update: Update, context: BotContext) -> str:
     return await ask_districts(update, context)
 
 
-# A pressed button is answered and its keyboard removed while the next question is sent
-# (`acknowledging`): the resident sees the next question after one round trip.
+# A pressed button is answered while the next question is edited into its message (or, when
+# something came after it in the chat, its keyboard is removed and the question sent anew):
+# the resident sees the next question after one round trip (`acknowledging`).
 async def on_guess_ok(update: Update, context: BotContext) -> str:
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         guess = conversation(context).pop("guess", None)
         if not guess:
             return await ask_districts(update, context)
@@ -218,12 +219,12 @@ async def on_guess_ok(update: Update, context: BotContext) -> str:
 
 
 async def on_pick(update: Update, context: BotContext) -> str:
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         return await ask_districts(update, context)
 
 
 async def on_district(update: Update, context: BotContext) -> str:
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         number = matched(context).group(1)
         if not context.services.reference.has_district(number):
             return await ask_districts(update, context)
@@ -231,7 +232,7 @@ async def on_district(update: Update, context: BotContext) -> str:
 
 
 async def on_quarter(update: Update, context: BotContext) -> str:
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         number, index = matched(context).group(1), matched(context).group(2)
         ref = context.services.reference
         if not ref.has_district(number):
@@ -255,7 +256,7 @@ async def on_topic(update: Update, context: BotContext) -> str:
     draft = draft_of(context)
     draft.topic = code
     save(context, draft)
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         return await goto(update, context, _after(context, DESCRIPTION))
 
 
@@ -292,7 +293,7 @@ async def on_photo(update: Update, context: BotContext) -> str:
 
 
 async def on_photos_done(update: Update, context: BotContext) -> str:
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         return await goto(update, context, _after(context, CONTACT))
 
 
@@ -315,7 +316,7 @@ async def on_skip_contact(update: Update, context: BotContext) -> str:
     draft = draft_of(context)
     draft.contact = None
     save(context, draft)
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         return await goto(update, context, _after(context, ACTOR))
 
 
@@ -325,7 +326,7 @@ async def on_actor(update: Update, context: BotContext) -> str:
     draft.actor_kind = None if kind == "none" else kind
     draft.actor_name = None
     save(context, draft)
-    async with acknowledging(update):
+    async with acknowledging(update, in_place=True):
         if kind == "none":
             return await show_review(update, context)
         await send_reply(update, say.actor_name_prompt(translator(update, context)))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util.concurrency import await_only, in_greenlet
 
+from bot.storage import postgresql
 from bot.storage.one_hop import one_hop, urgent
 
 SessionMaker = async_sessionmaker[AsyncSession]
@@ -139,9 +140,11 @@ def create_engine(url: str, *, write_queue: bool = True, **kwargs: Any) -> Async
         if ":memory:" not in url and "poolclass" not in kwargs:
             kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
             kwargs.setdefault("max_overflow", SQLITE_MAX_OVERFLOW)
-    elif url.startswith("postgresql") and "poolclass" not in kwargs:
-        kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
-        kwargs.setdefault("max_overflow", POSTGRES_MAX_OVERFLOW)
+    elif url.startswith("postgresql"):
+        postgresql.declare_model_options()
+        if "poolclass" not in kwargs:
+            kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+            kwargs.setdefault("max_overflow", POSTGRES_MAX_OVERFLOW)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name != "sqlite":
         return engine

@@ -4,7 +4,7 @@ written for the python-telegram-bot persistence in `bot.updates.persistence`."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, delete, select
 
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import PersistenceEntry
+from bot.storage.processed import insert_ids
 from bot.storage.upserts import PERSISTENCE_ROW
 
 Row = tuple[str, str]  # (kind, key): kind is "user" or "conv:<name>"
@@ -24,9 +25,16 @@ async def load_rows(session_maker: SessionMaker, kind: str) -> dict[str, Any]:
         return {row.key: row.data for row in rows}
 
 
-async def write_rows(session_maker: SessionMaker, batch: Mapping[Row, Any | None]) -> None:
+async def write_rows(
+    session_maker: SessionMaker,
+    batch: Mapping[Row, Any | None],
+    *,
+    processed: Collection[int] = (),
+    processed_at: datetime | None = None,
+) -> None:
     """Write the rows in one transaction; None deletes a row. The deletes are one statement
-    and the writes another, however many rows the batch holds."""
+    and the writes another, however many rows the batch holds; the ids of the updates
+    `processed` (that changed them) are recorded in the same transaction."""
     now = datetime.now(UTC)
     gone = [{"k": kind, "kk": key} for (kind, key), data in batch.items() if data is None]
     kept = [
@@ -36,6 +44,8 @@ async def write_rows(session_maker: SessionMaker, batch: Mapping[Row, Any | None
     ]
     async with session_scope(session_maker) as session:
         dialect = session.bind.dialect.name if session.bind is not None else ""
+        if processed:
+            await insert_ids(session, processed, processed_at or now)
         if gone:
             await session.execute(_delete_statement(), gone)
         if not kept:

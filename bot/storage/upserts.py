@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import TextClause, TextualSelect, bindparam, column, text
 
-from bot.storage.models import CaseMessage, PersistenceEntry
+from bot.storage.models import CaseMessage, PersistenceEntry, ProcessedUpdate
 
 
 def _table(model: Any) -> Any:
@@ -48,4 +48,14 @@ CASE_MESSAGE: TextClause = text(
 ).bindparams(
     bindparam("chat_id", type_=_table(CaseMessage).c.chat_id.type),
     bindparam("message_id", type_=_table(CaseMessage).c.message_id.type),
+)
+
+# An update whose handling is finished (the ledger); one recorded before is left as it is.
+PROCESSED_UPDATE: TextClause = text(
+    "INSERT INTO processed_updates (update_id, processed_at) "
+    "VALUES (:update_id, :processed_at) "
+    "ON CONFLICT (update_id) DO NOTHING"
+).bindparams(
+    bindparam("update_id", type_=_table(ProcessedUpdate).c.update_id.type),
+    bindparam("processed_at", type_=_table(ProcessedUpdate).c.processed_at.type),
 )

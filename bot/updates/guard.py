@@ -22,9 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
@@ -34,6 +32,7 @@ from bot.services.access.roles import holds_a_role
 from bot.services.basics.clock import Clock
 from bot.storage.db import SessionMaker, session_scope
 from bot.storage.models import ProcessedUpdate
+from bot.storage.processed import insert_ids
 from bot.updates.flood import FloodControl
 from bot.updates.processor import ChatOrderedUpdateProcessor
 from bot.updates.sound import SoundUpdates
@@ -55,7 +54,7 @@ class UpdateLedger:
 
     An id is claimed in memory when its update starts (a copy arriving meanwhile stops there)
     and written to the table once the update is finished (`finished`, called by the update
-    processor) and the conversation states it changed are written (`before_record`). An
+    processor), in the transaction that writes the states it changed (`record_with_states`). An
     update killed before that is not in the table: the inbox replays it at the next start.
     Ids finishing together are written in one transaction.
     """
@@ -72,8 +71,9 @@ class UpdateLedger:
         self._finished: set[int] = set()
         self._again = False
         self._recorder: asyncio.Task[None] | None = None
-        # Writes the conversation states before the ids are recorded (persistence.py)
-        self.before_record: Callable[[], Awaitable[None]] | None = None
+        # Writes the changed conversation states and the finished ids in one transaction
+        # (persistence.py): an update counts as processed exactly when its states are stored
+        self.record_with_states: Callable[[set[int], datetime], Awaitable[None]] | None = None
         # Starts the background write; the application's create_task (register()) lets a
         # stop, and the simulator's settle, wait for it
         self.spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]] = asyncio.create_task
@@ -125,11 +125,11 @@ class UpdateLedger:
             self._again = False
             batch, self._finished = self._finished, set()
             try:
-                if self.before_record is not None:
-                    await self.before_record()
-                if batch:
+                if self.record_with_states is not None:
+                    await self.record_with_states(batch, self._clock.now())
+                elif batch:
                     async with session_scope(self._maker) as session:
-                        await _insert_ids(session, batch, self._clock.now())
+                        await insert_ids(session, batch, self._clock.now())
             except Exception:  # not recorded: replayed at the next start
                 log.exception("could not record %s processed updates", len(batch))
 
@@ -150,43 +150,6 @@ class UpdateLedger:
                 delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
             )
         return int(cast("CursorResult[Any]", result).rowcount or 0)  # a DELETE's result
-
-
-async def _insert_ids(session: Any, update_ids: set[int], now: datetime) -> None:
-    """One INSERT … ON CONFLICT DO NOTHING for all (one per id on other databases)."""
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    if dialect in ("sqlite", "postgresql"):
-        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        rows = [{"update_id": i, "processed_at": now} for i in sorted(update_ids)]
-        await session.execute(
-            insert(ProcessedUpdate)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-        )
-        return
-    for update_id in sorted(update_ids):
-        await _insert_once(session, update_id, now)
-
-
-async def _insert_once(session: Any, update_id: int, now: datetime) -> bool:
-    """One INSERT … ON CONFLICT DO NOTHING; True if the row is new."""
-    values = {"update_id": update_id, "processed_at": now}
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    if dialect in ("sqlite", "postgresql"):
-        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        statement = (
-            insert(ProcessedUpdate)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-        )
-        result = await session.execute(statement)
-        return int(result.rowcount or 0) == 1
-    try:  # other databases: a savepoint keeps the transaction usable after a duplicate
-        async with session.begin_nested():
-            session.add(ProcessedUpdate(**values))
-        return True
-    except IntegrityError:
-        return False
 
 
 # --- upload size ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections import defaultdict
 from collections.abc import MutableMapping
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import Application, BasePersistence, PersistenceInput
@@ -39,11 +40,17 @@ def persist_after_each_update(app: Application[Any, Any, Any, Any, Any, Any]) ->
 
     The write runs beside the next updates instead of inside this one, in the update
     ledger's background task (bot.updates.guard), which the update processor starts when an
-    update is done: the states first, then the ids of the updates finished before it, so an
-    update counts as processed only once its state is written (one killed before is replayed
-    from the inbox). Writes of updates that finish together are folded into one commit, and
-    no update waits for the disk."""
-    guard_of(app).ledger.before_record = app.update_persistence
+    update is done: the changed states and the ids of the updates finished meanwhile in one
+    transaction, so an update counts as processed exactly when its state is written (one
+    killed before is replayed from the inbox). Writes of updates that finish together are
+    folded into one commit, and no update waits for the disk."""
+    persistence = app.persistence
+    assert isinstance(persistence, DatabasePersistence)
+
+    async def record(update_ids: set[int], now: datetime) -> None:
+        await persistence.write_with(app, update_ids, now)
+
+    guard_of(app).ledger.record_with_states = record
 
 
 class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
@@ -59,7 +66,28 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
         # Rows changed in one round of update_persistence() (python-telegram-bot gathers the
         # calls) are written together in one transaction: one commit per update, not per row.
         self._pending: dict[Row, str | None] = {}
+        # Ids of finished updates: staged until the next row is queued (python-telegram-bot
+        # writes their changed states after them), then they ride with that batch
+        self._staged: set[int] = set()
+        self._processed: set[int] = set()
+        self._processed_at: datetime | None = None
         self._writer: asyncio.Task[None] | None = None
+
+    async def write_with(self, app: Any, update_ids: set[int], now: datetime) -> None:
+        """Write the states changed since the last write together with `update_ids` (the
+        finished updates that changed them) in one transaction; the ids alone if nothing
+        changed. Ids never commit before the states: they join a batch only when a row is
+        queued after them, and the batches are written one after the other."""
+        if update_ids:
+            self._staged |= update_ids
+            self._processed_at = now
+        await app.update_persistence()  # python-telegram-bot calls _store for what changed
+        if self._staged:  # no state changed (or another round took the rows)
+            self._processed |= self._staged
+            self._staged = set()
+            self._start_writer()
+        if self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
 
     async def _load(self, kind: str) -> dict[str, Any]:
         result = await load_rows(self._maker, kind)
@@ -79,20 +107,29 @@ class DatabasePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, An
     async def _queue(self, row: Row, encoded: str | None) -> None:
         """Hand the row to the batch writer and wait until it is committed."""
         self._pending[row] = encoded
+        if self._staged:
+            self._processed |= self._staged
+            self._staged = set()
+        self._start_writer()
+        await asyncio.shield(self._writer)  # type: ignore[arg-type]  # just started
+
+    def _start_writer(self) -> None:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_batches(), name="persistence")
-        await asyncio.shield(self._writer)
 
     async def _write_batches(self) -> None:
         await asyncio.sleep(0)  # let the other calls of this round join the batch
-        while self._pending:
+        while self._pending or self._processed:
             batch, self._pending = self._pending, {}
+            processed, self._processed = self._processed, set()
             await write_rows(
                 self._maker,
                 {
                     row: None if encoded is None else json.loads(encoded)
                     for row, encoded in batch.items()
                 },
+                processed=processed,
+                processed_at=self._processed_at,
             )
             for row, encoded in batch.items():
                 if encoded is None:

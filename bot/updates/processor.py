@@ -8,12 +8,15 @@ through it; ``application.process_update()`` called directly bypasses every proc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot import newest
 
 
 def chat_key(update: object) -> Hashable | None:
@@ -31,6 +34,16 @@ def chat_key(update: object) -> Hashable | None:
     if update.effective_user is not None and type(update.effective_user.id) is int:
         return update.effective_user.id
     return None
+
+
+def _note_typed(message: Message) -> None:
+    """Runs before the sound-update check (bot.updates.sound): a forged update may carry
+    anything, so only well-typed ids are noted."""
+    chat = getattr(message, "chat", None)
+    if chat is None or type(chat.id) is not int or type(message.message_id) is not int:
+        return
+    with contextlib.suppress(RuntimeError):  # an update built without a bot
+        newest.note(message.get_bot(), chat.id, message.message_id)
 
 
 class _ChatLock:
@@ -120,6 +133,9 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers; the caller already holds the chat lock and a slot."""
+        message = update.message if isinstance(update, Update) else None
+        if message is not None:  # a typed message: buttons above it are no longer the newest
+            _note_typed(message)
         await coroutine
         if self.on_finished is not None:
             self.on_finished(update)

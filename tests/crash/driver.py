@@ -454,17 +454,31 @@ class ChatPlayer:
         text = answer.text or "" if answer is not None else ""
         return text == STALE or text.startswith(OUTDATED)
 
+    def texts_now(self) -> dict[int, str | None]:
+        """The text of every message of the chat now: an answer may replace a question in
+        place (the bot edits the pressed message into the next question)."""
+        return {m.message_id: m.text for m in self.messages}
+
+    def _rewritten(self, before: dict[int, str | None], mark: int) -> list[SentMessage]:
+        return [m for m in self.messages[:mark] if m.text != before.get(m.message_id, m.text)]
+
     async def wait_reply(
-        self, mark: int, understood: Callable[[SentMessage], bool], patience: float = 1.0
+        self,
+        mark: int,
+        understood: Callable[[SentMessage], bool],
+        patience: float = 1.0,
+        texts: dict[int, str | None] | None = None,
     ) -> bool:
-        """Wait until a message after `mark` that `understood` accepts arrives (then a little
-        longer for the rest of the answer), or the pressed button was refused as stale: True.
-        False when the bot lost the last update (see `lost`), or after `patience` x
-        `reply_timeout` seconds of bot uptime without an answer."""
+        """Wait until a message after `mark` that `understood` accepts arrives, or one of
+        the earlier ones is rewritten into such a message (`texts`: their texts before), then
+        a little longer for the rest of the answer; or the pressed button was refused as
+        stale: True. False when the bot lost the last update (see `lost`), or after `patience`
+        x `reply_timeout` seconds of bot uptime without an answer."""
         bot, config = self.driver.bot, self.driver.config
         deadline = bot.uptime() + config.reply_timeout * patience
         while bot.uptime() < deadline or not bot.ready:
-            if any(understood(m) for m in self.messages[mark:]):
+            fresh = self.messages[mark:] + (self._rewritten(texts, mark) if texts else [])
+            if any(understood(m) for m in fresh):
                 await asyncio.sleep(0.3)  # prompts come in one or two messages
                 return True
             if self.stale_answer():
@@ -507,7 +521,7 @@ class Resident(ChatPlayer):
                 concern.reference = match.group(0) if match else None
                 concern.confirmed_at = time.monotonic()
                 return
-            mark = len(self.messages)
+            mark, texts = len(self.messages), self.texts_now()
             concern.actions += 1
             step_before = self.last_pushed  # the step whose answer (or none) they act on
             self.why = "bot confused"
@@ -526,7 +540,10 @@ class Resident(ChatPlayer):
                 photo_tries = 0
             # After "Send" a person waits longer: the number is what they came for.
             patience = 5.0 if kind == "review" and acted == "press" else 1.0
-            if await self.wait_reply(mark, lambda m: self._answers(m, concern), patience):
+            answered = await self.wait_reply(
+                mark, lambda m: self._answers(m, concern), patience, texts
+            )
+            if answered:
                 silent = 0
             else:
                 silent = 0 if acted == "restart" else silent + 1

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from rapidfuzz import fuzz
-
 from bot.services.basics.reference_files import (
     load_departments,
     load_districts,
@@ -156,6 +154,8 @@ class ReferenceData:
 
 
 def _term_score(term: str, words: list[str]) -> float:
+    from rapidfuzz import fuzz  # imported where first needed: ~3 MiB the start does not use
+
     size = term.count(" ") + 1
     best = 0.0
     for i in range(max(len(words) - size + 1, 0)):

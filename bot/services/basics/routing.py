@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
 from bot.services.basics.city_files import Boundaries, Hit, load_streets, street_key
 from bot.services.basics.reference import (
     District,
@@ -134,6 +132,8 @@ class PlaceRouter:
         return names if names is not None else _none("no_match", "name")
 
     def _name_hits(self, words: Sequence[str], exact: bool = False) -> list[Hit]:
+        from rapidfuzz import fuzz, process  # imported where first needed (~3 MiB)
+
         hits: list[Hit] = []
         for size in range(1, min(MAX_WINDOW, len(words)) + 1):
             for start in range(len(words) - size + 1):
@@ -235,6 +235,8 @@ class PlaceRouter:
         )
 
     def _match_street(self, text: str, code: str | None) -> PlaceMatch | None:
+        from rapidfuzz import fuzz, process  # imported where first needed (~3 MiB)
+
         for segment in [*re.split(r"[,;\n]", text), text]:
             words = [
                 w

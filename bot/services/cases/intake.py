@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,6 +92,8 @@ def check_contact(text: str) -> ContactCheck:
 
 def _check_one(text: str) -> ContactCheck:
     if "@" in text:
+        from email_validator import EmailNotValidError, validate_email  # first use, not start
+
         try:
             valid = validate_email(text, check_deliverability=False)
         except EmailNotValidError:
@@ -110,6 +110,8 @@ def _check_one(text: str) -> ContactCheck:
 def _phone(text: str) -> str | None:
     """E.164 for a valid number; "0511 …" is German, "+44 …" keeps its country. A shared
     Telegram contact may come without its "+" ("49511…")."""
+    import phonenumbers  # imported where first needed, not at start
+
     candidates = [text]
     if text.isdigit() and not text.startswith("0"):
         candidates.insert(0, "+" + text)

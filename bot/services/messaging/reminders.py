@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.messaging import catch_up
+from bot.storage import postgresql
 from bot.storage.models import Agreement, Case, Conference, Person, Reminder
 
 # A renderer writes the outbox messages for one due reminder (it may write none, e.g. when
@@ -38,7 +38,7 @@ async def schedule(
 ) -> bool:
     """Create a reminder unless one with this key exists; returns whether it was created."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(Reminder)
         .values(

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 CHANNELS = ("phone", "email", "web", "address", "office_hours")
 KINDS = ("office", "external", "organisation", "person")
 VISIBILITIES = ("residents", "staff")
@@ -38,6 +35,8 @@ class InvalidValue(ValueError):
 
 def phone(value: str) -> str:
     """A German (or international, +..) number that phonenumbers accepts; kept as typed."""
+    import phonenumbers  # imported where first needed, not at start
+
     text = value.strip()
     try:
         parsed = phonenumbers.parse(text, "DE")
@@ -49,6 +48,8 @@ def phone(value: str) -> str:
 
 
 def email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # first use, not start
+
     text = value.strip()
     try:
         return validate_email(text, check_deliverability=False).normalized

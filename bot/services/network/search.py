@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from bot.services.basics.reference import fold
 from bot.storage.models import NetworkEntry
 
@@ -59,6 +57,8 @@ class DirectoryIndex:
 
     def word_scores(self, text: str) -> dict[int, float]:
         """Entry index -> best score of any of its terms against the typed words."""
+        from rapidfuzz import fuzz, process  # imported where first needed (~3 MiB)
+
         words = fold(text).split()[:30]
         best: dict[int, float] = {}
 

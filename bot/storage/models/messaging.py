@@ -60,7 +60,9 @@ class Reminder(Base):
             "ix_reminders_pending_due",
             "due_at",
             sqlite_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
-            postgresql_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
+            # postgresql_where, set with a PostgreSQL engine (bot.storage.postgresql: an
+            # option here would load SQLAlchemy's PostgreSQL dialect on SQLite too)
+            info={"postgresql_where": text("sent_at IS NULL AND cancelled_at IS NULL")},
         ),
     )
 
