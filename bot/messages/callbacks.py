@@ -8,6 +8,7 @@ Telegram limits callback data to 64 bytes; `Family.data` refuses longer data.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -33,6 +34,11 @@ class Family:
         """The regex handlers register with (anchored; groups are those of `rest`)."""
         return rf"^{re.escape(self.prefix)}:(?:{self.rest})$"
 
+    @functools.cached_property
+    def _compiled(self) -> re.Pattern[str]:
+        """The pattern compiled once: every button built and every press is checked with it."""
+        return re.compile(self.pattern)
+
     def narrowed(self, rest: str) -> str:
         """A pattern for a handler that takes part of the family (`rest` must fit inside)."""
         return rf"^{re.escape(self.prefix)}:(?:{rest})$"
@@ -42,12 +48,12 @@ class Family:
         text = ":".join([self.prefix, *(str(p) for p in parts)])
         if len(text.encode()) > MAX_CALLBACK_BYTES:
             raise CallbackDataError(f"{text!r} is longer than {MAX_CALLBACK_BYTES} bytes")
-        if not re.match(self.pattern, text):
+        if not self._compiled.match(text):
             raise CallbackDataError(f"{text!r} does not fit family {self.prefix!r}")
         return text
 
     def match(self, data: str | None) -> re.Match[str] | None:
-        return re.match(self.pattern, data) if data else None
+        return self._compiled.match(data) if data else None
 
 
 FAMILIES: dict[str, Family] = {}
