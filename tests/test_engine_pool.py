@@ -37,13 +37,13 @@ async def test_a_pool_of_its_own_is_kept() -> None:
         await engine.dispose()
 
 
-async def test_sqlite_keeps_ten_connections_open(tmp_path: Path) -> None:
+async def test_sqlite_keeps_twenty_connections_open(tmp_path: Path) -> None:
     """50 residents at once waited for one of SQLAlchemy's 5 + 10 SQLite connections."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'pool.sqlite3'}")
     try:
         pool = engine.sync_engine.pool
         assert isinstance(pool, QueuePool)
-        assert pool.size() == SQLITE_POOL_SIZE == 10
+        assert pool.size() == SQLITE_POOL_SIZE == 20
         assert pool._max_overflow == SQLITE_MAX_OVERFLOW
     finally:
         await engine.dispose()

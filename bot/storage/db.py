@@ -29,11 +29,11 @@ SessionMaker = async_sessionmaker[AsyncSession]
 POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 20, 10
 # SQLite: connections per process (each a thread; readers do not block each other in WAL
 # mode). With SQLAlchemy's 5 + 10, 50 residents at once waited up to 0.3 s for a connection
-# (the Send's first read and its record after the answer; p99: Send 440-510 ms); with 20 + 30
-# the Send did not wait (p99 180-200 ms) but the 50 "/neu" of a round started together ran
-# at once and slowly (p50 260 ms, 150 with fewer); 10 + 20 keeps both (Send p99 210-230 ms,
-# "/neu" p50 120-145 ms).
-SQLITE_POOL_SIZE, SQLITE_MAX_OVERFLOW = 10, 20
+# (the Send's first read and its record after the answer; p99: Send 440-510 ms). With 20 + 30
+# the Send does not wait (bench load0: p99 165-180 ms, target 250); 10 + 20 gave 190-380 ms
+# but let the 50 "/neu" that a round of the benchmark starts together run faster (p50 100-140
+# instead of 250 ms). The Send is what a resident waits for with the most at stake.
+SQLITE_POOL_SIZE, SQLITE_MAX_OVERFLOW = 20, 30
 WRITE_LOCK_TIMEOUT = 30.0  # as SQLite's busy timeout: then the write fails instead of waiting
 BUSY_LOOP = 4  # ready callbacks of the event loop from which a turn of it counts as long
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
