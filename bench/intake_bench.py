@@ -109,6 +109,7 @@ ADMIN_ID = 900_001  # the coordinator who receives every concern (no manager is 
 THINK_MIN, THINK_MAX = 1.0, 3.0  # seconds between a resident's steps at 50 ms: mean 2 s
 ROUND_TRIP = 0.050
 TARGET_INTAKE_RATIO, TARGET_NO_WRITE_RATIO, TARGET_P99 = 5.0, 1.5, 0.070
+TARGET_SEND_SQL, TARGET_SEND_CPU = 6, 0.008  # until the receipt; seconds
 PERSIST_EACH_UPDATE = True  # --interval-persistence: only python-telegram-bot's 2 s timer
 
 # What the intake's own handlers do with the database (the guard in front of every handler
@@ -169,6 +170,7 @@ class Record:
     done: float | None = None
     calls: int = 0
     sql: int = 0  # SQL statements executed while handling it
+    sql_answered: int | None = None  # of them, before the answer reached Telegram
     wrong_state: bool = False
     completed: bool = False  # the bot announced a reference number
     waiter: asyncio.Event | None = None
@@ -242,6 +244,7 @@ class TimedFakeBotAPI(FakeBotAPI):
             and str(params.get("chat_id")) == str(record.chat_id)
         ):
             record.answered = now
+            record.sql_answered = record.sql
         text = params.get("text")
         if isinstance(text, str):
             if any(marker in text for marker in WRONG_STATE_MARKERS):
@@ -508,6 +511,7 @@ async def sequential(rounds: int, budget: float) -> dict[str, Any]:
                             "wall": (record.done or 0) - record.sent,
                             "calls": record.calls,
                             "sql": record.sql,
+                            "sql_answered": record.sql_answered,
                             "wrong": record.wrong_state,
                         }
                     )
@@ -1006,6 +1010,17 @@ def print_sequential(echo_samples: list[dict[str, Any]], samples: list[dict[str,
     by_step = _group(samples, "step")
     for step in INTAKE:
         row(f"    {step.name} [{step.kind}]", by_step[step.name])
+    sends = by_step["Send"]
+    before = statistics.fmean(s.get("sql_answered") or 0 for s in sends)
+    after = statistics.fmean(s.get("sql", 0) for s in sends) - before
+    cpu_send = percentile([s["cpu"] for s in sends], 50)
+    print(
+        f"  Send: {before:.1f} SQL statements until the receipt reached the resident "
+        f"(target ≤ {TARGET_SEND_SQL}: {verdict(before, TARGET_SEND_SQL)}), {after:.1f} after it "
+        f"in the same update (its record, the similar cases, the card's release and "
+        f"delivery); CPU p50 {ms(cpu_send)} (target ≤ {ms(TARGET_SEND_CPU)}: "
+        f"{verdict(cpu_send, TARGET_SEND_CPU)})"
+    )
     wrong = sum(s["wrong"] for s in samples)
     if wrong:
         print(f"  !! {wrong} intake steps met the wrong state")
