@@ -663,10 +663,22 @@ async def drive(
 
 
 # --- instances -----------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_ports(count: int) -> list[int]:
+    """Ports below Linux's ephemeral range (32768-60999): a port the kernel hands out for
+    binding to 0 may be taken, before the instance binds it, as the local port of an outgoing
+    connection (the driver's, PostgreSQL clients') — "Address already in use" in one run."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = random.randrange(20000, 32000)
+        if port in ports:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
+    return ports
 
 
 @dataclass
@@ -688,8 +700,7 @@ def start_instances(
     environment = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
     environment["PYTHONPATH"] = str(ROOT)
     instances = []
-    for index in range(count):
-        port = free_port()
+    for index, port in enumerate(free_ports(count)):
         report, log = folder / f"instance{index}.json", folder / f"instance{index}.log"
         command = [sys.executable, __file__, "--instance", "--port", str(port),
                    "--database-url", database_urls[index], "--report", str(report),
