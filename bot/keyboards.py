@@ -43,13 +43,6 @@ def parse_mode(reply: Reply) -> ParseMode | None:
     return ParseMode.HTML if reply.html else None
 
 
-def inline(rows: ButtonRows) -> InlineKeyboardMarkup:
-    """Rows of (label, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
 def from_payload(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
     if not rows:
         return None

@@ -80,11 +80,7 @@ async def send_text(
     bot: Bot, chat_id: int, text: str, *, html: bool, markup: dict[str, Any] | None
 ) -> Sent:
     """sendMessage with a keyboard in its JSON form."""
-    params: dict[str, Any] = {"chat_id": chat_id, "text": text}
-    if html:
-        params["parse_mode"] = "HTML"
-    if markup is not None:
-        params["reply_markup"] = markup
+    params = _text_params({"chat_id": chat_id}, text, html=html, markup=markup)
     result = await post(bot, "sendMessage", params)
     sent = Sent(int(result["message_id"]))
     newest.note(bot, chat_id, sent.message_id)
@@ -99,13 +95,22 @@ def editable(data: dict[str, Any]) -> bool:
 
 async def edit_text(bot: Bot, chat_id: int, message_id: int, data: dict[str, Any]) -> None:
     """editMessageText with an `editable` payload's text and buttons."""
-    params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": data["text"]}
-    if data.get("html", True):
+    target = {"chat_id": chat_id, "message_id": message_id}
+    params = _text_params(
+        target, data["text"], html=data.get("html", True), markup=payload_markup(data)
+    )
+    await post(bot, "editMessageText", params)
+
+
+def _text_params(
+    target: dict[str, Any], text: str, *, html: bool, markup: dict[str, Any] | None
+) -> dict[str, Any]:
+    params = {**target, "text": text}
+    if html:
         params["parse_mode"] = "HTML"
-    markup = payload_markup(data)
     if markup is not None:
         params["reply_markup"] = markup
-    await post(bot, "editMessageText", params)
+    return params
 
 
 async def send_payload(bot: Bot, chat_id: int, data: dict[str, Any]) -> Sent:

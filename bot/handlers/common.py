@@ -149,7 +149,7 @@ async def refuse(update: Update, context: BotContext) -> None:
     t = translator(update, context)
     text = t("Sorry, you are not allowed to do that.")
     if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
+        await answer_query(update, text, alert=True)
     else:
         await send(update, text)
 
