@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.storage.db import create_engine, create_session_maker, session_scope
+from bot.storage.one_hop import BUSY_LOOP
 from tests import pg
 
 pytestmark = pytest.mark.skipif(pg.enabled(), reason="SQLite's own write lock")
@@ -128,4 +129,40 @@ async def test_the_writer_holding_the_lock_gives_other_work_no_turn(tmp_path: Pa
             await asyncio.wait_for(waiting, 5)  # the lock was free at the commit
     finally:
         task.cancel()
+        await engine.dispose()
+
+
+async def test_a_reader_waits_in_place_while_the_loop_is_busy(tmp_path: Path) -> None:
+    """50 residents at once: each statement's trip to the connection's thread cost a turn of
+    the loop, which ran all the other updates' ready work first (a Send's two reads took
+    30-70 ms each). With that much work ready, a statement waits for its answer in place;
+    with little, it gives the loop a turn as before."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'busy.sqlite3'}")
+    turns = 0
+
+    async def other_work() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    async def reads() -> int:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))  # connected
+            before = turns
+            for _ in range(10):
+                await conn.execute(text("SELECT 1"))
+            return turns - before
+
+    quiet = [asyncio.create_task(other_work())]
+    try:
+        assert await reads() >= 10  # one other task ready: a turn per statement
+        busy = [asyncio.create_task(other_work()) for _ in range(BUSY_LOOP)]
+        quiet += busy
+        await asyncio.sleep(0)
+        # each of the 11 awaited statements would give every other task a turn
+        assert await reads() < BUSY_LOOP + 1
+    finally:
+        for task in quiet:
+            task.cancel()
         await engine.dispose()

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.util.concurrency import await_only, in_greenlet
 
 from bot.storage import postgresql
-from bot.storage.one_hop import one_hop, urgent
+from bot.storage.one_hop import busy_loop, one_hop, urgent
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
@@ -28,14 +28,13 @@ SessionMaker = async_sessionmaker[AsyncSession]
 # under the server's 100 connections.
 POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW = 20, 10
 # SQLite: connections per process (each a thread; readers do not block each other in WAL
-# mode). With SQLAlchemy's 5 + 10, 50 residents at once waited up to 0.3 s for a connection
-# (the Send's first read and its record after the answer; p99: Send 440-510 ms). With 20 + 30
-# the Send does not wait (bench load0: p99 165-180 ms, target 250); 10 + 20 gave 190-380 ms
-# but let the 50 "/neu" that a round of the benchmark starts together run faster (p50 100-140
-# instead of 250 ms). The Send is what a resident waits for with the most at stake.
-SQLITE_POOL_SIZE, SQLITE_MAX_OVERFLOW = 20, 30
+# mode). With SQLAlchemy's 5 + 10, 50 residents at once waited up to 0.3 s for a connection.
+# With 20 + 30 each burst opened 30 connections (a thread and three PRAGMAs each) and closed
+# them again: bench load0 "/neu" p50 246 ms, CPU 1.44 ms per update. A pool of 50 that keeps
+# what it opened: "/neu" 59 ms, 1.19 ms. Connections open only when needed (idle memory
+# stays as it was); a 51st concurrent session waits for one.
+SQLITE_POOL_SIZE, SQLITE_MAX_OVERFLOW = 50, 0
 WRITE_LOCK_TIMEOUT = 30.0  # as SQLite's busy timeout: then the write fails instead of waiting
-BUSY_LOOP = 4  # ready callbacks of the event loop from which a turn of it counts as long
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _HOLDS = "bezirksbot_write_lock"  # key in a connection's info: the lock it holds
 
@@ -107,10 +106,7 @@ class _Holder:
     def contended(self) -> bool:
         """Others wait for the lock, or so much work is ready that a turn of the loop is long
         (seen from its ready queue, where CPython's loop has one; else only the waiters)."""
-        if self._lock.waiting > 0:
-            return True
-        ready = getattr(asyncio.get_running_loop(), "_ready", None)
-        return ready is not None and len(ready) >= BUSY_LOOP
+        return self._lock.waiting > 0 or busy_loop()
 
     def release(self) -> None:
         _give_back(self._info)

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 Rows = list[Any]
 URGENT_WAIT = 0.02  # seconds a lock holder waits without yielding (SQLite's own lock: longer)
+BUSY_LOOP = 4  # ready callbacks of the event loop from which a turn of it counts as long
 _URGENT = "_bezirksbot_urgent"
 
 
@@ -54,11 +55,18 @@ def _ended(connection: Any) -> None:
         holder.release()
 
 
+def busy_loop() -> bool:
+    """So much work is ready that a turn of the event loop is long (seen from its ready
+    queue, where CPython's loop has one)."""
+    ready = getattr(asyncio.get_running_loop(), "_ready", None)
+    return ready is not None and len(ready) >= BUSY_LOOP
+
+
 async def _call(connection: Any, fn: Any, *args: Any) -> Any:
-    """Run `fn(*args)` on the connection's thread; a lock holder others wait for waits for it
-    in place."""
+    """Run `fn(*args)` on the connection's thread; a lock holder others wait for, and any
+    statement while the loop is busy, waits for it in place."""
     holder: Holder | None = getattr(connection, _URGENT, None)
-    if holder is None or not holder.contended():
+    if not (holder.contended() if holder is not None else busy_loop()):
         return await connection._execute(fn, *args)
     if not connection._running or not connection._connection:
         raise ValueError("Connection closed")
