@@ -988,7 +988,7 @@ def print_sequential(echo_samples: list[dict[str, Any]], samples: list[dict[str,
     print(
         "A. Cost per update at 0 ms, one resident, one update at a time "
         "(CPU = process_time incl. threads,\n   from the update's arrival until its handling "
-        "ended; \"after\" = CPU mean of the background work it left: conversation states and "
+        'ended; "after" = CPU mean of the background work it left: conversation states and '
         "ledger ids\n   written in batches, the outbox drained; waited for after each update "
         "and not counted in CPU or × echo)"
     )
@@ -1048,7 +1048,8 @@ def print_load0(echo_result: dict[str, Any], intake_result: dict[str, Any]) -> N
     )
     print(
         "   (p50/p99 = arrival until done; CPU includes the background work each round left, "
-        "waited for at its end;\n   the two bots take turns in one process, so peak memory is in C)"
+        "waited for at its end;\n   the two bots take turns in one process, so peak memory "
+        "is in C)"
     )
     header = (
         f"{'':22} {'updates':>7} {'updates/s':>9} {'calls/upd':>9} {'SQL/upd':>7} "
