@@ -19,6 +19,18 @@ WRITERS = 12
 HOLD = 0.03  # each transaction keeps the write lock this long, across an await
 
 
+class Turns:
+    """Other work beside the database: counts the turns of the event loop it gets."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def run(self) -> None:
+        while True:
+            self.count += 1
+            await asyncio.sleep(0)
+
+
 async def _write_together(path: Path, *, write_queue: bool) -> tuple[list[object], int]:
     """WRITERS transactions at once, each holding the write lock across an await (as a
     transaction that waits for something else does); returns their outcomes and the rows."""
@@ -95,37 +107,31 @@ async def test_the_writer_holding_the_lock_gives_other_work_no_turn(tmp_path: Pa
     maker = create_session_maker(engine)
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE t (n INTEGER)"))
-    turns = 0
-
-    async def other_work() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
+    other = Turns()
 
     async def other_writer() -> None:
         async with session_scope(maker) as session:
             await session.execute(text("INSERT INTO t VALUES (100)"))
 
-    task = asyncio.create_task(other_work())
+    task = asyncio.create_task(other.run())
     try:
         async with session_scope(maker) as session:
             await session.execute(text("SELECT count(*) FROM t"))
-            before = turns
+            before = other.count
             await session.execute(text("SELECT count(*) FROM t"))
-            assert turns > before  # a reader's statement gives the loop a turn
+            assert other.count > before  # a reader's statement gives the loop a turn
             await session.execute(text("INSERT INTO t VALUES (0)"))  # takes the lock
-            before = turns
+            before = other.count
             await session.execute(text("INSERT INTO t VALUES (1)"))
-            assert turns > before  # nobody waits for the lock
+            assert other.count > before  # nobody waits for the lock
             waiting = asyncio.create_task(other_writer())
             await asyncio.sleep(0.2)  # it queues for the lock
-            holding = turns
+            holding = other.count
             for n in range(2, 20):
                 await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
             assert (await session.scalar(text("SELECT count(*) FROM t"))) == 20
             await session.commit()
-            assert turns == holding
+            assert other.count == holding
             await asyncio.wait_for(waiting, 5)  # the lock was free at the commit
     finally:
         task.cancel()
@@ -138,27 +144,20 @@ async def test_a_reader_waits_in_place_while_the_loop_is_busy(tmp_path: Path) ->
     30-70 ms each). With that much work ready, a statement waits for its answer in place;
     with little, it gives the loop a turn as before."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'busy.sqlite3'}")
-    turns = 0
-
-    async def other_work() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
+    other = Turns()
 
     async def reads() -> int:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))  # connected
-            before = turns
+            before = other.count
             for _ in range(10):
                 await conn.execute(text("SELECT 1"))
-            return turns - before
+            return other.count - before
 
-    quiet = [asyncio.create_task(other_work())]
+    quiet = [asyncio.create_task(other.run())]
     try:
         assert await reads() >= 10  # one other task ready: a turn per statement
-        busy = [asyncio.create_task(other_work()) for _ in range(BUSY_LOOP)]
-        quiet += busy
+        quiet += [asyncio.create_task(Turns().run()) for _ in range(BUSY_LOOP)]
         await asyncio.sleep(0)
         # each of the 11 awaited statements would give every other task a turn
         assert await reads() < BUSY_LOOP + 1

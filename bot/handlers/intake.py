@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
@@ -69,6 +70,7 @@ from bot.services.access import people
 from bot.services.cases import intake
 from bot.services.cases.records import Draft
 from bot.storage.db import session_scope
+from bot.updates.guard import guard_of
 
 PRIVATE = filters.ChatType.PRIVATE
 IN = callbacks.INTAKE
@@ -129,15 +131,22 @@ async def on_confirm(update: Update, context: BotContext) -> str | int:
             _, delivered = await asyncio.gather(
                 drop_buttons(update), send_now(context.application, receipt, t.language)
             )
-    # After the answer, in one transaction: the record that the receipt went out (first: a
-    # kill before it sends the receipt again), then the similar cases on the district's
-    # held card, which makes it due.
+    # After the answer, in the background and before this update counts as processed (a
+    # kill before it replays the Send, which then sends the receipt again): the record that
+    # the receipt went out, then the similar cases on the district's held card, which makes
+    # it due. The Sends of many residents at once share that transaction.
+    app = context.application
     if delivered is not None or submitted.cards:
-        async with session_scope(services.session_maker) as session:
+        now = services.clock.now()
+
+        async def record_and_release(session: AsyncSession) -> None:
             if delivered is not None:
-                await record_delivered(session, delivered, services.clock.now())
-            await intake.release_cards(session, submitted, now=services.clock.now())
-    request_delivery(context.application)
+                await record_delivered(session, delivered, now)
+            await intake.release_cards(session, submitted, now=now)
+
+        guard_of(app).ledger.after_answer(record_and_release, then=lambda: request_delivery(app))
+    else:
+        request_delivery(app)
     return ConversationHandler.END
 
 

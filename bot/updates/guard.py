@@ -23,8 +23,9 @@ from typing import Any, cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
-from telegram.ext import ApplicationHandlerStop, TypeHandler
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.context import BotApplication, BotContext
 from bot.handlers.common import translator
@@ -38,6 +39,7 @@ from bot.updates.processor import ChatOrderedUpdateProcessor
 from bot.updates.sound import SoundUpdates
 
 log = logging.getLogger(__name__)
+Work = Callable[[AsyncSession], Awaitable[None]]  # statements run in a transaction
 
 GROUP_SOUND, GROUP_ONCE, GROUP_LIMITS = -1000, -20, -15
 GUARD_KEY = "guard"  # bot_data: the Guard, so tests and jobs reach its state
@@ -56,6 +58,10 @@ class UpdateLedger:
     and written to the table once the update is finished (`finished`, called by the update
     processor), in the transaction that writes the states it changed (`record_with_states`). An
     update killed before that is not in the table: the inbox replays it at the next start.
+
+    Work a handler leaves for after its answer (`after_answer`) is written first, in one
+    transaction for all the updates that left some meanwhile: never after the update's id,
+    so a replayed update finds it done or does it again.
     Ids finishing together are written in one transaction.
     """
 
@@ -77,6 +83,7 @@ class UpdateLedger:
         # Starts the background write; the application's create_task (register()) lets a
         # stop, and the simulator's settle, wait for it
         self.spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]] = asyncio.create_task
+        self._work: list[tuple[Work, Callable[[], None] | None]] = []
 
     async def first_time(self, update_id: int, owner: object | None = None) -> bool:
         """Claim `update_id`; False if it was claimed in this run or recorded by an earlier
@@ -120,10 +127,21 @@ class UpdateLedger:
         if self._recorder is None or self._recorder.done():
             self._recorder = self.spawn(self._record())
 
+    def after_answer(self, work: Work, *, then: Callable[[], None] | None = None) -> None:
+        """Do `work` (a transaction's statements) in the background, together with the work
+        other updates leave meanwhile, before this update's id is recorded; `then` runs after
+        its commit. For what the user does not wait for: their answer goes out first, and 50
+        updates at once share one commit."""
+        self._work.append((work, then))
+        self.kick()
+
     async def _record(self) -> None:
         while self._again:
             self._again = False
+            # ids first: an update finished by now left its work before, so it is done here
             batch, self._finished = self._finished, set()
+            if self._work:
+                await self._do_work()
             try:
                 if self.record_with_states is not None:
                     await self.record_with_states(batch, self._clock.now())
@@ -133,11 +151,24 @@ class UpdateLedger:
             except Exception:  # not recorded: replayed at the next start
                 log.exception("could not record %s processed updates", len(batch))
 
+    async def _do_work(self) -> None:
+        work, self._work = self._work, []
+        try:
+            async with session_scope(self._maker) as session:
+                for statements, _then in work:
+                    await statements(session)
+        except Exception:  # what it would have recorded is covered by the outbox's backups
+            log.exception("could not do the work left after the answers of %s updates", len(work))
+            return
+        for _statements, then in work:
+            if then is not None:
+                then()
+
     async def flush(self) -> None:
         """Record the ids still waiting (at a clean stop)."""
         while self._recorder is not None and not self._recorder.done():
             await asyncio.gather(self._recorder, return_exceptions=True)
-        if self._finished:
+        if self._finished or self._work:
             self.kick()
             assert self._recorder is not None
             await asyncio.gather(self._recorder, return_exceptions=True)
@@ -239,7 +270,7 @@ async def _tell(update: Update, text: str) -> None:
         await update.effective_chat.send_message(text)
 
 
-def guard_of(app: BotApplication) -> Guard:
+def guard_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Guard:
     guard: Guard = app.bot_data[GUARD_KEY]
     return guard
 
