@@ -5,8 +5,9 @@
 Prints figures, asserts nothing. Every phase runs in a fresh child process (its own event
 loop, temporary SQLite file and peak-RSS counter); the parent prints the tables. The bot is
 the real one (build_application over SQLite, persistence, jobs, rate limiter off); the echo
-is a bare python-telegram-bot Application with one MessageHandler and the same
-ChatOrderedUpdateProcessor. Residents are English ("en") and consent before measuring.
+is a bare python-telegram-bot Application with one MessageHandler (and one
+CallbackQueryHandler) and the same ChatOrderedUpdateProcessor. Residents are English
+("en") and consent before measuring.
 
 What is measured
 - "0 ms" phases: the offline stand-in (FakeBotAPI) answers every Bot API call at once, so
@@ -15,8 +16,14 @@ What is measured
   run in the same child and take turns (an intake, then as many echo updates), because this
   kind of VM drifts by ±30 % within seconds; warm-up rounds are not counted.
   * seq: one resident per bot, one update at a time; CPU (time.process_time, all threads,
-    so the aiosqlite worker counts) and wall time of each update, grouped by step.
-  * load0: 50 residents per bot at once; total CPU and wall time / updates.
+    so the aiosqlite worker counts) and wall time of each update, grouped by step. The
+    background work an update leaves (states and ledger ids in batches, the outbox) is
+    waited for after it and shown apart ("after"); unsettled it ran inside the next
+    measured update, often the echo bot's. A second baseline: the bare bot answering a
+    pressed button and editing the question with its keyboard (the least a button step
+    does: two calls, and the update carries the pressed message with its keyboard).
+  * load0: 50 residents per bot at once; total CPU (the round's background work waited for
+    at its end and included) and wall time / updates.
   The fake API's own work (JSON round trip, storing messages) is inside the figures, for
   the echo as for the bot; it stands in for the HTTP client a real deployment pays for.
 - "50 ms" phases: every call is answered after 50 ms, like a real round trip. 50 residents
@@ -81,11 +88,12 @@ from unittest import mock
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
+    CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
     SimpleUpdateProcessor,
@@ -155,6 +163,8 @@ INTAKE: tuple[Step, ...] = (  # the steps of tests/helpers.py::file_concern
     Step("Send", WRITES, data="in:confirm"),
 )
 ECHO_STEP = Step("echo (text)", ECHO, text="Hello, is anybody there?")
+# The least a bot does for a pressed button: answer it, edit the question with its keyboard.
+BUTTON_STEP = Step("button (answer + edit)", ECHO, data="in:t:public_space")
 
 
 # --- tracing: which update is being handled, when was it answered --------------------------
@@ -263,9 +273,9 @@ class Resident:
         self.seq = 0
         self.own_ids: list[int] = []
 
-    def send(self, *, wait: bool = False) -> Record:
-        """Hand this resident's next step to the application; nothing is awaited."""
-        user, step = self.user, next(self.steps)
+    def send(self, *, wait: bool = False, step: Step | None = None) -> Record:
+        """Hand this resident's next step (or `step`) to the application; nothing is awaited."""
+        user, step = self.user, step or next(self.steps)
         if step.data is None:
             content: JSONDict = {"text": step.text}
             if step.text and step.text.startswith("/"):
@@ -294,9 +304,9 @@ class Resident:
         RECORDS[(id(self.sim.app), update.update_id)] = record
         return record
 
-    async def step(self) -> Record:
-        """Send the next step and wait until the bot has processed it."""
-        record = self.send(wait=True)
+    async def step(self, step: Step | None = None) -> Record:
+        """Send the next step (or `step`) and wait until the bot has processed it."""
+        record = self.send(wait=True, step=step)
         assert record.waiter is not None
         await record.waiter.wait()
         return record
@@ -367,8 +377,26 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.message.reply_text(update.message.text or "")
 
 
+QUESTION = InlineKeyboardMarkup(
+    [
+        [InlineKeyboardButton(f"Topic {n}", callback_data=BUTTON_STEP.data) for n in (i, i + 1)]
+        for i in range(1, 12, 2)
+    ]
+)
+
+
+async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    pressed = context.bot_data["pressed"] = context.bot_data.get("pressed", 0) + 1
+    text = f"Step 2 of 6 ({pressed})\nWhat is it about?"  # changed: Telegram refuses same
+    await query.edit_message_text(text, reply_markup=QUESTION)
+
+
 def build_echo(api: FakeBotAPI) -> Application:  # type: ignore[type-arg]
-    """A bare python-telegram-bot echo bot with the bot's update processor."""
+    """A bare python-telegram-bot echo bot with the bot's update processor; it also answers a
+    pressed button and edits the question (`BUTTON_STEP`)."""
     app = (
         ApplicationBuilder()
         .token("0:offline")
@@ -378,6 +406,7 @@ def build_echo(api: FakeBotAPI) -> Application:  # type: ignore[type-arg]
         .build()
     )
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    app.add_handler(CallbackQueryHandler(press))
     return app
 
 
@@ -487,19 +516,27 @@ async def sequential(rounds: int, budget: float) -> dict[str, Any]:
     seconds). The first two rounds warm caches up and are not counted; after `budget`
     seconds no further round starts (a busy machine would otherwise stretch the run).
     """
-    samples: dict[str, list[dict[str, Any]]] = {"echo": [], "intake": []}
+    samples: dict[str, list[dict[str, Any]]] = {"echo": [], "intake": [], "button": []}
     async with (
         open_stand(Scenario("echo", 0.0), 1) as echo_stand,
         open_stand(Scenario("intake", 0.0), 1) as intake_stand,
     ):
+        # the echo bot's question whose button BUTTON_STEP presses
+        await echo_stand.app.bot.send_message(
+            echo_stand.residents[0].user.chat_id, "Step 1 of 6", reply_markup=QUESTION
+        )
         started = time.perf_counter()
         for round_no in range(rounds + 2):
             if round_no > 2 and time.perf_counter() - started > budget:
                 break
-            for stand in (intake_stand, echo_stand):
+            for stand, bot, step in (
+                (intake_stand, "intake", None),
+                (echo_stand, "echo", None),
+                (echo_stand, "button", BUTTON_STEP),
+            ):
                 for _ in range(len(INTAKE)):
                     cpu0 = time.process_time()
-                    record = await stand.residents[0].step()
+                    record = await stand.residents[0].step(step)
                     cpu = time.process_time() - cpu0
                     # What the update left to background tasks (conversation states and
                     # ledger ids batched, the outbox drained) is counted apart: unsettled, it
@@ -508,7 +545,7 @@ async def sequential(rounds: int, budget: float) -> dict[str, Any]:
                     background = time.process_time() - cpu0 - cpu
                     if round_no < 2:
                         continue
-                    samples[stand.bot].append(
+                    samples[bot].append(
                         {
                             "step": record.step.name,
                             "kind": record.step.kind,
@@ -949,7 +986,8 @@ def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -
     if args.profile:
         print("!! profiled run: every figure is inflated by cProfile")
     if "seq" in results:
-        print_sequential(results["seq"]["echo"], results["seq"]["intake"])
+        seq = results["seq"]
+        print_sequential(seq["echo"], seq["intake"], seq.get("button", []))
     if "load0" in results:
         print_load0(results["load0"]["echo"], results["load0"]["intake"])
     loads = [
@@ -982,7 +1020,11 @@ def _group(samples: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, 
     return groups
 
 
-def print_sequential(echo_samples: list[dict[str, Any]], samples: list[dict[str, Any]]) -> None:
+def print_sequential(
+    echo_samples: list[dict[str, Any]],
+    samples: list[dict[str, Any]],
+    button_samples: list[dict[str, Any]],
+) -> None:
     echo_cpu = statistics.fmean(s["cpu"] for s in echo_samples)
     print()
     print(
@@ -1015,6 +1057,8 @@ def print_sequential(echo_samples: list[dict[str, Any]], samples: list[dict[str,
         )
 
     row("echo (bare PTB)", echo_samples)
+    if button_samples:
+        row("button step (bare PTB: answer + edit)", button_samples)
     by_kind = _group(samples, "kind")
     row("intake, every step", samples, TARGET_INTAKE_RATIO)
     row("intake, steps that write nothing", by_kind[NO_DB], TARGET_NO_WRITE_RATIO)
@@ -1035,6 +1079,16 @@ def print_sequential(echo_samples: list[dict[str, Any]], samples: list[dict[str,
         f"delivery, the ledger); CPU p50 {ms(cpu_send)} (target ≤ {ms(TARGET_SEND_CPU)}: "
         f"{verdict(cpu_send, TARGET_SEND_CPU)})"
     )
+    if button_samples:
+        buttons = {step.name for step in INTAKE if step.data is not None}
+        pressed = [s["cpu"] for s in by_kind[NO_DB] if s["step"] in buttons]
+        bare = statistics.fmean(s["cpu"] for s in button_samples)
+        print(
+            f"  Button steps that write nothing: CPU mean {ms(statistics.fmean(pressed))}, "
+            f"{statistics.fmean(pressed) / bare:.2f}× the bare python-telegram-bot button step "
+            f"({ms(bare)}, {bare / echo_cpu:.1f}× echo: a button costs two calls and a bigger "
+            f"update)"
+        )
     wrong = sum(s["wrong"] for s in samples)
     if wrong:
         print(f"  !! {wrong} intake steps met the wrong state")
