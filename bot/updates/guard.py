@@ -58,11 +58,11 @@ class UpdateLedger:
     and written to the table once the update is finished (`finished`, called by the update
     processor), in the transaction that writes the states it changed (`record_with_states`). An
     update killed before that is not in the table: the inbox replays it at the next start.
+    Ids finishing together are written in one transaction.
 
     Work a handler leaves for after its answer (`after_answer`) is written first, in one
     transaction for all the updates that left some meanwhile: never after the update's id,
     so a replayed update finds it done or does it again.
-    Ids finishing together are written in one transaction.
     """
 
     def __init__(
@@ -162,7 +162,10 @@ class UpdateLedger:
             return
         for _statements, then in work:
             if then is not None:
-                then()
+                try:
+                    then()
+                except Exception:  # the others' follow-ups and the ids still go ahead
+                    log.exception("a follow-up of the work after an answer failed")
 
     async def flush(self) -> None:
         """Record the ids still waiting (at a clean stop)."""
