@@ -515,50 +515,57 @@ async def sequential(rounds: int, budget: float) -> dict[str, Any]:
     updates, so that both see the same machine (this VM's speed drifts by ±30 % over
     seconds). The first two rounds warm caches up and are not counted; after `budget`
     seconds no further round starts (a busy machine would otherwise stretch the run).
+    Then as many rounds of the bare bot's button step, each beside echo updates of its own:
+    taking turns with the intake, its allocations made the intake's next steps dearer
+    ("/neu" 1.4 -> 1.8 ms).
     """
-    samples: dict[str, list[dict[str, Any]]] = {"echo": [], "intake": [], "button": []}
+    samples: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+    async def measure(stand: Stand, bot: str, step: Step | None, counted: bool) -> None:
+        for _ in range(len(INTAKE)):
+            cpu0 = time.process_time()
+            record = await stand.residents[0].step(step)
+            cpu = time.process_time() - cpu0
+            # What the update left to background tasks (conversation states and ledger ids
+            # batched, the outbox drained) is counted apart: unsettled, it ran inside the
+            # next measured update, often the echo bot's.
+            await stand.sim.settle()
+            background = time.process_time() - cpu0 - cpu
+            if not counted:
+                continue
+            samples[bot].append(
+                {
+                    "step": record.step.name,
+                    "kind": record.step.kind,
+                    "cpu": cpu,
+                    "background": background,
+                    "wall": (record.done or 0) - record.sent,
+                    "calls": record.calls,
+                    "sql": record.sql,
+                    "sql_answered": record.sql_answered,
+                    "wrong": record.wrong_state,
+                }
+            )
+
     async with (
         open_stand(Scenario("echo", 0.0), 1) as echo_stand,
         open_stand(Scenario("intake", 0.0), 1) as intake_stand,
     ):
+        started, done = time.perf_counter(), 0
+        for round_no in range(rounds + 2):
+            if round_no > 2 and time.perf_counter() - started > budget:
+                break
+            await measure(intake_stand, "intake", None, round_no >= 2)
+            await measure(echo_stand, "echo", None, round_no >= 2)
+            done = round_no + 1
         # the echo bot's question whose button BUTTON_STEP presses
         await echo_stand.app.bot.send_message(
             echo_stand.residents[0].user.chat_id, "Step 1 of 6", reply_markup=QUESTION
         )
-        started = time.perf_counter()
-        for round_no in range(rounds + 2):
-            if round_no > 2 and time.perf_counter() - started > budget:
-                break
-            for stand, bot, step in (
-                (intake_stand, "intake", None),
-                (echo_stand, "echo", None),
-                (echo_stand, "button", BUTTON_STEP),
-            ):
-                for _ in range(len(INTAKE)):
-                    cpu0 = time.process_time()
-                    record = await stand.residents[0].step(step)
-                    cpu = time.process_time() - cpu0
-                    # What the update left to background tasks (conversation states and
-                    # ledger ids batched, the outbox drained) is counted apart: unsettled, it
-                    # ran inside the next measured update, often the echo bot's.
-                    await stand.sim.settle()
-                    background = time.process_time() - cpu0 - cpu
-                    if round_no < 2:
-                        continue
-                    samples[bot].append(
-                        {
-                            "step": record.step.name,
-                            "kind": record.step.kind,
-                            "cpu": cpu,
-                            "background": background,
-                            "wall": (record.done or 0) - record.sent,
-                            "calls": record.calls,
-                            "sql": record.sql,
-                            "sql_answered": record.sql_answered,
-                            "wrong": record.wrong_state,
-                        }
-                    )
-    return samples
+        for round_no in range(done):
+            await measure(echo_stand, "button", BUTTON_STEP, round_no >= 2)
+            await measure(echo_stand, "button_echo", None, round_no >= 2)
+    return dict(samples)
 
 
 async def closed_loop(rounds: int, budget: float) -> dict[str, Any]:
@@ -987,7 +994,9 @@ def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -
         print("!! profiled run: every figure is inflated by cProfile")
     if "seq" in results:
         seq = results["seq"]
-        print_sequential(seq["echo"], seq["intake"], seq.get("button", []))
+        print_sequential(
+            seq["echo"], seq["intake"], seq.get("button", []), seq.get("button_echo", [])
+        )
     if "load0" in results:
         print_load0(results["load0"]["echo"], results["load0"]["intake"])
     loads = [
@@ -1024,6 +1033,7 @@ def print_sequential(
     echo_samples: list[dict[str, Any]],
     samples: list[dict[str, Any]],
     button_samples: list[dict[str, Any]],
+    button_echo_samples: list[dict[str, Any]],
 ) -> None:
     echo_cpu = statistics.fmean(s["cpu"] for s in echo_samples)
     print()
@@ -1041,11 +1051,16 @@ def print_sequential(
     print(header)
     print("-" * len(header))
 
-    def row(label: str, group: list[dict[str, Any]], target: float | None = None) -> None:
+    def row(
+        label: str,
+        group: list[dict[str, Any]],
+        target: float | None = None,
+        baseline: float | None = None,
+    ) -> None:
         cpus = [s["cpu"] for s in group]
         walls = [s["wall"] for s in group]
         mean = statistics.fmean(cpus)
-        ratio = mean / echo_cpu
+        ratio = mean / (baseline or echo_cpu)
         goal = f"≤{target:g}× {verdict(ratio, target)}" if target else ""
         calls = statistics.fmean(s["calls"] for s in group)
         sql = statistics.fmean(s.get("sql", 0) for s in group)
@@ -1057,8 +1072,9 @@ def print_sequential(
         )
 
     row("echo (bare PTB)", echo_samples)
-    if button_samples:
-        row("button step (bare PTB: answer + edit)", button_samples)
+    bare_echo = statistics.fmean(s["cpu"] for s in button_echo_samples or echo_samples)
+    if button_samples:  # × its own echo, measured beside it after the intake's rounds
+        row("button step (bare PTB: answer + edit)", button_samples, baseline=bare_echo)
     by_kind = _group(samples, "kind")
     row("intake, every step", samples, TARGET_INTAKE_RATIO)
     row("intake, steps that write nothing", by_kind[NO_DB], TARGET_NO_WRITE_RATIO)
@@ -1082,12 +1098,12 @@ def print_sequential(
     if button_samples:
         buttons = {step.name for step in INTAKE if step.data is not None}
         pressed = [s["cpu"] for s in by_kind[NO_DB] if s["step"] in buttons]
-        bare = statistics.fmean(s["cpu"] for s in button_samples)
+        ours = statistics.fmean(pressed) / echo_cpu
+        bare = statistics.fmean(s["cpu"] for s in button_samples) / bare_echo
         print(
-            f"  Button steps that write nothing: CPU mean {ms(statistics.fmean(pressed))}, "
-            f"{statistics.fmean(pressed) / bare:.2f}× the bare python-telegram-bot button step "
-            f"({ms(bare)}, {bare / echo_cpu:.1f}× echo: a button costs two calls and a bigger "
-            f"update)"
+            f"  Button steps that write nothing: {ours:.2f}× echo; the bare python-telegram-bot "
+            f"button step {bare:.2f}× echo (two calls and a bigger update); ours "
+            f"{ours / bare:.2f}× the bare one"
         )
     wrong = sum(s["wrong"] for s in samples)
     if wrong:
