@@ -37,8 +37,9 @@ What is measured
   chat (sendMessage/editMessageText) made while handling that update has been answered by the
   fake API, i.e. the moment Telegram holds the answer; an update that sends no message (a
   stale button's toast) counts its first call. "done" = until the update processor finished
-  the update (all its calls, the outbox flush after "Send" included). Calls are matched to
-  updates by a context variable set around Application.process_update (patched here only).
+  the update (all its calls; the work "Send" leaves to the ledger and the outbox comes
+  after it). Calls are matched to updates by a context variable set around
+  Application.process_update (patched here only).
 - Lost = started but never answered, or never processed once the queue was drained; "still
   queued" = dropped from the queue at the end because the bot could not keep up (their
   latency counts as at least the time they had waited, percentiles then read "≥").
@@ -1199,7 +1200,7 @@ def print_load50(rows: list[tuple[str, dict[str, Any]]], size: dict[str, float])
         )
     print(
         "  answer = until the first message to the resident is answered by the fake API; "
-        "done = until the processor finished the update (outbox flush included)"
+        "done = until the processor finished the update (the Send's card and record come after)"
     )
     print("  event-loop stalls (10 ms ticker overshoot) and full GCs while offering:")
     for title, r in rows:

@@ -1,7 +1,7 @@
-"""A lean "Send": six SQL statements until the receipt goes out, fourteen in the whole update
-(its record, the similar cases, the card's delivery, the ledger); the district's card waits
-for the similar-case search after the answer, and goes anyway (without it) if the process
-dies before that search."""
+"""A lean "Send": six SQL statements until the receipt goes out, fourteen in all (after the
+answer, in the update ledger's background: its record and the similar cases, then the card's
+delivery and the ledger); the district's card waits for the similar-case search, and goes
+anyway (without it) if the process dies before that search."""
 
 from __future__ import annotations
 
