@@ -21,7 +21,10 @@ What is measured
     waited for after it and shown apart ("after"); unsettled it ran inside the next
     measured update, often the echo bot's. A second baseline: the bare bot answering a
     pressed button and editing the question with its keyboard (the least a button step
-    does: two calls, and the update carries the pressed message with its keyboard).
+    does: two calls, and the update carries the pressed message with its keyboard). Then,
+    for comparison only, the steps that write nothing in bots with a guarantee switched off
+    (the per-update write of states and ledger ids; the sound check; both), each beside
+    echo updates of its own: what those guarantees cost, as a ratio to the echo.
   * load0: 50 residents per bot at once; total CPU (the round's background work waited for
     at its end and included) and wall time / updates.
   The fake API's own work (JSON round trip, storing messages) is inside the figures, for
@@ -108,8 +111,10 @@ from bot.config import Settings
 from bot.messages import callbacks
 from bot.offline.fake_api import FakeBotAPI, JSONDict, SentMessage
 from bot.offline.simulator import Simulator, SimUser, running
+from bot.updates.guard import guard_of
 from bot.updates.persistence import persist_after_each_update
 from bot.updates.processor import ChatOrderedUpdateProcessor
+from bot.updates.sound import SoundUpdates
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 RESIDENTS = 50
@@ -518,7 +523,7 @@ async def sequential(rounds: int, budget: float) -> dict[str, Any]:
     seconds no further round starts (a busy machine would otherwise stretch the run).
     Then as many rounds of the bare bot's button step, each beside echo updates of its own:
     taking turns with the intake, its allocations made the intake's next steps dearer
-    ("/neu" 1.4 -> 1.8 ms).
+    ("/neu" 1.4 -> 1.8 ms). Last, the weakened bots (`weaken`), each in rounds of its own.
     """
     samples: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
@@ -566,7 +571,34 @@ async def sequential(rounds: int, budget: float) -> dict[str, Any]:
         for round_no in range(done):
             await measure(echo_stand, "button", BUTTON_STEP, round_no >= 2)
             await measure(echo_stand, "button_echo", None, round_no >= 2)
+        for variant in WEAKENED:  # each in a bot of its own, beside echo updates of its own
+            async with open_stand(Scenario("intake", 0.0), 1) as weak_stand:
+                weaken(weak_stand.app, variant)
+                for round_no in range(done):
+                    await measure(weak_stand, f"intake {variant}", None, round_no >= 2)
+                    await measure(echo_stand, f"echo {variant}", None, round_no >= 2)
     return dict(samples)
+
+
+# Two guarantees, switched off to show what they cost: never how the bot runs.
+NO_WRITE, NO_SOUND, NEITHER = "no durable write", "no sound check", "neither"
+WEAKENED = (NO_WRITE, NO_SOUND, NEITHER)
+
+
+def weaken(app: Application, variant: str) -> None:  # type: ignore[type-arg]
+    """Leave out the per-update write of conversation states and ledger ids (what makes a
+    step survive a kill) and/or the type check of every update (what keeps forged updates
+    from the handlers)."""
+    if variant in (NO_WRITE, NEITHER):
+
+        async def write_nothing(_ids: set[int], _now: Any) -> None:
+            return None
+
+        guard_of(app).ledger.record_with_states = write_nothing
+    if variant in (NO_SOUND, NEITHER):
+        for group in app.handlers.values():
+            for handler in [h for h in group if isinstance(h, SoundUpdates)]:
+                group.remove(handler)
 
 
 async def closed_loop(rounds: int, budget: float) -> dict[str, Any]:
@@ -998,6 +1030,7 @@ def print_report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -
         print_sequential(
             seq["echo"], seq["intake"], seq.get("button", []), seq.get("button_echo", [])
         )
+        print_weakened(seq)
     if "load0" in results:
         print_load0(results["load0"]["echo"], results["load0"]["intake"])
     loads = [
@@ -1109,6 +1142,26 @@ def print_sequential(
     wrong = sum(s["wrong"] for s in samples)
     if wrong:
         print(f"  !! {wrong} intake steps met the wrong state")
+
+
+def print_weakened(seq: dict[str, list[dict[str, Any]]]) -> None:
+    """Steps that write nothing in bots without a guarantee, each × the echo beside it."""
+    ratios = []
+    for variant in WEAKENED:
+        intake, echo = seq.get(f"intake {variant}"), seq.get(f"echo {variant}")
+        if not intake or not echo:
+            return
+        steps = [s["cpu"] for s in intake if s["kind"] == NO_DB]
+        ratios.append(f"{variant}: {statistics.fmean(steps) / mean_cpu(echo):.2f}×")
+    print(
+        "  What two guarantees cost the steps that write nothing (for comparison only, each "
+        "in a bot of its own beside\n  its own echo updates; the bot always runs with both): "
+        + "; ".join(ratios)
+    )
+
+
+def mean_cpu(samples: list[dict[str, Any]]) -> float:
+    return statistics.fmean(s["cpu"] for s in samples)
 
 
 def print_load0(echo_result: dict[str, Any], intake_result: dict[str, Any]) -> None:

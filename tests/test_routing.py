@@ -486,3 +486,19 @@ def test_invalid_contacts_are_refused(text: str, problem: str) -> None:
 @pytest.mark.parametrize("text", ["skip", "Überspringen", "keine", "-"])
 def test_a_typed_skip_skips(text: str) -> None:
     assert intake.check_contact(text) == intake.ContactCheck(skip=True)
+
+
+def test_a_whole_name_is_routed_as_the_fuzzy_search_would(ref: ReferenceData) -> None:
+    """The shortcut for a text that is exactly one known name gives the fuzzy search's result,
+    for every name and alias, with filler words, case and hyphens."""
+    fast, fuzzy = PlaceRouter(ref), PlaceRouter(ref)
+    fuzzy._whole_name = lambda words: []  # type: ignore[method-assign]  # the search alone
+    names = [*fast._names, *fast._partials]
+    texts = [
+        variant
+        for name in names
+        for variant in (name, name.upper(), f"Hannover {name}", name.replace(" ", "-"))
+    ]
+    assert len(names) > 60
+    assert [fast.match_text(t) for t in texts] == [fuzzy.match_text(t) for t in texts]
+    assert fast._whole_name(["linden", "sud"])  # the shortcut is taken for a plain name

@@ -121,7 +121,7 @@ class PlaceRouter:
         words = [w for w in folded.split() if w not in _FILLER][:MAX_TOKENS]
         names = None
         if not codes:
-            names = self._resolve(self._name_hits(words), "name")
+            names = self._resolve(self._whole_name(words) or self._name_hits(words), "name")
             if names.score >= 100.0:
                 return names
         if self._streets and (street := self._match_street(text, codes[0] if codes else None)):
@@ -130,6 +130,15 @@ class PlaceRouter:
             rest = [w for w in words if not _HOUSE_NUMBER.fullmatch(w)]
             return self._match_postcode(codes[0], rest)
         return names if names is not None else _none("no_match", "name")
+
+    def _whole_name(self, words: Sequence[str]) -> list[Hit]:
+        """The hits of a text that is exactly one known name ("linden sud"), as `_name_hits`
+        would resolve them: every other window lies inside it and scores below 100. Most
+        residents type the name; this spares the fuzzy search of every window (~0.1 ms)."""
+        if not 0 < len(words) <= MAX_WINDOW:
+            return []
+        found = self._names.get(" ".join(words), ())
+        return [replace(h, score=100.0, start=0, end=len(words)) for h in found]
 
     def _name_hits(self, words: Sequence[str], exact: bool = False) -> list[Hit]:
         from rapidfuzz import fuzz, process  # imported where first needed (~3 MiB)
