@@ -56,7 +56,7 @@ from bot.services.basics.routing import PlaceRouter
 from bot.services.network.seed import seed_directory
 from bot.storage import migrate
 from bot.storage.db import SessionMaker, create_engine, create_session_maker
-from bot.updates import guard
+from bot.updates import dispatch, guard
 from bot.updates.persistence import DatabasePersistence, wait_for_drain
 from bot.updates.processor import ChatOrderedUpdateProcessor
 
@@ -182,6 +182,7 @@ def register_all(app: BotApplication, services: Services) -> None:
     case_list.register(app)  # /faelle and its filter and page buttons
     desk.register(app)
     fallback.register(app)  # last: unknown commands, old buttons, anything else
+    dispatch.register(app)  # group 0 asked only where a handler could match (same outcome)
 
 
 async def _post_stop(app: BotApplication) -> None:

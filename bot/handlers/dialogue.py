@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram import Update
+from telegram import MessageEntity, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -29,19 +29,42 @@ __all__ = ["Dialogue"]
 class Dialogue(ConversationHandler[BotContext]):
     _prefixes: frozenset[str] | None = None
     _prefixes_known = False
+    _typed_entry: bool | None = None  # whether an entry point might take typed text
 
     def check_update(self, update: object) -> Any:
         """As ConversationHandler's, with a shortcut: a button press whose callback family
         none of the dialogue's handlers takes is not for it (most presses, since every
         update asks each dialogue registered before the one it belongs to)."""
         query = update.callback_query if isinstance(update, Update) else None
-        if query is not None and isinstance(query.data, str):
-            prefixes = self._callback_prefixes()
+        if query is not None and isinstance(query.data, str) and query.data:
+            prefixes = self.callback_prefixes()
             if prefixes is not None and query.data.split(":", 1)[0] not in prefixes:
                 return None
+        elif isinstance(update, Update) and self._idle_for_text(update):
+            return None
         return super().check_update(update)
 
-    def _callback_prefixes(self) -> frozenset[str] | None:
+    def _idle_for_text(self, update: Update) -> bool:
+        """A message that is no command, for a dialogue that waits for nobody in this chat
+        and starts only with commands or buttons (most typed text asks every dialogue)."""
+        if self._typed_entry is None:
+            self._typed_entry = any(
+                not isinstance(e, CommandHandler | CallbackQueryHandler) for e in self.entry_points
+            )
+        message = update.message
+        if (
+            self._typed_entry
+            or self.per_message  # its key needs a button press
+            or message is None
+            or message.chat is None
+            or message.from_user is None
+            or (message.entities and message.entities[0].type == MessageEntity.BOT_COMMAND)
+        ):
+            return False
+        state = self._conversations.get(self._get_key(update))  # private: no public API
+        return state is None
+
+    def callback_prefixes(self) -> frozenset[str] | None:
         """The callback families the dialogue's handlers take; None when one of them might
         take any button press (no pattern, or one not built by bot.messages.callbacks)."""
         if not self._prefixes_known:
@@ -81,7 +104,16 @@ def _end_others(
                 handler._update_state(handler.END, key)  # no public API for this
 
 
-_FAMILY_PATTERN = re.compile(r"\^([a-z_]{1,12}):")  # how callbacks.Family.pattern begins
+FAMILY_PATTERN = re.compile(r"\^([a-z_]{1,12}):")  # how callbacks.Family.pattern begins
+
+
+def button_family(handler: CallbackQueryHandler[Any, Any]) -> str | None:
+    """The family of the presses a button handler takes (its pattern built by
+    bot.messages.callbacks), or None: it might take any press."""
+    pattern = handler.pattern
+    text = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+    found = FAMILY_PATTERN.match(text) if isinstance(text, str) else None
+    return found.group(1) if found else None
 
 
 def _prefixes_of(dialogue: ConversationHandler[Any]) -> frozenset[str] | None:
@@ -92,14 +124,8 @@ def _prefixes_of(dialogue: ConversationHandler[Any]) -> frozenset[str] | None:
     for handler in handlers:
         if isinstance(handler, MessageHandler | CommandHandler):
             continue  # never a button press
-        pattern = (
-            getattr(handler, "pattern", None)
-            if isinstance(handler, CallbackQueryHandler)
-            else None
-        )
-        text = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
-        found = _FAMILY_PATTERN.match(text) if isinstance(text, str) else None
-        if found is None:
+        family = button_family(handler) if isinstance(handler, CallbackQueryHandler) else None
+        if family is None:
             return None
-        prefixes.add(found.group(1))
+        prefixes.add(family)
     return frozenset(prefixes)
