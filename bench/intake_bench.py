@@ -1069,7 +1069,7 @@ def print_sequential(
     button_samples: list[dict[str, Any]],
     button_echo_samples: list[dict[str, Any]],
 ) -> None:
-    echo_cpu = statistics.fmean(s["cpu"] for s in echo_samples)
+    echo_cpu = mean_cpu(echo_samples)
     print()
     print(
         "A. Cost per update at 0 ms, one resident, one update at a time "
@@ -1106,7 +1106,7 @@ def print_sequential(
         )
 
     row("echo (bare PTB)", echo_samples)
-    bare_echo = statistics.fmean(s["cpu"] for s in button_echo_samples or echo_samples)
+    bare_echo = mean_cpu(button_echo_samples or echo_samples)
     if button_samples:  # × its own echo, measured beside it after the intake's rounds
         row("button step (bare PTB: answer + edit)", button_samples, baseline=bare_echo)
     by_kind = _group(samples, "kind")
@@ -1133,7 +1133,7 @@ def print_sequential(
         buttons = {step.name for step in INTAKE if step.data is not None}
         pressed = [s["cpu"] for s in by_kind[NO_DB] if s["step"] in buttons]
         ours = statistics.fmean(pressed) / echo_cpu
-        bare = statistics.fmean(s["cpu"] for s in button_samples) / bare_echo
+        bare = mean_cpu(button_samples) / bare_echo
         print(
             f"  Button steps that write nothing: {ours:.2f}× echo; the bare python-telegram-bot "
             f"button step {bare:.2f}× echo (two calls and a bigger update); ours "

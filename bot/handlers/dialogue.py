@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram import MessageEntity, Update
+from telegram import Message, MessageEntity, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -58,7 +58,7 @@ class Dialogue(ConversationHandler[BotContext]):
             or message is None
             or message.chat is None
             or message.from_user is None
-            or (message.entities and message.entities[0].type == MessageEntity.BOT_COMMAND)
+            or starts_with_command(message)
         ):
             return False
         state = self._conversations.get(self._get_key(update))  # private: no public API
@@ -102,6 +102,16 @@ def _end_others(
             ):
                 # through the tracking dict, so persistence forgets the ended state too
                 handler._update_state(handler.END, key)  # no public API for this
+
+
+def starts_with_command(message: Message | None) -> bool:
+    """Whether a message begins with a bot command, the only kind a CommandHandler takes."""
+    return bool(
+        message is not None
+        and message.entities
+        and message.entities[0].type == MessageEntity.BOT_COMMAND
+        and message.entities[0].offset == 0
+    )
 
 
 FAMILY_PATTERN = re.compile(r"\^([a-z_]{1,12}):")  # how callbacks.Family.pattern begins

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from telegram import MessageEntity, Update
+from telegram import Update
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.handlers.dialogue import Dialogue, button_family
+from bot.handlers.dialogue import Dialogue, button_family, starts_with_command
 
 Key = tuple[str | None, bool]  # (the button's family, or None: not a button; a command?)
 ANY_DATA = "\x00any"  # a button without text data: every button handler may take it
@@ -80,13 +80,7 @@ class Shortcut(BaseHandler[Update, BotContext, Any]):
         self._families = frozenset(family for h in handlers for family in (_families_of(h) or ()))
 
     def _key(self, update: Update) -> Key:
-        query, message = update.callback_query, update.effective_message
-        command = bool(
-            message is not None
-            and message.entities
-            and message.entities[0].type == MessageEntity.BOT_COMMAND
-            and message.entities[0].offset == 0
-        )
+        query, command = update.callback_query, starts_with_command(update.effective_message)
         if query is None:
             return None, command
         if not isinstance(query.data, str) or not query.data:
@@ -100,13 +94,10 @@ def _could_take(handler: BaseHandler[Any, Any, Any], key: Key) -> bool:
     family, command = key
     if isinstance(handler, CommandHandler):
         return command  # it reads a bot command at the start of the message, or nothing
-    if isinstance(handler, CallbackQueryHandler):
-        if family is None:
-            return False  # not a button press
+    if isinstance(handler, CallbackQueryHandler) and family is None:
+        return False  # not a button press
+    if isinstance(handler, CallbackQueryHandler | Dialogue) and family not in (None, ANY_DATA):
         own = _families_of(handler)
-        return own is None or family == ANY_DATA or family in own
-    if isinstance(handler, Dialogue) and family not in (None, ANY_DATA):
-        own = handler.callback_prefixes()
         return own is None or family in own
     return True
 
